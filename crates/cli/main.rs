@@ -1,1 +1,106 @@
-fn main() {}
+//! The `sigil` command-line interface: argument parsing, rendering and exit codes.
+//! Glue only: every check lives in the library crates.
+
+mod cmd;
+mod output;
+mod password;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use output::{CliError, Format, FormatArg, Output};
+
+/// Sign, checksum, attest and verify releases and data packs, before anything is installed or run.
+#[derive(Debug, Parser)]
+#[command(name = "sigil", version, about, propagate_version = true)]
+struct Cli {
+    /// Output format: `human` or `json` (one document on stdout); `pem`/`minisign` for `key export`.
+    #[arg(long, global = true, value_enum, default_value = "human")]
+    format: FormatArg,
+    /// Print only errors (and results that fail).
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Generate and convert keys.
+    #[command(subcommand)]
+    Key(cmd::key::KeyCommand),
+    /// Sign files with a minisign secret key (writes FILE.minisig).
+    Sign(cmd::sign::SignArgs),
+    /// Verify a file's signature.
+    Verify(cmd::verify::VerifyArgs),
+    /// Create and verify SHA256SUMS checksum lists.
+    #[command(subcommand)]
+    Sums(cmd::sums::SumsCommand),
+}
+
+impl Command {
+    fn name(&self) -> &'static str {
+        match self {
+            Command::Key(cmd::key::KeyCommand::Generate(_)) => "key generate",
+            Command::Key(cmd::key::KeyCommand::Export(_)) => "key export",
+            Command::Sign(_) => "sign",
+            Command::Verify(_) => "verify",
+            Command::Sums(cmd::sums::SumsCommand::Create(_)) => "sums create",
+            Command::Sums(cmd::sums::SumsCommand::Verify(_)) => "sums verify",
+        }
+    }
+}
+
+fn dispatch(out: &Output, fmt: FormatArg, command: Command) -> Result<output::Report, CliError> {
+    let key_format = match fmt {
+        FormatArg::Minisign => cmd::key::KeyFormat::Minisign,
+        _ => cmd::key::KeyFormat::Pem,
+    };
+    if matches!(fmt, FormatArg::Pem | FormatArg::Minisign) && !matches!(command, Command::Key(cmd::key::KeyCommand::Export(_))) {
+        return Err(CliError::usage("--format pem and --format minisign apply only to `sigil key export`")
+            .hint("use --format human or --format json"));
+    }
+    match command {
+        Command::Key(c) => cmd::key::run(c, key_format),
+        Command::Sign(a) => cmd::sign::run(out, a),
+        Command::Verify(a) => cmd::verify::run(out, a),
+        Command::Sums(c) => cmd::sums::run(out, c),
+    }
+}
+
+/// Guesses `--format json` from raw arguments, so even argument errors can answer in JSON.
+fn wants_json(args: &[String]) -> bool {
+    args.windows(2).any(|w| w[0] == "--format" && w[1] == "json") || args.iter().any(|a| a == "--format=json")
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            use clap::error::ErrorKind as K;
+            if matches!(e.kind(), K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand) {
+                let _ = e.print();
+                return if e.kind() == K::DisplayHelpOnMissingArgumentOrSubcommand { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            }
+            let out = Output { format: if wants_json(&args) { Format::Json } else { Format::Human }, quiet: false };
+            if out.format == Format::Human {
+                let _ = e.print();
+                return ExitCode::from(2);
+            }
+            let msg = e.kind().as_str().map(str::to_owned).unwrap_or_else(|| "invalid arguments".to_owned());
+            return out.error("", &CliError::usage(msg).hint("run `sigil --help`"));
+        }
+    };
+    let format = match cli.format {
+        FormatArg::Json => Format::Json,
+        _ => Format::Human,
+    };
+    let out = Output { format, quiet: cli.quiet };
+    let name = cli.command.name();
+    match dispatch(&out, cli.format, cli.command) {
+        Ok(report) => out.report(name, report),
+        Err(e) => out.error(name, &e),
+    }
+}

@@ -72,6 +72,22 @@ impl Sha512Digest {
     }
 }
 
+/// An incremental SHA-256 for callers that drive their own reads.
+#[derive(Clone, Default)]
+pub struct Sha256Hasher(Sha256);
+
+impl Sha256Hasher {
+    /// Adds bytes.
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    /// The digest of everything added.
+    pub fn finalize(self) -> Sha256Digest {
+        Sha256Digest(self.0.finalize().into())
+    }
+}
+
 /// Feeds a reader through `update` in fixed-size chunks, returning the byte count.
 ///
 /// `on_progress` is called with the running total after every chunk.

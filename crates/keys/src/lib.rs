@@ -50,6 +50,12 @@ impl Password {
         self.0.as_bytes()
     }
 
+    /// Compares two passwords without an early exit on the first differing byte.
+    pub fn eq_constant_time(&self, other: &Password) -> bool {
+        let (a, b) = (self.as_bytes(), other.as_bytes());
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
+
     /// Whether the password is empty.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

@@ -1,0 +1,104 @@
+//! One module per command family; shared loading helpers live here.
+
+pub mod key;
+pub mod sign;
+pub mod sums;
+pub mod verify;
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+
+use sigil_keys::{KeyFileError, PublicKey, SecretKey, SecretKeyParseError};
+
+use crate::output::{CliError, Output};
+use crate::password;
+
+/// Files at least this large get a progress bar (when stderr is a terminal).
+const PROGRESS_THRESHOLD: u64 = 64 * 1024 * 1024;
+
+/// Maps a key-file error to a CLI error with a hint where the fix is clear.
+pub fn key_file_error(e: KeyFileError) -> CliError {
+    match &e {
+        KeyFileError::InsecurePermissions { path, .. } => {
+            let hint = format!("chmod 600 {}", path.display());
+            CliError::usage(e).hint(hint)
+        }
+        KeyFileError::Io { source, .. } if source.kind() != io::ErrorKind::InvalidData => CliError::io(CliError::chain(&e)),
+        _ => CliError::usage(CliError::chain(&e)),
+    }
+}
+
+/// Loads a trusted public key (minisign or PEM). A bad key is a setup error (exit 2).
+pub fn load_public_key(path: &Path) -> Result<PublicKey, CliError> {
+    sigil_keys::read_public_key(path).map_err(key_file_error)
+}
+
+/// Loads a secret key, refusing group/world-readable files and asking for a password when the
+/// key is encrypted. No byte of the key or password ever appears in an error.
+pub fn load_secret_key(path: &Path) -> Result<SecretKey, CliError> {
+    let text = sigil_keys::read_secret_key_file(path).map_err(key_file_error)?;
+    let bad = |e: SecretKeyParseError| CliError::usage(format!("{}: {e}", path.display()));
+    let password = if SecretKey::minisign_is_encrypted(&text).map_err(bad)? {
+        Some(password::to_unlock(path)?)
+    } else {
+        None
+    };
+    SecretKey::parse_minisign(&text, password.as_ref()).map_err(|e| match e {
+        SecretKeyParseError::WrongPassword => CliError::usage(format!("{}: {e}", path.display()))
+            .hint(format!("check {}", password::PASSWORD_ENV)),
+        other => bad(other),
+    })
+}
+
+/// Opens a regular file for reading, with its size; directories and the like are refused.
+pub fn open_input(path: &Path) -> Result<(File, u64), CliError> {
+    let f = File::open(path).map_err(|e| CliError::io(format!("cannot open {}: {}", path.display(), io_reason(&e))))?;
+    let meta = f.metadata().map_err(|e| CliError::io(format!("{}: {}", path.display(), io_reason(&e))))?;
+    if meta.is_dir() {
+        return Err(CliError::io(format!("{}: is a directory, not a file", path.display())));
+    }
+    Ok((f, meta.len()))
+}
+
+/// Reads a small text file (signatures, lists), refusing anything over `limit` bytes.
+pub fn read_text(path: &Path, limit: u64, what: &str) -> Result<String, CliError> {
+    let (f, _) = open_input(path)?;
+    let mut buf = Vec::new();
+    f.take(limit + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| CliError::io(format!("{}: {}", path.display(), io_reason(&e))))?;
+    if buf.len() as u64 > limit {
+        return Err(CliError::not_verified(format!("{}: {what} is larger than {limit} bytes", path.display())));
+    }
+    String::from_utf8(buf).map_err(|_| CliError::not_verified(format!("{}: {what} is not UTF-8 text", path.display())))
+}
+
+/// The operating system's reason without Rust's "(os error N)" suffix.
+pub fn io_reason(e: &io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_owned(),
+        None => s,
+    }
+}
+
+/// A progress reporter for reading `len` bytes of `name`; silent unless allowed and large.
+pub fn progress(out: &Output, name: &str, len: u64) -> impl FnMut(u64) {
+    let bar = (out.progress_allowed() && len >= PROGRESS_THRESHOLD).then(|| {
+        let bar = indicatif::ProgressBar::with_draw_target(Some(len), indicatif::ProgressDrawTarget::stderr());
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{msg} {bar:30} {bytes}/{total_bytes} {bytes_per_sec}") {
+            bar.set_style(style);
+        }
+        bar.set_message(name.to_owned());
+        bar
+    });
+    move |n| {
+        if let Some(b) = &bar {
+            b.set_position(n);
+            if n >= len {
+                b.finish_and_clear();
+            }
+        }
+    }
+}

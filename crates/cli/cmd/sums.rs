@@ -1,0 +1,175 @@
+//! `sigil sums create` and `sigil sums verify`: GNU `SHA256SUMS` lists, signed with minisign.
+
+use std::path::{Component, Path, PathBuf};
+
+use serde_json::json;
+use sigil_core::Sha256Digest;
+use sigil_sign::sums::{self, SumsFile};
+
+use crate::output::{CliError, Output, Report};
+
+/// Largest checksum list read.
+const MAX_LIST: u64 = 64 * 1024 * 1024;
+
+/// Checksum lists.
+#[derive(Debug, clap::Subcommand)]
+pub enum SumsCommand {
+    /// Write a SHA256SUMS list (GNU coreutils format) for files.
+    Create(CreateArgs),
+    /// Verify SHA256SUMS.minisig, then every file the list names.
+    Verify(VerifyArgs),
+}
+
+/// `sigil sums create`.
+#[derive(Debug, clap::Args)]
+pub struct CreateArgs {
+    /// Files to list.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// Write the list here (names relative to its directory); default stdout.
+    #[arg(short = 'o', long = "output", value_name = "SHA256SUMS")]
+    output: Option<PathBuf>,
+}
+
+/// `sigil sums verify`.
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// The checksum list.
+    #[arg(value_name = "SHA256SUMS")]
+    list: PathBuf,
+    /// Trusted public key (minisign or SPKI PEM).
+    #[arg(long, short = 'k', value_name = "PUB")]
+    key: PathBuf,
+    /// Signature of the list; default SHA256SUMS.minisig.
+    #[arg(long, short = 'x', value_name = "SIG")]
+    signature: Option<PathBuf>,
+}
+
+/// Runs a sums subcommand.
+pub fn run(out: &Output, cmd: SumsCommand) -> Result<Report, CliError> {
+    match cmd {
+        SumsCommand::Create(a) => create(out, a),
+        SumsCommand::Verify(a) => verify(out, a),
+    }
+}
+
+/// Hashes one file in constant memory.
+pub fn hash_file(out: &Output, path: &Path) -> Result<Sha256Digest, CliError> {
+    let (f, len) = super::open_input(path)?;
+    let name = path.display().to_string();
+    let mut progress = super::progress(out, &name, len);
+    let mut h = sigil_core::digest::Sha256Hasher::default();
+    sigil_core::digest::stream(f, |b| h.update(b), &mut progress)
+        .map_err(|e| CliError::io(format!("{}: {}", path.display(), super::io_reason(&e))))?;
+    Ok(h.finalize())
+}
+
+fn list_name(file: &Path, base: Option<&Path>) -> Result<String, CliError> {
+    let rel: PathBuf = match base {
+        Some(base) => {
+            let abs = std::fs::canonicalize(file)
+                .map_err(|e| CliError::io(format!("cannot open {}: {}", file.display(), super::io_reason(&e))))?;
+            abs.strip_prefix(base)
+                .map(Path::to_path_buf)
+                .map_err(|_| {
+                    CliError::usage(format!("{} is not inside {}", file.display(), base.display()))
+                        .hint("write the list into a directory that contains every listed file")
+                })?
+        }
+        None => file.to_path_buf(),
+    };
+    let s = rel
+        .to_str()
+        .ok_or_else(|| CliError::usage(format!("{}: file name is not UTF-8", file.display())))?;
+    Ok(s.strip_prefix("./").unwrap_or(s).to_owned())
+}
+
+fn create(out: &Output, a: CreateArgs) -> Result<Report, CliError> {
+    let base = match &a.output {
+        Some(o) => {
+            let dir = o.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            Some(std::fs::canonicalize(dir).map_err(|e| CliError::io(format!("{}: {}", dir.display(), super::io_reason(&e))))?)
+        }
+        None => None,
+    };
+    let mut list = SumsFile::default();
+    for f in &a.files {
+        let digest = hash_file(out, f)?;
+        let name = list_name(f, base.as_deref())?;
+        if list.entries.iter().any(|e| e.name == name) {
+            return Err(CliError::usage(format!("{name} is listed twice")));
+        }
+        list.entries.push(sums::Entry { digest, name });
+    }
+    let text = list.to_text();
+    let entries: Vec<_> = list.entries.iter().map(|e| json!({ "name": e.name, "sha256": e.digest.to_hex() })).collect();
+    match &a.output {
+        Some(o) => {
+            sigil_keys::write_new_file(o, text.as_bytes(), 0o644, true).map_err(super::key_file_error)?;
+            Ok(Report::ok("ok", json!({ "output": o, "entries": entries }))
+                .line(format!("wrote {} ({} files)", o.display(), list.entries.len())))
+        }
+        None => {
+            let mut r = Report::ok("ok", json!({ "entries": entries, "text": text }));
+            r.human = text.lines().map(str::to_owned).collect();
+            Ok(r)
+        }
+    }
+}
+
+/// Refuses names that could reach outside the list's directory.
+pub fn safe_relative(name: &str) -> bool {
+    let p = Path::new(name);
+    !name.is_empty() && p.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+}
+
+fn verify(out: &Output, a: VerifyArgs) -> Result<Report, CliError> {
+    let key = super::load_public_key(&a.key)?;
+    let sig_path = a.signature.clone().unwrap_or_else(|| super::sign::signature_path(&a.list));
+    // The signature over the list comes first: nothing in an unsigned list is trusted.
+    let v = super::verify::verify_file(out, &key, &a.list, &sig_path)?;
+    let text = super::read_text(&a.list, MAX_LIST, "checksum list")?;
+    let list = SumsFile::parse(&text).map_err(|e| CliError::not_verified(format!("{}: {e}", a.list.display())))?;
+    let dir = a.list.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut results = Vec::new();
+    let mut report = Report::ok("verified", json!(null));
+    let mut failed = 0usize;
+    for e in &list.entries {
+        let (status, detail) = if !safe_relative(&e.name) {
+            ("unsafe-path", "path leaves the list's directory".to_owned())
+        } else {
+            let path = dir.join(&e.name);
+            match super::open_input(&path) {
+                Err(_) if !path.exists() => ("missing", "no such file".to_owned()),
+                Err(err) => ("unreadable", err.message),
+                Ok(_) => match hash_file(out, &path) {
+                    Ok(d) if d == e.digest => ("ok", String::new()),
+                    Ok(d) => ("changed", format!("sha256 {} (expected {})", d.to_hex(), e.digest.to_hex())),
+                    Err(err) => ("unreadable", err.message),
+                },
+            }
+        };
+        if status != "ok" {
+            failed += 1;
+            report = report.line(format!("{}: {} {}", e.name, status.to_uppercase(), detail));
+        } else {
+            report = report.line(format!("{}: OK", e.name));
+        }
+        results.push(json!({ "name": e.name, "status": status, "expected": e.digest.to_hex(), "detail": detail }));
+    }
+    report.data = json!({
+        "list": a.list,
+        "signature": sig_path,
+        "key_id": v.key_id.to_string(),
+        "trusted_comment": v.trusted_comment,
+        "files": results,
+        "failed": failed,
+    });
+    if failed > 0 {
+        report.status = crate::output::Status::NotVerified;
+        report = report.line(format!("{failed} of {} files did not verify", list.entries.len()));
+    } else {
+        report = report.line(format!("verified {} files (list signed by key {})", list.entries.len(), v.key_id));
+    }
+    Ok(report)
+}

@@ -1,0 +1,58 @@
+//! `sigil verify`: a file against a minisign signature and a trusted public key.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+use sigil_sign::minisig::{self, Signature, MAX_SIGNATURE_FILE};
+
+use crate::output::{CliError, Output, Report};
+
+/// `sigil verify`.
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// Trusted public key (minisign or SPKI PEM).
+    #[arg(long, short = 'k', value_name = "PUB")]
+    key: Option<PathBuf>,
+    /// Signature file; default FILE.minisig.
+    #[arg(long, short = 'x', value_name = "SIG")]
+    signature: Option<PathBuf>,
+    /// The file to verify.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+}
+
+/// Verifies `file` against `sig_path` with `key`; every failure to verify is exit 1.
+pub fn verify_file(out: &Output, key: &sigil_keys::PublicKey, file: &Path, sig_path: &Path) -> Result<minisig::Verified, CliError> {
+    let text = super::read_text(sig_path, MAX_SIGNATURE_FILE as u64, "signature")?;
+    let sig = Signature::parse(&text).map_err(|e| CliError::not_verified(format!("{}: {e}", sig_path.display())))?;
+    let (reader, len) = super::open_input(file)?;
+    let name = file.display().to_string();
+    minisig::verify(key, &sig, reader, super::progress(out, &name, len)).map_err(|e| match e {
+        minisig::VerifyError::Io(io) => CliError::io(format!("{}: {}", file.display(), super::io_reason(&io))),
+        other => CliError::not_verified(format!("{}: {other}", file.display()))
+            .data(json!({ "file": file, "signature": sig_path, "signature_key_id": sig.key_id.to_string(), "trusted_key_id": key.key_id().to_string() })),
+    })
+}
+
+/// Runs `sigil verify --key`.
+pub fn run(out: &Output, a: VerifyArgs) -> Result<Report, CliError> {
+    let key_path = a
+        .key
+        .ok_or_else(|| CliError::usage("nothing to verify against").hint("pass --key PUB with the signer's public key"))?;
+    let key = super::load_public_key(&key_path)?;
+    let sig_path = a.signature.unwrap_or_else(|| super::sign::signature_path(&a.file));
+    let v = verify_file(out, &key, &a.file, &sig_path)?;
+    Ok(Report::ok(
+        "verified",
+        json!({
+            "file": a.file,
+            "signature": sig_path,
+            "key_id": v.key_id.to_string(),
+            "algorithm": v.algorithm.as_str(),
+            "trusted_comment": v.trusted_comment,
+            "bytes": v.bytes,
+        }),
+    )
+    .line(format!("verified {} (key id {})", a.file.display(), v.key_id))
+    .line(format!("trusted comment: {}", v.trusted_comment)))
+}

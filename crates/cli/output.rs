@@ -1,0 +1,262 @@
+//! The one place that writes to stdout and stderr.
+//!
+//! Results go to stdout; progress, warnings and errors go to stderr. With `--format json`,
+//! exactly one JSON document is written to stdout for every run, including failures:
+//!
+//! ```json
+//! {"schema_version": 1, "command": "verify", "status": "verified", "exit_code": 0, "result": {...}}
+//! {"schema_version": 1, "command": "verify", "status": "error", "exit_code": 2, "error": {"kind": "usage", "message": "...", "hint": "..."}}
+//! ```
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::fmt;
+use std::io::{IsTerminal as _, Write as _};
+use std::process::ExitCode;
+
+use serde_json::{json, Value};
+
+/// Version of the JSON envelope above.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// How results are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Text for people.
+    Human,
+    /// One JSON document on stdout.
+    Json,
+}
+
+/// The global `--format` flag. `pem` and `minisign` are only meaningful for `key export`
+/// (where they pick the key format, as the CLI contract spells it) and behave as `human`
+/// output there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatArg {
+    /// Text for people.
+    Human,
+    /// Exactly one JSON document on stdout.
+    Json,
+    /// `key export` only: SPKI PEM.
+    Pem,
+    /// `key export` only: minisign public key file.
+    Minisign,
+}
+
+/// The outcome of a command that ran to an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Verified, allowed or done: exit 0.
+    Ok,
+    /// Not verified, denied, or findings: exit 1.
+    NotVerified,
+}
+
+/// What a command produced: lines for people and data for machines.
+#[derive(Debug)]
+pub struct Report {
+    /// Exit 0 or 1.
+    pub status: Status,
+    /// Word used for `status` in JSON when the run succeeded (`verified`, `ok`, `allowed`...).
+    pub ok_word: &'static str,
+    /// Human-readable result lines (stdout).
+    pub human: Vec<String>,
+    /// Machine-readable result (`result` in JSON).
+    pub data: Value,
+}
+
+impl Report {
+    /// A successful report.
+    pub fn ok(ok_word: &'static str, data: Value) -> Self {
+        Self { status: Status::Ok, ok_word, human: Vec::new(), data }
+    }
+
+    /// A "not verified" or "findings" report.
+    pub fn not_verified(data: Value) -> Self {
+        Self { status: Status::NotVerified, ok_word: "ok", human: Vec::new(), data }
+    }
+
+    /// Adds a human line.
+    pub fn line(mut self, l: impl Into<String>) -> Self {
+        self.human.push(l.into());
+        self
+    }
+}
+
+/// How an error is sorted for the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The evidence did not verify or was malformed: exit 1.
+    NotVerified,
+    /// Bad flags, bad configuration, keys or passwords: exit 2.
+    Usage,
+    /// File or system trouble: exit 2.
+    Io,
+}
+
+impl ErrorKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::NotVerified => "not-verified",
+            ErrorKind::Usage => "usage",
+            ErrorKind::Io => "io",
+        }
+    }
+}
+
+/// A command failure with a message, an optional hint and optional data.
+#[derive(Debug)]
+pub struct CliError {
+    /// Sorting for the exit code.
+    pub kind: ErrorKind,
+    /// What went wrong, lowercase, no trailing period.
+    pub message: String,
+    /// What to do about it.
+    pub hint: Option<String>,
+    /// Extra machine-readable detail.
+    pub data: Option<Value>,
+}
+
+impl CliError {
+    fn new(kind: ErrorKind, message: impl fmt::Display) -> Self {
+        Self { kind, message: message.to_string(), hint: None, data: None }
+    }
+
+    /// Exit 1: not verified.
+    pub fn not_verified(message: impl fmt::Display) -> Self {
+        Self::new(ErrorKind::NotVerified, message)
+    }
+
+    /// Exit 2: usage or setup.
+    pub fn usage(message: impl fmt::Display) -> Self {
+        Self::new(ErrorKind::Usage, message)
+    }
+
+    /// Exit 2: I/O.
+    pub fn io(message: impl fmt::Display) -> Self {
+        Self::new(ErrorKind::Io, message)
+    }
+
+    /// Adds a hint.
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Adds data.
+    pub fn data(mut self, data: Value) -> Self {
+        self.data = Some(data);
+        self
+    }
+
+    /// Full message with its cause chain, for `anyhow`-style errors.
+    pub fn chain(err: &dyn std::error::Error) -> String {
+        let mut s = err.to_string();
+        let mut cur = err.source();
+        while let Some(c) = cur {
+            let cs = c.to_string();
+            if !s.contains(&cs) {
+                s.push_str(": ");
+                s.push_str(&cs);
+            }
+            cur = c.source();
+        }
+        s
+    }
+}
+
+/// Owner of stdout and stderr.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// `--format`.
+    pub format: Format,
+    /// `--quiet`: no human result lines, no warnings.
+    pub quiet: bool,
+}
+
+impl Output {
+    /// Whether progress bars may be drawn (stderr is a terminal, human output, not quiet).
+    pub fn progress_allowed(&self) -> bool {
+        self.format == Format::Human && !self.quiet && std::io::stderr().is_terminal()
+    }
+
+    /// Whether colour may be used on stderr.
+    pub fn color(&self) -> bool {
+        std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+    }
+
+    /// A warning on stderr (human format only; JSON carries warnings in its document).
+    pub fn warn(&self, msg: impl fmt::Display) {
+        if !self.quiet {
+            let label = if self.color() { "\x1b[33mwarning\x1b[0m" } else { "warning" };
+            eprintln!("{label}: {msg}");
+        }
+    }
+
+    /// Writes the result of a command that ran to an answer, and returns the exit code.
+    pub fn report(&self, command: &str, report: Report) -> ExitCode {
+        let (status, code) = match report.status {
+            Status::Ok => (report.ok_word, 0u8),
+            Status::NotVerified => ("not-verified", 1u8),
+        };
+        match self.format {
+            Format::Json => self.json(&json!({
+                "schema_version": SCHEMA_VERSION,
+                "command": command,
+                "status": status,
+                "exit_code": code,
+                "result": report.data,
+            })),
+            Format::Human => {
+                if !self.quiet || report.status == Status::NotVerified {
+                    let mut out = std::io::stdout().lock();
+                    for l in &report.human {
+                        if writeln!(out, "{l}").is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        ExitCode::from(code)
+    }
+
+    /// Writes an error and returns the exit code.
+    pub fn error(&self, command: &str, err: &CliError) -> ExitCode {
+        let code = match err.kind {
+            ErrorKind::NotVerified => 1u8,
+            ErrorKind::Usage | ErrorKind::Io => 2u8,
+        };
+        if self.format == Format::Json {
+            let mut e = json!({ "kind": err.kind.as_str(), "message": err.message });
+            if let Some(h) = &err.hint {
+                e["hint"] = json!(h);
+            }
+            if let Some(d) = &err.data {
+                e["details"] = d.clone();
+            }
+            let status = if code == 1 { "not-verified" } else { "error" };
+            self.json(&json!({
+                "schema_version": SCHEMA_VERSION,
+                "command": command,
+                "status": status,
+                "exit_code": code,
+                "error": e,
+            }));
+        }
+        // Errors always go to stderr too, so a JSON consumer's logs still say why.
+        let label = if self.color() { "\x1b[31merror\x1b[0m" } else { "error" };
+        eprintln!("{label}: {}", err.message);
+        if let Some(h) = &err.hint {
+            eprintln!("hint: {h}");
+        }
+        ExitCode::from(code)
+    }
+
+    fn json(&self, v: &Value) {
+        let mut out = std::io::stdout().lock();
+        // A closed pipe is not an error worth reporting.
+        if serde_json::to_writer_pretty(&mut out, v).is_ok() {
+            let _ = writeln!(out);
+        }
+    }
+}

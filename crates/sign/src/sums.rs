@@ -1,0 +1,220 @@
+//! `SHA256SUMS` checksum lists in GNU coreutils format, with BSD tag lines accepted on read.
+//!
+//! GNU: `<64 hex><space><space or *><name>`. A name holding a backslash or a newline is
+//! escaped (`\\`, `\n`) and the line is prefixed with a backslash, as `sha256sum` does.
+//! BSD / `--tag`: `SHA256 (<name>) = <64 hex>`, with the same escaping rule.
+
+use std::collections::HashSet;
+
+use sigil_core::Sha256Digest;
+use thiserror::Error;
+
+/// One line of a checksum list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The expected digest.
+    pub digest: Sha256Digest,
+    /// The file name, unescaped, with `/` separators, relative to the list's directory.
+    pub name: String,
+}
+
+/// A parsed checksum list.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SumsFile {
+    /// Entries in file order.
+    pub entries: Vec<Entry>,
+}
+
+/// Why a checksum list did not parse. Line numbers start at 1.
+#[derive(Debug, Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SumsParseError {
+    /// Not a GNU or BSD SHA-256 line.
+    #[error("line {line}: not a SHA-256 checksum line")]
+    Malformed {
+        /// Line number.
+        line: usize,
+    },
+    /// A checksum line for another algorithm.
+    #[error("line {line}: algorithm {algorithm} is not SHA256")]
+    Algorithm {
+        /// Line number.
+        line: usize,
+        /// What the line names.
+        algorithm: String,
+    },
+    /// A backslash escape other than `\\`, `\n` or `\r`.
+    #[error("line {line}: invalid escape in file name")]
+    Escape {
+        /// Line number.
+        line: usize,
+    },
+    /// A name listed twice.
+    #[error("line {line}: {name:?} is listed twice")]
+    Duplicate {
+        /// Line number of the second listing.
+        line: usize,
+        /// The name.
+        name: String,
+    },
+    /// The list has no entries.
+    #[error("checksum list has no entries")]
+    Empty,
+}
+
+fn unescape(s: &str, line: usize) -> Result<String, SumsParseError> {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('\\') => out.push('\\'),
+                Some('n') => out.push('\n'),
+                Some('r') => out.push('\r'),
+                _ => return Err(SumsParseError::Escape { line }),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Ok(out)
+}
+
+fn needs_escape(name: &str) -> bool {
+    name.contains(['\\', '\n', '\r'])
+}
+
+fn escape(name: &str) -> String {
+    name.replace('\\', "\\\\").replace('\n', "\\n").replace('\r', "\\r")
+}
+
+/// Formats one GNU line (with its trailing newline), escaping as coreutils does.
+pub fn format_line(digest: &Sha256Digest, name: &str) -> String {
+    if needs_escape(name) {
+        format!("\\{}  {}\n", digest.to_hex(), escape(name))
+    } else {
+        format!("{}  {}\n", digest.to_hex(), name)
+    }
+}
+
+fn parse_line(raw: &str, line: usize) -> Result<Entry, SumsParseError> {
+    let (escaped, body) = match raw.strip_prefix('\\') {
+        Some(rest) => (true, rest),
+        None => (false, raw),
+    };
+    let malformed = SumsParseError::Malformed { line };
+    // BSD tag form: ALGO (name) = hex
+    if let Some(open) = body.find(" (") {
+        let algorithm = &body[..open];
+        if !algorithm.is_empty() && algorithm.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            let close = body.rfind(") = ").ok_or(SumsParseError::Malformed { line })?;
+            if close < open + 2 {
+                return Err(malformed);
+            }
+            if algorithm != "SHA256" {
+                return Err(SumsParseError::Algorithm { line, algorithm: algorithm.to_owned() });
+            }
+            let name = &body[open + 2..close];
+            let hex = &body[close + 4..];
+            let digest = Sha256Digest::from_hex(hex).map_err(|_| SumsParseError::Malformed { line })?;
+            let name = if escaped { unescape(name, line)? } else { name.to_owned() };
+            return finish(digest, name, line);
+        }
+    }
+    // GNU form: 64 hex, space, space or '*', name.
+    let bytes = body.as_bytes();
+    if bytes.len() < 67 || bytes[64] != b' ' || !(bytes[65] == b' ' || bytes[65] == b'*') {
+        return Err(malformed);
+    }
+    let digest = Sha256Digest::from_hex(&body[..64]).map_err(|_| SumsParseError::Malformed { line })?;
+    let name = &body[66..];
+    let name = if escaped { unescape(name, line)? } else { name.to_owned() };
+    finish(digest, name, line)
+}
+
+fn finish(digest: Sha256Digest, name: String, line: usize) -> Result<Entry, SumsParseError> {
+    if name.is_empty() {
+        return Err(SumsParseError::Malformed { line });
+    }
+    Ok(Entry { digest, name })
+}
+
+impl SumsFile {
+    /// Parses a list. Blank lines are skipped; anything else must be a SHA-256 line.
+    pub fn parse(text: &str) -> Result<Self, SumsParseError> {
+        let mut entries = Vec::new();
+        let mut seen = HashSet::new();
+        for (i, raw) in text.split('\n').enumerate() {
+            let line = i + 1;
+            if raw.is_empty() {
+                continue;
+            }
+            let entry = parse_line(raw, line)?;
+            if !seen.insert(entry.name.clone()) {
+                return Err(SumsParseError::Duplicate { line, name: entry.name });
+            }
+            entries.push(entry);
+        }
+        if entries.is_empty() {
+            return Err(SumsParseError::Empty);
+        }
+        Ok(Self { entries })
+    }
+
+    /// The GNU text of the list.
+    pub fn to_text(&self) -> String {
+        self.entries.iter().map(|e| format_line(&e.digest, &e.name)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const ABC: &str = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+
+    fn check(input: &str, expect: Result<Vec<(&str, &str)>, SumsParseError>) {
+        let got = SumsFile::parse(input).map(|s| {
+            s.entries.into_iter().map(|e| (e.digest.to_hex(), e.name)).collect::<Vec<_>>()
+        });
+        let expect = expect.map(|v| v.into_iter().map(|(d, n)| (d.to_owned(), n.to_owned())).collect::<Vec<_>>());
+        assert_eq!(got, expect, "input {input:?}");
+    }
+
+    #[test]
+    fn gnu_bsd_and_escapes() {
+        check(&format!("{ABC}  a.txt\n"), Ok(vec![(ABC, "a.txt")]));
+        check(&format!("{ABC} *bin/a b\n"), Ok(vec![(ABC, "bin/a b")]));
+        check(&format!("\\{ABC}  a\\nb\\\\c\n"), Ok(vec![(ABC, "a\nb\\c")]));
+        check(&format!("SHA256 (x (1).txt) = {ABC}\n"), Ok(vec![(ABC, "x (1).txt")]));
+        check(&format!("\\SHA256 (a\\\\b) = {}\n", ABC.to_uppercase()), Ok(vec![(ABC, "a\\b")]));
+        check(&format!("MD5 (a) = {ABC}\n"), Err(SumsParseError::Algorithm { line: 1, algorithm: "MD5".into() }));
+        check(&format!("{ABC}  a\n{ABC}  a\n"), Err(SumsParseError::Duplicate { line: 2, name: "a".into() }));
+        check(&format!("{ABC} a\n"), Err(SumsParseError::Malformed { line: 1 }));
+        check(&format!("{ABC}  \n"), Err(SumsParseError::Malformed { line: 1 }));
+        check(&format!("\\{ABC}  a\\qb\n"), Err(SumsParseError::Escape { line: 1 }));
+        check("\n\n", Err(SumsParseError::Empty));
+    }
+
+    #[test]
+    fn format_escapes_like_coreutils() {
+        let d = Sha256Digest::from_hex(ABC).unwrap();
+        assert_eq!(format_line(&d, "plain"), format!("{ABC}  plain\n"));
+        assert_eq!(format_line(&d, "a\nb\\c"), format!("\\{ABC}  a\\nb\\\\c\n"));
+    }
+
+    proptest! {
+        #[test]
+        fn roundtrip(names in proptest::collection::btree_set("[a-z\\\\\n\r (). ]{1,12}", 1..6)) {
+            let d = Sha256Digest::from_hex(ABC).unwrap();
+            let file = SumsFile { entries: names.iter().map(|n| Entry { digest: d, name: n.clone() }).collect() };
+            prop_assert_eq!(SumsFile::parse(&file.to_text()).unwrap(), file);
+        }
+
+        #[test]
+        fn parse_never_panics(s in "\\PC*") {
+            let _ = SumsFile::parse(&s);
+        }
+    }
+}
