@@ -1,0 +1,1 @@
+//! Offline Sigstore bundle verification (work in progress).
