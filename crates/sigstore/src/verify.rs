@@ -1,0 +1,609 @@
+//! Verifying a bundle against an artifact, a trusted root and a signer policy.
+
+use std::fmt;
+use std::io::Read;
+
+use sigil_core::{Sha256Digest, Sha512Digest};
+use sigstore_verify::types::{ArtifactDigest, DerPublicKey, HashAlgorithm, SignatureContent};
+use sigstore_verify::{PublicKeyVerificationPolicy, VerificationPolicy};
+
+use crate::bundle::{Bundle, ContentKind, SignerKind};
+use crate::provider;
+use crate::trust::TrustRoot;
+
+/// How an expected identity or issuer is matched.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Matcher {
+    /// Equal, byte for byte.
+    Exact(String),
+    /// A regular expression (Rust `regex` syntax, close to Go's RE2 that cosign uses), searched
+    /// unanchored like cosign's `--certificate-identity-regexp`: anchor it with `^...$`.
+    Regex(regex::Regex),
+}
+
+/// A regular expression that does not compile.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid regular expression {pattern:?}")]
+#[non_exhaustive]
+pub struct PatternError {
+    /// The pattern as given.
+    pub pattern: String,
+    /// The compiler's complaint.
+    #[source]
+    pub source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl Matcher {
+    /// An exact match.
+    pub fn exact(value: impl Into<String>) -> Self {
+        Matcher::Exact(value.into())
+    }
+
+    /// A regular-expression match.
+    pub fn regex(pattern: &str) -> Result<Self, PatternError> {
+        regex::Regex::new(pattern)
+            .map(Matcher::Regex)
+            .map_err(|e| PatternError {
+                pattern: pattern.to_owned(),
+                source: Box::new(e),
+            })
+    }
+
+    /// Whether `value` satisfies this matcher.
+    pub fn matches(&self, value: &str) -> bool {
+        match self {
+            Matcher::Exact(s) => s == value,
+            Matcher::Regex(r) => r.is_match(value),
+        }
+    }
+}
+
+impl fmt::Display for Matcher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Matcher::Exact(s) => write!(f, "{s:?}"),
+            Matcher::Regex(r) => write!(f, "a match for regex {:?}", r.as_str()),
+        }
+    }
+}
+
+/// A managed (non-keyless) public key, for bundles whose verification material is a key hint.
+#[derive(Clone)]
+pub struct PublicKey(DerPublicKey);
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PublicKey(..)")
+    }
+}
+
+/// A public key file that is not a PEM `PUBLIC KEY` (SPKI).
+#[derive(Debug, thiserror::Error)]
+#[error("not a PEM SPKI public key")]
+#[non_exhaustive]
+pub struct PublicKeyParseError {
+    /// The parser's complaint.
+    #[source]
+    pub source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl PublicKey {
+    /// Parses a PEM `-----BEGIN PUBLIC KEY-----` (ECDSA P-256/P-384, Ed25519 or RSA SPKI).
+    pub fn from_pem(pem: &str) -> Result<Self, PublicKeyParseError> {
+        DerPublicKey::from_pem(pem)
+            .map(PublicKey)
+            .map_err(|e| PublicKeyParseError {
+                source: Box::new(e),
+            })
+    }
+
+    /// Wraps DER SPKI bytes.
+    pub fn from_spki_der(der: &[u8]) -> Self {
+        PublicKey(DerPublicKey::new(der.to_vec()))
+    }
+}
+
+/// Who must have signed.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Policy {
+    /// A keyless signature whose Fulcio certificate has a matching SAN identity and OIDC issuer.
+    Keyless {
+        /// Expected SAN (URI or email).
+        identity: Matcher,
+        /// Expected OIDC issuer (extension 1.3.6.1.4.1.57264.1.8, or the deprecated .1.1).
+        issuer: Matcher,
+    },
+    /// A managed-key signature by this key.
+    PublicKey(PublicKey),
+}
+
+/// The artifact the bundle must be about.
+#[non_exhaustive]
+pub enum Artifact<'a> {
+    /// The artifact's bytes.
+    Bytes(&'a [u8]),
+    /// A reader over the artifact, hashed in constant memory (read into memory only for
+    /// Ed25519 message signatures, which cannot be checked from a digest).
+    Reader(&'a mut dyn Read),
+    /// A precomputed SHA-256 digest.
+    Sha256(Sha256Digest),
+    /// A precomputed SHA-512 digest (npm attestations name only SHA-512).
+    Sha512(Sha512Digest),
+}
+
+impl fmt::Debug for Artifact<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Artifact::Bytes(b) => write!(f, "Bytes({} bytes)", b.len()),
+            Artifact::Reader(_) => f.write_str("Reader"),
+            Artifact::Sha256(d) => write!(f, "{d:?}"),
+            Artifact::Sha512(d) => write!(f, "{d:?}"),
+        }
+    }
+}
+
+/// A point in time from verified evidence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Time {
+    /// Seconds since the Unix epoch.
+    pub unix: i64,
+    /// RFC 3339, UTC.
+    pub rfc3339: String,
+}
+
+fn time(t: impl fmt::Display + Copy, unix: i64) -> Time {
+    Time {
+        unix,
+        rfc3339: t.to_string(),
+    }
+}
+
+/// Claims Fulcio copied into the certificate from the OIDC token (`1.3.6.1.4.1.57264.1.*`).
+/// Only meaningful because the certificate chain was verified; absent claims are `None`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FulcioClaims {
+    /// `.1.9` Build Signer URI: the workflow that signed, with its ref.
+    pub build_signer_uri: Option<String>,
+    /// `.1.10` Build Signer Digest.
+    pub build_signer_digest: Option<String>,
+    /// `.1.11` Runner Environment (`github-hosted`, `self-hosted`).
+    pub runner_environment: Option<String>,
+    /// `.1.12` Source Repository URI.
+    pub source_repository_uri: Option<String>,
+    /// `.1.13` Source Repository Digest (commit).
+    pub source_repository_digest: Option<String>,
+    /// `.1.14` Source Repository Ref.
+    pub source_repository_ref: Option<String>,
+    /// `.1.15` Source Repository Identifier.
+    pub source_repository_identifier: Option<String>,
+    /// `.1.16` Source Repository Owner URI.
+    pub source_repository_owner_uri: Option<String>,
+    /// `.1.18` Build Config URI: the top-level workflow that ran.
+    pub build_config_uri: Option<String>,
+    /// `.1.19` Build Config Digest.
+    pub build_config_digest: Option<String>,
+    /// `.1.20` Build Trigger (`push`, `workflow_dispatch`...).
+    pub build_trigger: Option<String>,
+    /// `.1.21` Run Invocation URI.
+    pub run_invocation_uri: Option<String>,
+    /// `.1.22` Source Repository Visibility At Signing.
+    pub source_repository_visibility: Option<String>,
+    /// Deprecated `.1.6` GitHub Workflow Ref.
+    pub github_workflow_ref: Option<String>,
+    /// Deprecated `.1.5` GitHub Workflow Repository.
+    pub github_workflow_repository: Option<String>,
+    /// Deprecated `.1.3` GitHub Workflow SHA.
+    pub github_workflow_sha: Option<String>,
+    /// Deprecated `.1.2` GitHub Workflow Trigger.
+    pub github_workflow_trigger: Option<String>,
+}
+
+impl FulcioClaims {
+    /// Present claims as `(name, value)` pairs, kebab-case names, in OID order.
+    pub fn pairs(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("build-signer-uri", &self.build_signer_uri),
+            ("build-signer-digest", &self.build_signer_digest),
+            ("runner-environment", &self.runner_environment),
+            ("source-repository-uri", &self.source_repository_uri),
+            ("source-repository-digest", &self.source_repository_digest),
+            ("source-repository-ref", &self.source_repository_ref),
+            (
+                "source-repository-identifier",
+                &self.source_repository_identifier,
+            ),
+            (
+                "source-repository-owner-uri",
+                &self.source_repository_owner_uri,
+            ),
+            ("build-config-uri", &self.build_config_uri),
+            ("build-config-digest", &self.build_config_digest),
+            ("build-trigger", &self.build_trigger),
+            ("run-invocation-uri", &self.run_invocation_uri),
+            (
+                "source-repository-visibility",
+                &self.source_repository_visibility,
+            ),
+            ("github-workflow-ref", &self.github_workflow_ref),
+            (
+                "github-workflow-repository",
+                &self.github_workflow_repository,
+            ),
+            ("github-workflow-sha", &self.github_workflow_sha),
+            ("github-workflow-trigger", &self.github_workflow_trigger),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
+        .collect()
+    }
+}
+
+/// The verified signer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Signer {
+    /// A Fulcio certificate that chains to the trusted root and was valid at signing time.
+    Certificate {
+        /// The SAN (URI or email) the policy matched.
+        identity: String,
+        /// The OIDC issuer the policy matched.
+        issuer: String,
+        /// Certificate validity start.
+        not_before: Time,
+        /// Certificate validity end.
+        not_after: Time,
+        /// Further CI claims.
+        claims: Box<FulcioClaims>,
+    },
+    /// The managed key in the policy.
+    PublicKey,
+}
+
+/// A transparency-log entry whose inclusion was verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LogEntry {
+    /// Index in the log.
+    pub log_index: u64,
+    /// Log ID (hex SHA-256 of the log's key).
+    pub log_id: String,
+    /// Entry kind and version, e.g. `hashedrekord/0.0.1`, `dsse/0.0.1`, `intoto/0.0.2`.
+    pub kind: String,
+    /// Integrated time for Rekor v1 entries (covered by the SET or inclusion proof).
+    pub integrated_time: Option<Time>,
+}
+
+/// What was signed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Content {
+    /// A signature over the artifact.
+    MessageSignature,
+    /// A DSSE envelope whose signature (over the PAE) verified; the artifact matched one of the
+    /// in-toto statement's subjects.
+    Dsse {
+        /// `payloadType`, always `application/vnd.in-toto+json` today.
+        payload_type: String,
+        /// The verified payload bytes (the in-toto statement).
+        payload: Vec<u8>,
+    },
+}
+
+/// A bundle that verified. Only constructed when every check passed.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Verified {
+    /// The bundle's media type.
+    pub media_type: &'static str,
+    /// Who signed.
+    pub signer: Signer,
+    /// What was signed (with the DSSE payload).
+    pub content: Content,
+    /// Transparency-log entries.
+    pub log_entries: Vec<LogEntry>,
+    /// The authenticated Rekor v1 integrated time, if any.
+    pub integrated_time: Option<Time>,
+    /// Every authenticated signing time (integrated times and RFC 3161 timestamps).
+    pub verified_times: Vec<Time>,
+}
+
+/// Why a bundle did not verify. Every variant means "not verified"; only [`VerifyError::Read`]
+/// is an I/O problem.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum VerifyError {
+    /// The certificate's SAN is not the expected identity.
+    #[error(
+        "certificate identity mismatch: expected {expected}, got {}",
+        opt(actual)
+    )]
+    IdentityMismatch {
+        /// What the policy asked for.
+        expected: String,
+        /// The certificate's SAN.
+        actual: Option<String>,
+    },
+    /// The certificate's OIDC issuer is not the expected one.
+    #[error("oidc issuer mismatch: expected {expected}, got {}", opt(actual))]
+    IssuerMismatch {
+        /// What the policy asked for.
+        expected: String,
+        /// The certificate's issuer extension.
+        actual: Option<String>,
+    },
+    /// A keyless bundle given a key, or a managed-key bundle given identity rules.
+    #[error("{found:?} bundle cannot be verified with a {expected:?} policy")]
+    WrongSignerKind {
+        /// What the policy verifies.
+        expected: SignerKind,
+        /// What the bundle carries.
+        found: SignerKind,
+    },
+    /// [`verify_dsse`] on a message-signature bundle.
+    #[error("bundle carries a message signature, not a dsse envelope")]
+    NotDsse,
+    /// The bundle is about another artifact (digest or in-toto subject mismatch).
+    #[error("artifact mismatch")]
+    ArtifactMismatch(#[source] Cause),
+    /// The signature does not verify with the certificate's or policy's key.
+    #[error("signature does not verify")]
+    SignatureInvalid(#[source] Cause),
+    /// The certificate does not chain to the trusted root, was not valid at signing time, or
+    /// lacks a valid SCT.
+    #[error("certificate rejected")]
+    Certificate(#[source] Cause),
+    /// Inclusion proof, checkpoint, SET or log-entry consistency failed.
+    #[error("transparency log evidence rejected")]
+    TransparencyLog(#[source] Cause),
+    /// An RFC 3161 timestamp failed, or no trusted signing time exists.
+    #[error("timestamp rejected")]
+    Timestamp(#[source] Cause),
+    /// The bundle is internally inconsistent, or uses something this verifier cannot check.
+    #[error("bundle rejected")]
+    Bundle(#[source] Cause),
+    /// Reading the artifact failed.
+    #[error("cannot read artifact")]
+    Read(#[source] std::io::Error),
+}
+
+fn opt(v: &Option<String>) -> String {
+    match v {
+        Some(s) => format!("{s:?}"),
+        None => "none".to_owned(),
+    }
+}
+
+/// The underlying verifier's explanation, kept opaque so its types are not our API.
+#[derive(Debug)]
+pub struct Cause(sigstore_verify::Error);
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for Cause {}
+
+fn classify(e: sigstore_verify::Error) -> VerifyError {
+    use sigstore_verify::bundle::Error as B;
+    use sigstore_verify::Error as E;
+    match e {
+        E::Bundle(
+            B::MissingInclusionPromise(_)
+            | B::MissingInclusionProof(_)
+            | B::MissingCheckpoint
+            | B::LogIndexOutOfRange { .. }
+            | B::CheckpointRootMismatch,
+        ) => VerifyError::TransparencyLog(Cause(e)),
+        E::Bundle(B::MissingTimestamp | B::MissingSigningTimeEvidence) => {
+            VerifyError::Timestamp(Cause(e))
+        }
+        E::ArtifactRead(io) => VerifyError::Read(io),
+        E::ArtifactMismatch(_) => VerifyError::ArtifactMismatch(Cause(e)),
+        E::SignatureInvalid(_) => VerifyError::SignatureInvalid(Cause(e)),
+        E::Certificate(_) => VerifyError::Certificate(Cause(e)),
+        E::TransparencyLog(_) => VerifyError::TransparencyLog(Cause(e)),
+        E::Timestamp(_) => VerifyError::Timestamp(Cause(e)),
+        other => VerifyError::Bundle(Cause(other)),
+    }
+}
+
+/// Whether the message signature must be checked over the whole artifact (Ed25519, ML-DSA),
+/// so a reader has to be read into memory.
+fn needs_blob(bundle: &Bundle, policy: &Policy) -> bool {
+    use sigstore_verify::crypto::{parse_certificate_info, KeyAlgorithm};
+    if bundle.content_kind() != ContentKind::MessageSignature {
+        return false;
+    }
+    let alg = match policy {
+        Policy::PublicKey(PublicKey(der)) => {
+            // Ed25519 SPKI: OID 1.3.101.112 (06 03 2b 65 70).
+            return der
+                .as_bytes()
+                .windows(5)
+                .any(|w| w == [0x06, 0x03, 0x2b, 0x65, 0x70]);
+        }
+        Policy::Keyless { .. } => bundle
+            .inner
+            .signing_certificate()
+            .and_then(|c| parse_certificate_info(c).ok())
+            .map(|i| i.key_algorithm),
+    };
+    matches!(alg, Some(KeyAlgorithm::Ed25519))
+}
+
+/// Verifies `bundle` for `artifact` under `policy` against `root`, fully offline: certificate
+/// chain and validity at the verified signing time, SCT, inclusion proof and checkpoint, SET,
+/// RFC 3161 timestamps, log-entry consistency, the signature (message or DSSE over the PAE) and
+/// the artifact binding (digest, or in-toto subject for DSSE), then the identity and issuer.
+pub fn verify(
+    root: &TrustRoot,
+    bundle: &Bundle,
+    artifact: Artifact<'_>,
+    policy: &Policy,
+) -> Result<Verified, VerifyError> {
+    provider::ensure_installed();
+    let found = bundle.signer_kind();
+    let expected = match policy {
+        Policy::Keyless { .. } => SignerKind::Certificate,
+        Policy::PublicKey(_) => SignerKind::PublicKey,
+    };
+    if found != expected {
+        return Err(VerifyError::WrongSignerKind { expected, found });
+    }
+    let v = &root.verifier;
+    let raw = &bundle.inner;
+    let cert_policy = VerificationPolicy::any_identity();
+    let key_policy;
+    let p: &dyn sigstore_verify::Policy = match policy {
+        Policy::Keyless { .. } => &cert_policy,
+        Policy::PublicKey(PublicKey(der)) => {
+            key_policy = PublicKeyVerificationPolicy::new(der.clone());
+            &key_policy
+        }
+    };
+    let result = match artifact {
+        Artifact::Bytes(b) => v.verify(b, raw, p),
+        Artifact::Reader(r) if needs_blob(bundle, policy) => {
+            let mut buf = Vec::new();
+            r.read_to_end(&mut buf).map_err(VerifyError::Read)?;
+            v.verify(buf.as_slice(), raw, p)
+        }
+        Artifact::Reader(r) => v.verify_reader(r, raw, p),
+        Artifact::Sha256(d) => v.verify(ArtifactDigest::sha256(d.0.into()), raw, p),
+        Artifact::Sha512(d) => {
+            let digest = ArtifactDigest::new(HashAlgorithm::Sha2512, d.0.to_vec())
+                .map_err(|e| classify(e.into()))?;
+            v.verify(digest, raw, p)
+        }
+    }
+    .map_err(classify)?;
+
+    let signer = match policy {
+        Policy::PublicKey(_) => Signer::PublicKey,
+        Policy::Keyless { identity, issuer } => {
+            let actual_id = result.identity().map(|s| s.as_str().to_owned());
+            let actual_issuer = result.issuer().map(str::to_owned);
+            let (Some(id), Some(iss)) = (
+                actual_id.clone().filter(|a| identity.matches(a)),
+                actual_issuer.clone(),
+            ) else {
+                return Err(VerifyError::IdentityMismatch {
+                    expected: identity.to_string(),
+                    actual: actual_id,
+                });
+            };
+            if !issuer.matches(&iss) {
+                return Err(VerifyError::IssuerMismatch {
+                    expected: issuer.to_string(),
+                    actual: actual_issuer,
+                });
+            }
+            let cert = result.certificate().ok_or_else(|| {
+                VerifyError::Certificate(Cause(sigstore_verify::Error::InvalidBundle(
+                    "no verified certificate".into(),
+                )))
+            })?;
+            if !result.certificate_verified() || !result.sct_verified() {
+                return Err(VerifyError::Certificate(Cause(
+                    sigstore_verify::Error::InvalidBundle(
+                        "certificate or sct was not verified".into(),
+                    ),
+                )));
+            }
+            let c = &cert.ci_claims;
+            let g = &c.deprecated_github;
+            Signer::Certificate {
+                identity: id,
+                issuer: iss,
+                not_before: time(cert.not_before, cert.not_before.as_second()),
+                not_after: time(cert.not_after, cert.not_after.as_second()),
+                claims: Box::new(FulcioClaims {
+                    build_signer_uri: c.build_signer_uri.clone(),
+                    build_signer_digest: c.build_signer_digest.clone(),
+                    runner_environment: c.runner_environment.clone(),
+                    source_repository_uri: c.source_repository_uri.clone(),
+                    source_repository_digest: c.source_repository_digest.clone(),
+                    source_repository_ref: c.source_repository_ref.clone(),
+                    source_repository_identifier: c.source_repository_identifier.clone(),
+                    source_repository_owner_uri: c.source_repository_owner_uri.clone(),
+                    build_config_uri: c.build_config_uri.clone(),
+                    build_config_digest: c.build_config_digest.clone(),
+                    build_trigger: c.build_trigger.clone(),
+                    run_invocation_uri: c.run_invocation_uri.clone(),
+                    source_repository_visibility: c.source_repository_visibility_at_signing.clone(),
+                    github_workflow_ref: g.workflow_ref.clone(),
+                    github_workflow_repository: g.workflow_repository.clone(),
+                    github_workflow_sha: g.workflow_sha.clone(),
+                    github_workflow_trigger: g.workflow_trigger.clone(),
+                }),
+            }
+        }
+    };
+    if !result.tlog_verified() {
+        return Err(VerifyError::TransparencyLog(Cause(
+            sigstore_verify::Error::InvalidBundle(
+                "transparency log inclusion was not verified".into(),
+            ),
+        )));
+    }
+    let content = match &raw.content {
+        SignatureContent::DsseEnvelope(env) => Content::Dsse {
+            payload_type: env.payload_type.clone(),
+            payload: env.payload.as_bytes().to_vec(),
+        },
+        _ => Content::MessageSignature,
+    };
+    let log_entries = raw
+        .verification_material
+        .tlog_entries
+        .iter()
+        .map(|e| LogEntry {
+            log_index: e.log_index.get(),
+            log_id: sigil_core::hex::encode(e.log_id.key_id.as_bytes()),
+            kind: format!("{}/{}", e.kind_version.kind(), e.kind_version.version()),
+            integrated_time: e.integrated_time.map(|t| time(t, t.as_second())),
+        })
+        .collect();
+    Ok(Verified {
+        media_type: bundle.media_type(),
+        signer,
+        content,
+        log_entries,
+        integrated_time: result.integrated_time().map(|t| time(t, t.as_second())),
+        verified_times: result
+            .verified_timestamps()
+            .iter()
+            .map(|t| time(*t, t.as_second()))
+            .collect(),
+    })
+}
+
+/// [`verify`] for a bundle that must carry a DSSE envelope (keyless attestations, GitHub
+/// artifact attestations, npm provenance). Returns the verification with the payload type and
+/// the verified payload bytes; the artifact must match one of the statement's subjects.
+pub fn verify_dsse(
+    root: &TrustRoot,
+    bundle: &Bundle,
+    artifact: Artifact<'_>,
+    policy: &Policy,
+) -> Result<(Verified, String, Vec<u8>), VerifyError> {
+    if bundle.content_kind() != ContentKind::Dsse {
+        return Err(VerifyError::NotDsse);
+    }
+    let v = verify(root, bundle, artifact, policy)?;
+    match &v.content {
+        Content::Dsse {
+            payload_type,
+            payload,
+        } => {
+            let (t, p) = (payload_type.clone(), payload.clone());
+            Ok((v, t, p))
+        }
+        Content::MessageSignature => Err(VerifyError::NotDsse),
+    }
+}
