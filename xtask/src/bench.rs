@@ -1,0 +1,204 @@
+//! `cargo xtask bench`: sigil and the reference tools side by side, in one run, on the same
+//! inputs, with warm caches. Each command runs `RUNS` times; the fastest wall time counts.
+//! Peak RSS comes from `getrusage(RUSAGE_CHILDREN)` in a tiny Python wrapper, so no extra
+//! tool is needed. Goals are printed beside the ratios; nothing here fails on a missed goal.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{bail, Context as _, Result};
+
+use crate::demo::{build_sigil, which};
+use crate::target_dir;
+
+const RUNS: usize = 3;
+
+/// Runs a command once and returns (wall seconds, peak RSS in KiB).
+const MEASURE: &str = r#"
+import resource, subprocess, sys, time
+t = time.perf_counter()
+r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+wall = time.perf_counter() - t
+if r.returncode != 0:
+    sys.exit("command failed with %d: %s" % (r.returncode, " ".join(sys.argv[1:])))
+print(wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"#;
+
+/// Best-of-`RUNS` wall time and the peak RSS of that tool.
+pub fn measure(dir: &Path, argv: &[String]) -> Result<(f64, u64)> {
+    let mut best = f64::INFINITY;
+    let mut rss = 0;
+    for _ in 0..RUNS {
+        let out = Command::new("python3")
+            .arg("-c")
+            .arg(MEASURE)
+            .args(argv)
+            .current_dir(dir)
+            .output()
+            .context("running python3 to time a command")?;
+        if !out.status.success() {
+            bail!("{}", String::from_utf8_lossy(&out.stderr).trim());
+        }
+        let s = String::from_utf8_lossy(&out.stdout);
+        let mut it = s.split_whitespace();
+        let wall: f64 = it.next().context("no time")?.parse()?;
+        let kib: u64 = it.next().context("no rss")?.parse()?;
+        best = best.min(wall);
+        rss = rss.max(kib);
+    }
+    Ok((best, rss))
+}
+
+/// One comparison row.
+pub struct Row {
+    /// What is compared.
+    pub name: String,
+    /// sigil's best wall time.
+    pub sigil: f64,
+    /// sigil's peak RSS (KiB).
+    pub sigil_rss: u64,
+    /// The reference tool.
+    pub reference: String,
+    /// The reference's best wall time.
+    pub reference_time: f64,
+    /// The goal for sigil/reference.
+    pub goal: f64,
+}
+
+fn s(v: &[&str]) -> Vec<String> {
+    v.iter().map(|x| (*x).to_owned()).collect()
+}
+
+/// Times `sigil_argv` against `ref_argv` and adds a row.
+pub fn compare(
+    rows: &mut Vec<Row>,
+    dir: &Path,
+    name: &str,
+    sigil_argv: Vec<String>,
+    reference: &str,
+    ref_argv: Vec<String>,
+    goal: f64,
+) -> Result<()> {
+    println!("xtask bench: {name}: sigil vs {reference}");
+    let (t_s, rss) = measure(dir, &sigil_argv)?;
+    let (t_r, _) = measure(dir, &ref_argv)?;
+    rows.push(Row { name: name.to_owned(), sigil: t_s, sigil_rss: rss, reference: reference.to_owned(), reference_time: t_r, goal });
+    Ok(())
+}
+
+fn make_file(path: &Path, mib: u64) -> Result<()> {
+    if path.metadata().map(|m| m.len() == mib << 20).unwrap_or(false) {
+        return Ok(());
+    }
+    use std::io::Write as _;
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
+    // Non-constant content (xorshift), so nothing can shortcut zeros.
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut block = vec![0u8; 1 << 20];
+    for _ in 0..mib {
+        for chunk in block.chunks_exact_mut(8) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            chunk.copy_from_slice(&x.to_le_bytes());
+        }
+        f.write_all(&block)?;
+    }
+    f.flush()?;
+    Ok(())
+}
+
+/// The benchmark.
+pub fn run(rest: &[String]) -> Result<()> {
+    let mut mib = 1024u64;
+    let mut it = rest.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--size-mib" => mib = it.next().context("--size-mib needs a value")?.parse()?,
+            other => bail!("unknown bench option {other:?}"),
+        }
+    }
+    let sigil = build_sigil(true)?;
+    let sig = sigil.display().to_string();
+    let dir = target_dir().join("bench");
+    std::fs::create_dir_all(&dir)?;
+    let big = dir.join("big.bin");
+    println!("xtask bench: preparing a {mib} MiB input in {}", big.display());
+    make_file(&big, mib)?;
+    let mut rows = Vec::new();
+
+    let openssl = which("openssl").context("openssl is needed for the hashing comparison")?;
+    compare(
+        &mut rows,
+        &dir,
+        &format!("sums create ({mib} MiB)"),
+        s(&[&sig, "sums", "create", "big.bin"]),
+        "openssl dgst -sha256",
+        vec![openssl.display().to_string(), "dgst".into(), "-sha256".into(), "big.bin".into()],
+        1.15,
+    )?;
+    if let Some(sha256sum) = which("sha256sum") {
+        compare(
+            &mut rows,
+            &dir,
+            &format!("sums create ({mib} MiB)"),
+            s(&[&sig, "sums", "create", "big.bin"]),
+            "sha256sum",
+            vec![sha256sum.display().to_string(), "big.bin".into()],
+            1.0,
+        )?;
+    }
+
+    let minisign = which("minisign").context("minisign is needed (cargo xtask test installs it)")?;
+    let m = minisign.display().to_string();
+    // One unencrypted minisign key for both tools, so scrypt is not what is measured.
+    for f in ["bench.key", "bench.pub"] {
+        let _ = std::fs::remove_file(dir.join(f));
+    }
+    crate::run_cmd(Command::new(&minisign).args(["-G", "-W", "-p", "bench.pub", "-s", "bench.key"]).current_dir(&dir))?;
+    compare(
+        &mut rows,
+        &dir,
+        &format!("sign ({mib} MiB)"),
+        s(&[&sig, "sign", "-k", "bench.key", "-t", "bench", "big.bin"]),
+        "minisign -S",
+        s(&[&m, "-S", "-s", "bench.key", "-t", "bench", "-m", "big.bin", "-x", "big.bin.ref.minisig"]),
+        1.0,
+    )?;
+    compare(
+        &mut rows,
+        &dir,
+        &format!("verify ({mib} MiB)"),
+        s(&[&sig, "verify", "-k", "bench.pub", "big.bin"]),
+        "minisign -V",
+        s(&[&m, "-V", "-p", "bench.pub", "-m", "big.bin", "-x", "big.bin.ref.minisig"]),
+        1.0,
+    )?;
+
+    print_table(&rows);
+    Ok(())
+}
+
+/// Prints the comparison table.
+pub fn print_table(rows: &[Row]) {
+    let mut out = String::new();
+    let _ = writeln!(out, "\n{:<28} {:>10} {:>10} {:<22} {:>7} {:>6}  {:>9}", "case", "sigil s", "ref s", "reference", "ratio", "goal", "sigil RSS");
+    for r in rows {
+        let ratio = r.sigil / r.reference_time;
+        let mark = if ratio <= r.goal { "ok" } else { "MISSED" };
+        let _ = writeln!(
+            out,
+            "{:<28} {:>10.3} {:>10.3} {:<22} {:>6.2}x {:>5.2}x  {:>6.1} MiB {mark}",
+            r.name,
+            r.sigil,
+            r.reference_time,
+            r.reference,
+            ratio,
+            r.goal,
+            r.sigil_rss as f64 / 1024.0
+        );
+    }
+    print!("{out}");
+}
+
