@@ -1,5 +1,6 @@
 //! One module per command family; shared loading helpers live here.
 
+pub mod bundle;
 pub mod key;
 pub mod sign;
 pub mod sums;

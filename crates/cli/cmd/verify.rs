@@ -14,9 +14,30 @@ pub struct VerifyArgs {
     #[arg(long, short = 'k', value_name = "PUB")]
     key: Option<PathBuf>,
     /// Signature file; default FILE.minisig.
-    #[arg(long, short = 'x', value_name = "SIG")]
+    #[arg(long, short = 'x', value_name = "SIG", conflicts_with = "bundle")]
     signature: Option<PathBuf>,
-    /// The file to verify.
+    /// Sigstore bundle (keyless with the --certificate-* flags, or managed key with --key PEM).
+    #[arg(long, value_name = "B")]
+    bundle: Option<PathBuf>,
+    /// Sigstore trusted_root.json; default: the embedded public-good root.
+    #[arg(long, value_name = "R", requires = "bundle", conflicts_with = "staging")]
+    trusted_root: Option<PathBuf>,
+    /// Use the embedded Sigstore staging trusted root.
+    #[arg(long, requires = "bundle")]
+    staging: bool,
+    /// Expected certificate identity (SAN), exactly.
+    #[arg(long, value_name = "I", requires = "bundle", conflicts_with = "certificate_identity_regexp")]
+    certificate_identity: Option<String>,
+    /// Expected certificate identity (SAN), as a regular expression (unanchored, like cosign).
+    #[arg(long, value_name = "RE", requires = "bundle")]
+    certificate_identity_regexp: Option<String>,
+    /// Expected OIDC issuer, exactly.
+    #[arg(long, value_name = "O", requires = "bundle", conflicts_with = "certificate_oidc_issuer_regexp")]
+    certificate_oidc_issuer: Option<String>,
+    /// Expected OIDC issuer, as a regular expression.
+    #[arg(long, value_name = "RE", requires = "bundle")]
+    certificate_oidc_issuer_regexp: Option<String>,
+    /// The file to verify (with --bundle, also `sha256:<hex>`).
     #[arg(value_name = "FILE")]
     file: PathBuf,
 }
@@ -36,6 +57,20 @@ pub fn verify_file(out: &Output, key: &sigil_keys::PublicKey, file: &Path, sig_p
 
 /// Runs `sigil verify --key`.
 pub fn run(out: &Output, a: VerifyArgs) -> Result<Report, CliError> {
+    if let Some(bundle) = a.bundle {
+        let r = super::bundle::BundleRequest {
+            bundle,
+            trusted_root: a.trusted_root,
+            staging: a.staging,
+            key: a.key,
+            identity: a.certificate_identity,
+            identity_regexp: a.certificate_identity_regexp,
+            issuer: a.certificate_oidc_issuer,
+            issuer_regexp: a.certificate_oidc_issuer_regexp,
+            file: a.file,
+        };
+        return super::bundle::run(out, r);
+    }
     let key_path = a
         .key
         .ok_or_else(|| CliError::usage("nothing to verify against").hint("pass --key PUB with the signer's public key"))?;
