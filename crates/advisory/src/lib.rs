@@ -1,0 +1,14 @@
+//! Security advisories for sigil: OSV 1.7 advisories (typed model, schema and semantic
+//! validation, export to RustSec and Markdown), CVSS v3.x/v4.0 base scores, OSV range
+//! evaluation, OpenVEX 0.2 documents, and audits of SBOM components or `Cargo.lock`
+//! packages against advisory sets.
+//!
+//! This crate reads and writes no files of its own choosing except through
+//! [`rustsec_db::load`], which opens a RustSec advisory-db checkout the caller names; it does
+//! no network access and reads no clock or environment: timestamps are passed in.
+
+pub mod cvss;
+pub mod osv;
+pub mod purl;
+pub mod validate;
+pub mod version;

@@ -1,0 +1,291 @@
+//! Package URLs (`pkg:type/namespace/name@version?qualifiers#subpath`), parsed per the purl
+//! specification, and their mapping to OSV ecosystems.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A parsed package URL. Components are percent-decoded; `type` is lowercase, and names are
+/// normalised where the purl type says so (pypi, npm, github...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Purl {
+    /// Package type (`cargo`, `npm`, `pypi`...).
+    pub ty: String,
+    /// Namespace segments joined with `/`.
+    pub namespace: Option<String>,
+    /// Name.
+    pub name: String,
+    /// Version.
+    pub version: Option<String>,
+    /// Qualifiers, keys lowercase.
+    pub qualifiers: BTreeMap<String, String>,
+    /// Subpath.
+    pub subpath: Option<String>,
+}
+
+/// Why a package URL was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PurlParseError {
+    /// Does not start with `pkg:`.
+    #[error("package url must start with \"pkg:\"")]
+    Scheme,
+    /// The type is missing or has characters the spec forbids.
+    #[error("package url has an invalid type")]
+    Type,
+    /// The name is missing.
+    #[error("package url has no name")]
+    Name,
+    /// A `%` escape is malformed or decodes to invalid UTF-8.
+    #[error("package url has an invalid percent-encoding")]
+    Encoding,
+    /// A qualifier is malformed.
+    #[error("package url has an invalid qualifier {qualifier:?}")]
+    Qualifier {
+        /// The qualifier text.
+        qualifier: String,
+    },
+}
+
+fn decode(s: &str) -> Result<String, PurlParseError> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = b.get(i + 1..i + 3).ok_or(PurlParseError::Encoding)?;
+            let h = std::str::from_utf8(hex).map_err(|_| PurlParseError::Encoding)?;
+            out.push(u8::from_str_radix(h, 16).map_err(|_| PurlParseError::Encoding)?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| PurlParseError::Encoding)
+}
+
+fn encode(s: &str, keep: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b".-_~".contains(&b) || keep.as_bytes().contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+impl Purl {
+    /// Parses a package URL.
+    pub fn parse(s: &str) -> Result<Self, PurlParseError> {
+        let rest = match s.get(..4) {
+            Some(p) if p.eq_ignore_ascii_case("pkg:") => &s[4..],
+            _ => return Err(PurlParseError::Scheme),
+        };
+        let (rest, subpath) = match rest.split_once('#') {
+            Some((r, sp)) => {
+                let segs: Vec<String> = sp
+                    .split('/')
+                    .filter(|x| !x.is_empty() && *x != "." && *x != "..")
+                    .map(decode)
+                    .collect::<Result<_, _>>()?;
+                (r, (!segs.is_empty()).then(|| segs.join("/")))
+            }
+            None => (rest, None),
+        };
+        let (rest, qualifiers) = match rest.split_once('?') {
+            Some((r, q)) => {
+                let mut map = BTreeMap::new();
+                for pair in q.split('&').filter(|p| !p.is_empty()) {
+                    let (k, v) = pair.split_once('=').ok_or_else(|| PurlParseError::Qualifier { qualifier: pair.to_owned() })?;
+                    let k = k.to_ascii_lowercase();
+                    if k.is_empty() || !k.bytes().all(|b| b.is_ascii_alphanumeric() || b".-_".contains(&b)) {
+                        return Err(PurlParseError::Qualifier { qualifier: pair.to_owned() });
+                    }
+                    let v = decode(v)?;
+                    if !v.is_empty() {
+                        map.insert(k, v);
+                    }
+                }
+                (r, map)
+            }
+            None => (rest, BTreeMap::new()),
+        };
+        let rest = rest.trim_start_matches('/');
+        let (ty, rest) = rest.split_once('/').ok_or(PurlParseError::Name)?;
+        let ty = ty.to_ascii_lowercase();
+        if ty.is_empty()
+            || ty.starts_with(|c: char| c.is_ascii_digit())
+            || !ty.bytes().all(|b| b.is_ascii_alphanumeric() || b".+-".contains(&b))
+        {
+            return Err(PurlParseError::Type);
+        }
+        let rest = rest.trim_end_matches('/');
+        let (path, version) = match rest.rfind('@') {
+            Some(i) => (&rest[..i], Some(decode(&rest[i + 1..])?).filter(|v| !v.is_empty())),
+            None => (rest, None),
+        };
+        let mut segs: Vec<String> = path.split('/').filter(|x| !x.is_empty()).map(decode).collect::<Result<_, _>>()?;
+        let name = segs.pop().filter(|n| !n.is_empty()).ok_or(PurlParseError::Name)?;
+        let namespace = (!segs.is_empty()).then(|| segs.join("/"));
+        let mut p = Purl { ty, namespace, name, version, qualifiers, subpath };
+        p.normalise();
+        Ok(p)
+    }
+
+    fn normalise(&mut self) {
+        match self.ty.as_str() {
+            "pypi" => self.name = self.name.to_ascii_lowercase().replace('_', "-"),
+            "github" | "bitbucket" | "composer" | "hex" => {
+                self.name = self.name.to_ascii_lowercase();
+                self.namespace = self.namespace.take().map(|n| n.to_ascii_lowercase());
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether two purls name the same package (type, namespace, name), versions aside.
+    pub fn same_package(&self, other: &Purl) -> bool {
+        self.ty == other.ty && self.namespace == other.namespace && self.name == other.name
+    }
+
+    /// The OSV ecosystem and package name for this purl, for the types OSV knows.
+    pub fn osv_package(&self) -> Option<(&'static str, String)> {
+        let ns_name = |sep: &str| match &self.namespace {
+            Some(ns) => format!("{ns}{sep}{}", self.name),
+            None => self.name.clone(),
+        };
+        Some(match self.ty.as_str() {
+            "cargo" => ("crates.io", self.name.clone()),
+            "npm" => ("npm", ns_name("/")),
+            "pypi" => ("PyPI", self.name.clone()),
+            "golang" => ("Go", ns_name("/")),
+            "maven" => ("Maven", ns_name(":")),
+            "gem" => ("RubyGems", self.name.clone()),
+            "nuget" => ("NuGet", self.name.clone()),
+            "hex" => ("Hex", self.name.clone()),
+            "pub" => ("Pub", self.name.clone()),
+            "composer" => ("Packagist", ns_name("/")),
+            "hackage" => ("Hackage", self.name.clone()),
+            "cran" => ("CRAN", self.name.clone()),
+            _ => return None,
+        })
+    }
+
+    /// A purl for an OSV ecosystem package, where the mapping is known.
+    pub fn for_osv_package(ecosystem: &str, name: &str, version: Option<&str>) -> Option<Purl> {
+        let (ty, namespace, name) = match ecosystem {
+            "crates.io" => ("cargo", None, name.to_owned()),
+            "npm" => match name.rsplit_once('/') {
+                Some((ns, n)) => ("npm", Some(ns.to_owned()), n.to_owned()),
+                None => ("npm", None, name.to_owned()),
+            },
+            "PyPI" => ("pypi", None, name.to_owned()),
+            "Go" => match name.rsplit_once('/') {
+                Some((ns, n)) => ("golang", Some(ns.to_owned()), n.to_owned()),
+                None => ("golang", None, name.to_owned()),
+            },
+            "Maven" => {
+                let (g, a) = name.split_once(':')?;
+                ("maven", Some(g.to_owned()), a.to_owned())
+            }
+            "RubyGems" => ("gem", None, name.to_owned()),
+            "NuGet" => ("nuget", None, name.to_owned()),
+            "Hex" => ("hex", None, name.to_owned()),
+            "Pub" => ("pub", None, name.to_owned()),
+            "Packagist" => {
+                let (ns, n) = name.split_once('/')?;
+                ("composer", Some(ns.to_owned()), n.to_owned())
+            }
+            _ => return None,
+        };
+        if name.is_empty() {
+            return None;
+        }
+        let mut p = Purl {
+            ty: ty.to_owned(),
+            namespace,
+            name,
+            version: version.map(str::to_owned),
+            qualifiers: BTreeMap::new(),
+            subpath: None,
+        };
+        p.normalise();
+        Some(p)
+    }
+}
+
+impl fmt::Display for Purl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "pkg:{}/", self.ty)?;
+        if let Some(ns) = &self.namespace {
+            let segs: Vec<String> = ns.split('/').map(|s| encode(s, ":")).collect();
+            write!(f, "{}/", segs.join("/"))?;
+        }
+        write!(f, "{}", encode(&self.name, ":"))?;
+        if let Some(v) = &self.version {
+            write!(f, "@{}", encode(v, ":+"))?;
+        }
+        if !self.qualifiers.is_empty() {
+            let q: Vec<String> = self.qualifiers.iter().map(|(k, v)| format!("{k}={}", encode(v, ":/"))).collect();
+            write!(f, "?{}", q.join("&"))?;
+        }
+        if let Some(sp) = &self.subpath {
+            let segs: Vec<String> = sp.split('/').map(|s| encode(s, ":")).collect();
+            write!(f, "#{}", segs.join("/"))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn check(input: &str, expect: Result<&str, PurlParseError>) {
+        assert_eq!(Purl::parse(input).map(|p| p.to_string()), expect.map(str::to_owned), "{input}");
+    }
+
+    #[test]
+    fn parses_spec_examples() {
+        check("pkg:cargo/rand@0.7.2", Ok("pkg:cargo/rand@0.7.2"));
+        check("pkg:npm/%40angular/animation@12.3.1", Ok("pkg:npm/%40angular/animation@12.3.1"));
+        check("pkg:pypi/Django_Allauth@1.11.1", Ok("pkg:pypi/django-allauth@1.11.1"));
+        check("pkg:maven/org.apache.xmlgraphics/batik-anim@1.9.1?packaging=sources", Ok("pkg:maven/org.apache.xmlgraphics/batik-anim@1.9.1?packaging=sources"));
+        check("pkg:golang/google.golang.org/genproto#googleapis/api/annotations", Ok("pkg:golang/google.golang.org/genproto#googleapis/api/annotations"));
+        check("PKG:Cargo/foo", Ok("pkg:cargo/foo"));
+        check("pkg://cargo/foo@1.0.0+build", Ok("pkg:cargo/foo@1.0.0+build"));
+        check("cargo/foo", Err(PurlParseError::Scheme));
+        check("pkg:cargo", Err(PurlParseError::Name));
+        check("pkg:cargo/", Err(PurlParseError::Name));
+        check("pkg:1cargo/foo", Err(PurlParseError::Type));
+        check("pkg:cargo/foo%zz", Err(PurlParseError::Encoding));
+        check("pkg:cargo/foo?bad", Err(PurlParseError::Qualifier { qualifier: "bad".to_owned() }));
+    }
+
+    #[test]
+    fn osv_mapping() {
+        let p = Purl::parse("pkg:npm/%40scope/pkg@1.0.0").expect("valid");
+        assert_eq!(p.osv_package(), Some(("npm", "@scope/pkg".to_owned())));
+        let q = Purl::for_osv_package("npm", "@scope/pkg", None).expect("known");
+        assert!(p.same_package(&q));
+        assert_eq!(Purl::for_osv_package("Maven", "org.x:y", Some("1")).map(|p| p.to_string()), Some("pkg:maven/org.x/y@1".to_owned()));
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics(s in "\\PC{0,40}") {
+            let _ = Purl::parse(&s);
+        }
+
+        #[test]
+        fn display_reparses(s in "pkg:[a-z]{1,6}/([a-zA-Z0-9%@.]{1,8}/)?[a-zA-Z0-9._~%-]{1,10}(@[a-z0-9.+%-]{1,8})?") {
+            if let Ok(p) = Purl::parse(&s) {
+                let again = Purl::parse(&p.to_string());
+                prop_assert_eq!(again, Ok(p));
+            }
+        }
+    }
+}
