@@ -1,0 +1,1 @@
+//! The gate: evidence gathering, downloads, verified install and run, and the audit log (work in progress).

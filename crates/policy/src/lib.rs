@@ -1,0 +1,37 @@
+//! sigil policies: the TOML policy model and its evaluation.
+//!
+//! [`Policy::load`] / [`Policy::parse`] read a strict TOML policy (unknown keys, wrong types,
+//! missing exception reasons and regexes that do not compile are errors that name the file,
+//! line and column). [`evaluate`] turns a policy and the [`Evidence`] the gate gathered into a
+//! [`Decision`]: a verdict, a verdict per rule and findings with stable codes ([`Code`]).
+//!
+//! This crate does no cryptography on artifacts, no network, and reads no clock or
+//! environment: `sigil-gate` verifies signatures and attestations against the policy's keys
+//! and passes the results and the current time in. The only files it reads are the policy and
+//! the key files the policy names.
+
+mod codes;
+mod evaluate;
+mod evidence;
+mod model;
+pub mod time;
+
+pub use codes::{Code, Rule};
+pub use evaluate::{
+    evaluate, normalize_source_uri, Decision, Finding, RuleResult, RuleVerdict, Severity, Verdict,
+};
+pub use evidence::{
+    AttestationEvidence, Evidence, KeylessEvidence, KeylessOutcome, PackFacts, Problem,
+    ProvenanceFacts, Purpose, SignatureEvidence, SignatureOutcome, SignatureVia, Signer, Subject,
+    SubjectKind,
+};
+pub use model::{
+    parse_key_id, Exception, Identity, InstallRule, KeyLoader, KeyOrigin, Location, PackRule,
+    Policy, PolicyError, ProvenanceRule, RefMatch, SbomRule, SubjectMatch, TrustedKey,
+    DEFAULT_FILE_MODE, DEFAULT_MAX_DOWNLOAD, DEFAULT_SBOM_TYPES, MAX_POLICY_BYTES, SCHEMA,
+    SLSA_PROVENANCE_V1,
+};
+pub use time::Timestamp;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,550 @@
+//! Unit tests for parsing and evaluation.
+
+use std::path::Path;
+
+use proptest::prelude::*;
+use sigil_core::Sha256Digest;
+use sigil_keys::{PublicKey, SecretKey};
+
+use crate::*;
+
+fn no_files(p: &Path) -> Result<PublicKey, String> {
+    Err(format!("no key files in unit tests ({})", p.display()))
+}
+
+fn parse(text: &str) -> Result<Policy, PolicyError> {
+    Policy::parse(text, Path::new("p.toml"), &no_files)
+}
+
+/// The base64 line of a fresh key's minisign public key.
+fn key_line(k: &PublicKey) -> String {
+    k.to_minisign()
+        .lines()
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn policy_with(keys: &[&PublicKey], extra: &str) -> String {
+    let mut s = String::from("schema = 1\n[trust]\nkeys = [\n");
+    for k in keys {
+        s.push_str(&format!("  {{ public-key = \"{}\" }},\n", key_line(k)));
+    }
+    s.push_str("]\n");
+    s.push_str(extra);
+    s
+}
+
+/// Parses and expects either success or exactly this `file:line:col: message`.
+fn check(input: &str, expect: Result<(), &str>) {
+    match (parse(input), expect) {
+        (Ok(_), Ok(())) => {}
+        (Err(e), Err(want)) if e.to_string() == want => {}
+        (Err(e), Err(want)) => panic!("\n got: {e}\nwant: {want}\n{input}"),
+        (got, want) => panic!(
+            "got {:?}, want {want:?}\n{input}",
+            got.map(|_| ()).map_err(|e| e.to_string())
+        ),
+    }
+}
+
+#[test]
+fn parse_errors_name_file_line_and_column() {
+    let k = SecretKey::generate().public();
+    let good = policy_with(&[&k], "");
+    check(&good, Ok(()));
+    check(&format!("colour = 1\n{good}"), Err("p.toml:1:1: unknown field `colour`, expected one of `schema`, `trust`, `provenance`, `sbom`, `pack`, `install`, `run`, `exceptions`"));
+    check(
+        &format!("{good}colour = 1\n"),
+        Err("p.toml:6:1: unknown field `colour`, expected one of `keys`, `threshold`, `identities`, `revoked`"),
+    );
+    check(
+        &policy_with(&[&k], "[pack]\nmax-file = 3\n"),
+        Err("p.toml:7:1: unknown field `max-file`, expected `max-files` or `max-total-bytes`"),
+    );
+    check(
+        &policy_with(&[&k], "[[exceptions]]\ncode = \"sbom-missing\"\n"),
+        Err("p.toml:6:1: missing field `reason`"),
+    );
+    check(
+        &policy_with(
+            &[&k],
+            "[[trust.identities]]\nissuer = \"https://x\"\nsubject-regex = '^https://(github\\.com'\n",
+        ),
+        Err("p.toml:8:17: subject-regex does not compile: unclosed group"),
+    );
+    check(
+        &policy_with(&[&k], "").replace("schema = 1", "schema = 2"),
+        Err("p.toml:1:10: unsupported policy schema 2 (this sigil reads schema 1)"),
+    );
+    check(
+        &policy_with(&[&k], "").replace("schema = 1", "schema = \"1\""),
+        Err("p.toml:1:10: invalid type: string \"1\", expected i64"),
+    );
+    check(
+        &policy_with(&[&k], "").replace("[trust]\n", "[trust]\nthreshold = 2\n"),
+        Err("p.toml:3:13: threshold 2 is not between 1 and the 1 usable keys and identities"),
+    );
+    check(
+        "schema = 1\n[trust]\n",
+        Err("p.toml:2:1: the policy trusts no key or identity, so nothing could ever pass"),
+    );
+    check(
+        "schema = 1\n[trust]\nkeys = [\"k.pub\"]\n",
+        Err("p.toml:3:9: key k.pub: no key files in unit tests (k.pub)"),
+    );
+    check(
+        &policy_with(&[&k, &k], ""),
+        Err(&format!("p.toml:5:3: key {} is listed twice", k.key_id())),
+    );
+    check(
+        &policy_with(
+            &[&k],
+            "[[exceptions]]\ncode = \"signature-invalid\"\nreason = \"x\"\n",
+        ),
+        Err("p.toml:7:8: signature-invalid cannot be waived"),
+    );
+    check(
+        &policy_with(
+            &[&k],
+            "[[exceptions]]\ncode = \"no-such\"\nreason = \"x\"\n",
+        ),
+        Err("p.toml:7:8: unknown finding code \"no-such\""),
+    );
+    check(
+        &policy_with(
+            &[&k],
+            "[[exceptions]]\ncode = \"sbom-missing\"\nreason = \"  \"\n",
+        ),
+        Err("p.toml:8:10: reason must not be empty"),
+    );
+    check(
+        &policy_with(&[&k], "[install]\nfile-mode = 0o4755\n"),
+        Err("p.toml:7:13: file-mode 0o4755 is not a permission mode"),
+    );
+    check(
+        &policy_with(&[&k], "[install]\nfile-mode = 0o666\n"),
+        Err("p.toml:7:13: file-mode 0o666 lets other users change the installed file"),
+    );
+    check(
+        &policy_with(&[&k], "[trust.x]\n"),
+        Err("p.toml:6:8: unknown field `x`, expected one of `keys`, `threshold`, `identities`, `revoked`"),
+    );
+    check(
+        &policy_with(&[&k], "").replace("\" },", "\", not-after = 2026-01-01T00:00:00 },"),
+        Err("p.toml:4:90: not-after: a local time is ambiguous"),
+    );
+    check(
+        &policy_with(&[&k], "").replace("[trust]\n", "[trust]\nrevoked = [\"xyz\"]\n"),
+        Err("p.toml:3:12: \"xyz\" is not a key id"),
+    );
+    check(
+        "schema = 1\n[trust\n",
+        Err("p.toml:2:7: unclosed table, expected `]`"),
+    );
+}
+
+#[test]
+fn error_has_snippet_and_hint() {
+    let k = SecretKey::generate().public();
+    let Err(PolicyError::Invalid { snippet, hint, .. }) =
+        parse(&policy_with(&[&k], "[run]\nallow = true\nalow = 1\n"))
+    else {
+        panic!("expected an invalid policy");
+    };
+    assert_eq!(snippet, "  |\n8 | alow = 1\n  | ^");
+    assert_eq!(
+        hint.as_deref(),
+        Some("remove the key or fix its spelling; docs/policy.md lists every key")
+    );
+}
+
+fn subject(kind: SubjectKind) -> Subject {
+    Subject {
+        name: "widget".into(),
+        sha256: Sha256Digest::of(b"widget"),
+        bytes: 6,
+        kind,
+    }
+}
+
+fn sig(k: &PublicKey, outcome: SignatureOutcome) -> SignatureEvidence {
+    SignatureEvidence {
+        source: "widget.minisig".into(),
+        via: SignatureVia::Sidecar,
+        key_id: k.key_id(),
+        outcome,
+    }
+}
+
+fn verified(k: &PublicKey) -> SignatureEvidence {
+    sig(k, SignatureOutcome::Verified { key: k.raw() })
+}
+
+const NOW: Timestamp = Timestamp(1_800_000_000);
+
+/// Evaluates and compares the verdict and the (code, waived) list.
+fn decide(policy: &str, ev: &Evidence, verdict: Verdict, codes: &[(&str, bool)]) -> Decision {
+    let p = parse(policy).unwrap_or_else(|e| panic!("{e}"));
+    let d = evaluate(&p, ev, NOW);
+    let got: Vec<(&str, bool)> = d
+        .findings
+        .iter()
+        .map(|f| (f.code.as_str(), f.waived.is_some()))
+        .collect();
+    assert_eq!(
+        (d.verdict, got),
+        (verdict, codes.to_vec()),
+        "{:#?}",
+        d.findings
+    );
+    d
+}
+
+#[test]
+fn trust_rules() {
+    let a = SecretKey::generate().public();
+    let b = SecretKey::generate().public();
+    let c = SecretKey::generate().public();
+    let mut ev = Evidence::new(subject(SubjectKind::File), Purpose::Verify);
+    decide(
+        &policy_with(&[&a], ""),
+        &ev,
+        Verdict::Deny,
+        &[("signature-missing", false)],
+    );
+    ev.signatures.push(verified(&a));
+    let d = decide(&policy_with(&[&a], ""), &ev, Verdict::Allow, &[]);
+    assert_eq!(d.signers, vec![format!("key {}", a.key_id())]);
+    assert_eq!(
+        d.rules
+            .iter()
+            .map(|r| (r.rule.as_str(), r.verdict.as_str()))
+            .collect::<Vec<_>>(),
+        vec![
+            ("evidence", "pass"),
+            ("trust", "pass"),
+            ("provenance", "not-required"),
+            ("sbom", "not-required"),
+            ("pack", "not-required"),
+            ("run", "not-required"),
+            ("exceptions", "not-required"),
+        ]
+    );
+    // The same key twice is one signer.
+    ev.signatures.push(SignatureEvidence {
+        via: SignatureVia::ChecksumList,
+        ..verified(&a)
+    });
+    let two = policy_with(&[&a, &b], "").replace("[trust]\n", "[trust]\nthreshold = 2\n");
+    decide(&two, &ev, Verdict::Deny, &[("threshold-not-met", false)]);
+    ev.signatures.push(verified(&b));
+    decide(&two, &ev, Verdict::Allow, &[]);
+    // An unknown key, a broken signature, a digest mismatch.
+    let mut ev = Evidence::new(subject(SubjectKind::File), Purpose::Verify);
+    ev.signatures.push(sig(&c, SignatureOutcome::UnknownKey));
+    decide(
+        &policy_with(&[&a], ""),
+        &ev,
+        Verdict::Deny,
+        &[("key-untrusted", false), ("threshold-not-met", false)],
+    );
+    ev.signatures = vec![sig(
+        &a,
+        SignatureOutcome::Invalid {
+            reason: "content does not match".into(),
+        },
+    )];
+    decide(
+        &policy_with(&[&a], ""),
+        &ev,
+        Verdict::Deny,
+        &[("signature-invalid", false), ("threshold-not-met", false)],
+    );
+    ev.signatures = vec![sig(
+        &a,
+        SignatureOutcome::DigestMismatch {
+            listed: Sha256Digest::of(b"x"),
+        },
+    )];
+    decide(
+        &policy_with(&[&a], ""),
+        &ev,
+        Verdict::Deny,
+        &[("digest-mismatch", false), ("threshold-not-met", false)],
+    );
+}
+
+#[test]
+fn key_windows_and_revocation() {
+    let a = SecretKey::generate().public();
+    let b = SecretKey::generate().public();
+    let mut ev = Evidence::new(subject(SubjectKind::File), Purpose::Verify);
+    ev.signatures.push(verified(&a));
+    let windowed =
+        |extra: &str| policy_with(&[&a, &b], "").replacen("\" },", &format!("\", {extra} }},"), 1);
+    decide(
+        &windowed("not-after = 2020-01-01"),
+        &ev,
+        Verdict::Deny,
+        &[("key-expired", false), ("threshold-not-met", false)],
+    );
+    decide(
+        &windowed("not-before = 2030-01-01T00:00:00+02:00"),
+        &ev,
+        Verdict::Deny,
+        &[("key-not-yet-valid", false), ("threshold-not-met", false)],
+    );
+    decide(
+        &windowed("not-before = 2020-01-01, not-after = 2030-01-01"),
+        &ev,
+        Verdict::Allow,
+        &[],
+    );
+    let revoked = policy_with(&[&a, &b], "").replace(
+        "[trust]\n",
+        &format!("[trust]\nrevoked = [\"{}\"]\n", a.key_id()),
+    );
+    decide(
+        &revoked,
+        &ev,
+        Verdict::Deny,
+        &[("key-revoked", false), ("threshold-not-met", false)],
+    );
+}
+
+#[test]
+fn exceptions_waive_and_report() {
+    let a = SecretKey::generate().public();
+    let ev = Evidence::new(subject(SubjectKind::File), Purpose::Verify);
+    let with = |x: &str| {
+        policy_with(
+            &[&a],
+            &format!(
+                "[[exceptions]]\ncode = \"signature-missing\"\nreason = \"legacy build\"\n{x}"
+            ),
+        )
+    };
+    let d = decide(
+        &with(""),
+        &ev,
+        Verdict::Allow,
+        &[("signature-missing", true)],
+    );
+    assert_eq!(d.findings[0].waived.as_deref(), Some("legacy build"));
+    decide(
+        &with("artifact-regex = '^other$'\n"),
+        &ev,
+        Verdict::Deny,
+        &[("signature-missing", false), ("unused-exception", false)],
+    );
+    decide(
+        &with("expires = 2020-01-01\n"),
+        &ev,
+        Verdict::Deny,
+        &[("signature-missing", false), ("exception-expired", false)],
+    );
+    let mut signed = ev.clone();
+    signed.signatures.push(verified(&a));
+    let d = decide(
+        &with(""),
+        &signed,
+        Verdict::Allow,
+        &[("unused-exception", false)],
+    );
+    assert_eq!(
+        d.findings[0].message,
+        "exception for signature-missing at p.toml:6:1 matched no finding"
+    );
+    assert_eq!(d.findings[0].severity, Severity::Warning);
+}
+
+#[test]
+fn provenance_sbom_pack_and_run() {
+    let a = SecretKey::generate().public();
+    let other = SecretKey::generate().public();
+    let mut ev = Evidence::new(subject(SubjectKind::File), Purpose::Verify);
+    ev.signatures.push(verified(&a));
+    let prov = policy_with(
+        &[&a],
+        "[provenance]\nbuilder-id = \"https://ci.example/builder\"\nsource-uri = \"github.com/acme/widget\"\nsource-ref-regex = '^refs/tags/v'\n",
+    );
+    decide(&prov, &ev, Verdict::Deny, &[("provenance-missing", false)]);
+    ev.attestations_unsupported = true;
+    decide(
+        &prov,
+        &ev,
+        Verdict::Deny,
+        &[("provenance-unsupported", false)],
+    );
+    ev.attestations_unsupported = false;
+    let facts = ProvenanceFacts {
+        builder_id: Some("https://ci.example/builder".into()),
+        source_uri: Some("git+https://github.com/acme/widget@refs/tags/v1.0.0".into()),
+        source_ref: Some("refs/tags/v1.0.0".into()),
+    };
+    let att = |signer: &PublicKey, facts: ProvenanceFacts| AttestationEvidence {
+        source: "widget.intoto.jsonl".into(),
+        signer: Signer::Key(signer.raw()),
+        predicate_type: SLSA_PROVENANCE_V1.into(),
+        provenance: Some(facts),
+    };
+    ev.attestations.push(att(&other, facts.clone()));
+    decide(&prov, &ev, Verdict::Deny, &[("provenance-missing", false)]);
+    ev.attestations.push(att(
+        &a,
+        ProvenanceFacts {
+            builder_id: Some("https://evil".into()),
+            source_ref: Some("refs/heads/x".into()),
+            ..facts.clone()
+        },
+    ));
+    decide(
+        &prov,
+        &ev,
+        Verdict::Deny,
+        &[("builder-mismatch", false), ("ref-mismatch", false)],
+    );
+    ev.attestations.push(att(&a, facts));
+    decide(&prov, &ev, Verdict::Allow, &[]);
+
+    let sbom = policy_with(&[&a], "[sbom]\nrequired = true\n");
+    decide(&sbom, &ev, Verdict::Deny, &[("sbom-missing", false)]);
+    ev.attestations.push(AttestationEvidence {
+        source: "widget.intoto.jsonl".into(),
+        signer: Signer::Key(a.raw()),
+        predicate_type: "https://cyclonedx.org/bom".into(),
+        provenance: None,
+    });
+    decide(&sbom, &ev, Verdict::Allow, &[]);
+
+    let mut pack = Evidence::new(subject(SubjectKind::Pack), Purpose::Install);
+    pack.signatures.push(verified(&a));
+    let limits = policy_with(&[&a], "[pack]\nmax-files = 2\nmax-total-bytes = 100\n");
+    decide(
+        &limits,
+        &pack,
+        Verdict::Deny,
+        &[("pack-unsupported", false)],
+    );
+    pack.pack = Some(PackFacts {
+        files: 3,
+        total_bytes: 101,
+    });
+    decide(
+        &limits,
+        &pack,
+        Verdict::Deny,
+        &[
+            ("pack-limit-exceeded", false),
+            ("pack-limit-exceeded", false),
+        ],
+    );
+    pack.pack = Some(PackFacts {
+        files: 2,
+        total_bytes: 100,
+    });
+    decide(&limits, &pack, Verdict::Allow, &[]);
+
+    let mut run = Evidence::new(subject(SubjectKind::File), Purpose::Run);
+    run.signatures.push(verified(&a));
+    decide(
+        &policy_with(&[&a], ""),
+        &run,
+        Verdict::Deny,
+        &[("run-not-allowed", false)],
+    );
+    decide(
+        &policy_with(&[&a], "[run]\nallow = true\n"),
+        &run,
+        Verdict::Allow,
+        &[],
+    );
+}
+
+#[test]
+fn keyless_identities() {
+    let pol = "schema = 1\n[trust]\n[[trust.identities]]\nissuer = \"https://token.actions.githubusercontent.com\"\nsubject-regex = '^https://github\\.com/acme/'\n";
+    let mut ev = Evidence::new(subject(SubjectKind::File), Purpose::Verify);
+    let bundle = |outcome| KeylessEvidence {
+        source: "widget.sigstore.json".into(),
+        outcome,
+    };
+    ev.keyless.push(bundle(KeylessOutcome::Unsupported));
+    decide(
+        pol,
+        &ev,
+        Verdict::Deny,
+        &[("keyless-unsupported", false), ("threshold-not-met", false)],
+    );
+    let id = |s: &str| KeylessOutcome::Verified {
+        issuer: "https://token.actions.githubusercontent.com".into(),
+        subject: s.into(),
+    };
+    ev.keyless = vec![bundle(id("https://github.com/evil/x"))];
+    decide(
+        pol,
+        &ev,
+        Verdict::Deny,
+        &[("identity-mismatch", false), ("threshold-not-met", false)],
+    );
+    ev.keyless = vec![bundle(id(
+        "https://github.com/acme/widget/.github/workflows/release.yml@refs/tags/v1",
+    ))];
+    decide(pol, &ev, Verdict::Allow, &[]);
+}
+
+#[test]
+fn source_uri_normalisation() {
+    for (a, b) in [
+        (
+            "git+https://github.com/acme/widget@refs/tags/v1",
+            "github.com/acme/widget",
+        ),
+        (
+            "https://github.com/Acme/widget.git",
+            "github.com/acme/widget",
+        ),
+        ("github.com/acme/widget/", "github.com/acme/widget"),
+    ] {
+        assert_eq!(normalize_source_uri(a), normalize_source_uri(b), "{a}");
+    }
+    assert_ne!(
+        normalize_source_uri("github.com/acme/widget2"),
+        normalize_source_uri("github.com/acme/widget")
+    );
+}
+
+#[test]
+fn every_code_is_documented() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/codes.md"))
+        .unwrap_or_default();
+    for c in Code::ALL {
+        assert!(
+            doc.contains(&format!("`{c}`")),
+            "docs/codes.md does not document `{c}`"
+        );
+    }
+}
+
+proptest! {
+    #[test]
+    fn parse_never_panics(s in "\\PC{0,300}") {
+        let _ = parse(&s);
+    }
+
+    #[test]
+    fn parse_never_panics_on_mutated_policies(pos in 0usize..400, ch in proptest::char::any(), cut in 0usize..400) {
+        let k = SecretKey::generate().public();
+        let mut text = policy_with(&[&k], "[pack]\nmax-files = 3\n[[exceptions]]\ncode = \"sbom-missing\"\nreason = \"r\"\nexpires = 2030-01-01\n[[trust.identities]]\nissuer = \"i\"\nsubject-regex = '^a'\n");
+        let mut at = pos.min(text.len());
+        while !text.is_char_boundary(at) { at -= 1; }
+        text.insert(at, ch);
+        let mut end = cut.min(text.len());
+        while !text.is_char_boundary(end) { end -= 1; }
+        let _ = parse(&text[..end]);
+        if let Err(PolicyError::Invalid { location, .. }) = parse(&text) {
+            prop_assert!(location.line >= 1 && location.column >= 1);
+        }
+    }
+}
