@@ -1,0 +1,1 @@
+//! Data packs (work in progress).

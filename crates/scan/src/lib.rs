@@ -1,0 +1,492 @@
+//! Secret scanning: finds credentials in files and trees before they are published.
+//!
+//! Rules (stable ids, see `docs/scan.md`): `anthropic-api-key`, `openai-api-key`,
+//! `aws-access-key-id`, `aws-secret-access-key`, `github-token`, `gitlab-token`,
+//! `google-api-key`, `google-oauth-client-secret`, `slack-token`, `slack-webhook-url`,
+//! `stripe-secret-key`, `huggingface-token`, `private-key` (PEM blocks),
+//! `minisign-secret-key`, and `generic-secret-assignment` (a long, high-entropy value
+//! assigned to a name such as `api_key`, `token`, `secret` or `password`).
+//!
+//! Every finding is a [`Kind::Leak`] or a [`Kind::Placeholder`] (documentation values such
+//! as `sk-ant-your-key-here`, `xxxx`, `<your-key>`, `${VAR}`). Excerpts are always redacted
+//! (first four characters, an ellipsis and the length): a secret is never returned in full.
+//! A finding is suppressed by an inline `sigil:allow` marker on its line (or
+//! `sigil:allow-next-line` on the line before), or by an [`Allowlist`].
+//!
+//! What it does not do: it does not decode archives or base64, and it does not ask any
+//! provider whether a key is live. It reads files and readers only; no network, clock or
+//! environment.
+
+mod allowlist;
+mod rules;
+
+use std::fs;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+pub use allowlist::{Allowlist, AllowlistParseError};
+use rules::{Class, Rule};
+use thiserror::Error;
+
+/// What a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    /// A credential in a real format: publishing it leaks it.
+    Leak,
+    /// A documentation placeholder in a credential's place: reported, never a failure.
+    Placeholder,
+}
+
+impl Kind {
+    /// `leak` or `placeholder`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Leak => "leak",
+            Kind::Placeholder => "placeholder",
+        }
+    }
+}
+
+/// One finding. It never holds the secret itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The file, as the caller labelled it.
+    pub path: String,
+    /// Line, from 1.
+    pub line: usize,
+    /// Byte column of the secret on its line, from 1.
+    pub column: usize,
+    /// Stable rule id (kebab-case).
+    pub rule: &'static str,
+    /// Leak or placeholder.
+    pub kind: Kind,
+    /// Redacted excerpt, e.g. `sk-a…(108 chars)` or `api_key = 9f2K…(40 chars)`.
+    pub excerpt: String,
+    /// First 16 hex digits of the SHA-256 of the secret: names it in an allowlist.
+    pub fingerprint: String,
+}
+
+/// Why scanning a path failed.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ScanError {
+    /// A file or directory could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// A path that was not scanned, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// The path.
+    pub path: PathBuf,
+    /// Why (`symlink`, `special file`, `allowlisted`).
+    pub reason: &'static str,
+}
+
+/// The result of scanning paths.
+#[derive(Debug, Default)]
+pub struct ScanReport {
+    /// Findings, by path then line.
+    pub findings: Vec<Finding>,
+    /// Files read.
+    pub files: usize,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Paths not read.
+    pub skipped: Vec<Skipped>,
+}
+
+impl ScanReport {
+    /// Whether any finding is a leak.
+    pub fn has_leaks(&self) -> bool {
+        self.findings.iter().any(|f| f.kind == Kind::Leak)
+    }
+}
+
+/// Bytes scanned per step; memory stays bounded whatever the file size.
+const CHUNK: usize = 4 << 20;
+/// Longest candidate plus context: a match may reach this far past a chunk's scan end.
+const LOOKAHEAD: usize = 8 << 10;
+/// Context kept before a chunk, so boundaries and inline markers see the previous line.
+const LOOKBEHIND: usize = 4 << 10;
+
+/// The inline allow marker.
+pub const ALLOW_MARKER: &str = "sigil:allow";
+/// The inline marker that allows the following line.
+pub const ALLOW_NEXT_LINE_MARKER: &str = "sigil:allow-next-line";
+
+/// A compiled set of rules plus an allowlist.
+pub struct Scanner {
+    rules: Vec<Rule>,
+    allow: Allowlist,
+}
+
+impl Default for Scanner {
+    fn default() -> Self {
+        Self::new(Allowlist::default())
+    }
+}
+
+impl std::fmt::Debug for Scanner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scanner")
+            .field("rules", &self.rules.len())
+            .field("allow", &self.allow)
+            .finish()
+    }
+}
+
+/// The ids of every built-in rule.
+pub fn rule_ids() -> Vec<&'static str> {
+    rules::builtin().iter().map(|r| r.id).collect()
+}
+
+/// Redacts a secret: first four characters, an ellipsis, and the length in characters.
+pub fn redact(secret: &[u8]) -> String {
+    let s = String::from_utf8_lossy(secret);
+    let n = s.chars().count();
+    let head: String = s.chars().take(4.min(n / 4)).collect();
+    format!("{head}\u{2026}({n} chars)")
+}
+
+fn fingerprint(secret: &[u8]) -> String {
+    let mut hex = sigil_core::Sha256Digest::of(secret).to_hex();
+    hex.truncate(16);
+    hex
+}
+
+/// A raw match inside the current buffer.
+struct Hit {
+    /// Where the secret starts in the buffer.
+    start: usize,
+    rule: &'static str,
+    kind: Kind,
+    excerpt: String,
+    fingerprint: String,
+}
+
+fn line_bounds(buf: &[u8], at: usize) -> (usize, usize) {
+    let start = buf[..at]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let end = buf[at..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(buf.len(), |i| at + i);
+    (start, end)
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Whether an inline marker allows the line holding `at`.
+fn inline_allowed(buf: &[u8], at: usize) -> bool {
+    let (start, end) = line_bounds(buf, at);
+    let line = &buf[start..end];
+    if contains(line, ALLOW_MARKER.as_bytes()) && !contains(line, ALLOW_NEXT_LINE_MARKER.as_bytes())
+    {
+        return true;
+    }
+    if start == 0 {
+        return false;
+    }
+    let (pstart, pend) = line_bounds(buf, start - 1);
+    contains(&buf[pstart..pend], ALLOW_NEXT_LINE_MARKER.as_bytes())
+}
+
+/// The base64 body after a PEM header, skipping blank lines, literal `\n` escapes and
+/// RFC 1421 header lines.
+fn pem_body(after: &[u8]) -> &[u8] {
+    let mut i = 0;
+    loop {
+        while i < after.len() && matches!(after[i], b'\r' | b'\n' | b' ' | b'\t') {
+            i += 1;
+        }
+        if after[i..].starts_with(b"\\n") || after[i..].starts_with(b"\\r") {
+            i += 2;
+            continue;
+        }
+        let line_end = after[i..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(after.len(), |p| i + p);
+        let line = &after[i..line_end];
+        if line.starts_with(b"Proc-Type:")
+            || line.starts_with(b"DEK-Info:")
+            || line.starts_with(b"Comment:")
+        {
+            i = line_end;
+            continue;
+        }
+        break;
+    }
+    let run = after[i..]
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric() || **b == b'+' || **b == b'/' || **b == b'=')
+        .count();
+    &after[i..i + run]
+}
+
+impl Scanner {
+    /// Built-in rules with an allowlist.
+    pub fn new(allow: Allowlist) -> Self {
+        Self {
+            rules: rules::builtin(),
+            allow,
+        }
+    }
+
+    /// Whether the allowlist skips this path label entirely.
+    pub fn path_allowed(&self, label: &str) -> bool {
+        self.allow.allows_path(label)
+    }
+
+    /// Finds hits whose secret starts in `[from, to)` of `buf`.
+    fn scan_window(&self, buf: &[u8], from: usize, to: usize, hits: &mut Vec<Hit>) {
+        for rule in &self.rules {
+            let mut locs = rule.find.capture_locations();
+            // Start early enough that an assignment whose name precedes `from` is seen.
+            let mut pos = from.saturating_sub(512);
+            while pos < to {
+                let Some(m) = rule.find.captures_read_at(&mut locs, buf, pos) else {
+                    break;
+                };
+                pos = m.end().max(m.start() + 1);
+                let hit = match &rule.class {
+                    Class::Token { .. } => {
+                        let Some((s, e)) = locs.get(1) else { continue };
+                        let tok = &buf[s..e];
+                        rule.classify_token(tok, rules::prefix_len(tok))
+                            .map(|kind| {
+                                let secret = rules::trim_trailing(tok);
+                                (s, kind, redact(secret), fingerprint(secret))
+                            })
+                    }
+                    Class::PemBlock => {
+                        let Some((s, e)) = locs.get(1) else { continue };
+                        let body = pem_body(&buf[e..buf.len().min(e + 512)]);
+                        let kind = if body.len() >= 16 && !rules::is_placeholder(body) {
+                            Kind::Leak
+                        } else {
+                            Kind::Placeholder
+                        };
+                        let header = String::from_utf8_lossy(&buf[s..e]);
+                        Some((
+                            s,
+                            kind,
+                            format!("{header} [body redacted]"),
+                            fingerprint(body),
+                        ))
+                    }
+                    Class::Assignment { .. } => {
+                        let (Some((ns, ne)), Some((qs, qe)), Some((vs, ve))) =
+                            (locs.get(1), locs.get(2), locs.get(3))
+                        else {
+                            continue;
+                        };
+                        let val = &buf[vs..ve];
+                        rule.classify_value(val, qe > qs).map(|kind| {
+                            let secret = rules::trim_trailing(val);
+                            let name = String::from_utf8_lossy(&buf[ns..ne]);
+                            (
+                                vs,
+                                kind,
+                                format!("{name} = {}", redact(secret)),
+                                fingerprint(secret),
+                            )
+                        })
+                    }
+                };
+                let Some((start, kind, excerpt, fingerprint)) = hit else {
+                    continue;
+                };
+                if start < from {
+                    continue;
+                }
+                if start >= to {
+                    break;
+                }
+                // One secret, one finding: a provider rule wins over the generic rule.
+                if hits.iter().any(|h| h.start == start) {
+                    continue;
+                }
+                if inline_allowed(buf, start)
+                    || self.allow.allows_rule(rule.id)
+                    || self.allow.allows_fingerprint(&fingerprint)
+                {
+                    continue;
+                }
+                hits.push(Hit {
+                    start,
+                    rule: rule.id,
+                    kind,
+                    excerpt,
+                    fingerprint,
+                });
+            }
+        }
+    }
+
+    /// Scans bytes in memory.
+    pub fn scan_bytes(&self, label: &str, bytes: &[u8]) -> Vec<Finding> {
+        // Reading from a slice cannot fail.
+        self.scan_reader(label, bytes, |_| {}).unwrap_or_default()
+    }
+
+    /// Scans a reader in bounded memory. `on_bytes` sees every byte read exactly once, in
+    /// order, so callers can hash the same pass.
+    pub fn scan_reader<R: Read>(
+        &self,
+        label: &str,
+        mut reader: R,
+        mut on_bytes: impl FnMut(&[u8]),
+    ) -> io::Result<Vec<Finding>> {
+        let mut findings = Vec::new();
+        if self.allow.allows_path(label) {
+            sigil_core::digest::stream(reader, on_bytes, |_| {})?;
+            return Ok(findings);
+        }
+        let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + LOOKAHEAD + LOOKBEHIND);
+        let mut line_at_buf = 1usize;
+        let mut scan_from = 0usize;
+        let mut eof = false;
+        let mut tmp = vec![0u8; 64 << 10];
+        loop {
+            while !eof && buf.len() < scan_from + CHUNK + LOOKAHEAD {
+                let want = (scan_from + CHUNK + LOOKAHEAD - buf.len()).min(tmp.len());
+                match reader.read(&mut tmp[..want]) {
+                    Ok(0) => eof = true,
+                    Ok(n) => {
+                        on_bytes(&tmp[..n]);
+                        buf.extend_from_slice(&tmp[..n]);
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            let scan_to = if eof {
+                buf.len()
+            } else {
+                buf.len() - LOOKAHEAD
+            };
+            let mut hits = Vec::new();
+            self.scan_window(&buf, scan_from, scan_to, &mut hits);
+            hits.sort_by_key(|h| h.start);
+            let (mut line, mut counted) = (line_at_buf, 0usize);
+            for h in hits {
+                line += buf[counted..h.start]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count();
+                counted = h.start;
+                let (ls, _) = line_bounds(&buf, h.start);
+                findings.push(Finding {
+                    path: label.to_owned(),
+                    line,
+                    column: h.start - ls + 1,
+                    rule: h.rule,
+                    kind: h.kind,
+                    excerpt: h.excerpt,
+                    fingerprint: h.fingerprint,
+                });
+            }
+            if eof {
+                return Ok(findings);
+            }
+            let keep_from = scan_to.saturating_sub(LOOKBEHIND);
+            line_at_buf += buf[..keep_from].iter().filter(|&&b| b == b'\n').count();
+            buf.drain(..keep_from);
+            scan_from = scan_to - keep_from;
+        }
+    }
+
+    /// Scans one file.
+    pub fn scan_file(&self, path: &Path, label: &str) -> Result<(Vec<Finding>, u64), ScanError> {
+        let io = |source| ScanError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        let f = fs::File::open(path).map_err(io)?;
+        let mut n = 0u64;
+        let findings = self
+            .scan_reader(label, f, |b| n += b.len() as u64)
+            .map_err(io)?;
+        Ok((findings, n))
+    }
+
+    /// Scans files and directory trees. Symlinks are not followed and `.git` directories
+    /// are not entered; both are listed in [`ScanReport::skipped`].
+    pub fn scan_paths(&self, paths: &[PathBuf]) -> Result<ScanReport, ScanError> {
+        let mut report = ScanReport::default();
+        for p in paths {
+            self.scan_one(p, &mut report)?;
+        }
+        report
+            .findings
+            .sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
+        Ok(report)
+    }
+
+    fn scan_one(&self, path: &Path, report: &mut ScanReport) -> Result<(), ScanError> {
+        let io = |source| ScanError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        let meta = fs::symlink_metadata(path).map_err(io)?;
+        let label = path.to_string_lossy().into_owned();
+        let label = label.strip_prefix("./").unwrap_or(&label).to_owned();
+        if self.allow.allows_path(&label) {
+            report.skipped.push(Skipped {
+                path: path.to_owned(),
+                reason: "allowlisted",
+            });
+            return Ok(());
+        }
+        let ft = meta.file_type();
+        if ft.is_symlink() {
+            report.skipped.push(Skipped {
+                path: path.to_owned(),
+                reason: "symlink",
+            });
+        } else if ft.is_dir() {
+            let mut entries: Vec<_> = fs::read_dir(path)
+                .map_err(io)?
+                .collect::<Result<_, _>>()
+                .map_err(io)?;
+            entries.sort_by_key(|e| e.file_name());
+            for e in entries {
+                if e.file_name() == ".git" {
+                    report.skipped.push(Skipped {
+                        path: e.path(),
+                        reason: "git directory",
+                    });
+                    continue;
+                }
+                self.scan_one(&e.path(), report)?;
+            }
+        } else if ft.is_file() {
+            let (mut findings, n) = self.scan_file(path, &label)?;
+            report.files += 1;
+            report.bytes += n;
+            report.findings.append(&mut findings);
+        } else {
+            report.skipped.push(Skipped {
+                path: path.to_owned(),
+                reason: "special file",
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;
