@@ -1,0 +1,235 @@
+//! The parts of `Cargo.lock` an SBOM needs: every locked package and its SHA-256 checksum.
+//!
+//! Reads lock file versions 1 to 4: inline `checksum` keys (v2+) and the v1
+//! `[metadata]` table (`"checksum NAME VERSION (SOURCE)" = "HEX"`).
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use sigil_core::Sha256Digest;
+
+/// A locked package: name, version and source (`None` for path packages).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LockedId {
+    /// Package name.
+    pub name: String,
+    /// Exact version.
+    pub version: String,
+    /// Source as Cargo writes it (`registry+https://...`, `git+https://...#commit`), if any.
+    pub source: Option<String>,
+}
+
+/// A parsed `Cargo.lock`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lockfile {
+    /// Every locked package with its checksum, when it has one (registry packages do).
+    pub packages: BTreeMap<LockedId, Option<Sha256Digest>>,
+}
+
+/// `Cargo.lock` could not be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LockfileParseError {
+    /// Not TOML, or not shaped like a lock file.
+    #[error("Cargo.lock is not a valid lock file")]
+    Toml(#[source] toml::de::Error),
+    /// A checksum is not 64 hex digits.
+    #[error("Cargo.lock: checksum of {name} {version} is not a SHA-256 hex digest")]
+    BadChecksum {
+        /// Package name.
+        name: String,
+        /// Package version.
+        version: String,
+    },
+    /// The same package is locked twice.
+    #[error("Cargo.lock: {name} {version} is listed twice")]
+    Duplicate {
+        /// Package name.
+        name: String,
+        /// Package version.
+        version: String,
+    },
+}
+
+#[derive(Deserialize)]
+struct Raw {
+    #[serde(default)]
+    package: Vec<RawPackage>,
+    #[serde(default)]
+    metadata: BTreeMap<String, toml::Value>,
+}
+
+#[derive(Deserialize)]
+struct RawPackage {
+    name: String,
+    version: String,
+    source: Option<String>,
+    checksum: Option<String>,
+}
+
+fn digest(name: &str, version: &str, hex: &str) -> Result<Sha256Digest, LockfileParseError> {
+    Sha256Digest::from_hex(hex).map_err(|_| LockfileParseError::BadChecksum {
+        name: name.to_owned(),
+        version: version.to_owned(),
+    })
+}
+
+impl Lockfile {
+    /// Parses the text of a `Cargo.lock`.
+    pub fn parse(text: &str) -> Result<Self, LockfileParseError> {
+        let raw: Raw = toml::from_str(text).map_err(LockfileParseError::Toml)?;
+        let mut packages = BTreeMap::new();
+        for p in raw.package {
+            let sum = p
+                .checksum
+                .as_deref()
+                .map(|c| digest(&p.name, &p.version, c))
+                .transpose()?;
+            let id = LockedId {
+                name: p.name,
+                version: p.version,
+                source: p.source,
+            };
+            if packages.contains_key(&id) {
+                return Err(LockfileParseError::Duplicate {
+                    name: id.name,
+                    version: id.version,
+                });
+            }
+            packages.insert(id, sum);
+        }
+        // Version 1: `"checksum NAME VERSION (SOURCE)" = "HEX"`.
+        for (key, value) in &raw.metadata {
+            let (Some(rest), Some(hex)) = (key.strip_prefix("checksum "), value.as_str()) else {
+                continue;
+            };
+            let mut parts = rest.splitn(3, ' ');
+            let (Some(name), Some(version), Some(source)) =
+                (parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
+            let Some(source) = source.strip_prefix('(').and_then(|s| s.strip_suffix(')')) else {
+                continue;
+            };
+            if hex == "<none>" {
+                continue;
+            }
+            let id = LockedId {
+                name: name.to_owned(),
+                version: version.to_owned(),
+                source: Some(source.to_owned()),
+            };
+            if let Some(slot) = packages.get_mut(&id) {
+                *slot = Some(digest(name, version, hex)?);
+            }
+        }
+        Ok(Lockfile { packages })
+    }
+
+    /// The locked entry for a package, if it is locked.
+    pub fn get(
+        &self,
+        name: &str,
+        version: &str,
+        source: Option<&str>,
+    ) -> Option<&Option<Sha256Digest>> {
+        self.packages.get(&LockedId {
+            name: name.to_owned(),
+            version: version.to_owned(),
+            source: source.map(str::to_owned),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const CRATES_IO: &str = "registry+https://github.com/rust-lang/crates.io-index";
+    const SUM: &str = "0000000000000000000000000000000000000000000000000000000000000001";
+
+    fn check(input: &str, expect: Result<Vec<(&str, &str, Option<&str>, Option<&str>)>, &str>) {
+        let got = Lockfile::parse(input).map_err(|e| e.to_string());
+        let want = expect.map(|v| Lockfile {
+            packages: v
+                .into_iter()
+                .map(|(n, ver, src, sum)| {
+                    let id = LockedId {
+                        name: n.into(),
+                        version: ver.into(),
+                        source: src.map(Into::into),
+                    };
+                    (
+                        id,
+                        sum.map(|s| Sha256Digest::from_hex(s).expect("test digest")),
+                    )
+                })
+                .collect(),
+        });
+        assert_eq!(got, want.map_err(str::to_owned));
+    }
+
+    #[test]
+    fn reads_v3_and_v4() {
+        let text = format!(
+            "version = 4\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"libc\"]\n\n\
+             [[package]]\nname = \"libc\"\nversion = \"0.2.1\"\nsource = \"{CRATES_IO}\"\nchecksum = \"{SUM}\"\n"
+        );
+        check(
+            &text,
+            Ok(vec![
+                ("app", "0.1.0", None, None),
+                ("libc", "0.2.1", Some(CRATES_IO), Some(SUM)),
+            ]),
+        );
+    }
+
+    #[test]
+    fn reads_v1_metadata_checksums() {
+        let text = format!(
+            "[[package]]\nname = \"libc\"\nversion = \"0.2.1\"\nsource = \"{CRATES_IO}\"\n\n\
+             [metadata]\n\"checksum libc 0.2.1 ({CRATES_IO})\" = \"{SUM}\"\n\"checksum gone 1.0.0 ({CRATES_IO})\" = \"{SUM}\"\n"
+        );
+        check(
+            &text,
+            Ok(vec![("libc", "0.2.1", Some(CRATES_IO), Some(SUM))]),
+        );
+    }
+
+    #[test]
+    fn rejects_bad_input() {
+        check(
+            "[[package]]\nname = \"x\"\nversion = \"1.0.0\"\nchecksum = \"zz\"\n",
+            Err("Cargo.lock: checksum of x 1.0.0 is not a SHA-256 hex digest"),
+        );
+        check(
+            "[[package]]\nname = \"x\"\n",
+            Err("Cargo.lock is not a valid lock file"),
+        );
+        check("[[package]]\nname = \"x\"\nversion = \"1\"\n[[package]]\nname = \"x\"\nversion = \"1\"\n", Err("Cargo.lock: x 1 is listed twice"));
+        check("not toml = = =", Err("Cargo.lock is not a valid lock file"));
+        check("", Ok(vec![]));
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics(s in ".{0,200}") {
+            let _ = Lockfile::parse(&s);
+        }
+
+        #[test]
+        fn parses_generated_locks(names in proptest::collection::btree_set("[a-z][a-z0-9_-]{0,10}", 0..8)) {
+            let mut text = String::from("version = 3\n");
+            for n in &names {
+                text.push_str(&format!("\n[[package]]\nname = \"{n}\"\nversion = \"1.0.0\"\nsource = \"{CRATES_IO}\"\nchecksum = \"{SUM}\"\n"));
+            }
+            let lock = Lockfile::parse(&text).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(lock.packages.len(), names.len());
+            for n in &names {
+                prop_assert!(lock.get(n, "1.0.0", Some(CRATES_IO)).is_some_and(Option::is_some));
+            }
+        }
+    }
+}
