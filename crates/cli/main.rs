@@ -37,6 +37,12 @@ enum Command {
     /// Create and verify SHA256SUMS checksum lists.
     #[command(subcommand)]
     Sums(cmd::sums::SumsCommand),
+    /// Sign an in-toto attestation (DSSE) about artifacts; appends to OUT.intoto.jsonl.
+    Attest(cmd::attest::AttestArgs),
+    /// Write SLSA v1 provenance for artifacts from the CI environment (or local git).
+    Provenance(cmd::attest::ProvenanceArgs),
+    /// Verify attestations: signature, subject, predicate type, builder and source.
+    VerifyAttestation(cmd::attest::VerifyAttestationArgs),
 }
 
 impl Command {
@@ -48,6 +54,9 @@ impl Command {
             Command::Verify(_) => "verify",
             Command::Sums(cmd::sums::SumsCommand::Create(_)) => "sums create",
             Command::Sums(cmd::sums::SumsCommand::Verify(_)) => "sums verify",
+            Command::Attest(_) => "attest",
+            Command::Provenance(_) => "provenance",
+            Command::VerifyAttestation(_) => "verify-attestation",
         }
     }
 }
@@ -66,6 +75,9 @@ fn dispatch(out: &Output, fmt: FormatArg, command: Command) -> Result<output::Re
         Command::Sign(a) => cmd::sign::run(out, a),
         Command::Verify(a) => cmd::verify::run(out, a),
         Command::Sums(c) => cmd::sums::run(out, c),
+        Command::Attest(a) => cmd::attest::run_attest(out, a),
+        Command::Provenance(a) => cmd::attest::run_provenance(out, a),
+        Command::VerifyAttestation(a) => cmd::attest::run_verify(out, a),
     }
 }
 

@@ -66,6 +66,23 @@ pub fn digests<R: Read>(reader: R, on_progress: impl FnMut(u64)) -> io::Result<A
     })
 }
 
+/// The fingerprint of any PEM public key (ECDSA, RSA, Ed25519): lower-case hex SHA-256 of the
+/// DER of its first `-----BEGIN ...-----` block, the same value
+/// [`sigil_keys::PublicKey::fingerprint`] gives for Ed25519 keys. `None` when not PEM.
+pub fn pem_fingerprint(pem: &str) -> Option<String> {
+    let start = pem.find("-----BEGIN ")?;
+    let rest = &pem[start..];
+    let body_start = rest.find('\n')? + 1;
+    let end = rest.find("-----END ")?;
+    let body: String = rest
+        .get(body_start..end)?
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let der = dsse::decode_base64(&body)?;
+    Some(sigil_core::hex::encode(&Sha256::digest(der)))
+}
+
 /// Which digest subjects carry when sigil writes them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SubjectDigest {
@@ -219,6 +236,17 @@ mod tests {
         assert_eq!(
             attest_payload("p", b"{}", &[], SubjectDigest::Sha256).err(),
             Some(AttestError::NoSubjects)
+        );
+    }
+
+    #[test]
+    fn pem_fingerprints_match_key_fingerprints() {
+        let k = sigil_keys::SecretKey::generate().public();
+        assert_eq!(pem_fingerprint(&k.to_pem()), Some(k.fingerprint()));
+        assert_eq!(pem_fingerprint("not pem"), None);
+        assert_eq!(
+            pem_fingerprint("-----BEGIN PUBLIC KEY-----\n!!\n-----END PUBLIC KEY-----\n"),
+            None
         );
     }
 

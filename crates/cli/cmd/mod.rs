@@ -1,5 +1,6 @@
 //! One module per command family; shared loading helpers live here.
 
+pub mod attest;
 pub mod bundle;
 pub mod key;
 pub mod sign;

@@ -1,0 +1,710 @@
+//! `sigil attest`, `sigil provenance` and `sigil verify-attestation`: in-toto attestations in
+//! DSSE envelopes, SLSA v1 provenance from the CI environment, and slsa-verifier-grade checks
+//! with keys or keyless (Sigstore bundles).
+
+use std::collections::BTreeMap;
+use std::fs::OpenOptions;
+use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::{json, Value};
+use sigil_attest::document::{self, Attestation, MAX_DOCUMENT_BYTES};
+use sigil_attest::provenance::{self, GitFacts, ProvenanceOptions};
+use sigil_attest::verify::{
+    self, CertificateIdentity, Checked, Expectations, Signer, GITHUB_ACTIONS_ISSUER,
+};
+use sigil_attest::{ArtifactDigests, Envelope, SubjectDigest, INTOTO_PAYLOAD_TYPE};
+use sigil_sigstore::{Artifact, Bundle, Matcher, Policy, TrustRoot, VerifyError};
+
+use crate::output::{CliError, Output, Report};
+
+/// Largest predicate file read.
+const MAX_PREDICATE: u64 = 16 * 1024 * 1024;
+/// Largest trusted root or public key file read.
+const MAX_TRUST_FILE: u64 = 8 * 1024 * 1024;
+
+/// Digest algorithm for subjects that sigil writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DigestArg {
+    /// SHA-256 (default).
+    Sha256,
+    /// SHA-512.
+    Sha512,
+}
+
+/// `sigil attest`.
+#[derive(Debug, clap::Args)]
+pub struct AttestArgs {
+    /// Secret key file (minisign format, as made by `sigil key generate`).
+    #[arg(long, short = 'k', value_name = "KEY")]
+    key: PathBuf,
+    /// The predicate type URI (e.g. https://slsa.dev/provenance/v1, https://cyclonedx.org/bom).
+    #[arg(long, value_name = "URI")]
+    predicate_type: String,
+    /// The predicate: any JSON object, or a whole in-toto Statement (taken as the statement).
+    #[arg(long, value_name = "FILE")]
+    predicate: PathBuf,
+    /// Attestation file; one envelope line is appended (several attestations can share a file).
+    #[arg(long, short = 'o', value_name = "OUT.intoto.jsonl")]
+    output: PathBuf,
+    /// Digest algorithm for the subjects.
+    #[arg(long, value_enum, default_value = "sha256")]
+    digest: DigestArg,
+    /// Artifacts the statement is about.
+    #[arg(required = true, value_name = "SUBJECT")]
+    subjects: Vec<PathBuf>,
+}
+
+/// `sigil provenance`.
+#[derive(Debug, clap::Args)]
+pub struct ProvenanceArgs {
+    /// Where to write the statement (pretty JSON).
+    #[arg(long, short = 'o', value_name = "OUT.json")]
+    output: PathBuf,
+    /// Builder id; default from the environment (GitHub: the workflow ref).
+    #[arg(long, value_name = "URI")]
+    builder_id: Option<String>,
+    /// Build type; default from the environment.
+    #[arg(long, value_name = "URI")]
+    build_type: Option<String>,
+    /// Artifacts the provenance is about.
+    #[arg(required = true, value_name = "SUBJECT")]
+    subjects: Vec<PathBuf>,
+}
+
+/// `sigil verify-attestation`.
+#[derive(Debug, clap::Args)]
+pub struct VerifyAttestationArgs {
+    /// The artifact.
+    #[arg(value_name = "SUBJECT")]
+    subject: PathBuf,
+    /// `.intoto.jsonl`, a DSSE envelope, a Sigstore bundle or an npm attestations document.
+    #[arg(long, value_name = "FILE")]
+    attestation: PathBuf,
+    /// Trusted public key (minisign or PEM); repeat to trust several.
+    #[arg(long = "key", short = 'k', value_name = "PUB")]
+    keys: Vec<PathBuf>,
+    /// Sigstore trusted_root.json for keyless bundles (default: the embedded public-good root).
+    #[arg(long, value_name = "FILE")]
+    trusted_root: Option<PathBuf>,
+    /// Expected certificate identity (SAN), exactly.
+    #[arg(
+        long,
+        value_name = "ID",
+        conflicts_with = "certificate_identity_regexp"
+    )]
+    certificate_identity: Option<String>,
+    /// Expected certificate identity, as a regular expression.
+    #[arg(long, value_name = "RE")]
+    certificate_identity_regexp: Option<String>,
+    /// Expected OIDC issuer (default https://token.actions.githubusercontent.com).
+    #[arg(long, value_name = "URL")]
+    certificate_oidc_issuer: Option<String>,
+    /// Expected predicate type.
+    #[arg(long, value_name = "URI")]
+    predicate_type: Option<String>,
+    /// Expected builder id: exact, or without `@ref` to accept any ref.
+    #[arg(long, value_name = "URI")]
+    builder_id: Option<String>,
+    /// Expected source repository (e.g. github.com/org/repo).
+    #[arg(long, value_name = "URI")]
+    source_uri: Option<String>,
+    /// Expected source ref (refs/tags/v1.2.3, or a short tag/branch name).
+    #[arg(long, value_name = "REF")]
+    source_ref: Option<String>,
+}
+
+fn hash_file(out: &Output, path: &Path) -> Result<ArtifactDigests, CliError> {
+    let (f, len) = super::open_input(path)?;
+    let name = path.display().to_string();
+    sigil_attest::digests(f, super::progress(out, &name, len))
+        .map_err(|e| CliError::io(format!("{}: {}", path.display(), super::io_reason(&e))))
+}
+
+fn subject_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// Appends one line to a JSON Lines file, adding a newline first if the file lacks one.
+fn append_line(path: &Path, line: &str) -> Result<(), CliError> {
+    let io =
+        |e: std::io::Error| CliError::io(format!("{}: {}", path.display(), super::io_reason(&e)));
+    let mut f = OpenOptions::new()
+        .read(true)
+        .append(true)
+        .create(true)
+        .open(path)
+        .map_err(io)?;
+    let len = f.metadata().map_err(io)?.len();
+    let mut text = String::new();
+    if len > 0 {
+        f.seek(SeekFrom::Start(len - 1)).map_err(io)?;
+        let mut last = [0u8; 1];
+        f.read_exact(&mut last).map_err(io)?;
+        if last[0] != b'\n' {
+            text.push('\n');
+        }
+    }
+    text.push_str(line);
+    text.push('\n');
+    f.write_all(text.as_bytes()).map_err(io)?;
+    f.sync_all().map_err(io)
+}
+
+/// Runs `sigil attest`.
+pub fn run_attest(out: &Output, a: AttestArgs) -> Result<Report, CliError> {
+    let key = super::load_secret_key(&a.key)?;
+    let predicate = super::read_text(&a.predicate, MAX_PREDICATE, "predicate")
+        .map_err(|e| CliError::usage(e.message))?;
+    let mut subjects = Vec::new();
+    for s in &a.subjects {
+        subjects.push((subject_name(s), hash_file(out, s)?));
+    }
+    let digest = match a.digest {
+        DigestArg::Sha256 => SubjectDigest::Sha256,
+        DigestArg::Sha512 => SubjectDigest::Sha512,
+    };
+    let (payload, statement) =
+        sigil_attest::attest_payload(&a.predicate_type, predicate.as_bytes(), &subjects, digest)
+            .map_err(|e| CliError::usage(format!("{}: {e}", a.predicate.display())))?;
+    let env = Envelope::sign(&key, INTOTO_PAYLOAD_TYPE, payload);
+    append_line(&a.output, &env.to_json())?;
+    let keyid = key.public().fingerprint();
+    let mut report = Report::ok(
+        "ok",
+        json!({
+            "attestation": a.output,
+            "predicate_type": statement.predicate_type,
+            "statement_type": statement.version.as_str(),
+            "keyid": keyid,
+            "subjects": statement.subjects.iter().map(|s| json!({"name": s.name, "digest": s.digests})).collect::<Vec<_>>(),
+        }),
+    );
+    for s in &statement.subjects {
+        let (alg, hex) = s
+            .digests
+            .iter()
+            .next()
+            .map_or(("", ""), |(k, v)| (k.as_str(), v.as_str()));
+        report = report.line(format!("subject: {} ({alg} {hex})", s.name));
+    }
+    Ok(report
+        .line(format!("predicate type: {}", statement.predicate_type))
+        .line(format!("signed with key {keyid}"))
+        .line(format!("appended to {}", a.output.display())))
+}
+
+/// Environment variables provenance may read: CI facts only, never secrets.
+const ENV_PREFIXES: [&str; 3] = ["GITHUB_", "RUNNER_", "CI_"];
+const ENV_NAMES: [&str; 1] = ["GITLAB_CI"];
+
+fn collect_env() -> BTreeMap<String, String> {
+    std::env::vars()
+        .filter(|(k, _)| {
+            ENV_PREFIXES.iter().any(|p| k.starts_with(p)) || ENV_NAMES.contains(&k.as_str())
+        })
+        .filter(|(k, _)| !k.contains("TOKEN") && !k.contains("PASSWORD") && !k.contains("SECRET"))
+        .collect()
+}
+
+fn git(args: &[&str]) -> Option<String> {
+    let o = Command::new("git").args(args).output().ok()?;
+    if !o.status.success() {
+        return None;
+    }
+    let s = String::from_utf8(o.stdout).ok()?.trim().to_owned();
+    (!s.is_empty()).then_some(s)
+}
+
+fn git_facts() -> GitFacts {
+    let commit = git(&["rev-parse", "HEAD"]);
+    if commit.is_none() {
+        return GitFacts::default();
+    }
+    let git_ref = git(&["symbolic-ref", "-q", "HEAD"]).or_else(|| {
+        git(&["describe", "--tags", "--exact-match", "HEAD"]).map(|t| format!("refs/tags/{t}"))
+    });
+    GitFacts {
+        remote: git(&["remote", "get-url", "origin"]),
+        commit,
+        git_ref,
+        dirty: git(&["status", "--porcelain", "--untracked-files=no"]).is_some(),
+    }
+}
+
+/// Runs `sigil provenance`.
+pub fn run_provenance(out: &Output, a: ProvenanceArgs) -> Result<Report, CliError> {
+    let mut subjects = Vec::new();
+    for s in &a.subjects {
+        let d = hash_file(out, s)?;
+        subjects.push(sigil_attest::Subject::sha256(subject_name(s), &d.sha256));
+    }
+    let env = collect_env();
+    let in_ci = ["GITHUB_ACTIONS", "GITLAB_CI"]
+        .iter()
+        .any(|k| env.get(*k).is_some_and(|v| v == "true"));
+    let git = if in_ci {
+        GitFacts::default()
+    } else {
+        git_facts()
+    };
+    let opts = ProvenanceOptions {
+        builder_id: a.builder_id,
+        build_type: a.build_type,
+        finished_on: Some(super::sign::timestamp()?),
+    };
+    let g = provenance::generate(subjects, &env, &git, &opts).map_err(|e| {
+        CliError::usage(e).hint("run inside the CI job, or outside CI for local provenance")
+    })?;
+    std::fs::write(&a.output, g.statement.to_json_pretty())
+        .map_err(|e| CliError::io(format!("{}: {}", a.output.display(), super::io_reason(&e))))?;
+    let view =
+        provenance::view(&g.statement).map_err(|e| CliError::usage(format!("internal: {e}")))?;
+    let source = view.trigger.as_ref().or(view.source.as_ref());
+    let mut report = Report::ok(
+        "ok",
+        json!({
+            "output": a.output,
+            "platform": g.platform.as_str(),
+            "builder_id": view.builder_id,
+            "build_type": view.build_type,
+            "source": source.map(|s| json!({"uri": s.uri, "ref": s.git_ref, "commit": s.commit})),
+            "dirty": if g.platform == provenance::BuildPlatform::Local { json!(git.dirty) } else { Value::Null },
+            "subjects": g.statement.subjects.iter().map(|s| json!({"name": s.name, "digest": s.digests})).collect::<Vec<_>>(),
+        }),
+    );
+    report = report
+        .line(format!(
+            "wrote {} ({} provenance)",
+            a.output.display(),
+            g.platform.as_str()
+        ))
+        .line(format!("builder: {}", view.builder_id))
+        .line(format!("build type: {}", view.build_type));
+    if let Some(s) = source {
+        report = report.line(format!(
+            "source: {}",
+            describe_source(&s.uri, s.git_ref.as_deref(), s.commit.as_deref())
+        ));
+    }
+    if g.platform == provenance::BuildPlatform::Local && git.dirty {
+        report =
+            report.line("warning: the working tree has uncommitted changes (recorded as dirty)");
+    }
+    Ok(report)
+}
+
+fn describe_source(uri: &str, r: Option<&str>, commit: Option<&str>) -> String {
+    let mut s = uri.to_owned();
+    if let Some(r) = r {
+        s.push_str(&format!(" @ {r}"));
+    }
+    if let Some(c) = commit {
+        s.push_str(&format!(" (commit {c})"));
+    }
+    s
+}
+
+/// Keys trusted for `--key`: Ed25519 for DSSE envelopes, and any PEM key for managed-key bundles.
+struct TrustedKeys {
+    ed25519: Vec<sigil_keys::PublicKey>,
+    managed: Vec<(sigil_sigstore::PublicKey, String)>,
+}
+
+fn load_keys(paths: &[PathBuf]) -> Result<TrustedKeys, CliError> {
+    let mut keys = TrustedKeys {
+        ed25519: Vec::new(),
+        managed: Vec::new(),
+    };
+    for p in paths {
+        let text = super::read_text(p, MAX_TRUST_FILE, "public key")
+            .map_err(|e| CliError::usage(e.message))?;
+        let ed = sigil_keys::PublicKey::parse(&text);
+        let pem = text
+            .contains("-----BEGIN")
+            .then(|| sigil_sigstore::PublicKey::from_pem(&text).ok())
+            .flatten();
+        match (ed, pem) {
+            (Ok(k), pem) => {
+                if let Some(m) = pem {
+                    keys.managed.push((m, k.fingerprint()));
+                }
+                keys.ed25519.push(k);
+            }
+            (Err(_), Some(m)) => keys
+                .managed
+                .push((m, sigil_attest::pem_fingerprint(&text).unwrap_or_default())),
+            (Err(e), None) => {
+                return Err(CliError::usage(format!("{}: {e}", p.display()))
+                    .hint("pass a minisign public key or a PEM `PUBLIC KEY`"))
+            }
+        }
+    }
+    Ok(keys)
+}
+
+fn trust_root(path: Option<&Path>) -> Result<TrustRoot, CliError> {
+    let hint = "pass a Sigstore trusted_root.json (media type application/vnd.dev.sigstore.trustedroot+json;version=0.1)";
+    match path {
+        Some(p) => {
+            let text = super::read_text(p, MAX_TRUST_FILE, "trusted root")
+                .map_err(|e| CliError::usage(e.message))?;
+            TrustRoot::from_json(&text).map_err(|e| {
+                CliError::usage(format!("{}: {}", p.display(), CliError::chain(&e))).hint(hint)
+            })
+        }
+        None => {
+            TrustRoot::public_good().map_err(|e| CliError::usage(CliError::chain(&e)).hint(hint))
+        }
+    }
+}
+
+/// Why one attestation in the file was not accepted.
+struct Rejection {
+    location: String,
+    code: &'static str,
+    message: String,
+}
+
+fn sigstore_code(e: &VerifyError) -> &'static str {
+    match e {
+        VerifyError::IdentityMismatch { .. } => "identity-mismatch",
+        VerifyError::IssuerMismatch { .. } => "issuer-mismatch",
+        VerifyError::WrongSignerKind { .. } => "wrong-signer-kind",
+        VerifyError::NotDsse => "not-dsse",
+        VerifyError::ArtifactMismatch(_) => "subject-mismatch",
+        VerifyError::SignatureInvalid(_) => "signature-invalid",
+        VerifyError::Certificate(_) => "certificate-rejected",
+        VerifyError::TransparencyLog(_) => "tlog-rejected",
+        VerifyError::Timestamp(_) => "timestamp-rejected",
+        _ => "bundle-rejected",
+    }
+}
+
+fn certificate_identity(
+    identity: String,
+    issuer: String,
+    c: &sigil_sigstore::FulcioClaims,
+) -> CertificateIdentity {
+    CertificateIdentity {
+        identity,
+        issuer,
+        source_repository_uri: c.source_repository_uri.clone().or_else(|| {
+            c.github_workflow_repository
+                .as_ref()
+                .map(|r| format!("https://github.com/{r}"))
+        }),
+        source_repository_ref: c
+            .source_repository_ref
+            .clone()
+            .or_else(|| c.github_workflow_ref.clone()),
+        source_repository_digest: c
+            .source_repository_digest
+            .clone()
+            .or_else(|| c.github_workflow_sha.clone()),
+        build_config_uri: c.build_config_uri.clone(),
+        run_invocation_uri: c.run_invocation_uri.clone(),
+        runner_environment: c.runner_environment.clone(),
+    }
+}
+
+/// Verifies a Sigstore bundle carrying DSSE; returns the verified payload and signer.
+fn verify_bundle(
+    root: &TrustRoot,
+    json: &str,
+    d: &ArtifactDigests,
+    policy: &Policy,
+    key_fingerprint: Option<&str>,
+) -> Result<(String, Vec<u8>, Signer), (&'static str, String)> {
+    let bundle = Bundle::parse(json.as_bytes())
+        .map_err(|e| ("attestation-malformed", CliError::chain(&e)))?;
+    let run = |a: Artifact<'_>| sigil_sigstore::verify_dsse(root, &bundle, a, policy);
+    let result = match run(Artifact::Sha256(d.sha256)) {
+        Err(VerifyError::ArtifactMismatch(_)) => run(Artifact::Sha512(d.sha512)),
+        other => other,
+    };
+    let (v, payload_type, payload) =
+        result.map_err(|e| (sigstore_code(&e), CliError::chain(&e)))?;
+    let signer = match v.signer {
+        sigil_sigstore::Signer::Certificate {
+            identity,
+            issuer,
+            claims,
+            ..
+        } => Signer::Certificate(certificate_identity(identity, issuer, &claims)),
+        _ => Signer::Key {
+            fingerprint: key_fingerprint.unwrap_or_default().to_owned(),
+        },
+    };
+    Ok((payload_type, payload, signer))
+}
+
+/// The digest the matching subject names (sha256 when it has one, else sha512).
+fn matched_digest(c: &Checked, d: &ArtifactDigests) -> String {
+    let has256 = c
+        .statement
+        .subjects
+        .get(c.subject_index)
+        .is_some_and(|s| s.digests.contains_key("sha256"));
+    if has256 {
+        format!("sha256 {}", d.sha256)
+    } else {
+        format!("sha512 {}", d.sha512)
+    }
+}
+
+fn signer_json(s: &Signer) -> Value {
+    match s {
+        Signer::Key { fingerprint } => json!({ "kind": "key", "fingerprint": fingerprint }),
+        Signer::Certificate(c) => json!({
+            "kind": "certificate",
+            "identity": c.identity,
+            "issuer": c.issuer,
+            "source_repository_uri": c.source_repository_uri,
+            "source_repository_ref": c.source_repository_ref,
+            "source_repository_digest": c.source_repository_digest,
+            "runner_environment": c.runner_environment,
+        }),
+    }
+}
+
+/// Runs `sigil verify-attestation`.
+pub fn run_verify(out: &Output, a: VerifyAttestationArgs) -> Result<Report, CliError> {
+    let keyless = a.keys.is_empty();
+    let identity_given =
+        a.certificate_identity.is_some() || a.certificate_identity_regexp.is_some();
+    if !keyless && (identity_given || a.certificate_oidc_issuer.is_some()) {
+        return Err(
+            CliError::usage("--key and the --certificate-* flags are exclusive").hint(
+                "use --key for key-signed attestations, the certificate flags for Sigstore bundles",
+            ),
+        );
+    }
+    if keyless && !identity_given && (a.builder_id.is_none() || a.source_uri.is_none()) {
+        return Err(CliError::usage("keyless verification needs a trusted identity").hint(
+            "pass --certificate-identity (or --certificate-identity-regexp), or --builder-id with --source-uri; or --key PUB",
+        ));
+    }
+    let keys = if keyless {
+        None
+    } else {
+        Some(load_keys(&a.keys)?)
+    };
+    let needs_root = keys.as_ref().is_none_or(|k| !k.managed.is_empty());
+    let root = if needs_root {
+        Some(trust_root(a.trusted_root.as_deref())?)
+    } else {
+        None
+    };
+    let policy = if keyless {
+        let identity = match (&a.certificate_identity, &a.certificate_identity_regexp) {
+            (Some(i), _) => Matcher::exact(i.clone()),
+            (None, Some(re)) => {
+                Matcher::regex(re).map_err(|e| CliError::usage(CliError::chain(&e)))?
+            }
+            // Bound below: the certificate identity must be the trusted builder.
+            (None, None) => Matcher::regex("").map_err(|e| CliError::usage(CliError::chain(&e)))?,
+        };
+        let issuer = Matcher::exact(
+            a.certificate_oidc_issuer
+                .clone()
+                .unwrap_or_else(|| GITHUB_ACTIONS_ISSUER.to_owned()),
+        );
+        Some(Policy::Keyless { identity, issuer })
+    } else {
+        None
+    };
+
+    let digests = hash_file(out, &a.subject)?;
+    let text = super::read_text(&a.attestation, MAX_DOCUMENT_BYTES as u64, "attestation")?;
+    let malformed = |e: &dyn std::error::Error| {
+        CliError::not_verified(format!(
+            "{}: {}",
+            a.attestation.display(),
+            CliError::chain(e)
+        ))
+        .data(json!({ "attestation": a.attestation, "reason": "attestation-malformed" }))
+    };
+    let items = document::read(&text).map_err(|e| malformed(&e))?;
+    let exp = Expectations {
+        predicate_type: a.predicate_type.clone(),
+        builder_id: a.builder_id.clone(),
+        source_uri: a.source_uri.clone(),
+        source_ref: a.source_ref.clone(),
+    };
+
+    let mut accepted: Vec<(String, &'static str, Signer, Checked)> = Vec::new();
+    let mut rejected: Vec<Rejection> = Vec::new();
+    for item in items {
+        let location = item.location;
+        let reject = |code, message| Rejection {
+            location: location.clone(),
+            code,
+            message,
+        };
+        let att = match item.item {
+            Ok(att) => att,
+            Err(e) => {
+                rejected.push(reject("attestation-malformed", e.to_string()));
+                continue;
+            }
+        };
+        let kind = att.kind();
+        let verified = match (&att, &keys) {
+            (Attestation::Dsse(env), Some(k)) => env
+                .verify(&k.ed25519)
+                .map(|v| {
+                    let fingerprint = v.signers.first().cloned().unwrap_or_default();
+                    (v.payload_type, v.payload, Signer::Key { fingerprint })
+                })
+                .map_err(|e| ("signature-invalid", e.to_string())),
+            (Attestation::Dsse(_), None) => Err((
+                "no-certificate",
+                "a bare DSSE envelope carries no certificate; verify it with --key".to_owned(),
+            )),
+            (Attestation::Bundle { json, .. }, None) => match (&root, &policy) {
+                (Some(root), Some(policy)) => verify_bundle(root, json, &digests, policy, None),
+                _ => Err(("bundle-rejected", "no trusted root".to_owned())),
+            },
+            (Attestation::Bundle { json, .. }, Some(k)) => {
+                if let (false, Some(root)) = (k.managed.is_empty(), &root) {
+                    let mut last = ("wrong-signer-kind", String::new());
+                    let mut found = None;
+                    for (pk, fp) in &k.managed {
+                        match verify_bundle(
+                            root,
+                            json,
+                            &digests,
+                            &Policy::PublicKey(pk.clone()),
+                            Some(fp),
+                        ) {
+                            Ok(v) => {
+                                found = Some(v);
+                                break;
+                            }
+                            Err(e) => last = e,
+                        }
+                    }
+                    found.ok_or(last)
+                } else {
+                    Err((
+                        "wrong-signer-kind",
+                        "a Sigstore bundle needs a PEM public key or the keyless flags".to_owned(),
+                    ))
+                }
+            }
+        };
+        let (payload_type, payload, signer) = match verified {
+            Ok(v) => v,
+            Err((code, message)) => {
+                rejected.push(reject(code, message));
+                continue;
+            }
+        };
+        match verify::check(
+            &payload_type,
+            &payload,
+            &digests.sha256,
+            &digests.sha512,
+            &signer,
+            &exp,
+        ) {
+            Ok(checked) => accepted.push((location, kind, signer, checked)),
+            Err(e) => rejected.push(reject(e.code(), e.to_string())),
+        }
+    }
+
+    let rejected_json: Vec<Value> = rejected
+        .iter()
+        .map(|r| json!({ "location": r.location, "reason": r.code, "message": r.message }))
+        .collect();
+    if accepted.is_empty() {
+        let message = match rejected.as_slice() {
+            [one] => format!(
+                "{} ({}): {}",
+                a.attestation.display(),
+                one.location,
+                one.message
+            ),
+            _ => format!(
+                "{}: no attestation verified: {}",
+                a.attestation.display(),
+                rejected
+                    .iter()
+                    .map(|r| format!("{}: {}", r.location, r.message))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        };
+        let reason = rejected.first().map_or("attestation-malformed", |r| r.code);
+        return Err(CliError::not_verified(message).data(json!({
+            "subject": a.subject,
+            "attestation": a.attestation,
+            "reason": reason,
+            "rejected": rejected_json,
+        })));
+    }
+
+    let mut report = Report::ok("verified", Value::Null);
+    let mut verified_json = Vec::new();
+    for (location, kind, signer, c) in &accepted {
+        let p = c.provenance.as_ref();
+        let source = p.and_then(|p| p.trigger.as_ref().or(p.source.as_ref()));
+        let commit = p.and_then(|p| {
+            p.source
+                .as_ref()
+                .and_then(|s| s.commit.clone())
+                .or_else(|| p.trigger.as_ref().and_then(|t| t.commit.clone()))
+        });
+        verified_json.push(json!({
+            "location": location,
+            "kind": kind,
+            "statement_type": c.statement.version.as_str(),
+            "predicate_type": c.statement.predicate_type,
+            "subject_name": c.subject_name(),
+            "builder_id": p.map(|p| p.builder_id.clone()),
+            "build_type": p.map(|p| p.build_type.clone()),
+            "source": source.map(|s| json!({ "uri": s.uri, "ref": s.git_ref, "commit": commit })),
+            "signer": signer_json(signer),
+        }));
+        report = report
+            .line(format!(
+                "verified {} against {} ({location}, {kind})",
+                a.subject.display(),
+                a.attestation.display()
+            ))
+            .line(format!(
+                "  subject: {} ({})",
+                c.subject_name(),
+                matched_digest(c, &digests)
+            ))
+            .line(format!("  predicate type: {}", c.statement.predicate_type));
+        if let Some(p) = p {
+            report = report.line(format!("  builder: {}", p.builder_id));
+            if let Some(s) = source {
+                report = report.line(format!(
+                    "  source: {}",
+                    describe_source(&s.uri, s.git_ref.as_deref(), commit.as_deref())
+                ));
+            }
+        }
+        report = report.line(format!("  signer: {}", signer.describe()));
+    }
+    for r in &rejected {
+        report = report.line(format!(
+            "not used: {} ({}): {}",
+            r.location, r.code, r.message
+        ));
+    }
+    report.data = json!({
+        "subject": { "file": a.subject, "sha256": digests.sha256.to_hex(), "sha512": digests.sha512.to_hex() },
+        "attestation": a.attestation,
+        "verified": verified_json,
+        "rejected": rejected_json,
+    });
+    Ok(report)
+}
