@@ -382,7 +382,16 @@ pub struct Cause(sigstore_verify::Error);
 
 impl fmt::Display for Cause {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
+        use sigstore_verify::Error as E;
+        // The variant already names the category; show only the detail.
+        match &self.0 {
+            E::ArtifactMismatch(s)
+            | E::SignatureInvalid(s)
+            | E::InvalidBundle(s)
+            | E::UnsupportedBundle(s)
+            | E::UnsupportedArtifact(s) => f.write_str(s),
+            other => other.fmt(f),
+        }
     }
 }
 
