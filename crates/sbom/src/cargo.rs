@@ -319,6 +319,284 @@ pub fn from_metadata(
 mod tests {
     use super::*;
 
+    const CRATES_IO: &str = "registry+https://github.com/rust-lang/crates.io-index";
+    const SUM: &str = "1111111111111111111111111111111111111111111111111111111111111111";
+
+    fn id(name: &str) -> String {
+        format!("{name} 1.0.0")
+    }
+
+    /// A package: (name, directory or None for crates.io, target kind).
+    fn package(name: &str, dir: Option<&str>, kind: &str) -> serde_json::Value {
+        let manifest = format!(
+            "{}/Cargo.toml",
+            dir.map_or_else(|| format!("/registry/{name}"), str::to_owned)
+        );
+        serde_json::json!({
+            "name": name, "version": "1.0.0", "id": id(name),
+            "source": if dir.is_some() { serde_json::Value::Null } else { CRATES_IO.into() },
+            "authors": ["Jane Doe <jane@example.org>"], "license": "MIT/Apache-2.0",
+            "dependencies": [], "features": {}, "manifest_path": manifest,
+            "targets": [{"name": name, "kind": [kind], "src_path": "/src/lib.rs"}],
+        })
+    }
+
+    fn dep(name: &str, kinds: &[&str]) -> serde_json::Value {
+        let kinds: Vec<_> = kinds.iter().map(|k| serde_json::json!({"kind": if *k == "normal" { serde_json::Value::Null } else { (*k).into() }, "target": null})).collect();
+        serde_json::json!({"name": name, "pkg": id(name), "dep_kinds": kinds})
+    }
+
+    /// app (root, bin) -> helper (member), serde, cc [build], pm [proc-macro], tst [dev];
+    /// pm -> syn; helper -> outside (a path dependency outside the workspace); tst -> tdep.
+    fn metadata(root: bool) -> cargo_metadata::Metadata {
+        let packages = vec![
+            package("app", Some("/w"), "bin"),
+            package("helper", Some("/w/crates/helper"), "lib"),
+            package("outside", Some("/elsewhere/outside"), "lib"),
+            package("serde", None, "lib"),
+            package("cc", None, "lib"),
+            package("pm", None, "proc-macro"),
+            package("syn", None, "lib"),
+            package("tst", None, "lib"),
+            package("tdep", None, "lib"),
+        ];
+        let node = |name: &str, deps: Vec<serde_json::Value>| serde_json::json!({"id": id(name), "deps": deps, "dependencies": [], "features": []});
+        let nodes = vec![
+            node(
+                "app",
+                vec![
+                    dep("helper", &["normal"]),
+                    dep("serde", &["normal"]),
+                    dep("cc", &["build"]),
+                    dep("pm", &["normal"]),
+                    dep("tst", &["dev"]),
+                ],
+            ),
+            node("helper", vec![dep("outside", &["normal"])]),
+            node("outside", vec![]),
+            node("serde", vec![]),
+            node("cc", vec![]),
+            node("pm", vec![dep("syn", &["normal"])]),
+            node("syn", vec![]),
+            node("tst", vec![dep("tdep", &["normal"])]),
+            node("tdep", vec![]),
+        ];
+        let v = serde_json::json!({
+            "packages": packages, "workspace_members": [id("app"), id("helper")],
+            "resolve": {"nodes": nodes, "root": if root { id("app").into() } else { serde_json::Value::Null }},
+            "workspace_root": "/w", "target_directory": "/w/target", "version": 1,
+        });
+        serde_json::from_value(v).expect("fixture metadata")
+    }
+
+    fn lock(skip: &str) -> String {
+        let mut s = String::from("version = 4\n");
+        for n in ["app", "helper", "outside"] {
+            s.push_str(&format!(
+                "[[package]]\nname = \"{n}\"\nversion = \"1.0.0\"\n"
+            ));
+        }
+        for n in ["serde", "cc", "pm", "syn", "tst", "tdep"]
+            .into_iter()
+            .filter(|n| *n != skip)
+        {
+            s.push_str(&format!("[[package]]\nname = \"{n}\"\nversion = \"1.0.0\"\nsource = \"{CRATES_IO}\"\nchecksum = \"{SUM}\"\n"));
+        }
+        s
+    }
+
+    /// Components as `name:kind:reach:sha?`, then the root's name and dependencies.
+    fn check(
+        root: bool,
+        include_dev: bool,
+        skip: &str,
+        expect: Result<(Vec<&str>, &str, Vec<&str>), &str>,
+    ) {
+        let got = from_metadata(&metadata(root), &lock(skip), &CargoOptions { include_dev })
+            .map_err(|e| e.to_string())
+            .map(|s| {
+                let comps = s
+                    .components
+                    .iter()
+                    .map(|c| {
+                        let reach = c.reached_as.map_or("-", DependencyKind::as_str);
+                        format!(
+                            "{}:{:?}:{reach}:{}",
+                            c.name,
+                            c.kind,
+                            if c.sha256.is_some() { "sha" } else { "-" }
+                        )
+                    })
+                    .collect::<Vec<_>>();
+                let deps = s
+                    .dependencies
+                    .get(&s.root.bom_ref)
+                    .map(|m| {
+                        m.iter()
+                            .map(|(r, k)| format!("{r} {}", k.as_str()))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                (comps, s.root.name.clone(), deps)
+            });
+        let want = expect.map(|(c, r, d)| {
+            (
+                c.into_iter().map(str::to_owned).collect::<Vec<_>>(),
+                r.to_owned(),
+                d.into_iter().map(str::to_owned).collect::<Vec<_>>(),
+            )
+        });
+        assert_eq!(got, want.map_err(str::to_owned));
+    }
+
+    #[test]
+    fn walks_normal_and_build_dependencies() {
+        check(
+            true,
+            false,
+            "",
+            Ok((
+                vec![
+                    "cc:Library:build:sha",
+                    "helper:Library:normal:-",
+                    "outside:Library:normal:-",
+                    "pm:Library:build:sha",
+                    "serde:Library:normal:sha",
+                    "syn:Library:build:sha",
+                ],
+                "app",
+                vec![
+                    "pkg:cargo/cc@1.0.0 build",
+                    "pkg:cargo/helper@1.0.0?download_url=file:%2F%2Fcrates%2Fhelper normal",
+                    "pkg:cargo/pm@1.0.0 normal",
+                    "pkg:cargo/serde@1.0.0 normal",
+                ],
+            )),
+        );
+    }
+
+    #[test]
+    fn dev_dependencies_only_when_asked() {
+        let got = from_metadata(
+            &metadata(true),
+            &lock(""),
+            &CargoOptions { include_dev: true },
+        )
+        .map_err(|e| e.to_string());
+        let names = got.map(|s| {
+            s.components
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{}:{}",
+                        c.name,
+                        c.reached_as.map_or("-", DependencyKind::as_str)
+                    )
+                })
+                .collect::<Vec<_>>()
+        });
+        assert_eq!(
+            names,
+            Ok([
+                "cc:build",
+                "helper:normal",
+                "outside:normal",
+                "pm:build",
+                "serde:normal",
+                "syn:build",
+                "tdep:dev",
+                "tst:dev"
+            ]
+            .map(str::to_owned)
+            .to_vec())
+        );
+    }
+
+    #[test]
+    fn virtual_workspaces_get_a_synthetic_root() {
+        check(
+            false,
+            false,
+            "",
+            Ok((
+                vec![
+                    "app:Application:normal:-",
+                    "cc:Library:build:sha",
+                    "helper:Library:normal:-",
+                    "outside:Library:normal:-",
+                    "pm:Library:build:sha",
+                    "serde:Library:normal:sha",
+                    "syn:Library:build:sha",
+                ],
+                "w",
+                vec![
+                    "pkg:cargo/app@1.0.0?download_url=file:%2F%2F. normal",
+                    "pkg:cargo/helper@1.0.0?download_url=file:%2F%2Fcrates%2Fhelper normal",
+                ],
+            )),
+        );
+    }
+
+    #[test]
+    fn everything_must_be_locked() {
+        check(
+            true,
+            false,
+            "serde",
+            Err("serde 1.0.0 is resolved but not in Cargo.lock"),
+        );
+        // Unreached packages need not be locked.
+        check(
+            true,
+            false,
+            "tdep",
+            Ok((
+                vec![
+                    "cc:Library:build:sha",
+                    "helper:Library:normal:-",
+                    "outside:Library:normal:-",
+                    "pm:Library:build:sha",
+                    "serde:Library:normal:sha",
+                    "syn:Library:build:sha",
+                ],
+                "app",
+                vec![
+                    "pkg:cargo/cc@1.0.0 build",
+                    "pkg:cargo/helper@1.0.0?download_url=file:%2F%2Fcrates%2Fhelper normal",
+                    "pkg:cargo/pm@1.0.0 normal",
+                    "pkg:cargo/serde@1.0.0 normal",
+                ],
+            )),
+        );
+        let mut m = metadata(true);
+        m.resolve = None;
+        assert_eq!(
+            from_metadata(&m, &lock(""), &CargoOptions::default())
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            Err("cargo metadata has no dependency resolution".to_owned())
+        );
+    }
+
+    #[test]
+    fn paths_outside_the_workspace_stay_relative() {
+        let s = from_metadata(&metadata(true), &lock(""), &CargoOptions::default())
+            .map_err(|e| e.to_string());
+        let outside = s.map(|s| {
+            s.components
+                .iter()
+                .find(|c| c.name == "outside")
+                .and_then(|c| c.purl.clone())
+        });
+        assert_eq!(
+            outside,
+            Ok(Some(
+                "pkg:cargo/outside@1.0.0?download_url=file:%2F%2F..%2Felsewhere%2Foutside"
+                    .to_owned()
+            ))
+        );
+    }
+
     fn check_relative(dir: &str, base: &str, expect: &str) {
         assert_eq!(relative(Utf8Path::new(dir), Utf8Path::new(base)), expect);
     }
