@@ -17,7 +17,6 @@ use std::io::{self, Read};
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
-use blake2::{Blake2b512, Digest as _};
 use sigil_keys::{KeyId, PublicKey, SecretKey};
 use thiserror::Error;
 
@@ -224,9 +223,17 @@ pub struct Verified {
 
 /// BLAKE2b-512 of a reader in constant memory, with progress callbacks.
 pub fn prehash<R: Read>(reader: R, on_progress: impl FnMut(u64)) -> io::Result<([u8; 64], u64)> {
-    let mut h = Blake2b512::new();
-    let n = sigil_core::digest::stream(reader, |b| h.update(b), on_progress)?;
-    Ok((h.finalize().into(), n))
+    let mut h = blake2b_simd::Params::new().hash_length(64).to_state();
+    let n = sigil_core::digest::stream(
+        reader,
+        |b| {
+            h.update(b);
+        },
+        on_progress,
+    )?;
+    let mut out = [0u8; 64];
+    out.copy_from_slice(h.finalize().as_bytes());
+    Ok((out, n))
 }
 
 fn check_comment(c: &str, which: &'static str) -> Result<(), SignError> {
@@ -337,6 +344,17 @@ mod tests {
         assert!(matches!(verify(&pem, &sig, &b"data"[..], |_| {}), Err(VerifyError::Content)));
         let good_pem = PublicKey::parse(&sk.public().to_pem()).unwrap();
         assert!(verify(&good_pem, &sig, &b"data"[..], |_| {}).is_ok());
+    }
+
+    #[test]
+    fn prehash_is_blake2b_512() {
+        let (h, n) = prehash(&b"abc"[..], |_| {}).unwrap();
+        assert_eq!(n, 3);
+        assert_eq!(
+            sigil_core::hex::encode(&h),
+            "ba80a53f981c4d0d6a2797b69f12f6e94c212f14685ac4b74b12bb6fdbffa2d1\
+             7d87c5392aab792dc252d5de4533cc9518d38aa8dbf1925ab92386edd4009923"
+        );
     }
 
     #[test]
