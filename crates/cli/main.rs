@@ -43,6 +43,9 @@ enum Command {
     Provenance(cmd::attest::ProvenanceArgs),
     /// Verify attestations: signature, subject, predicate type, builder and source.
     VerifyAttestation(cmd::attest::VerifyAttestationArgs),
+    /// Write CycloneDX/SPDX SBOMs for a Cargo workspace, a pack or a binary; diff two SBOMs.
+    #[command(subcommand)]
+    Sbom(cmd::sbom::SbomCommand),
 }
 
 impl Command {
@@ -57,6 +60,7 @@ impl Command {
             Command::Attest(_) => "attest",
             Command::Provenance(_) => "provenance",
             Command::VerifyAttestation(_) => "verify-attestation",
+            Command::Sbom(c) => c.name(),
         }
     }
 }
@@ -78,6 +82,7 @@ fn dispatch(out: &Output, fmt: FormatArg, command: Command) -> Result<output::Re
         Command::Attest(a) => cmd::attest::run_attest(out, a),
         Command::Provenance(a) => cmd::attest::run_provenance(out, a),
         Command::VerifyAttestation(a) => cmd::attest::run_verify(out, a),
+        Command::Sbom(c) => cmd::sbom::run(out, c),
     }
 }
 

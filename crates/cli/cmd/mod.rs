@@ -3,6 +3,7 @@
 pub mod attest;
 pub mod bundle;
 pub mod key;
+pub mod sbom;
 pub mod sign;
 pub mod sums;
 pub mod verify;
