@@ -1,1 +1,22 @@
-//! The gate: evidence gathering, downloads, verified install and run, and the audit log (work in progress).
+//! The gate: the only sigil crate that touches the network or puts artifacts where they will be
+//! used.
+//!
+//! - [`evidence`]: gathers sidecar evidence by convention and checks signatures against the
+//!   policy's keys (trust decisions stay in `sigil-policy`);
+//! - [`fetch`]: HTTPS downloads (loopback `http://` only behind `insecure_allow_http`) streamed
+//!   into private files with a size limit and timeouts;
+//! - [`install`]: verify in a private staging directory beside the destination, then move into
+//!   place atomically; nothing reaches the destination before the policy allows it;
+//! - [`run`]: copy into a sealed memfd, verify and hash that copy, and execute exactly it;
+//! - [`audit`]: the append-only, hash-chained SQLite audit log.
+//!
+//! What it does not do: decide trust (that is `sigil-policy`), print, or parse arguments.
+
+pub mod attest;
+pub mod audit;
+pub mod evidence;
+pub mod fetch;
+pub mod install;
+pub mod run;
+
+pub use evidence::{gather, GatherError, Target};

@@ -26,8 +26,8 @@ pub use evidence::{
     SubjectKind,
 };
 pub use model::{
-    parse_key_id, Exception, Identity, InstallRule, KeyLoader, KeyOrigin, Location, PackRule,
-    Policy, PolicyError, ProvenanceRule, RefMatch, SbomRule, SubjectMatch, TrustedKey,
+    parse_key_id, Exception, FsFiles, Identity, InstallRule, KeyOrigin, Location, PackRule, Policy,
+    PolicyError, PolicyFiles, ProvenanceRule, RefMatch, SbomRule, SubjectMatch, TrustedKey,
     DEFAULT_FILE_MODE, DEFAULT_MAX_DOWNLOAD, DEFAULT_SBOM_TYPES, MAX_POLICY_BYTES, SCHEMA,
     SLSA_PROVENANCE_V1,
 };

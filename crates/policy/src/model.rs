@@ -231,6 +231,8 @@ pub struct Policy {
     pub threshold: u32,
     /// Trusted keyless identities.
     pub identities: Vec<Identity>,
+    /// A Sigstore `trusted_root.json` (text) for keyless bundles; `None` means the public-good root.
+    pub sigstore_root: Option<String>,
     /// Required provenance.
     pub provenance: Option<ProvenanceRule>,
     /// Required SBOM.
@@ -275,6 +277,7 @@ struct RawTrust {
     identities: Vec<Spanned<RawIdentity>>,
     #[serde(default)]
     revoked: Vec<Spanned<String>>,
+    sigstore_trusted_root: Option<Spanned<String>>,
 }
 
 enum RawKey {
@@ -519,8 +522,51 @@ pub fn parse_key_id(s: &str) -> Option<KeyId> {
         .map(|n| KeyId(n.to_le_bytes()))
 }
 
-/// Loads a key file named by a policy; errors are plain messages placed at the key's location.
-pub type KeyLoader<'a> = &'a dyn Fn(&Path) -> Result<PublicKey, String>;
+/// Reads the files a policy names (paths as written, relative to the policy file); errors are
+/// plain messages, placed at the naming key's location.
+pub trait PolicyFiles {
+    /// A public key file (minisign or PEM).
+    fn public_key(&self, path: &Path) -> Result<PublicKey, String>;
+    /// A small text file (a Sigstore `trusted_root.json`).
+    fn text(&self, path: &Path) -> Result<String, String>;
+}
+
+/// [`PolicyFiles`] on the file system, relative to a base directory.
+#[derive(Debug, Clone)]
+pub struct FsFiles {
+    /// The policy file's directory.
+    pub base: PathBuf,
+}
+
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let cs = c.to_string();
+        if !s.contains(&cs) {
+            s.push_str(": ");
+            s.push_str(&cs);
+        }
+        cur = c.source();
+    }
+    s
+}
+
+impl PolicyFiles for FsFiles {
+    fn public_key(&self, path: &Path) -> Result<PublicKey, String> {
+        sigil_keys::read_public_key(&self.base.join(path)).map_err(|e| chain(&e))
+    }
+
+    fn text(&self, path: &Path) -> Result<String, String> {
+        use std::io::Read as _;
+        let f = std::fs::File::open(self.base.join(path)).map_err(|e| chain(&e))?;
+        let mut s = String::new();
+        f.take(MAX_POLICY_BYTES * 16)
+            .read_to_string(&mut s)
+            .map_err(|e| chain(&e))?;
+        Ok(s)
+    }
+}
 
 impl Policy {
     /// Reads and parses a policy file; key paths are resolved relative to it.
@@ -554,23 +600,14 @@ impl Policy {
             snippet: String::new(),
             hint: None,
         })?;
-        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let loader = move |p: &Path| -> Result<PublicKey, String> {
-            sigil_keys::read_public_key(&base.join(p)).map_err(|e| {
-                let mut s = e.to_string();
-                let mut cur = std::error::Error::source(&e);
-                while let Some(c) = cur {
-                    s.push_str(&format!(": {c}"));
-                    cur = c.source();
-                }
-                s
-            })
+        let files = FsFiles {
+            base: path.parent().map(Path::to_path_buf).unwrap_or_default(),
         };
-        Self::parse(&text, path, &loader)
+        Self::parse(&text, path, &files)
     }
 
-    /// Parses policy text; `file` names it in errors and `load_key` reads key files.
-    pub fn parse(text: &str, file: &Path, load_key: KeyLoader<'_>) -> Result<Policy, PolicyError> {
+    /// Parses policy text; `file` names it in errors and `files` reads the files it names.
+    pub fn parse(text: &str, file: &Path, files: &dyn PolicyFiles) -> Result<Policy, PolicyError> {
         let src = Source { file, text };
         let raw: RawPolicy = toml::from_str(text).map_err(|e| {
             let span = e.span().unwrap_or(0..0);
@@ -596,14 +633,15 @@ impl Policy {
             let span = k.span();
             let (name, origin, key, nb, na) = match k.get_ref() {
                 RawKey::Path(p) => {
-                    let key = load_key(Path::new(p))
+                    let key = files
+                        .public_key(Path::new(p))
                         .map_err(|m| src.error(span.clone(), format!("key {p}: {m}"), None))?;
                     (None, KeyOrigin::Path(PathBuf::from(p)), key, None, None)
                 }
                 RawKey::Table(t) => {
                     let (origin, key) = match (&t.path, &t.public_key) {
                         (Some(p), None) => {
-                            let key = load_key(Path::new(p)).map_err(|m| {
+                            let key = files.public_key(Path::new(p)).map_err(|m| {
                                 src.error(span.clone(), format!("key {p}: {m}"), None)
                             })?;
                             (KeyOrigin::Path(PathBuf::from(p)), key)
@@ -700,6 +738,17 @@ impl Policy {
                 subject,
             });
         }
+
+        let sigstore_root = match &trust.sigstore_trusted_root {
+            None => None,
+            Some(p) => Some(files.text(Path::new(p.get_ref())).map_err(|m| {
+                src.error(
+                    p.span(),
+                    format!("sigstore-trusted-root {}: {m}", p.get_ref()),
+                    None,
+                )
+            })?),
+        };
 
         let usable = keys
             .iter()
@@ -866,6 +915,7 @@ impl Policy {
             revoked,
             threshold,
             identities,
+            sigstore_root,
             provenance,
             sbom,
             pack,

@@ -8,12 +8,19 @@ use sigil_keys::{PublicKey, SecretKey};
 
 use crate::*;
 
-fn no_files(p: &Path) -> Result<PublicKey, String> {
-    Err(format!("no key files in unit tests ({})", p.display()))
+struct NoFiles;
+
+impl PolicyFiles for NoFiles {
+    fn public_key(&self, p: &Path) -> Result<PublicKey, String> {
+        Err(format!("no key files in unit tests ({})", p.display()))
+    }
+    fn text(&self, p: &Path) -> Result<String, String> {
+        Err(format!("no files in unit tests ({})", p.display()))
+    }
 }
 
 fn parse(text: &str) -> Result<Policy, PolicyError> {
-    Policy::parse(text, Path::new("p.toml"), &no_files)
+    Policy::parse(text, Path::new("p.toml"), &NoFiles)
 }
 
 /// The base64 line of a fresh key's minisign public key.
@@ -56,7 +63,7 @@ fn parse_errors_name_file_line_and_column() {
     check(&format!("colour = 1\n{good}"), Err("p.toml:1:1: unknown field `colour`, expected one of `schema`, `trust`, `provenance`, `sbom`, `pack`, `install`, `run`, `exceptions`"));
     check(
         &format!("{good}colour = 1\n"),
-        Err("p.toml:6:1: unknown field `colour`, expected one of `keys`, `threshold`, `identities`, `revoked`"),
+        Err("p.toml:6:1: unknown field `colour`, expected one of `keys`, `threshold`, `identities`, `revoked`, `sigstore-trusted-root`"),
     );
     check(
         &policy_with(&[&k], "[pack]\nmax-file = 3\n"),
@@ -128,7 +135,7 @@ fn parse_errors_name_file_line_and_column() {
     );
     check(
         &policy_with(&[&k], "[trust.x]\n"),
-        Err("p.toml:6:8: unknown field `x`, expected one of `keys`, `threshold`, `identities`, `revoked`"),
+        Err("p.toml:6:8: unknown field `x`, expected one of `keys`, `threshold`, `identities`, `revoked`, `sigstore-trusted-root`"),
     );
     check(
         &policy_with(&[&k], "").replace("\" },", "\", not-after = 2026-01-01T00:00:00 },"),

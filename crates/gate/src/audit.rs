@@ -1,0 +1,495 @@
+//! The audit log: one row per verify, install and run decision in a local SQLite database.
+//!
+//! Each row carries the SHA-256 of its own fields and of the previous row's hash, so editing,
+//! deleting or reordering a row breaks the chain and [`AuditLog::verify`] reports it.
+//! Triggers refuse `UPDATE` and `DELETE`; appends run in `BEGIN IMMEDIATE` transactions with a
+//! busy timeout, so parallel processes serialise and lose nothing. A chain cannot show that
+//! rows were cut from its end: compare the head hash [`Verification::head`] with a copy kept
+//! elsewhere for that.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{params, Connection, OptionalExtension as _, TransactionBehavior};
+use sigil_core::Sha256Digest;
+use sigil_policy::Timestamp;
+use thiserror::Error;
+
+/// The hash before the first row.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+/// How long a writer waits for another to finish.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS audit_log (
+    seq             INTEGER PRIMARY KEY,
+    time            TEXT    NOT NULL,
+    time_unix       INTEGER NOT NULL,
+    user            TEXT    NOT NULL,
+    command         TEXT    NOT NULL,
+    source          TEXT    NOT NULL,
+    artifact_sha256 TEXT    NOT NULL,
+    policy_sha256   TEXT    NOT NULL,
+    verdict         TEXT    NOT NULL,
+    findings        TEXT    NOT NULL,
+    prev_hash       TEXT    NOT NULL,
+    hash            TEXT    NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the sigil audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the sigil audit log is append-only'); END;
+";
+
+/// Why the audit log could not be used.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum AuditError {
+    /// Creating the directory or file failed.
+    #[error("audit log {}: {source}", path.display())]
+    Io {
+        /// The database.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// SQLite refused.
+    #[error("audit log {}: {source}", path.display())]
+    Sql {
+        /// The database.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: rusqlite::Error,
+    },
+}
+
+/// A new row's contents.
+#[derive(Debug, Clone)]
+pub struct NewEntry {
+    /// When.
+    pub time: Timestamp,
+    /// Who (login name and uid).
+    pub user: String,
+    /// `verify`, `install` or `run`.
+    pub command: String,
+    /// The path or URL given.
+    pub source: String,
+    /// SHA-256 of the artifact's bytes, when known.
+    pub artifact_sha256: Option<Sha256Digest>,
+    /// SHA-256 of the policy file, when known.
+    pub policy_sha256: Option<Sha256Digest>,
+    /// `allow`, `deny` or `error`.
+    pub verdict: String,
+    /// The findings as a JSON array.
+    pub findings: String,
+}
+
+/// A stored row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// Position in the chain, from 1.
+    pub seq: i64,
+    /// RFC 3339 time.
+    pub time: String,
+    /// Seconds since the epoch.
+    pub time_unix: i64,
+    /// Who.
+    pub user: String,
+    /// Which command.
+    pub command: String,
+    /// Path or URL.
+    pub source: String,
+    /// Artifact SHA-256 hex, or empty.
+    pub artifact_sha256: String,
+    /// Policy SHA-256 hex, or empty.
+    pub policy_sha256: String,
+    /// `allow`, `deny` or `error`.
+    pub verdict: String,
+    /// Findings JSON.
+    pub findings: String,
+    /// The previous row's hash.
+    pub prev_hash: String,
+    /// This row's hash.
+    pub hash: String,
+}
+
+impl Entry {
+    /// The hash this row should have.
+    pub fn compute_hash(&self) -> String {
+        let mut h = sigil_core::digest::Sha256Hasher::default();
+        h.update(b"sigil-audit-v1\n");
+        let seq = self.seq.to_string();
+        let unix = self.time_unix.to_string();
+        for field in [
+            seq.as_str(),
+            &self.time,
+            &unix,
+            &self.user,
+            &self.command,
+            &self.source,
+            &self.artifact_sha256,
+            &self.policy_sha256,
+            &self.verdict,
+            &self.findings,
+            &self.prev_hash,
+        ] {
+            h.update(&(field.len() as u64).to_be_bytes());
+            h.update(field.as_bytes());
+        }
+        h.finalize().to_hex()
+    }
+}
+
+/// One break in the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainProblem {
+    /// The row where it shows (0 for the table as a whole).
+    pub seq: i64,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// What [`AuditLog::verify`] found.
+#[derive(Debug, Clone)]
+pub struct Verification {
+    /// Rows read.
+    pub rows: u64,
+    /// The last row's hash (the genesis hash when empty).
+    pub head: String,
+    /// Every problem; empty when intact.
+    pub problems: Vec<ChainProblem>,
+}
+
+/// An open audit log.
+#[derive(Debug)]
+pub struct AuditLog {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// The default database: `$XDG_DATA_HOME/sigil/audit.db`, else `$HOME/.local/share/sigil/audit.db`.
+pub fn default_path(env: impl Fn(&str) -> Option<std::ffi::OsString>) -> Option<PathBuf> {
+    let nonempty = |k: &str| env(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let data = nonempty("XDG_DATA_HOME")
+        .filter(|p| p.is_absolute())
+        .or_else(|| nonempty("HOME").map(|h| h.join(".local/share")))?;
+    Some(data.join("sigil").join("audit.db"))
+}
+
+impl AuditLog {
+    /// Opens (creating it 0600, in a 0700 directory, when missing) and sets up the schema.
+    pub fn open(path: &Path) -> Result<Self, AuditError> {
+        use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
+        let io = |source| AuditError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if !dir.exists() {
+                std::fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o700)
+                    .create(dir)
+                    .map_err(io)?;
+            }
+        }
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+        {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(io(e)),
+        }
+        let sql = |source| AuditError::Sql {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut conn = Connection::open(path).map_err(sql)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        tx.execute_batch(SCHEMA).map_err(sql)?;
+        tx.commit().map_err(sql)?;
+        Ok(Self {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    fn sql(&self) -> impl Fn(rusqlite::Error) -> AuditError + '_ {
+        move |source| AuditError::Sql {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Appends a row chained to the current last row, atomically.
+    pub fn append(&mut self, e: &NewEntry) -> Result<Entry, AuditError> {
+        let path = self.path.clone();
+        let sql = move |source| AuditError::Sql {
+            path: path.clone(),
+            source,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&sql)?;
+        let last: Option<(i64, String)> = tx
+            .query_row(
+                "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(&sql)?;
+        let (seq, prev_hash) = match last {
+            Some((s, h)) => (s + 1, h),
+            None => (1, GENESIS.to_owned()),
+        };
+        let mut entry = Entry {
+            seq,
+            time: e.time.to_rfc3339(),
+            time_unix: e.time.0,
+            user: e.user.clone(),
+            command: e.command.clone(),
+            source: e.source.clone(),
+            artifact_sha256: e.artifact_sha256.map(|d| d.to_hex()).unwrap_or_default(),
+            policy_sha256: e.policy_sha256.map(|d| d.to_hex()).unwrap_or_default(),
+            verdict: e.verdict.clone(),
+            findings: e.findings.clone(),
+            prev_hash,
+            hash: String::new(),
+        };
+        entry.hash = entry.compute_hash();
+        tx.execute(
+            "INSERT INTO audit_log (seq, time, time_unix, user, command, source, artifact_sha256, policy_sha256, verdict, findings, prev_hash, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            params![
+                entry.seq,
+                entry.time,
+                entry.time_unix,
+                entry.user,
+                entry.command,
+                entry.source,
+                entry.artifact_sha256,
+                entry.policy_sha256,
+                entry.verdict,
+                entry.findings,
+                entry.prev_hash,
+                entry.hash
+            ],
+        )
+        .map_err(&sql)?;
+        tx.commit().map_err(&sql)?;
+        Ok(entry)
+    }
+
+    /// Rows in chain order, optionally only those at or after `since`.
+    pub fn list(&self, since: Option<Timestamp>) -> Result<Vec<Entry>, AuditError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT seq, time, time_unix, user, command, source, artifact_sha256, policy_sha256, verdict, findings, prev_hash, hash
+                 FROM audit_log WHERE time_unix >= ?1 ORDER BY seq",
+            )
+            .map_err(self.sql())?;
+        let rows = stmt
+            .query_map([since.map_or(i64::MIN, |t| t.0)], |r| {
+                Ok(Entry {
+                    seq: r.get(0)?,
+                    time: r.get(1)?,
+                    time_unix: r.get(2)?,
+                    user: r.get(3)?,
+                    command: r.get(4)?,
+                    source: r.get(5)?,
+                    artifact_sha256: r.get(6)?,
+                    policy_sha256: r.get(7)?,
+                    verdict: r.get(8)?,
+                    findings: r.get(9)?,
+                    prev_hash: r.get(10)?,
+                    hash: r.get(11)?,
+                })
+            })
+            .map_err(self.sql())?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(self.sql())
+    }
+
+    /// Walks the chain and reports every edited, deleted or reordered row, and missing triggers.
+    pub fn verify(&self) -> Result<Verification, AuditError> {
+        let rows = self.list(None)?;
+        let mut problems = Vec::new();
+        let mut prev = GENESIS.to_owned();
+        let mut expected_seq = 1i64;
+        for r in &rows {
+            if r.seq != expected_seq {
+                let message = if r.seq > expected_seq {
+                    format!("rows {expected_seq}..{} are missing (deleted)", r.seq - 1)
+                } else {
+                    format!("sequence number {} repeats or goes backwards", r.seq)
+                };
+                problems.push(ChainProblem {
+                    seq: r.seq,
+                    message,
+                });
+            }
+            if r.prev_hash != prev {
+                problems.push(ChainProblem {
+                    seq: r.seq,
+                    message: "does not follow the previous row's hash (a row before it was deleted, edited or reordered)".to_owned(),
+                });
+            }
+            if r.compute_hash() != r.hash {
+                problems.push(ChainProblem {
+                    seq: r.seq,
+                    message: "contents do not match the row's hash (edited)".to_owned(),
+                });
+            }
+            prev = r.hash.clone();
+            expected_seq = r.seq + 1;
+        }
+        let triggers: i64 = self
+            .conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ('audit_log_no_update', 'audit_log_no_delete')",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(self.sql())?;
+        if triggers != 2 {
+            problems.push(ChainProblem {
+                seq: 0,
+                message: "the append-only triggers were removed".to_owned(),
+            });
+        }
+        Ok(Verification {
+            rows: rows.len() as u64,
+            head: prev,
+            problems,
+        })
+    }
+
+    /// The database path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(n: i64) -> NewEntry {
+        NewEntry {
+            time: Timestamp(1_700_000_000 + n),
+            user: "tester (uid 1000)".into(),
+            command: "verify".into(),
+            source: format!("artifact-{n}"),
+            artifact_sha256: Some(Sha256Digest::of(&n.to_le_bytes())),
+            policy_sha256: None,
+            verdict: "allow".into(),
+            findings: "[]".into(),
+        }
+    }
+
+    /// Builds a log of `n` rows, runs `tamper` on a raw connection, and compares what verify says.
+    fn check(n: i64, tamper: &str, expect: &[(i64, &str)]) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a/b/audit.db");
+        let mut log = AuditLog::open(&path).unwrap();
+        for i in 0..n {
+            log.append(&entry(i)).unwrap();
+        }
+        if !tamper.is_empty() {
+            let raw = Connection::open(&path).unwrap();
+            raw.execute_batch(tamper).unwrap();
+        }
+        let v = log.verify().unwrap();
+        let got: Vec<(i64, &str)> = v
+            .problems
+            .iter()
+            .map(|p| (p.seq, p.message.as_str()))
+            .collect();
+        assert_eq!(got, expect, "{tamper}");
+    }
+
+    const DROP: &str = "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;";
+    const EDITED: &str = "contents do not match the row's hash (edited)";
+    const UNLINKED: &str = "does not follow the previous row's hash (a row before it was deleted, edited or reordered)";
+    const NO_TRIGGERS: &str = "the append-only triggers were removed";
+
+    #[test]
+    fn intact_and_tampered_chains() {
+        check(0, "", &[]);
+        check(3, "", &[]);
+        check(
+            3,
+            &format!("{DROP} UPDATE audit_log SET verdict = 'allow', source = 'x' WHERE seq = 2;"),
+            &[(2, EDITED), (0, NO_TRIGGERS)],
+        );
+        check(
+            3,
+            &format!("{DROP} DELETE FROM audit_log WHERE seq = 2;"),
+            &[
+                (3, "rows 2..2 are missing (deleted)"),
+                (3, UNLINKED),
+                (0, NO_TRIGGERS),
+            ],
+        );
+        check(
+            3,
+            &format!("{DROP} UPDATE audit_log SET seq = 10 WHERE seq = 1; UPDATE audit_log SET seq = 1 WHERE seq = 2; UPDATE audit_log SET seq = 2 WHERE seq = 10;"),
+            &[(1, UNLINKED), (1, EDITED), (2, UNLINKED), (2, EDITED), (3, UNLINKED), (0, NO_TRIGGERS)],
+        );
+    }
+
+    #[test]
+    fn triggers_refuse_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.db");
+        let mut log = AuditLog::open(&path).unwrap();
+        log.append(&entry(1)).unwrap();
+        let raw = Connection::open(&path).unwrap();
+        let upd = raw
+            .execute("UPDATE audit_log SET verdict = 'deny'", [])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(upd, "the sigil audit log is append-only");
+        assert!(raw.execute("DELETE FROM audit_log", []).is_err());
+        use std::os::unix::fs::PermissionsExt as _;
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+
+    #[test]
+    fn default_paths() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| (*v).into())
+            }
+        };
+        assert_eq!(
+            default_path(env(&[("XDG_DATA_HOME", "/x"), ("HOME", "/h")])),
+            Some(PathBuf::from("/x/sigil/audit.db"))
+        );
+        assert_eq!(
+            default_path(env(&[("XDG_DATA_HOME", "rel"), ("HOME", "/h")])),
+            Some(PathBuf::from("/h/.local/share/sigil/audit.db"))
+        );
+        assert_eq!(
+            default_path(env(&[("HOME", "/h")])),
+            Some(PathBuf::from("/h/.local/share/sigil/audit.db"))
+        );
+        assert_eq!(default_path(env(&[])), None);
+    }
+}

@@ -1,0 +1,339 @@
+//! Evidence gathering by convention, for a file whose bytes are at `content` and whose
+//! sidecars sit in `sidecar_dir` under the artifact's `name`:
+//!
+//! - `NAME.minisig`, plus extra signatures `NAME.<label>.minisig` (label: ASCII letters,
+//!   digits, `-`, `_`), one per signer, for k-of-n thresholds;
+//! - `SHA256SUMS` with `SHA256SUMS.minisig` beside the artifact, when the list names it;
+//! - `NAME.sigstore.json` (Sigstore bundle) and `NAME.intoto.jsonl` (attestations).
+//!
+//! Every signature is checked against the policy's keys here; trust decisions (revocation,
+//! validity windows, thresholds) are the policy crate's.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use sigil_core::Sha256Digest;
+use sigil_policy::{
+    Code, Evidence, Policy, Problem, Purpose, SignatureEvidence, SignatureOutcome, SignatureVia,
+    Subject, SubjectKind,
+};
+use sigil_sign::minisig::{self, Signature, MAX_SIGNATURE_FILE};
+use sigil_sign::SumsFile;
+use thiserror::Error;
+
+/// Largest checksum list, bundle or attestation file read.
+pub const MAX_SIDECAR: u64 = 16 * 1024 * 1024;
+/// The checksum list name looked for beside the artifact.
+pub const SUMS_NAME: &str = "SHA256SUMS";
+
+/// Why evidence could not be gathered (as opposed to evidence that is bad, which becomes a
+/// finding).
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum GatherError {
+    /// The artifact or a sidecar could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// What to gather evidence for.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    /// Where the exact bytes to verify are (a private staging copy, a sealed memfd, or the file).
+    pub content: &'a Path,
+    /// The artifact's file name, as sidecars and checksum lists call it.
+    pub name: &'a str,
+    /// The directory holding the sidecars.
+    pub sidecar_dir: &'a Path,
+    /// File or pack.
+    pub kind: SubjectKind,
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> GatherError + '_ {
+    move |source| GatherError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Reads a sidecar: `Ok(None)` when absent, `Err(Some(problem))`-style size refusals become
+/// evidence problems.
+fn read_sidecar(
+    path: &Path,
+    limit: u64,
+    problems: &mut Vec<Problem>,
+) -> Result<Option<Vec<u8>>, GatherError> {
+    let f = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_err(path)(e)),
+    };
+    if f.metadata().map_err(io_err(path))?.is_dir() {
+        return Ok(None);
+    }
+    let mut buf = Vec::new();
+    f.take(limit + 1)
+        .read_to_end(&mut buf)
+        .map_err(io_err(path))?;
+    if buf.len() as u64 > limit {
+        problems.push(Problem {
+            code: Code::EvidenceMalformed,
+            source: display_name(path),
+            message: format!("larger than {limit} bytes"),
+        });
+        return Ok(None);
+    }
+    Ok(Some(buf))
+}
+
+fn display_name(p: &Path) -> String {
+    p.file_name().map_or_else(
+        || p.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// Whether `label` may appear in `NAME.<label>.minisig`.
+fn is_label(label: &str) -> bool {
+    !label.is_empty()
+        && label
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The signature sidecars of `name` present in `dir`: `NAME.minisig` first, then
+/// `NAME.<label>.minisig` sorted by name.
+pub fn signature_sidecars(dir: &Path, name: &str) -> Result<Vec<PathBuf>, GatherError> {
+    let mut extra = Vec::new();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io_err(dir)(e)),
+    };
+    let mut main = None;
+    let prefix = format!("{name}.");
+    for entry in entries {
+        let entry = entry.map_err(io_err(dir))?;
+        let Some(file) = entry.file_name().to_str().map(str::to_owned) else {
+            continue;
+        };
+        if file == format!("{name}.minisig") {
+            main = Some(entry.path());
+        } else if let Some(label) = file
+            .strip_prefix(&prefix)
+            .and_then(|r| r.strip_suffix(".minisig"))
+        {
+            if is_label(label) {
+                extra.push(entry.path());
+            }
+        }
+    }
+    extra.sort();
+    Ok(main.into_iter().chain(extra).collect())
+}
+
+/// SHA-256 and length of a file, in constant memory.
+pub fn hash_file(path: &Path) -> Result<(Sha256Digest, u64), GatherError> {
+    let f = File::open(path).map_err(io_err(path))?;
+    sigil_core::sha256_reader(f).map_err(io_err(path))
+}
+
+/// Checks a minisign signature against every policy key that could have made it; `open`
+/// gives a fresh reader over the signed bytes for each try.
+fn check_signature<'r>(
+    policy: &Policy,
+    sig: &Signature,
+    path: &Path,
+    mut open: impl FnMut() -> io::Result<Box<dyn Read + 'r>>,
+) -> Result<SignatureOutcome, GatherError> {
+    let mut outcome = SignatureOutcome::UnknownKey;
+    for k in policy
+        .keys
+        .iter()
+        .filter(|k| k.key.key_id() == sig.key_id || k.key.key_id_is_derived())
+    {
+        match minisig::verify(&k.key, sig, open().map_err(io_err(path))?, |_| {}) {
+            Ok(_) => return Ok(SignatureOutcome::Verified { key: k.key.raw() }),
+            Err(minisig::VerifyError::Io(e)) => return Err(io_err(path)(e)),
+            // A PEM key carries no id, so its failure only means "not this key".
+            Err(_) if k.key.key_id_is_derived() => {}
+            Err(e) => {
+                outcome = SignatureOutcome::Invalid {
+                    reason: e.to_string(),
+                }
+            }
+        }
+    }
+    Ok(outcome)
+}
+
+fn parse_signature(bytes: &[u8], source: &Path, problems: &mut Vec<Problem>) -> Option<Signature> {
+    let parsed = std::str::from_utf8(bytes)
+        .map_err(|_| "not UTF-8 text".to_owned())
+        .and_then(|t| Signature::parse(t).map_err(|e| e.to_string()));
+    match parsed {
+        Ok(s) => Some(s),
+        Err(message) => {
+            problems.push(Problem {
+                code: Code::EvidenceMalformed,
+                source: display_name(source),
+                message,
+            });
+            None
+        }
+    }
+}
+
+/// Gathers and checks all the evidence for `target` under `policy`.
+///
+/// Keyless bundles and attestations are checked by [`crate::attest`]; when that is not possible
+/// they are recorded so the policy fails closed.
+pub fn gather(
+    policy: &Policy,
+    target: &Target<'_>,
+    purpose: Purpose,
+) -> Result<Evidence, GatherError> {
+    let (sha256, bytes) = hash_file(target.content)?;
+    let subject = Subject {
+        name: target.name.to_owned(),
+        sha256,
+        bytes,
+        kind: target.kind,
+    };
+    let mut ev = Evidence::new(subject, purpose);
+
+    for path in signature_sidecars(target.sidecar_dir, target.name)? {
+        let Some(bytes) = read_sidecar(&path, MAX_SIGNATURE_FILE as u64, &mut ev.problems)? else {
+            continue;
+        };
+        let Some(sig) = parse_signature(&bytes, &path, &mut ev.problems) else {
+            continue;
+        };
+        let content = target.content;
+        let outcome = check_signature(policy, &sig, content, || {
+            File::open(content).map(|f| Box::new(f) as Box<dyn Read>)
+        })?;
+        ev.signatures.push(SignatureEvidence {
+            source: display_name(&path),
+            via: SignatureVia::Sidecar,
+            key_id: sig.key_id,
+            outcome,
+        });
+    }
+
+    sums_evidence(policy, target, &mut ev)?;
+    crate::attest::keyless_evidence(policy, target, &mut ev)?;
+    crate::attest::attestation_evidence(policy, target, &mut ev)?;
+    Ok(ev)
+}
+
+/// A signed `SHA256SUMS` beside the artifact that lists it.
+fn sums_evidence(
+    policy: &Policy,
+    target: &Target<'_>,
+    ev: &mut Evidence,
+) -> Result<(), GatherError> {
+    let list_path = target.sidecar_dir.join(SUMS_NAME);
+    let Some(list_bytes) = read_sidecar(&list_path, MAX_SIDECAR, &mut ev.problems)? else {
+        return Ok(());
+    };
+    let Ok(text) = std::str::from_utf8(&list_bytes) else {
+        ev.problems.push(Problem {
+            code: Code::EvidenceMalformed,
+            source: SUMS_NAME.into(),
+            message: "not UTF-8 text".into(),
+        });
+        return Ok(());
+    };
+    let list = match SumsFile::parse(text) {
+        Ok(l) => l,
+        Err(e) => {
+            ev.problems.push(Problem {
+                code: Code::EvidenceMalformed,
+                source: SUMS_NAME.into(),
+                message: e.to_string(),
+            });
+            return Ok(());
+        }
+    };
+    // A list that does not name the artifact is not evidence about it.
+    let Some(entry) = list
+        .entries
+        .iter()
+        .find(|e| e.name == target.name || e.name == format!("./{}", target.name))
+    else {
+        return Ok(());
+    };
+    let sig_path = target.sidecar_dir.join(format!("{SUMS_NAME}.minisig"));
+    let Some(sig_bytes) = read_sidecar(&sig_path, MAX_SIGNATURE_FILE as u64, &mut ev.problems)?
+    else {
+        return Ok(());
+    };
+    let Some(sig) = parse_signature(&sig_bytes, &sig_path, &mut ev.problems) else {
+        return Ok(());
+    };
+    // Verify the exact bytes that were parsed, not the file again.
+    let signed = &list_bytes[..];
+    let tmp_outcome = check_signature(policy, &sig, &list_path, || {
+        Ok(Box::new(signed) as Box<dyn Read>)
+    })?;
+    let outcome = match tmp_outcome {
+        SignatureOutcome::Verified { .. } if entry.digest != ev.subject.sha256 => {
+            SignatureOutcome::DigestMismatch {
+                listed: entry.digest,
+            }
+        }
+        o => o,
+    };
+    ev.signatures.push(SignatureEvidence {
+        source: format!("{SUMS_NAME}.minisig"),
+        via: SignatureVia::ChecksumList,
+        key_id: sig.key_id,
+        outcome,
+    });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(name: &str, files: &[&str], expect: &[&str]) {
+        let dir = tempfile::tempdir().unwrap();
+        for f in files {
+            std::fs::write(dir.path().join(f), b"x").unwrap();
+        }
+        let got: Vec<String> = signature_sidecars(dir.path(), name)
+            .unwrap()
+            .iter()
+            .map(|p| display_name(p))
+            .collect();
+        assert_eq!(got, expect);
+    }
+
+    #[test]
+    fn sidecar_convention() {
+        check(
+            "w",
+            &[
+                "w",
+                "w.minisig",
+                "w.b.minisig",
+                "w.a.minisig",
+                "w.tar.gz.minisig",
+                "w..minisig",
+                "x.minisig",
+            ],
+            &["w.minisig", "w.a.minisig", "w.b.minisig"],
+        );
+        check("w", &["w.2.minisig"], &["w.2.minisig"]);
+        check("w", &[], &[]);
+    }
+}

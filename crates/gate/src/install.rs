@@ -1,0 +1,270 @@
+//! Install: fetch or copy the artifact and its sidecars into a private staging directory
+//! beside the destination, verify the staged bytes against the policy, and only then move the
+//! file into place with an atomic rename and the policy's mode. Every refusal or failure
+//! removes the staging directory and leaves the destination untouched.
+
+use std::fs::File;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use sigil_policy::{evaluate, Code, Decision, Policy, Purpose, Subject, SubjectKind, Timestamp};
+use thiserror::Error;
+
+use crate::evidence::{self, GatherError, Target, MAX_SIDECAR, SUMS_NAME};
+use crate::fetch::{self, FetchError, FetchOptions, Fetcher};
+
+/// Where the artifact comes from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A local file; its sidecars sit beside it.
+    Path(PathBuf),
+    /// An `https://` URL (or loopback `http://` with `insecure_allow_http`); sidecars are
+    /// fetched from beside it.
+    Url(String),
+}
+
+impl Source {
+    /// A path, or a URL when it has a scheme.
+    pub fn parse(s: &str) -> Source {
+        if s.contains("://") {
+            Source::Url(s.to_owned())
+        } else {
+            Source::Path(PathBuf::from(s))
+        }
+    }
+}
+
+/// Why an install could not reach a decision or could not complete.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum InstallError {
+    /// A download failed.
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    /// Evidence could not be read.
+    #[error(transparent)]
+    Gather(#[from] GatherError),
+    /// The source has no usable file name.
+    #[error("{source_name}: cannot tell the artifact's file name")]
+    NoName {
+        /// The source as given.
+        source_name: String,
+    },
+    /// The destination's directory does not exist.
+    #[error("{}: destination directory does not exist", path.display())]
+    NoDestDir {
+        /// The directory.
+        path: PathBuf,
+    },
+    /// A file operation failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// What happened.
+#[derive(Debug)]
+pub struct Installed {
+    /// The policy's answer.
+    pub decision: Decision,
+    /// What was decided about (absent when the download was refused before hashing).
+    pub subject: Option<Subject>,
+    /// The installed path, only when allowed.
+    pub path: Option<PathBuf>,
+}
+
+fn io_at(path: &Path) -> impl FnOnce(io::Error) -> InstallError + '_ {
+    move |source| InstallError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Whether a name looks like a pack archive.
+pub fn is_pack_archive(name: &str) -> bool {
+    name.ends_with(".tar.gz") || name.ends_with(".tgz")
+}
+
+/// Installs `source` to `dest` (a file path, or an existing directory to put it in) if the
+/// policy allows it at time `now`.
+pub fn install(
+    policy: &Policy,
+    source: &Source,
+    dest: &Path,
+    fetch_opts: &FetchOptions,
+    now: Timestamp,
+) -> Result<Installed, InstallError> {
+    let (name, url) = match source {
+        Source::Path(p) => {
+            let name = p.file_name().and_then(|n| n.to_str()).map(str::to_owned);
+            (name, None)
+        }
+        Source::Url(u) => {
+            let parsed =
+                fetch::check_url(u, fetch_opts.insecure_allow_http).map_err(FetchError::Url)?;
+            (fetch::url_file_name(&parsed), Some(parsed))
+        }
+    };
+    let source_name = match source {
+        Source::Path(p) => p.display().to_string(),
+        Source::Url(u) => u.clone(),
+    };
+    let Some(name) = name else {
+        return Err(InstallError::NoName { source_name });
+    };
+    let final_path = if dest.is_dir() {
+        dest.join(&name)
+    } else {
+        dest.to_path_buf()
+    };
+    let parent = final_path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    if !parent.is_dir() {
+        return Err(InstallError::NoDestDir { path: parent });
+    }
+    // Private (0700) staging beside the destination, so the final rename stays on one file system.
+    let staging = tempfile::Builder::new()
+        .prefix(".sigil-staging-")
+        .tempdir_in(&parent)
+        .map_err(io_at(&parent))?;
+    let staged = staging.path().join(&name);
+    let kind = if is_pack_archive(&name) {
+        SubjectKind::Pack
+    } else {
+        SubjectKind::File
+    };
+
+    let sidecar_dir: PathBuf = if let Some(u) = &url {
+        let fetcher = Fetcher::new(fetch_opts.clone())?;
+        let limit = policy.install.max_download_bytes.min(fetch_opts.max_bytes);
+        match fetcher.fetch_optional(u.as_str(), limit, &staged) {
+            Ok(Some(_)) => {}
+            Ok(None) => return Err(FetchError::NotFound { url: u.to_string() }.into()),
+            Err(FetchError::TooLarge { url, limit }) => {
+                let d = Decision::refused(
+                    Code::DownloadTooLarge,
+                    format!("{url} is larger than the {limit}-byte limit"),
+                    Some(&name),
+                );
+                return Ok(Installed {
+                    decision: d,
+                    subject: None,
+                    path: None,
+                });
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let (fixed, numbered) = sidecar_names(&name, policy);
+        for side in fixed {
+            if let Some(side_url) = fetch::sibling(u, &side) {
+                fetcher.fetch_optional(
+                    side_url.as_str(),
+                    MAX_SIDECAR,
+                    &staging.path().join(&side),
+                )?;
+            }
+        }
+        // Numbered extra signatures stop at the first gap.
+        for side in numbered {
+            let Some(side_url) = fetch::sibling(u, &side) else {
+                break;
+            };
+            if fetcher
+                .fetch_optional(side_url.as_str(), MAX_SIDECAR, &staging.path().join(&side))?
+                .is_none()
+            {
+                break;
+            }
+        }
+        staging.path().to_path_buf()
+    } else {
+        let Source::Path(p) = source else {
+            return Err(InstallError::NoName { source_name });
+        };
+        copy_private(p, &staged)?;
+        p.parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf()
+    };
+
+    let target = Target {
+        content: &staged,
+        name: &name,
+        sidecar_dir: &sidecar_dir,
+        kind,
+    };
+    let ev = evidence::gather(policy, &target, Purpose::Install)?;
+    let decision = evaluate(policy, &ev, now);
+    if !decision.allowed() {
+        return Ok(Installed {
+            decision,
+            subject: Some(ev.subject),
+            path: None,
+        });
+    }
+    finish(&staged, &final_path, policy.install.file_mode)?;
+    drop(staging);
+    Ok(Installed {
+        decision,
+        subject: Some(ev.subject),
+        path: Some(final_path),
+    })
+}
+
+/// The sidecar file names fetched for a remote artifact: `NAME.minisig`, numbered extra
+/// signatures `NAME.1.minisig` up to one per policy key, the bundle, the attestations and the
+/// signed checksum list.
+pub fn sidecar_names(name: &str, policy: &Policy) -> (Vec<String>, Vec<String>) {
+    let fixed = vec![
+        format!("{name}.minisig"),
+        format!("{name}.sigstore.json"),
+        format!("{name}.intoto.jsonl"),
+        SUMS_NAME.to_owned(),
+        format!("{SUMS_NAME}.minisig"),
+    ];
+    let numbered = (1..=policy.keys.len())
+        .map(|i| format!("{name}.{i}.minisig"))
+        .collect();
+    (fixed, numbered)
+}
+
+/// Copies a local file into a new private staging file.
+fn copy_private(from: &Path, to: &Path) -> Result<(), InstallError> {
+    let mut src = File::open(from).map_err(io_at(from))?;
+    if src.metadata().map_err(io_at(from))?.is_dir() {
+        return Err(InstallError::Io {
+            path: from.to_path_buf(),
+            source: io::Error::new(io::ErrorKind::InvalidInput, "is a directory, not a file"),
+        });
+    }
+    let mut dst = fetch::private_file(to)?;
+    io::copy(&mut src, &mut dst).map_err(io_at(to))?;
+    dst.sync_all().map_err(io_at(to))?;
+    Ok(())
+}
+
+/// Sets the mode, then renames atomically into place and syncs the directory.
+fn finish(staged: &Path, final_path: &Path, mode: u32) -> Result<(), InstallError> {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(staged, std::fs::Permissions::from_mode(mode))
+        .map_err(io_at(staged))?;
+    File::open(staged)
+        .and_then(|f| f.sync_all())
+        .map_err(io_at(staged))?;
+    std::fs::rename(staged, final_path).map_err(io_at(final_path))?;
+    if let Some(dir) = final_path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        File::open(dir)
+            .and_then(|f| f.sync_all())
+            .map_err(io_at(dir))?;
+    }
+    Ok(())
+}
