@@ -9,7 +9,8 @@ use std::fmt;
 use std::str::FromStr;
 
 /// The qualitative severity rating scale (CVSS v3.1 section 5, v4.0 section 6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// 0.0.
     None,
@@ -178,6 +179,25 @@ impl Cvss {
                     (false, true) => "CVSS-BE",
                     (true, true) => "CVSS-BTE",
                 }
+            }
+        }
+    }
+}
+
+impl Cvss {
+    /// The vector reduced to what the score covers: v3.x base metrics in the specification's
+    /// order (temporal and environmental metrics dropped); v4.0 vectors unchanged.
+    pub fn base_vector(&self) -> String {
+        match self.version {
+            CvssVersion::V40 => self.vector.clone(),
+            CvssVersion::V30 | CvssVersion::V31 => {
+                let parts: Vec<&str> = self.vector.split('/').skip(1).collect();
+                let base: Vec<&str> = V3_METRICS
+                    .iter()
+                    .filter(|(_, _, mandatory)| *mandatory)
+                    .filter_map(|(m, _, _)| parts.iter().find(|p| p.split_once(':').is_some_and(|(k, _)| k == *m)).copied())
+                    .collect();
+                format!("CVSS:{}/{}", self.version.as_str(), base.join("/"))
             }
         }
     }

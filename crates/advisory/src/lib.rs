@@ -7,8 +7,14 @@
 //! [`rustsec_db::load`], which opens a RustSec advisory-db checkout the caller names; it does
 //! no network access and reads no clock or environment: timestamps are passed in.
 
+pub mod audit;
+pub mod author;
 pub mod cvss;
+pub mod export;
+pub mod inventory;
 pub mod osv;
 pub mod purl;
+pub mod rustsec_db;
 pub mod validate;
+pub mod vex;
 pub mod version;

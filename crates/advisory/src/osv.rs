@@ -667,3 +667,130 @@ pub fn range_affects(range: &Range, v: &SemVer) -> Result<Option<Upgrade>, EvalE
         .unwrap_or(Upgrade::Unknown);
     Ok(Some(upgrade))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn ev(spec: &str) -> Event {
+        let (k, v) = spec.split_once('=').expect("k=v");
+        let v = v.to_owned();
+        match k {
+            "i" => Event::Introduced(v),
+            "f" => Event::Fixed(v),
+            "l" => Event::LastAffected(v),
+            "lim" => Event::Limit(v),
+            _ => panic!("bad event {k}"),
+        }
+    }
+
+    fn affected(ranges: &[&[&str]], versions: &[&str]) -> Affected {
+        Affected {
+            package: Some(Package::new("crates.io", "foo", None)),
+            ranges: ranges.iter().map(|r| Range::new(RangeType::SEMVER, r.iter().map(|e| ev(e)).collect())).collect(),
+            versions: versions.iter().map(|v| (*v).to_owned()).collect(),
+            ..Affected::default()
+        }
+    }
+
+    /// `check(ranges, versions, version, expect)`: expect is "no", "yes", "yes:<upgrade>", or "err".
+    fn check(ranges: &[&[&str]], versions: &[&str], v: &str, expect: &str) {
+        let got = match affected(ranges, versions).evaluate(v) {
+            Ok(Hit::NotAffected) => "no".to_owned(),
+            Ok(Hit::Affected { upgrade: None }) => "yes".to_owned(),
+            Ok(Hit::Affected { upgrade: Some(u) }) => format!("yes:{u}"),
+            Err(_) => "err".to_owned(),
+        };
+        assert_eq!(got, expect, "ranges {ranges:?} versions {versions:?} at {v}");
+    }
+
+    #[test]
+    fn semver_evaluation_edge_cases() {
+        let basic: &[&[&str]] = &[&["i=1.0.0", "f=1.2.3"]];
+        check(basic, &[], "0.9.9", "no"); // before introduced
+        check(basic, &[], "1.0.0", "yes:upgrade to 1.2.3"); // introduced is inclusive
+        check(basic, &[], "1.2.2", "yes:upgrade to 1.2.3");
+        check(basic, &[], "1.2.3", "no"); // fixed is exclusive
+        check(basic, &[], "1.2.3-rc.1", "yes:upgrade to 1.2.3"); // pre-release sorts below its release
+        check(basic, &[], "1.0.0-rc.1", "no"); // ...and below introduced
+        check(basic, &[], "1.2.3+build.7", "no"); // build metadata ignored
+        check(basic, &[], "1.1.0+build.7", "yes:upgrade to 1.2.3");
+        check(basic, &[], "v1.1.0", "yes:upgrade to 1.2.3"); // a purl's leading v is dropped
+        check(basic, &[], "1.1", "err"); // not SemVer: cannot decide, fail closed
+        // introduced "0" is before everything, pre-releases included.
+        check(&[&["i=0", "f=1.0.0"]], &[], "0.0.0-alpha", "yes:upgrade to 1.0.0");
+        check(&[&["i=0"]], &[], "99.0.0", "yes:no fixed version");
+        // last_affected is inclusive.
+        check(&[&["i=0", "l=2.1.214"]], &[], "2.1.214", "yes:upgrade above 2.1.214");
+        check(&[&["i=0", "l=2.1.214"]], &[], "2.1.215-rc.1", "no");
+        check(&[&["i=0", "l=2.1.214"]], &[], "2.1.214+meta", "yes:upgrade above 2.1.214");
+        // Events are sorted before evaluation.
+        let unsorted: &[&[&str]] = &[&["f=3.2.5", "i=3.0.0", "f=1.0.2", "i=1.0.0"]];
+        check(unsorted, &[], "1.0.1", "yes:upgrade to 1.0.2");
+        check(unsorted, &[], "2.0.0", "no");
+        check(unsorted, &[], "3.2.4", "yes:upgrade to 3.2.5");
+        check(unsorted, &[], "3.2.5", "no");
+        // Several ranges: any range affecting means affected.
+        let several: &[&[&str]] = &[&["i=1.0.0", "f=1.0.2"], &["i=3.0.0", "l=3.2.5"]];
+        check(several, &[], "1.0.1", "yes:upgrade to 1.0.2");
+        check(several, &[], "2.5.0", "no");
+        check(several, &[], "3.2.5", "yes:upgrade above 3.2.5");
+        check(several, &[], "3.2.6", "no");
+        // Limits: outside every limit is not affected.
+        check(&[&["i=0", "lim=2.0.0"]], &[], "1.5.0", "yes:no fixed version");
+        check(&[&["i=0", "lim=2.0.0"]], &[], "2.0.0", "no");
+        check(&[&["i=0", "lim=*"]], &[], "9.0.0", "yes:no fixed version");
+        // Equal versions: introduced sorts first, so introduced X + fixed X is empty.
+        check(&[&["f=1.0.0", "i=1.0.0"]], &[], "1.0.0", "no");
+        // Explicit versions list, exact (build metadata aside).
+        check(&[], &["1.4.0"], "1.4.0", "yes");
+        check(&[], &["1.4.0"], "1.4.0+b", "yes");
+        check(&[], &["1.4.0"], "1.4.1", "no");
+        // An event version that is not SemVer cannot be evaluated.
+        check(&[&["i=1.0", "f=2.0.0"]], &[], "1.5.0", "err");
+    }
+
+    #[test]
+    fn unordered_ecosystems_need_versions() {
+        let mut a = affected(&[], &["1.0"]);
+        a.package = Some(Package::new("PyPI", "foo", None));
+        a.ranges = vec![Range::new(RangeType::ECOSYSTEM, vec![Event::Introduced("0".into()), Event::Fixed("1.1".into())])];
+        assert_eq!(a.evaluate("1.0"), Ok(Hit::Affected { upgrade: None }));
+        assert_eq!(a.evaluate("1.2"), Ok(Hit::NotAffected));
+        a.versions.clear();
+        assert_eq!(a.evaluate("1.0"), Err(EvalError::Unordered { ecosystem: "PyPI".into() }));
+    }
+
+    #[test]
+    fn parse_shapes() {
+        let ok = r#"{"id":"GHSA-aaaa-bbbb-cccc","modified":"2024-01-01T00:00:00Z","aliases":null,
+            "affected":[{"package":{"ecosystem":"npm","name":"x"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.0.0"}]}]}]}"#;
+        let a = Advisory::from_json(ok).expect("valid");
+        assert!(a.aliases.is_empty());
+        assert_eq!(Advisory::from_json(&a.to_json()), Ok(a));
+        let two = ok.replace(r#"{"fixed":"1.0.0"}"#, r#"{"fixed":"1.0.0","introduced":"0"}"#);
+        assert_eq!(
+            Advisory::from_json(&two).map_err(|e| e.to_string()),
+            Err("line 2, column 157: an event must have exactly one of introduced, fixed, last_affected or limit".to_owned())
+        );
+        assert!(Advisory::from_json(&ok.replace("\"modified\"", "\"unknown\"")).is_err());
+        assert!(Advisory::from_json(&ok.replace("SEMVER", "RANGE")).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn parser_never_panics(s in "\\PC{0,200}") {
+            let _ = Advisory::from_json(&s);
+        }
+
+        /// A single introduced/fixed pair agrees with plain interval membership.
+        #[test]
+        fn single_interval_agrees((a, b, v) in (0u64..50, 0u64..50, 0u64..50)) {
+            let (lo, hi) = (a.min(b), a.max(b));
+            let r = affected(&[&[&format!("i={lo}.0.0"), &format!("f={hi}.0.0")]], &[]);
+            let got = matches!(r.evaluate(&format!("{v}.0.0")), Ok(Hit::Affected { .. }));
+            prop_assert_eq!(got, lo <= v && v < hi);
+        }
+    }
+}
