@@ -311,3 +311,84 @@ pub fn to_markdown(a: &Advisory) -> String {
     }
     t
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::osv::{Package, Range};
+
+    fn adv(ranges: Vec<Vec<Event>>) -> Advisory {
+        let mut a = Advisory::new("GHSA-2222-3333-4444", "2024-02-03T04:05:06Z");
+        a.summary = Some("Out-of-bounds \"write\"".to_owned());
+        a.details = Some("Details here.\n\nMore.".to_owned());
+        a.aliases = vec!["CVE-2024-1234".to_owned()];
+        a.severity = vec![osv::SeverityScore::new(osv::SeverityType::CVSS_V3, "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/E:P")];
+        a.references = vec![osv::Reference::new(ReferenceType::ADVISORY, "https://example.com/adv"), osv::Reference::new(ReferenceType::FIX, "https://example.com/fix")];
+        a.affected = vec![Affected {
+            package: Some(Package::new("crates.io", "foo", None)),
+            ranges: ranges.into_iter().map(|e| Range::new(RangeType::SEMVER, e)).collect(),
+            ..Affected::default()
+        }];
+        a
+    }
+
+    fn i(v: &str) -> Event {
+        Event::Introduced(v.to_owned())
+    }
+    fn f(v: &str) -> Event {
+        Event::Fixed(v.to_owned())
+    }
+    fn l(v: &str) -> Event {
+        Event::LastAffected(v.to_owned())
+    }
+
+    /// Exports, parses with the `rustsec` crate, and checks it agrees with OSV evaluation.
+    fn check(a: &Advisory, patched: &[&str], unaffected: &[&str], probe: &[&str]) {
+        let text = to_rustsec(a).expect("exports");
+        let r = crate::rustsec_db::parse_advisory(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let p: Vec<String> = r.versions.patched().iter().map(ToString::to_string).collect();
+        let u: Vec<String> = r.versions.unaffected().iter().map(ToString::to_string).collect();
+        assert_eq!(p, patched, "{text}");
+        assert_eq!(u, unaffected, "{text}");
+        for v in probe {
+            let ours = matches!(a.affected[0].evaluate(v), Ok(osv::Hit::Affected { .. }));
+            let theirs = r.versions.is_vulnerable(&semver::Version::parse(v).expect("semver"));
+            assert_eq!(ours, theirs, "{v}\n{text}");
+        }
+        assert_eq!(r.metadata.id.as_str(), "RUSTSEC-0000-0000");
+        assert_eq!(r.metadata.package.as_str(), "foo");
+        assert_eq!(r.metadata.title, "Out-of-bounds \"write\"");
+        assert_eq!(r.metadata.date.as_str(), "2024-02-03");
+        assert_eq!(r.metadata.aliases.iter().map(ToString::to_string).collect::<Vec<_>>(), ["GHSA-2222-3333-4444", "CVE-2024-1234"]);
+        assert_eq!(r.metadata.cvss.as_ref().map(ToString::to_string).as_deref(), Some("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"));
+    }
+
+    #[test]
+    fn rustsec_round_trips() {
+        let probe = ["0.1.0", "1.0.0-rc.1", "1.0.0", "1.2.2", "1.2.3", "2.0.0", "3.0.0", "3.2.5", "3.2.6", "4.0.0"];
+        check(&adv(vec![vec![i("1.0.0"), f("1.2.3")]]), &[">=1.2.3"], &["<1.0.0"], &probe);
+        check(&adv(vec![vec![i("0"), f("1.2.3")]]), &[">=1.2.3"], &[], &probe);
+        check(&adv(vec![vec![i("1.0.0"), f("1.2.3"), i("3.0.0"), f("3.2.6")]]), &[">=1.2.3, <3.0.0", ">=3.2.6"], &["<1.0.0"], &probe);
+        check(&adv(vec![vec![i("3.0.0"), l("3.2.5")], vec![i("1.0.0"), f("1.2.3")]]), &[">=1.2.3, <3.0.0", ">3.2.5"], &["<1.0.0"], &probe);
+        check(&adv(vec![vec![i("1.0.0")]]), &[], &["<1.0.0"], &probe);
+    }
+
+    #[test]
+    fn rustsec_refusals() {
+        let mut two = adv(vec![vec![i("0"), f("1.0.0")]]);
+        two.affected.push(two.affected[0].clone());
+        assert_eq!(to_rustsec(&two), Err(ExportError::NotOneCrate { count: 2 }));
+        let overlap = adv(vec![vec![i("1.0.0"), f("2.0.0")], vec![i("1.5.0"), f("3.0.0")]]);
+        assert_eq!(to_rustsec(&overlap), Err(ExportError::Overlap { version: "1.5.0".to_owned() }));
+        assert_eq!(to_rustsec(&adv(vec![])), Err(ExportError::NoRanges));
+    }
+
+    #[test]
+    fn markdown_notice() {
+        let md = to_markdown(&adv(vec![vec![i("1.0.0"), f("1.2.3")]]));
+        assert!(md.starts_with("# GHSA-2222-3333-4444: Out-of-bounds \"write\"\n"), "{md}");
+        assert!(md.contains("- **Severity:** critical 9.8 (CVSS v3.1 base, `CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/E:P`)"), "{md}");
+        assert!(md.contains("| crates.io | foo | >= 1.0.0, < 1.2.3 | 1.2.3 |"), "{md}");
+        assert!(md.contains("- FIX: <https://example.com/fix>"), "{md}");
+    }
+}

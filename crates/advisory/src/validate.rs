@@ -366,3 +366,68 @@ pub fn duplicate_ids<'a>(ids: impl IntoIterator<Item = &'a str>) -> Vec<(String,
     }
     order.into_iter().filter_map(|id| map.remove(id).filter(|v| v.len() > 1).map(|v| (id.to_owned(), v))).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = r#"{"schema_version":"1.7.5","id":"GHSA-2222-3333-4444","modified":"2024-01-01T00:00:00Z",
+      "severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
+      "affected":[{"package":{"ecosystem":"crates.io","name":"foo","purl":"pkg:cargo/foo"},
+        "ranges":[{"type":"SEMVER","events":[{"introduced":"1.0.0"},{"fixed":"1.2.3"}]}]}],
+      "references":[{"type":"WEB","url":"https://example.com/x"}]}"#;
+
+    /// `check(replacements applied to BASE, final, expected "level code" list)`.
+    fn check(edits: &[(&str, &str)], final_: bool, expect: &[&str]) {
+        let mut text = BASE.to_owned();
+        for (from, to) in edits {
+            assert!(text.contains(from), "{from} not in base");
+            text = text.replacen(from, to, 1);
+        }
+        let (_, findings) = validate_text(&text, Options::new(final_));
+        let got: Vec<String> = findings.iter().map(|f| format!("{:?} {}", f.level, f.code).to_lowercase()).collect();
+        assert_eq!(got, expect, "{findings:#?}");
+    }
+
+    #[test]
+    fn valid_base() {
+        check(&[], true, &[]);
+    }
+
+    #[test]
+    fn schema_and_semantic_rules() {
+        check(&[("GHSA-2222-3333-4444", "ACME-1")], false, &["error id-prefix"]);
+        check(&[("GHSA-2222-3333-4444", "GHSA-1")], false, &["error id-form"]);
+        check(&[("GHSA-2222-3333-4444", "RUSTSEC-0000-0000")], false, &["warning id-draft"]);
+        check(&[("GHSA-2222-3333-4444", "RUSTSEC-0000-0000")], true, &["error id-draft"]);
+        check(&[("GHSA-2222-3333-4444", "GHSA-xxxx-xxxx-xxxx")], true, &["error id-draft"]);
+        check(&[("2024-01-01T00:00:00Z", "2024-13-01T00:00:00Z")], false, &["error timestamp-invalid"]);
+        check(&[("2024-01-01T00:00:00Z", "2024-01-01T00:00:00+01:00")], false, &["error timestamp-invalid"]);
+        check(&[("\"crates.io\"", "\"cargo\"")], false, &["error ecosystem-unknown"]);
+        check(&[("{\"introduced\":\"1.0.0\"},", "")], false, &["error range-no-introduced"]);
+        check(&[("{\"fixed\":\"1.2.3\"}", "{\"fixed\":\"1.2.3\"},{\"last_affected\":\"1.2.4\"}")], false, &["error range-fixed-and-last-affected"]);
+        check(&[("{\"fixed\":\"1.2.3\"}", "{\"fixed\":\"1.2.3\"},{\"fixed\":\"1.2.3\"}")], false, &["error event-repeated"]);
+        check(&[("\"fixed\":\"1.2.3\"", "\"fixed\":\"v1.2.3\"")], false, &["error version-invalid"]);
+        check(&[("\"fixed\":\"1.2.3\"", "\"fixed\":\"1.2\"")], false, &["error version-invalid"]);
+        check(&[("{\"introduced\":\"1.0.0\"},{\"fixed\":\"1.2.3\"}", "{\"fixed\":\"1.2.3\"},{\"introduced\":\"1.0.0\"}")], false, &["warning events-unsorted"]);
+        check(&[("\"type\":\"SEMVER\"", "\"type\":\"GIT\"")], false, &["error range-git-no-repo", "error version-invalid", "error version-invalid"]);
+        check(&[("A:H\"}", "A:X\"}")], false, &["error cvss-invalid"]);
+        check(&[("\"type\":\"CVSS_V3\"", "\"type\":\"CVSS_V4\"")], false, &["error cvss-invalid"]);
+        check(&[("\"purl\":\"pkg:cargo/foo\"}", "\"purl\":\"pkg:cargo/foo\"},\"severity\":[{\"type\":\"CVSS_V3\",\"score\":\"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H\"}]")], false, &["error severity-both-levels"]);
+        check(&[("\"references\"", "\"database_specific\":{\"cvss_score\":7.5,\"severity\":\"CRITICAL\"},\"references\"")], false, &["error cvss-score-mismatch"]);
+        check(&[("\"references\"", "\"database_specific\":{\"cvss_score\":9.8,\"severity\":\"HIGH\"},\"references\"")], false, &["error cvss-score-mismatch"]);
+        check(&[("\"references\"", "\"database_specific\":{\"cvss_score\":9.8,\"severity\":\"CRITICAL\"},\"references\"")], false, &[]);
+        check(&[("https://example.com/x", "not a url")], false, &["error reference-url-invalid"]);
+        check(&[("\"pkg:cargo/foo\"", "\"cargo/foo\"")], false, &["error purl-invalid"]);
+        check(&[("\"modified\"", "\"changed\"")], false, &["error osv-parse"]);
+    }
+
+    #[test]
+    fn drafts_and_duplicates() {
+        assert!(is_draft_id("RUSTSEC-0000-0000"));
+        assert!(is_draft_id("CVE-0000-0000"));
+        assert!(is_draft_id("GHSA-xxxx-xxxx-xxxx"));
+        assert!(!is_draft_id("RUSTSEC-2024-0001"));
+        assert_eq!(duplicate_ids(["A-1", "B-1", "A-1", "C-1", "B-1"]), vec![("A-1".to_owned(), vec![0, 2]), ("B-1".to_owned(), vec![1, 4])]);
+    }
+}
