@@ -15,7 +15,8 @@ use output::{CliError, Format, FormatArg, Output};
 #[derive(Debug, Parser)]
 #[command(name = "sigil", version, about, propagate_version = true)]
 struct Cli {
-    /// Output format: `human` or `json` (one document on stdout); `pem`/`minisign` for `key export`.
+    /// Output format: `human` or `json` (one document on stdout); `pem`/`minisign` for `key export`;
+    /// `rustsec`/`markdown` for `advisory export`.
     #[arg(long, global = true, value_enum, default_value = "human")]
     format: FormatArg,
     /// Print only errors (and results that fail).
@@ -46,6 +47,29 @@ enum Command {
     /// Write CycloneDX/SPDX SBOMs for a Cargo workspace, a pack or a binary; diff two SBOMs.
     #[command(subcommand)]
     Sbom(cmd::sbom::SbomCommand),
+    /// Sign, verify, archive and install data packs.
+    #[command(subcommand)]
+    Pack(cmd::pack::PackCommand),
+    /// Find secrets (API keys, tokens, private keys) in files and trees; exit 1 on leaks.
+    Scan(cmd::scan::ScanArgs),
+    /// Check policy files.
+    #[command(subcommand)]
+    Policy(cmd::policy::PolicyCommand),
+    /// Install a file (path or https URL) only if it passes a policy; atomic, nothing on failure.
+    Install(cmd::gate::InstallArgs),
+    /// Verify a program against a policy, then run exactly the verified bytes.
+    Run(cmd::gate::RunArgs),
+    /// Show or verify the tamper-evident audit log of decisions.
+    #[command(subcommand)]
+    Log(cmd::gate::LogCommand),
+    /// Write, validate and export OSV advisories.
+    #[command(subcommand)]
+    Advisory(cmd::advisory::AdvisoryCommand),
+    /// Audit an SBOM or Cargo.lock against OSV/RustSec advisories, with OpenVEX applied.
+    Audit(cmd::audit::AuditArgs),
+    /// Write OpenVEX documents.
+    #[command(subcommand)]
+    Vex(cmd::advisory::VexCommand),
 }
 
 impl Command {
@@ -61,6 +85,20 @@ impl Command {
             Command::Provenance(_) => "provenance",
             Command::VerifyAttestation(_) => "verify-attestation",
             Command::Sbom(c) => c.name(),
+            Command::Pack(cmd::pack::PackCommand::Sign(_)) => "pack sign",
+            Command::Pack(cmd::pack::PackCommand::Verify(_)) => "pack verify",
+            Command::Pack(cmd::pack::PackCommand::Archive(_)) => "pack archive",
+            Command::Pack(cmd::pack::PackCommand::Install(_)) => "pack install",
+            Command::Pack(cmd::pack::PackCommand::Check(_)) => "pack check",
+            Command::Scan(_) => "scan",
+            Command::Policy(cmd::policy::PolicyCommand::Check(_)) => "policy check",
+            Command::Install(_) => "install",
+            Command::Run(_) => "run",
+            Command::Log(cmd::gate::LogCommand::List(_)) => "log list",
+            Command::Log(cmd::gate::LogCommand::Verify(_)) => "log verify",
+            Command::Advisory(c) => c.name(),
+            Command::Audit(_) => "audit",
+            Command::Vex(cmd::advisory::VexCommand::New(_)) => "vex new",
         }
     }
 }
@@ -74,6 +112,18 @@ fn dispatch(out: &Output, fmt: FormatArg, command: Command) -> Result<output::Re
         return Err(CliError::usage("--format pem and --format minisign apply only to `sigil key export`")
             .hint("use --format human or --format json"));
     }
+    let export_format = match fmt {
+        FormatArg::Rustsec => cmd::advisory::ExportFormat::Rustsec,
+        FormatArg::Markdown => cmd::advisory::ExportFormat::Markdown,
+        FormatArg::Json => cmd::advisory::ExportFormat::Json,
+        _ => cmd::advisory::ExportFormat::Unset,
+    };
+    if matches!(fmt, FormatArg::Rustsec | FormatArg::Markdown)
+        && !matches!(command, Command::Advisory(cmd::advisory::AdvisoryCommand::Export(_)))
+    {
+        return Err(CliError::usage("--format rustsec and --format markdown apply only to `sigil advisory export`")
+            .hint("use --format human or --format json"));
+    }
     match command {
         Command::Key(c) => cmd::key::run(c, key_format),
         Command::Sign(a) => cmd::sign::run(out, a),
@@ -83,6 +133,15 @@ fn dispatch(out: &Output, fmt: FormatArg, command: Command) -> Result<output::Re
         Command::Provenance(a) => cmd::attest::run_provenance(out, a),
         Command::VerifyAttestation(a) => cmd::attest::run_verify(out, a),
         Command::Sbom(c) => cmd::sbom::run(out, c),
+        Command::Pack(c) => cmd::pack::run(out, c),
+        Command::Scan(a) => cmd::scan::run(a),
+        Command::Policy(c) => cmd::policy::run(c),
+        Command::Install(a) => cmd::gate::install(out, a),
+        Command::Run(a) => cmd::gate::run(out, a),
+        Command::Log(c) => cmd::gate::log(c),
+        Command::Advisory(c) => cmd::advisory::run(c, export_format),
+        Command::Audit(a) => cmd::audit::run(a),
+        Command::Vex(c) => cmd::advisory::run_vex(c),
     }
 }
 

@@ -40,6 +40,10 @@ pub enum FormatArg {
     Pem,
     /// `key export` only: minisign public key file.
     Minisign,
+    /// `advisory export` only: RustSec advisory (TOML front matter and Markdown).
+    Rustsec,
+    /// `advisory export` only: Markdown notice.
+    Markdown,
 }
 
 /// The outcome of a command that ran to an answer.

@@ -149,8 +149,14 @@ fn walk_json(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> Result<(), Loa
     if depth > 32 {
         return Ok(());
     }
-    let io = |source| LoadError::Io { path: dir.to_owned(), source };
-    let mut entries: Vec<std::fs::DirEntry> = std::fs::read_dir(dir).map_err(io)?.collect::<Result<_, _>>().map_err(io)?;
+    let io = |source| LoadError::Io {
+        path: dir.to_owned(),
+        source,
+    };
+    let mut entries: Vec<std::fs::DirEntry> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .collect::<Result<_, _>>()
+        .map_err(io)?;
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
         let name = e.file_name();
@@ -158,7 +164,10 @@ fn walk_json(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> Result<(), Loa
         if name.starts_with('.') {
             continue;
         }
-        let ft = e.file_type().map_err(|source| LoadError::Io { path: e.path(), source })?;
+        let ft = e.file_type().map_err(|source| LoadError::Io {
+            path: e.path(),
+            source,
+        })?;
         if ft.is_dir() {
             walk_json(&e.path(), out, depth + 1)?;
         } else if ft.is_file() && name.ends_with(".json") {
@@ -176,15 +185,33 @@ impl Advisories {
         walk_json(dir, &mut files, 0)?;
         let mut osv = Vec::new();
         for path in files {
-            let meta = std::fs::metadata(&path).map_err(|source| LoadError::Io { path: path.clone(), source })?;
+            let meta = std::fs::metadata(&path).map_err(|source| LoadError::Io {
+                path: path.clone(),
+                source,
+            })?;
             if meta.len() > osv::MAX_ADVISORY_BYTES as u64 {
-                return Err(LoadError::Osv { path, source: osv::OsvParseError::TooLarge { limit: osv::MAX_ADVISORY_BYTES } });
+                return Err(LoadError::Osv {
+                    path,
+                    source: osv::OsvParseError::TooLarge {
+                        limit: osv::MAX_ADVISORY_BYTES,
+                    },
+                });
             }
-            let text = std::fs::read_to_string(&path).map_err(|source| LoadError::Io { path: path.clone(), source })?;
-            let adv = Advisory::from_json(&text).map_err(|source| LoadError::Osv { path: path.clone(), source })?;
+            let text = std::fs::read_to_string(&path).map_err(|source| LoadError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            let adv = Advisory::from_json(&text).map_err(|source| LoadError::Osv {
+                path: path.clone(),
+                source,
+            })?;
             osv.push((path, adv));
         }
-        let rustsec = if crate::rustsec_db::is_checkout(dir) { crate::rustsec_db::load(dir)? } else { Vec::new() };
+        let rustsec = if crate::rustsec_db::is_checkout(dir) {
+            crate::rustsec_db::load(dir)?
+        } else {
+            Vec::new()
+        };
         Ok(Self { osv, rustsec })
     }
 
@@ -229,7 +256,10 @@ fn apply_vex(f: &mut Finding, ids: &[&str], purl: Option<&Purl>, docs: &[vex::Do
         if let Some(s) = d.statement_for(ids, purl) {
             // Across documents, the later document timestamp wins.
             let newer = best.is_none_or(|(bd, _)| {
-                match (d.timestamp.parse::<jiff::Timestamp>(), bd.timestamp.parse::<jiff::Timestamp>()) {
+                match (
+                    d.timestamp.parse::<jiff::Timestamp>(),
+                    bd.timestamp.parse::<jiff::Timestamp>(),
+                ) {
                     (Ok(a), Ok(b)) => a >= b,
                     _ => true,
                 }
@@ -256,16 +286,26 @@ fn rustsec_upgrade(adv: &rustsec::Advisory, current: &semver::Version) -> Option
     for req in adv.versions.patched() {
         for c in &req.comparators {
             use semver::Op;
-            if !matches!(c.op, Op::GreaterEq | Op::Greater | Op::Exact | Op::Caret | Op::Tilde) {
+            if !matches!(
+                c.op,
+                Op::GreaterEq | Op::Greater | Op::Exact | Op::Caret | Op::Tilde
+            ) {
                 continue;
             }
             let mut v = semver::Version::new(c.major, c.minor.unwrap_or(0), c.patch.unwrap_or(0));
             v.pre = c.pre.clone();
             if c.op == Op::Greater {
                 // The smallest version above: bump the patch (or use the pre-release's release).
-                v = if v.pre.is_empty() { semver::Version::new(v.major, v.minor, v.patch + 1) } else { semver::Version::new(v.major, v.minor, v.patch) };
+                v = if v.pre.is_empty() {
+                    semver::Version::new(v.major, v.minor, v.patch + 1)
+                } else {
+                    semver::Version::new(v.major, v.minor, v.patch)
+                };
             }
-            if v > *current && !adv.versions.is_vulnerable(&v) && best.as_ref().is_none_or(|b| v < *b) {
+            if v > *current
+                && !adv.versions.is_vulnerable(&v)
+                && best.as_ref().is_none_or(|b| v < *b)
+            {
                 best = Some(v);
             }
         }
@@ -274,7 +314,11 @@ fn rustsec_upgrade(adv: &rustsec::Advisory, current: &semver::Version) -> Option
 }
 
 /// Audits `components` against `advisories`, applying `vex` documents.
-pub fn audit(components: &[Component], advisories: &Advisories, vex_docs: &[vex::Document]) -> Report {
+pub fn audit(
+    components: &[Component],
+    advisories: &Advisories,
+    vex_docs: &[vex::Document],
+) -> Report {
     let mut findings = Vec::new();
     let mut withdrawn = Vec::new();
     let mut informational = Vec::new();
@@ -292,7 +336,9 @@ pub fn audit(components: &[Component], advisories: &Advisories, vex_docs: &[vex:
     }
     for comp in components {
         let Some(purl) = &comp.purl else { continue };
-        let Some(version) = comp.version.clone() else { continue };
+        let Some(version) = comp.version.clone() else {
+            continue;
+        };
         for (file, a) in &advisories.osv {
             if a.withdrawn.is_some() {
                 continue;
@@ -304,7 +350,10 @@ pub fn audit(components: &[Component], advisories: &Advisories, vex_docs: &[vex:
                     Err(e) => (None, Some(e.to_string())),
                 };
                 let cv = a.best_cvss(Some(aff));
-                let severity = cv.as_ref().map(cvss::Cvss::severity).or_else(|| a.stated_severity());
+                let severity = cv
+                    .as_ref()
+                    .map(cvss::Cvss::severity)
+                    .or_else(|| a.stated_severity());
                 let fixed = match &upgrade {
                     Some(Upgrade::Fixed(v)) => Some(v.clone()),
                     _ => None,
@@ -344,20 +393,33 @@ pub fn audit(components: &[Component], advisories: &Advisories, vex_docs: &[vex:
         }
         for (file, a) in &advisories.rustsec {
             let m = &a.metadata;
-            if m.withdrawn.is_some() || m.informational.is_some() || m.package.as_str() != purl.name {
+            if m.withdrawn.is_some() || m.informational.is_some() || m.package.as_str() != purl.name
+            {
                 continue;
             }
-            if findings.iter().any(|f: &Finding| f.id == m.id.as_str() && f.purl.as_deref() == Some(&purl.to_string())) {
+            if findings.iter().any(|f: &Finding| {
+                f.id == m.id.as_str() && f.purl.as_deref() == Some(&purl.to_string())
+            }) {
                 continue;
             }
-            let (affected, indeterminate, fixed) = match semver::Version::parse(version.strip_prefix('v').unwrap_or(&version)) {
-                Ok(v) => (a.versions.is_vulnerable(&v), None, rustsec_upgrade(a, &v)),
-                Err(e) => (true, Some(format!("{version:?} is not a valid SemVer 2.0 version: {e}")), None),
-            };
+            let (affected, indeterminate, fixed) =
+                match semver::Version::parse(version.strip_prefix('v').unwrap_or(&version)) {
+                    Ok(v) => (a.versions.is_vulnerable(&v), None, rustsec_upgrade(a, &v)),
+                    Err(e) => (
+                        true,
+                        Some(format!(
+                            "{version:?} is not a valid SemVer 2.0 version: {e}"
+                        )),
+                        None,
+                    ),
+                };
             if !affected {
                 continue;
             }
-            let cv = m.cvss.as_ref().and_then(|c| cvss::parse(&c.to_string()).ok());
+            let cv = m
+                .cvss
+                .as_ref()
+                .and_then(|c| cvss::parse(&c.to_string()).ok());
             let remediation = match (&indeterminate, &fixed) {
                 (Some(_), _) => "could not be evaluated; check by hand".to_owned(),
                 (None, Some(v)) => format!("upgrade to {v}"),
@@ -397,5 +459,11 @@ pub fn audit(components: &[Component], advisories: &Advisories, vex_docs: &[vex:
             .then_with(|| a.package.cmp(&b.package))
             .then_with(|| a.id.cmp(&b.id))
     });
-    Report { components: components.len(), advisories: advisories.len(), withdrawn, informational, findings }
+    Report {
+        components: components.len(),
+        advisories: advisories.len(),
+        withdrawn,
+        informational,
+        findings,
+    }
 }

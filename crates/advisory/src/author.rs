@@ -1,7 +1,10 @@
 //! Authoring OSV advisories from command-line style inputs (`sigil advisory new`).
 
 use crate::cvss;
-use crate::osv::{Advisory, Affected, Credit, CreditType, Event, Package, Range, RangeType, Reference, ReferenceType, SeverityScore, SeverityType};
+use crate::osv::{
+    Advisory, Affected, Credit, CreditType, Event, Package, Range, RangeType, Reference,
+    ReferenceType, SeverityScore, SeverityType,
+};
 use crate::purl::Purl;
 use crate::validate::{self, Finding, Level};
 use crate::version;
@@ -40,16 +43,23 @@ pub enum AuthorError {
 
 /// An RFC 3339 UTC timestamp (`2024-01-02T03:04:05Z`) for Unix seconds.
 pub fn timestamp(secs: i64) -> Result<String, AuthorError> {
-    jiff::Timestamp::from_second(secs).map(|t| t.to_string()).map_err(|_| AuthorError::Time { secs })
+    jiff::Timestamp::from_second(secs)
+        .map(|t| t.to_string())
+        .map_err(|_| AuthorError::Time { secs })
 }
 
 /// Parses `introduced=1.0.0,fixed=1.2.3` (also `last_affected=`, `limit=`; `introduced`
 /// defaults to `0` when absent).
 pub fn parse_range(spec: &str, kind: RangeType) -> Result<Range, AuthorError> {
-    let err = |reason: &str| AuthorError::Range { spec: spec.to_owned(), reason: reason.to_owned() };
+    let err = |reason: &str| AuthorError::Range {
+        spec: spec.to_owned(),
+        reason: reason.to_owned(),
+    };
     let mut events = Vec::new();
     for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (k, v) = part.split_once('=').ok_or_else(|| err("expected EVENT=VERSION pairs separated by commas"))?;
+        let (k, v) = part
+            .split_once('=')
+            .ok_or_else(|| err("expected EVENT=VERSION pairs separated by commas"))?;
         let v = v.trim().to_owned();
         if v.is_empty() {
             return Err(err("empty version"));
@@ -73,7 +83,10 @@ pub fn parse_range(spec: &str, kind: RangeType) -> Result<Range, AuthorError> {
 
 /// Parses `TYPE:URL` (an OSV reference type, e.g. `FIX:https://...`) or a bare URL (`WEB`).
 pub fn parse_reference(s: &str) -> Reference {
-    match s.split_once(':').and_then(|(t, rest)| ReferenceType::parse(t).map(|t| (t, rest))) {
+    match s
+        .split_once(':')
+        .and_then(|(t, rest)| ReferenceType::parse(t).map(|t| (t, rest)))
+    {
         Some((t, url)) => Reference::new(t, url),
         None => Reference::new(ReferenceType::WEB, s),
     }
@@ -81,7 +94,10 @@ pub fn parse_reference(s: &str) -> Reference {
 
 /// Parses `TYPE:NAME` (an OSV credit type, e.g. `FINDER:Jane Doe`) or a bare name.
 pub fn parse_credit(s: &str) -> Credit {
-    match s.split_once(':').and_then(|(t, rest)| CreditType::parse(t).map(|t| (t, rest))) {
+    match s
+        .split_once(':')
+        .and_then(|(t, rest)| CreditType::parse(t).map(|t| (t, rest)))
+    {
         Some((t, name)) => Credit::new(name.trim(), Some(t)),
         None => Credit::new(s.trim(), None),
     }
@@ -90,7 +106,11 @@ pub fn parse_credit(s: &str) -> Credit {
 /// A CVSS v3.x or v4.0 vector as an OSV severity entry, with its computed score.
 pub fn parse_severity(vector: &str) -> Result<(SeverityScore, cvss::Cvss), AuthorError> {
     let c = cvss::parse(vector)?;
-    let kind = if c.version == cvss::CvssVersion::V40 { SeverityType::CVSS_V4 } else { SeverityType::CVSS_V3 };
+    let kind = if c.version == cvss::CvssVersion::V40 {
+        SeverityType::CVSS_V4
+    } else {
+        SeverityType::CVSS_V3
+    };
     Ok((SeverityScore::new(kind, vector), c))
 }
 
@@ -142,25 +162,53 @@ pub fn draft_id(ecosystem: Option<&str>) -> &'static str {
 pub fn new_advisory(n: &NewAdvisory) -> Result<Advisory, AuthorError> {
     let (ecosystem, name, purl) = match (&n.purl, &n.ecosystem, &n.name) {
         (Some(p), _, _) => {
-            let mut parsed = Purl::parse(p).map_err(|e| AuthorError::Package { reason: format!("{p:?}: {e}") })?;
-            let (eco, name) = parsed
-                .osv_package()
-                .ok_or_else(|| AuthorError::Package { reason: format!("purl type {:?} has no OSV ecosystem; give --ecosystem and --name", parsed.ty) })?;
+            let mut parsed = Purl::parse(p).map_err(|e| AuthorError::Package {
+                reason: format!("{p:?}: {e}"),
+            })?;
+            let (eco, name) = parsed.osv_package().ok_or_else(|| AuthorError::Package {
+                reason: format!(
+                    "purl type {:?} has no OSV ecosystem; give --ecosystem and --name",
+                    parsed.ty
+                ),
+            })?;
             if n.ecosystem.as_deref().is_some_and(|e| e != eco) {
-                return Err(AuthorError::Package { reason: format!("purl is a {eco} package but --ecosystem says {:?}", n.ecosystem.as_deref().unwrap_or_default()) });
+                return Err(AuthorError::Package {
+                    reason: format!(
+                        "purl is a {eco} package but --ecosystem says {:?}",
+                        n.ecosystem.as_deref().unwrap_or_default()
+                    ),
+                });
             }
             parsed.version = None;
-            (eco.to_owned(), n.name.clone().unwrap_or(name), Some(parsed.to_string()))
+            (
+                eco.to_owned(),
+                n.name.clone().unwrap_or(name),
+                Some(parsed.to_string()),
+            )
         }
-        (None, Some(e), Some(name)) => (e.clone(), name.clone(), Purl::for_osv_package(e, name, None).map(|p| p.to_string())),
-        _ => return Err(AuthorError::Package { reason: "give a package URL, or an ecosystem and a name".to_owned() }),
+        (None, Some(e), Some(name)) => (
+            e.clone(),
+            name.clone(),
+            Purl::for_osv_package(e, name, None).map(|p| p.to_string()),
+        ),
+        _ => {
+            return Err(AuthorError::Package {
+                reason: "give a package URL, or an ecosystem and a name".to_owned(),
+            })
+        }
     };
-    let range_type = n.range_type.unwrap_or(if version::scheme_for_ecosystem(&ecosystem) == version::Scheme::Semver {
-        RangeType::SEMVER
-    } else {
-        RangeType::ECOSYSTEM
-    });
-    let ranges = n.ranges.iter().map(|s| parse_range(s, range_type)).collect::<Result<Vec<_>, _>>()?;
+    let range_type = n.range_type.unwrap_or(
+        if version::scheme_for_ecosystem(&ecosystem) == version::Scheme::Semver {
+            RangeType::SEMVER
+        } else {
+            RangeType::ECOSYSTEM
+        },
+    );
+    let ranges = n
+        .ranges
+        .iter()
+        .map(|s| parse_range(s, range_type))
+        .collect::<Result<Vec<_>, _>>()?;
     let ts = timestamp(n.now)?;
     let mut a = Advisory::new(n.id.clone(), ts.clone());
     a.published = Some(ts);
@@ -170,13 +218,19 @@ pub fn new_advisory(n: &NewAdvisory) -> Result<Advisory, AuthorError> {
     if let Some(v) = &n.severity {
         a.severity = vec![parse_severity(v)?.0];
     }
-    let mut aff = Affected { package: Some(Package::new(ecosystem, name, purl)), ..Affected::default() };
+    let mut aff = Affected {
+        package: Some(Package::new(ecosystem, name, purl)),
+        ..Affected::default()
+    };
     aff.ranges = ranges;
     aff.versions = n.versions.clone();
     a.affected = vec![aff];
     a.references = n.references.iter().map(|r| parse_reference(r)).collect();
     a.credits = n.credits.iter().map(|c| parse_credit(c)).collect();
-    let errors: Vec<Finding> = validate::validate(&a, validate::Options::new(false)).into_iter().filter(|f| f.level == Level::Error).collect();
+    let errors: Vec<Finding> = validate::validate(&a, validate::Options::new(false))
+        .into_iter()
+        .filter(|f| f.level == Level::Error)
+        .collect();
     if !errors.is_empty() {
         return Err(AuthorError::Invalid(errors));
     }

@@ -167,12 +167,18 @@ impl Cvss {
             CvssVersion::V31 => "CVSS v3.1 base",
             CvssVersion::V40 => {
                 let has = |m: &str| {
-                    self.vector.split('/').skip(1).any(|p| p.split_once(':').is_some_and(|(k, v)| k == m && v != "X"))
+                    self.vector
+                        .split('/')
+                        .skip(1)
+                        .any(|p| p.split_once(':').is_some_and(|(k, v)| k == m && v != "X"))
                 };
                 let threat = has("E");
-                let env = ["CR", "IR", "AR", "MAV", "MAC", "MAT", "MPR", "MUI", "MVC", "MVI", "MVA", "MSC", "MSI", "MSA"]
-                    .iter()
-                    .any(|m| has(m));
+                let env = [
+                    "CR", "IR", "AR", "MAV", "MAC", "MAT", "MPR", "MUI", "MVC", "MVI", "MVA",
+                    "MSC", "MSI", "MSA",
+                ]
+                .iter()
+                .any(|m| has(m));
                 match (threat, env) {
                     (false, false) => "CVSS-B",
                     (true, false) => "CVSS-BT",
@@ -195,7 +201,12 @@ impl Cvss {
                 let base: Vec<&str> = V3_METRICS
                     .iter()
                     .filter(|(_, _, mandatory)| *mandatory)
-                    .filter_map(|(m, _, _)| parts.iter().find(|p| p.split_once(':').is_some_and(|(k, _)| k == *m)).copied())
+                    .filter_map(|(m, _, _)| {
+                        parts
+                            .iter()
+                            .find(|p| p.split_once(':').is_some_and(|(k, _)| k == *m))
+                            .copied()
+                    })
                     .collect();
                 format!("CVSS:{}/{}", self.version.as_str(), base.join("/"))
             }
@@ -282,21 +293,38 @@ pub fn parse(vector: &str) -> Result<Cvss, CvssError> {
     } else {
         return Err(CvssError::Prefix);
     };
-    let table = if version == CvssVersion::V40 { V4_METRICS } else { V3_METRICS };
+    let table = if version == CvssVersion::V40 {
+        V4_METRICS
+    } else {
+        V3_METRICS
+    };
     let mut seen: Vec<Option<&str>> = vec![None; table.len()];
     let mut last_index = None;
     for part in rest.split('/') {
-        let (k, v) = part.split_once(':').ok_or_else(|| CvssError::Metric { part: part.to_owned() })?;
-        let idx = table.iter().position(|(m, _, _)| *m == k).ok_or_else(|| CvssError::Metric { part: part.to_owned() })?;
+        let (k, v) = part.split_once(':').ok_or_else(|| CvssError::Metric {
+            part: part.to_owned(),
+        })?;
+        let idx = table
+            .iter()
+            .position(|(m, _, _)| *m == k)
+            .ok_or_else(|| CvssError::Metric {
+                part: part.to_owned(),
+            })?;
         if !table[idx].1.contains(&v) {
-            return Err(CvssError::Metric { part: part.to_owned() });
+            return Err(CvssError::Metric {
+                part: part.to_owned(),
+            });
         }
         if seen[idx].is_some() {
-            return Err(CvssError::Duplicate { metric: k.to_owned() });
+            return Err(CvssError::Duplicate {
+                metric: k.to_owned(),
+            });
         }
         if version == CvssVersion::V40 {
             if last_index.is_some_and(|l| idx < l) {
-                return Err(CvssError::Order { metric: k.to_owned() });
+                return Err(CvssError::Order {
+                    metric: k.to_owned(),
+                });
             }
             last_index = Some(idx);
         }
@@ -304,21 +332,39 @@ pub fn parse(vector: &str) -> Result<Cvss, CvssError> {
     }
     for (i, (m, _, mandatory)) in table.iter().enumerate() {
         if *mandatory && seen[i].is_none() {
-            return Err(CvssError::Missing { metric: (*m).to_owned() });
+            return Err(CvssError::Missing {
+                metric: (*m).to_owned(),
+            });
         }
     }
-    let lib = |e: cvss::Error| CvssError::Library { reason: e.to_string() };
+    let lib = |e: cvss::Error| CvssError::Library {
+        reason: e.to_string(),
+    };
     let score = match version {
         CvssVersion::V30 | CvssVersion::V31 => {
             // Base metrics only: the library scores the base group.
-            let base: Vec<String> =
-                table.iter().zip(&seen).filter(|((_, _, m), _)| *m).filter_map(|((k, _, _), v)| v.map(|v| format!("{k}:{v}"))).collect();
+            let base: Vec<String> = table
+                .iter()
+                .zip(&seen)
+                .filter(|((_, _, m), _)| *m)
+                .filter_map(|((k, _, _), v)| v.map(|v| format!("{k}:{v}")))
+                .collect();
             let text = format!("CVSS:{}/{}", version.as_str(), base.join("/"));
-            cvss::v3::Base::from_str(&text).map_err(lib)?.score().value()
+            cvss::v3::Base::from_str(&text)
+                .map_err(lib)?
+                .score()
+                .value()
         }
-        CvssVersion::V40 => cvss::v4::Vector::from_str(vector).map_err(lib)?.score().value(),
+        CvssVersion::V40 => cvss::v4::Vector::from_str(vector)
+            .map_err(lib)?
+            .score()
+            .value(),
     };
-    Ok(Cvss { version, vector: vector.to_owned(), score })
+    Ok(Cvss {
+        version,
+        vector: vector.to_owned(),
+        score,
+    })
 }
 
 #[cfg(test)]
@@ -328,7 +374,11 @@ mod tests {
     fn check(vector: &str, expect: Result<(f64, &str), &str>) {
         match (parse(vector), expect) {
             (Ok(c), Ok((score, sev))) => {
-                assert!((c.score - score).abs() < 1e-9, "{vector}: score {} != {score}", c.score);
+                assert!(
+                    (c.score - score).abs() < 1e-9,
+                    "{vector}: score {} != {score}",
+                    c.score
+                );
                 assert_eq!(c.severity().as_str(), sev, "{vector}");
             }
             (Err(e), Err(msg)) => assert_eq!(e.to_string(), msg, "{vector}"),
@@ -338,37 +388,97 @@ mod tests {
 
     #[test]
     fn v3_scores() {
-        check("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", Ok((9.8, "critical")));
-        check("CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:C/C:H/I:N/A:N", Ok((6.8, "medium")));
-        check("CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:N/I:N/A:N", Ok((0.0, "none")));
-        check("CVSS:3.0/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N", Ok((6.1, "medium")));
+        check(
+            "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+            Ok((9.8, "critical")),
+        );
+        check(
+            "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:C/C:H/I:N/A:N",
+            Ok((6.8, "medium")),
+        );
+        check(
+            "CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:N/I:N/A:N",
+            Ok((0.0, "none")),
+        );
+        check(
+            "CVSS:3.0/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N",
+            Ok((6.1, "medium")),
+        );
         // Temporal metrics are allowed and do not change the base score.
-        check("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/E:U/RL:O", Ok((9.8, "critical")));
+        check(
+            "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/E:U/RL:O",
+            Ok((9.8, "critical")),
+        );
         // Order is free in v3.
-        check("CVSS:3.1/A:H/I:H/C:H/S:U/UI:N/PR:N/AC:L/AV:N", Ok((9.8, "critical")));
+        check(
+            "CVSS:3.1/A:H/I:H/C:H/S:U/UI:N/PR:N/AC:L/AV:N",
+            Ok((9.8, "critical")),
+        );
     }
 
     #[test]
     fn v4_scores_from_the_specification_examples() {
         // Expected scores as the FIRST calculator (and Red Hat's reference library) give them.
-        check("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H", Ok((10.0, "critical")));
-        check("CVSS:4.0/AV:N/AC:L/AT:N/PR:H/UI:N/VC:L/VI:L/VA:N/SC:N/SI:N/SA:N", Ok((5.1, "medium")));
-        check("CVSS:4.0/AV:L/AC:L/AT:N/PR:N/UI:A/VC:L/VI:N/VA:N/SC:N/SI:N/SA:N", Ok((4.6, "medium")));
-        check("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:N/SI:N/SA:N", Ok((0.0, "none")));
-        check("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:U", Ok((8.1, "high")));
+        check(
+            "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H",
+            Ok((10.0, "critical")),
+        );
+        check(
+            "CVSS:4.0/AV:N/AC:L/AT:N/PR:H/UI:N/VC:L/VI:L/VA:N/SC:N/SI:N/SA:N",
+            Ok((5.1, "medium")),
+        );
+        check(
+            "CVSS:4.0/AV:L/AC:L/AT:N/PR:N/UI:A/VC:L/VI:N/VA:N/SC:N/SI:N/SA:N",
+            Ok((4.6, "medium")),
+        );
+        check(
+            "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:N/SI:N/SA:N",
+            Ok((0.0, "none")),
+        );
+        check(
+            "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:U",
+            Ok((8.1, "high")),
+        );
     }
 
     #[test]
     fn refusals() {
-        check("AV:N/AC:L", Err("cvss vector must start with CVSS:3.0/, CVSS:3.1/ or CVSS:4.0/"));
-        check("CVSS:2.0/AV:N", Err("cvss vector must start with CVSS:3.0/, CVSS:3.1/ or CVSS:4.0/"));
-        check("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H", Err("cvss vector is missing the base metric A"));
-        check("CVSS:3.1/AV:N/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", Err("cvss vector repeats the metric AV"));
-        check("CVSS:3.1/AV:Q/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", Err("cvss vector has an invalid metric \"AV:Q\""));
-        check("CVSS:3.1/av:n/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", Err("cvss vector has an invalid metric \"av:n\""));
-        check("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/", Err("cvss vector has an invalid metric \"\""));
-        check("CVSS:4.0/AC:L/AV:N/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H", Err("cvss v4.0 vector has AV out of order"));
-        check("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/SI:H", Err("cvss vector is missing the base metric SA"));
+        check(
+            "AV:N/AC:L",
+            Err("cvss vector must start with CVSS:3.0/, CVSS:3.1/ or CVSS:4.0/"),
+        );
+        check(
+            "CVSS:2.0/AV:N",
+            Err("cvss vector must start with CVSS:3.0/, CVSS:3.1/ or CVSS:4.0/"),
+        );
+        check(
+            "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H",
+            Err("cvss vector is missing the base metric A"),
+        );
+        check(
+            "CVSS:3.1/AV:N/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+            Err("cvss vector repeats the metric AV"),
+        );
+        check(
+            "CVSS:3.1/AV:Q/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+            Err("cvss vector has an invalid metric \"AV:Q\""),
+        );
+        check(
+            "CVSS:3.1/av:n/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+            Err("cvss vector has an invalid metric \"av:n\""),
+        );
+        check(
+            "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/",
+            Err("cvss vector has an invalid metric \"\""),
+        );
+        check(
+            "CVSS:4.0/AC:L/AV:N/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H",
+            Err("cvss v4.0 vector has AV out of order"),
+        );
+        check(
+            "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/SI:H",
+            Err("cvss vector is missing the base metric SA"),
+        );
     }
 
     #[test]

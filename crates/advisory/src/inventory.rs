@@ -25,7 +25,11 @@ pub struct Component {
 impl Component {
     /// A component.
     pub fn new(name: impl Into<String>, version: Option<String>, purl: Option<Purl>) -> Self {
-        Self { name: name.into(), version, purl }
+        Self {
+            name: name.into(),
+            version,
+            purl,
+        }
     }
 }
 
@@ -132,23 +136,44 @@ fn json_err(e: serde_json::Error) -> InventoryError {
         Some(i) => message[..i].to_owned(),
         None => message,
     };
-    InventoryError::Json { line: e.line(), column: e.column(), message }
+    InventoryError::Json {
+        line: e.line(),
+        column: e.column(),
+        message,
+    }
 }
 
-fn component(name: String, version: Option<String>, purl: Option<String>) -> Result<Component, InventoryError> {
+fn component(
+    name: String,
+    version: Option<String>,
+    purl: Option<String>,
+) -> Result<Component, InventoryError> {
     let purl = match purl {
-        Some(p) => Some(Purl::parse(&p).map_err(|e| InventoryError::Purl { name: name.clone(), purl: p, reason: e.to_string() })?),
+        Some(p) => Some(Purl::parse(&p).map_err(|e| InventoryError::Purl {
+            name: name.clone(),
+            purl: p,
+            reason: e.to_string(),
+        })?),
         None => None,
     };
     let version = version.or_else(|| purl.as_ref().and_then(|p| p.version.clone()));
-    Ok(Component { name, version, purl })
+    Ok(Component {
+        name,
+        version,
+        purl,
+    })
 }
 
 fn walk_cdx(c: CdxComponent, out: &mut Vec<Component>, depth: usize) -> Result<(), InventoryError> {
     if depth > 64 {
         return Ok(());
     }
-    let CdxComponent { name, version, purl, components } = c;
+    let CdxComponent {
+        name,
+        version,
+        purl,
+        components,
+    } = c;
     out.push(component(name, version, purl)?);
     for child in components {
         walk_cdx(child, out, depth + 1)?;
@@ -160,7 +185,9 @@ fn walk_cdx(c: CdxComponent, out: &mut Vec<Component>, depth: usize) -> Result<(
 /// component (CycloneDX `metadata.component`) included.
 pub fn from_sbom(text: &str) -> Result<Vec<Component>, InventoryError> {
     if text.len() > MAX_INVENTORY_BYTES {
-        return Err(InventoryError::TooLarge { limit: MAX_INVENTORY_BYTES });
+        return Err(InventoryError::TooLarge {
+            limit: MAX_INVENTORY_BYTES,
+        });
     }
     let probe: Probe = serde_json::from_str(text).map_err(json_err)?;
     let mut out = Vec::new();
@@ -175,8 +202,16 @@ pub fn from_sbom(text: &str) -> Result<Vec<Component>, InventoryError> {
     } else if probe.spdx_version.is_some() {
         let doc: SpdxDoc = serde_json::from_str(text).map_err(json_err)?;
         for p in doc.packages {
-            let purl = p.external_refs.into_iter().find(|r| r.reference_type == "purl").map(|r| r.reference_locator);
-            out.push(component(p.name, p.version_info.filter(|v| v != "NOASSERTION"), purl)?);
+            let purl = p
+                .external_refs
+                .into_iter()
+                .find(|r| r.reference_type == "purl")
+                .map(|r| r.reference_locator);
+            out.push(component(
+                p.name,
+                p.version_info.filter(|v| v != "NOASSERTION"),
+                purl,
+            )?);
         }
     } else {
         return Err(InventoryError::UnknownFormat);
@@ -188,9 +223,15 @@ pub fn from_sbom(text: &str) -> Result<Vec<Component>, InventoryError> {
 /// published, so no advisory can name them).
 pub fn from_lockfile(text: &str) -> Result<Vec<Component>, InventoryError> {
     if text.len() > MAX_INVENTORY_BYTES {
-        return Err(InventoryError::TooLarge { limit: MAX_INVENTORY_BYTES });
+        return Err(InventoryError::TooLarge {
+            limit: MAX_INVENTORY_BYTES,
+        });
     }
-    let lock: rustsec::Lockfile = text.parse().map_err(|e: rustsec::cargo_lock::Error| InventoryError::Lockfile { reason: e.to_string() })?;
+    let lock: rustsec::Lockfile =
+        text.parse()
+            .map_err(|e: rustsec::cargo_lock::Error| InventoryError::Lockfile {
+                reason: e.to_string(),
+            })?;
     Ok(lock
         .packages
         .into_iter()
@@ -199,7 +240,11 @@ pub fn from_lockfile(text: &str) -> Result<Vec<Component>, InventoryError> {
             let name = p.name.as_str().to_owned();
             let version = p.version.to_string();
             let purl = Purl::for_osv_package("crates.io", &name, Some(&version));
-            Component { name, version: Some(version), purl }
+            Component {
+                name,
+                version: Some(version),
+                purl,
+            }
         })
         .collect())
 }
@@ -210,10 +255,16 @@ mod tests {
 
     fn check(text: &str, expect: Result<Vec<(&str, Option<&str>, Option<&str>)>, &str>) {
         let got = from_sbom(text).map(|v| {
-            v.into_iter().map(|c| (c.name, c.version, c.purl.map(|p| p.to_string()))).collect::<Vec<_>>()
+            v.into_iter()
+                .map(|c| (c.name, c.version, c.purl.map(|p| p.to_string())))
+                .collect::<Vec<_>>()
         });
         let want = expect
-            .map(|v| v.into_iter().map(|(n, ver, p)| (n.to_owned(), ver.map(str::to_owned), p.map(str::to_owned))).collect::<Vec<_>>())
+            .map(|v| {
+                v.into_iter()
+                    .map(|(n, ver, p)| (n.to_owned(), ver.map(str::to_owned), p.map(str::to_owned)))
+                    .collect::<Vec<_>>()
+            })
             .map_err(str::to_owned);
         assert_eq!(got.map_err(|e| e.to_string()), want);
     }
@@ -224,13 +275,23 @@ mod tests {
             r#"{"bomFormat":"CycloneDX","specVersion":"1.6","metadata":{"component":{"type":"application","name":"app","version":"1.0.0"}},
                 "components":[{"type":"library","name":"foo","version":"1.2.0","purl":"pkg:cargo/foo@1.2.0",
                   "components":[{"type":"library","name":"bar","purl":"pkg:npm/bar@2.0.0"}]}]}"#,
-            Ok(vec![("app", Some("1.0.0"), None), ("foo", Some("1.2.0"), Some("pkg:cargo/foo@1.2.0")), ("bar", Some("2.0.0"), Some("pkg:npm/bar@2.0.0"))]),
+            Ok(vec![
+                ("app", Some("1.0.0"), None),
+                ("foo", Some("1.2.0"), Some("pkg:cargo/foo@1.2.0")),
+                ("bar", Some("2.0.0"), Some("pkg:npm/bar@2.0.0")),
+            ]),
         );
         check(
             r#"{"spdxVersion":"SPDX-2.3","packages":[{"name":"foo","versionInfo":"1.0.0","externalRefs":[{"referenceCategory":"PACKAGE-MANAGER","referenceType":"purl","referenceLocator":"pkg:cargo/foo@1.0.0"}]},{"name":"x","versionInfo":"NOASSERTION"}]}"#,
-            Ok(vec![("foo", Some("1.0.0"), Some("pkg:cargo/foo@1.0.0")), ("x", None, None)]),
+            Ok(vec![
+                ("foo", Some("1.0.0"), Some("pkg:cargo/foo@1.0.0")),
+                ("x", None, None),
+            ]),
         );
-        check(r#"{"hello": 1}"#, Err("not a CycloneDX or SPDX JSON document"));
+        check(
+            r#"{"hello": 1}"#,
+            Err("not a CycloneDX or SPDX JSON document"),
+        );
         check(r#"{"bomFormat":"CycloneDX","components":[{"name":"a","purl":"nope"}]}"#, Err("component \"a\" has an invalid purl \"nope\": package url must start with \"pkg:\""));
         check("[", Err("line 1, column 1: EOF while parsing a list"));
     }
@@ -240,7 +301,10 @@ mod tests {
         let lock = "version = 3\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"smallvec\"]\n\n[[package]]\nname = \"smallvec\"\nversion = \"1.6.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"fe0f37c9e8f3c5a4a66ad655a93c74daac4ad00c441533bf5c6e7990bb42604e\"\n";
         let got = from_lockfile(lock).expect("parses");
         assert_eq!(got.len(), 1);
-        assert_eq!(got[0].purl.as_ref().map(ToString::to_string), Some("pkg:cargo/smallvec@1.6.0".to_owned()));
+        assert_eq!(
+            got[0].purl.as_ref().map(ToString::to_string),
+            Some("pkg:cargo/smallvec@1.6.0".to_owned())
+        );
         assert!(from_lockfile("[[package]]\nname = 1\n").is_err());
     }
 }

@@ -16,5 +16,5 @@ pub mod osv;
 pub mod purl;
 pub mod rustsec_db;
 pub mod validate;
-pub mod vex;
 pub mod version;
+pub mod vex;

@@ -42,7 +42,11 @@ pub struct Advisory {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub withdrawn: Option<String>,
     /// Other ids of the same vulnerability.
-    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub aliases: Vec<String>,
     /// Related, not identical, vulnerabilities.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -57,13 +61,25 @@ pub struct Advisory {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<String>,
     /// Severity scores.
-    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub severity: Vec<SeverityScore>,
     /// Affected packages.
-    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub affected: Vec<Affected>,
     /// Links.
-    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub references: Vec<Reference>,
     /// People and tools credited.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -87,7 +103,10 @@ pub struct SeverityScore {
 impl SeverityScore {
     /// A severity entry.
     pub fn new(kind: SeverityType, score: impl Into<String>) -> Self {
-        Self { kind, score: score.into() }
+        Self {
+            kind,
+            score: score.into(),
+        }
     }
 }
 
@@ -113,7 +132,11 @@ pub struct Affected {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub package: Option<Package>,
     /// Package-level severity (only when the advisory has no top-level severity).
-    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub severity: Vec<SeverityScore>,
     /// Version ranges.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -144,8 +167,16 @@ pub struct Package {
 
 impl Package {
     /// A package.
-    pub fn new(ecosystem: impl Into<String>, name: impl Into<String>, purl: Option<String>) -> Self {
-        Self { ecosystem: ecosystem.into(), name: name.into(), purl }
+    pub fn new(
+        ecosystem: impl Into<String>,
+        name: impl Into<String>,
+        purl: Option<String>,
+    ) -> Self {
+        Self {
+            ecosystem: ecosystem.into(),
+            name: name.into(),
+            purl,
+        }
     }
 }
 
@@ -181,7 +212,12 @@ pub struct Range {
 impl Range {
     /// A range.
     pub fn new(kind: RangeType, events: Vec<Event>) -> Self {
-        Self { kind, repo: None, events, database_specific: None }
+        Self {
+            kind,
+            repo: None,
+            events,
+            database_specific: None,
+        }
     }
 }
 
@@ -254,14 +290,22 @@ impl TryFrom<RawEvent> for Event {
             (None, Some(v), None, None) => Ok(Event::Fixed(v)),
             (None, None, Some(v), None) => Ok(Event::LastAffected(v)),
             (None, None, None, Some(v)) => Ok(Event::Limit(v)),
-            _ => Err("an event must have exactly one of introduced, fixed, last_affected or limit".to_owned()),
+            _ => Err(
+                "an event must have exactly one of introduced, fixed, last_affected or limit"
+                    .to_owned(),
+            ),
         }
     }
 }
 
 impl From<Event> for RawEvent {
     fn from(e: Event) -> Self {
-        let mut r = RawEvent { introduced: None, fixed: None, last_affected: None, limit: None };
+        let mut r = RawEvent {
+            introduced: None,
+            fixed: None,
+            last_affected: None,
+            limit: None,
+        };
         match e {
             Event::Introduced(v) => r.introduced = Some(v),
             Event::Fixed(v) => r.fixed = Some(v),
@@ -286,7 +330,10 @@ pub struct Reference {
 impl Reference {
     /// A reference.
     pub fn new(kind: ReferenceType, url: impl Into<String>) -> Self {
-        Self { kind, url: url.into() }
+        Self {
+            kind,
+            url: url.into(),
+        }
     }
 }
 
@@ -358,7 +405,11 @@ pub struct Credit {
 impl Credit {
     /// A credit.
     pub fn new(name: impl Into<String>, kind: Option<CreditType>) -> Self {
-        Self { name: name.into(), contact: Vec::new(), kind }
+        Self {
+            name: name.into(),
+            contact: Vec::new(),
+            kind,
+        }
     }
 }
 
@@ -418,7 +469,9 @@ impl Advisory {
     /// Parses an OSV JSON document.
     pub fn from_json(text: &str) -> Result<Self, OsvParseError> {
         if text.len() > MAX_ADVISORY_BYTES {
-            return Err(OsvParseError::TooLarge { limit: MAX_ADVISORY_BYTES });
+            return Err(OsvParseError::TooLarge {
+                limit: MAX_ADVISORY_BYTES,
+            });
         }
         serde_json::from_str(text).map_err(|e| {
             let message = e.to_string();
@@ -426,7 +479,11 @@ impl Advisory {
                 Some(i) => message[..i].to_owned(),
                 None => message,
             };
-            OsvParseError::Json { line: e.line(), column: e.column(), message }
+            OsvParseError::Json {
+                line: e.line(),
+                column: e.column(),
+                message,
+            }
         })
     }
 
@@ -472,14 +529,21 @@ impl Advisory {
 
     /// A qualitative severity stated in `database_specific.severity` (GitHub's convention).
     pub fn stated_severity(&self) -> Option<cvss::Severity> {
-        self.database_specific.as_ref()?.get("severity")?.as_str()?.parse().ok()
+        self.database_specific
+            .as_ref()?
+            .get("severity")?
+            .as_str()?
+            .parse()
+            .ok()
     }
 }
 
 impl Affected {
     /// Whether this entry names the package a purl points at (by purl, or ecosystem and name).
     pub fn matches(&self, purl: &Purl) -> bool {
-        let Some(pkg) = &self.package else { return false };
+        let Some(pkg) = &self.package else {
+            return false;
+        };
         if let Some(p) = pkg.purl.as_deref().and_then(|p| Purl::parse(p).ok()) {
             if p.same_package(purl) {
                 return true;
@@ -491,7 +555,9 @@ impl Affected {
 
     /// The version scheme of this entry's ecosystem.
     pub fn scheme(&self) -> Scheme {
-        self.package.as_ref().map_or(Scheme::Opaque, |p| version::scheme_for_ecosystem(&p.ecosystem))
+        self.package.as_ref().map_or(Scheme::Opaque, |p| {
+            version::scheme_for_ecosystem(&p.ecosystem)
+        })
     }
 
     /// Evaluates whether `v` is affected, per the OSV specification's `IsVulnerable`:
@@ -523,7 +589,11 @@ impl Affected {
                     continue;
                 }
                 first_error.get_or_insert(EvalError::Unordered {
-                    ecosystem: self.package.as_ref().map(|p| p.ecosystem.clone()).unwrap_or_default(),
+                    ecosystem: self
+                        .package
+                        .as_ref()
+                        .map(|p| p.ecosystem.clone())
+                        .unwrap_or_default(),
                 });
                 continue;
             }
@@ -558,7 +628,11 @@ impl Affected {
 /// Component versions: SemVer, except that Go (and SemVer ecosystems generally) may carry a
 /// leading `v` in package URLs, which is dropped.
 fn parse_component_version(scheme: Scheme, v: &str) -> Result<SemVer, VersionError> {
-    let stripped = if scheme == Scheme::Semver { v.strip_prefix('v').unwrap_or(v) } else { v };
+    let stripped = if scheme == Scheme::Semver {
+        v.strip_prefix('v').unwrap_or(v)
+    } else {
+        v
+    };
     version::parse_semver(stripped)
 }
 
@@ -629,7 +703,11 @@ pub(crate) fn point(e: &Event) -> Result<Point, VersionError> {
 /// Events with parsed versions, sorted as the evaluation algorithm sorts them (by version,
 /// introduced first at equal versions; the sort is stable).
 pub(crate) fn sorted_events(range: &Range) -> Result<Vec<(Point, &Event)>, VersionError> {
-    let mut evs: Vec<(Point, &Event)> = range.events.iter().map(|e| point(e).map(|p| (p, e))).collect::<Result<_, _>>()?;
+    let mut evs: Vec<(Point, &Event)> = range
+        .events
+        .iter()
+        .map(|e| point(e).map(|p| (p, e)))
+        .collect::<Result<_, _>>()?;
     evs.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.rank().cmp(&b.1.rank())));
     Ok(evs)
 }
@@ -640,7 +718,11 @@ pub fn range_affects(range: &Range, v: &SemVer) -> Result<Option<Upgrade>, EvalE
     let events = sorted_events(range)?;
     let at = Point::At(v.clone());
     // BeforeLimits: no limit events means an implicit "*".
-    let limits: Vec<&Point> = events.iter().filter(|(_, e)| matches!(e, Event::Limit(_))).map(|(p, _)| p).collect();
+    let limits: Vec<&Point> = events
+        .iter()
+        .filter(|(_, e)| matches!(e, Event::Limit(_)))
+        .map(|(p, _)| p)
+        .collect();
     if !limits.is_empty() && !limits.iter().any(|l| at < **l) {
         return Ok(None);
     }
@@ -688,7 +770,10 @@ mod tests {
     fn affected(ranges: &[&[&str]], versions: &[&str]) -> Affected {
         Affected {
             package: Some(Package::new("crates.io", "foo", None)),
-            ranges: ranges.iter().map(|r| Range::new(RangeType::SEMVER, r.iter().map(|e| ev(e)).collect())).collect(),
+            ranges: ranges
+                .iter()
+                .map(|r| Range::new(RangeType::SEMVER, r.iter().map(|e| ev(e)).collect()))
+                .collect(),
             versions: versions.iter().map(|v| (*v).to_owned()).collect(),
             ..Affected::default()
         }
@@ -702,7 +787,10 @@ mod tests {
             Ok(Hit::Affected { upgrade: Some(u) }) => format!("yes:{u}"),
             Err(_) => "err".to_owned(),
         };
-        assert_eq!(got, expect, "ranges {ranges:?} versions {versions:?} at {v}");
+        assert_eq!(
+            got, expect,
+            "ranges {ranges:?} versions {versions:?} at {v}"
+        );
     }
 
     #[test]
@@ -718,13 +806,28 @@ mod tests {
         check(basic, &[], "1.1.0+build.7", "yes:upgrade to 1.2.3");
         check(basic, &[], "v1.1.0", "yes:upgrade to 1.2.3"); // a purl's leading v is dropped
         check(basic, &[], "1.1", "err"); // not SemVer: cannot decide, fail closed
-        // introduced "0" is before everything, pre-releases included.
-        check(&[&["i=0", "f=1.0.0"]], &[], "0.0.0-alpha", "yes:upgrade to 1.0.0");
+                                         // introduced "0" is before everything, pre-releases included.
+        check(
+            &[&["i=0", "f=1.0.0"]],
+            &[],
+            "0.0.0-alpha",
+            "yes:upgrade to 1.0.0",
+        );
         check(&[&["i=0"]], &[], "99.0.0", "yes:no fixed version");
         // last_affected is inclusive.
-        check(&[&["i=0", "l=2.1.214"]], &[], "2.1.214", "yes:upgrade above 2.1.214");
+        check(
+            &[&["i=0", "l=2.1.214"]],
+            &[],
+            "2.1.214",
+            "yes:upgrade above 2.1.214",
+        );
         check(&[&["i=0", "l=2.1.214"]], &[], "2.1.215-rc.1", "no");
-        check(&[&["i=0", "l=2.1.214"]], &[], "2.1.214+meta", "yes:upgrade above 2.1.214");
+        check(
+            &[&["i=0", "l=2.1.214"]],
+            &[],
+            "2.1.214+meta",
+            "yes:upgrade above 2.1.214",
+        );
         // Events are sorted before evaluation.
         let unsorted: &[&[&str]] = &[&["f=3.2.5", "i=3.0.0", "f=1.0.2", "i=1.0.0"]];
         check(unsorted, &[], "1.0.1", "yes:upgrade to 1.0.2");
@@ -738,7 +841,12 @@ mod tests {
         check(several, &[], "3.2.5", "yes:upgrade above 3.2.5");
         check(several, &[], "3.2.6", "no");
         // Limits: outside every limit is not affected.
-        check(&[&["i=0", "lim=2.0.0"]], &[], "1.5.0", "yes:no fixed version");
+        check(
+            &[&["i=0", "lim=2.0.0"]],
+            &[],
+            "1.5.0",
+            "yes:no fixed version",
+        );
         check(&[&["i=0", "lim=2.0.0"]], &[], "2.0.0", "no");
         check(&[&["i=0", "lim=*"]], &[], "9.0.0", "yes:no fixed version");
         // Equal versions: introduced sorts first, so introduced X + fixed X is empty.
@@ -755,11 +863,19 @@ mod tests {
     fn unordered_ecosystems_need_versions() {
         let mut a = affected(&[], &["1.0"]);
         a.package = Some(Package::new("PyPI", "foo", None));
-        a.ranges = vec![Range::new(RangeType::ECOSYSTEM, vec![Event::Introduced("0".into()), Event::Fixed("1.1".into())])];
+        a.ranges = vec![Range::new(
+            RangeType::ECOSYSTEM,
+            vec![Event::Introduced("0".into()), Event::Fixed("1.1".into())],
+        )];
         assert_eq!(a.evaluate("1.0"), Ok(Hit::Affected { upgrade: None }));
         assert_eq!(a.evaluate("1.2"), Ok(Hit::NotAffected));
         a.versions.clear();
-        assert_eq!(a.evaluate("1.0"), Err(EvalError::Unordered { ecosystem: "PyPI".into() }));
+        assert_eq!(
+            a.evaluate("1.0"),
+            Err(EvalError::Unordered {
+                ecosystem: "PyPI".into()
+            })
+        );
     }
 
     #[test]
@@ -769,7 +885,10 @@ mod tests {
         let a = Advisory::from_json(ok).expect("valid");
         assert!(a.aliases.is_empty());
         assert_eq!(Advisory::from_json(&a.to_json()), Ok(a));
-        let two = ok.replace(r#"{"fixed":"1.0.0"}"#, r#"{"fixed":"1.0.0","introduced":"0"}"#);
+        let two = ok.replace(
+            r#"{"fixed":"1.0.0"}"#,
+            r#"{"fixed":"1.0.0","introduced":"0"}"#,
+        );
         assert_eq!(
             Advisory::from_json(&two).map_err(|e| e.to_string()),
             Err("line 2, column 157: an event must have exactly one of introduced, fixed, last_affected or limit".to_owned())

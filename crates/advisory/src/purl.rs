@@ -98,10 +98,20 @@ impl Purl {
             Some((r, q)) => {
                 let mut map = BTreeMap::new();
                 for pair in q.split('&').filter(|p| !p.is_empty()) {
-                    let (k, v) = pair.split_once('=').ok_or_else(|| PurlParseError::Qualifier { qualifier: pair.to_owned() })?;
+                    let (k, v) = pair
+                        .split_once('=')
+                        .ok_or_else(|| PurlParseError::Qualifier {
+                            qualifier: pair.to_owned(),
+                        })?;
                     let k = k.to_ascii_lowercase();
-                    if k.is_empty() || !k.bytes().all(|b| b.is_ascii_alphanumeric() || b".-_".contains(&b)) {
-                        return Err(PurlParseError::Qualifier { qualifier: pair.to_owned() });
+                    if k.is_empty()
+                        || !k
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b".-_".contains(&b))
+                    {
+                        return Err(PurlParseError::Qualifier {
+                            qualifier: pair.to_owned(),
+                        });
                     }
                     let v = decode(v)?;
                     if !v.is_empty() {
@@ -117,19 +127,38 @@ impl Purl {
         let ty = ty.to_ascii_lowercase();
         if ty.is_empty()
             || ty.starts_with(|c: char| c.is_ascii_digit())
-            || !ty.bytes().all(|b| b.is_ascii_alphanumeric() || b".+-".contains(&b))
+            || !ty
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".+-".contains(&b))
         {
             return Err(PurlParseError::Type);
         }
         let rest = rest.trim_end_matches('/');
         let (path, version) = match rest.rfind('@') {
-            Some(i) => (&rest[..i], Some(decode(&rest[i + 1..])?).filter(|v| !v.is_empty())),
+            Some(i) => (
+                &rest[..i],
+                Some(decode(&rest[i + 1..])?).filter(|v| !v.is_empty()),
+            ),
             None => (rest, None),
         };
-        let mut segs: Vec<String> = path.split('/').filter(|x| !x.is_empty()).map(decode).collect::<Result<_, _>>()?;
-        let name = segs.pop().filter(|n| !n.is_empty()).ok_or(PurlParseError::Name)?;
+        let mut segs: Vec<String> = path
+            .split('/')
+            .filter(|x| !x.is_empty())
+            .map(decode)
+            .collect::<Result<_, _>>()?;
+        let name = segs
+            .pop()
+            .filter(|n| !n.is_empty())
+            .ok_or(PurlParseError::Name)?;
         let namespace = (!segs.is_empty()).then(|| segs.join("/"));
-        let mut p = Purl { ty, namespace, name, version, qualifiers, subpath };
+        let mut p = Purl {
+            ty,
+            namespace,
+            name,
+            version,
+            qualifiers,
+            subpath,
+        };
         p.normalise();
         Ok(p)
     }
@@ -228,7 +257,11 @@ impl fmt::Display for Purl {
             write!(f, "@{}", encode(v, ":+"))?;
         }
         if !self.qualifiers.is_empty() {
-            let q: Vec<String> = self.qualifiers.iter().map(|(k, v)| format!("{k}={}", encode(v, ":/"))).collect();
+            let q: Vec<String> = self
+                .qualifiers
+                .iter()
+                .map(|(k, v)| format!("{k}={}", encode(v, ":/")))
+                .collect();
             write!(f, "?{}", q.join("&"))?;
         }
         if let Some(sp) = &self.subpath {
@@ -245,24 +278,48 @@ mod tests {
     use proptest::prelude::*;
 
     fn check(input: &str, expect: Result<&str, PurlParseError>) {
-        assert_eq!(Purl::parse(input).map(|p| p.to_string()), expect.map(str::to_owned), "{input}");
+        assert_eq!(
+            Purl::parse(input).map(|p| p.to_string()),
+            expect.map(str::to_owned),
+            "{input}"
+        );
     }
 
     #[test]
     fn parses_spec_examples() {
         check("pkg:cargo/rand@0.7.2", Ok("pkg:cargo/rand@0.7.2"));
-        check("pkg:npm/%40angular/animation@12.3.1", Ok("pkg:npm/%40angular/animation@12.3.1"));
-        check("pkg:pypi/Django_Allauth@1.11.1", Ok("pkg:pypi/django-allauth@1.11.1"));
-        check("pkg:maven/org.apache.xmlgraphics/batik-anim@1.9.1?packaging=sources", Ok("pkg:maven/org.apache.xmlgraphics/batik-anim@1.9.1?packaging=sources"));
-        check("pkg:golang/google.golang.org/genproto#googleapis/api/annotations", Ok("pkg:golang/google.golang.org/genproto#googleapis/api/annotations"));
+        check(
+            "pkg:npm/%40angular/animation@12.3.1",
+            Ok("pkg:npm/%40angular/animation@12.3.1"),
+        );
+        check(
+            "pkg:pypi/Django_Allauth@1.11.1",
+            Ok("pkg:pypi/django-allauth@1.11.1"),
+        );
+        check(
+            "pkg:maven/org.apache.xmlgraphics/batik-anim@1.9.1?packaging=sources",
+            Ok("pkg:maven/org.apache.xmlgraphics/batik-anim@1.9.1?packaging=sources"),
+        );
+        check(
+            "pkg:golang/google.golang.org/genproto#googleapis/api/annotations",
+            Ok("pkg:golang/google.golang.org/genproto#googleapis/api/annotations"),
+        );
         check("PKG:Cargo/foo", Ok("pkg:cargo/foo"));
-        check("pkg://cargo/foo@1.0.0+build", Ok("pkg:cargo/foo@1.0.0+build"));
+        check(
+            "pkg://cargo/foo@1.0.0+build",
+            Ok("pkg:cargo/foo@1.0.0+build"),
+        );
         check("cargo/foo", Err(PurlParseError::Scheme));
         check("pkg:cargo", Err(PurlParseError::Name));
         check("pkg:cargo/", Err(PurlParseError::Name));
         check("pkg:1cargo/foo", Err(PurlParseError::Type));
         check("pkg:cargo/foo%zz", Err(PurlParseError::Encoding));
-        check("pkg:cargo/foo?bad", Err(PurlParseError::Qualifier { qualifier: "bad".to_owned() }));
+        check(
+            "pkg:cargo/foo?bad",
+            Err(PurlParseError::Qualifier {
+                qualifier: "bad".to_owned(),
+            }),
+        );
     }
 
     #[test]
@@ -271,7 +328,10 @@ mod tests {
         assert_eq!(p.osv_package(), Some(("npm", "@scope/pkg".to_owned())));
         let q = Purl::for_osv_package("npm", "@scope/pkg", None).expect("known");
         assert!(p.same_package(&q));
-        assert_eq!(Purl::for_osv_package("Maven", "org.x:y", Some("1")).map(|p| p.to_string()), Some("pkg:maven/org.x/y@1".to_owned()));
+        assert_eq!(
+            Purl::for_osv_package("Maven", "org.x:y", Some("1")).map(|p| p.to_string()),
+            Some("pkg:maven/org.x/y@1".to_owned())
+        );
     }
 
     proptest! {

@@ -35,7 +35,10 @@ pub fn is_checkout(dir: &Path) -> bool {
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> RustsecDbError + '_ {
-    move |source| RustsecDbError::Io { path: path.to_owned(), source }
+    move |source| RustsecDbError::Io {
+        path: path.to_owned(),
+        source,
+    }
 }
 
 /// Parses one RustSec advisory (Markdown with TOML front matter).
@@ -68,14 +71,19 @@ pub fn load(dir: &Path) -> Result<Vec<(PathBuf, rustsec::Advisory)>, RustsecDbEr
             .map_err(io(&pkg_dir))?;
         files.sort();
         for path in files {
-            let Some(file_name) = path.file_name().and_then(|n| n.to_str()) else { continue };
+            let Some(file_name) = path.file_name().and_then(|n| n.to_str()) else {
+                continue;
+            };
             if file_name.starts_with('.') || !file_name.ends_with(".md") {
                 continue;
             }
             if rustsec::Advisory::is_draft(&path) {
                 continue;
             }
-            let bad = |reason: String| RustsecDbError::Advisory { path: path.clone(), reason };
+            let bad = |reason: String| RustsecDbError::Advisory {
+                path: path.clone(),
+                reason,
+            };
             let meta = std::fs::metadata(&path).map_err(io(&path))?;
             if meta.len() > MAX_RUSTSEC_BYTES {
                 return Err(bad(format!("larger than {MAX_RUSTSEC_BYTES} bytes")));
@@ -83,11 +91,20 @@ pub fn load(dir: &Path) -> Result<Vec<(PathBuf, rustsec::Advisory)>, RustsecDbEr
             let text = std::fs::read_to_string(&path).map_err(io(&path))?;
             let adv = parse_advisory(&text).map_err(bad)?;
             if file_name != format!("{}.md", adv.metadata.id) {
-                return Err(bad(format!("expected the file to be named {}.md", adv.metadata.id)));
+                return Err(bad(format!(
+                    "expected the file to be named {}.md",
+                    adv.metadata.id
+                )));
             }
-            let dir_name = pkg_dir.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            let dir_name = pkg_dir
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
             if dir_name != adv.metadata.package.as_str() {
-                return Err(bad(format!("advisory for {} is in the {dir_name:?} directory", adv.metadata.package)));
+                return Err(bad(format!(
+                    "advisory for {} is in the {dir_name:?} directory",
+                    adv.metadata.package
+                )));
             }
             out.push((path, adv));
         }

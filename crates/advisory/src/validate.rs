@@ -41,6 +41,18 @@ pub struct Finding {
     pub message: String,
 }
 
+impl Finding {
+    /// An error finding.
+    pub fn error(code: &'static str, path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            level: Level::Error,
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}
+
 /// Validation switches.
 #[derive(Debug, Clone, Copy, Default)]
 #[non_exhaustive]
@@ -58,43 +70,149 @@ impl Options {
 
 /// Id prefixes of the OSV 1.7.5 schema's home databases.
 pub const ID_PREFIXES: &[&str] = &[
-    "ASB-A", "PUB-A", "ALPINE", "ALSA", "ALBA", "ALEA", "BELL", "BIT", "CGA", "CLEANSTART", "CURL", "CVE", "DEBIAN", "DHI",
-    "DRUPAL", "DSA", "DLA", "ELA", "DTSA", "ECHO", "EEF", "FreeBSD", "GHSA", "GO", "GSD", "HSEC", "JLSEC", "KUBE", "LBSEC",
-    "LSN", "MAL", "MINI", "MGASA", "OESA", "OSEC", "OSV", "openSUSE-SU", "PHSA", "PSF", "PYSEC", "RHBA", "RHEA", "RHSA",
-    "RLSA", "RXSA", "RSEC", "ROOT", "RUSTSEC", "SUSE-SU", "SUSE-RU", "SUSE-FU", "SUSE-OU", "UBUNTU", "USN", "V8",
+    "ASB-A",
+    "PUB-A",
+    "ALPINE",
+    "ALSA",
+    "ALBA",
+    "ALEA",
+    "BELL",
+    "BIT",
+    "CGA",
+    "CLEANSTART",
+    "CURL",
+    "CVE",
+    "DEBIAN",
+    "DHI",
+    "DRUPAL",
+    "DSA",
+    "DLA",
+    "ELA",
+    "DTSA",
+    "ECHO",
+    "EEF",
+    "FreeBSD",
+    "GHSA",
+    "GO",
+    "GSD",
+    "HSEC",
+    "JLSEC",
+    "KUBE",
+    "LBSEC",
+    "LSN",
+    "MAL",
+    "MINI",
+    "MGASA",
+    "OESA",
+    "OSEC",
+    "OSV",
+    "openSUSE-SU",
+    "PHSA",
+    "PSF",
+    "PYSEC",
+    "RHBA",
+    "RHEA",
+    "RHSA",
+    "RLSA",
+    "RXSA",
+    "RSEC",
+    "ROOT",
+    "RUSTSEC",
+    "SUSE-SU",
+    "SUSE-RU",
+    "SUSE-FU",
+    "SUSE-OU",
+    "UBUNTU",
+    "USN",
+    "V8",
 ];
 
 /// Ecosystems of the OSV 1.7.5 schema (plus `GIT`, which its pattern allows).
 pub const ECOSYSTEMS: &[&str] = &[
-    "AlmaLinux", "Alpaquita", "Alpine", "Android", "BellSoft Hardened Containers", "Bioconductor", "Bitnami",
-    "Chainguard", "CleanStart", "ConanCenter", "CRAN", "crates.io", "Debian", "Docker Hardened Images", "Echo",
-    "FreeBSD", "GHC", "GitHub Actions", "Go", "Hackage", "Hex", "Julia", "Kubernetes", "Linux", "Mageia", "Maven",
-    "MinimOS", "npm", "NuGet", "opam", "openEuler", "openSUSE", "OSS-Fuzz", "Packagist", "Photon OS", "Pub", "PyPI",
-    "Red Hat", "Rocky Linux", "Root", "RubyGems", "SUSE", "SwiftURL", "Ubuntu", "VSCode", "Wolfi", "GIT",
+    "AlmaLinux",
+    "Alpaquita",
+    "Alpine",
+    "Android",
+    "BellSoft Hardened Containers",
+    "Bioconductor",
+    "Bitnami",
+    "Chainguard",
+    "CleanStart",
+    "ConanCenter",
+    "CRAN",
+    "crates.io",
+    "Debian",
+    "Docker Hardened Images",
+    "Echo",
+    "FreeBSD",
+    "GHC",
+    "GitHub Actions",
+    "Go",
+    "Hackage",
+    "Hex",
+    "Julia",
+    "Kubernetes",
+    "Linux",
+    "Mageia",
+    "Maven",
+    "MinimOS",
+    "npm",
+    "NuGet",
+    "opam",
+    "openEuler",
+    "openSUSE",
+    "OSS-Fuzz",
+    "Packagist",
+    "Photon OS",
+    "Pub",
+    "PyPI",
+    "Red Hat",
+    "Rocky Linux",
+    "Root",
+    "RubyGems",
+    "SUSE",
+    "SwiftURL",
+    "Ubuntu",
+    "VSCode",
+    "Wolfi",
+    "GIT",
 ];
 
 /// Whether an id is a draft placeholder: an all-zero entry (`RUSTSEC-0000-0000`,
 /// `CVE-0000-0000`), GitHub's `GHSA-xxxx-xxxx-xxxx`, or one containing `DRAFT`.
 pub fn is_draft_id(id: &str) -> bool {
-    let Some((_, entry)) = id.split_once('-') else { return false };
+    let Some((_, entry)) = id.split_once('-') else {
+        return false;
+    };
     entry.chars().all(|c| c == '0' || c == '-')
         || entry.chars().all(|c| c == 'x' || c == 'X' || c == '-')
         || id.to_ascii_uppercase().contains("DRAFT")
 }
 
 fn id_form_ok(id: &str) -> Option<bool> {
-    let digits = |s: &str, min: usize, max: usize| s.len() >= min && s.len() <= max && s.bytes().all(|b| b.is_ascii_digit());
+    let digits = |s: &str, min: usize, max: usize| {
+        s.len() >= min && s.len() <= max && s.bytes().all(|b| b.is_ascii_digit())
+    };
     if let Some(rest) = id.strip_prefix("GHSA-") {
         let parts: Vec<&str> = rest.split('-').collect();
         return Some(
-            parts.len() == 3 && parts.iter().all(|p| p.len() == 4 && p.bytes().all(|b| b"23456789cfghjmpqrvwx".contains(&b))),
+            parts.len() == 3
+                && parts.iter().all(|p| {
+                    p.len() == 4 && p.bytes().all(|b| b"23456789cfghjmpqrvwx".contains(&b))
+                }),
         );
     }
     if let Some(rest) = id.strip_prefix("RUSTSEC-") {
-        return Some(rest.split_once('-').is_some_and(|(y, n)| digits(y, 4, 4) && digits(n, 4, 9)));
+        return Some(
+            rest.split_once('-')
+                .is_some_and(|(y, n)| digits(y, 4, 4) && digits(n, 4, 9)),
+        );
     }
     if let Some(rest) = id.strip_prefix("CVE-") {
-        return Some(rest.split_once('-').is_some_and(|(y, n)| digits(y, 4, 4) && digits(n, 4, 19)));
+        return Some(
+            rest.split_once('-')
+                .is_some_and(|(y, n)| digits(y, 4, 4) && digits(n, 4, 19)),
+        );
     }
     None
 }
@@ -112,7 +230,11 @@ pub fn timestamp_ok(ts: &str) -> bool {
         && b[b.len() - 1] == b'Z'
         && match &ts[19..ts.len() - 1] {
             "" => true,
-            frac => frac.starts_with('.') && frac.len() > 1 && frac[1..].bytes().all(|c| c.is_ascii_digit()),
+            frac => {
+                frac.starts_with('.')
+                    && frac.len() > 1
+                    && frac[1..].bytes().all(|c| c.is_ascii_digit())
+            }
         };
     shape && ts.parse::<jiff::Timestamp>().is_ok()
 }
@@ -122,9 +244,13 @@ fn uri_ok(u: &str) -> bool {
         Some((scheme, rest)) => {
             !scheme.is_empty()
                 && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-                && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
+                && scheme
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
                 && !rest.is_empty()
-                && !u.chars().any(|c| c.is_whitespace() || c.is_control() || "<>\"{}|\\^`".contains(c))
+                && !u
+                    .chars()
+                    .any(|c| c.is_whitespace() || c.is_control() || "<>\"{}|\\^`".contains(c))
         }
         None => false,
     }
@@ -147,7 +273,10 @@ fn cvss_v2_ok(v: &str) -> bool {
         ("IR", &["L", "M", "H", "ND"]),
         ("AR", &["L", "M", "H", "ND"]),
     ];
-    v.split('/').all(|p| p.split_once(':').is_some_and(|(k, val)| ALLOWED.iter().any(|(m, vs)| *m == k && vs.contains(&val))))
+    v.split('/').all(|p| {
+        p.split_once(':')
+            .is_some_and(|(k, val)| ALLOWED.iter().any(|(m, vs)| *m == k && vs.contains(&val)))
+    })
 }
 
 struct Ctx {
@@ -156,10 +285,20 @@ struct Ctx {
 
 impl Ctx {
     fn err(&mut self, code: &'static str, path: impl Into<String>, message: impl Into<String>) {
-        self.out.push(Finding { code, level: Level::Error, path: path.into(), message: message.into() });
+        self.out.push(Finding {
+            code,
+            level: Level::Error,
+            path: path.into(),
+            message: message.into(),
+        });
     }
     fn warn(&mut self, code: &'static str, path: impl Into<String>, message: impl Into<String>) {
-        self.out.push(Finding { code, level: Level::Warning, path: path.into(), message: message.into() });
+        self.out.push(Finding {
+            code,
+            level: Level::Warning,
+            path: path.into(),
+            message: message.into(),
+        });
     }
 }
 
@@ -172,7 +311,12 @@ pub fn validate_text(text: &str, opts: Options) -> (Option<Advisory>, Vec<Findin
         }
         Err(e) => (
             None,
-            vec![Finding { code: "osv-parse", level: Level::Error, path: String::new(), message: format!("not an OSV advisory: {e}") }],
+            vec![Finding {
+                code: "osv-parse",
+                level: Level::Error,
+                path: String::new(),
+                message: format!("not an OSV advisory: {e}"),
+            }],
         ),
     }
 }
@@ -181,23 +325,48 @@ pub fn validate_text(text: &str, opts: Options) -> (Option<Advisory>, Vec<Findin
 pub fn validate(a: &Advisory, opts: Options) -> Vec<Finding> {
     let mut c = Ctx { out: Vec::new() };
     // id
-    if !ID_PREFIXES.iter().any(|p| a.id.starts_with(&format!("{p}-"))) {
+    if !ID_PREFIXES
+        .iter()
+        .any(|p| a.id.starts_with(&format!("{p}-")))
+    {
         c.err("id-prefix", "id", format!("id {:?} does not start with a registered OSV database prefix (GHSA-, RUSTSEC-, CVE-...)", a.id));
     } else if id_form_ok(&a.id) == Some(false) {
-        c.err("id-form", "id", format!("id {:?} is not in its database's form", a.id));
+        c.err(
+            "id-form",
+            "id",
+            format!("id {:?} is not in its database's form", a.id),
+        );
     }
     if is_draft_id(&a.id) {
         if opts.final_ {
-            c.err("id-draft", "id", format!("id {:?} is a draft placeholder", a.id));
+            c.err(
+                "id-draft",
+                "id",
+                format!("id {:?} is a draft placeholder", a.id),
+            );
         } else {
-            c.warn("id-draft", "id", format!("id {:?} is a draft placeholder; `--final` rejects it", a.id));
+            c.warn(
+                "id-draft",
+                "id",
+                format!("id {:?} is a draft placeholder; `--final` rejects it", a.id),
+            );
         }
     }
     // timestamps
-    for (name, ts) in [("modified", Some(&a.modified)), ("published", a.published.as_ref()), ("withdrawn", a.withdrawn.as_ref())] {
+    for (name, ts) in [
+        ("modified", Some(&a.modified)),
+        ("published", a.published.as_ref()),
+        ("withdrawn", a.withdrawn.as_ref()),
+    ] {
         if let Some(ts) = ts {
             if !timestamp_ok(ts) {
-                c.err("timestamp-invalid", name, format!("{name} {ts:?} is not an RFC 3339 UTC timestamp (YYYY-MM-DDTHH:MM:SSZ)"));
+                c.err(
+                    "timestamp-invalid",
+                    name,
+                    format!(
+                        "{name} {ts:?} is not an RFC 3339 UTC timestamp (YYYY-MM-DDTHH:MM:SSZ)"
+                    ),
+                );
             }
         }
     }
@@ -207,11 +376,20 @@ pub fn validate(a: &Advisory, opts: Options) -> Vec<Finding> {
     for (i, aff) in a.affected.iter().enumerate() {
         let base = format!("affected[{i}]");
         if !a.severity.is_empty() && !aff.severity.is_empty() {
-            c.err("severity-both-levels", format!("{base}.severity"), "package-level severity is not allowed when the advisory has a top-level severity");
+            c.err(
+                "severity-both-levels",
+                format!("{base}.severity"),
+                "package-level severity is not allowed when the advisory has a top-level severity",
+            );
         }
         check_severity(&mut c, &format!("{base}.severity"), &aff.severity);
         let cv = a.best_cvss(Some(aff));
-        check_stated(&mut c, &format!("{base}.database_specific"), aff.database_specific.as_ref(), cv.as_ref());
+        check_stated(
+            &mut c,
+            &format!("{base}.database_specific"),
+            aff.database_specific.as_ref(),
+            cv.as_ref(),
+        );
         let mut scheme = Scheme::Opaque;
         if let Some(pkg) = &aff.package {
             let (eco, suffix) = match pkg.ecosystem.split_once(':') {
@@ -219,31 +397,56 @@ pub fn validate(a: &Advisory, opts: Options) -> Vec<Finding> {
                 None => (pkg.ecosystem.as_str(), None),
             };
             if !ECOSYSTEMS.contains(&eco) || suffix == Some("") {
-                c.err("ecosystem-unknown", format!("{base}.package.ecosystem"), format!("ecosystem {:?} is not an OSV ecosystem", pkg.ecosystem));
+                c.err(
+                    "ecosystem-unknown",
+                    format!("{base}.package.ecosystem"),
+                    format!("ecosystem {:?} is not an OSV ecosystem", pkg.ecosystem),
+                );
             }
             if pkg.name.trim().is_empty() {
-                c.err("package-name-empty", format!("{base}.package.name"), "package name is empty");
+                c.err(
+                    "package-name-empty",
+                    format!("{base}.package.name"),
+                    "package name is empty",
+                );
             }
             if let Some(p) = &pkg.purl {
                 if let Err(e) = Purl::parse(p) {
-                    c.err("purl-invalid", format!("{base}.package.purl"), format!("{p:?}: {e}"));
+                    c.err(
+                        "purl-invalid",
+                        format!("{base}.package.purl"),
+                        format!("{p:?}: {e}"),
+                    );
                 }
             }
             scheme = version::scheme_for_ecosystem(&pkg.ecosystem);
         }
         for (j, v) in aff.versions.iter().enumerate() {
             if let Err(e) = version::check(scheme, v) {
-                c.err("version-invalid", format!("{base}.versions[{j}]"), e.to_string());
+                c.err(
+                    "version-invalid",
+                    format!("{base}.versions[{j}]"),
+                    e.to_string(),
+                );
             }
         }
         for (j, r) in aff.ranges.iter().enumerate() {
             check_range(&mut c, &format!("{base}.ranges[{j}]"), r, scheme);
         }
     }
-    check_stated(&mut c, "database_specific", a.database_specific.as_ref(), top_cvss.as_ref());
+    check_stated(
+        &mut c,
+        "database_specific",
+        a.database_specific.as_ref(),
+        top_cvss.as_ref(),
+    );
     for (i, r) in a.references.iter().enumerate() {
         if !uri_ok(&r.url) {
-            c.err("reference-url-invalid", format!("references[{i}].url"), format!("{:?} is not an absolute URL", r.url));
+            c.err(
+                "reference-url-invalid",
+                format!("references[{i}].url"),
+                format!("{:?} is not an absolute URL", r.url),
+            );
         }
     }
     c.out
@@ -257,19 +460,32 @@ fn check_severity(c: &mut Ctx, path: &str, list: &[SeverityScore]) {
                 Ok(cv) => {
                     let v4 = cv.version == cvss::CvssVersion::V40;
                     if v4 != (s.kind == SeverityType::CVSS_V4) {
-                        c.err("cvss-invalid", p, format!("{:?} does not match severity type {:?}", s.score, s.kind));
+                        c.err(
+                            "cvss-invalid",
+                            p,
+                            format!("{:?} does not match severity type {:?}", s.score, s.kind),
+                        );
                     }
                 }
                 Err(e) => c.err("cvss-invalid", p, format!("{:?}: {e}", s.score)),
             },
             SeverityType::CVSS_V2 => {
                 if !cvss_v2_ok(&s.score) {
-                    c.err("cvss-invalid", p, format!("{:?} is not a CVSS v2 vector", s.score));
+                    c.err(
+                        "cvss-invalid",
+                        p,
+                        format!("{:?} is not a CVSS v2 vector", s.score),
+                    );
                 }
             }
             SeverityType::Ubuntu => {
-                if !["negligible", "low", "medium", "high", "critical"].contains(&s.score.as_str()) {
-                    c.err("severity-invalid", p, format!("{:?} is not an Ubuntu priority", s.score));
+                if !["negligible", "low", "medium", "high", "critical"].contains(&s.score.as_str())
+                {
+                    c.err(
+                        "severity-invalid",
+                        p,
+                        format!("{:?} is not an Ubuntu priority", s.score),
+                    );
                 }
             }
         }
@@ -278,11 +494,25 @@ fn check_severity(c: &mut Ctx, path: &str, list: &[SeverityScore]) {
 
 /// A score or rating stated in `database_specific` (`cvss_score`, `severity`) must agree with
 /// the CVSS vector.
-fn check_stated(c: &mut Ctx, path: &str, ds: Option<&serde_json::Map<String, serde_json::Value>>, cv: Option<&cvss::Cvss>) {
-    let (Some(ds), Some(cv)) = (ds, cv) else { return };
+fn check_stated(
+    c: &mut Ctx,
+    path: &str,
+    ds: Option<&serde_json::Map<String, serde_json::Value>>,
+    cv: Option<&cvss::Cvss>,
+) {
+    let (Some(ds), Some(cv)) = (ds, cv) else {
+        return;
+    };
     if let Some(stated) = ds.get("cvss_score").and_then(|v| v.as_f64()) {
         if (stated - cv.score).abs() > 0.05 {
-            c.err("cvss-score-mismatch", format!("{path}.cvss_score"), format!("stated score {stated} but {} scores {:.1}", cv.vector, cv.score));
+            c.err(
+                "cvss-score-mismatch",
+                format!("{path}.cvss_score"),
+                format!(
+                    "stated score {stated} but {} scores {:.1}",
+                    cv.vector, cv.score
+                ),
+            );
         }
     }
     if let Some(word) = ds.get("severity").and_then(|v| v.as_str()) {
@@ -291,7 +521,12 @@ fn check_stated(c: &mut Ctx, path: &str, ds: Option<&serde_json::Map<String, ser
             _ => c.err(
                 "cvss-score-mismatch",
                 format!("{path}.severity"),
-                format!("stated severity {word:?} but {} is {} ({:.1})", cv.vector, cv.severity(), cv.score),
+                format!(
+                    "stated severity {word:?} but {} is {} ({:.1})",
+                    cv.vector,
+                    cv.severity(),
+                    cv.score
+                ),
             ),
         }
     }
@@ -299,18 +534,36 @@ fn check_stated(c: &mut Ctx, path: &str, ds: Option<&serde_json::Map<String, ser
 
 fn check_range(c: &mut Ctx, path: &str, r: &osv::Range, scheme: Scheme) {
     if !r.events.iter().any(|e| matches!(e, Event::Introduced(_))) {
-        c.err("range-no-introduced", format!("{path}.events"), "a range needs at least one introduced event");
+        c.err(
+            "range-no-introduced",
+            format!("{path}.events"),
+            "a range needs at least one introduced event",
+        );
     }
-    if r.events.iter().any(|e| matches!(e, Event::Fixed(_))) && r.events.iter().any(|e| matches!(e, Event::LastAffected(_))) {
-        c.err("range-fixed-and-last-affected", format!("{path}.events"), "a range cannot have both fixed and last_affected events");
+    if r.events.iter().any(|e| matches!(e, Event::Fixed(_)))
+        && r.events.iter().any(|e| matches!(e, Event::LastAffected(_)))
+    {
+        c.err(
+            "range-fixed-and-last-affected",
+            format!("{path}.events"),
+            "a range cannot have both fixed and last_affected events",
+        );
     }
     if r.kind == RangeType::GIT && r.repo.as_deref().is_none_or(str::is_empty) {
-        c.err("range-git-no-repo", format!("{path}.repo"), "a GIT range needs a repo");
+        c.err(
+            "range-git-no-repo",
+            format!("{path}.repo"),
+            "a GIT range needs a repo",
+        );
     }
     let mut seen = HashSet::new();
     for (k, e) in r.events.iter().enumerate() {
         if !seen.insert(e) {
-            c.err("event-repeated", format!("{path}.events[{k}]"), format!("event {e} is repeated"));
+            c.err(
+                "event-repeated",
+                format!("{path}.events[{k}]"),
+                format!("event {e} is repeated"),
+            );
         }
     }
     // Version syntax per range type.
@@ -333,13 +586,21 @@ fn check_range(c: &mut Ctx, path: &str, r: &osv::Range, scheme: Scheme) {
                 if (v.len() == 40 || v.len() == 64) && v.bytes().all(|b| b.is_ascii_hexdigit()) {
                     Ok(())
                 } else {
-                    Err(version::VersionError { version: v.to_owned(), scheme: "git", reason: "not a full commit hash".to_owned() })
+                    Err(version::VersionError {
+                        version: v.to_owned(),
+                        scheme: "git",
+                        reason: "not a full commit hash".to_owned(),
+                    })
                 }
             }
         };
         if let Err(err) = res {
             all_ok = false;
-            c.err("version-invalid", format!("{path}.events[{k}]"), err.to_string());
+            c.err(
+                "version-invalid",
+                format!("{path}.events[{k}]"),
+                err.to_string(),
+            );
         }
     }
     if ordered && all_ok {
@@ -347,7 +608,11 @@ fn check_range(c: &mut Ctx, path: &str, r: &osv::Range, scheme: Scheme) {
             let as_given: Vec<&Event> = r.events.iter().collect();
             let in_order: Vec<&Event> = sorted.iter().map(|(_, e)| *e).collect();
             if as_given != in_order {
-                c.warn("events-unsorted", format!("{path}.events"), "events are not sorted by version (legal: evaluation sorts them)");
+                c.warn(
+                    "events-unsorted",
+                    format!("{path}.events"),
+                    "events are not sorted by version (legal: evaluation sorts them)",
+                );
             }
         }
     }
@@ -364,7 +629,14 @@ pub fn duplicate_ids<'a>(ids: impl IntoIterator<Item = &'a str>) -> Vec<(String,
         }
         e.push(i);
     }
-    order.into_iter().filter_map(|id| map.remove(id).filter(|v| v.len() > 1).map(|v| (id.to_owned(), v))).collect()
+    order
+        .into_iter()
+        .filter_map(|id| {
+            map.remove(id)
+                .filter(|v| v.len() > 1)
+                .map(|v| (id.to_owned(), v))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -385,7 +657,10 @@ mod tests {
             text = text.replacen(from, to, 1);
         }
         let (_, findings) = validate_text(&text, Options::new(final_));
-        let got: Vec<String> = findings.iter().map(|f| format!("{:?} {}", f.level, f.code).to_lowercase()).collect();
+        let got: Vec<String> = findings
+            .iter()
+            .map(|f| format!("{:?} {}", f.level, f.code).to_lowercase())
+            .collect();
         assert_eq!(got, expect, "{findings:#?}");
     }
 
@@ -396,30 +671,126 @@ mod tests {
 
     #[test]
     fn schema_and_semantic_rules() {
-        check(&[("GHSA-2222-3333-4444", "ACME-1")], false, &["error id-prefix"]);
-        check(&[("GHSA-2222-3333-4444", "GHSA-1")], false, &["error id-form"]);
-        check(&[("GHSA-2222-3333-4444", "RUSTSEC-0000-0000")], false, &["warning id-draft"]);
-        check(&[("GHSA-2222-3333-4444", "RUSTSEC-0000-0000")], true, &["error id-draft"]);
-        check(&[("GHSA-2222-3333-4444", "GHSA-xxxx-xxxx-xxxx")], true, &["error id-draft"]);
-        check(&[("2024-01-01T00:00:00Z", "2024-13-01T00:00:00Z")], false, &["error timestamp-invalid"]);
-        check(&[("2024-01-01T00:00:00Z", "2024-01-01T00:00:00+01:00")], false, &["error timestamp-invalid"]);
-        check(&[("\"crates.io\"", "\"cargo\"")], false, &["error ecosystem-unknown"]);
-        check(&[("{\"introduced\":\"1.0.0\"},", "")], false, &["error range-no-introduced"]);
-        check(&[("{\"fixed\":\"1.2.3\"}", "{\"fixed\":\"1.2.3\"},{\"last_affected\":\"1.2.4\"}")], false, &["error range-fixed-and-last-affected"]);
-        check(&[("{\"fixed\":\"1.2.3\"}", "{\"fixed\":\"1.2.3\"},{\"fixed\":\"1.2.3\"}")], false, &["error event-repeated"]);
-        check(&[("\"fixed\":\"1.2.3\"", "\"fixed\":\"v1.2.3\"")], false, &["error version-invalid"]);
-        check(&[("\"fixed\":\"1.2.3\"", "\"fixed\":\"1.2\"")], false, &["error version-invalid"]);
-        check(&[("{\"introduced\":\"1.0.0\"},{\"fixed\":\"1.2.3\"}", "{\"fixed\":\"1.2.3\"},{\"introduced\":\"1.0.0\"}")], false, &["warning events-unsorted"]);
-        check(&[("\"type\":\"SEMVER\"", "\"type\":\"GIT\"")], false, &["error range-git-no-repo", "error version-invalid", "error version-invalid"]);
+        check(
+            &[("GHSA-2222-3333-4444", "ACME-1")],
+            false,
+            &["error id-prefix"],
+        );
+        check(
+            &[("GHSA-2222-3333-4444", "GHSA-1")],
+            false,
+            &["error id-form"],
+        );
+        check(
+            &[("GHSA-2222-3333-4444", "RUSTSEC-0000-0000")],
+            false,
+            &["warning id-draft"],
+        );
+        check(
+            &[("GHSA-2222-3333-4444", "RUSTSEC-0000-0000")],
+            true,
+            &["error id-draft"],
+        );
+        check(
+            &[("GHSA-2222-3333-4444", "GHSA-xxxx-xxxx-xxxx")],
+            true,
+            &["error id-draft"],
+        );
+        check(
+            &[("2024-01-01T00:00:00Z", "2024-13-01T00:00:00Z")],
+            false,
+            &["error timestamp-invalid"],
+        );
+        check(
+            &[("2024-01-01T00:00:00Z", "2024-01-01T00:00:00+01:00")],
+            false,
+            &["error timestamp-invalid"],
+        );
+        check(
+            &[("\"crates.io\"", "\"cargo\"")],
+            false,
+            &["error ecosystem-unknown"],
+        );
+        check(
+            &[("{\"introduced\":\"1.0.0\"},", "")],
+            false,
+            &["error range-no-introduced"],
+        );
+        check(
+            &[(
+                "{\"fixed\":\"1.2.3\"}",
+                "{\"fixed\":\"1.2.3\"},{\"last_affected\":\"1.2.4\"}",
+            )],
+            false,
+            &["error range-fixed-and-last-affected"],
+        );
+        check(
+            &[(
+                "{\"fixed\":\"1.2.3\"}",
+                "{\"fixed\":\"1.2.3\"},{\"fixed\":\"1.2.3\"}",
+            )],
+            false,
+            &["error event-repeated"],
+        );
+        check(
+            &[("\"fixed\":\"1.2.3\"", "\"fixed\":\"v1.2.3\"")],
+            false,
+            &["error version-invalid"],
+        );
+        check(
+            &[("\"fixed\":\"1.2.3\"", "\"fixed\":\"1.2\"")],
+            false,
+            &["error version-invalid"],
+        );
+        check(
+            &[(
+                "{\"introduced\":\"1.0.0\"},{\"fixed\":\"1.2.3\"}",
+                "{\"fixed\":\"1.2.3\"},{\"introduced\":\"1.0.0\"}",
+            )],
+            false,
+            &["warning events-unsorted"],
+        );
+        check(
+            &[("\"type\":\"SEMVER\"", "\"type\":\"GIT\"")],
+            false,
+            &[
+                "error range-git-no-repo",
+                "error version-invalid",
+                "error version-invalid",
+            ],
+        );
         check(&[("A:H\"}", "A:X\"}")], false, &["error cvss-invalid"]);
-        check(&[("\"type\":\"CVSS_V3\"", "\"type\":\"CVSS_V4\"")], false, &["error cvss-invalid"]);
+        check(
+            &[("\"type\":\"CVSS_V3\"", "\"type\":\"CVSS_V4\"")],
+            false,
+            &["error cvss-invalid"],
+        );
         check(&[("\"purl\":\"pkg:cargo/foo\"}", "\"purl\":\"pkg:cargo/foo\"},\"severity\":[{\"type\":\"CVSS_V3\",\"score\":\"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H\"}]")], false, &["error severity-both-levels"]);
         check(&[("\"references\"", "\"database_specific\":{\"cvss_score\":7.5,\"severity\":\"CRITICAL\"},\"references\"")], false, &["error cvss-score-mismatch"]);
-        check(&[("\"references\"", "\"database_specific\":{\"cvss_score\":9.8,\"severity\":\"HIGH\"},\"references\"")], false, &["error cvss-score-mismatch"]);
+        check(
+            &[(
+                "\"references\"",
+                "\"database_specific\":{\"cvss_score\":9.8,\"severity\":\"HIGH\"},\"references\"",
+            )],
+            false,
+            &["error cvss-score-mismatch"],
+        );
         check(&[("\"references\"", "\"database_specific\":{\"cvss_score\":9.8,\"severity\":\"CRITICAL\"},\"references\"")], false, &[]);
-        check(&[("https://example.com/x", "not a url")], false, &["error reference-url-invalid"]);
-        check(&[("\"pkg:cargo/foo\"", "\"cargo/foo\"")], false, &["error purl-invalid"]);
-        check(&[("\"modified\"", "\"changed\"")], false, &["error osv-parse"]);
+        check(
+            &[("https://example.com/x", "not a url")],
+            false,
+            &["error reference-url-invalid"],
+        );
+        check(
+            &[("\"pkg:cargo/foo\"", "\"cargo/foo\"")],
+            false,
+            &["error purl-invalid"],
+        );
+        check(
+            &[("\"modified\"", "\"changed\"")],
+            false,
+            &["error osv-parse"],
+        );
     }
 
     #[test]
@@ -428,6 +799,12 @@ mod tests {
         assert!(is_draft_id("CVE-0000-0000"));
         assert!(is_draft_id("GHSA-xxxx-xxxx-xxxx"));
         assert!(!is_draft_id("RUSTSEC-2024-0001"));
-        assert_eq!(duplicate_ids(["A-1", "B-1", "A-1", "C-1", "B-1"]), vec![("A-1".to_owned(), vec![0, 2]), ("B-1".to_owned(), vec![1, 4])]);
+        assert_eq!(
+            duplicate_ids(["A-1", "B-1", "A-1", "C-1", "B-1"]),
+            vec![
+                ("A-1".to_owned(), vec![0, 2]),
+                ("B-1".to_owned(), vec![1, 4])
+            ]
+        );
     }
 }

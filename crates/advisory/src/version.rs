@@ -47,7 +47,9 @@ impl PartialOrd for SemVer {
 impl Ord for SemVer {
     fn cmp(&self, other: &Self) -> Ordering {
         let (a, b) = (&self.0, &other.0);
-        (a.major, a.minor, a.patch).cmp(&(b.major, b.minor, b.patch)).then_with(|| a.pre.cmp(&b.pre))
+        (a.major, a.minor, a.patch)
+            .cmp(&(b.major, b.minor, b.patch))
+            .then_with(|| a.pre.cmp(&b.pre))
     }
 }
 
@@ -72,11 +74,17 @@ pub struct VersionError {
 
 /// Parses a strict SemVer 2.0 version.
 pub fn parse_semver(s: &str) -> Result<SemVer, VersionError> {
-    let err = |reason: String| VersionError { version: s.to_owned(), scheme: "SemVer 2.0", reason };
+    let err = |reason: String| VersionError {
+        version: s.to_owned(),
+        scheme: "SemVer 2.0",
+        reason,
+    };
     if s.starts_with(['v', 'V']) {
         return Err(err("a leading \"v\" is not part of SemVer".to_owned()));
     }
-    semver::Version::parse(s).map(SemVer).map_err(|e| err(e.to_string()))
+    semver::Version::parse(s)
+        .map(SemVer)
+        .map_err(|e| err(e.to_string()))
 }
 
 /// Checks a version's syntax for a scheme.
@@ -86,7 +94,11 @@ pub fn check(scheme: Scheme, s: &str) -> Result<(), VersionError> {
         Scheme::Pep440 => check_pep440(s),
         Scheme::Opaque => {
             if s.is_empty() || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
-                Err(VersionError { version: s.to_owned(), scheme: "package", reason: "empty or contains whitespace".to_owned() })
+                Err(VersionError {
+                    version: s.to_owned(),
+                    scheme: "package",
+                    reason: "empty or contains whitespace".to_owned(),
+                })
             } else {
                 Ok(())
             }
@@ -96,13 +108,21 @@ pub fn check(scheme: Scheme, s: &str) -> Result<(), VersionError> {
 
 /// PEP 440: `[N!]N(.N)*[{a|b|rc}N][.postN][.devN][+local]`, in the normalized spelling.
 fn check_pep440(s: &str) -> Result<(), VersionError> {
-    let err = |reason: &str| VersionError { version: s.to_owned(), scheme: "PEP 440", reason: reason.to_owned() };
+    let err = |reason: &str| VersionError {
+        version: s.to_owned(),
+        scheme: "PEP 440",
+        reason: reason.to_owned(),
+    };
     let (public, local) = match s.split_once('+') {
         Some((p, l)) => (p, Some(l)),
         None => (s, None),
     };
     if let Some(l) = local {
-        if l.is_empty() || !l.split('.').all(|seg| !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_alphanumeric())) {
+        if l.is_empty()
+            || !l
+                .split('.')
+                .all(|seg| !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_alphanumeric()))
+        {
             return Err(err("invalid local version label"));
         }
     }
@@ -115,7 +135,9 @@ fn check_pep440(s: &str) -> Result<(), VersionError> {
     }
     let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
     // Release segment; a trailing dot belongs to `.post`/`.dev`.
-    let end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(rest.len());
     let (mut release, mut tail) = rest.split_at(end);
     if release.ends_with('.') && !tail.is_empty() {
         release = &release[..release.len() - 1];
@@ -147,7 +169,12 @@ mod tests {
     use proptest::prelude::*;
 
     fn check_ok(scheme: Scheme, s: &str, ok: bool) {
-        assert_eq!(check(scheme, s).is_ok(), ok, "{scheme:?} {s:?}: {:?}", check(scheme, s));
+        assert_eq!(
+            check(scheme, s).is_ok(),
+            ok,
+            "{scheme:?} {s:?}: {:?}",
+            check(scheme, s)
+        );
     }
 
     #[test]

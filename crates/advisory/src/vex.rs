@@ -187,7 +187,9 @@ impl Justification {
             Justification::ComponentNotPresent => "component_not_present",
             Justification::VulnerableCodeNotPresent => "vulnerable_code_not_present",
             Justification::VulnerableCodeNotInExecutePath => "vulnerable_code_not_in_execute_path",
-            Justification::VulnerableCodeCannotBeControlledByAdversary => "vulnerable_code_cannot_be_controlled_by_adversary",
+            Justification::VulnerableCodeCannotBeControlledByAdversary => {
+                "vulnerable_code_cannot_be_controlled_by_adversary"
+            }
             Justification::InlineMitigationsAlreadyExist => "inline_mitigations_already_exist",
         }
     }
@@ -199,8 +201,18 @@ impl Justification {
 }
 
 const HASH_ALGORITHMS: &[&str] = &[
-    "md5", "sha1", "sha-256", "sha-384", "sha-512", "sha3-224", "sha3-256", "sha3-384", "sha3-512", "blake2s-256",
-    "blake2b-256", "blake2b-512",
+    "md5",
+    "sha1",
+    "sha-256",
+    "sha-384",
+    "sha-512",
+    "sha3-224",
+    "sha3-256",
+    "sha3-384",
+    "sha3-512",
+    "blake2s-256",
+    "blake2b-256",
+    "blake2b-512",
 ];
 
 /// Why a VEX document was refused.
@@ -234,7 +246,10 @@ pub enum VexParseError {
 }
 
 fn rule(path: impl Into<String>, message: impl Into<String>) -> VexParseError {
-    VexParseError::Rule { path: path.into(), message: message.into() }
+    VexParseError::Rule {
+        path: path.into(),
+        message: message.into(),
+    }
 }
 
 /// RFC 3339 date-time with an offset (the schema's `date-time` format).
@@ -248,15 +263,22 @@ fn check_component(c: &Component, path: &str, sub: bool) -> Result<(), VexParseE
     }
     if let Some(ids) = &c.identifiers {
         if ids.purl.is_none() && ids.cpe22.is_none() && ids.cpe23.is_none() {
-            return Err(rule(format!("{path}.identifiers"), "identifiers need a purl, cpe22 or cpe23"));
+            return Err(rule(
+                format!("{path}.identifiers"),
+                "identifiers need a purl, cpe22 or cpe23",
+            ));
         }
         if let Some(p) = &ids.purl {
-            Purl::parse(p).map_err(|e| rule(format!("{path}.identifiers.purl"), format!("{p:?}: {e}")))?;
+            Purl::parse(p)
+                .map_err(|e| rule(format!("{path}.identifiers.purl"), format!("{p:?}: {e}")))?;
         }
     }
     if let Some(h) = &c.hashes {
         if let Some(k) = h.keys().find(|k| !HASH_ALGORITHMS.contains(&k.as_str())) {
-            return Err(rule(format!("{path}.hashes"), format!("unknown hash algorithm {k:?}")));
+            return Err(rule(
+                format!("{path}.hashes"),
+                format!("unknown hash algorithm {k:?}"),
+            ));
         }
     }
     if sub && !c.subcomponents.is_empty() {
@@ -272,7 +294,9 @@ impl Document {
     /// Parses and checks an OpenVEX document.
     pub fn from_json(text: &str) -> Result<Self, VexParseError> {
         if text.len() > MAX_VEX_BYTES {
-            return Err(VexParseError::TooLarge { limit: MAX_VEX_BYTES });
+            return Err(VexParseError::TooLarge {
+                limit: MAX_VEX_BYTES,
+            });
         }
         let doc: Document = serde_json::from_str(text).map_err(|e| {
             let message = e.to_string();
@@ -280,7 +304,11 @@ impl Document {
                 Some(i) => message[..i].to_owned(),
                 None => message,
             };
-            VexParseError::Json { line: e.line(), column: e.column(), message }
+            VexParseError::Json {
+                line: e.line(),
+                column: e.column(),
+                message,
+            }
         })?;
         doc.check()?;
         Ok(doc)
@@ -289,7 +317,10 @@ impl Document {
     /// The schema's and specification's rules.
     pub fn check(&self) -> Result<(), VexParseError> {
         if !self.context.starts_with("https://openvex.dev/ns") {
-            return Err(rule("@context", format!("{:?} is not an OpenVEX context", self.context)));
+            return Err(rule(
+                "@context",
+                format!("{:?} is not an OpenVEX context", self.context),
+            ));
         }
         if self.id.trim().is_empty() {
             return Err(rule("@id", "document @id is empty"));
@@ -297,7 +328,10 @@ impl Document {
         if self.version < 1 {
             return Err(rule("version", "version starts at 1"));
         }
-        for (name, ts) in [("timestamp", Some(&self.timestamp)), ("last_updated", self.last_updated.as_ref())] {
+        for (name, ts) in [
+            ("timestamp", Some(&self.timestamp)),
+            ("last_updated", self.last_updated.as_ref()),
+        ] {
             if let Some(ts) = ts {
                 if !date_time_ok(ts) {
                     return Err(rule(name, format!("{ts:?} is not an RFC 3339 date-time")));
@@ -305,7 +339,10 @@ impl Document {
             }
         }
         if self.statements.is_empty() {
-            return Err(rule("statements", "a document needs at least one statement"));
+            return Err(rule(
+                "statements",
+                "a document needs at least one statement",
+            ));
         }
         for (i, s) in self.statements.iter().enumerate() {
             let p = format!("statements[{i}]");
@@ -313,22 +350,36 @@ impl Document {
                 return Err(rule(format!("{p}.version"), "version starts at 1"));
             }
             if s.vulnerability.name.trim().is_empty() {
-                return Err(rule(format!("{p}.vulnerability.name"), "vulnerability name is empty"));
+                return Err(rule(
+                    format!("{p}.vulnerability.name"),
+                    "vulnerability name is empty",
+                ));
             }
             for (name, ts) in [
                 ("timestamp", s.timestamp.as_ref()),
                 ("last_updated", s.last_updated.as_ref()),
-                ("action_statement_timestamp", s.action_statement_timestamp.as_ref()),
+                (
+                    "action_statement_timestamp",
+                    s.action_statement_timestamp.as_ref(),
+                ),
             ] {
                 if let Some(ts) = ts {
                     if !date_time_ok(ts) {
-                        return Err(rule(format!("{p}.{name}"), format!("{ts:?} is not an RFC 3339 date-time")));
+                        return Err(rule(
+                            format!("{p}.{name}"),
+                            format!("{ts:?} is not an RFC 3339 date-time"),
+                        ));
                     }
                 }
             }
             match s.status {
-                Status::NotAffected if s.justification.is_none() && s.impact_statement.is_none() => {
-                    return Err(rule(p, "not_affected needs a justification or an impact_statement"));
+                Status::NotAffected
+                    if s.justification.is_none() && s.impact_statement.is_none() =>
+                {
+                    return Err(rule(
+                        p,
+                        "not_affected needs a justification or an impact_statement",
+                    ));
                 }
                 Status::Affected if s.action_statement.is_none() => {
                     return Err(rule(p, "affected needs an action_statement"));
@@ -358,7 +409,8 @@ impl Document {
     pub fn statement_for(&self, ids: &[&str], package: &Purl) -> Option<&Statement> {
         let mut best: Option<(&str, &Statement)> = None;
         for s in &self.statements {
-            let names = std::iter::once(s.vulnerability.name.as_str()).chain(s.vulnerability.aliases.iter().map(String::as_str));
+            let names = std::iter::once(s.vulnerability.name.as_str())
+                .chain(s.vulnerability.aliases.iter().map(String::as_str));
             let mut names = names;
             if !names.any(|n| ids.contains(&n)) {
                 continue;
@@ -366,10 +418,17 @@ impl Document {
             if !s.products.iter().any(|p| component_matches(p, package)) {
                 continue;
             }
-            let ts = s.last_updated.as_deref().or(s.timestamp.as_deref()).unwrap_or(&self.timestamp);
+            let ts = s
+                .last_updated
+                .as_deref()
+                .or(s.timestamp.as_deref())
+                .unwrap_or(&self.timestamp);
             let newer = match best {
                 None => true,
-                Some((bts, _)) => match (ts.parse::<jiff::Timestamp>(), bts.parse::<jiff::Timestamp>()) {
+                Some((bts, _)) => match (
+                    ts.parse::<jiff::Timestamp>(),
+                    bts.parse::<jiff::Timestamp>(),
+                ) {
                     (Ok(a), Ok(b)) => a >= b,
                     _ => true,
                 },
@@ -385,11 +444,19 @@ impl Document {
 /// Whether a product (or one of its subcomponents) names the package. A purl without a
 /// version matches every version; with one, versions must be equal.
 fn component_matches(c: &Component, package: &Purl) -> bool {
-    let purls = [c.id.as_deref(), c.identifiers.as_ref().and_then(|i| i.purl.as_deref())];
-    let direct = purls.into_iter().flatten().filter_map(|p| Purl::parse(p).ok()).any(|p| {
-        p.same_package(package) && (p.version.is_none() || p.version == package.version)
-    });
-    direct || c.subcomponents.iter().any(|s| component_matches(s, package))
+    let purls = [
+        c.id.as_deref(),
+        c.identifiers.as_ref().and_then(|i| i.purl.as_deref()),
+    ];
+    let direct = purls
+        .into_iter()
+        .flatten()
+        .filter_map(|p| Purl::parse(p).ok())
+        .any(|p| p.same_package(package) && (p.version.is_none() || p.version == package.version));
+    direct
+        || c.subcomponents
+            .iter()
+            .any(|s| component_matches(s, package))
 }
 
 /// What `vex new` needs.
@@ -440,7 +507,9 @@ pub fn new_document(
     id: Option<String>,
     tooling: &str,
 ) -> Result<Document, VexParseError> {
-    let ts = jiff::Timestamp::from_second(timestamp).map_err(|e| rule("timestamp", e.to_string()))?.to_string();
+    let ts = jiff::Timestamp::from_second(timestamp)
+        .map_err(|e| rule("timestamp", e.to_string()))?
+        .to_string();
     if statement.products.is_empty() {
         return Err(rule("products", "at least one product purl is needed"));
     }
@@ -449,7 +518,11 @@ pub fn new_document(
         .iter()
         .map(|p| Component {
             id: Some(p.clone()),
-            identifiers: Some(Identifiers { purl: Some(p.clone()), cpe22: None, cpe23: None }),
+            identifiers: Some(Identifiers {
+                purl: Some(p.clone()),
+                cpe22: None,
+                cpe23: None,
+            }),
             hashes: None,
             subcomponents: Vec::new(),
         })
@@ -466,7 +539,12 @@ pub fn new_document(
         statements: vec![Statement {
             id: None,
             version: None,
-            vulnerability: Vulnerability { id: None, name: statement.vulnerability, description: None, aliases: statement.aliases },
+            vulnerability: Vulnerability {
+                id: None,
+                name: statement.vulnerability,
+                description: None,
+                aliases: statement.aliases,
+            },
             timestamp: Some(ts),
             last_updated: None,
             products,
@@ -483,7 +561,10 @@ pub fn new_document(
         Some(i) => i,
         None => {
             let body = serde_json::to_vec(&doc).unwrap_or_default();
-            format!("https://openvex.dev/docs/public/vex-{}", sigil_core::Sha256Digest::of(&body).to_hex())
+            format!(
+                "https://openvex.dev/docs/public/vex-{}",
+                sigil_core::Sha256Digest::of(&body).to_hex()
+            )
         }
     };
     doc.check()?;
@@ -520,9 +601,21 @@ mod tests {
     #[test]
     fn parses_and_enforces_rules() {
         check(DOC, Ok(2));
-        check(&DOC.replace(r#", "justification": "vulnerable_code_not_in_execute_path""#, ""), Err("statements[0]: not_affected needs a justification or an impact_statement"));
-        check(&DOC.replace(r#", "action_statement": "upgrade""#, ""), Err("statements[1]: affected needs an action_statement"));
-        check(&DOC.replace(r#""version": 1,"#, r#""version": 0,"#), Err("version: version starts at 1"));
+        check(
+            &DOC.replace(
+                r#", "justification": "vulnerable_code_not_in_execute_path""#,
+                "",
+            ),
+            Err("statements[0]: not_affected needs a justification or an impact_statement"),
+        );
+        check(
+            &DOC.replace(r#", "action_statement": "upgrade""#, ""),
+            Err("statements[1]: affected needs an action_statement"),
+        );
+        check(
+            &DOC.replace(r#""version": 1,"#, r#""version": 0,"#),
+            Err("version: version starts at 1"),
+        );
         check(&DOC.replace(r#""author": "Jane","#, r#""author": "Jane", "extra": 1,"#), Err("line 4, column 31: unknown field `extra`, expected one of `@context`, `@id`, `author`, `role`, `timestamp`, `last_updated`, `version`, `tooling`, `statements`"));
         check(&DOC.replace("not_affected", "maybe"), Err("line 9, column 26: unknown variant `maybe`, expected one of `not_affected`, `affected`, `fixed`, `under_investigation`"));
     }
@@ -532,28 +625,49 @@ mod tests {
         let d = Document::from_json(DOC).expect("valid");
         let dep = |v: &str| Purl::parse(&format!("pkg:cargo/dep@{v}")).expect("purl");
         // The subcomponent statement (document time 2024) beats the 2023 statement on dep@2.0.0.
-        let s = d.statement_for(&["CVE-2024-0001"], &dep("2.0.0")).expect("match");
+        let s = d
+            .statement_for(&["CVE-2024-0001"], &dep("2.0.0"))
+            .expect("match");
         assert_eq!(s.status, Status::NotAffected);
-        let s = d.statement_for(&["GHSA-xxxx", "CVE-2024-0001"], &dep("1.0.0")).expect("match");
+        let s = d
+            .statement_for(&["GHSA-xxxx", "CVE-2024-0001"], &dep("1.0.0"))
+            .expect("match");
         assert_eq!(s.status, Status::NotAffected);
         assert!(d.statement_for(&["CVE-2024-9999"], &dep("1.0.0")).is_none());
-        assert!(d.statement_for(&["CVE-2024-0001"], &Purl::parse("pkg:cargo/other@1.0.0").expect("purl")).is_none());
+        assert!(d
+            .statement_for(
+                &["CVE-2024-0001"],
+                &Purl::parse("pkg:cargo/other@1.0.0").expect("purl")
+            )
+            .is_none());
     }
 
     #[test]
     fn new_document_is_deterministic_and_valid() {
-        let mut st = NewStatement::new(vec!["pkg:cargo/app@1.0.0".to_owned()], "CVE-2024-0001", Status::NotAffected);
+        let mut st = NewStatement::new(
+            vec!["pkg:cargo/app@1.0.0".to_owned()],
+            "CVE-2024-0001",
+            Status::NotAffected,
+        );
         st.justification = Some(Justification::ComponentNotPresent);
-        let a = new_document("Jane", st.clone(), 1_700_000_000, None, "sigil 0.1.0").expect("valid");
+        let a =
+            new_document("Jane", st.clone(), 1_700_000_000, None, "sigil 0.1.0").expect("valid");
         let b = new_document("Jane", st, 1_700_000_000, None, "sigil 0.1.0").expect("valid");
         assert_eq!(a, b);
         assert_eq!(a.timestamp, "2023-11-14T22:13:20Z");
         assert!(a.id.starts_with("https://openvex.dev/docs/public/vex-"));
         assert_eq!(Document::from_json(&a.to_json()), Ok(a));
-        let bad = NewStatement::new(vec!["pkg:cargo/app".to_owned()], "CVE-1", Status::NotAffected);
+        let bad = NewStatement::new(
+            vec!["pkg:cargo/app".to_owned()],
+            "CVE-1",
+            Status::NotAffected,
+        );
         assert_eq!(
             new_document("Jane", bad, 0, None, "t").map(|_| ()),
-            Err(rule("statements[0]", "not_affected needs a justification or an impact_statement"))
+            Err(rule(
+                "statements[0]",
+                "not_affected needs a justification or an impact_statement"
+            ))
         );
     }
 

@@ -1,9 +1,15 @@
 //! One module per command family; shared loading helpers live here.
 
+pub mod advisory;
 pub mod attest;
+pub mod audit;
 pub mod bundle;
+pub mod gate;
 pub mod key;
+pub mod pack;
+pub mod policy;
 pub mod sbom;
+pub mod scan;
 pub mod sign;
 pub mod sums;
 pub mod verify;
