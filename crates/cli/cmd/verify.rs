@@ -40,6 +40,11 @@ pub struct VerifyArgs {
     /// The file to verify (with --bundle, also `sha256:<hex>`).
     #[arg(value_name = "FILE")]
     file: PathBuf,
+    /// Evaluate a policy: gather sidecar evidence by convention and report every rule.
+    #[arg(long, value_name = "P", conflicts_with_all = ["key", "signature", "bundle"])]
+    policy: Option<PathBuf>,
+    #[command(flatten)]
+    audit: super::gate::AuditArgs,
 }
 
 /// Verifies `file` against `sig_path` with `key`; every failure to verify is exit 1.
@@ -57,6 +62,9 @@ pub fn verify_file(out: &Output, key: &sigil_keys::PublicKey, file: &Path, sig_p
 
 /// Runs `sigil verify --key`.
 pub fn run(out: &Output, a: VerifyArgs) -> Result<Report, CliError> {
+    if let Some(policy) = &a.policy {
+        return super::gate::verify_policy(out, policy, &a.file, &a.audit);
+    }
     if let Some(bundle) = a.bundle {
         let r = super::bundle::BundleRequest {
             bundle,
