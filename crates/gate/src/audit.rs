@@ -178,6 +178,16 @@ pub fn default_path(env: impl Fn(&str) -> Option<std::ffi::OsString>) -> Option<
     Some(data.join("sigil").join("audit.db"))
 }
 
+/// Who is acting, for the `user` column: the login name from `USER`/`LOGNAME` and the real uid.
+pub fn current_user(env: impl Fn(&str) -> Option<std::ffi::OsString>) -> String {
+    let uid = rustix::process::getuid().as_raw();
+    let name = env("USER").or_else(|| env("LOGNAME")).filter(|v| !v.is_empty());
+    match name {
+        Some(n) => format!("{} (uid {uid})", n.to_string_lossy()),
+        None => format!("uid {uid}"),
+    }
+}
+
 impl AuditLog {
     /// Opens (creating it 0600, in a 0700 directory, when missing) and sets up the schema.
     pub fn open(path: &Path) -> Result<Self, AuditError> {

@@ -56,6 +56,9 @@ pub enum InstallError {
         /// The directory.
         path: PathBuf,
     },
+    /// The decision could not be recorded, so nothing was installed.
+    #[error("cannot record the decision: {0}")]
+    Audit(String),
     /// A file operation failed.
     #[error("{}: {source}", path.display())]
     Io {
@@ -90,14 +93,18 @@ pub fn is_pack_archive(name: &str) -> bool {
     name.ends_with(".tar.gz") || name.ends_with(".tgz")
 }
 
+/// Called with the decision before anything moves; an error stops the install.
+pub type Recorder<'a> = &'a mut dyn FnMut(&Decision, Option<&Subject>) -> Result<(), String>;
+
 /// Installs `source` to `dest` (a file path, or an existing directory to put it in) if the
-/// policy allows it at time `now`.
+/// policy allows it at time `now`. `record` sees the decision before the destination changes.
 pub fn install(
     policy: &Policy,
     source: &Source,
     dest: &Path,
     fetch_opts: &FetchOptions,
     now: Timestamp,
+    record: Recorder<'_>,
 ) -> Result<Installed, InstallError> {
     let (name, url) = match source {
         Source::Path(p) => {
@@ -154,6 +161,7 @@ pub fn install(
                     format!("{url} is larger than the {limit}-byte limit"),
                     Some(&name),
                 );
+                record(&d, None).map_err(InstallError::Audit)?;
                 return Ok(Installed {
                     decision: d,
                     subject: None,
@@ -204,6 +212,7 @@ pub fn install(
     };
     let ev = evidence::gather(policy, &target, Purpose::Install)?;
     let decision = evaluate(policy, &ev, now);
+    record(&decision, Some(&ev.subject)).map_err(InstallError::Audit)?;
     if !decision.allowed() {
         return Ok(Installed {
             decision,
