@@ -62,16 +62,6 @@ enum Command {
     /// Show or verify the tamper-evident audit log of decisions.
     #[command(subcommand)]
     Log(cmd::gate::LogCommand),
-    /// Check policy files.
-    #[command(subcommand)]
-    Policy(cmd::policy::PolicyCommand),
-    /// Install a file (path or https URL) only if it passes a policy; atomic, nothing on failure.
-    Install(cmd::gate::InstallArgs),
-    /// Verify a program against a policy, then run exactly the verified bytes.
-    Run(cmd::gate::RunArgs),
-    /// Show or verify the tamper-evident audit log of decisions.
-    #[command(subcommand)]
-    Log(cmd::gate::LogCommand),
     /// Write, validate and export OSV advisories.
     #[command(subcommand)]
     Advisory(cmd::advisory::AdvisoryCommand),
@@ -101,11 +91,6 @@ impl Command {
             Command::Pack(cmd::pack::PackCommand::Install(_)) => "pack install",
             Command::Pack(cmd::pack::PackCommand::Check(_)) => "pack check",
             Command::Scan(_) => "scan",
-            Command::Policy(cmd::policy::PolicyCommand::Check(_)) => "policy check",
-            Command::Install(_) => "install",
-            Command::Run(_) => "run",
-            Command::Log(cmd::gate::LogCommand::List(_)) => "log list",
-            Command::Log(cmd::gate::LogCommand::Verify(_)) => "log verify",
             Command::Policy(cmd::policy::PolicyCommand::Check(_)) => "policy check",
             Command::Install(_) => "install",
             Command::Run(_) => "run",
@@ -150,10 +135,6 @@ fn dispatch(out: &Output, fmt: FormatArg, command: Command) -> Result<output::Re
         Command::Sbom(c) => cmd::sbom::run(out, c),
         Command::Pack(c) => cmd::pack::run(out, c),
         Command::Scan(a) => cmd::scan::run(a),
-        Command::Policy(c) => cmd::policy::run(c),
-        Command::Install(a) => cmd::gate::install(out, a),
-        Command::Run(a) => cmd::gate::run(out, a),
-        Command::Log(c) => cmd::gate::log(c),
         Command::Policy(c) => cmd::policy::run(c),
         Command::Install(a) => cmd::gate::install(out, a),
         Command::Run(a) => cmd::gate::run(out, a),
