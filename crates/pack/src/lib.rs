@@ -1,1 +1,54 @@
-//! Data packs (work in progress).
+//! Data packs: directories of data files (prompts, templates, JSON and YAML) that users can
+//! trust to be exactly what the publisher signed, free of executable content and leaked
+//! keys, and impossible to install outside their destination.
+//!
+//! - [`sign_dir`] checks the data-only rules ([`rules`]) and runs the secret scan
+//!   ([`sigil_scan`]), then writes `.sigil/SHA256SUMS` (GNU format: `sha256sum -c` checks it)
+//!   and `.sigil/SHA256SUMS.minisig` (`minisign -V` checks it), whose trusted comment is
+//!   `sigil-pack name=<n> version=<v> files=<n> bytes=<n>` ([`PackComment`]).
+//! - [`verify_dir`] checks the signature with trusted keys, the comment against the
+//!   manifest, then the exact tree: every missing, extra, changed or retyped file is a
+//!   [`Problem`]. Files hash in parallel (rayon).
+//! - [`write_archive`] writes a deterministic `tar.gz` (same tree, same bytes).
+//! - [`install_archive`] is the verified install, for the CLI and the policy gate:
+//!   ```no_run
+//!   # fn demo(keys: &[sigil_keys::PublicKey], sig: &sigil_sign::Signature) -> Result<(), sigil_pack::InstallError> {
+//!   use sigil_pack::{install_archive, InstallOptions, Limits, MinisignVerifier};
+//!   let verifier = MinisignVerifier { keys, signature: sig };
+//!   let opts = InstallOptions { limits: Limits::default(), replace: false };
+//!   let installed = install_archive("pack.tar.gz".as_ref(), &verifier, keys, "packs/prompts".as_ref(), &opts)?;
+//!   println!("{} {}", installed.pack.comment.name, installed.pack.comment.version);
+//!   # Ok(()) }
+//!   ```
+//!   Implement [`ArchiveVerifier`] to gate on something other than one minisign signature
+//!   (a policy with thresholds, Sigstore bundles); the pack's own manifest is always checked
+//!   against `manifest_keys`. See [`install`] for the order of events and crash safety.
+//! - [`extract`] holds the entry checks shared by tar and zip, usable without touching the
+//!   file system (fuzzing, dry runs).
+//!
+//! What it does not do: fetch anything, read the environment or the clock
+//! (`SOURCE_DATE_EPOCH` is passed in), or follow symlinks. Unix only (modes, links, renameat2).
+
+pub mod archive;
+pub mod extract;
+pub mod install;
+pub mod manifest;
+pub mod rules;
+pub mod sign;
+pub mod tar_read;
+pub mod tree;
+pub mod verify;
+
+pub use archive::{write_archive, ArchiveError, ArchiveSummary};
+pub use extract::{ExtractError, Extracted};
+pub use install::{
+    install_archive, ArchiveTrust, ArchiveVerifier, InstallError, InstallOptions, InstalledPack,
+    MinisignVerifier,
+};
+pub use manifest::{Manifest, ManifestParseError, PackComment, MANIFEST_PATH, SIGNATURE_PATH};
+pub use rules::{Limits, Violation};
+pub use sign::{sign_dir, SignError, SignOptions, SignedPack};
+pub use verify::{verify_dir, Problem, ProblemKind, VerifiedPack, VerifyError};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,454 @@
+//! `sigil pack sign|verify|archive|install|check`: signed data packs.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+use sigil_pack::{
+    ArchiveError, InstallError, InstallOptions, Limits, MinisignVerifier, SignError, SignOptions,
+    VerifiedPack, VerifyError,
+};
+use sigil_scan::Scanner;
+use sigil_sign::minisig::{Signature, MAX_SIGNATURE_FILE};
+
+use crate::output::{CliError, Output, Report};
+
+/// Packs.
+#[derive(Debug, clap::Subcommand)]
+pub enum PackCommand {
+    /// Check the data-only rules, scan for secrets, then write and sign .sigil/SHA256SUMS.
+    Sign(SignArgs),
+    /// Verify a pack directory against its signed manifest, exactly.
+    Verify(VerifyArgs),
+    /// Write a deterministic .tar.gz of a signed pack.
+    Archive(ArchiveArgs),
+    /// Verify ARCHIVE.minisig, unpack into private staging, verify the pack, move it into place.
+    Install(InstallArgs),
+    /// Re-verify an installed pack (detects tampering after install).
+    Check(VerifyArgs),
+}
+
+/// Limits (defaults: 10000 files, 128 MiB per file, 512 MiB in total).
+#[derive(Debug, Clone, clap::Args)]
+pub struct LimitArgs {
+    /// Most files in the pack.
+    #[arg(long, value_name = "N")]
+    max_files: Option<u64>,
+    /// Largest single file, in bytes.
+    #[arg(long, value_name = "BYTES")]
+    max_file_bytes: Option<u64>,
+    /// Largest total size, in bytes.
+    #[arg(long, value_name = "BYTES")]
+    max_total_bytes: Option<u64>,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> Limits {
+        let d = Limits::default();
+        Limits {
+            max_files: self.max_files.unwrap_or(d.max_files),
+            max_file_bytes: self.max_file_bytes.unwrap_or(d.max_file_bytes),
+            max_total_bytes: self.max_total_bytes.unwrap_or(d.max_total_bytes),
+        }
+    }
+}
+
+/// `sigil pack sign` (`--version` is the pack's version here, not sigil's).
+#[derive(Debug, clap::Args)]
+#[command(disable_version_flag = true)]
+pub struct SignArgs {
+    /// The pack directory.
+    #[arg(value_name = "DIR")]
+    dir: PathBuf,
+    /// Secret key (minisign format).
+    #[arg(long, short = 'k', value_name = "KEY")]
+    key: PathBuf,
+    /// Pack name (signed).
+    #[arg(long, value_name = "N")]
+    name: String,
+    /// Pack version (signed).
+    #[arg(long, value_name = "V")]
+    version: String,
+    /// Secret-scan allowlist file.
+    #[arg(long, value_name = "FILE")]
+    allowlist: Option<PathBuf>,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// `sigil pack verify` and `sigil pack check`.
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// The pack directory.
+    #[arg(value_name = "DIR")]
+    dir: PathBuf,
+    /// Trusted public key (minisign or SPKI PEM); repeat for several.
+    #[arg(long, short = 'k', value_name = "PUB", required = true)]
+    key: Vec<PathBuf>,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// `sigil pack archive`.
+#[derive(Debug, clap::Args)]
+pub struct ArchiveArgs {
+    /// The signed pack directory.
+    #[arg(value_name = "DIR")]
+    dir: PathBuf,
+    /// Output archive (.tar.gz).
+    #[arg(short = 'o', long = "output", value_name = "FILE.tar.gz")]
+    output: PathBuf,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// `sigil pack install`.
+#[derive(Debug, clap::Args)]
+pub struct InstallArgs {
+    /// The archive (.tar.gz or .zip).
+    #[arg(value_name = "ARCHIVE")]
+    archive: PathBuf,
+    /// Trusted public key for the archive and the pack (minisign or SPKI PEM); repeat for several.
+    #[arg(long, short = 'k', value_name = "PUB", required = true)]
+    key: Vec<PathBuf>,
+    /// Archive signature; default ARCHIVE.minisig.
+    #[arg(long, short = 'x', value_name = "SIG")]
+    signature: Option<PathBuf>,
+    /// Destination directory (must not exist unless --replace).
+    #[arg(long = "to", value_name = "DEST")]
+    to: PathBuf,
+    /// Replace an existing DEST atomically.
+    #[arg(long)]
+    replace: bool,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// Runs a pack subcommand.
+pub fn run(out: &Output, cmd: PackCommand) -> Result<Report, CliError> {
+    match cmd {
+        PackCommand::Sign(a) => sign(a),
+        PackCommand::Verify(a) => verify(a, "verify"),
+        PackCommand::Archive(a) => archive(a),
+        PackCommand::Install(a) => install(out, a),
+        PackCommand::Check(a) => verify(a, "check"),
+    }
+}
+
+fn violation_json(v: &sigil_pack::Violation) -> Value {
+    json!({ "path": v.path, "rule": v.rule, "detail": v.detail })
+}
+
+fn sign(a: SignArgs) -> Result<Report, CliError> {
+    let scanner = Scanner::new(super::scan::load_allowlist(a.allowlist.as_ref())?);
+    let key = super::load_secret_key(&a.key)?;
+    let opts = SignOptions {
+        name: &a.name,
+        version: &a.version,
+        limits: a.limits.limits(),
+        scanner: &scanner,
+        untrusted_comment: super::sign::UNTRUSTED_COMMENT,
+    };
+    match sigil_pack::sign_dir(&a.dir, &key, &opts) {
+        Ok(s) => {
+            let mut r = Report::ok(
+                "ok",
+                json!({
+                    "dir": a.dir,
+                    "name": s.comment.name,
+                    "version": s.comment.version,
+                    "files": s.comment.files,
+                    "bytes": s.comment.bytes,
+                    "key_id": s.key_id.to_string(),
+                    "trusted_comment": s.comment.to_string(),
+                    "manifest": s.manifest_path,
+                    "signature": s.signature_path,
+                    "placeholders": s.placeholders.iter().map(super::scan::finding_json).collect::<Vec<_>>(),
+                }),
+            );
+            for p in &s.placeholders {
+                r = r.line(super::scan::finding_line(p));
+            }
+            Ok(r.line(format!(
+                "signed pack {} {} ({} files, {} bytes) with key {}",
+                s.comment.name, s.comment.version, s.comment.files, s.comment.bytes, s.key_id
+            )))
+        }
+        Err(SignError::Refused {
+            violations,
+            secrets,
+        }) => {
+            let mut r = Report::not_verified(json!({
+                "dir": a.dir,
+                "violations": violations.iter().map(violation_json).collect::<Vec<_>>(),
+                "secrets": secrets.iter().map(super::scan::finding_json).collect::<Vec<_>>(),
+            }));
+            for v in &violations {
+                r = r.line(v.to_string());
+            }
+            for f in &secrets {
+                r = r.line(super::scan::finding_line(f));
+            }
+            Ok(r.line(format!(
+                "refused to sign {}: {} data-only violation(s), {} secret(s)",
+                a.dir.display(),
+                violations.len(),
+                secrets.len()
+            )))
+        }
+        Err(e @ SignError::Name(_)) => Err(CliError::usage(e)),
+        Err(e @ SignError::Empty { .. }) => Err(CliError::usage(e)),
+        Err(e) => Err(CliError::io(CliError::chain(&e))),
+    }
+}
+
+fn load_keys(paths: &[PathBuf]) -> Result<Vec<sigil_keys::PublicKey>, CliError> {
+    paths.iter().map(|p| super::load_public_key(p)).collect()
+}
+
+fn pack_json(v: &VerifiedPack) -> Value {
+    json!({
+        "name": v.comment.name,
+        "version": v.comment.version,
+        "files": v.comment.files,
+        "bytes": v.comment.bytes,
+        "key_id": v.key_id.to_string(),
+    })
+}
+
+/// Sorts a pack verification failure: problems become a not-verified report.
+fn verify_failure(dir: &Path, e: VerifyError) -> Result<Report, CliError> {
+    match e {
+        VerifyError::Tree { comment, problems } => {
+            let mut r = Report::not_verified(json!({
+                "dir": dir,
+                "name": comment.name,
+                "version": comment.version,
+                "problems": problems.iter().map(|p| json!({ "path": p.path, "kind": p.kind.code(), "detail": p.detail })).collect::<Vec<_>>(),
+            }));
+            for p in &problems {
+                r = r.line(format!("{}: {} ({})", p.path, p.kind.code(), p.detail));
+            }
+            Ok(r.line(format!(
+                "pack {} {} at {} does not match its signed manifest: {} problem(s)",
+                comment.name,
+                comment.version,
+                dir.display(),
+                problems.len()
+            )))
+        }
+        VerifyError::Io { .. } => Err(CliError::io(CliError::chain(&e))),
+        VerifyError::UntrustedKey { .. } => {
+            Err(CliError::not_verified(format!("{}: {e}", dir.display()))
+                .hint("pass the publisher's public key with --key"))
+        }
+        VerifyError::Missing { .. } => Err(CliError::not_verified(format!("{e}"))
+            .hint("a pack is signed with `sigil pack sign DIR --key KEY --name N --version V`")),
+        other => Err(CliError::not_verified(format!(
+            "{}: {}",
+            dir.display(),
+            CliError::chain(&other)
+        ))),
+    }
+}
+
+fn verify(a: VerifyArgs, what: &str) -> Result<Report, CliError> {
+    let keys = load_keys(&a.key)?;
+    match sigil_pack::verify_dir(&a.dir, &keys, &a.limits.limits()) {
+        Ok(v) => Ok(
+            Report::ok("verified", json!({ "dir": a.dir, "pack": pack_json(&v) })).line(format!(
+                "{what}: pack {} {} at {} verified ({} files, {} bytes, key {})",
+                v.comment.name,
+                v.comment.version,
+                a.dir.display(),
+                v.comment.files,
+                v.comment.bytes,
+                v.key_id
+            )),
+        ),
+        Err(e) => verify_failure(&a.dir, e),
+    }
+}
+
+/// `SOURCE_DATE_EPOCH` when set, else 0.
+fn source_date_epoch() -> Result<u64, CliError> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(s) => s.trim().parse().map_err(|_| {
+            CliError::usage(format!(
+                "SOURCE_DATE_EPOCH is not a number of seconds: {s:?}"
+            ))
+        }),
+        Err(_) => Ok(0),
+    }
+}
+
+fn archive(a: ArchiveArgs) -> Result<Report, CliError> {
+    let mtime = source_date_epoch()?;
+    let out_dir = a
+        .output
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = tempfile::NamedTempFile::new_in(out_dir)
+        .map_err(|e| CliError::io(format!("{}: {}", out_dir.display(), super::io_reason(&e))))?;
+    let writer = std::io::BufWriter::new(tmp.as_file());
+    let summary = match sigil_pack::write_archive(&a.dir, writer, mtime, &a.limits.limits()) {
+        Ok(s) => s,
+        Err(ArchiveError::Refused(violations)) => {
+            let mut r = Report::not_verified(
+                json!({ "dir": a.dir, "violations": violations.iter().map(violation_json).collect::<Vec<_>>() }),
+            );
+            for v in &violations {
+                r = r.line(v.to_string());
+            }
+            return Ok(r.line(format!(
+                "refused to archive {}: {} data-only violation(s)",
+                a.dir.display(),
+                violations.len()
+            )));
+        }
+        Err(e @ ArchiveError::NotSigned { .. }) => {
+            return Err(CliError::usage(e).hint(format!(
+                "sign it first: sigil pack sign {} --key KEY --name N --version V",
+                a.dir.display()
+            )))
+        }
+        Err(e) => return Err(CliError::io(CliError::chain(&e))),
+    };
+    let bytes = tmp.as_file().metadata().map(|m| m.len()).unwrap_or(0);
+    tmp.persist(&a.output).map_err(|e| {
+        CliError::io(format!(
+            "{}: {}",
+            a.output.display(),
+            super::io_reason(&e.error)
+        ))
+    })?;
+    let digest = super::sums::hash_file(
+        &Output {
+            format: crate::output::Format::Json,
+            quiet: true,
+        },
+        &a.output,
+    )?;
+    Ok(Report::ok(
+        "ok",
+        json!({
+            "dir": a.dir,
+            "output": a.output,
+            "files": summary.files,
+            "dirs": summary.dirs,
+            "bytes": summary.bytes,
+            "archive_bytes": bytes,
+            "sha256": digest.to_hex(),
+            "mtime": mtime,
+        }),
+    )
+    .line(format!(
+        "wrote {} ({} files, {} bytes; sha256 {})",
+        a.output.display(),
+        summary.files,
+        bytes,
+        digest.to_hex()
+    )))
+}
+
+fn install(_out: &Output, a: InstallArgs) -> Result<Report, CliError> {
+    let keys = load_keys(&a.key)?;
+    let sig_path = a
+        .signature
+        .clone()
+        .unwrap_or_else(|| super::sign::signature_path(&a.archive));
+    let text =
+        super::read_text(&sig_path, MAX_SIGNATURE_FILE as u64, "signature").map_err(|e| {
+            if sig_path.exists() {
+                e
+            } else {
+                CliError::not_verified(format!(
+                    "{}: archive signature not found",
+                    sig_path.display()
+                ))
+                .hint(format!(
+                    "sign the archive: sigil sign --key KEY {}",
+                    a.archive.display()
+                ))
+            }
+        })?;
+    let sig = Signature::parse(&text)
+        .map_err(|e| CliError::not_verified(format!("{}: {e}", sig_path.display())))?;
+    let verifier = MinisignVerifier {
+        keys: &keys,
+        signature: &sig,
+    };
+    let opts = InstallOptions {
+        limits: a.limits.limits(),
+        replace: a.replace,
+    };
+    match sigil_pack::install_archive(&a.archive, &verifier, &keys, &a.to, &opts) {
+        Ok(i) => Ok(Report::ok(
+            "ok",
+            json!({
+                "archive": a.archive,
+                "dest": i.dest,
+                "replaced": i.replaced,
+                "archive_key_id": i.archive.key_id.map(|k| k.to_string()),
+                "pack": pack_json(&i.pack),
+                "removed_stale_staging": i.removed_stale,
+            }),
+        )
+        .line(format!(
+            "installed pack {} {} ({} files, {} bytes) into {}{}",
+            i.pack.comment.name,
+            i.pack.comment.version,
+            i.pack.comment.files,
+            i.pack.comment.bytes,
+            i.dest.display(),
+            if i.replaced { " (replaced)" } else { "" }
+        ))),
+        Err(e) => Err(install_error(&a, e)),
+    }
+}
+
+fn install_error(a: &InstallArgs, e: InstallError) -> CliError {
+    let dest_note = format!("{} left unchanged", a.to.display());
+    match e {
+        InstallError::Refused(v) => CliError::not_verified(format!(
+            "{}: archive refused: {v}; {dest_note}",
+            a.archive.display()
+        ))
+        .data(json!({ "path": v.path, "rule": v.rule, "detail": v.detail })),
+        InstallError::Pack(VerifyError::Tree { comment, problems }) => {
+            let list: Vec<String> = problems
+                .iter()
+                .map(|p| format!("{}: {} ({})", p.path, p.kind.code(), p.detail))
+                .collect();
+            CliError::not_verified(format!(
+                "{}: pack {} {} inside does not match its signed manifest: {}; {dest_note}",
+                a.archive.display(),
+                comment.name,
+                comment.version,
+                list.join("; ")
+            ))
+            .data(json!({ "problems": problems.iter().map(|p| json!({ "path": p.path, "kind": p.kind.code(), "detail": p.detail })).collect::<Vec<_>>() }))
+        }
+        InstallError::DestExists { .. } => {
+            CliError::usage(format!("{e}")).hint("pass --replace to swap it atomically")
+        }
+        InstallError::DestInvalid { .. } | InstallError::DestNotDir { .. } => {
+            CliError::usage(format!("{e}"))
+        }
+        InstallError::Busy { .. } => {
+            CliError::io(format!("{e}")).hint("wait for the other install to finish")
+        }
+        InstallError::Io { .. } => CliError::io(format!("{}; {dest_note}", CliError::chain(&e))),
+        InstallError::Untrusted(_) => CliError::not_verified(format!(
+            "{}: {}; {dest_note}",
+            a.archive.display(),
+            CliError::chain(&e)
+        ))
+        .hint("check the archive and its .minisig, and pass the publisher's key with --key"),
+        other => CliError::not_verified(format!(
+            "{}: {}; {dest_note}",
+            a.archive.display(),
+            CliError::chain(&other)
+        )),
+    }
+}

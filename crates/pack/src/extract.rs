@@ -1,0 +1,508 @@
+//! Entry checks for untrusted archives, independent of where the bytes land.
+//!
+//! [`extract_tar_gz`], [`extract_tar`] and [`extract_zip`] check every entry (type, path,
+//! mode, duplicates and collisions, counts, declared and real sizes) and hand the accepted
+//! ones to a [`Sink`]. [`DirSink`] writes them under a directory it owns; [`HashSink`]
+//! only hashes (for tests and fuzzing).
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{self, Read, Seek, Write};
+use std::os::unix::fs::OpenOptionsExt as _;
+use std::path::{Path, PathBuf};
+
+use sigil_core::digest::Sha256Hasher;
+use sigil_core::Sha256Digest;
+use thiserror::Error;
+
+use crate::rules::{self, code, Limits, NameSet, NodeKind, Violation};
+use crate::tar_read::{EntryKind, ReadError, TarReader};
+
+/// Where accepted entries go.
+pub trait Sink {
+    /// Creates a directory (parents may not exist yet).
+    fn dir(&mut self, path: &str) -> io::Result<()>;
+    /// Creates a new file from `data`, returning its digest and length.
+    fn file(&mut self, path: &str, data: &mut dyn Read) -> io::Result<(Sha256Digest, u64)>;
+}
+
+/// What an archive held.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Extracted {
+    /// Every regular file with its digest and size, by path.
+    pub files: BTreeMap<String, (Sha256Digest, u64)>,
+    /// Directory entries seen.
+    pub dirs: u64,
+    /// Sum of file sizes.
+    pub bytes: u64,
+}
+
+/// Why an archive was not extracted.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ExtractError {
+    /// An entry or the archive breaks a rule.
+    #[error("{0}")]
+    Refused(Violation),
+    /// Writing an accepted entry failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The entry path.
+        path: String,
+        /// The cause.
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl ExtractError {
+    /// The violation, when the archive was refused.
+    pub fn violation(&self) -> Option<&Violation> {
+        match self {
+            ExtractError::Refused(v) => Some(v),
+            ExtractError::Io { .. } => None,
+        }
+    }
+}
+
+fn refused(path: &str, rule: &'static str, detail: impl Into<String>) -> ExtractError {
+    ExtractError::Refused(Violation::new(path, rule, detail))
+}
+
+/// Counts bytes out of a decompressor and fails once they pass a limit.
+pub struct Limited<R> {
+    inner: R,
+    count: u64,
+    max: u64,
+    /// Set once the limit was passed.
+    pub exceeded: bool,
+}
+
+impl<R> Limited<R> {
+    /// Wraps a reader.
+    pub fn new(inner: R, max: u64) -> Self {
+        Self {
+            inner,
+            count: 0,
+            max,
+            exceeded: false,
+        }
+    }
+}
+
+impl<R: Read> Read for Limited<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count += n as u64;
+        if self.count > self.max {
+            self.exceeded = true;
+            return Err(io::Error::other("decompressed size limit passed"));
+        }
+        Ok(n)
+    }
+}
+
+/// Checks done for every entry, whatever the archive format.
+struct Checker<'a> {
+    limits: &'a Limits,
+    names: NameSet,
+    entries: u64,
+    out: Extracted,
+}
+
+/// An entry's type, as the checker sees it.
+#[derive(Clone, Copy)]
+enum Kind {
+    File { size: u64, mode: Option<u32> },
+    Dir,
+}
+
+impl<'a> Checker<'a> {
+    fn new(limits: &'a Limits) -> Self {
+        Self {
+            limits,
+            names: NameSet::default(),
+            entries: 0,
+            out: Extracted::default(),
+        }
+    }
+
+    /// Checks an entry's name and header; returns the path to use.
+    fn admit(&mut self, raw: &[u8], kind: Kind) -> Result<String, ExtractError> {
+        self.entries += 1;
+        let lossy = String::from_utf8_lossy(raw).into_owned();
+        if self.entries > self.limits.max_entries() {
+            return Err(refused(
+                &lossy,
+                code::TOO_MANY_FILES,
+                format!("more than {} archive entries", self.limits.max_entries()),
+            ));
+        }
+        let name = std::str::from_utf8(raw)
+            .map_err(|_| refused(&lossy, code::NAME_NOT_UTF8, "name is not UTF-8"))?;
+        let path = match kind {
+            Kind::Dir => name.strip_suffix('/').unwrap_or(name),
+            Kind::File { .. } => name,
+        };
+        rules::check_path(path).map_err(ExtractError::Refused)?;
+        match kind {
+            Kind::Dir => {
+                self.names
+                    .insert(path, NodeKind::Dir)
+                    .map_err(ExtractError::Refused)?;
+                self.out.dirs += 1;
+            }
+            Kind::File { size, mode } => {
+                if let Some(mode) = mode {
+                    if mode & 0o7111 != 0 {
+                        return Err(refused(
+                            path,
+                            code::EXECUTABLE,
+                            format!("mode {:04o} has execute or special bits", mode & 0o7777),
+                        ));
+                    }
+                }
+                self.names
+                    .insert(path, NodeKind::File)
+                    .map_err(ExtractError::Refused)?;
+                let files = self.out.files.len() as u64 + 1;
+                if files > self.limits.max_files {
+                    return Err(refused(
+                        path,
+                        code::TOO_MANY_FILES,
+                        format!("more than {} files", self.limits.max_files),
+                    ));
+                }
+                if size > self.limits.max_file_bytes {
+                    return Err(refused(
+                        path,
+                        code::FILE_TOO_LARGE,
+                        format!(
+                            "{size} bytes is over the {}-byte file limit",
+                            self.limits.max_file_bytes
+                        ),
+                    ));
+                }
+                if self.out.bytes + size > self.limits.max_total_bytes {
+                    return Err(refused(
+                        path,
+                        code::TOTAL_TOO_LARGE,
+                        format!(
+                            "files add up to more than the {}-byte total limit",
+                            self.limits.max_total_bytes
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(path.to_owned())
+    }
+
+    fn record(&mut self, path: String, digest: Sha256Digest, len: u64) {
+        self.out.bytes += len;
+        self.out.files.insert(path, (digest, len));
+    }
+}
+
+fn kind_violation(path: &str, kind: EntryKind, link: &[u8]) -> Option<ExtractError> {
+    let link = String::from_utf8_lossy(link);
+    Some(match kind {
+        EntryKind::File | EntryKind::Dir => return None,
+        EntryKind::Symlink => refused(
+            path,
+            code::SYMLINK,
+            format!("symbolic link to {link:?}: links are not allowed in a pack"),
+        ),
+        EntryKind::HardLink => refused(
+            path,
+            code::HARD_LINK,
+            format!("hard link to {link:?}: links are not allowed in a pack"),
+        ),
+        EntryKind::CharDevice | EntryKind::BlockDevice => {
+            refused(path, code::DEVICE, "device file")
+        }
+        EntryKind::Fifo => refused(path, code::FIFO, "named pipe"),
+        EntryKind::Other(t) => refused(
+            path,
+            code::UNSUPPORTED_ENTRY,
+            format!("entry type {:?} is not a file or directory", t as char),
+        ),
+    })
+}
+
+fn read_error(e: ReadError, exceeded: bool, limits: &Limits) -> ExtractError {
+    if exceeded {
+        return refused(
+            "",
+            code::DECOMPRESSED_TOO_LARGE,
+            format!(
+                "decompression produced more than {} bytes (limits: {} bytes of files)",
+                limits.max_decompressed(),
+                limits.max_total_bytes
+            ),
+        );
+    }
+    match e {
+        ReadError::Refused(v) => ExtractError::Refused(v),
+        ReadError::Io(e) => refused(
+            "",
+            code::MALFORMED_ARCHIVE,
+            format!("cannot read archive: {e}"),
+        ),
+    }
+}
+
+/// Extracts an uncompressed tar stream through a decompression limit already in place.
+fn tar_entries<R: Read>(
+    t: &mut TarReader<&mut Limited<R>>,
+    limits: &Limits,
+    sink: &mut dyn Sink,
+) -> Result<Extracted, ExtractError> {
+    let mut c = Checker::new(limits);
+    loop {
+        let entry = match t.next_entry() {
+            Ok(Some(e)) => e,
+            Ok(None) => return Ok(c.out),
+            Err(e) => {
+                let exceeded = t_exceeded(t);
+                return Err(read_error(e, exceeded, limits));
+            }
+        };
+        let lossy = String::from_utf8_lossy(&entry.path).into_owned();
+        if let Some(v) = kind_violation(&lossy, entry.kind, &entry.link) {
+            return Err(v);
+        }
+        if entry.kind == EntryKind::Dir {
+            let path = c.admit(&entry.path, Kind::Dir)?;
+            sink.dir(&path)
+                .map_err(|source| ExtractError::Io { path, source })?;
+            continue;
+        }
+        let path = c.admit(
+            &entry.path,
+            Kind::File {
+                size: entry.size,
+                mode: Some(entry.mode),
+            },
+        )?;
+        let result = sink.file(&path, &mut t.data());
+        match result {
+            Ok((digest, len)) if len == entry.size => c.record(path, digest, len),
+            Ok((_, len)) => {
+                return Err(refused(
+                    &path,
+                    code::ENTRY_SIZE_MISMATCH,
+                    format!("{len} bytes of data, header says {}", entry.size),
+                ))
+            }
+            Err(source) => {
+                if t_exceeded(t) {
+                    return Err(read_error(ReadError::Io(source), true, limits));
+                }
+                if source.kind() == io::ErrorKind::UnexpectedEof
+                    || source.kind() == io::ErrorKind::InvalidInput
+                    || source.kind() == io::ErrorKind::InvalidData
+                {
+                    return Err(refused(
+                        &path,
+                        code::MALFORMED_ARCHIVE,
+                        format!("cannot read entry data: {source}"),
+                    ));
+                }
+                return Err(ExtractError::Io { path, source });
+            }
+        }
+    }
+}
+
+fn t_exceeded<R>(t: &mut TarReader<&mut Limited<R>>) -> bool {
+    t.inner_mut().exceeded
+}
+
+/// Checks and extracts an uncompressed tar stream.
+pub fn extract_tar<R: Read>(
+    reader: R,
+    limits: &Limits,
+    sink: &mut dyn Sink,
+) -> Result<Extracted, ExtractError> {
+    let mut limited = Limited::new(reader, limits.max_decompressed());
+    let mut t = TarReader::new(&mut limited);
+    tar_entries(&mut t, limits, sink)
+}
+
+/// Checks and extracts a gzip-compressed tar stream (all gzip members, as `gzip -d` does).
+/// The whole input is consumed on success.
+pub fn extract_tar_gz<R: Read>(
+    reader: R,
+    limits: &Limits,
+    sink: &mut dyn Sink,
+) -> Result<Extracted, ExtractError> {
+    extract_tar(flate2::read::MultiGzDecoder::new(reader), limits, sink)
+}
+
+/// Checks and extracts a zip archive. Symlinks (by Unix mode), devices, FIFOs and sockets
+/// are refused; names must be enclosed; real sizes must match the central directory.
+pub fn extract_zip<R: Read + Seek>(
+    reader: R,
+    limits: &Limits,
+    sink: &mut dyn Sink,
+) -> Result<Extracted, ExtractError> {
+    let bad = |e: zip::result::ZipError| refused("", code::MALFORMED_ARCHIVE, format!("zip: {e}"));
+    let mut za = zip::ZipArchive::new(reader).map_err(bad)?;
+    if za.len() as u64 > limits.max_entries() {
+        return Err(refused(
+            "",
+            code::TOO_MANY_FILES,
+            format!(
+                "{} zip entries, more than {}",
+                za.len(),
+                limits.max_entries()
+            ),
+        ));
+    }
+    let mut c = Checker::new(limits);
+    for i in 0..za.len() {
+        let mut f = za.by_index(i).map_err(bad)?;
+        let raw = f.name_raw().to_vec();
+        let lossy = String::from_utf8_lossy(&raw).into_owned();
+        let mode = f.unix_mode();
+        let kind = match mode.map(|m| m & 0o170000) {
+            _ if f.is_symlink() => EntryKind::Symlink,
+            Some(0o120000) => EntryKind::Symlink,
+            Some(0o020000) => EntryKind::CharDevice,
+            Some(0o060000) => EntryKind::BlockDevice,
+            Some(0o010000) => EntryKind::Fifo,
+            Some(0o140000) => EntryKind::Other(b's'),
+            _ if f.is_dir() => EntryKind::Dir,
+            _ => EntryKind::File,
+        };
+        if kind == EntryKind::Other(b's') {
+            return Err(refused(&lossy, code::SOCKET, "socket"));
+        }
+        if let Some(v) = kind_violation(&lossy, kind, b"") {
+            return Err(v);
+        }
+        let declared = f.size();
+        let ckind = if kind == EntryKind::Dir {
+            Kind::Dir
+        } else {
+            Kind::File {
+                size: declared,
+                mode: mode.map(|m| m & 0o7777),
+            }
+        };
+        let path = c.admit(&raw, ckind)?;
+        if f.enclosed_name().is_none() {
+            return Err(refused(
+                &path,
+                code::PARENT_DIR,
+                "name is not enclosed in the destination",
+            ));
+        }
+        if kind == EntryKind::Dir {
+            sink.dir(&path)
+                .map_err(|source| ExtractError::Io { path, source })?;
+            continue;
+        }
+        // Read at most one byte past the declared size, so a lying header cannot run away.
+        let mut limited = (&mut f).take(declared.saturating_add(1));
+        match sink.file(&path, &mut limited) {
+            Ok((digest, len)) if len == declared => c.record(path, digest, len),
+            Ok((_, len)) => {
+                return Err(refused(
+                    &path,
+                    code::ENTRY_SIZE_MISMATCH,
+                    format!("{len}+ bytes of data, header says {declared}"),
+                ))
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::InvalidData
+                        | io::ErrorKind::InvalidInput
+                        | io::ErrorKind::UnexpectedEof
+                        | io::ErrorKind::Other
+                ) =>
+            {
+                return Err(refused(&path, code::MALFORMED_ARCHIVE, format!("zip: {e}")))
+            }
+            Err(source) => return Err(ExtractError::Io { path, source }),
+        }
+    }
+    Ok(c.out)
+}
+
+/// Hashes entries without writing them.
+#[derive(Debug, Default)]
+pub struct HashSink;
+
+fn hash_copy(
+    data: &mut dyn Read,
+    mut out: impl FnMut(&[u8]) -> io::Result<()>,
+) -> io::Result<(Sha256Digest, u64)> {
+    let mut h = Sha256Hasher::default();
+    let mut buf = vec![0u8; 256 << 10];
+    let mut n = 0u64;
+    loop {
+        let k = match data.read(&mut buf) {
+            Ok(0) => break,
+            Ok(k) => k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        h.update(&buf[..k]);
+        out(&buf[..k])?;
+        n += k as u64;
+    }
+    Ok((h.finalize(), n))
+}
+
+impl Sink for HashSink {
+    fn dir(&mut self, _path: &str) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn file(&mut self, _path: &str, data: &mut dyn Read) -> io::Result<(Sha256Digest, u64)> {
+        hash_copy(data, |_| Ok(()))
+    }
+}
+
+/// Writes entries under a directory that only this process uses (the install staging
+/// directory). Files are created new (never opened through an existing name) with mode
+/// 0644, directories with 0755; nothing here ever creates a link, so no path can lead out.
+#[derive(Debug)]
+pub struct DirSink {
+    root: PathBuf,
+}
+
+impl DirSink {
+    /// A sink writing under `root`, which must exist.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    fn target(&self, path: &str) -> PathBuf {
+        self.root.join(Path::new(path))
+    }
+}
+
+impl Sink for DirSink {
+    fn dir(&mut self, path: &str) -> io::Result<()> {
+        fs::create_dir_all(self.target(path))
+    }
+
+    fn file(&mut self, path: &str, data: &mut dyn Read) -> io::Result<(Sha256Digest, u64)> {
+        let target = self.target(path);
+        if let Some(parent) = target.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        let mut f = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o644)
+            .open(&target)?;
+        let r = hash_copy(data, |b| f.write_all(b))?;
+        f.flush()?;
+        Ok(r)
+    }
+}

@@ -1,0 +1,295 @@
+//! Data-only rules: what a pack may contain, shared by the directory walker and the
+//! archive readers.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Stable codes for data-only violations (documented in `docs/pack.md`; never renamed).
+pub mod code {
+    /// A symbolic link.
+    pub const SYMLINK: &str = "symlink";
+    /// A hard link: a second name for a file (in a tree: link count above one).
+    pub const HARD_LINK: &str = "hard-link";
+    /// A character or block device.
+    pub const DEVICE: &str = "device";
+    /// A named pipe.
+    pub const FIFO: &str = "fifo";
+    /// A Unix socket.
+    pub const SOCKET: &str = "socket";
+    /// Any other entry type (sparse files, contiguous files, vendor types).
+    pub const UNSUPPORTED_ENTRY: &str = "unsupported-entry";
+    /// An execute, setuid, setgid or sticky bit on a file.
+    pub const EXECUTABLE: &str = "executable";
+    /// An absolute path.
+    pub const ABSOLUTE_PATH: &str = "absolute-path";
+    /// A `..` component (or `.`, or an empty component).
+    pub const PARENT_DIR: &str = "parent-dir";
+    /// A name that is not UTF-8.
+    pub const NAME_NOT_UTF8: &str = "name-not-utf8";
+    /// A name with a control character or a backslash.
+    pub const NAME_CHARACTER: &str = "name-character";
+    /// Two names equal under case folding or Unicode NFC normalisation.
+    pub const NAME_COLLISION: &str = "name-collision";
+    /// The same path twice in an archive (or a file where a directory is, or the reverse).
+    pub const DUPLICATE_ENTRY: &str = "duplicate-entry";
+    /// More files than the limit.
+    pub const TOO_MANY_FILES: &str = "too-many-files";
+    /// A file over the single-file size limit.
+    pub const FILE_TOO_LARGE: &str = "file-too-large";
+    /// Files adding up to more than the total size limit.
+    pub const TOTAL_TOO_LARGE: &str = "total-too-large";
+    /// More bytes came out of decompression than the limits allow.
+    pub const DECOMPRESSED_TOO_LARGE: &str = "decompressed-too-large";
+    /// A PAX `size` record that disagrees with the ustar header's size.
+    pub const PAX_SIZE_MISMATCH: &str = "pax-size-mismatch";
+    /// An entry whose data is shorter or longer than its header says.
+    pub const ENTRY_SIZE_MISMATCH: &str = "entry-size-mismatch";
+    /// An archive that does not parse (bad checksum, truncated, trailing data, bad numbers).
+    pub const MALFORMED_ARCHIVE: &str = "malformed-archive";
+}
+
+/// A data-only rule broken by one path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// The path, relative to the pack root (lossy for non-UTF-8 names).
+    pub path: String,
+    /// Stable code from [`code`].
+    pub rule: &'static str,
+    /// What is wrong, for people.
+    pub detail: String,
+}
+
+impl Violation {
+    /// A violation.
+    pub fn new(path: impl Into<String>, rule: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            path: path.into(),
+            rule,
+            detail: detail.into(),
+        }
+    }
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "{} [{}]", self.detail, self.rule)
+        } else {
+            write!(f, "{}: {} [{}]", self.path, self.detail, self.rule)
+        }
+    }
+}
+
+/// Size and count limits for a pack. Defaults match the policy example in the design.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Most regular files (manifest files included).
+    pub max_files: u64,
+    /// Largest single file in bytes.
+    pub max_file_bytes: u64,
+    /// Largest total of all file sizes in bytes.
+    pub max_total_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_files: 10_000,
+            max_file_bytes: 128 << 20,
+            max_total_bytes: 512 << 20,
+        }
+    }
+}
+
+impl Limits {
+    /// Most archive entries of any kind (files plus the directories that hold them).
+    pub fn max_entries(&self) -> u64 {
+        self.max_files.saturating_mul(2).saturating_add(16)
+    }
+
+    /// Most bytes decompression may yield: file data, headers and padding for the entry
+    /// limit, bounded metadata, and a little trailing padding.
+    pub fn max_decompressed(&self) -> u64 {
+        self.max_total_bytes
+            .saturating_add(self.max_entries().saturating_mul(4 * 512))
+            .saturating_add(crate::tar_read::MAX_METADATA_TOTAL)
+            .saturating_add(crate::tar_read::MAX_TRAILING)
+            .saturating_add(1 << 20)
+    }
+}
+
+/// Checks one relative, `/`-separated path: no absolute path, no `.`/`..`/empty
+/// components, no control characters or backslashes.
+pub fn check_path(path: &str) -> Result<(), Violation> {
+    if path.is_empty() {
+        return Err(Violation::new(path, code::PARENT_DIR, "empty path"));
+    }
+    if path.starts_with('/') {
+        return Err(Violation::new(path, code::ABSOLUTE_PATH, "absolute path"));
+    }
+    for comp in path.split('/') {
+        match comp {
+            ".." => return Err(Violation::new(path, code::PARENT_DIR, "path contains `..`")),
+            "." | "" => {
+                return Err(Violation::new(
+                    path,
+                    code::PARENT_DIR,
+                    "path has an empty or `.` component",
+                ))
+            }
+            _ => {}
+        }
+    }
+    if let Some(c) = path.chars().find(|c| c.is_control()) {
+        return Err(Violation::new(
+            path.escape_debug().to_string(),
+            code::NAME_CHARACTER,
+            format!("name contains control character U+{:04X}", c as u32),
+        ));
+    }
+    if path.contains('\\') {
+        return Err(Violation::new(
+            path,
+            code::NAME_CHARACTER,
+            "name contains a backslash",
+        ));
+    }
+    Ok(())
+}
+
+/// Folds a path for collision checks: NFC, lower case, NFC again.
+fn fold(path: &str) -> String {
+    let nfc: String = path.nfc().collect();
+    nfc.to_lowercase().nfc().collect()
+}
+
+/// Whether a path is a file or a directory in a [`NameSet`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeKind {
+    /// A regular file.
+    File,
+    /// A directory (stated or implied by a file below it).
+    Dir,
+}
+
+/// The paths seen so far, keyed by their folded form, to catch duplicates and names that
+/// collide on case-insensitive or normalising file systems.
+#[derive(Debug, Default)]
+pub struct NameSet {
+    seen: HashMap<String, (String, NodeKind, bool)>,
+}
+
+impl NameSet {
+    /// Adds a path and, implicitly, its parent directories. `explicit` is false for
+    /// directories implied by a file. Fails on a duplicate, a collision, or a path whose
+    /// parent is a file.
+    pub fn insert(&mut self, path: &str, kind: NodeKind) -> Result<(), Violation> {
+        let mut end = 0;
+        let comps: Vec<&str> = path.split('/').collect();
+        for (i, comp) in comps.iter().enumerate() {
+            end += comp.len() + usize::from(i > 0);
+            let prefix = &path[..end];
+            let last = i + 1 == comps.len();
+            let kind_here = if last { kind } else { NodeKind::Dir };
+            let key = fold(prefix);
+            match self.seen.get_mut(&key) {
+                None => {
+                    self.seen.insert(key, (prefix.to_owned(), kind_here, last));
+                }
+                Some((exact, seen_kind, seen_explicit)) => {
+                    if exact != prefix {
+                        return Err(Violation::new(
+                            path,
+                            code::NAME_COLLISION,
+                            format!("{prefix:?} and {exact:?} are the same name on case-insensitive or normalising file systems"),
+                        ));
+                    }
+                    if *seen_kind == NodeKind::File || kind_here != *seen_kind {
+                        return Err(Violation::new(
+                            path,
+                            code::DUPLICATE_ENTRY,
+                            format!("{prefix:?} is both a file and a directory"),
+                        ));
+                    }
+                    if last {
+                        if *seen_explicit {
+                            return Err(Violation::new(
+                                path,
+                                code::DUPLICATE_ENTRY,
+                                "entry appears twice",
+                            ));
+                        }
+                        *seen_explicit = true;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(input: &str, expect: Result<(), &str>) {
+        assert_eq!(
+            check_path(input).map_err(|v| v.rule),
+            expect,
+            "input {input:?}"
+        );
+    }
+
+    #[test]
+    fn paths() {
+        check("a/b.txt", Ok(()));
+        check("é/ü.md", Ok(()));
+        check("/etc/passwd", Err(code::ABSOLUTE_PATH));
+        check("../x", Err(code::PARENT_DIR));
+        check("a/../../x", Err(code::PARENT_DIR));
+        check("a//b", Err(code::PARENT_DIR));
+        check("./a", Err(code::PARENT_DIR));
+        check("a/", Err(code::PARENT_DIR));
+        check("a\nb", Err(code::NAME_CHARACTER));
+        check("a\u{7f}", Err(code::NAME_CHARACTER));
+        check("a\\b", Err(code::NAME_CHARACTER));
+        check("", Err(code::PARENT_DIR));
+    }
+
+    #[test]
+    fn collisions_and_duplicates() {
+        let mut s = NameSet::default();
+        assert!(s.insert("Docs/a.md", NodeKind::File).is_ok());
+        assert!(s.insert("Docs", NodeKind::Dir).is_ok());
+        assert_eq!(
+            s.insert("docs/b.md", NodeKind::File).unwrap_err().rule,
+            code::NAME_COLLISION
+        );
+        assert_eq!(
+            s.insert("Docs/A.md", NodeKind::File).unwrap_err().rule,
+            code::NAME_COLLISION
+        );
+        assert_eq!(
+            s.insert("Docs/a.md", NodeKind::File).unwrap_err().rule,
+            code::DUPLICATE_ENTRY
+        );
+        assert_eq!(
+            s.insert("Docs/a.md/x", NodeKind::File).unwrap_err().rule,
+            code::DUPLICATE_ENTRY
+        );
+        assert_eq!(
+            s.insert("Docs", NodeKind::Dir).unwrap_err().rule,
+            code::DUPLICATE_ENTRY
+        );
+        // NFC: "é" precomposed and decomposed.
+        assert!(s.insert("caf\u{e9}.txt", NodeKind::File).is_ok());
+        assert_eq!(
+            s.insert("cafe\u{301}.txt", NodeKind::File)
+                .unwrap_err()
+                .rule,
+            code::NAME_COLLISION
+        );
+    }
+}

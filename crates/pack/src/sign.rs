@@ -1,0 +1,219 @@
+//! `sign_dir`: data-only rules and a secret scan, then the manifest and its signature.
+
+use std::fs;
+use std::io::{self, Read as _};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use sigil_core::digest::Sha256Hasher;
+use sigil_keys::{KeyId, SecretKey};
+use sigil_scan::{Finding, Kind, Scanner};
+use sigil_sign::minisig;
+use sigil_sign::sums::Entry;
+use thiserror::Error;
+
+use crate::manifest::{
+    self, CommentParseError, Manifest, PackComment, MANIFEST_PATH, SIGIL_DIR, SIGNATURE_PATH,
+};
+use crate::rules::{code, Limits, Violation};
+use crate::tree::{self, TreeIoError};
+
+/// What to sign.
+#[derive(Debug, Clone)]
+pub struct SignOptions<'a> {
+    /// Pack name.
+    pub name: &'a str,
+    /// Pack version.
+    pub version: &'a str,
+    /// Limits the pack must keep.
+    pub limits: Limits,
+    /// The secret scanner (with its allowlist).
+    pub scanner: &'a Scanner,
+    /// The untrusted comment line of the signature.
+    pub untrusted_comment: &'a str,
+}
+
+/// A signed pack.
+#[derive(Debug, Clone)]
+pub struct SignedPack {
+    /// What the signature states.
+    pub comment: PackComment,
+    /// The signing key's id.
+    pub key_id: KeyId,
+    /// `DIR/.sigil/SHA256SUMS`.
+    pub manifest_path: PathBuf,
+    /// `DIR/.sigil/SHA256SUMS.minisig`.
+    pub signature_path: PathBuf,
+    /// Placeholders the scan saw (not leaks; reported only).
+    pub placeholders: Vec<Finding>,
+}
+
+/// Why a pack was not signed.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum SignError {
+    /// Data-only violations or leaked secrets: every one of them is listed.
+    #[error("pack refused: {} data-only violation(s), {} secret(s) found", violations.len(), secrets.len())]
+    Refused {
+        /// Data-only violations.
+        violations: Vec<Violation>,
+        /// Secret-scan leaks (redacted).
+        secrets: Vec<Finding>,
+    },
+    /// Bad name or version.
+    #[error(transparent)]
+    Name(CommentParseError),
+    /// The directory has no files.
+    #[error("{}: a pack needs at least one file", dir.display())]
+    Empty {
+        /// The directory.
+        dir: PathBuf,
+    },
+    /// Signing failed.
+    #[error("signing: {0}")]
+    Sign(#[source] minisig::SignError),
+    /// Reading or writing failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl From<TreeIoError> for SignError {
+    fn from(e: TreeIoError) -> Self {
+        SignError::Io {
+            path: e.path,
+            source: e.source,
+        }
+    }
+}
+
+/// Walks `dir`, checks the data-only rules and scans every file for secrets (one read per
+/// file, hashing in the same pass, in parallel). Any violation or leak refuses with the
+/// full list. Otherwise writes `.sigil/SHA256SUMS` and `.sigil/SHA256SUMS.minisig`.
+pub fn sign_dir(
+    dir: &Path,
+    key: &SecretKey,
+    opts: &SignOptions<'_>,
+) -> Result<SignedPack, SignError> {
+    manifest::check_name(opts.name).map_err(SignError::Name)?;
+    manifest::check_version(opts.version).map_err(SignError::Name)?;
+    let sigil = dir.join(SIGIL_DIR);
+    let mut violations = Vec::new();
+    match fs::symlink_metadata(&sigil) {
+        Ok(m) if !m.is_dir() => violations.push(Violation::new(
+            SIGIL_DIR,
+            code::SYMLINK,
+            ".sigil must be a directory",
+        )),
+        _ => {}
+    }
+    let t = tree::walk(dir, &opts.limits)?;
+    violations.extend(t.violations);
+    for f in &t.sigil {
+        if f.rel != MANIFEST_PATH && f.rel != SIGNATURE_PATH {
+            violations.push(Violation::new(
+                &f.rel,
+                code::DUPLICATE_ENTRY,
+                "only SHA256SUMS and SHA256SUMS.minisig belong in .sigil/",
+            ));
+        }
+    }
+    for (p, _) in t.others.iter().filter(|(p, _)| p.starts_with(".sigil/")) {
+        violations.push(Violation::new(
+            p,
+            code::DUPLICATE_ENTRY,
+            "only SHA256SUMS and SHA256SUMS.minisig belong in .sigil/",
+        ));
+    }
+    if t.files.is_empty() && violations.is_empty() {
+        return Err(SignError::Empty {
+            dir: dir.to_owned(),
+        });
+    }
+    let scanned: Vec<_> = t
+        .files
+        .par_iter()
+        .map(|f| -> Result<_, SignError> {
+            let file = tree::open_walked(f)?;
+            let mut h = Sha256Hasher::default();
+            let mut n = 0u64;
+            let findings = opts
+                .scanner
+                .scan_reader(&f.rel, file.take(u64::MAX), |b| {
+                    h.update(b);
+                    n += b.len() as u64;
+                })
+                .map_err(|source| SignError::Io {
+                    path: f.path.clone(),
+                    source,
+                })?;
+            Ok((h.finalize(), n, findings))
+        })
+        .collect();
+    let mut entries = Vec::new();
+    let mut secrets = Vec::new();
+    let mut placeholders = Vec::new();
+    let mut bytes = 0u64;
+    for (f, r) in t.files.iter().zip(scanned) {
+        let (digest, n, findings) = r?;
+        bytes += n;
+        for finding in findings {
+            match finding.kind {
+                Kind::Leak => secrets.push(finding),
+                Kind::Placeholder => placeholders.push(finding),
+            }
+        }
+        entries.push(Entry {
+            digest,
+            name: f.rel.clone(),
+        });
+    }
+    if !violations.is_empty() || !secrets.is_empty() {
+        return Err(SignError::Refused {
+            violations,
+            secrets,
+        });
+    }
+    let manifest = Manifest { entries };
+    let text = manifest.to_text();
+    let comment = PackComment {
+        name: opts.name.to_owned(),
+        version: opts.version.to_owned(),
+        files: manifest.entries.len() as u64,
+        bytes,
+    };
+    let sig = minisig::sign(
+        key,
+        text.as_bytes(),
+        &comment.to_string(),
+        opts.untrusted_comment,
+        |_| {},
+    )
+    .map_err(SignError::Sign)?;
+    fs::create_dir_all(&sigil).map_err(|source| SignError::Io {
+        path: sigil.clone(),
+        source,
+    })?;
+    let manifest_path = dir.join(MANIFEST_PATH);
+    let signature_path = dir.join(SIGNATURE_PATH);
+    let write = |p: &Path, b: &[u8]| {
+        sigil_keys::write_new_file(p, b, 0o644, true).map_err(|e| SignError::Io {
+            path: p.to_owned(),
+            source: io::Error::other(e.to_string()),
+        })
+    };
+    write(&manifest_path, text.as_bytes())?;
+    write(&signature_path, sig.to_text().as_bytes())?;
+    Ok(SignedPack {
+        comment,
+        key_id: key.key_id(),
+        manifest_path,
+        signature_path,
+        placeholders,
+    })
+}

@@ -1,0 +1,403 @@
+//! `verify_dir`: a pack directory against its signed manifest, exactly.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use sigil_core::Sha256Digest;
+use sigil_keys::{KeyId, PublicKey};
+use sigil_sign::minisig::{self, Signature, SignatureParseError, MAX_SIGNATURE_FILE};
+use thiserror::Error;
+
+use crate::manifest::{
+    CommentParseError, Manifest, ManifestParseError, PackComment, MANIFEST_PATH,
+    MAX_MANIFEST_BYTES, SIGNATURE_PATH,
+};
+use crate::rules::{code, Limits, Violation};
+use crate::tree::{self, TreeIoError};
+
+/// What kind of difference a [`Problem`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// Listed, not present.
+    Missing,
+    /// Present, not listed.
+    Extra,
+    /// Listed and present, different content.
+    Changed,
+    /// Listed as a file, present as something else.
+    TypeChanged,
+    /// A data-only rule is broken (exec bit added, hard link...): the rule code.
+    Rule(&'static str),
+}
+
+impl ProblemKind {
+    /// Stable code: `missing`, `extra`, `changed`, `type-changed` or the rule's code.
+    pub fn code(self) -> &'static str {
+        match self {
+            ProblemKind::Missing => "missing",
+            ProblemKind::Extra => "extra",
+            ProblemKind::Changed => "changed",
+            ProblemKind::TypeChanged => "type-changed",
+            ProblemKind::Rule(c) => c,
+        }
+    }
+}
+
+/// One difference between a tree and its manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Relative path.
+    pub path: String,
+    /// The difference.
+    pub kind: ProblemKind,
+    /// Detail for people.
+    pub detail: String,
+}
+
+/// A pack that verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedPack {
+    /// The signed name, version, count and size.
+    pub comment: PackComment,
+    /// The key that signed the manifest.
+    pub key_id: KeyId,
+    /// The verified manifest.
+    pub manifest: Manifest,
+}
+
+/// Why a pack did not verify. Every variant is "not verified" except [`VerifyError::Io`].
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum VerifyError {
+    /// The manifest or its signature is absent or not a regular file.
+    #[error("{path}: missing or not a regular file")]
+    Missing {
+        /// The path.
+        path: PathBuf,
+    },
+    /// The manifest or signature is larger than allowed or not UTF-8.
+    #[error("{path}: {reason}")]
+    Unreadable {
+        /// The path.
+        path: PathBuf,
+        /// Why.
+        reason: &'static str,
+    },
+    /// The signature file does not parse.
+    #[error("{SIGNATURE_PATH}: {0}")]
+    SignatureParse(#[source] SignatureParseError),
+    /// No trusted key has the signature's key id.
+    #[error("manifest is signed by key {key_id}, which is not a trusted key")]
+    UntrustedKey {
+        /// The signature's key id.
+        key_id: KeyId,
+    },
+    /// The signature does not verify.
+    #[error("{MANIFEST_PATH}: {0}")]
+    Signature(#[source] minisig::VerifyError),
+    /// The trusted comment is not a pack comment.
+    #[error(transparent)]
+    Comment(CommentParseError),
+    /// The manifest breaks the manifest rules.
+    #[error(transparent)]
+    Manifest(ManifestParseError),
+    /// The signed count or size does not match the manifest or the files.
+    #[error("signed {field} is {signed} but the pack has {actual}")]
+    CommentMismatch {
+        /// `files` or `bytes`.
+        field: &'static str,
+        /// What the signature says.
+        signed: u64,
+        /// What is there.
+        actual: u64,
+    },
+    /// The manifest is over the limits.
+    #[error("{0}")]
+    Limit(Violation),
+    /// The tree differs from the manifest.
+    #[error("{} of pack {} {} differ from the signed manifest", problems.len(), comment.name, comment.version)]
+    Tree {
+        /// The signed comment (authentic: the signature verified).
+        comment: PackComment,
+        /// Every difference, by path.
+        problems: Vec<Problem>,
+    },
+    /// Reading failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl From<TreeIoError> for VerifyError {
+    fn from(e: TreeIoError) -> Self {
+        VerifyError::Io {
+            path: e.path,
+            source: e.source,
+        }
+    }
+}
+
+/// Reads a small regular file without following a symlink at its name.
+pub(crate) fn read_small(path: &Path, limit: u64) -> Result<Vec<u8>, VerifyError> {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.is_file() => {}
+        Ok(_) => {
+            return Err(VerifyError::Missing {
+                path: path.to_owned(),
+            })
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(VerifyError::Missing {
+                path: path.to_owned(),
+            })
+        }
+        Err(source) => {
+            return Err(VerifyError::Io {
+                path: path.to_owned(),
+                source,
+            })
+        }
+    }
+    let f = fs::File::open(path).map_err(|source| VerifyError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let mut buf = Vec::new();
+    f.take(limit + 1)
+        .read_to_end(&mut buf)
+        .map_err(|source| VerifyError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+    if buf.len() as u64 > limit {
+        return Err(VerifyError::Unreadable {
+            path: path.to_owned(),
+            reason: "file is larger than allowed",
+        });
+    }
+    Ok(buf)
+}
+
+/// Picks the trusted key for a signature: same key id, or a PEM key (which has none).
+pub fn key_for<'a>(keys: &'a [PublicKey], sig: &Signature) -> Option<&'a PublicKey> {
+    keys.iter()
+        .find(|k| !k.key_id_is_derived() && k.key_id() == sig.key_id)
+        .or_else(|| keys.iter().find(|k| k.key_id_is_derived()))
+}
+
+/// Verifies manifest bytes against signature text and trusted keys; parses both.
+pub fn verify_manifest(
+    manifest: &[u8],
+    signature: &[u8],
+    keys: &[PublicKey],
+    limits: &Limits,
+) -> Result<VerifiedPack, VerifyError> {
+    let sig_text = std::str::from_utf8(signature).map_err(|_| VerifyError::Unreadable {
+        path: SIGNATURE_PATH.into(),
+        reason: "signature is not UTF-8",
+    })?;
+    let sig = Signature::parse(sig_text).map_err(VerifyError::SignatureParse)?;
+    let key = key_for(keys, &sig).ok_or(VerifyError::UntrustedKey { key_id: sig.key_id })?;
+    let v = minisig::verify(key, &sig, manifest, |_| {}).map_err(VerifyError::Signature)?;
+    let comment = PackComment::parse(&v.trusted_comment).map_err(VerifyError::Comment)?;
+    let text = std::str::from_utf8(manifest).map_err(|_| VerifyError::Unreadable {
+        path: MANIFEST_PATH.into(),
+        reason: "manifest is not UTF-8",
+    })?;
+    let manifest = Manifest::parse(text).map_err(VerifyError::Manifest)?;
+    let files = manifest.entries.len() as u64;
+    if comment.files != files {
+        return Err(VerifyError::CommentMismatch {
+            field: "files",
+            signed: comment.files,
+            actual: files,
+        });
+    }
+    if files > limits.max_files {
+        return Err(VerifyError::Limit(Violation::new(
+            "",
+            code::TOO_MANY_FILES,
+            format!(
+                "manifest lists {files} files, more than {}",
+                limits.max_files
+            ),
+        )));
+    }
+    if comment.bytes > limits.max_total_bytes {
+        return Err(VerifyError::Limit(Violation::new(
+            "",
+            code::TOTAL_TOO_LARGE,
+            format!(
+                "pack holds {} bytes, more than the {}-byte total limit",
+                comment.bytes, limits.max_total_bytes
+            ),
+        )));
+    }
+    Ok(VerifiedPack {
+        comment,
+        key_id: v.key_id,
+        manifest,
+    })
+}
+
+/// What is on disk (or came out of an archive) at a listed path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actual {
+    /// A regular file with this digest and size.
+    File(Sha256Digest, u64),
+    /// Something else (`symlink`, `directory`, `fifo`...).
+    Other(&'static str),
+}
+
+/// Compares the verified manifest with what is there. `present` holds every path outside
+/// `.sigil/`; `sigil_extra` the unexpected names inside it.
+pub fn compare(
+    v: &VerifiedPack,
+    present: &BTreeMap<String, Actual>,
+    sigil_extra: &[String],
+    mut problems: Vec<Problem>,
+) -> Result<(), VerifyError> {
+    let listed: BTreeSet<&str> = v.manifest.entries.iter().map(|e| e.name.as_str()).collect();
+    let mut bytes = 0u64;
+    for e in &v.manifest.entries {
+        match present.get(&e.name) {
+            None => problems.push(Problem {
+                path: e.name.clone(),
+                kind: ProblemKind::Missing,
+                detail: "listed in the manifest, not present".into(),
+            }),
+            Some(Actual::Other(kind)) => problems.push(Problem {
+                path: e.name.clone(),
+                kind: ProblemKind::TypeChanged,
+                detail: format!("listed as a file, present as a {kind}"),
+            }),
+            Some(Actual::File(d, n)) if *d == e.digest => bytes += n,
+            Some(Actual::File(d, _)) => problems.push(Problem {
+                path: e.name.clone(),
+                kind: ProblemKind::Changed,
+                detail: format!("sha256 {} (signed {})", d.to_hex(), e.digest.to_hex()),
+            }),
+        }
+    }
+    for (path, a) in present {
+        if listed.contains(path.as_str()) || *a == Actual::Other("directory") {
+            continue;
+        }
+        let detail = match a {
+            Actual::File(..) => "file not in the manifest".to_owned(),
+            Actual::Other(kind) => format!("{kind} not in the manifest"),
+        };
+        problems.push(Problem {
+            path: path.clone(),
+            kind: ProblemKind::Extra,
+            detail,
+        });
+    }
+    for path in sigil_extra {
+        problems.push(Problem {
+            path: path.clone(),
+            kind: ProblemKind::Extra,
+            detail: "only SHA256SUMS and SHA256SUMS.minisig belong in .sigil/".into(),
+        });
+    }
+    if !problems.is_empty() {
+        problems.sort_by(|a, b| (&a.path, a.kind.code()).cmp(&(&b.path, b.kind.code())));
+        problems.dedup_by(|a, b| a.path == b.path && a.kind == b.kind);
+        return Err(VerifyError::Tree {
+            comment: v.comment.clone(),
+            problems,
+        });
+    }
+    if bytes != v.comment.bytes {
+        return Err(VerifyError::CommentMismatch {
+            field: "bytes",
+            signed: v.comment.bytes,
+            actual: bytes,
+        });
+    }
+    Ok(())
+}
+
+/// Verifies a pack directory: the manifest's signature by a trusted key, the signed
+/// comment against the manifest, then the exact tree (nothing missing, extra, changed or
+/// of another type, no data-only violation). Files hash in parallel.
+pub fn verify_dir(
+    dir: &Path,
+    keys: &[PublicKey],
+    limits: &Limits,
+) -> Result<VerifiedPack, VerifyError> {
+    let manifest = read_small(&dir.join(MANIFEST_PATH), MAX_MANIFEST_BYTES)?;
+    let signature = read_small(&dir.join(SIGNATURE_PATH), MAX_SIGNATURE_FILE as u64)?;
+    let v = verify_manifest(&manifest, &signature, keys, limits)?;
+    // Generous walk limits: differences are reported as problems, not as limit failures.
+    let walk_limits = Limits {
+        max_files: u64::MAX,
+        max_file_bytes: u64::MAX,
+        max_total_bytes: u64::MAX,
+    };
+    let tree = tree::walk(dir, &walk_limits)?;
+    let mut present: BTreeMap<String, Actual> = BTreeMap::new();
+    for d in &tree.dirs {
+        if d != ".sigil" {
+            present.insert(d.clone(), Actual::Other("directory"));
+        }
+    }
+    for (p, kind) in &tree.others {
+        present.insert(p.clone(), Actual::Other(kind));
+    }
+    let listed: BTreeSet<&str> = v.manifest.entries.iter().map(|e| e.name.as_str()).collect();
+    let to_hash: Vec<_> = tree
+        .files
+        .iter()
+        .filter(|f| listed.contains(f.rel.as_str()))
+        .cloned()
+        .collect();
+    for f in &tree.files {
+        if !listed.contains(f.rel.as_str()) {
+            present.insert(f.rel.clone(), Actual::File(Sha256Digest([0; 32]), f.size));
+        }
+    }
+    for (f, r) in to_hash.iter().zip(tree::hash_files(&to_hash)) {
+        let (d, n) = r?;
+        present.insert(f.rel.clone(), Actual::File(d, n));
+    }
+    let sigil_extra: Vec<String> = tree
+        .sigil
+        .iter()
+        .map(|f| f.rel.clone())
+        .chain(
+            tree.others
+                .iter()
+                .filter(|(p, _)| p.starts_with(".sigil/"))
+                .map(|(p, _)| p.clone()),
+        )
+        .chain(
+            tree.dirs
+                .iter()
+                .filter(|d| d.starts_with(".sigil/"))
+                .cloned(),
+        )
+        .filter(|p| p != MANIFEST_PATH && p != SIGNATURE_PATH)
+        .collect();
+    present.retain(|p, _| !p.starts_with(".sigil/") && p != ".sigil");
+    // Kinds are already reported as extra or type-changed; the rest are rule problems.
+    let problems = tree
+        .violations
+        .into_iter()
+        .filter(|v| ![code::SYMLINK, code::DEVICE, code::FIFO, code::SOCKET].contains(&v.rule))
+        .map(|v| Problem {
+            path: v.path,
+            kind: ProblemKind::Rule(v.rule),
+            detail: v.detail,
+        })
+        .collect();
+    compare(&v, &present, &sigil_extra, problems)?;
+    Ok(v)
+}
