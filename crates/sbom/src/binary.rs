@@ -26,8 +26,9 @@ pub enum BinarySbomError {
     /// The embedded list is over [`MAX_AUDIT_JSON`] once decompressed.
     #[error("the embedded dependency list is larger than {MAX_AUDIT_JSON} bytes")]
     TooLarge,
-    /// The binary or its embedded list is malformed.
-    #[error("the embedded dependency list is malformed")]
+    /// Not an executable the reader knows (ELF, PE, Mach-O), or a malformed one, or a
+    /// malformed embedded list; the source says which.
+    #[error("cannot read a cargo-auditable dependency list from the file")]
     Malformed(#[source] auditable_info::Error),
     /// The list has no root package.
     #[error("the embedded dependency list has no root package")]
