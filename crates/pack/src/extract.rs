@@ -15,6 +15,7 @@ use sigil_core::digest::Sha256Hasher;
 use sigil_core::Sha256Digest;
 use thiserror::Error;
 
+use crate::manifest::{MANIFEST_PATH, MAX_MANIFEST_BYTES, SIGNATURE_PATH};
 use crate::rules::{self, code, Limits, NameSet, NodeKind, Violation};
 use crate::tar_read::{EntryKind, ReadError, TarReader};
 
@@ -107,6 +108,9 @@ struct Checker<'a> {
     limits: &'a Limits,
     names: NameSet,
     entries: u64,
+    /// Files and bytes counted against the limits (the two manifest files are not).
+    files: u64,
+    bytes: u64,
     out: Extracted,
 }
 
@@ -123,6 +127,8 @@ impl<'a> Checker<'a> {
             limits,
             names: NameSet::default(),
             entries: 0,
+            files: 0,
+            bytes: 0,
             out: Extracted::default(),
         }
     }
@@ -165,8 +171,20 @@ impl<'a> Checker<'a> {
                 self.names
                     .insert(path, NodeKind::File)
                     .map_err(ExtractError::Refused)?;
-                let files = self.out.files.len() as u64 + 1;
-                if files > self.limits.max_files {
+                if path == MANIFEST_PATH || path == SIGNATURE_PATH {
+                    if size > MAX_MANIFEST_BYTES {
+                        return Err(refused(
+                            path,
+                            code::FILE_TOO_LARGE,
+                            format!(
+                                "{size} bytes is over the {MAX_MANIFEST_BYTES}-byte manifest limit"
+                            ),
+                        ));
+                    }
+                    return Ok(path.to_owned());
+                }
+                self.files += 1;
+                if self.files > self.limits.max_files {
                     return Err(refused(
                         path,
                         code::TOO_MANY_FILES,
@@ -183,7 +201,8 @@ impl<'a> Checker<'a> {
                         ),
                     ));
                 }
-                if self.out.bytes + size > self.limits.max_total_bytes {
+                self.bytes = self.bytes.saturating_add(size);
+                if self.bytes > self.limits.max_total_bytes {
                     return Err(refused(
                         path,
                         code::TOTAL_TOO_LARGE,

@@ -206,7 +206,7 @@ impl NameSet {
                             format!("{prefix:?} and {exact:?} are the same name on case-insensitive or normalising file systems"),
                         ));
                     }
-                    if *seen_kind == NodeKind::File || kind_here != *seen_kind {
+                    if kind_here != *seen_kind {
                         return Err(Violation::new(
                             path,
                             code::DUPLICATE_ENTRY,

@@ -597,8 +597,8 @@ mod tests {
             Err("archive ends without an end-of-archive marker [malformed-archive]"),
         );
 
-        let mut a = entry("a", b"data");
-        a.truncate(600);
+        let mut a = entry("a", &[7u8; 1000]);
+        a.truncate(700);
         check(&a, Err("archive is truncated inside an entry"));
 
         let mut a = entry("a", b"data");

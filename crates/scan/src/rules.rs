@@ -307,6 +307,10 @@ impl Rule {
         let Class::Assignment { strict } = &self.class else {
             return None;
         };
+        // A URL assigned to `TOKEN_URL` is configuration, not a credential.
+        if val.windows(3).any(|w| w == b"://") {
+            return None;
+        }
         if is_placeholder(val) {
             return Some(Kind::Placeholder);
         }
