@@ -114,6 +114,15 @@ fn open_log(a: &AuditArgs) -> Result<AuditLog, CliError> {
     AuditLog::open(&path).map_err(|e| CliError::io(CliError::chain(&e)))
 }
 
+/// Opens an existing log without changing it (for `log list` and `log verify`).
+fn open_log_read(a: &AuditArgs) -> Result<AuditLog, CliError> {
+    let path = audit_path(a)?;
+    AuditLog::open_existing(&path).map_err(|e| {
+        CliError::io(CliError::chain(&e))
+            .hint("the log is created by the first verify, install or run")
+    })
+}
+
 fn findings_json(d: &Decision) -> Value {
     Value::Array(
         d.findings
@@ -445,7 +454,7 @@ pub fn log(cmd: LogCommand) -> Result<Report, CliError> {
                     CliError::usage(format!("--since {s:?} is not a time")).hint("use RFC 3339 (2026-01-02T03:04:05Z), a date (2026-01-02) or an age (30m, 24h, 7d)")
                 })?),
             };
-            let log = open_log(&a.audit)?;
+            let log = open_log_read(&a.audit)?;
             let rows = log
                 .list(since)
                 .map_err(|e| CliError::io(CliError::chain(&e)))?;
@@ -492,7 +501,7 @@ pub fn log(cmd: LogCommand) -> Result<Report, CliError> {
             Ok(report)
         }
         LogCommand::Verify(a) => {
-            let log = open_log(&a)?;
+            let log = open_log_read(&a)?;
             let v = log
                 .verify()
                 .map_err(|e| CliError::io(CliError::chain(&e)))?;

@@ -181,7 +181,9 @@ pub fn default_path(env: impl Fn(&str) -> Option<std::ffi::OsString>) -> Option<
 /// Who is acting, for the `user` column: the login name from `USER`/`LOGNAME` and the real uid.
 pub fn current_user(env: impl Fn(&str) -> Option<std::ffi::OsString>) -> String {
     let uid = rustix::process::getuid().as_raw();
-    let name = env("USER").or_else(|| env("LOGNAME")).filter(|v| !v.is_empty());
+    let name = env("USER")
+        .or_else(|| env("LOGNAME"))
+        .filter(|v| !v.is_empty());
     match name {
         Some(n) => format!("{} (uid {uid})", n.to_string_lossy()),
         None => format!("uid {uid}"),
@@ -226,6 +228,27 @@ impl AuditLog {
             .map_err(sql)?;
         tx.execute_batch(SCHEMA).map_err(sql)?;
         tx.commit().map_err(sql)?;
+        Ok(Self {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Opens an existing log read-only, changing nothing (so `verify` sees dropped triggers).
+    pub fn open_existing(path: &Path) -> Result<Self, AuditError> {
+        if !path.exists() {
+            return Err(AuditError::Io {
+                path: path.to_path_buf(),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no audit log here yet"),
+            });
+        }
+        let sql = |source| AuditError::Sql {
+            path: path.to_path_buf(),
+            source,
+        };
+        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(sql)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
         Ok(Self {
             conn,
             path: path.to_path_buf(),
@@ -419,7 +442,7 @@ mod tests {
             let raw = Connection::open(&path).unwrap();
             raw.execute_batch(tamper).unwrap();
         }
-        let v = log.verify().unwrap();
+        let v = AuditLog::open_existing(&path).unwrap().verify().unwrap();
         let got: Vec<(i64, &str)> = v
             .problems
             .iter()
