@@ -150,7 +150,10 @@ mod tests {
     const CRATES_IO: &str = "registry+https://github.com/rust-lang/crates.io-index";
     const SUM: &str = "0000000000000000000000000000000000000000000000000000000000000001";
 
-    fn check(input: &str, expect: Result<Vec<(&str, &str, Option<&str>, Option<&str>)>, &str>) {
+    /// (name, version, source, checksum).
+    type Row<'a> = (&'a str, &'a str, Option<&'a str>, Option<&'a str>);
+
+    fn check(input: &str, expect: Result<Vec<Row<'_>>, &str>) {
         let got = Lockfile::parse(input).map_err(|e| e.to_string());
         let want = expect.map(|v| Lockfile {
             packages: v
