@@ -253,7 +253,9 @@ pub fn from_lockfile(text: &str) -> Result<Vec<Component>, InventoryError> {
 mod tests {
     use super::*;
 
-    fn check(text: &str, expect: Result<Vec<(&str, Option<&str>, Option<&str>)>, &str>) {
+    type Row<'a> = (&'a str, Option<&'a str>, Option<&'a str>);
+
+    fn check(text: &str, expect: Result<Vec<Row<'_>>, &str>) {
         let got = from_sbom(text).map(|v| {
             v.into_iter()
                 .map(|c| (c.name, c.version, c.purl.map(|p| p.to_string())))

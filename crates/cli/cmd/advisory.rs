@@ -15,7 +15,7 @@ use crate::output::{CliError, Report};
 #[derive(Debug, clap::Subcommand)]
 pub enum AdvisoryCommand {
     /// Write an OSV 1.7 advisory (flags, or prompts when stdin is a terminal).
-    New(NewArgs),
+    New(Box<NewArgs>),
     /// Check OSV advisories against the schema and the OSV specification's semantics.
     Validate(ValidateArgs),
     /// Export an advisory: `--format rustsec` (RustSec advisory-db) or `--format markdown`.
@@ -235,7 +235,7 @@ pub fn read_advisory(path: &Path) -> Result<Advisory, CliError> {
 /// Runs an advisory subcommand.
 pub fn run(cmd: AdvisoryCommand, export_format: ExportFormat) -> Result<Report, CliError> {
     match cmd {
-        AdvisoryCommand::New(a) => new(a),
+        AdvisoryCommand::New(a) => new(*a),
         AdvisoryCommand::Validate(a) => validate_files(a),
         AdvisoryCommand::Export(a) => export(a, export_format),
     }
