@@ -176,7 +176,111 @@ pub fn run(rest: &[String]) -> Result<()> {
         1.0,
     )?;
 
+    bench_packs(&mut rows, &dir, &sig)?;
+    bench_sigstore(&mut rows, &dir, &sig)?;
+
     print_table(&rows);
+    Ok(())
+}
+
+/// Issue 3: `pack verify` on a 20,000-file, 200 MiB tree against `sha256sum -c` of the same
+/// manifest, and `pack install` against `tar xzf` of the same archive.
+fn bench_packs(rows: &mut Vec<Row>, dir: &Path, sig: &str) -> Result<()> {
+    let tree = dir.join("pack-tree");
+    let files = 20_000usize;
+    if !tree.join(".sigil/SHA256SUMS.minisig").exists() {
+        println!("xtask bench: preparing a {files}-file, 200 MiB pack tree");
+        if tree.exists() {
+            std::fs::remove_dir_all(&tree)?;
+        }
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut buf = vec![0u8; 10 * 1024];
+        for i in 0..files {
+            let sub = tree.join(format!("d{:04}", i / 20));
+            if i % 20 == 0 {
+                std::fs::create_dir_all(&sub)?;
+            }
+            for chunk in buf.chunks_exact_mut(8) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                // Printable data: packs are text, and the secret scan reads every file.
+                for (j, b) in x.to_le_bytes().iter().enumerate() {
+                    chunk[j] = b'a' + (b % 26);
+                }
+            }
+            std::fs::write(sub.join(format!("f{i:05}.txt")), &buf)?;
+        }
+        crate::run_cmd(
+            Command::new(sig)
+                .args(["pack", "sign", "pack-tree", "--key", "bench.key", "--name", "bench", "--version", "1"])
+                .args(["--max-files", "20000"])
+                .current_dir(dir),
+        )?;
+    }
+    let sha256sum = which("sha256sum").context("sha256sum is needed for the pack comparison")?;
+    compare(
+        rows,
+        &tree,
+        "pack verify (20k files)",
+        s(&[sig, "pack", "verify", ".", "--key", "../bench.pub", "--max-files", "20000"]),
+        "sha256sum -c",
+        vec![sha256sum.display().to_string(), "-c".into(), "--quiet".into(), ".sigil/SHA256SUMS".into()],
+        0.3,
+    )?;
+    if !dir.join("pack.tar.gz.minisig").exists() {
+        crate::run_cmd(Command::new(sig).args(["pack", "archive", "pack-tree", "-o", "pack.tar.gz"]).current_dir(dir))?;
+        crate::run_cmd(Command::new(sig).args(["sign", "--key", "bench.key", "pack.tar.gz"]).current_dir(dir))?;
+    }
+    let install = format!("rm -rf out-sigil && {sig} pack install pack.tar.gz --key bench.pub --to out-sigil --max-files 20000");
+    compare(
+        rows,
+        dir,
+        "pack install (20k files)",
+        s(&["sh", "-c", &install]),
+        "tar xzf",
+        s(&["sh", "-c", "rm -rf out-tar && mkdir out-tar && tar xzf pack.tar.gz -C out-tar"]),
+        1.5,
+    )?;
+    Ok(())
+}
+
+/// Issue 4: one bundle verification against sigstore-python's offline verification.
+fn bench_sigstore(rows: &mut Vec<Row>, dir: &Path, sig: &str) -> Result<()> {
+    let vectors = crate::root().join("../shared/vectors/sigstore");
+    if !vectors.join("trusted_root.json").exists() {
+        bail!("{} is missing: the Sigstore comparison needs ../shared", vectors.display());
+    }
+    let venv = crate::tools::venv_dir();
+    let sigstore = venv.join("bin/sigstore");
+    if !sigstore.exists() {
+        bail!("{} is missing: run `cargo xtask test` first to install sigstore-python", sigstore.display());
+    }
+    let root = std::fs::read_to_string(vectors.join("trusted_root.json"))?;
+    // sigstore-python wants a ClientTrustConfig; its signing config is unused offline.
+    let tc = format!(
+        r#"{{"mediaType":"application/vnd.dev.sigstore.clienttrustconfig.v0.1+json","trustedRoot":{root},"signingConfig":{{"mediaType":"application/vnd.dev.sigstore.signingconfig.v0.2+json","caUrls":[{{"url":"https://fulcio.sigstore.dev","majorApiVersion":1,"validFor":{{"start":"2022-04-13T20:06:15.000Z"}},"operator":"sigstore.dev"}}],"oidcUrls":[],"rekorTlogUrls":[{{"url":"https://rekor.sigstore.dev","majorApiVersion":1,"validFor":{{"start":"2021-01-12T11:53:27.000Z"}},"operator":"sigstore.dev"}}],"tsaUrls":[],"rekorTlogConfig":{{"selector":"ANY"}},"tsaConfig":{{"selector":"ANY"}}}}}}"#
+    );
+    let tc_path = dir.join("trust_config.json");
+    std::fs::write(&tc_path, tc)?;
+    let id = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
+    let issuer = "https://token.actions.githubusercontent.com";
+    let bundle = "happy-path-v0.3.sigstore.json";
+    compare(
+        rows,
+        &vectors,
+        "verify --bundle (v0.3)",
+        s(&[sig, "verify", "--bundle", bundle, "--trusted-root", "trusted_root.json", "--certificate-identity", id])
+            .into_iter()
+            .chain(s(&["--certificate-oidc-issuer", issuer, "a.txt"]))
+            .collect(),
+        "sigstore-python",
+        vec![sigstore.display().to_string(), "--trust-config".into(), tc_path.display().to_string()]
+            .into_iter()
+            .chain(s(&["verify", "identity", "--offline", "--bundle", bundle, "--cert-identity", id, "--cert-oidc-issuer", issuer, "a.txt"]))
+            .collect(),
+        0.05,
+    )?;
     Ok(())
 }
 
