@@ -5,7 +5,11 @@ use sigil_pack::extract::{extract_zip, HashSink};
 use sigil_pack::rules::{check_path, Limits};
 
 fuzz_target!(|data: &[u8]| {
-    let limits = Limits { max_files: 64, max_file_bytes: 1 << 20, max_total_bytes: 4 << 20 };
+    let limits = Limits {
+        max_files: 64,
+        max_file_bytes: 1 << 20,
+        max_total_bytes: 4 << 20,
+    };
     if let Ok(x) = extract_zip(std::io::Cursor::new(data), &limits, &mut HashSink) {
         for path in x.files.keys() {
             assert!(check_path(path).is_ok(), "{path:?}");

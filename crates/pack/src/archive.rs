@@ -114,7 +114,7 @@ pub fn write_archive<W: Write>(
         let mut end = 0;
         while let Some(p) = f.rel[end..].find('/') {
             end += p + 1;
-            names.insert((f.rel[..end].as_bytes().to_vec(), None));
+            names.insert((f.rel.as_bytes()[..end].to_vec(), None));
         }
         names.insert((f.rel.as_bytes().to_vec(), Some(i)));
     }

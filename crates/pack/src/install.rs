@@ -279,13 +279,14 @@ pub fn install_archive(
 ) -> Result<InstalledPack, InstallError> {
     let (parent, name) = split_dest(dest)?;
     let lock = File::open(&parent).map_err(io_err(&parent))?;
-    match lock.try_lock() {
+    // Released when `lock` is dropped, or by the kernel when the process dies.
+    match rustix::fs::flock(&lock, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
         Ok(()) => {}
-        Err(fs::TryLockError::WouldBlock) => return Err(InstallError::Busy { parent }),
-        Err(fs::TryLockError::Error(e)) => {
+        Err(rustix::io::Errno::WOULDBLOCK) => return Err(InstallError::Busy { parent }),
+        Err(e) => {
             return Err(InstallError::Io {
                 path: parent,
-                source: e,
+                source: e.into(),
             })
         }
     }

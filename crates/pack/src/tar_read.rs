@@ -153,7 +153,10 @@ fn checksum_ok(h: &[u8; BLOCK]) -> bool {
 }
 
 /// Parses PAX records `"<len> <key>=<value>\n"`.
-fn parse_pax(data: &[u8]) -> Result<Vec<(&[u8], &[u8])>, ReadError> {
+/// One PAX record: key and value bytes.
+type PaxRecord<'a> = (&'a [u8], &'a [u8]);
+
+fn parse_pax(data: &[u8]) -> Result<Vec<PaxRecord<'_>>, ReadError> {
     let mut out = Vec::new();
     let mut rest = data;
     while !rest.is_empty() {

@@ -87,6 +87,25 @@ fn assignment(id: &'static str, names: &str, strict: Option<&str>) -> Rule {
     }
 }
 
+/// The id of every built-in rule, in order (kept equal to [`builtin`] by a test).
+pub(crate) const RULE_IDS: &[&str] = &[
+    "anthropic-api-key",
+    "openai-api-key",
+    "aws-access-key-id",
+    "aws-secret-access-key",
+    "github-token",
+    "gitlab-token",
+    "google-api-key",
+    "google-oauth-client-secret",
+    "slack-token",
+    "slack-webhook-url",
+    "stripe-secret-key",
+    "huggingface-token",
+    "private-key",
+    "minisign-secret-key",
+    "generic-secret-assignment",
+];
+
 /// Every built-in rule, providers first, the generic assignment rule last.
 pub(crate) fn builtin() -> Vec<Rule> {
     vec![
