@@ -467,7 +467,7 @@ mod tests {
                 "app",
                 vec![
                     "pkg:cargo/cc@1.0.0 build",
-                    "pkg:cargo/helper@1.0.0?download_url=file:%2F%2Fcrates%2Fhelper normal",
+                    "pkg:cargo/helper@1.0.0?download_url=file://crates/helper normal",
                     "pkg:cargo/pm@1.0.0 normal",
                     "pkg:cargo/serde@1.0.0 normal",
                 ],
@@ -530,8 +530,8 @@ mod tests {
                 ],
                 "w",
                 vec![
-                    "pkg:cargo/app@1.0.0?download_url=file:%2F%2F. normal",
-                    "pkg:cargo/helper@1.0.0?download_url=file:%2F%2Fcrates%2Fhelper normal",
+                    "pkg:cargo/app@1.0.0?download_url=file://. normal",
+                    "pkg:cargo/helper@1.0.0?download_url=file://crates/helper normal",
                 ],
             )),
         );
@@ -562,7 +562,7 @@ mod tests {
                 "app",
                 vec![
                     "pkg:cargo/cc@1.0.0 build",
-                    "pkg:cargo/helper@1.0.0?download_url=file:%2F%2Fcrates%2Fhelper normal",
+                    "pkg:cargo/helper@1.0.0?download_url=file://crates/helper normal",
                     "pkg:cargo/pm@1.0.0 normal",
                     "pkg:cargo/serde@1.0.0 normal",
                 ],
@@ -591,8 +591,7 @@ mod tests {
         assert_eq!(
             outside,
             Ok(Some(
-                "pkg:cargo/outside@1.0.0?download_url=file:%2F%2F..%2Felsewhere%2Foutside"
-                    .to_owned()
+                "pkg:cargo/outside@1.0.0?download_url=file://../elsewhere/outside".to_owned()
             ))
         );
     }
@@ -636,7 +635,7 @@ mod tests {
             Some("sparse+https://r.example/index/"),
             None,
             (
-                "pkg:cargo/x@1.0.0?repository_url=https:%2F%2Fr.example%2Findex%2F",
+                "pkg:cargo/x@1.0.0?repository_url=https://r.example/index/",
                 None,
             ),
         );
@@ -644,14 +643,14 @@ mod tests {
             Some("git+https://github.com/o/r?branch=main#0123abcd"),
             None,
             (
-                "pkg:cargo/x@1.0.0?vcs_url=git%2Bhttps:%2F%2Fgithub.com%2Fo%2Fr%400123abcd",
+                "pkg:cargo/x@1.0.0?vcs_url=git%2Bhttps://github.com/o/r%400123abcd",
                 Some("git+https://github.com/o/r@0123abcd"),
             ),
         );
         check_locate(
             None,
             Some("crates/x"),
-            ("pkg:cargo/x@1.0.0?download_url=file:%2F%2Fcrates%2Fx", None),
+            ("pkg:cargo/x@1.0.0?download_url=file://crates/x", None),
         );
         check_locate(None, None, ("pkg:cargo/x@1.0.0", None));
     }

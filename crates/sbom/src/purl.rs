@@ -1,5 +1,7 @@
 //! Package URLs (`pkg:cargo/NAME@VERSION?qualifiers`) as the purl specification builds them:
-//! components percent-encoded except `A-Z a-z 0-9 . - _ ~` and `:`, qualifiers sorted by key.
+//! components percent-encoded except `A-Z a-z 0-9 . - _ ~` and `:` (and `/` inside qualifier
+//! values, as the specification's canonical test vectors and packageurl-python write them),
+//! qualifiers sorted by key.
 //!
 //! The `cargo` type's default repository is crates.io; a package from elsewhere carries a
 //! `repository_url` (another registry), `vcs_url` (git, pip-style `git+URL@COMMIT`) or
@@ -7,9 +9,21 @@
 
 /// Percent-encodes every byte outside the purl's unreserved set (and `:`).
 pub fn encode(s: &str) -> String {
+    encode_keeping(s, b"")
+}
+
+/// Percent-encodes a qualifier value: like [`encode`], but `/` stays.
+pub fn encode_qualifier(s: &str) -> String {
+    encode_keeping(s, b"/")
+}
+
+fn encode_keeping(s: &str, keep: &[u8]) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~' | b':') {
+        if b.is_ascii_alphanumeric()
+            || matches!(b, b'.' | b'-' | b'_' | b'~' | b':')
+            || keep.contains(&b)
+        {
             out.push(char::from(b));
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -28,7 +42,7 @@ pub fn cargo(name: &str, version: Option<&str>, qualifiers: &[(&str, &str)]) -> 
     let mut q: Vec<String> = qualifiers
         .iter()
         .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| format!("{}={}", k.to_ascii_lowercase(), encode(v)))
+        .map(|(k, v)| format!("{}={}", k.to_ascii_lowercase(), encode_qualifier(v)))
         .collect();
     q.sort();
     if !q.is_empty() {
@@ -83,7 +97,7 @@ mod tests {
             "auditable-extract",
             Some("0.3.2"),
             &[("vcs_url", "git+https://github.com/rust-secure-code/cargo-auditable.git@da85607f")],
-            "pkg:cargo/auditable-extract@0.3.2?vcs_url=git%2Bhttps:%2F%2Fgithub.com%2Frust-secure-code%2Fcargo-auditable.git%40da85607f",
+            "pkg:cargo/auditable-extract@0.3.2?vcs_url=git%2Bhttps://github.com/rust-secure-code/cargo-auditable.git%40da85607f",
         );
         check(
             "x",
@@ -93,7 +107,7 @@ mod tests {
                 ("download_url", ""),
                 ("A_key", "v w"),
             ],
-            "pkg:cargo/x@1.0.0?a_key=v%20w&repository_url=https:%2F%2Fr.example%2Findex",
+            "pkg:cargo/x@1.0.0?a_key=v%20w&repository_url=https://r.example/index",
         );
     }
 
