@@ -71,8 +71,9 @@ codes! {
     ProvenanceMissing = "provenance-missing", Provenance, true;
     /// Provenance is required but attestations cannot be verified by this build.
     ProvenanceUnsupported = "provenance-unsupported", Provenance, true;
-    /// An attestation envelope does not verify or does not name the artifact.
-    AttestationInvalid = "attestation-invalid", Provenance, false;
+    /// An attestation by a trusted signer does not verify, or what it says cannot be checked
+    /// (malformed statement or provenance, keyless signer that is not the builder).
+    AttestationInvalid = "attestation-invalid", Evidence, false;
     /// Trusted provenance names another builder.
     BuilderMismatch = "builder-mismatch", Provenance, true;
     /// Trusted provenance names another source repository.
@@ -95,6 +96,8 @@ codes! {
     UnusedException = "unused-exception", Exceptions, false;
     /// A policy exception is past its `expires` date and was not applied (a warning).
     ExceptionExpired = "exception-expired", Exceptions, false;
+    /// An authenticated attestation beside the artifact names other artifacts, not this one.
+    AttestationSubjectMismatch = "attestation-subject-mismatch", Evidence, true;
 }
 
 impl fmt::Display for Code {

@@ -198,6 +198,67 @@ fn key_problem(policy: &Policy, k: &TrustedKey, now: Timestamp) -> Option<(Code,
     None
 }
 
+impl Policy {
+    /// The keys whose signatures count right now: trusted, not revoked, inside their window
+    /// (for example the keys a pack manifest may be signed with when installing).
+    pub fn usable_keys(&self, now: Timestamp) -> Vec<&TrustedKey> {
+        self.keys
+            .iter()
+            .filter(|k| key_problem(self, k, now).is_none())
+            .collect()
+    }
+}
+
+/// Whether `actual` is the builder the policy names: equal, or (when `expected` has no `@`)
+/// equal up to `actual`'s `@ref`, as slsa-verifier compares builder ids.
+fn builder_matches(actual: &str, expected: &str) -> bool {
+    actual == expected
+        || (!expected.contains('@')
+            && actual
+                .strip_prefix(expected)
+                .is_some_and(|rest| rest.starts_with('@')))
+}
+
+/// Attestations signed by a revoked or out-of-window key, or by an identity the policy does
+/// not trust, are findings that deny, as signatures are.
+fn attestation_signers(
+    policy: &Policy,
+    ev: &Evidence,
+    now: Timestamp,
+    findings: &mut Vec<Finding>,
+) {
+    for a in &ev.attestations {
+        let src = Some(a.source.as_str());
+        match &a.signer {
+            Signer::Key(raw) => {
+                if let Some((code, msg)) = policy
+                    .trusted_key(raw)
+                    .and_then(|k| key_problem(policy, k, now))
+                {
+                    findings.push(Finding::deny(
+                        code,
+                        format!("attestation ({}): {msg}", a.predicate_type),
+                        src,
+                    ));
+                }
+            }
+            Signer::Identity { issuer, subject } => {
+                if !policy
+                    .identities
+                    .iter()
+                    .any(|i| &i.issuer == issuer && i.subject.matches(subject))
+                {
+                    findings.push(Finding::deny(
+                        Code::IdentityMismatch,
+                        format!("attestation ({}) signed by {subject} ({issuer}), which matches no trusted identity", a.predicate_type),
+                        src,
+                    ));
+                }
+            }
+        }
+    }
+}
+
 /// Whether an attestation signer is trusted right now.
 fn signer_trusted(policy: &Policy, s: &Signer, now: Timestamp) -> bool {
     match s {
@@ -238,6 +299,8 @@ fn trust(
     let mut ids: BTreeSet<(String, String)> = BTreeSet::new();
     for s in &ev.signatures {
         let src = Some(s.source.as_str());
+        // The manifest inside a pack archive is checked but not counted.
+        let counts = s.via != SignatureVia::PackManifest;
         match &s.outcome {
             SignatureOutcome::Verified { key } => match policy.trusted_key(key) {
                 None => findings.push(Finding::deny(
@@ -251,7 +314,7 @@ fn trust(
                 Some(k) => match key_problem(policy, k, now) {
                     Some((code, msg)) => findings.push(Finding::deny(code, msg, src)),
                     None => {
-                        if keys.insert(*key) {
+                        if counts && keys.insert(*key) {
                             signers.push(format!("key {}", k.label()));
                         }
                     }
@@ -319,7 +382,12 @@ fn trust(
         }
     }
     let count = keys.len() + ids.len();
-    if ev.signatures.is_empty() && ev.keyless.is_empty() {
+    let counted = ev
+        .signatures
+        .iter()
+        .filter(|s| s.via != SignatureVia::PackManifest)
+        .count();
+    if counted == 0 && ev.keyless.is_empty() {
         findings.push(Finding::deny(
             Code::SignatureMissing,
             format!(
@@ -394,7 +462,11 @@ fn provenance(
         let src = Some(a.source.as_str());
         let mut fs = Vec::new();
         if let Some(want) = &rule.builder_id {
-            if facts.builder_id.as_deref() != Some(want.as_str()) {
+            if !facts
+                .builder_id
+                .as_deref()
+                .is_some_and(|b| builder_matches(b, want))
+            {
                 fs.push(Finding::deny(
                     Code::BuilderMismatch,
                     format!(
@@ -541,6 +613,7 @@ pub fn evaluate(policy: &Policy, evidence: &Evidence, now: Timestamp) -> Decisio
         Rule::Trust,
         Some(trust(policy, evidence, now, &mut findings, &mut signers)),
     ));
+    attestation_signers(policy, evidence, now, &mut findings);
     details.push((
         Rule::Provenance,
         provenance(policy, evidence, now, &mut findings),

@@ -57,6 +57,10 @@ pub enum SignatureVia {
     Sidecar,
     /// A signed `SHA256SUMS` listing the artifact's digest.
     ChecksumList,
+    /// The signature on the manifest inside a pack archive (`.sigil/SHA256SUMS.minisig`): its
+    /// key must be trusted, but it does not count towards the threshold (the archive's own
+    /// signatures do). A pack directory's manifest signature is a [`SignatureVia::Sidecar`].
+    PackManifest,
 }
 
 /// What checking one minisign signature showed.
@@ -193,7 +197,8 @@ pub struct Evidence {
     pub keyless: Vec<KeylessEvidence>,
     /// Verified attestations naming the artifact.
     pub attestations: Vec<AttestationEvidence>,
-    /// An attestation file exists but this build cannot verify attestations.
+    /// An attestation file exists but cannot be verified (no longer set by `sigil-gate`,
+    /// which verifies attestations; kept for other evidence producers).
     pub attestations_unsupported: bool,
     /// Pack counts, when the artifact is a pack whose manifest verified.
     pub pack: Option<PackFacts>,

@@ -190,6 +190,9 @@ pub struct SbomRule {
 /// `[pack]` limits.
 #[derive(Debug, Clone, Default)]
 pub struct PackRule {
+    /// Whether the policy has a `[pack]` table: archives (`.tar.gz`, `.tgz`, `.zip`) are then
+    /// verified as packs; without it they are plain files.
+    pub present: bool,
     /// Most regular files a pack may hold.
     pub max_files: Option<u64>,
     /// Most bytes a pack's files may add up to.
@@ -824,6 +827,7 @@ impl Policy {
         let pack = match raw.pack {
             None => PackRule::default(),
             Some(p) => PackRule {
+                present: true,
                 max_files: p
                     .max_files
                     .as_ref()
