@@ -788,3 +788,122 @@ fn sboms_can_be_attested_and_verified() {
         .assert()
         .code(0);
 }
+
+/// Copies `from` into `to`, skipping `target` directories.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read_dir") {
+        let e = e.expect("entry");
+        let ft = e.file_type().expect("file type");
+        if ft.is_dir() && e.file_name() != "target" {
+            copy_tree(&e.path(), &to.join(e.file_name()));
+        } else if ft.is_file() {
+            std::fs::copy(e.path(), to.join(e.file_name())).expect("copy");
+        }
+    }
+}
+
+/// Optional cross-check (issue 6, point 4): on a copy of this workspace (cargo-cyclonedx writes
+/// a BOM beside every Cargo.toml), sigil lists at least the crates cargo-cyclonedx lists, with
+/// the same purls and hashes. cargo-cyclonedx is not a required CI tool: absent, this skips.
+#[test]
+fn lists_at_least_what_cargo_cyclonedx_lists() {
+    let found = std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("cargo-cyclonedx").is_file()));
+    if !found {
+        eprintln!("SKIP: cargo-cyclonedx not installed (optional: cargo install cargo-cyclonedx --locked)");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ws = dir.path().join("ws");
+    std::fs::create_dir_all(&ws).expect("mkdir");
+    for f in ["Cargo.toml", "Cargo.lock", "rust-toolchain.toml"] {
+        if support::root().join(f).exists() {
+            std::fs::copy(support::root().join(f), ws.join(f)).expect("copy");
+        }
+    }
+    for d in ["crates", "xtask"] {
+        copy_tree(&support::root().join(d), &ws.join(d));
+    }
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let o = Command::new(cargo)
+        .args([
+            "cyclonedx",
+            "--format",
+            "json",
+            "--spec-version",
+            "1.5",
+            "--override-filename",
+            "cdx",
+        ])
+        .current_dir(&ws)
+        .output()
+        .expect("cargo cyclonedx");
+    assert!(
+        o.status.success(),
+        "cargo cyclonedx failed:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let ours = dir.path().join("sigil.json");
+    sigil()
+        .args(["sbom", "cargo", "--manifest-path"])
+        .arg(ws.join("Cargo.toml"))
+        .arg("-o")
+        .arg(&ours)
+        .assert()
+        .code(0);
+
+    fn index(list: &Value, out: &mut BTreeMap<(String, String), Value>) {
+        for c in list.as_array().into_iter().flatten() {
+            if let (Some(n), Some(v)) = (c["name"].as_str(), c["version"].as_str()) {
+                out.insert((n.to_owned(), v.to_owned()), c.clone());
+            }
+            index(&c["components"], out);
+        }
+    }
+    let mut theirs = BTreeMap::new();
+    let mut stack = vec![ws.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read_dir").flatten() {
+            let p = e.path();
+            if p.is_dir() && e.file_name() != "target" {
+                stack.push(p);
+            } else if e.file_name() == "cdx.json" {
+                let bom = read_json(&p);
+                index(&bom["components"], &mut theirs);
+            }
+        }
+    }
+    let bom = read_json(&ours);
+    let mut mine = BTreeMap::new();
+    index(&bom["components"], &mut mine);
+    index(
+        &Value::Array(vec![bom["metadata"]["component"].clone()]),
+        &mut mine,
+    );
+    assert!(
+        theirs.len() > 100,
+        "cargo-cyclonedx listed only {} crates",
+        theirs.len()
+    );
+    for (key, c) in &theirs {
+        let m = mine.get(key).unwrap_or_else(|| {
+            panic!(
+                "{} {} is in cargo-cyclonedx's BOM but not sigil's",
+                key.0, key.1
+            )
+        });
+        // Path packages' purls are relative to each BOM's own crate in cargo-cyclonedx, to the
+        // workspace root in sigil; registry and git purls must be identical.
+        if !c["purl"]
+            .as_str()
+            .is_some_and(|p| p.contains("download_url=file:"))
+        {
+            // Compared decoded: cargo-cyclonedx leaves `+` in versions bare, the purl spec
+            // (and sigil, and packageurl-python) encode it as %2B.
+            let decode = |v: &Value| v.as_str().map(|s| s.replace("%2B", "+"));
+            assert_eq!(decode(&m["purl"]), decode(&c["purl"]), "{key:?}");
+        }
+        assert_eq!(m["hashes"], c["hashes"], "{key:?}");
+    }
+}
