@@ -36,29 +36,65 @@ fn stdout(out: &std::process::Output) -> String {
 fn generate_writes_private_secret_and_refuses_overwrite() {
     let d = tempfile::tempdir().unwrap();
     keypair(d.path(), "k");
-    let mode = fs::metadata(d.path().join("k.key")).unwrap().permissions().mode() & 0o777;
+    let mode = fs::metadata(d.path().join("k.key"))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
     assert_eq!(mode, 0o600);
     assert!(read(d.path().join("k.pub")).starts_with("untrusted comment: minisign public key "));
     let before = read(d.path().join("k.key"));
-    let out = sigil().args(["key", "generate", "--no-password", "--out"]).arg(d.path().join("k")).output().unwrap();
+    let out = sigil()
+        .args(["key", "generate", "--no-password", "--out"])
+        .arg(d.path().join("k"))
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("k.key: already exists"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("k.key: already exists"),
+        "{}",
+        stderr(&out)
+    );
     assert!(stderr(&out).contains("hint: use --force to overwrite"));
-    assert_eq!(read(d.path().join("k.key")), before, "existing key must be untouched");
-    sigil().args(["key", "generate", "--no-password", "--force", "--out"]).arg(d.path().join("k")).assert().code(0);
+    assert_eq!(
+        read(d.path().join("k.key")),
+        before,
+        "existing key must be untouched"
+    );
+    sigil()
+        .args(["key", "generate", "--no-password", "--force", "--out"])
+        .arg(d.path().join("k"))
+        .assert()
+        .code(0);
     assert_ne!(read(d.path().join("k.key")), before);
-    let mode = fs::metadata(d.path().join("k.key")).unwrap().permissions().mode() & 0o777;
+    let mode = fs::metadata(d.path().join("k.key"))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
     assert_eq!(mode, 0o600);
 }
 
 #[test]
 fn generate_without_password_source_is_a_usage_error() {
     let d = tempfile::tempdir().unwrap();
-    let out = sigil().args(["key", "generate", "--out"]).arg(d.path().join("k")).write_stdin("").output().unwrap();
+    let out = sigil()
+        .args(["key", "generate", "--out"])
+        .arg(d.path().join("k"))
+        .write_stdin("")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("error: no password available to encrypt the new secret key"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("error: no password available to encrypt the new secret key"),
+        "{}",
+        stderr(&out)
+    );
     assert!(stderr(&out).contains("hint: set SIGIL_PASSWORD"));
-    assert!(!d.path().join("k.key").exists(), "nothing written on failure");
+    assert!(
+        !d.path().join("k.key").exists(),
+        "nothing written on failure"
+    );
 }
 
 #[test]
@@ -66,17 +102,37 @@ fn sign_verify_and_tamper() {
     let d = tempfile::tempdir().unwrap();
     keypair(d.path(), "k");
     let f = write(d.path(), "a.txt", b"hello\n");
-    sigil().env("SOURCE_DATE_EPOCH", "1700000000").args(["sign", "--key"]).arg(d.path().join("k.key")).arg(&f).assert().code(0);
+    sigil()
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .args(["sign", "--key"])
+        .arg(d.path().join("k.key"))
+        .arg(&f)
+        .assert()
+        .code(0);
     let sig = read(d.path().join("a.txt.minisig"));
-    assert!(sig.contains("trusted comment: timestamp:1700000000\tfile:a.txt\thashed\n"), "{sig}");
-    let out = sigil().args(["verify", "--key"]).arg(d.path().join("k.pub")).arg(&f).output().unwrap();
+    assert!(
+        sig.contains("trusted comment: timestamp:1700000000\tfile:a.txt\thashed\n"),
+        "{sig}"
+    );
+    let out = sigil()
+        .args(["verify", "--key"])
+        .arg(d.path().join("k.pub"))
+        .arg(&f)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).starts_with("verified "));
     assert!(stdout(&out).contains("trusted comment: timestamp:1700000000\tfile:a.txt\thashed"));
     fs::write(&f, b"hellO\n").unwrap();
-    let out = sigil().args(["verify", "--key"]).arg(d.path().join("k.pub")).arg(&f).output().unwrap();
+    let out = sigil()
+        .args(["verify", "--key"])
+        .arg(d.path().join("k.pub"))
+        .arg(&f)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("signature verification failed: content does not match the signature"));
+    assert!(stderr(&out)
+        .contains("signature verification failed: content does not match the signature"));
 }
 
 #[test]
@@ -85,24 +141,53 @@ fn json_output_is_one_document_on_success_and_failure() {
     keypair(d.path(), "k");
     keypair(d.path(), "other");
     let f = write(d.path(), "a", b"x");
-    sigil().args(["sign", "-k"]).arg(d.path().join("k.key")).arg(&f).assert().code(0);
-    let out = sigil().args(["--format", "json", "verify", "-k"]).arg(d.path().join("k.pub")).arg(&f).output().unwrap();
+    sigil()
+        .args(["sign", "-k"])
+        .arg(d.path().join("k.key"))
+        .arg(&f)
+        .assert()
+        .code(0);
+    let out = sigil()
+        .args(["--format", "json", "verify", "-k"])
+        .arg(d.path().join("k.pub"))
+        .arg(&f)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let v = json_doc(&out);
     assert_eq!(v["status"], "verified");
     assert_eq!(v["schema_version"], 1);
     assert_eq!(v["result"]["algorithm"], "ED");
-    let out = sigil().args(["verify", "--format", "json", "-k"]).arg(d.path().join("other.pub")).arg(&f).output().unwrap();
+    let out = sigil()
+        .args(["verify", "--format", "json", "-k"])
+        .arg(d.path().join("other.pub"))
+        .arg(&f)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let v = json_doc(&out);
     assert_eq!(v["status"], "not-verified");
     assert_eq!(v["error"]["kind"], "not-verified");
-    assert!(v["error"]["message"].as_str().unwrap().contains("not by the trusted key"), "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not by the trusted key"),
+        "{v}"
+    );
     // Usage errors, including argument errors, also give one document.
-    let out = sigil().args(["verify", "--format", "json", "--bogus"]).output().unwrap();
+    let out = sigil()
+        .args(["verify", "--format", "json", "--bogus"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(json_doc(&out)["status"], "error");
-    let out = sigil().args(["--format", "json", "verify", "-k"]).arg(d.path().join("nope.pub")).arg(&f).output().unwrap();
+    let out = sigil()
+        .args(["--format", "json", "verify", "-k"])
+        .arg(d.path().join("nope.pub"))
+        .arg(&f)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let v = json_doc(&out);
     assert_eq!(v["error"]["kind"], "io");
@@ -115,78 +200,229 @@ fn bad_inputs_follow_the_exit_code_contract() {
     let pk = d.path().join("k.pub");
     let sk = d.path().join("k.key");
     let f = write(d.path(), "f", b"content");
-    sigil().args(["sign", "-k"]).arg(&sk).arg(&f).assert().code(0);
+    sigil()
+        .args(["sign", "-k"])
+        .arg(&sk)
+        .arg(&f)
+        .assert()
+        .code(0);
     let good_sig = read(d.path().join("f.minisig"));
     let lines: Vec<&str> = good_sig.lines().collect();
 
     // (args, expected code, expected stderr fragment)
     let check = |args: &[&std::ffi::OsStr], code: i32, msg: &str| {
         let out = sigil().args(args).output().unwrap();
-        assert_eq!(out.status.code(), Some(code), "args {args:?}: {}", stderr(&out));
-        assert!(stderr(&out).contains(msg), "args {args:?}: expected {msg:?} in {}", stderr(&out));
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "args {args:?}: {}",
+            stderr(&out)
+        );
+        assert!(
+            stderr(&out).contains(msg),
+            "args {args:?}: expected {msg:?} in {}",
+            stderr(&out)
+        );
         for v in [["--format", "json"]] {
             let out = sigil().args(v).args(args).output().unwrap();
             assert_eq!(out.status.code(), Some(code));
             let doc = json_doc(&out);
-            assert!(doc["error"]["message"].as_str().unwrap().contains(msg), "expected {msg:?} in {doc}");
+            assert!(
+                doc["error"]["message"].as_str().unwrap().contains(msg),
+                "expected {msg:?} in {doc}"
+            );
         }
     };
     let os = |s: &str| std::ffi::OsString::from(s);
     let p = |p: &Path| p.as_os_str().to_owned();
 
     // Missing file.
-    check(&[&os("verify"), &os("-k"), &p(&pk), &p(&d.path().join("missing"))], 2, "No such file or directory");
+    check(
+        &[
+            &os("verify"),
+            &os("-k"),
+            &p(&pk),
+            &p(&d.path().join("missing")),
+        ],
+        2,
+        "No such file or directory",
+    );
     // Directory instead of a file.
     let sub = d.path().join("dir");
     fs::create_dir(&sub).unwrap();
     fs::write(d.path().join("dir.minisig"), &good_sig).unwrap();
-    check(&[&os("verify"), &os("-k"), &p(&pk), &p(&sub)], 2, "is a directory, not a file");
-    check(&[&os("sign"), &os("-k"), &p(&sk), &p(&sub)], 2, "is a directory, not a file");
+    check(
+        &[&os("verify"), &os("-k"), &p(&pk), &p(&sub)],
+        2,
+        "is a directory, not a file",
+    );
+    check(
+        &[&os("sign"), &os("-k"), &p(&sk), &p(&sub)],
+        2,
+        "is a directory, not a file",
+    );
     // Unreadable file (root reads everything, so only meaningful for other users).
     let unreadable = write(d.path(), "unreadable", b"x");
     fs::set_permissions(&unreadable, fs::Permissions::from_mode(0o000)).unwrap();
     if fs::read(&unreadable).is_err() {
-        check(&[&os("sign"), &os("-k"), &p(&sk), &p(&unreadable)], 2, "Permission denied");
+        check(
+            &[&os("sign"), &os("-k"), &p(&sk), &p(&unreadable)],
+            2,
+            "Permission denied",
+        );
     }
     // Empty file: signs and verifies.
     let empty = write(d.path(), "empty", b"");
-    sigil().args(["sign", "-k"]).arg(&sk).arg(&empty).assert().code(0);
-    sigil().args(["verify", "-k"]).arg(&pk).arg(&empty).assert().code(0);
+    sigil()
+        .args(["sign", "-k"])
+        .arg(&sk)
+        .arg(&empty)
+        .assert()
+        .code(0);
+    sigil()
+        .args(["verify", "-k"])
+        .arg(&pk)
+        .arg(&empty)
+        .assert()
+        .code(0);
     // Empty signature file: not verified.
     let empty_sig = write(d.path(), "empty.sig", b"");
-    check(&[&os("verify"), &os("-k"), &p(&pk), &os("-x"), &p(&empty_sig), &p(&f)], 1, "malformed signature");
+    check(
+        &[
+            &os("verify"),
+            &os("-k"),
+            &p(&pk),
+            &os("-x"),
+            &p(&empty_sig),
+            &p(&f),
+        ],
+        1,
+        "malformed signature",
+    );
     // Bad base64 in the signature line.
-    let bad = write(d.path(), "bad64.sig", format!("{}\n@@@@\n{}\n{}\n", lines[0], lines[2], lines[3]).as_bytes());
-    check(&[&os("verify"), &os("-k"), &p(&pk), &os("-x"), &p(&bad), &p(&f)], 1, "signature line is not valid base64");
+    let bad = write(
+        d.path(),
+        "bad64.sig",
+        format!("{}\n@@@@\n{}\n{}\n", lines[0], lines[2], lines[3]).as_bytes(),
+    );
+    check(
+        &[
+            &os("verify"),
+            &os("-k"),
+            &p(&pk),
+            &os("-x"),
+            &p(&bad),
+            &p(&f),
+        ],
+        1,
+        "signature line is not valid base64",
+    );
     // Unknown algorithm id.
     use base64::Engine as _;
     let b64 = base64::engine::general_purpose::STANDARD;
     let mut raw = b64.decode(lines[1]).unwrap();
     raw[..2].copy_from_slice(b"Xx");
-    let alg = write(d.path(), "alg.sig", format!("{}\n{}\n{}\n{}\n", lines[0], b64.encode(&raw), lines[2], lines[3]).as_bytes());
-    check(&[&os("verify"), &os("-k"), &p(&pk), &os("-x"), &p(&alg), &p(&f)], 1, "unsupported signature algorithm \"Xx\"");
+    let alg = write(
+        d.path(),
+        "alg.sig",
+        format!(
+            "{}\n{}\n{}\n{}\n",
+            lines[0],
+            b64.encode(&raw),
+            lines[2],
+            lines[3]
+        )
+        .as_bytes(),
+    );
+    check(
+        &[
+            &os("verify"),
+            &os("-k"),
+            &p(&pk),
+            &os("-x"),
+            &p(&alg),
+            &p(&f),
+        ],
+        1,
+        "unsupported signature algorithm \"Xx\"",
+    );
     // Truncated and garbage signatures.
-    let trunc = write(d.path(), "trunc.sig", &good_sig.as_bytes()[..good_sig.len() / 2]);
-    check(&[&os("verify"), &os("-k"), &p(&pk), &os("-x"), &p(&trunc), &p(&f)], 1, "malformed signature");
+    let trunc = write(
+        d.path(),
+        "trunc.sig",
+        &good_sig.as_bytes()[..good_sig.len() / 2],
+    );
+    check(
+        &[
+            &os("verify"),
+            &os("-k"),
+            &p(&pk),
+            &os("-x"),
+            &p(&trunc),
+            &p(&f),
+        ],
+        1,
+        "malformed signature",
+    );
     let garbage = write(d.path(), "garbage.sig", b"\x00\x01garbage\xff");
-    check(&[&os("verify"), &os("-k"), &p(&pk), &os("-x"), &p(&garbage), &p(&f)], 1, "signature is not UTF-8 text");
+    check(
+        &[
+            &os("verify"),
+            &os("-k"),
+            &p(&pk),
+            &os("-x"),
+            &p(&garbage),
+            &p(&f),
+        ],
+        1,
+        "signature is not UTF-8 text",
+    );
     // A bad public key is a setup error.
     let badpk = write(d.path(), "bad.pub", b"untrusted comment: x\nnot base64!\n");
-    check(&[&os("verify"), &os("-k"), &p(&badpk), &p(&f)], 2, "public key is not valid base64");
+    check(
+        &[&os("verify"), &os("-k"), &p(&badpk), &p(&f)],
+        2,
+        "public key is not valid base64",
+    );
     // A key with an unknown algorithm id.
     let mut kraw = b64.decode(read(&pk).lines().nth(1).unwrap()).unwrap();
     kraw[..2].copy_from_slice(b"Xy");
-    let algpk = write(d.path(), "alg.pub", format!("untrusted comment: x\n{}\n", b64.encode(&kraw)).as_bytes());
-    check(&[&os("verify"), &os("-k"), &p(&algpk), &p(&f)], 2, "unsupported public key algorithm \"Xy\"");
+    let algpk = write(
+        d.path(),
+        "alg.pub",
+        format!("untrusted comment: x\n{}\n", b64.encode(&kraw)).as_bytes(),
+    );
+    check(
+        &[&os("verify"), &os("-k"), &p(&algpk), &p(&f)],
+        2,
+        "unsupported public key algorithm \"Xy\"",
+    );
     // 0644 secret key: refused with a chmod hint.
     fs::set_permissions(&sk, fs::Permissions::from_mode(0o644)).unwrap();
-    let out = sigil().args(["sign", "-k"]).arg(&sk).arg(&f).output().unwrap();
+    let out = sigil()
+        .args(["sign", "-k"])
+        .arg(&sk)
+        .arg(&f)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("secret key is readable by others (mode 0644)"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("secret key is readable by others (mode 0644)"),
+        "{}",
+        stderr(&out)
+    );
     assert!(stderr(&out).contains(&format!("hint: chmod 600 {}", sk.display())));
-    let out = sigil().args(["--format", "json", "sign", "-k"]).arg(&sk).arg(&f).output().unwrap();
+    let out = sigil()
+        .args(["--format", "json", "sign", "-k"])
+        .arg(&sk)
+        .arg(&f)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(json_doc(&out)["error"]["hint"], format!("chmod 600 {}", sk.display()));
+    assert_eq!(
+        json_doc(&out)["error"]["hint"],
+        format!("chmod 600 {}", sk.display())
+    );
     // A usage error: no key at all.
     check(&[&os("verify"), &p(&f)], 2, "nothing to verify against");
 }
@@ -195,7 +431,12 @@ fn bad_inputs_follow_the_exit_code_contract() {
 fn wrong_password_is_exit_2_and_leaks_nothing() {
     let d = tempfile::tempdir().unwrap();
     let pw = "correct-horse-battery-staple-31337";
-    sigil().env("SIGIL_PASSWORD", pw).args(["key", "generate", "--out"]).arg(d.path().join("enc")).assert().code(0);
+    sigil()
+        .env("SIGIL_PASSWORD", pw)
+        .args(["key", "generate", "--out"])
+        .arg(d.path().join("enc"))
+        .assert()
+        .code(0);
     let key_text = read(d.path().join("enc.key"));
     assert!(key_text.starts_with("untrusted comment: minisign encrypted secret key\n"));
     let key_line = key_text.lines().nth(1).unwrap().to_owned();
@@ -210,7 +451,10 @@ fn wrong_password_is_exit_2_and_leaks_nothing() {
             .unwrap();
         assert_eq!(out.status.code(), Some(2));
         let all = format!("{}{}", stdout(&out), stderr(&out));
-        assert!(all.contains("wrong password or corrupt secret key"), "{all}");
+        assert!(
+            all.contains("wrong password or corrupt secret key"),
+            "{all}"
+        );
         // No byte sequence of the key file, the password tried, or the real password.
         for secret in [&key_line[..], &key_line[20..60], "wrong-password-xyzzy", pw] {
             assert!(!all.contains(secret), "output leaks {secret:?}: {all}");
@@ -218,8 +462,19 @@ fn wrong_password_is_exit_2_and_leaks_nothing() {
     }
     assert!(!d.path().join("f.minisig").exists());
     // The right password works.
-    sigil().env("SIGIL_PASSWORD", pw).args(["sign", "-k"]).arg(d.path().join("enc.key")).arg(&f).assert().code(0);
-    sigil().args(["verify", "-k"]).arg(d.path().join("enc.pub")).arg(&f).assert().code(0);
+    sigil()
+        .env("SIGIL_PASSWORD", pw)
+        .args(["sign", "-k"])
+        .arg(d.path().join("enc.key"))
+        .arg(&f)
+        .assert()
+        .code(0);
+    sigil()
+        .args(["verify", "-k"])
+        .arg(d.path().join("enc.pub"))
+        .arg(&f)
+        .assert()
+        .code(0);
 }
 
 #[test]
@@ -227,20 +482,44 @@ fn key_export_converts_both_ways() {
     let d = tempfile::tempdir().unwrap();
     keypair(d.path(), "k");
     let f = write(d.path(), "f", b"data");
-    sigil().args(["sign", "-k"]).arg(d.path().join("k.key")).arg(&f).assert().code(0);
-    let out = sigil().args(["key", "export", "--format", "pem"]).arg(d.path().join("k.pub")).output().unwrap();
+    sigil()
+        .args(["sign", "-k"])
+        .arg(d.path().join("k.key"))
+        .arg(&f)
+        .assert()
+        .code(0);
+    let out = sigil()
+        .args(["key", "export", "--format", "pem"])
+        .arg(d.path().join("k.pub"))
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let pem = stdout(&out);
     assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----\n"), "{pem}");
     let pem_path = write(d.path(), "k.pem", pem.as_bytes());
     // Every command that takes a public key accepts PEM.
-    sigil().args(["verify", "-k"]).arg(&pem_path).arg(&f).assert().code(0);
-    let out = sigil().args(["key", "export", "--format", "minisign"]).arg(&pem_path).output().unwrap();
+    sigil()
+        .args(["verify", "-k"])
+        .arg(&pem_path)
+        .arg(&f)
+        .assert()
+        .code(0);
+    let out = sigil()
+        .args(["key", "export", "--format", "minisign"])
+        .arg(&pem_path)
+        .output()
+        .unwrap();
     assert!(stdout(&out).starts_with("untrusted comment: minisign public key "));
     // --format pem elsewhere is a usage error.
-    let out = sigil().args(["--format", "pem", "verify", "-k"]).arg(&pem_path).arg(&f).output().unwrap();
+    let out = sigil()
+        .args(["--format", "pem", "verify", "-k"])
+        .arg(&pem_path)
+        .arg(&f)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("--format pem and --format minisign apply only to `sigil key export`"));
+    assert!(stderr(&out)
+        .contains("--format pem and --format minisign apply only to `sigil key export`"));
 }
 
 #[test]
@@ -263,34 +542,76 @@ fn sums_create_and_verify_report_each_file() {
         .code(0);
     let text = read(&list);
     assert!(text.contains("  a.tar.gz\n"));
-    assert!(text.contains("\\") && text.contains("  c\\nnewline\\\\name\n"), "{text}");
+    assert!(
+        text.contains("\\") && text.contains("  c\\nnewline\\\\name\n"),
+        "{text}"
+    );
     // Unsigned list: not verified.
-    let out = sigil().args(["sums", "verify", "-k"]).arg(d.path().join("k.pub")).arg(&list).output().unwrap();
+    let out = sigil()
+        .args(["sums", "verify", "-k"])
+        .arg(d.path().join("k.pub"))
+        .arg(&list)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("SHA256SUMS.minisig: No such file or directory"), "{}", stderr(&out));
-    sigil().args(["sign", "-k"]).arg(d.path().join("k.key")).arg(&list).assert().code(0);
-    let out = sigil().args(["sums", "verify", "-k"]).arg(d.path().join("k.pub")).arg(&list).output().unwrap();
+    assert!(
+        stderr(&out).contains("SHA256SUMS.minisig: No such file or directory"),
+        "{}",
+        stderr(&out)
+    );
+    sigil()
+        .args(["sign", "-k"])
+        .arg(d.path().join("k.key"))
+        .arg(&list)
+        .assert()
+        .code(0);
+    let out = sigil()
+        .args(["sums", "verify", "-k"])
+        .arg(d.path().join("k.pub"))
+        .arg(&list)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("verified 3 files"));
     // Changed and missing files are named.
     write(&dist, "a.tar.gz", b"AAA");
     fs::remove_file(dist.join("b.bin")).unwrap();
-    let out = sigil().args(["--format", "json", "sums", "verify", "-k"]).arg(d.path().join("k.pub")).arg(&list).output().unwrap();
+    let out = sigil()
+        .args(["--format", "json", "sums", "verify", "-k"])
+        .arg(d.path().join("k.pub"))
+        .arg(&list)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let v = json_doc(&out);
     assert_eq!(v["status"], "not-verified");
     let files = v["result"]["files"].as_array().unwrap();
-    let status = |n: &str| files.iter().find(|f| f["name"] == n).unwrap()["status"].as_str().unwrap().to_owned();
+    let status = |n: &str| {
+        files.iter().find(|f| f["name"] == n).unwrap()["status"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
     assert_eq!(status("a.tar.gz"), "changed");
     assert_eq!(status("b.bin"), "missing");
     assert_eq!(status("c\nnewline\\name"), "ok");
-    let out = sigil().args(["sums", "verify", "-k"]).arg(d.path().join("k.pub")).arg(&list).output().unwrap();
+    let out = sigil()
+        .args(["sums", "verify", "-k"])
+        .arg(d.path().join("k.pub"))
+        .arg(&list)
+        .output()
+        .unwrap();
     assert!(stdout(&out).contains("a.tar.gz: CHANGED"));
     assert!(stdout(&out).contains("b.bin: MISSING"));
     assert!(stdout(&out).contains("2 of 3 files did not verify"));
     // A changed list breaks its signature before any file is read.
     fs::write(&list, text.replace("a.tar.gz", "a.tar.gZ")).unwrap();
-    let out = sigil().args(["sums", "verify", "-k"]).arg(d.path().join("k.pub")).arg(&list).output().unwrap();
+    let out = sigil()
+        .args(["sums", "verify", "-k"])
+        .arg(d.path().join("k.pub"))
+        .arg(&list)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("content does not match the signature"));
 }
@@ -303,11 +624,29 @@ fn sums_verify_refuses_paths_outside_the_list_directory() {
     fs::create_dir(&inner).unwrap();
     write(d.path(), "outside", b"x");
     let list = inner.join("SHA256SUMS");
-    fs::write(&list, "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881  ../outside\n").unwrap();
-    sigil().args(["sign", "-k"]).arg(d.path().join("k.key")).arg(&list).assert().code(0);
-    let out = sigil().args(["sums", "verify", "-k"]).arg(d.path().join("k.pub")).arg(&list).output().unwrap();
+    fs::write(
+        &list,
+        "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881  ../outside\n",
+    )
+    .unwrap();
+    sigil()
+        .args(["sign", "-k"])
+        .arg(d.path().join("k.key"))
+        .arg(&list)
+        .assert()
+        .code(0);
+    let out = sigil()
+        .args(["sums", "verify", "-k"])
+        .arg(d.path().join("k.pub"))
+        .arg(&list)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).contains("../outside: UNSAFE-PATH path leaves the list's directory"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("../outside: UNSAFE-PATH path leaves the list's directory"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
@@ -320,6 +659,70 @@ fn bsd_tag_lists_are_read() {
         "SHA256SUMS",
         b"SHA256 (x) = 2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881\n",
     );
-    sigil().args(["sign", "-k"]).arg(d.path().join("k.key")).arg(&list).assert().code(0);
-    sigil().args(["sums", "verify", "-k"]).arg(d.path().join("k.pub")).arg(&list).assert().code(0);
+    sigil()
+        .args(["sign", "-k"])
+        .arg(d.path().join("k.key"))
+        .arg(&list)
+        .assert()
+        .code(0);
+    sigil()
+        .args(["sums", "verify", "-k"])
+        .arg(d.path().join("k.pub"))
+        .arg(&list)
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn quiet_silences_chatter_but_keeps_documents() {
+    let d = tempfile::tempdir().unwrap();
+    keypair(d.path(), "k");
+    let f = write(d.path(), "a", b"x");
+    sigil()
+        .args(["sign", "-q", "-k"])
+        .arg(d.path().join("k.key"))
+        .arg(&f)
+        .assert()
+        .code(0)
+        .stdout("");
+    sigil()
+        .args(["-q", "verify", "-k"])
+        .arg(d.path().join("k.pub"))
+        .arg(&f)
+        .assert()
+        .code(0)
+        .stdout("");
+    let out = sigil()
+        .args(["-q", "key", "export", "--format", "pem"])
+        .arg(d.path().join("k.pub"))
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&out).starts_with("-----BEGIN PUBLIC KEY-----\n"),
+        "{}",
+        stdout(&out)
+    );
+    let out = sigil()
+        .args(["-q", "sums", "create"])
+        .arg(&f)
+        .current_dir(d.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881  {}\n",
+            f.display()
+        )
+    );
+    // A failure is still explained with --quiet.
+    fs::write(&f, b"y").unwrap();
+    let out = sigil()
+        .args(["-q", "verify", "-k"])
+        .arg(d.path().join("k.pub"))
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("content does not match the signature"));
 }

@@ -66,17 +66,38 @@ pub struct Report {
     pub human: Vec<String>,
     /// Machine-readable result (`result` in JSON).
     pub data: Value,
+    /// A document that is itself the result (a key, a list, an SBOM written to stdout):
+    /// printed verbatim in human format, even with `--quiet`, after any human lines.
+    pub document: Option<String>,
 }
 
 impl Report {
     /// A successful report.
     pub fn ok(ok_word: &'static str, data: Value) -> Self {
-        Self { status: Status::Ok, ok_word, human: Vec::new(), data }
+        Self {
+            status: Status::Ok,
+            ok_word,
+            human: Vec::new(),
+            data,
+            document: None,
+        }
     }
 
     /// A "not verified" or "findings" report.
     pub fn not_verified(data: Value) -> Self {
-        Self { status: Status::NotVerified, ok_word: "ok", human: Vec::new(), data }
+        Self {
+            status: Status::NotVerified,
+            ok_word: "ok",
+            human: Vec::new(),
+            data,
+            document: None,
+        }
+    }
+
+    /// Sets the document printed verbatim on stdout in human format.
+    pub fn document(mut self, text: impl Into<String>) -> Self {
+        self.document = Some(text.into());
+        self
     }
 
     /// Adds a human line.
@@ -122,7 +143,12 @@ pub struct CliError {
 
 impl CliError {
     fn new(kind: ErrorKind, message: impl fmt::Display) -> Self {
-        Self { kind, message: message.to_string(), hint: None, data: None }
+        Self {
+            kind,
+            message: message.to_string(),
+            hint: None,
+            data: None,
+        }
     }
 
     /// Exit 1: not verified.
@@ -191,7 +217,11 @@ impl Output {
     /// A warning on stderr (human format only; JSON carries warnings in its document).
     pub fn warn(&self, msg: impl fmt::Display) {
         if !self.quiet {
-            let label = if self.color() { "\x1b[33mwarning\x1b[0m" } else { "warning" };
+            let label = if self.color() {
+                "\x1b[33mwarning\x1b[0m"
+            } else {
+                "warning"
+            };
             eprintln!("{label}: {msg}");
         }
     }
@@ -211,12 +241,18 @@ impl Output {
                 "result": report.data,
             })),
             Format::Human => {
+                let mut out = std::io::stdout().lock();
                 if !self.quiet || report.status == Status::NotVerified {
-                    let mut out = std::io::stdout().lock();
                     for l in &report.human {
                         if writeln!(out, "{l}").is_err() {
                             break;
                         }
+                    }
+                }
+                if let Some(doc) = &report.document {
+                    let _ = out.write_all(doc.as_bytes());
+                    if !doc.ends_with('\n') {
+                        let _ = writeln!(out);
                     }
                 }
             }
@@ -248,7 +284,11 @@ impl Output {
             }));
         }
         // Errors always go to stderr too, so a JSON consumer's logs still say why.
-        let label = if self.color() { "\x1b[31merror\x1b[0m" } else { "error" };
+        let label = if self.color() {
+            "\x1b[31merror\x1b[0m"
+        } else {
+            "error"
+        };
         eprintln!("{label}: {}", err.message);
         if let Some(h) = &err.hint {
             eprintln!("hint: {h}");

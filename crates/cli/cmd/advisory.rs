@@ -358,7 +358,7 @@ fn new(mut a: NewArgs) -> Result<Report, CliError> {
         }
         None => {
             let mut r = Report::ok("ok", data);
-            r.human = text.lines().map(str::to_owned).collect();
+            r.document = Some(text.clone());
             r
         }
     };
@@ -524,7 +524,7 @@ fn export(a: ExportArgs, fmt: ExportFormat) -> Result<Report, CliError> {
         }
         None => {
             let mut r = Report::ok("ok", json!({ "id": adv.id, "format": name, "text": text }));
-            r.human = text.lines().map(str::to_owned).collect();
+            r.document = Some(text.clone());
             Ok(r)
         }
     }
@@ -583,7 +583,7 @@ pub fn run_vex(cmd: VexCommand) -> Result<Report, CliError> {
         }
         None => {
             let mut r = Report::ok("ok", json!({ "id": doc.id, "vex": value }));
-            r.human = text.lines().map(str::to_owned).collect();
+            r.document = Some(text.clone());
             Ok(r)
         }
     }

@@ -105,6 +105,6 @@ fn export(a: ExportArgs, to: KeyFormat) -> Result<Report, CliError> {
         "ok",
         json!({ "format": fmt, "key_id": pk.key_id().to_string(), "fingerprint": pk.fingerprint(), "key": text }),
     );
-    r.human = text.lines().map(str::to_owned).collect();
+    r.document = Some(text.clone());
     Ok(r)
 }

@@ -210,7 +210,7 @@ fn emit(sbom: &Sbom, out: &OutArgs, mut summary: Value) -> Result<Report, CliErr
                 serde_json::from_str(&text).map_err(|e| CliError::io(format!("internal: {e}")))?;
             summary["sbom"] = doc;
             let mut r = Report::ok("ok", summary);
-            r.human = text.lines().map(str::to_owned).collect();
+            r.document = Some(text.clone());
             Ok(r)
         }
     }

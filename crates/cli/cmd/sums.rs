@@ -111,7 +111,7 @@ fn create(out: &Output, a: CreateArgs) -> Result<Report, CliError> {
         }
         None => {
             let mut r = Report::ok("ok", json!({ "entries": entries, "text": text }));
-            r.human = text.lines().map(str::to_owned).collect();
+            r.document = Some(text.clone());
             Ok(r)
         }
     }
