@@ -1,0 +1,151 @@
+//! Tidy checks as ordinary tests: crate docs exist, the dependency direction of
+//! ARCHITECTURE.md holds (per `cargo metadata`), only the gate reaches the network, and the
+//! documents the code promises are present.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+use serde_json::Value;
+
+/// Layer of each library crate: a crate may depend only on crates of a lower layer.
+const LAYERS: &[(&str, u32)] = &[
+    ("sigil-core", 0),
+    ("sigil-keys", 1),
+    ("sigil-scan", 1),
+    ("sigil-sign", 2),
+    ("sigil-sigstore", 2),
+    ("sigil-pack", 3),
+    ("sigil-attest", 3),
+    ("sigil-sbom", 3),
+    ("sigil-advisory", 3),
+    ("sigil-policy", 4),
+    ("sigil-gate", 5),
+];
+
+/// Crates that reach the network; only the gate may depend on them.
+const NETWORK_CRATES: &[&str] = &["reqwest", "hyper", "ureq", "curl", "tough"];
+
+fn metadata() -> Value {
+    let out = Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--no-deps", "--locked"])
+        .current_dir(support::root())
+        .output()
+        .expect("cargo metadata runs");
+    assert!(
+        out.status.success(),
+        "cargo metadata: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("metadata is JSON")
+}
+
+#[test]
+fn dependency_direction_holds() {
+    let layers: BTreeMap<&str, u32> = LAYERS.iter().copied().collect();
+    let meta = metadata();
+    let mut seen = 0;
+    for pkg in meta["packages"].as_array().unwrap() {
+        let name = pkg["name"].as_str().unwrap();
+        let Some(&layer) = layers.get(name) else {
+            continue;
+        };
+        seen += 1;
+        for dep in pkg["dependencies"].as_array().unwrap() {
+            if dep["kind"].as_str() == Some("dev") {
+                continue;
+            }
+            let d = dep["name"].as_str().unwrap();
+            if d == "sigil" || d == "xtask" {
+                panic!("{name} depends on {d}: no library depends on the binary or the xtask");
+            }
+            if let Some(&dl) = layers.get(d) {
+                assert!(
+                    dl < layer,
+                    "{name} (layer {layer}) depends on {d} (layer {dl}): see ARCHITECTURE.md"
+                );
+            }
+            if name != "sigil-gate" {
+                assert!(
+                    !NETWORK_CRATES.contains(&d),
+                    "{name} depends on {d}: only sigil-gate may reach the network"
+                );
+            }
+        }
+    }
+    assert_eq!(
+        seen,
+        LAYERS.len(),
+        "every library crate is listed in LAYERS"
+    );
+}
+
+#[test]
+fn every_crate_has_crate_docs_and_an_architecture_section() {
+    let arch = support::read(support::root().join("ARCHITECTURE.md"));
+    let crates = support::root().join("crates");
+    for entry in std::fs::read_dir(&crates).unwrap() {
+        let dir = entry.unwrap().path();
+        let lib = dir.join("src/lib.rs");
+        let main = dir.join("main.rs");
+        let file = if lib.exists() { lib } else { main };
+        let text = support::read(&file);
+        assert!(
+            text.trim_start().starts_with("//!"),
+            "{} must open with //! crate docs",
+            file.display()
+        );
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            arch.contains(&format!("`crates/{name}`")),
+            "ARCHITECTURE.md has no section for crates/{name}"
+        );
+    }
+}
+
+#[test]
+fn no_unsafe_code_anywhere() {
+    let meta = support::read(support::root().join("Cargo.toml"));
+    assert!(
+        meta.contains("unsafe_code = \"forbid\""),
+        "the workspace forbids unsafe code"
+    );
+    let crates = support::root().join("crates");
+    for entry in std::fs::read_dir(&crates).unwrap() {
+        let manifest = entry.unwrap().path().join("Cargo.toml");
+        if !manifest.exists() {
+            continue; // crates/cli belongs to the root package
+        }
+        let toml = support::read(manifest);
+        assert!(
+            toml.contains("[lints]\nworkspace = true"),
+            "every crate inherits the workspace lints:\n{toml}"
+        );
+    }
+}
+
+#[test]
+fn promised_documents_exist() {
+    for f in [
+        "README.md",
+        "ARCHITECTURE.md",
+        "SECURITY.md",
+        "LICENSE",
+        "docs/policy.md",
+        "docs/codes.md",
+        "Cargo.lock",
+    ] {
+        assert!(support::root().join(f).is_file(), "{f} is missing");
+    }
+    let readme = support::read(support::root().join("README.md"));
+    let ci = support::read(support::root().join(".ci/run"));
+    assert!(
+        ci.contains("cargo xtask test"),
+        ".ci/run runs the README's test command"
+    );
+    assert!(
+        readme.contains("cargo xtask test"),
+        "the README shows the test command"
+    );
+}
