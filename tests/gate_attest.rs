@@ -122,23 +122,21 @@ fn issue7_signed_provenance_and_sbom_pass() {
         ),
         (BUILDER.to_owned(), "git+https://github.com/acme/widget.git"),
     ] {
-        let p = r
-            .fx
-            .policy("policy2.toml", &[&r.key], &policy_extra(&builder, source));
+        let p =
+            r.fx.policy("policy2.toml", &[&r.key], &policy_extra(&builder, source));
         let o = r.fx.verify(&p, &r.art);
         assert_eq!(verdict(&o), (Some(0), vec![]), "{builder} {source}");
     }
 
     // Human output names each rule's verdict.
-    let o = r
-        .fx
-        .cmd()
-        .arg("verify")
-        .arg("--policy")
-        .arg(&policy)
-        .arg(&r.art)
-        .output()
-        .unwrap();
+    let o =
+        r.fx.cmd()
+            .arg("verify")
+            .arg("--policy")
+            .arg(&policy)
+            .arg(&r.art)
+            .output()
+            .unwrap();
     assert_eq!(o.status.code(), Some(0));
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("provenance  pass"), "{text}");
@@ -306,8 +304,9 @@ fn issue7_attestation_about_another_artifact_is_refused() {
             ]
         )
     );
-    assert!(message(&o, "attestation-subject-mismatch")
-        .starts_with("attestation (https://slsa.dev/provenance/v1) names other artifacts, not sha256 "));
+    assert!(message(&o, "attestation-subject-mismatch").starts_with(
+        "attestation (https://slsa.dev/provenance/v1) names other artifacts, not sha256 "
+    ));
 }
 
 #[test]
@@ -431,16 +430,21 @@ fn issue7_install_downloads_and_checks_attestations() {
     let base = serve_dir(r.fx.dir.path());
     let dest = r.fx.p("dest");
     std::fs::create_dir(&dest).unwrap();
-    let o = r
-        .fx
-        .cmd()
-        .args(["install", "--format", "json", "--insecure-allow-http", "--policy"])
-        .arg(&policy)
-        .arg("--to")
-        .arg(&dest)
-        .arg(format!("{base}/widget-1.4.0"))
-        .output()
-        .unwrap();
+    let o =
+        r.fx.cmd()
+            .args([
+                "install",
+                "--format",
+                "json",
+                "--insecure-allow-http",
+                "--policy",
+            ])
+            .arg(&policy)
+            .arg("--to")
+            .arg(&dest)
+            .arg(format!("{base}/widget-1.4.0"))
+            .output()
+            .unwrap();
     assert_eq!(verdict(&o), (Some(0), vec![]), "{}", stderr(&o));
     assert_eq!(
         std::fs::read(dest.join("widget-1.4.0")).unwrap(),
@@ -452,16 +456,21 @@ fn issue7_install_downloads_and_checks_attestations() {
     std::fs::create_dir(&dest2).unwrap();
     let text = std::fs::read_to_string(&r.att).unwrap();
     std::fs::write(&r.att, format!("{}\n", text.lines().next().unwrap())).unwrap();
-    let o = r
-        .fx
-        .cmd()
-        .args(["install", "--format", "json", "--insecure-allow-http", "--policy"])
-        .arg(&policy)
-        .arg("--to")
-        .arg(&dest2)
-        .arg(format!("{base}/widget-1.4.0"))
-        .output()
-        .unwrap();
+    let o =
+        r.fx.cmd()
+            .args([
+                "install",
+                "--format",
+                "json",
+                "--insecure-allow-http",
+                "--policy",
+            ])
+            .arg(&policy)
+            .arg("--to")
+            .arg(&dest2)
+            .arg(format!("{base}/widget-1.4.0"))
+            .output()
+            .unwrap();
     assert_eq!(verdict(&o), (Some(1), vec!["sbom-missing".to_owned()]));
     assert_eq!(std::fs::read_dir(&dest2).unwrap().count(), 0);
 }

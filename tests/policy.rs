@@ -82,9 +82,9 @@ fn issue7_every_shipped_policy_loads_and_decides() {
         assert_eq!(code, Some(1), "{name}");
         match name.as_str() {
             "data-only-pack.toml" => {
-                assert_eq!(codes, ["signature-missing", "pack-unsupported"]);
-                // Signed by the publisher: trust passes, and the pack rule fails closed until
-                // pack manifests are checked by the gate.
+                assert_eq!(codes, ["pack-invalid", "signature-missing"]);
+                // Signed by the publisher: trust passes, and the pack rule fails: the archive
+                // is not a pack (tests/gate_pack.rs has real ones).
                 sigil()
                     .arg("sign")
                     .arg("--key")
@@ -94,7 +94,7 @@ fn issue7_every_shipped_policy_loads_and_decides() {
                     .code(0);
                 assert_eq!(
                     verdict(&verify()),
-                    (Some(1), vec!["pack-unsupported".to_owned()])
+                    (Some(1), vec!["pack-invalid".to_owned()])
                 );
                 // And `sigil run` is never allowed under it.
                 let o = sigil()

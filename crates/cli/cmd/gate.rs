@@ -262,24 +262,29 @@ pub fn verify_policy(
                 artifact.display()
             ))
         })?;
-    super::open_input(artifact)?;
-    let dir = artifact
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let kind = if install::is_pack_archive(name) {
-        SubjectKind::Pack
-    } else {
-        SubjectKind::File
-    };
-    let target = Target {
-        content: artifact,
-        name,
-        sidecar_dir: dir,
-        kind,
-    };
     let source = artifact.display().to_string();
-    let ev = sigil_gate::gather(&policy, &target, Purpose::Verify).map_err(gather_error)?;
+    let ev = if artifact.is_dir() {
+        // A pack directory: its manifest, signatures and tree.
+        sigil_gate::pack::gather_dir(&policy, artifact, Purpose::Verify).map_err(gather_error)?
+    } else {
+        super::open_input(artifact)?;
+        let dir = artifact
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let kind = if sigil_gate::pack::is_pack(&policy, name) {
+            SubjectKind::Pack
+        } else {
+            SubjectKind::File
+        };
+        let target = Target {
+            content: artifact,
+            name,
+            sidecar_dir: dir,
+            kind,
+        };
+        sigil_gate::gather(&policy, &target, Purpose::Verify).map_err(gather_error)?
+    };
     let d = evaluate(&policy, &ev, now());
     let seq = record(
         &mut log,
@@ -307,6 +312,8 @@ fn install_error(e: InstallError) -> CliError {
             .hint("use an https:// URL; --insecure-allow-http allows http:// to 127.0.0.1 or [::1] only, for tests and local mirrors"),
         InstallError::Fetch(FetchError::Redirect(_)) => CliError::not_verified(msg).hint("redirects must stay on https://"),
         InstallError::NoName { .. } | InstallError::NoDestDir { .. } => CliError::usage(msg),
+        InstallError::DestExists { .. } => CliError::usage(msg)
+            .hint("a pack installs into a new directory: choose a DEST that does not exist"),
         _ => CliError::io(msg),
     }
 }

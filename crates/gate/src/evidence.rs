@@ -4,7 +4,8 @@
 //! - `NAME.minisig`, plus extra signatures `NAME.<label>.minisig` (label: ASCII letters,
 //!   digits, `-`, `_`), one per signer, for k-of-n thresholds;
 //! - `SHA256SUMS` with `SHA256SUMS.minisig` beside the artifact, when the list names it;
-//! - `NAME.sigstore.json` (Sigstore bundle) and `NAME.intoto.jsonl` (attestations).
+//! - `NAME.sigstore.json` (Sigstore bundle) and `NAME.intoto.jsonl` (attestations);
+//! - for packs, the manifest inside (see [`crate::pack`]).
 //!
 //! Every signature is checked against the policy's keys here; trust decisions (revocation,
 //! validity windows, thresholds) are the policy crate's.
@@ -147,7 +148,7 @@ pub fn hash_file(path: &Path) -> Result<(Sha256Digest, u64), GatherError> {
 
 /// Checks a minisign signature against every policy key that could have made it; `open`
 /// gives a fresh reader over the signed bytes for each try.
-fn check_signature<'r>(
+pub(crate) fn check_signature<'r>(
     policy: &Policy,
     sig: &Signature,
     path: &Path,
@@ -174,7 +175,11 @@ fn check_signature<'r>(
     Ok(outcome)
 }
 
-fn parse_signature(bytes: &[u8], source: &Path, problems: &mut Vec<Problem>) -> Option<Signature> {
+pub(crate) fn parse_signature(
+    bytes: &[u8],
+    source: &Path,
+    problems: &mut Vec<Problem>,
+) -> Option<Signature> {
     let parsed = std::str::from_utf8(bytes)
         .map_err(|_| "not UTF-8 text".to_owned())
         .and_then(|t| Signature::parse(t).map_err(|e| e.to_string()));
@@ -193,9 +198,24 @@ fn parse_signature(bytes: &[u8], source: &Path, problems: &mut Vec<Problem>) -> 
 
 /// Gathers and checks all the evidence for `target` under `policy`.
 ///
-/// Keyless bundles and attestations are checked by [`crate::attest`]; when that is not possible
-/// they are recorded so the policy fails closed.
+/// Keyless bundles and attestations are checked by [`crate::attest`]; for a pack archive
+/// (`target.kind` is [`SubjectKind::Pack`]) the pack inside is checked by [`crate::pack`].
+/// Pack directories go through [`crate::pack::gather_dir`] instead.
 pub fn gather(
+    policy: &Policy,
+    target: &Target<'_>,
+    purpose: Purpose,
+) -> Result<Evidence, GatherError> {
+    let mut ev = gather_common(policy, target, purpose)?;
+    if target.kind == SubjectKind::Pack {
+        crate::pack::archive_evidence(policy, target.content, &mut ev)?;
+    }
+    Ok(ev)
+}
+
+/// The evidence every artifact gets: sidecar signatures, a signed checksum list, a keyless
+/// bundle and attestations, all about the bytes at `target.content`.
+pub(crate) fn gather_common(
     policy: &Policy,
     target: &Target<'_>,
     purpose: Purpose,

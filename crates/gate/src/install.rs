@@ -1,7 +1,8 @@
 //! Install: fetch or copy the artifact and its sidecars into a private staging directory
 //! beside the destination, verify the staged bytes against the policy, and only then move the
 //! file into place with an atomic rename and the policy's mode. Every refusal or failure
-//! removes the staging directory and leaves the destination untouched.
+//! removes the staging directory and leaves the destination untouched. A pack archive (under a
+//! policy with `[pack]`) is installed by `sigil-pack` into DEST, a new directory.
 
 use std::fs::File;
 use std::io;
@@ -56,6 +57,15 @@ pub enum InstallError {
         /// The directory.
         path: PathBuf,
     },
+    /// A pack's destination already exists (packs install into a new directory).
+    #[error("{}: destination exists; a pack installs into a new directory", path.display())]
+    DestExists {
+        /// DEST.
+        path: PathBuf,
+    },
+    /// The policy allowed the pack, but installing it failed; DEST is unchanged.
+    #[error("pack install: {0}")]
+    Pack(#[source] sigil_pack::InstallError),
     /// The decision could not be recorded, so nothing was installed.
     #[error("cannot record the decision: {0}")]
     Audit(String),
@@ -88,9 +98,10 @@ fn io_at(path: &Path) -> impl FnOnce(io::Error) -> InstallError + '_ {
     }
 }
 
-/// Whether a name looks like a pack archive.
+/// Whether a name looks like a pack archive (`.tar.gz`, `.tgz`, `.zip`). Whether it is verified
+/// as a pack depends on the policy: see [`crate::pack::is_pack`].
 pub fn is_pack_archive(name: &str) -> bool {
-    name.ends_with(".tar.gz") || name.ends_with(".tgz")
+    crate::pack::is_archive_name(name)
 }
 
 /// Called with the decision before anything moves; an error stops the install.
@@ -124,7 +135,16 @@ pub fn install(
     let Some(name) = name else {
         return Err(InstallError::NoName { source_name });
     };
-    let final_path = if dest.is_dir() {
+    let is_pack = crate::pack::is_pack(policy, &name);
+    // A pack installs as `pack install` does: DEST is the directory to create.
+    let final_path = if is_pack {
+        if std::fs::symlink_metadata(dest).is_ok() {
+            return Err(InstallError::DestExists {
+                path: dest.to_path_buf(),
+            });
+        }
+        dest.to_path_buf()
+    } else if dest.is_dir() {
         dest.join(&name)
     } else {
         dest.to_path_buf()
@@ -138,12 +158,18 @@ pub fn install(
         return Err(InstallError::NoDestDir { path: parent });
     }
     // Private (0700) staging beside the destination, so the final rename stays on one file system.
+    // (A pack's own extraction staging, `.<DEST>.sigil-staging-*`, is cleaned up by sigil-pack
+    // when stale; the archive's staging takes another prefix so that cleanup leaves it alone.)
     let staging = tempfile::Builder::new()
-        .prefix(".sigil-staging-")
+        .prefix(if is_pack {
+            ".sigil-gate-"
+        } else {
+            ".sigil-staging-"
+        })
         .tempdir_in(&parent)
         .map_err(io_at(&parent))?;
     let staged = staging.path().join(&name);
-    let kind = if is_pack_archive(&name) {
+    let kind = if is_pack {
         SubjectKind::Pack
     } else {
         SubjectKind::File
@@ -220,7 +246,24 @@ pub fn install(
             path: None,
         });
     }
-    finish(&staged, &final_path, policy.install.file_mode)?;
+    if is_pack {
+        let keys: Vec<_> = policy
+            .usable_keys(now)
+            .into_iter()
+            .map(|k| k.key.clone())
+            .collect();
+        let verifier = crate::pack::AllowedBytes {
+            sha256: ev.subject.sha256,
+        };
+        let opts = sigil_pack::InstallOptions {
+            limits: crate::pack::limits(policy),
+            replace: false,
+        };
+        sigil_pack::install_archive(&staged, &verifier, &keys, &final_path, &opts)
+            .map_err(InstallError::Pack)?;
+    } else {
+        finish(&staged, &final_path, policy.install.file_mode)?;
+    }
     drop(staging);
     Ok(Installed {
         decision,

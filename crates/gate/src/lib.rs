@@ -7,6 +7,7 @@
 //!   into private files with a size limit and timeouts;
 //! - [`install`]: verify in a private staging directory beside the destination, then move into
 //!   place atomically; nothing reaches the destination before the policy allows it;
+//! - [`pack`]: pack archives and directories under a policy (manifest, limits, install);
 //! - [`run`]: copy into a sealed memfd, verify and hash that copy, and execute exactly it;
 //! - [`audit`]: the append-only, hash-chained SQLite audit log.
 //!
@@ -17,6 +18,7 @@ pub mod audit;
 pub mod evidence;
 pub mod fetch;
 pub mod install;
+pub mod pack;
 pub mod run;
 
 pub use evidence::{gather, GatherError, Target};
