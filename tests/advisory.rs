@@ -246,7 +246,7 @@ fn issue8_cvss_v4_scores_match_the_reference_library() {
             std::env::var("SIGIL_INTEROP").map_or(true, |v| v != "1"),
             "SIGIL_INTEROP=1 but the `cvss` package is missing"
         );
-        eprintln!("SKIP: python package `cvss` missing (tests/requirements.txt)");
+        support::skip("python package `cvss` missing (tests/requirements.txt)");
         return;
     }
     for v in vectors {

@@ -69,7 +69,7 @@ fn advisory_dir(root: &Path) -> std::path::PathBuf {
             false,
         ),
     );
-    let mut baz = osv(
+    let mut baz_adv = osv(
         "GHSA-2222-3333-6666",
         "baz",
         HIGH,
@@ -77,8 +77,8 @@ fn advisory_dir(root: &Path) -> std::path::PathBuf {
         json!(["0.5.0"]),
         false,
     );
-    baz["aliases"] = json!(["CVE-2024-0006"]);
-    write(&dir.join("deep/er/baz.json"), &baz);
+    baz_adv["aliases"] = json!(["CVE-2024-0006"]);
+    write(&dir.join("deep/er/baz.json"), &baz_adv);
     write(
         &dir.join("withdrawn.json"),
         &osv(
@@ -259,13 +259,16 @@ fn issue8_audit_sbom_ranges_prereleases_withdrawn_and_vex() {
         ),
         (Some(9), Some(4), Some(4), Some(1))
     );
-    let baz = &r["findings"][2];
-    assert_eq!(baz["vex"]["status"], "not_affected");
+    let baz_finding = &r["findings"][2];
+    assert_eq!(baz_finding["vex"]["status"], "not_affected");
     assert_eq!(
-        baz["vex"]["justification"],
+        baz_finding["vex"]["justification"],
         "vulnerable_code_not_in_execute_path"
     );
-    assert_eq!(baz["vex"]["impact_statement"], "we never call baz::parse");
+    assert_eq!(
+        baz_finding["vex"]["impact_statement"],
+        "we never call baz::parse"
+    );
     assert_eq!(r["findings"][4]["remediation"], "upgrade above 3.2.5");
 
     // Human output: by severity, fix to upgrade to, VEX reason shown.

@@ -811,7 +811,9 @@ fn lists_at_least_what_cargo_cyclonedx_lists() {
     let found = std::env::var_os("PATH")
         .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("cargo-cyclonedx").is_file()));
     if !found {
-        eprintln!("SKIP: cargo-cyclonedx not installed (optional: cargo install cargo-cyclonedx --locked)");
+        support::skip(
+            "cargo-cyclonedx not installed (optional: cargo install cargo-cyclonedx --locked)",
+        );
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");

@@ -108,9 +108,13 @@ fn dispatch(out: &Output, fmt: FormatArg, command: Command) -> Result<output::Re
         FormatArg::Minisign => cmd::key::KeyFormat::Minisign,
         _ => cmd::key::KeyFormat::Pem,
     };
-    if matches!(fmt, FormatArg::Pem | FormatArg::Minisign) && !matches!(command, Command::Key(cmd::key::KeyCommand::Export(_))) {
-        return Err(CliError::usage("--format pem and --format minisign apply only to `sigil key export`")
-            .hint("use --format human or --format json"));
+    if matches!(fmt, FormatArg::Pem | FormatArg::Minisign)
+        && !matches!(command, Command::Key(cmd::key::KeyCommand::Export(_)))
+    {
+        return Err(CliError::usage(
+            "--format pem and --format minisign apply only to `sigil key export`",
+        )
+        .hint("use --format human or --format json"));
     }
     let export_format = match fmt {
         FormatArg::Rustsec => cmd::advisory::ExportFormat::Rustsec,
@@ -119,10 +123,15 @@ fn dispatch(out: &Output, fmt: FormatArg, command: Command) -> Result<output::Re
         _ => cmd::advisory::ExportFormat::Unset,
     };
     if matches!(fmt, FormatArg::Rustsec | FormatArg::Markdown)
-        && !matches!(command, Command::Advisory(cmd::advisory::AdvisoryCommand::Export(_)))
+        && !matches!(
+            command,
+            Command::Advisory(cmd::advisory::AdvisoryCommand::Export(_))
+        )
     {
-        return Err(CliError::usage("--format rustsec and --format markdown apply only to `sigil advisory export`")
-            .hint("use --format human or --format json"));
+        return Err(CliError::usage(
+            "--format rustsec and --format markdown apply only to `sigil advisory export`",
+        )
+        .hint("use --format human or --format json"));
     }
     match command {
         Command::Key(c) => cmd::key::run(c, key_format),
@@ -147,7 +156,9 @@ fn dispatch(out: &Output, fmt: FormatArg, command: Command) -> Result<output::Re
 
 /// Guesses `--format json` from raw arguments, so even argument errors can answer in JSON.
 fn wants_json(args: &[String]) -> bool {
-    args.windows(2).any(|w| w[0] == "--format" && w[1] == "json") || args.iter().any(|a| a == "--format=json")
+    args.windows(2)
+        .any(|w| w[0] == "--format" && w[1] == "json")
+        || args.iter().any(|a| a == "--format=json")
 }
 
 fn main() -> ExitCode {
@@ -156,16 +167,34 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             use clap::error::ErrorKind as K;
-            if matches!(e.kind(), K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand) {
+            if matches!(
+                e.kind(),
+                K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
                 let _ = e.print();
-                return if e.kind() == K::DisplayHelpOnMissingArgumentOrSubcommand { ExitCode::from(2) } else { ExitCode::SUCCESS };
+                return if e.kind() == K::DisplayHelpOnMissingArgumentOrSubcommand {
+                    ExitCode::from(2)
+                } else {
+                    ExitCode::SUCCESS
+                };
             }
-            let out = Output { format: if wants_json(&args) { Format::Json } else { Format::Human }, quiet: false };
+            let out = Output {
+                format: if wants_json(&args) {
+                    Format::Json
+                } else {
+                    Format::Human
+                },
+                quiet: false,
+            };
             if out.format == Format::Human {
                 let _ = e.print();
                 return ExitCode::from(2);
             }
-            let msg = e.kind().as_str().map(str::to_owned).unwrap_or_else(|| "invalid arguments".to_owned());
+            let msg = e
+                .kind()
+                .as_str()
+                .map(str::to_owned)
+                .unwrap_or_else(|| "invalid arguments".to_owned());
             return out.error("", &CliError::usage(msg).hint("run `sigil --help`"));
         }
     };
@@ -173,7 +202,10 @@ fn main() -> ExitCode {
         FormatArg::Json => Format::Json,
         _ => Format::Human,
     };
-    let out = Output { format, quiet: cli.quiet };
+    let out = Output {
+        format,
+        quiet: cli.quiet,
+    };
     let name = cli.command.name();
     match dispatch(&out, cli.format, cli.command) {
         Ok(report) => out.report(name, report),

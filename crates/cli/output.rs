@@ -94,12 +94,6 @@ impl Report {
         }
     }
 
-    /// Sets the document printed verbatim on stdout in human format.
-    pub fn document(mut self, text: impl Into<String>) -> Self {
-        self.document = Some(text.into());
-        self
-    }
-
     /// Adds a human line.
     pub fn line(mut self, l: impl Into<String>) -> Self {
         self.human.push(l.into());

@@ -19,15 +19,17 @@ fn from_env() -> Option<Password> {
 }
 
 fn no_source(what: &str) -> CliError {
-    CliError::usage(format!("no password available to {what}"))
-        .hint(format!("set {PASSWORD_ENV}, run in a terminal to be prompted, or generate with --no-password"))
+    CliError::usage(format!("no password available to {what}")).hint(format!(
+        "set {PASSWORD_ENV}, run in a terminal to be prompted, or generate with --no-password"
+    ))
 }
 
 /// A password for a new secret key: the variable, or asked twice on the terminal.
 pub fn for_new_key() -> Result<Password, CliError> {
     if let Some(p) = from_env() {
         if p.is_empty() {
-            return Err(CliError::usage(format!("{PASSWORD_ENV} is empty")).hint("use --no-password for an unencrypted key"));
+            return Err(CliError::usage(format!("{PASSWORD_ENV} is empty"))
+                .hint("use --no-password for an unencrypted key"));
         }
         return Ok(p);
     }
@@ -35,13 +37,17 @@ pub fn for_new_key() -> Result<Password, CliError> {
         return Err(no_source("encrypt the new secret key"));
     }
     let first = Password::new(
-        rpassword::prompt_password("Password for the new secret key: ").map_err(|e| CliError::io(format!("reading password: {e}")))?,
+        rpassword::prompt_password("Password for the new secret key: ")
+            .map_err(|e| CliError::io(format!("reading password: {e}")))?,
     );
     let second = Password::new(
-        rpassword::prompt_password("Password (again): ").map_err(|e| CliError::io(format!("reading password: {e}")))?,
+        rpassword::prompt_password("Password (again): ")
+            .map_err(|e| CliError::io(format!("reading password: {e}")))?,
     );
     if first.is_empty() {
-        return Err(CliError::usage("empty password").hint("use --no-password for an unencrypted key"));
+        return Err(
+            CliError::usage("empty password").hint("use --no-password for an unencrypted key")
+        );
     }
     if !first.eq_constant_time(&second) {
         return Err(CliError::usage("passwords do not match"));

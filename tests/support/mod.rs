@@ -17,7 +17,9 @@ pub fn root() -> PathBuf {
 /// A `sigil` command with `SIGIL_PASSWORD`, `SOURCE_DATE_EPOCH` and `NO_COLOR` cleared.
 pub fn sigil() -> assert_cmd::Command {
     let mut c = assert_cmd::Command::cargo_bin("sigil").expect("sigil binary is built");
-    c.env_remove("SIGIL_PASSWORD").env_remove("SOURCE_DATE_EPOCH").env("NO_COLOR", "1");
+    c.env_remove("SIGIL_PASSWORD")
+        .env_remove("SOURCE_DATE_EPOCH")
+        .env("NO_COLOR", "1");
     c
 }
 
@@ -27,12 +29,21 @@ fn strict(var: &str) -> bool {
 
 /// `../shared` beside the checkout (or `SIGIL_SHARED`), if present.
 pub fn shared() -> Option<PathBuf> {
-    let dir = std::env::var_os("SIGIL_SHARED").map(PathBuf::from).unwrap_or_else(|| root().join("../shared"));
+    let dir = std::env::var_os("SIGIL_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared"));
     if dir.join("DESIGN.md").exists() || dir.join("vectors").exists() {
         return Some(dir);
     }
-    assert!(!strict("CI"), "CI=true but {} is missing: public vectors are required in CI", dir.display());
-    eprintln!("SKIP: {} not found; tests that need public vectors are skipped", dir.display());
+    assert!(
+        !strict("CI"),
+        "CI=true but {} is missing: public vectors are required in CI",
+        dir.display()
+    );
+    eprintln!(
+        "SKIP: {} not found; tests that need public vectors are skipped",
+        dir.display()
+    );
     None
 }
 
@@ -43,10 +54,15 @@ pub fn tool(name: &str) -> Option<PathBuf> {
         return Some(venv_bin);
     }
     let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths).map(|p| p.join(name)).find(|p| p.is_file())
+        std::env::split_paths(&paths)
+            .map(|p| p.join(name))
+            .find(|p| p.is_file())
     });
     if found.is_none() {
-        assert!(!strict("SIGIL_INTEROP"), "SIGIL_INTEROP=1 but the reference tool `{name}` is not installed");
+        assert!(
+            !strict("SIGIL_INTEROP"),
+            "SIGIL_INTEROP=1 but the reference tool `{name}` is not installed"
+        );
         eprintln!("SKIP: reference tool `{name}` not found; run `cargo xtask test` to install it");
     }
     found
@@ -54,7 +70,9 @@ pub fn tool(name: &str) -> Option<PathBuf> {
 
 /// The Python test venv (`SIGIL_VENV`, default `.venv` in the workspace).
 pub fn venv() -> PathBuf {
-    std::env::var_os("SIGIL_VENV").map(PathBuf::from).unwrap_or_else(|| root().join(".venv"))
+    std::env::var_os("SIGIL_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join(".venv"))
 }
 
 /// The venv's Python with the interop packages, if present.
@@ -63,8 +81,15 @@ pub fn python() -> Option<PathBuf> {
     if p.exists() {
         return Some(p);
     }
-    assert!(!strict("SIGIL_INTEROP"), "SIGIL_INTEROP=1 but {} is missing", p.display());
-    eprintln!("SKIP: {} not found; run `cargo xtask test` to create it", p.display());
+    assert!(
+        !strict("SIGIL_INTEROP"),
+        "SIGIL_INTEROP=1 but {} is missing",
+        p.display()
+    );
+    eprintln!(
+        "SKIP: {} not found; run `cargo xtask test` to create it",
+        p.display()
+    );
     None
 }
 
@@ -76,5 +101,11 @@ pub fn read(p: impl AsRef<Path>) -> String {
 /// Stdout of an assert_cmd output parsed as the one JSON document it must be.
 pub fn json_doc(out: &std::process::Output) -> serde_json::Value {
     let s = String::from_utf8_lossy(&out.stdout);
-    serde_json::from_str(&s).unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{s}"))
+    serde_json::from_str(&s)
+        .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{s}"))
+}
+
+/// Says loudly on stderr that a check is skipped, and why.
+pub fn skip(why: &str) {
+    eprintln!("SKIP: {why}");
 }

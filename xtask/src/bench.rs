@@ -83,12 +83,23 @@ pub fn compare(
     println!("xtask bench: {name}: sigil vs {reference}");
     let (t_s, rss) = measure(dir, &sigil_argv)?;
     let (t_r, _) = measure(dir, &ref_argv)?;
-    rows.push(Row { name: name.to_owned(), sigil: t_s, sigil_rss: rss, reference: reference.to_owned(), reference_time: t_r, goal });
+    rows.push(Row {
+        name: name.to_owned(),
+        sigil: t_s,
+        sigil_rss: rss,
+        reference: reference.to_owned(),
+        reference_time: t_r,
+        goal,
+    });
     Ok(())
 }
 
 fn make_file(path: &Path, mib: u64) -> Result<()> {
-    if path.metadata().map(|m| m.len() == mib << 20).unwrap_or(false) {
+    if path
+        .metadata()
+        .map(|m| m.len() == mib << 20)
+        .unwrap_or(false)
+    {
         return Ok(());
     }
     use std::io::Write as _;
@@ -124,7 +135,10 @@ pub fn run(rest: &[String]) -> Result<()> {
     let dir = target_dir().join("bench");
     std::fs::create_dir_all(&dir)?;
     let big = dir.join("big.bin");
-    println!("xtask bench: preparing a {mib} MiB input in {}", big.display());
+    println!(
+        "xtask bench: preparing a {mib} MiB input in {}",
+        big.display()
+    );
     make_file(&big, mib)?;
     let mut rows = Vec::new();
 
@@ -135,7 +149,12 @@ pub fn run(rest: &[String]) -> Result<()> {
         &format!("sums create ({mib} MiB)"),
         s(&[&sig, "sums", "create", "big.bin"]),
         "openssl dgst -sha256",
-        vec![openssl.display().to_string(), "dgst".into(), "-sha256".into(), "big.bin".into()],
+        vec![
+            openssl.display().to_string(),
+            "dgst".into(),
+            "-sha256".into(),
+            "big.bin".into(),
+        ],
         1.15,
     )?;
     if let Some(sha256sum) = which("sha256sum") {
@@ -150,20 +169,36 @@ pub fn run(rest: &[String]) -> Result<()> {
         )?;
     }
 
-    let minisign = which("minisign").context("minisign is needed (cargo xtask test installs it)")?;
+    let minisign =
+        which("minisign").context("minisign is needed (cargo xtask test installs it)")?;
     let m = minisign.display().to_string();
     // One unencrypted minisign key for both tools, so scrypt is not what is measured.
     for f in ["bench.key", "bench.pub"] {
         let _ = std::fs::remove_file(dir.join(f));
     }
-    crate::run_cmd(Command::new(&minisign).args(["-G", "-W", "-p", "bench.pub", "-s", "bench.key"]).current_dir(&dir))?;
+    crate::run_cmd(
+        Command::new(&minisign)
+            .args(["-G", "-W", "-p", "bench.pub", "-s", "bench.key"])
+            .current_dir(&dir),
+    )?;
     compare(
         &mut rows,
         &dir,
         &format!("sign ({mib} MiB)"),
         s(&[&sig, "sign", "-k", "bench.key", "-t", "bench", "big.bin"]),
         "minisign -S",
-        s(&[&m, "-S", "-s", "bench.key", "-t", "bench", "-m", "big.bin", "-x", "big.bin.ref.minisig"]),
+        s(&[
+            &m,
+            "-S",
+            "-s",
+            "bench.key",
+            "-t",
+            "bench",
+            "-m",
+            "big.bin",
+            "-x",
+            "big.bin.ref.minisig",
+        ]),
         1.0,
     )?;
     compare(
@@ -172,7 +207,16 @@ pub fn run(rest: &[String]) -> Result<()> {
         &format!("verify ({mib} MiB)"),
         s(&[&sig, "verify", "-k", "bench.pub", "big.bin"]),
         "minisign -V",
-        s(&[&m, "-V", "-p", "bench.pub", "-m", "big.bin", "-x", "big.bin.ref.minisig"]),
+        s(&[
+            &m,
+            "-V",
+            "-p",
+            "bench.pub",
+            "-m",
+            "big.bin",
+            "-x",
+            "big.bin.ref.minisig",
+        ]),
         1.0,
     )?;
 
@@ -213,7 +257,17 @@ fn bench_packs(rows: &mut Vec<Row>, dir: &Path, sig: &str) -> Result<()> {
         }
         crate::run_cmd(
             Command::new(sig)
-                .args(["pack", "sign", "pack-tree", "--key", "bench.key", "--name", "bench", "--version", "1"])
+                .args([
+                    "pack",
+                    "sign",
+                    "pack-tree",
+                    "--key",
+                    "bench.key",
+                    "--name",
+                    "bench",
+                    "--version",
+                    "1",
+                ])
                 .args(["--max-files", "20000"])
                 .current_dir(dir),
         )?;
@@ -223,14 +277,36 @@ fn bench_packs(rows: &mut Vec<Row>, dir: &Path, sig: &str) -> Result<()> {
         rows,
         &tree,
         "pack verify (20k files)",
-        s(&[sig, "pack", "verify", ".", "--key", "../bench.pub", "--max-files", "20000"]),
+        s(&[
+            sig,
+            "pack",
+            "verify",
+            ".",
+            "--key",
+            "../bench.pub",
+            "--max-files",
+            "20000",
+        ]),
         "sha256sum -c",
-        vec![sha256sum.display().to_string(), "-c".into(), "--quiet".into(), ".sigil/SHA256SUMS".into()],
+        vec![
+            sha256sum.display().to_string(),
+            "-c".into(),
+            "--quiet".into(),
+            ".sigil/SHA256SUMS".into(),
+        ],
         0.3,
     )?;
     if !dir.join("pack.tar.gz.minisig").exists() {
-        crate::run_cmd(Command::new(sig).args(["pack", "archive", "pack-tree", "-o", "pack.tar.gz"]).current_dir(dir))?;
-        crate::run_cmd(Command::new(sig).args(["sign", "--key", "bench.key", "pack.tar.gz"]).current_dir(dir))?;
+        crate::run_cmd(
+            Command::new(sig)
+                .args(["pack", "archive", "pack-tree", "-o", "pack.tar.gz"])
+                .current_dir(dir),
+        )?;
+        crate::run_cmd(
+            Command::new(sig)
+                .args(["sign", "--key", "bench.key", "pack.tar.gz"])
+                .current_dir(dir),
+        )?;
     }
     let install = format!("rm -rf out-sigil && {sig} pack install pack.tar.gz --key bench.pub --to out-sigil --max-files 20000");
     compare(
@@ -239,7 +315,11 @@ fn bench_packs(rows: &mut Vec<Row>, dir: &Path, sig: &str) -> Result<()> {
         "pack install (20k files)",
         s(&["sh", "-c", &install]),
         "tar xzf",
-        s(&["sh", "-c", "rm -rf out-tar && mkdir out-tar && tar xzf pack.tar.gz -C out-tar"]),
+        s(&[
+            "sh",
+            "-c",
+            "rm -rf out-tar && mkdir out-tar && tar xzf pack.tar.gz -C out-tar",
+        ]),
         1.5,
     )?;
     Ok(())
@@ -249,12 +329,18 @@ fn bench_packs(rows: &mut Vec<Row>, dir: &Path, sig: &str) -> Result<()> {
 fn bench_sigstore(rows: &mut Vec<Row>, dir: &Path, sig: &str) -> Result<()> {
     let vectors = crate::root().join("../shared/vectors/sigstore");
     if !vectors.join("trusted_root.json").exists() {
-        bail!("{} is missing: the Sigstore comparison needs ../shared", vectors.display());
+        bail!(
+            "{} is missing: the Sigstore comparison needs ../shared",
+            vectors.display()
+        );
     }
     let venv = crate::tools::venv_dir();
     let sigstore = venv.join("bin/sigstore");
     if !sigstore.exists() {
-        bail!("{} is missing: run `cargo xtask test` first to install sigstore-python", sigstore.display());
+        bail!(
+            "{} is missing: run `cargo xtask test` first to install sigstore-python",
+            sigstore.display()
+        );
     }
     let root = std::fs::read_to_string(vectors.join("trusted_root.json"))?;
     // sigstore-python wants a ClientTrustConfig; its signing config is unused offline.
@@ -270,15 +356,39 @@ fn bench_sigstore(rows: &mut Vec<Row>, dir: &Path, sig: &str) -> Result<()> {
         rows,
         &vectors,
         "verify --bundle (v0.3)",
-        s(&[sig, "verify", "--bundle", bundle, "--trusted-root", "trusted_root.json", "--certificate-identity", id])
-            .into_iter()
-            .chain(s(&["--certificate-oidc-issuer", issuer, "a.txt"]))
-            .collect(),
+        s(&[
+            sig,
+            "verify",
+            "--bundle",
+            bundle,
+            "--trusted-root",
+            "trusted_root.json",
+            "--certificate-identity",
+            id,
+        ])
+        .into_iter()
+        .chain(s(&["--certificate-oidc-issuer", issuer, "a.txt"]))
+        .collect(),
         "sigstore-python",
-        vec![sigstore.display().to_string(), "--trust-config".into(), tc_path.display().to_string()]
-            .into_iter()
-            .chain(s(&["verify", "identity", "--offline", "--bundle", bundle, "--cert-identity", id, "--cert-oidc-issuer", issuer, "a.txt"]))
-            .collect(),
+        vec![
+            sigstore.display().to_string(),
+            "--trust-config".into(),
+            tc_path.display().to_string(),
+        ]
+        .into_iter()
+        .chain(s(&[
+            "verify",
+            "identity",
+            "--offline",
+            "--bundle",
+            bundle,
+            "--cert-identity",
+            id,
+            "--cert-oidc-issuer",
+            issuer,
+            "a.txt",
+        ]))
+        .collect(),
         0.05,
     )?;
     Ok(())
@@ -287,7 +397,11 @@ fn bench_sigstore(rows: &mut Vec<Row>, dir: &Path, sig: &str) -> Result<()> {
 /// Prints the comparison table.
 pub fn print_table(rows: &[Row]) {
     let mut out = String::new();
-    let _ = writeln!(out, "\n{:<28} {:>10} {:>10} {:<22} {:>7} {:>6}  {:>9}", "case", "sigil s", "ref s", "reference", "ratio", "goal", "sigil RSS");
+    let _ = writeln!(
+        out,
+        "\n{:<28} {:>10} {:>10} {:<22} {:>7} {:>6}  {:>9}",
+        "case", "sigil s", "ref s", "reference", "ratio", "goal", "sigil RSS"
+    );
     for r in rows {
         let ratio = r.sigil / r.reference_time;
         let mark = if ratio <= r.goal { "ok" } else { "MISSED" };
@@ -305,4 +419,3 @@ pub fn print_table(rows: &[Row]) {
     }
     print!("{out}");
 }
-

@@ -11,12 +11,22 @@ use crate::{root, run_cmd, target_dir};
 /// Builds the sigil binary (debug, like the tests) and returns its path.
 pub fn build_sigil(release: bool) -> Result<PathBuf> {
     let mut c = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    c.current_dir(root()).args(["build", "--locked", "--quiet", "--package", "sigil", "--bin", "sigil"]);
+    c.current_dir(root()).args([
+        "build",
+        "--locked",
+        "--quiet",
+        "--package",
+        "sigil",
+        "--bin",
+        "sigil",
+    ]);
     if release {
         c.arg("--release");
     }
     run_cmd(&mut c)?;
-    Ok(target_dir().join(if release { "release" } else { "debug" }).join("sigil"))
+    Ok(target_dir()
+        .join(if release { "release" } else { "debug" })
+        .join("sigil"))
 }
 
 fn step(n: u32, what: &str) {
@@ -35,7 +45,10 @@ fn sigil(bin: &Path, dir: &Path, args: &[&str], expect: i32) -> Result<()> {
         .context("running sigil")?;
     match status.code() {
         Some(c) if c == expect => Ok(()),
-        other => bail!("`sigil {}` exited with {other:?}, expected {expect}", args.join(" ")),
+        other => bail!(
+            "`sigil {}` exited with {other:?}, expected {expect}",
+            args.join(" ")
+        ),
     }
 }
 
@@ -49,39 +62,107 @@ pub fn run() -> Result<()> {
     std::fs::create_dir_all(dir.join("dist"))?;
     println!("xtask demo: working in {}", dir.display());
 
-    step(1, "generate a release key pair (secret key encrypted with SIGIL_PASSWORD, created 0600)");
+    step(
+        1,
+        "generate a release key pair (secret key encrypted with SIGIL_PASSWORD, created 0600)",
+    );
     sigil(&bin, &dir, &["key", "generate", "--out", "release"], 0)?;
 
     step(2, "build an artifact, list it in SHA256SUMS, sign both");
-    std::fs::write(dir.join("dist/widget-1.0.0-x86_64-linux.tar.gz"), b"pretend this is a release archive\n")?;
-    std::fs::write(dir.join("dist/widget-1.0.0.tar.gz"), b"pretend this is the source archive\n")?;
+    std::fs::write(
+        dir.join("dist/widget-1.0.0-x86_64-linux.tar.gz"),
+        b"pretend this is a release archive\n",
+    )?;
+    std::fs::write(
+        dir.join("dist/widget-1.0.0.tar.gz"),
+        b"pretend this is the source archive\n",
+    )?;
     sigil(
         &bin,
         &dir,
-        &["sums", "create", "dist/widget-1.0.0-x86_64-linux.tar.gz", "dist/widget-1.0.0.tar.gz", "-o", "dist/SHA256SUMS"],
+        &[
+            "sums",
+            "create",
+            "dist/widget-1.0.0-x86_64-linux.tar.gz",
+            "dist/widget-1.0.0.tar.gz",
+            "-o",
+            "dist/SHA256SUMS",
+        ],
         0,
     )?;
-    sigil(&bin, &dir, &["sign", "--key", "release.key", "dist/SHA256SUMS", "dist/widget-1.0.0-x86_64-linux.tar.gz"], 0)?;
+    sigil(
+        &bin,
+        &dir,
+        &[
+            "sign",
+            "--key",
+            "release.key",
+            "dist/SHA256SUMS",
+            "dist/widget-1.0.0-x86_64-linux.tar.gz",
+        ],
+        0,
+    )?;
 
     step(3, "verify as a user would, before installing anything");
-    sigil(&bin, &dir, &["verify", "--key", "release.pub", "dist/widget-1.0.0-x86_64-linux.tar.gz"], 0)?;
-    sigil(&bin, &dir, &["sums", "verify", "dist/SHA256SUMS", "--key", "release.pub"], 0)?;
+    sigil(
+        &bin,
+        &dir,
+        &[
+            "verify",
+            "--key",
+            "release.pub",
+            "dist/widget-1.0.0-x86_64-linux.tar.gz",
+        ],
+        0,
+    )?;
+    sigil(
+        &bin,
+        &dir,
+        &["sums", "verify", "dist/SHA256SUMS", "--key", "release.pub"],
+        0,
+    )?;
     if let Some(minisign) = which("minisign") {
         println!("$ minisign -Vm dist/SHA256SUMS -p release.pub   (independent check)");
-        run_cmd(Command::new(minisign).args(["-Vm", "dist/SHA256SUMS", "-p", "release.pub"]).current_dir(&dir))?;
+        run_cmd(
+            Command::new(minisign)
+                .args(["-Vm", "dist/SHA256SUMS", "-p", "release.pub"])
+                .current_dir(&dir),
+        )?;
     }
     if let Some(sha256sum) = which("sha256sum") {
         println!("$ sha256sum -c SHA256SUMS   (independent check)");
-        run_cmd(Command::new(sha256sum).args(["-c", "SHA256SUMS"]).current_dir(dir.join("dist")))?;
+        run_cmd(
+            Command::new(sha256sum)
+                .args(["-c", "SHA256SUMS"])
+                .current_dir(dir.join("dist")),
+        )?;
     }
 
-    step(4, "tamper with one byte of the artifact: both checks must refuse (exit 1)");
+    step(
+        4,
+        "tamper with one byte of the artifact: both checks must refuse (exit 1)",
+    );
     let artifact = dir.join("dist/widget-1.0.0-x86_64-linux.tar.gz");
     let mut bytes = std::fs::read(&artifact)?;
     bytes[0] ^= 1;
     std::fs::write(&artifact, bytes)?;
-    sigil(&bin, &dir, &["verify", "--key", "release.pub", "dist/widget-1.0.0-x86_64-linux.tar.gz"], 1)?;
-    sigil(&bin, &dir, &["sums", "verify", "dist/SHA256SUMS", "--key", "release.pub"], 1)?;
+    sigil(
+        &bin,
+        &dir,
+        &[
+            "verify",
+            "--key",
+            "release.pub",
+            "dist/widget-1.0.0-x86_64-linux.tar.gz",
+        ],
+        1,
+    )?;
+    sigil(
+        &bin,
+        &dir,
+        &["sums", "verify", "dist/SHA256SUMS", "--key", "release.pub"],
+        1,
+    )?;
 
     println!("\nxtask demo: OK (the tampered artifact was rejected, as it must be)");
     Ok(())
@@ -89,5 +170,9 @@ pub fn run() -> Result<()> {
 
 /// A program on PATH.
 pub fn which(name: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|p| std::env::split_paths(&p).map(|d| d.join(name)).find(|p| p.is_file()))
+    std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join(name))
+            .find(|p| p.is_file())
+    })
 }

@@ -16,7 +16,9 @@ const CARGO_TOOLS: &[(&str, &str)] = &[("cargo-auditable", "cargo-auditable")];
 
 /// The test venv: `SIGIL_VENV`, default `.venv` in the workspace.
 pub fn venv_dir() -> PathBuf {
-    std::env::var_os("SIGIL_VENV").map(PathBuf::from).unwrap_or_else(|| root().join(".venv"))
+    std::env::var_os("SIGIL_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join(".venv"))
 }
 
 /// `PATH` with the venv's `bin` first.
@@ -35,7 +37,11 @@ fn on_path(bin: &str) -> bool {
 }
 
 fn apt() -> Result<()> {
-    let missing: Vec<&str> = APT_PACKAGES.iter().filter(|(bin, _)| !on_path(bin)).map(|(_, pkg)| *pkg).collect();
+    let missing: Vec<&str> = APT_PACKAGES
+        .iter()
+        .filter(|(bin, _)| !on_path(bin))
+        .map(|(_, pkg)| *pkg)
+        .collect();
     if missing.is_empty() {
         return Ok(());
     }
@@ -66,13 +72,25 @@ fn venv() -> Result<()> {
         run_cmd(Command::new("python3").arg("-m").arg("venv").arg(&dir))?;
     }
     let req = root().join("tests/requirements.txt");
-    let wanted = std::fs::read_to_string(&req).with_context(|| format!("reading {}", req.display()))?;
+    let wanted =
+        std::fs::read_to_string(&req).with_context(|| format!("reading {}", req.display()))?;
     let stamp = dir.join(".sigil-requirements");
     if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
         return Ok(());
     }
     println!("xtask: installing Python test requirements from tests/requirements.txt");
-    run_cmd(Command::new(&python).args(["-m", "pip", "install", "-q", "--disable-pip-version-check", "-r"]).arg(&req))?;
+    run_cmd(
+        Command::new(&python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--disable-pip-version-check",
+                "-r",
+            ])
+            .arg(&req),
+    )?;
     std::fs::write(&stamp, wanted)?;
     Ok(())
 }

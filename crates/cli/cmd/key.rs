@@ -68,18 +68,24 @@ fn generate(a: GenerateArgs) -> Result<Report, CliError> {
     if !a.force {
         for p in [&sk_path, &pk_path] {
             if p.exists() {
-                return Err(CliError::usage(format!("{}: already exists", p.display())).hint("use --force to overwrite"));
+                return Err(CliError::usage(format!("{}: already exists", p.display()))
+                    .hint("use --force to overwrite"));
             }
         }
     }
-    let password = if a.no_password { None } else { Some(password::for_new_key()?) };
+    let password = if a.no_password {
+        None
+    } else {
+        Some(password::for_new_key()?)
+    };
     let sk = SecretKey::generate();
     let text = sk
         .to_minisign(password.as_ref(), None)
         .map_err(|e| CliError::io(format!("encrypting secret key: {e}")))?;
     sigil_keys::write_secret_key_file(&sk_path, &text, a.force).map_err(super::key_file_error)?;
     let pk = sk.public();
-    sigil_keys::write_new_file(&pk_path, pk.to_minisign().as_bytes(), 0o644, a.force).map_err(super::key_file_error)?;
+    sigil_keys::write_new_file(&pk_path, pk.to_minisign().as_bytes(), 0o644, a.force)
+        .map_err(super::key_file_error)?;
     Ok(Report::ok(
         "ok",
         json!({
@@ -91,7 +97,15 @@ fn generate(a: GenerateArgs) -> Result<Report, CliError> {
         }),
     )
     .line(format!("key id {}", pk.key_id()))
-    .line(format!("secret key: {} ({})", sk_path.display(), if password.is_some() { "encrypted" } else { "UNENCRYPTED" }))
+    .line(format!(
+        "secret key: {} ({})",
+        sk_path.display(),
+        if password.is_some() {
+            "encrypted"
+        } else {
+            "UNENCRYPTED"
+        }
+    ))
     .line(format!("public key: {}", pk_path.display())))
 }
 

@@ -33,7 +33,9 @@ pub fn key_file_error(e: KeyFileError) -> CliError {
             let hint = format!("chmod 600 {}", path.display());
             CliError::usage(e).hint(hint)
         }
-        KeyFileError::Io { source, .. } if source.kind() != io::ErrorKind::InvalidData => CliError::io(CliError::chain(&e)),
+        KeyFileError::Io { source, .. } if source.kind() != io::ErrorKind::InvalidData => {
+            CliError::io(CliError::chain(&e))
+        }
         _ => CliError::usage(CliError::chain(&e)),
     }
 }
@@ -62,10 +64,16 @@ pub fn load_secret_key(path: &Path) -> Result<SecretKey, CliError> {
 
 /// Opens a regular file for reading, with its size; directories and the like are refused.
 pub fn open_input(path: &Path) -> Result<(File, u64), CliError> {
-    let f = File::open(path).map_err(|e| CliError::io(format!("cannot open {}: {}", path.display(), io_reason(&e))))?;
-    let meta = f.metadata().map_err(|e| CliError::io(format!("{}: {}", path.display(), io_reason(&e))))?;
+    let f = File::open(path)
+        .map_err(|e| CliError::io(format!("cannot open {}: {}", path.display(), io_reason(&e))))?;
+    let meta = f
+        .metadata()
+        .map_err(|e| CliError::io(format!("{}: {}", path.display(), io_reason(&e))))?;
     if meta.is_dir() {
-        return Err(CliError::io(format!("{}: is a directory, not a file", path.display())));
+        return Err(CliError::io(format!(
+            "{}: is a directory, not a file",
+            path.display()
+        )));
     }
     Ok((f, meta.len()))
 }
@@ -78,9 +86,14 @@ pub fn read_text(path: &Path, limit: u64, what: &str) -> Result<String, CliError
         .read_to_end(&mut buf)
         .map_err(|e| CliError::io(format!("{}: {}", path.display(), io_reason(&e))))?;
     if buf.len() as u64 > limit {
-        return Err(CliError::not_verified(format!("{}: {what} is larger than {limit} bytes", path.display())));
+        return Err(CliError::not_verified(format!(
+            "{}: {what} is larger than {limit} bytes",
+            path.display()
+        )));
     }
-    String::from_utf8(buf).map_err(|_| CliError::not_verified(format!("{}: {what} is not UTF-8 text", path.display())))
+    String::from_utf8(buf).map_err(|_| {
+        CliError::not_verified(format!("{}: {what} is not UTF-8 text", path.display()))
+    })
 }
 
 /// The operating system's reason without Rust's "(os error N)" suffix.
@@ -95,8 +108,13 @@ pub fn io_reason(e: &io::Error) -> String {
 /// A progress reporter for reading `len` bytes of `name`; silent unless allowed and large.
 pub fn progress(out: &Output, name: &str, len: u64) -> impl FnMut(u64) {
     let bar = (out.progress_allowed() && len >= PROGRESS_THRESHOLD).then(|| {
-        let bar = indicatif::ProgressBar::with_draw_target(Some(len), indicatif::ProgressDrawTarget::stderr());
-        if let Ok(style) = indicatif::ProgressStyle::with_template("{msg} {bar:30} {bytes}/{total_bytes} {bytes_per_sec}") {
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(len),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{msg} {bar:30} {bytes}/{total_bytes} {bytes_per_sec}",
+        ) {
             bar.set_style(style);
         }
         bar.set_message(name.to_owned());

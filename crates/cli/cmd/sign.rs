@@ -30,10 +30,11 @@ pub struct SignArgs {
 /// `SOURCE_DATE_EPOCH` when set (reproducible builds), else the current time.
 pub fn timestamp() -> Result<u64, CliError> {
     if let Ok(s) = std::env::var("SOURCE_DATE_EPOCH") {
-        return s
-            .trim()
-            .parse()
-            .map_err(|_| CliError::usage(format!("SOURCE_DATE_EPOCH is not a number of seconds: {s:?}")));
+        return s.trim().parse().map_err(|_| {
+            CliError::usage(format!(
+                "SOURCE_DATE_EPOCH is not a number of seconds: {s:?}"
+            ))
+        });
     }
     Ok(std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -57,17 +58,30 @@ pub fn sign_file(
     untrusted_comment: &str,
 ) -> Result<(PathBuf, minisig::Signature), CliError> {
     let (reader, len) = super::open_input(file)?;
-    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tc = match trusted_comment {
         Some(t) => t.to_owned(),
         None => format!("timestamp:{}\tfile:{}\thashed", timestamp()?, name),
     };
-    let sig = minisig::sign(key, reader, &tc, untrusted_comment, super::progress(out, &name, len)).map_err(|e| match e {
-        minisig::SignError::Io(io) => CliError::io(format!("{}: {}", file.display(), super::io_reason(&io))),
+    let sig = minisig::sign(
+        key,
+        reader,
+        &tc,
+        untrusted_comment,
+        super::progress(out, &name, len),
+    )
+    .map_err(|e| match e {
+        minisig::SignError::Io(io) => {
+            CliError::io(format!("{}: {}", file.display(), super::io_reason(&io)))
+        }
         other => CliError::usage(other),
     })?;
     let sig_path = signature_path(file);
-    sigil_keys::write_new_file(&sig_path, sig.to_text().as_bytes(), 0o644, true).map_err(super::key_file_error)?;
+    sigil_keys::write_new_file(&sig_path, sig.to_text().as_bytes(), 0o644, true)
+        .map_err(super::key_file_error)?;
     Ok((sig_path, sig))
 }
 
@@ -77,8 +91,18 @@ pub fn run(out: &Output, a: SignArgs) -> Result<Report, CliError> {
     let mut signed = Vec::new();
     let mut report = Report::ok("ok", json!(null));
     for file in &a.files {
-        let (sig_path, sig) = sign_file(out, &key, file, a.trusted_comment.as_deref(), &a.untrusted_comment)?;
-        report = report.line(format!("signed {} -> {}", file.display(), sig_path.display()));
+        let (sig_path, sig) = sign_file(
+            out,
+            &key,
+            file,
+            a.trusted_comment.as_deref(),
+            &a.untrusted_comment,
+        )?;
+        report = report.line(format!(
+            "signed {} -> {}",
+            file.display(),
+            sig_path.display()
+        ));
         signed.push(json!({
             "file": file,
             "signature": sig_path,

@@ -67,14 +67,21 @@ pub fn hash_file(out: &Output, path: &Path) -> Result<Sha256Digest, CliError> {
 fn list_name(file: &Path, base: Option<&Path>) -> Result<String, CliError> {
     let rel: PathBuf = match base {
         Some(base) => {
-            let abs = std::fs::canonicalize(file)
-                .map_err(|e| CliError::io(format!("cannot open {}: {}", file.display(), super::io_reason(&e))))?;
-            abs.strip_prefix(base)
-                .map(Path::to_path_buf)
-                .map_err(|_| {
-                    CliError::usage(format!("{} is not inside {}", file.display(), base.display()))
-                        .hint("write the list into a directory that contains every listed file")
-                })?
+            let abs = std::fs::canonicalize(file).map_err(|e| {
+                CliError::io(format!(
+                    "cannot open {}: {}",
+                    file.display(),
+                    super::io_reason(&e)
+                ))
+            })?;
+            abs.strip_prefix(base).map(Path::to_path_buf).map_err(|_| {
+                CliError::usage(format!(
+                    "{} is not inside {}",
+                    file.display(),
+                    base.display()
+                ))
+                .hint("write the list into a directory that contains every listed file")
+            })?
         }
         None => file.to_path_buf(),
     };
@@ -87,8 +94,13 @@ fn list_name(file: &Path, base: Option<&Path>) -> Result<String, CliError> {
 fn create(out: &Output, a: CreateArgs) -> Result<Report, CliError> {
     let base = match &a.output {
         Some(o) => {
-            let dir = o.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-            Some(std::fs::canonicalize(dir).map_err(|e| CliError::io(format!("{}: {}", dir.display(), super::io_reason(&e))))?)
+            let dir = o
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            Some(std::fs::canonicalize(dir).map_err(|e| {
+                CliError::io(format!("{}: {}", dir.display(), super::io_reason(&e)))
+            })?)
         }
         None => None,
     };
@@ -102,12 +114,22 @@ fn create(out: &Output, a: CreateArgs) -> Result<Report, CliError> {
         list.entries.push(sums::Entry { digest, name });
     }
     let text = list.to_text();
-    let entries: Vec<_> = list.entries.iter().map(|e| json!({ "name": e.name, "sha256": e.digest.to_hex() })).collect();
+    let entries: Vec<_> = list
+        .entries
+        .iter()
+        .map(|e| json!({ "name": e.name, "sha256": e.digest.to_hex() }))
+        .collect();
     match &a.output {
         Some(o) => {
-            sigil_keys::write_new_file(o, text.as_bytes(), 0o644, true).map_err(super::key_file_error)?;
-            Ok(Report::ok("ok", json!({ "output": o, "entries": entries }))
-                .line(format!("wrote {} ({} files)", o.display(), list.entries.len())))
+            sigil_keys::write_new_file(o, text.as_bytes(), 0o644, true)
+                .map_err(super::key_file_error)?;
+            Ok(
+                Report::ok("ok", json!({ "output": o, "entries": entries })).line(format!(
+                    "wrote {} ({} files)",
+                    o.display(),
+                    list.entries.len()
+                )),
+            )
         }
         None => {
             let mut r = Report::ok("ok", json!({ "entries": entries, "text": text }));
@@ -120,17 +142,27 @@ fn create(out: &Output, a: CreateArgs) -> Result<Report, CliError> {
 /// Refuses names that could reach outside the list's directory.
 pub fn safe_relative(name: &str) -> bool {
     let p = Path::new(name);
-    !name.is_empty() && p.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+    !name.is_empty()
+        && p.components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
 }
 
 fn verify(out: &Output, a: VerifyArgs) -> Result<Report, CliError> {
     let key = super::load_public_key(&a.key)?;
-    let sig_path = a.signature.clone().unwrap_or_else(|| super::sign::signature_path(&a.list));
+    let sig_path = a
+        .signature
+        .clone()
+        .unwrap_or_else(|| super::sign::signature_path(&a.list));
     // The signature over the list comes first: nothing in an unsigned list is trusted.
     let v = super::verify::verify_file(out, &key, &a.list, &sig_path)?;
     let text = super::read_text(&a.list, MAX_LIST, "checksum list")?;
-    let list = SumsFile::parse(&text).map_err(|e| CliError::not_verified(format!("{}: {e}", a.list.display())))?;
-    let dir = a.list.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let list = SumsFile::parse(&text)
+        .map_err(|e| CliError::not_verified(format!("{}: {e}", a.list.display())))?;
+    let dir = a
+        .list
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mut results = Vec::new();
     let mut report = Report::ok("verified", json!(null));
     let mut failed = 0usize;
@@ -144,7 +176,10 @@ fn verify(out: &Output, a: VerifyArgs) -> Result<Report, CliError> {
                 Err(err) => ("unreadable", err.message),
                 Ok(_) => match hash_file(out, &path) {
                     Ok(d) if d == e.digest => ("ok", String::new()),
-                    Ok(d) => ("changed", format!("sha256 {} (expected {})", d.to_hex(), e.digest.to_hex())),
+                    Ok(d) => (
+                        "changed",
+                        format!("sha256 {} (expected {})", d.to_hex(), e.digest.to_hex()),
+                    ),
                     Err(err) => ("unreadable", err.message),
                 },
             }
@@ -167,9 +202,16 @@ fn verify(out: &Output, a: VerifyArgs) -> Result<Report, CliError> {
     });
     if failed > 0 {
         report.status = crate::output::Status::NotVerified;
-        report = report.line(format!("{failed} of {} files did not verify", list.entries.len()));
+        report = report.line(format!(
+            "{failed} of {} files did not verify",
+            list.entries.len()
+        ));
     } else {
-        report = report.line(format!("verified {} files (list signed by key {})", list.entries.len(), v.key_id));
+        report = report.line(format!(
+            "verified {} files (list signed by key {})",
+            list.entries.len(),
+            v.key_id
+        ));
     }
     Ok(report)
 }

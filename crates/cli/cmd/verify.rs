@@ -20,19 +20,34 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "B")]
     bundle: Option<PathBuf>,
     /// Sigstore trusted_root.json; default: the embedded public-good root.
-    #[arg(long, value_name = "R", requires = "bundle", conflicts_with = "staging")]
+    #[arg(
+        long,
+        value_name = "R",
+        requires = "bundle",
+        conflicts_with = "staging"
+    )]
     trusted_root: Option<PathBuf>,
     /// Use the embedded Sigstore staging trusted root.
     #[arg(long, requires = "bundle")]
     staging: bool,
     /// Expected certificate identity (SAN), exactly.
-    #[arg(long, value_name = "I", requires = "bundle", conflicts_with = "certificate_identity_regexp")]
+    #[arg(
+        long,
+        value_name = "I",
+        requires = "bundle",
+        conflicts_with = "certificate_identity_regexp"
+    )]
     certificate_identity: Option<String>,
     /// Expected certificate identity (SAN), as a regular expression (unanchored, like cosign).
     #[arg(long, value_name = "RE", requires = "bundle")]
     certificate_identity_regexp: Option<String>,
     /// Expected OIDC issuer, exactly.
-    #[arg(long, value_name = "O", requires = "bundle", conflicts_with = "certificate_oidc_issuer_regexp")]
+    #[arg(
+        long,
+        value_name = "O",
+        requires = "bundle",
+        conflicts_with = "certificate_oidc_issuer_regexp"
+    )]
     certificate_oidc_issuer: Option<String>,
     /// Expected OIDC issuer, as a regular expression.
     #[arg(long, value_name = "RE", requires = "bundle")]
@@ -48,9 +63,15 @@ pub struct VerifyArgs {
 }
 
 /// Verifies `file` against `sig_path` with `key`; every failure to verify is exit 1.
-pub fn verify_file(out: &Output, key: &sigil_keys::PublicKey, file: &Path, sig_path: &Path) -> Result<minisig::Verified, CliError> {
+pub fn verify_file(
+    out: &Output,
+    key: &sigil_keys::PublicKey,
+    file: &Path,
+    sig_path: &Path,
+) -> Result<minisig::Verified, CliError> {
     let text = super::read_text(sig_path, MAX_SIGNATURE_FILE as u64, "signature")?;
-    let sig = Signature::parse(&text).map_err(|e| CliError::not_verified(format!("{}: {e}", sig_path.display())))?;
+    let sig = Signature::parse(&text)
+        .map_err(|e| CliError::not_verified(format!("{}: {e}", sig_path.display())))?;
     let (reader, len) = super::open_input(file)?;
     let name = file.display().to_string();
     minisig::verify(key, &sig, reader, super::progress(out, &name, len)).map_err(|e| match e {
@@ -79,11 +100,14 @@ pub fn run(out: &Output, a: VerifyArgs) -> Result<Report, CliError> {
         };
         return super::bundle::run(out, r);
     }
-    let key_path = a
-        .key
-        .ok_or_else(|| CliError::usage("nothing to verify against").hint("pass --key PUB with the signer's public key"))?;
+    let key_path = a.key.ok_or_else(|| {
+        CliError::usage("nothing to verify against")
+            .hint("pass --key PUB with the signer's public key")
+    })?;
     let key = super::load_public_key(&key_path)?;
-    let sig_path = a.signature.unwrap_or_else(|| super::sign::signature_path(&a.file));
+    let sig_path = a
+        .signature
+        .unwrap_or_else(|| super::sign::signature_path(&a.file));
     let v = verify_file(out, &key, &a.file, &sig_path)?;
     Ok(Report::ok(
         "verified",
@@ -96,6 +120,10 @@ pub fn run(out: &Output, a: VerifyArgs) -> Result<Report, CliError> {
             "bytes": v.bytes,
         }),
     )
-    .line(format!("verified {} (key id {})", a.file.display(), v.key_id))
+    .line(format!(
+        "verified {} (key id {})",
+        a.file.display(),
+        v.key_id
+    ))
     .line(format!("trusted comment: {}", v.trusted_comment)))
 }

@@ -152,7 +152,10 @@ mod tests {
     #[test]
     fn hex_roundtrip() {
         let d = Sha256Digest::of(b"x");
-        assert_eq!(Sha256Digest::from_hex(&d.to_hex().to_uppercase()).unwrap(), d);
+        assert_eq!(
+            Sha256Digest::from_hex(&d.to_hex().to_uppercase()).unwrap(),
+            d
+        );
         assert!(Sha256Digest::from_hex("00").is_err());
     }
 }

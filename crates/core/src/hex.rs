@@ -88,7 +88,10 @@ mod tests {
         check("0g", Err(HexDecodeError::InvalidChar(1)));
         assert_eq!(
             decode_array::<2>("00"),
-            Err(HexDecodeError::WrongLength { expected: 4, actual: 2 })
+            Err(HexDecodeError::WrongLength {
+                expected: 4,
+                actual: 2
+            })
         );
     }
 

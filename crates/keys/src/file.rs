@@ -65,16 +65,25 @@ pub enum KeyFileError {
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> KeyFileError + '_ {
-    move |source| KeyFileError::Io { path: path.to_path_buf(), source }
+    move |source| KeyFileError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 fn read_small(path: &Path, f: &mut fs::File) -> Result<Zeroizing<String>, KeyFileError> {
     let mut buf = Zeroizing::new(Vec::new());
-    f.take(MAX_KEY_FILE + 1).read_to_end(&mut buf).map_err(io_err(path))?;
+    f.take(MAX_KEY_FILE + 1)
+        .read_to_end(&mut buf)
+        .map_err(io_err(path))?;
     if buf.len() as u64 > MAX_KEY_FILE {
-        return Err(KeyFileError::TooLarge { path: path.to_path_buf() });
+        return Err(KeyFileError::TooLarge {
+            path: path.to_path_buf(),
+        });
     }
-    let text = std::str::from_utf8(&buf).map_err(|_| KeyFileError::NotText { path: path.to_path_buf() })?;
+    let text = std::str::from_utf8(&buf).map_err(|_| KeyFileError::NotText {
+        path: path.to_path_buf(),
+    })?;
     Ok(Zeroizing::new(text.to_owned()))
 }
 
@@ -82,7 +91,10 @@ fn read_small(path: &Path, f: &mut fs::File) -> Result<Zeroizing<String>, KeyFil
 pub fn read_public_key(path: &Path) -> Result<PublicKey, KeyFileError> {
     let mut f = fs::File::open(path).map_err(io_err(path))?;
     let text = read_small(path, &mut f)?;
-    PublicKey::parse(&text).map_err(|source| KeyFileError::PublicKey { path: path.to_path_buf(), source })
+    PublicKey::parse(&text).map_err(|source| KeyFileError::PublicKey {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Reads a secret key file's text after checking, on the open file, that neither group nor
@@ -98,7 +110,10 @@ pub fn read_secret_key_file(path: &Path) -> Result<Zeroizing<String>, KeyFileErr
     }
     let mode = meta.permissions().mode() & 0o7777;
     if mode & 0o077 != 0 {
-        return Err(KeyFileError::InsecurePermissions { path: path.to_path_buf(), mode });
+        return Err(KeyFileError::InsecurePermissions {
+            path: path.to_path_buf(),
+            mode,
+        });
     }
     read_small(path, &mut f)
 }
@@ -106,7 +121,12 @@ pub fn read_secret_key_file(path: &Path) -> Result<Zeroizing<String>, KeyFileErr
 /// Writes `contents` to a new file with `mode` set at creation. Refuses an existing file
 /// unless `force`, in which case a private temporary file is renamed over it so the target is
 /// never half-written or briefly readable.
-pub fn write_new_file(path: &Path, contents: &[u8], mode: u32, force: bool) -> Result<(), KeyFileError> {
+pub fn write_new_file(
+    path: &Path,
+    contents: &[u8],
+    mode: u32,
+    force: bool,
+) -> Result<(), KeyFileError> {
     if !force {
         let mut f = OpenOptions::new()
             .write(true)
@@ -114,20 +134,43 @@ pub fn write_new_file(path: &Path, contents: &[u8], mode: u32, force: bool) -> R
             .mode(mode)
             .open(path)
             .map_err(|e| match e.kind() {
-                io::ErrorKind::AlreadyExists => KeyFileError::Exists { path: path.to_path_buf() },
-                _ => KeyFileError::Io { path: path.to_path_buf(), source: e },
+                io::ErrorKind::AlreadyExists => KeyFileError::Exists {
+                    path: path.to_path_buf(),
+                },
+                _ => KeyFileError::Io {
+                    path: path.to_path_buf(),
+                    source: e,
+                },
             })?;
-        f.write_all(contents).and_then(|_| f.sync_all()).map_err(io_err(path))?;
+        f.write_all(contents)
+            .and_then(|_| f.sync_all())
+            .map_err(io_err(path))?;
         return Ok(());
     }
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     for attempt in 0..100u32 {
         let tmp = dir.join(format!(".{name}.tmp{}.{attempt}", std::process::id()));
-        let mut f = match OpenOptions::new().write(true).create_new(true).mode(mode).open(&tmp) {
+        let mut f = match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(&tmp)
+        {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(KeyFileError::Io { path: tmp, source: e }),
+            Err(e) => {
+                return Err(KeyFileError::Io {
+                    path: tmp,
+                    source: e,
+                })
+            }
         };
         let res = f
             .write_all(contents)
@@ -135,11 +178,16 @@ pub fn write_new_file(path: &Path, contents: &[u8], mode: u32, force: bool) -> R
             .and_then(|_| fs::rename(&tmp, path));
         if let Err(e) = res {
             let _ = fs::remove_file(&tmp);
-            return Err(KeyFileError::Io { path: path.to_path_buf(), source: e });
+            return Err(KeyFileError::Io {
+                path: path.to_path_buf(),
+                source: e,
+            });
         }
         return Ok(());
     }
-    Err(KeyFileError::Exists { path: path.to_path_buf() })
+    Err(KeyFileError::Exists {
+        path: path.to_path_buf(),
+    })
 }
 
 /// Writes a secret key file, 0600 from its first byte.
@@ -156,11 +204,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("k.key");
         write_secret_key_file(&p, "x", false).unwrap();
-        assert_eq!(fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
-        assert!(matches!(write_secret_key_file(&p, "y", false), Err(KeyFileError::Exists { .. })));
+        assert_eq!(
+            fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert!(matches!(
+            write_secret_key_file(&p, "y", false),
+            Err(KeyFileError::Exists { .. })
+        ));
         write_secret_key_file(&p, "y", true).unwrap();
         assert_eq!(fs::read_to_string(&p).unwrap(), "y");
-        assert_eq!(fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
         assert_eq!(&*read_secret_key_file(&p).unwrap(), "y");
         fs::set_permissions(&p, fs::Permissions::from_mode(0o640)).unwrap();
         assert!(matches!(

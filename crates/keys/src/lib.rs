@@ -17,7 +17,9 @@ use sha2::{Digest as _, Sha256};
 use thiserror::Error;
 pub use zeroize::Zeroizing;
 
-pub use file::{read_public_key, read_secret_key_file, write_new_file, write_secret_key_file, KeyFileError};
+pub use file::{
+    read_public_key, read_secret_key_file, write_new_file, write_secret_key_file, KeyFileError,
+};
 pub use minisign::{KdfParams, SecretKeyParseError};
 
 /// A minisign key number: 8 bytes stored in files, shown as 16 upper-case hex digits of the
@@ -115,7 +117,11 @@ impl PublicKey {
     /// Builds a key from raw parts, with a key id from a minisign file.
     pub fn from_parts(id: KeyId, raw: [u8; 32]) -> Result<Self, PublicKeyParseError> {
         let key = VerifyingKey::from_bytes(&raw).map_err(|_| PublicKeyParseError::Point)?;
-        Ok(Self { id, id_derived: false, key })
+        Ok(Self {
+            id,
+            id_derived: false,
+            key,
+        })
     }
 
     /// Builds a key that came without a key id (PEM): the id is the first 8 bytes of the
@@ -125,7 +131,11 @@ impl PublicKey {
         let h = Sha256::digest(raw);
         let mut id = [0u8; 8];
         id.copy_from_slice(&h[..8]);
-        Ok(Self { id: KeyId(id), id_derived: true, key })
+        Ok(Self {
+            id: KeyId(id),
+            id_derived: true,
+            key,
+        })
     }
 
     /// Parses a minisign public key file (or its bare base64 line) or a PEM SPKI block.
@@ -172,7 +182,9 @@ impl PublicKey {
     /// Verifies an Ed25519 signature over `msg` with strict (libsodium-like) checks:
     /// non-canonical encodings and small-order keys are rejected.
     pub fn verify(&self, msg: &[u8], sig: &[u8; 64]) -> bool {
-        self.key.verify_strict(msg, &Signature::from_bytes(sig)).is_ok()
+        self.key
+            .verify_strict(msg, &Signature::from_bytes(sig))
+            .is_ok()
     }
 }
 
@@ -229,7 +241,11 @@ impl SecretKey {
 
     /// The matching public key.
     pub fn public(&self) -> PublicKey {
-        PublicKey { id: self.id, id_derived: false, key: self.key.verifying_key() }
+        PublicKey {
+            id: self.id,
+            id_derived: false,
+            key: self.key.verifying_key(),
+        }
     }
 
     /// Signs `msg` with pure Ed25519.
@@ -278,6 +294,9 @@ mod tests {
         let dbg = format!("{sk:?}");
         assert!(dbg.contains("redacted"));
         assert!(!dbg.contains(&sigil_core::hex::encode(&sk.keypair_bytes()[..8])));
-        assert_eq!(format!("{:?}", Password::new("hunter2".into())), "Password(<redacted>)");
+        assert_eq!(
+            format!("{:?}", Password::new("hunter2".into())),
+            "Password(<redacted>)"
+        );
     }
 }

@@ -35,7 +35,10 @@ impl Default for KdfParams {
     /// minisign's own choice: `crypto_pwhash_scryptsalsa208sha256_{OPS,MEM}LIMIT_SENSITIVE`,
     /// which libsodium maps to N = 2^20, r = 8, p = 1 (1 GiB, about a second).
     fn default() -> Self {
-        Self { opslimit: 33_554_432, memlimit: 1_073_741_824 }
+        Self {
+            opslimit: 33_554_432,
+            memlimit: 1_073_741_824,
+        }
     }
 }
 
@@ -69,7 +72,9 @@ impl KdfParams {
 #[non_exhaustive]
 pub enum SecretKeyParseError {
     /// The file does not have minisign's two lines.
-    #[error("not a minisign secret key file (expected an untrusted comment line and a base64 line)")]
+    #[error(
+        "not a minisign secret key file (expected an untrusted comment line and a base64 line)"
+    )]
     Format,
     /// The key line is not base64.
     #[error("secret key is not valid base64")]
@@ -87,7 +92,9 @@ pub enum SecretKeyParseError {
     #[error("wrong password or corrupt secret key (checksum mismatch)")]
     WrongPassword,
     /// The scrypt parameters in the file are out of range.
-    #[error("secret key has unusable scrypt parameters (opslimit {opslimit}, memlimit {memlimit})")]
+    #[error(
+        "secret key has unusable scrypt parameters (opslimit {opslimit}, memlimit {memlimit})"
+    )]
     KdfParams {
         /// Stored opslimit.
         opslimit: u64,
@@ -118,10 +125,15 @@ pub(crate) fn parse_public(text: &str) -> Result<PublicKey, PublicKeyParseError>
     let (_, data) = split_comment(text).ok_or(PublicKeyParseError::UnknownFormat)?;
     let bytes = B64.decode(data).map_err(|_| PublicKeyParseError::Base64)?;
     if bytes.len() != 42 {
-        return Err(PublicKeyParseError::Length { expected: 42, actual: bytes.len() });
+        return Err(PublicKeyParseError::Length {
+            expected: 42,
+            actual: bytes.len(),
+        });
     }
     if &bytes[..2] != b"Ed" {
-        return Err(PublicKeyParseError::Algorithm(String::from_utf8_lossy(&bytes[..2]).into_owned()));
+        return Err(PublicKeyParseError::Algorithm(
+            String::from_utf8_lossy(&bytes[..2]).into_owned(),
+        ));
     }
     let mut id = [0u8; 8];
     id.copy_from_slice(&bytes[2..10]);
@@ -135,7 +147,11 @@ pub(crate) fn format_public(pk: &PublicKey) -> String {
     bytes.extend_from_slice(b"Ed");
     bytes.extend_from_slice(&pk.key_id().0);
     bytes.extend_from_slice(&pk.raw());
-    format!("{COMMENT_PREFIX}minisign public key {}\n{}\n", pk.key_id(), B64.encode(bytes))
+    format!(
+        "{COMMENT_PREFIX}minisign public key {}\n{}\n",
+        pk.key_id(),
+        B64.encode(bytes)
+    )
 }
 
 fn checksum(sig_alg: &[u8], keynum: &[u8], sk: &[u8]) -> [u8; 32] {
@@ -151,7 +167,10 @@ fn scrypt_stream(
     salt: &[u8],
     params: KdfParams,
 ) -> Result<Zeroizing<[u8; SK_SECRET_LEN]>, SecretKeyParseError> {
-    let bad = SecretKeyParseError::KdfParams { opslimit: params.opslimit, memlimit: params.memlimit };
+    let bad = SecretKeyParseError::KdfParams {
+        opslimit: params.opslimit,
+        memlimit: params.memlimit,
+    };
     let (log_n, r, p) = params.scrypt_params();
     // Refuse parameters that would need more than 2 GiB or are nonsensical.
     if !(1..=21).contains(&log_n) || p > 16 {
@@ -159,9 +178,11 @@ fn scrypt_stream(
     }
     let sp = scrypt::Params::new(log_n, r, p, scrypt::Params::RECOMMENDED_LEN).map_err(|_| bad)?;
     let mut out = Zeroizing::new([0u8; SK_SECRET_LEN]);
-    scrypt::scrypt(password.as_bytes(), salt, &sp, &mut out[..]).map_err(|_| SecretKeyParseError::KdfParams {
-        opslimit: params.opslimit,
-        memlimit: params.memlimit,
+    scrypt::scrypt(password.as_bytes(), salt, &sp, &mut out[..]).map_err(|_| {
+        SecretKeyParseError::KdfParams {
+            opslimit: params.opslimit,
+            memlimit: params.memlimit,
+        }
     })?;
     Ok(out)
 }
@@ -179,7 +200,9 @@ fn decode_secret(text: &str) -> Result<Zeroizing<Vec<u8>>, SecretKeyParseError> 
     }
     match &bytes[2..4] {
         b"Sc" | [0, 0] => Ok(bytes),
-        other => Err(SecretKeyParseError::Algorithm(String::from_utf8_lossy(other).into_owned())),
+        other => Err(SecretKeyParseError::Algorithm(
+            String::from_utf8_lossy(other).into_owned(),
+        )),
     }
 }
 
@@ -187,18 +210,26 @@ pub(crate) fn secret_is_encrypted(text: &str) -> Result<bool, SecretKeyParseErro
     Ok(&decode_secret(text)?[2..4] == b"Sc")
 }
 
-pub(crate) fn parse_secret(text: &str, password: Option<&Password>) -> Result<SecretKey, SecretKeyParseError> {
+pub(crate) fn parse_secret(
+    text: &str,
+    password: Option<&Password>,
+) -> Result<SecretKey, SecretKeyParseError> {
     let mut bytes = decode_secret(text)?;
     let encrypted = &bytes[2..4] == b"Sc";
     if encrypted {
         let password = password.ok_or(SecretKeyParseError::PasswordRequired)?;
-        let salt: [u8; 32] = bytes[6..38].try_into().map_err(|_| SecretKeyParseError::Format)?;
+        let salt: [u8; 32] = bytes[6..38]
+            .try_into()
+            .map_err(|_| SecretKeyParseError::Format)?;
         let le = |r: std::ops::Range<usize>| -> u64 {
             let mut b = [0u8; 8];
             b.copy_from_slice(&bytes[r]);
             u64::from_le_bytes(b)
         };
-        let params = KdfParams { opslimit: le(38..46), memlimit: le(46..54) };
+        let params = KdfParams {
+            opslimit: le(38..46),
+            memlimit: le(46..54),
+        };
         let stream = scrypt_stream(password, &salt, params)?;
         for (b, s) in bytes[SK_SECRET_OFFSET..].iter_mut().zip(stream.iter()) {
             *b ^= s;
@@ -256,7 +287,10 @@ pub(crate) fn format_secret(
         }
         None => "minisign unencrypted secret key",
     };
-    Ok(Zeroizing::new(format!("{COMMENT_PREFIX}{comment}\n{}\n", B64.encode(&bytes[..]))))
+    Ok(Zeroizing::new(format!(
+        "{COMMENT_PREFIX}{comment}\n{}\n",
+        B64.encode(&bytes[..])
+    )))
 }
 
 #[cfg(test)]
@@ -265,7 +299,10 @@ mod tests {
     use proptest::prelude::*;
 
     /// Cheap parameters so the tests run fast: N = 2^10.
-    const CHEAP: KdfParams = KdfParams { opslimit: 32_768, memlimit: 16 * 1024 * 1024 };
+    const CHEAP: KdfParams = KdfParams {
+        opslimit: 32_768,
+        memlimit: 16 * 1024 * 1024,
+    };
 
     #[test]
     fn libsodium_pickparams() {
@@ -285,7 +322,10 @@ mod tests {
             parse_secret(&text, Some(&Password::new("wrong".into()))),
             Err(SecretKeyParseError::WrongPassword)
         ));
-        assert!(matches!(parse_secret(&text, None), Err(SecretKeyParseError::PasswordRequired)));
+        assert!(matches!(
+            parse_secret(&text, None),
+            Err(SecretKeyParseError::PasswordRequired)
+        ));
     }
 
     #[test]
@@ -300,12 +340,18 @@ mod tests {
         // A non-zero wrong checksum is still rejected.
         bytes[126] = 1;
         let bad = format!("untrusted comment: x\n{}\n", B64.encode(&bytes));
-        assert!(matches!(parse_secret(&bad, None), Err(SecretKeyParseError::WrongPassword)));
+        assert!(matches!(
+            parse_secret(&bad, None),
+            Err(SecretKeyParseError::WrongPassword)
+        ));
     }
 
     #[test]
     fn rejects_bad_files() {
-        assert!(matches!(parse_secret("", None), Err(SecretKeyParseError::Format)));
+        assert!(matches!(
+            parse_secret("", None),
+            Err(SecretKeyParseError::Format)
+        ));
         assert!(matches!(
             parse_secret("untrusted comment: x\n!!!\n", None),
             Err(SecretKeyParseError::Base64)
@@ -316,7 +362,10 @@ mod tests {
         ));
         assert_eq!(
             parse_public("untrusted comment: x\nRWQ=\n"),
-            Err(PublicKeyParseError::Length { expected: 42, actual: 2 })
+            Err(PublicKeyParseError::Length {
+                expected: 42,
+                actual: 2
+            })
         );
     }
 

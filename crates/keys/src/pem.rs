@@ -6,7 +6,9 @@ use ed25519_dalek::VerifyingKey;
 use crate::{PublicKey, PublicKeyParseError};
 
 /// DER prefix of an Ed25519 SubjectPublicKeyInfo; the 32 key bytes follow.
-const SPKI_PREFIX: [u8; 12] = [0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00];
+const SPKI_PREFIX: [u8; 12] = [
+    0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+];
 
 pub(crate) fn spki_der(raw: &[u8; 32]) -> Vec<u8> {
     let mut der = SPKI_PREFIX.to_vec();
@@ -15,8 +17,11 @@ pub(crate) fn spki_der(raw: &[u8; 32]) -> Vec<u8> {
 }
 
 pub(crate) fn parse_public(text: &str) -> Result<PublicKey, PublicKeyParseError> {
-    let begin = text.find("-----BEGIN PUBLIC KEY-----").ok_or(PublicKeyParseError::Pem)?;
-    let key = VerifyingKey::from_public_key_pem(text[begin..].trim()).map_err(|_| PublicKeyParseError::Pem)?;
+    let begin = text
+        .find("-----BEGIN PUBLIC KEY-----")
+        .ok_or(PublicKeyParseError::Pem)?;
+    let key = VerifyingKey::from_public_key_pem(text[begin..].trim())
+        .map_err(|_| PublicKeyParseError::Pem)?;
     PublicKey::from_raw(key.to_bytes())
 }
 
@@ -44,6 +49,9 @@ mod tests {
         let pk = parse_public(pem).unwrap();
         assert_eq!(format_public(&pk.raw()), pem);
         assert_eq!(&spki_der(&pk.raw())[..12], &SPKI_PREFIX);
-        assert_eq!(parse_public("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"), Err(PublicKeyParseError::Pem));
+        assert_eq!(
+            parse_public("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"),
+            Err(PublicKeyParseError::Pem)
+        );
     }
 }

@@ -452,8 +452,7 @@ fn compile_regex(src: &Source<'_>, s: &Spanned<String>, what: &str) -> Result<Re
             let detail = e
                 .to_string()
                 .lines()
-                .filter(|l| !l.trim().is_empty())
-                .last()
+                .rfind(|l| !l.trim().is_empty())
                 .unwrap_or("invalid")
                 .trim()
                 .to_owned();

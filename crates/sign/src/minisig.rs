@@ -113,30 +113,48 @@ impl Signature {
         let untrusted = lines
             .next()
             .and_then(|l| l.strip_prefix(UNTRUSTED_PREFIX))
-            .ok_or(SignatureParseError::Structure("first line must start with \"untrusted comment: \""))?;
-        let sig_line = lines.next().ok_or(SignatureParseError::Structure("missing signature line"))?;
+            .ok_or(SignatureParseError::Structure(
+                "first line must start with \"untrusted comment: \"",
+            ))?;
+        let sig_line = lines
+            .next()
+            .ok_or(SignatureParseError::Structure("missing signature line"))?;
         let trusted = lines
             .next()
             .and_then(|l| l.strip_prefix(TRUSTED_PREFIX))
-            .ok_or(SignatureParseError::Structure("third line must start with \"trusted comment: \""))?;
-        let global_line = lines.next().ok_or(SignatureParseError::Structure("missing trusted comment signature"))?;
+            .ok_or(SignatureParseError::Structure(
+                "third line must start with \"trusted comment: \"",
+            ))?;
+        let global_line = lines.next().ok_or(SignatureParseError::Structure(
+            "missing trusted comment signature",
+        ))?;
         if lines.any(|l| !l.trim().is_empty()) {
-            return Err(SignatureParseError::Structure("unexpected data after the signature"));
+            return Err(SignatureParseError::Structure(
+                "unexpected data after the signature",
+            ));
         }
-        let raw = B64.decode(sig_line.trim()).map_err(|_| SignatureParseError::Base64("signature line"))?;
+        let raw = B64
+            .decode(sig_line.trim())
+            .map_err(|_| SignatureParseError::Base64("signature line"))?;
         if raw.len() != 74 {
             return Err(SignatureParseError::Length(raw.len()));
         }
         let algorithm = match &raw[..2] {
             b"ED" => Algorithm::Prehashed,
             b"Ed" => Algorithm::Legacy,
-            other => return Err(SignatureParseError::Algorithm(String::from_utf8_lossy(other).into_owned())),
+            other => {
+                return Err(SignatureParseError::Algorithm(
+                    String::from_utf8_lossy(other).into_owned(),
+                ))
+            }
         };
         let global = B64
             .decode(global_line.trim())
             .map_err(|_| SignatureParseError::Base64("trusted comment signature"))?;
-        let global_signature: [u8; 64] =
-            global.as_slice().try_into().map_err(|_| SignatureParseError::GlobalLength(global.len()))?;
+        let global_signature: [u8; 64] = global
+            .as_slice()
+            .try_into()
+            .map_err(|_| SignatureParseError::GlobalLength(global.len()))?;
         let mut key_id = [0u8; 8];
         key_id.copy_from_slice(&raw[2..10]);
         let mut signature = [0u8; 64];
@@ -279,7 +297,10 @@ pub fn verify<R: Read>(
     on_progress: impl FnMut(u64),
 ) -> Result<Verified, VerifyError> {
     if !key.key_id_is_derived() && key.key_id() != signature.key_id {
-        return Err(VerifyError::KeyIdMismatch { expected: key.key_id(), actual: signature.key_id });
+        return Err(VerifyError::KeyIdMismatch {
+            expected: key.key_id(),
+            actual: signature.key_id,
+        });
     }
     let (ok, bytes) = match signature.algorithm {
         Algorithm::Prehashed => {
@@ -289,7 +310,10 @@ pub fn verify<R: Read>(
         Algorithm::Legacy => {
             let mut content = Vec::new();
             reader.read_to_end(&mut content).map_err(VerifyError::Io)?;
-            (key.verify(&content, &signature.signature), content.len() as u64)
+            (
+                key.verify(&content, &signature.signature),
+                content.len() as u64,
+            )
         }
     };
     if !ok {
@@ -330,10 +354,16 @@ mod tests {
     #[test]
     fn tampering_is_detected() {
         let (sk, sig) = signed(b"data", "tc");
-        assert!(matches!(verify(&sk.public(), &sig, &b"datA"[..], |_| {}), Err(VerifyError::Content)));
+        assert!(matches!(
+            verify(&sk.public(), &sig, &b"datA"[..], |_| {}),
+            Err(VerifyError::Content)
+        ));
         let mut changed = sig.clone();
         changed.trusted_comment = "tc2".into();
-        assert!(matches!(verify(&sk.public(), &changed, &b"data"[..], |_| {}), Err(VerifyError::TrustedComment)));
+        assert!(matches!(
+            verify(&sk.public(), &changed, &b"data"[..], |_| {}),
+            Err(VerifyError::TrustedComment)
+        ));
         let other = SecretKey::generate();
         assert!(matches!(
             verify(&other.public(), &sig, &b"data"[..], |_| {}),
@@ -341,7 +371,10 @@ mod tests {
         ));
         // A PEM key has no id: the maths decides.
         let pem = PublicKey::parse(&other.public().to_pem()).unwrap();
-        assert!(matches!(verify(&pem, &sig, &b"data"[..], |_| {}), Err(VerifyError::Content)));
+        assert!(matches!(
+            verify(&pem, &sig, &b"data"[..], |_| {}),
+            Err(VerifyError::Content)
+        ));
         let good_pem = PublicKey::parse(&sk.public().to_pem()).unwrap();
         assert!(verify(&good_pem, &sig, &b"data"[..], |_| {}).is_ok());
     }
@@ -369,13 +402,21 @@ mod tests {
             global_signature: [0; 64],
         };
         sig.global_signature = sk.sign(&sig.global_message());
-        assert_eq!(verify(&sk.public(), &sig, &b"legacy"[..], |_| {}).unwrap().algorithm, Algorithm::Legacy);
+        assert_eq!(
+            verify(&sk.public(), &sig, &b"legacy"[..], |_| {})
+                .unwrap()
+                .algorithm,
+            Algorithm::Legacy
+        );
     }
 
     #[test]
     fn comments_must_be_single_lines() {
         let sk = SecretKey::generate();
-        assert!(matches!(sign(&sk, &b""[..], "a\nb", "", |_| {}), Err(SignError::CommentHasNewline("trusted"))));
+        assert!(matches!(
+            sign(&sk, &b""[..], "a\nb", "", |_| {}),
+            Err(SignError::CommentHasNewline("trusted"))
+        ));
     }
 
     #[test]
@@ -386,18 +427,42 @@ mod tests {
         let (_, sig) = signed(b"x", "tc");
         let text = sig.to_text();
         let lines: Vec<&str> = text.lines().collect();
-        check("", SignatureParseError::Structure("first line must start with \"untrusted comment: \""));
-        check(&lines[..2].join("\n"), SignatureParseError::Structure("third line must start with \"trusted comment: \""));
-        check(&format!("{}\n!!\n{}\n{}", lines[0], lines[2], lines[3]), SignatureParseError::Base64("signature line"));
-        check(&format!("{}\nRUQ=\n{}\n{}", lines[0], lines[2], lines[3]), SignatureParseError::Length(2));
+        check(
+            "",
+            SignatureParseError::Structure("first line must start with \"untrusted comment: \""),
+        );
+        check(
+            &lines[..2].join("\n"),
+            SignatureParseError::Structure("third line must start with \"trusted comment: \""),
+        );
+        check(
+            &format!("{}\n!!\n{}\n{}", lines[0], lines[2], lines[3]),
+            SignatureParseError::Base64("signature line"),
+        );
+        check(
+            &format!("{}\nRUQ=\n{}\n{}", lines[0], lines[2], lines[3]),
+            SignatureParseError::Length(2),
+        );
         let mut raw = B64.decode(lines[1]).unwrap();
         raw[..2].copy_from_slice(b"XX");
         check(
-            &format!("{}\n{}\n{}\n{}", lines[0], B64.encode(&raw), lines[2], lines[3]),
+            &format!(
+                "{}\n{}\n{}\n{}",
+                lines[0],
+                B64.encode(&raw),
+                lines[2],
+                lines[3]
+            ),
             SignatureParseError::Algorithm("XX".into()),
         );
-        check(&format!("{}\n{}\n{}\nAAAA", lines[0], lines[1], lines[2]), SignatureParseError::GlobalLength(3));
-        check(&format!("{text}junk\n"), SignatureParseError::Structure("unexpected data after the signature"));
+        check(
+            &format!("{}\n{}\n{}\nAAAA", lines[0], lines[1], lines[2]),
+            SignatureParseError::GlobalLength(3),
+        );
+        check(
+            &format!("{text}junk\n"),
+            SignatureParseError::Structure("unexpected data after the signature"),
+        );
     }
 
     proptest! {

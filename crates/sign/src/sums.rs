@@ -85,7 +85,9 @@ fn needs_escape(name: &str) -> bool {
 }
 
 fn escape(name: &str) -> String {
-    name.replace('\\', "\\\\").replace('\n', "\\n").replace('\r', "\\r")
+    name.replace('\\', "\\\\")
+        .replace('\n', "\\n")
+        .replace('\r', "\\r")
 }
 
 /// Formats one GNU line (with its trailing newline), escaping as coreutils does.
@@ -106,18 +108,32 @@ fn parse_line(raw: &str, line: usize) -> Result<Entry, SumsParseError> {
     // BSD tag form: ALGO (name) = hex
     if let Some(open) = body.find(" (") {
         let algorithm = &body[..open];
-        if !algorithm.is_empty() && algorithm.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-            let close = body.rfind(") = ").ok_or(SumsParseError::Malformed { line })?;
+        if !algorithm.is_empty()
+            && algorithm
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
+            let close = body
+                .rfind(") = ")
+                .ok_or(SumsParseError::Malformed { line })?;
             if close < open + 2 {
                 return Err(malformed);
             }
             if algorithm != "SHA256" {
-                return Err(SumsParseError::Algorithm { line, algorithm: algorithm.to_owned() });
+                return Err(SumsParseError::Algorithm {
+                    line,
+                    algorithm: algorithm.to_owned(),
+                });
             }
             let name = &body[open + 2..close];
             let hex = &body[close + 4..];
-            let digest = Sha256Digest::from_hex(hex).map_err(|_| SumsParseError::Malformed { line })?;
-            let name = if escaped { unescape(name, line)? } else { name.to_owned() };
+            let digest =
+                Sha256Digest::from_hex(hex).map_err(|_| SumsParseError::Malformed { line })?;
+            let name = if escaped {
+                unescape(name, line)?
+            } else {
+                name.to_owned()
+            };
             return finish(digest, name, line);
         }
     }
@@ -126,9 +142,14 @@ fn parse_line(raw: &str, line: usize) -> Result<Entry, SumsParseError> {
     if bytes.len() < 67 || bytes[64] != b' ' || !(bytes[65] == b' ' || bytes[65] == b'*') {
         return Err(malformed);
     }
-    let digest = Sha256Digest::from_hex(&body[..64]).map_err(|_| SumsParseError::Malformed { line })?;
+    let digest =
+        Sha256Digest::from_hex(&body[..64]).map_err(|_| SumsParseError::Malformed { line })?;
     let name = &body[66..];
-    let name = if escaped { unescape(name, line)? } else { name.to_owned() };
+    let name = if escaped {
+        unescape(name, line)?
+    } else {
+        name.to_owned()
+    };
     finish(digest, name, line)
 }
 
@@ -151,7 +172,10 @@ impl SumsFile {
             }
             let entry = parse_line(raw, line)?;
             if !seen.insert(entry.name.clone()) {
-                return Err(SumsParseError::Duplicate { line, name: entry.name });
+                return Err(SumsParseError::Duplicate {
+                    line,
+                    name: entry.name,
+                });
             }
             entries.push(entry);
         }
@@ -163,7 +187,10 @@ impl SumsFile {
 
     /// The GNU text of the list.
     pub fn to_text(&self) -> String {
-        self.entries.iter().map(|e| format_line(&e.digest, &e.name)).collect()
+        self.entries
+            .iter()
+            .map(|e| format_line(&e.digest, &e.name))
+            .collect()
     }
 }
 
@@ -176,9 +203,16 @@ mod tests {
 
     fn check(input: &str, expect: Result<Vec<(&str, &str)>, SumsParseError>) {
         let got = SumsFile::parse(input).map(|s| {
-            s.entries.into_iter().map(|e| (e.digest.to_hex(), e.name)).collect::<Vec<_>>()
+            s.entries
+                .into_iter()
+                .map(|e| (e.digest.to_hex(), e.name))
+                .collect::<Vec<_>>()
         });
-        let expect = expect.map(|v| v.into_iter().map(|(d, n)| (d.to_owned(), n.to_owned())).collect::<Vec<_>>());
+        let expect = expect.map(|v| {
+            v.into_iter()
+                .map(|(d, n)| (d.to_owned(), n.to_owned()))
+                .collect::<Vec<_>>()
+        });
         assert_eq!(got, expect, "input {input:?}");
     }
 
@@ -186,14 +220,44 @@ mod tests {
     fn gnu_bsd_and_escapes() {
         check(&format!("{ABC}  a.txt\n"), Ok(vec![(ABC, "a.txt")]));
         check(&format!("{ABC} *bin/a b\n"), Ok(vec![(ABC, "bin/a b")]));
-        check(&format!("\\{ABC}  a\\nb\\\\c\n"), Ok(vec![(ABC, "a\nb\\c")]));
-        check(&format!("SHA256 (x (1).txt) = {ABC}\n"), Ok(vec![(ABC, "x (1).txt")]));
-        check(&format!("\\SHA256 (a\\\\b) = {}\n", ABC.to_uppercase()), Ok(vec![(ABC, "a\\b")]));
-        check(&format!("MD5 (a) = {ABC}\n"), Err(SumsParseError::Algorithm { line: 1, algorithm: "MD5".into() }));
-        check(&format!("{ABC}  a\n{ABC}  a\n"), Err(SumsParseError::Duplicate { line: 2, name: "a".into() }));
-        check(&format!("{ABC} a\n"), Err(SumsParseError::Malformed { line: 1 }));
-        check(&format!("{ABC}  \n"), Err(SumsParseError::Malformed { line: 1 }));
-        check(&format!("\\{ABC}  a\\qb\n"), Err(SumsParseError::Escape { line: 1 }));
+        check(
+            &format!("\\{ABC}  a\\nb\\\\c\n"),
+            Ok(vec![(ABC, "a\nb\\c")]),
+        );
+        check(
+            &format!("SHA256 (x (1).txt) = {ABC}\n"),
+            Ok(vec![(ABC, "x (1).txt")]),
+        );
+        check(
+            &format!("\\SHA256 (a\\\\b) = {}\n", ABC.to_uppercase()),
+            Ok(vec![(ABC, "a\\b")]),
+        );
+        check(
+            &format!("MD5 (a) = {ABC}\n"),
+            Err(SumsParseError::Algorithm {
+                line: 1,
+                algorithm: "MD5".into(),
+            }),
+        );
+        check(
+            &format!("{ABC}  a\n{ABC}  a\n"),
+            Err(SumsParseError::Duplicate {
+                line: 2,
+                name: "a".into(),
+            }),
+        );
+        check(
+            &format!("{ABC} a\n"),
+            Err(SumsParseError::Malformed { line: 1 }),
+        );
+        check(
+            &format!("{ABC}  \n"),
+            Err(SumsParseError::Malformed { line: 1 }),
+        );
+        check(
+            &format!("\\{ABC}  a\\qb\n"),
+            Err(SumsParseError::Escape { line: 1 }),
+        );
         check("\n\n", Err(SumsParseError::Empty));
     }
 
