@@ -4,6 +4,9 @@
 //!   `tests/requirements.txt`, cargo tools) and runs every test with interop required.
 //! - `demo`: sigil's main job end to end: keys, a signed artifact and `SHA256SUMS`,
 //!   verification, then a tampered byte that must be rejected.
+//! - `release`: sigil released with sigil: deterministic archive, SHA256SUMS, SBOM, provenance,
+//!   all signed and verified against `policies/release.toml`; `--check` proves reproducibility
+//!   and that a flipped byte anywhere in dist/ fails verification.
 //! - `bench`: sigil against the reference tools in one run, with ratios and peak memory.
 //! - `fuzz`: every fuzz target for a given time.
 //! - `lint`: `cargo fmt --check` and `cargo clippy --all-targets -D warnings`.
@@ -11,6 +14,7 @@
 
 mod bench;
 mod demo;
+mod release;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -18,9 +22,10 @@ use std::process::Command;
 
 use anyhow::{bail, Context as _, Result};
 
-const USAGE: &str = "usage: cargo xtask <test|demo|bench|fuzz|lint> [args]
+const USAGE: &str = "usage: cargo xtask <test|demo|release|bench|fuzz|lint> [args]
   test [-- CARGO_TEST_ARGS]   install test tools, then run every test (interop required)
   demo                        sign, checksum, verify and reject a tampered artifact
+  release [--key K] [--out D] [--check]  build, pack, sign, attest and verify dist/ (see --help)
   bench [--size-mib N]        sigil vs openssl/sha256sum/minisign/sigstore-python
   fuzz [--seconds N] [TARGET] run fuzz targets (nightly toolchain, cargo-fuzz)
   lint                        cargo fmt --check and cargo clippy -D warnings";
@@ -42,6 +47,7 @@ fn run() -> Result<()> {
         "test" => test(rest),
         "demo" => demo::run(),
         "bench" => bench::run(rest),
+        "release" => release::run(rest),
         "fuzz" => fuzz(rest),
         "lint" => lint(),
         "-h" | "--help" | "help" => {
