@@ -315,6 +315,15 @@ fn archive(a: ArchiveArgs) -> Result<Report, CliError> {
         Err(e) => return Err(CliError::io(CliError::chain(&e))),
     };
     let bytes = tmp.as_file().metadata().map(|m| m.len()).unwrap_or(0);
+    // The temporary file is private (0600); an archive is published, so make it 0644.
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(|e| {
+                CliError::io(format!("{}: {}", a.output.display(), super::io_reason(&e)))
+            })?;
+    }
     tmp.persist(&a.output).map_err(|e| {
         CliError::io(format!(
             "{}: {}",
