@@ -1,8 +1,7 @@
 //! `policies/release.toml`, the policy that sigil's own releases must satisfy (issue 9).
 //!
-//! The shipped policy file is used byte for byte; only the key it names (`../keys/release.pub`,
-//! relative to the policy) is a test key in a temporary copy of that layout, because the
-//! project's release key has no secret half here. Evidence is made the way
+//! The shipped policy file is used as it is except for its one `keys = ` line, which names a
+//! test key instead of the project's release key (whose secret half is not kept here). Evidence is made the way
 //! `cargo xtask release` and `.github/workflows/release.yml` make it: a signature, a signed
 //! SHA256SUMS, SLSA provenance from a simulated GitHub Actions run of the release workflow, and
 //! the SBOM attestation, all beside the archive.
@@ -17,8 +16,7 @@ const ARCHIVE: &str = "sigil-0.1.0-x86_64-unknown-linux-gnu.tar.gz";
 const SLSA: &str = "https://slsa.dev/provenance/v1";
 const CYCLONEDX: &str = "https://cyclonedx.org/bom";
 
-/// A release directory beside a copy of `policies/release.toml` and a test key at
-/// `keys/release.pub`, as in the repository.
+/// A release directory beside a copy of `policies/release.toml` that trusts a test key.
 struct Release {
     dir: tempfile::TempDir,
 }
@@ -44,13 +42,26 @@ impl Release {
         for d in ["policies", "keys", "dist", "other"] {
             std::fs::create_dir(r.p(d)).unwrap();
         }
-        std::fs::copy(
-            root().join("policies/release.toml"),
-            r.p("policies/release.toml"),
-        )
-        .unwrap();
         r.keygen("keys/release-test");
-        std::fs::rename(r.p("keys/release-test.pub"), r.p("keys/release.pub")).unwrap();
+        let test_key = support::read(r.p("keys/release-test.pub"));
+        let shipped = support::read(root().join("policies/release.toml"));
+        let mut replaced = 0;
+        let policy: String = shipped
+            .lines()
+            .map(|l| {
+                if l.starts_with("keys = ") {
+                    replaced += 1;
+                    format!(
+                        "keys = [{{ public-key = {:?}, name = \"release test key\" }}]\n",
+                        test_key.lines().nth(1).unwrap()
+                    )
+                } else {
+                    format!("{l}\n")
+                }
+            })
+            .collect();
+        assert_eq!(replaced, 1, "policies/release.toml has one `keys = ` line");
+        std::fs::write(r.p("policies/release.toml"), policy).unwrap();
         r.keygen("other/untrusted-test");
         std::fs::write(r.artifact(), b"pretend this is sigil's release archive\n").unwrap();
         r
@@ -213,7 +224,8 @@ fn issue9_shipped_release_policy_is_valid_and_requires_all_three() {
         "{out}"
     );
     assert!(out.contains("run allowed: no\nexceptions: 0\n"), "{out}");
-    // The key it names is the project's release key, documented in keys/README.md.
+    // The key it trusts is the project's release key, keys/release.pub, documented in
+    // keys/README.md.
     let readme = support::read(root().join("keys/README.md"));
     let key = support::read(root().join("keys/release.pub"));
     let id = key
@@ -222,6 +234,12 @@ fn issue9_shipped_release_policy_is_valid_and_requires_all_three() {
         .and_then(|l| l.strip_prefix("untrusted comment: minisign public key "))
         .unwrap();
     let b64 = key.lines().nth(1).unwrap();
+    let policy = support::read(root().join("policies/release.toml"));
+    let keys_line = policy.lines().find(|l| l.starts_with("keys = ")).unwrap();
+    assert_eq!(
+        keys_line,
+        format!("keys = [{{ public-key = {b64:?}, name = \"sigil release key {id}\" }}]")
+    );
     assert!(
         readme.contains(&format!("`{id}`")),
         "keys/README.md lacks {id}"
