@@ -26,7 +26,7 @@
 //! `sha256sum` required), then flips one byte at a time in every file of a copy of dist/ and
 //! requires both the sigil checks and the independent checks to refuse each change.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -143,40 +143,10 @@ impl Ctx {
 }
 
 /// Runs sigil, echoing the command line; its output goes to the terminal.
-fn sigil_step(ctx: &Ctx, args: &[&dyn AsRefOs]) -> Result<()> {
-    let argv: Vec<OsString> = args.iter().map(|a| a.os()).collect();
+fn sigil_step(ctx: &Ctx, args: &[&dyn AsRef<OsStr>]) -> Result<()> {
+    let argv: Vec<OsString> = args.iter().map(|a| a.as_ref().to_owned()).collect();
     println!("$ sigil {}", show(&argv));
     run_cmd(ctx.sigil().args(&argv))
-}
-
-/// Paths and strings in one argument list.
-trait AsRefOs {
-    fn os(&self) -> OsString;
-}
-impl AsRefOs for str {
-    fn os(&self) -> OsString {
-        self.into()
-    }
-}
-impl AsRefOs for &str {
-    fn os(&self) -> OsString {
-        (*self).into()
-    }
-}
-impl AsRefOs for String {
-    fn os(&self) -> OsString {
-        self.into()
-    }
-}
-impl AsRefOs for PathBuf {
-    fn os(&self) -> OsString {
-        self.into()
-    }
-}
-impl AsRefOs for &Path {
-    fn os(&self) -> OsString {
-        self.as_os_str().to_owned()
-    }
 }
 
 /// A command line for display, with the workspace root shortened.
@@ -646,11 +616,11 @@ fn release(ctx: &Ctx, out: &Path, binary: &Path) -> Result<()> {
     let mut listed = files(out)?;
     listed.retain(|p| !file_name(p).starts_with("SHA256SUMS"));
     let sums = out.join("SHA256SUMS");
-    let mut args: Vec<&dyn AsRefOs> = vec![&"sums", &"create"];
+    let mut args: Vec<&dyn AsRef<OsStr>> = vec![&"sums", &"create"];
     for p in &listed {
         args.push(p);
     }
-    args.extend([&"-o" as &dyn AsRefOs, &sums]);
+    args.extend([&"-o" as &dyn AsRef<OsStr>, &sums]);
     sigil_step(ctx, &args)?;
     // The list's file name says nothing about the release, so its signed comment names it.
     let comment = format!(
