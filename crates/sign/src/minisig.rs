@@ -128,13 +128,13 @@ impl Signature {
         let global_line = lines.next().ok_or(SignatureParseError::Structure(
             "missing trusted comment signature",
         ))?;
-        if lines.any(|l| !l.trim().is_empty()) {
+        if lines.any(|l| !l.is_empty()) {
             return Err(SignatureParseError::Structure(
                 "unexpected data after the signature",
             ));
         }
         let raw = B64
-            .decode(sig_line.trim())
+            .decode(sig_line)
             .map_err(|_| SignatureParseError::Base64("signature line"))?;
         if raw.len() != 74 {
             return Err(SignatureParseError::Length(raw.len()));
@@ -149,7 +149,7 @@ impl Signature {
             }
         };
         let global = B64
-            .decode(global_line.trim())
+            .decode(global_line)
             .map_err(|_| SignatureParseError::Base64("trusted comment signature"))?;
         let global_signature: [u8; 64] = global
             .as_slice()
@@ -462,6 +462,20 @@ mod tests {
         check(
             &format!("{text}junk\n"),
             SignatureParseError::Structure("unexpected data after the signature"),
+        );
+        // Whitespace is not silently accepted where minisign refuses it (found by the
+        // release tamper check: a final newline turned into a vertical tab).
+        check(
+            &format!("{}\x0b", text.trim_end()),
+            SignatureParseError::Base64("trusted comment signature"),
+        );
+        check(
+            &format!("{text}\x0b\n"),
+            SignatureParseError::Structure("unexpected data after the signature"),
+        );
+        check(
+            &format!("{}\n {}\n{}\n{}\n", lines[0], lines[1], lines[2], lines[3]),
+            SignatureParseError::Base64("signature line"),
         );
     }
 
