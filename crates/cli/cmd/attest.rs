@@ -11,9 +11,7 @@ use std::process::Command;
 use serde_json::{json, Value};
 use sigil_attest::document::{self, Attestation, MAX_DOCUMENT_BYTES};
 use sigil_attest::provenance::{self, GitFacts, ProvenanceOptions};
-use sigil_attest::verify::{
-    self, CertificateIdentity, Checked, Expectations, Signer, GITHUB_ACTIONS_ISSUER,
-};
+use sigil_attest::verify::{self, Checked, Expectations, Signer, GITHUB_ACTIONS_ISSUER};
 use sigil_attest::{ArtifactDigests, Envelope, SubjectDigest, INTOTO_PAYLOAD_TYPE};
 use sigil_sigstore::{Artifact, Bundle, Matcher, Policy, TrustRoot, VerifyError};
 
@@ -385,33 +383,6 @@ fn sigstore_code(e: &VerifyError) -> &'static str {
     }
 }
 
-fn certificate_identity(
-    identity: String,
-    issuer: String,
-    c: &sigil_sigstore::FulcioClaims,
-) -> CertificateIdentity {
-    CertificateIdentity {
-        identity,
-        issuer,
-        source_repository_uri: c.source_repository_uri.clone().or_else(|| {
-            c.github_workflow_repository
-                .as_ref()
-                .map(|r| format!("https://github.com/{r}"))
-        }),
-        source_repository_ref: c
-            .source_repository_ref
-            .clone()
-            .or_else(|| c.github_workflow_ref.clone()),
-        source_repository_digest: c
-            .source_repository_digest
-            .clone()
-            .or_else(|| c.github_workflow_sha.clone()),
-        build_config_uri: c.build_config_uri.clone(),
-        run_invocation_uri: c.run_invocation_uri.clone(),
-        runner_environment: c.runner_environment.clone(),
-    }
-}
-
 /// Verifies a Sigstore bundle carrying DSSE; returns the verified payload and signer.
 fn verify_bundle(
     root: &TrustRoot,
@@ -435,7 +406,9 @@ fn verify_bundle(
             issuer,
             claims,
             ..
-        } => Signer::Certificate(certificate_identity(identity, issuer, &claims)),
+        } => Signer::Certificate(sigil_gate::attest::certificate_identity(
+            identity, issuer, &claims,
+        )),
         _ => Signer::Key {
             fingerprint: key_fingerprint.unwrap_or_default().to_owned(),
         },

@@ -215,7 +215,9 @@ fn dsse_signers(
     out
 }
 
-fn certificate_identity(
+/// The attestation checker's view of a Fulcio certificate: identity, issuer, and the source and
+/// build claims (falling back to GitHub's older workflow extensions).
+pub fn certificate_identity(
     identity: String,
     issuer: String,
     c: &sigil_sigstore::FulcioClaims,
