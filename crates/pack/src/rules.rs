@@ -161,6 +161,10 @@ pub fn check_path(path: &str) -> Result<(), Violation> {
 
 /// Folds a path for collision checks: NFC, lower case, NFC again.
 fn fold(path: &str) -> String {
+    // ASCII is its own NFC and lower-cases to ASCII: the same result, without the tables.
+    if path.is_ascii() {
+        return path.to_ascii_lowercase();
+    }
     let nfc: String = path.nfc().collect();
     nfc.to_lowercase().nfc().collect()
 }

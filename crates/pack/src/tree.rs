@@ -1,13 +1,23 @@
 //! Walking a pack directory under the data-only rules, and hashing its files in parallel.
+//!
+//! A walk has three phases. Directories are listed in parallel, taking each entry's type
+//! from the directory entry itself (no `stat`). Then every regular file is looked at in
+//! parallel: a `lstat`, or, for a file the caller wants hashed, an `open` that refuses
+//! symlinks, one `fstat` on the open file and the hash. Last, one thread applies every
+//! data-only rule and the limits in walk order (depth first, names sorted), so results do
+//! not depend on scheduling.
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::io;
-use std::os::unix::fs::{FileTypeExt as _, MetadataExt as _};
+use std::io::{self, Read as _};
+use std::os::unix::fs::{
+    DirEntryExt as _, FileTypeExt as _, MetadataExt as _, OpenOptionsExt as _,
+};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-use sigil_core::Sha256Digest;
+use sigil_core::digest::Sha256Hasher;
+use sigil_core::{Sha256Digest, HASH_BUFFER_SIZE};
 
 use crate::manifest::SIGIL_DIR;
 use crate::rules::{self, code, Limits, NameSet, NodeKind, Violation};
@@ -23,6 +33,14 @@ pub struct TreeFile {
     pub size: u64,
     dev: u64,
     ino: u64,
+    hashed: Option<(Sha256Digest, u64)>,
+}
+
+impl TreeFile {
+    /// The SHA-256 and byte count read, for a file [`walk_hashing`] was asked to hash.
+    pub fn digest(&self) -> Option<(Sha256Digest, u64)> {
+        self.hashed
+    }
 }
 
 /// What a walk found.
@@ -51,7 +69,255 @@ pub struct TreeIoError {
     pub source: io::Error,
 }
 
-struct Walker<'a> {
+/// One directory entry from the listing phase.
+struct Listed {
+    /// The relative path, or its lossy form when the name is not UTF-8.
+    rel: Result<String, String>,
+    path: PathBuf,
+    /// The type from the directory entry (`d_type`; std falls back to `lstat`).
+    ft: io::Result<fs::FileType>,
+    /// Device and inode the file must have when opened: the directory's device and the
+    /// entry's inode number, or `None` where directory entries do not give `stat`'s inode
+    /// numbers (then a `lstat` before the open gives them).
+    id: Option<(u64, u64)>,
+}
+
+/// What the second phase learnt about a regular file.
+enum Probe {
+    /// Metadata without following a symlink (`lstat`, or `fstat` of a file opened with
+    /// `O_NOFOLLOW`).
+    Meta(fs::Metadata),
+    /// `fstat` of the opened file, its SHA-256 and the bytes read to end of file.
+    Hashed(fs::Metadata, Sha256Digest, u64),
+}
+
+/// Walks `root` without following symlinks, applying every data-only rule and the limits.
+pub fn walk(root: &Path, limits: &Limits) -> Result<Tree, TreeIoError> {
+    walk_inner(root, limits, None)
+}
+
+/// [`walk`], also hashing (in parallel) every regular file whose relative path `hash`
+/// accepts; [`TreeFile::digest`] gives the result. A file that became a symlink, a FIFO,
+/// a device or a socket after the listing is reported as that kind, never followed or
+/// read; one replaced by another file is an I/O error.
+pub fn walk_hashing(
+    root: &Path,
+    limits: &Limits,
+    hash: &(dyn Fn(&str) -> bool + Sync),
+) -> Result<Tree, TreeIoError> {
+    walk_inner(root, limits, Some(hash))
+}
+
+fn walk_inner(
+    root: &Path,
+    limits: &Limits,
+    hash: Option<&(dyn Fn(&str) -> bool + Sync)>,
+) -> Result<Tree, TreeIoError> {
+    let root_dev = fs::metadata(root)
+        .map_err(|source| TreeIoError {
+            path: root.to_owned(),
+            source,
+        })?
+        .dev();
+    let listed = list(root, "", root_dev)?;
+    finish(listed, limits, hash)
+}
+
+/// The probe and assembly phases over a listing.
+fn finish(
+    listed: Vec<Listed>,
+    limits: &Limits,
+    hash: Option<&(dyn Fn(&str) -> bool + Sync)>,
+) -> Result<Tree, TreeIoError> {
+    let probes: Vec<Option<Result<Probe, TreeIoError>>> = listed
+        .par_iter()
+        .map_init(Vec::new, |buf, l| {
+            let (Ok(rel), Ok(ft)) = (&l.rel, &l.ft) else {
+                return None;
+            };
+            if !ft.is_file() {
+                return None;
+            }
+            Some(match hash {
+                Some(h) if h(rel) => probe_hash(l, buf),
+                _ => fs::symlink_metadata(&l.path)
+                    .map(Probe::Meta)
+                    .map_err(|source| TreeIoError {
+                        path: l.path.clone(),
+                        source,
+                    }),
+            })
+        })
+        .collect();
+    let mut a = Assembler {
+        limits,
+        names: NameSet::default(),
+        tree: Tree::default(),
+        over_count: false,
+        over_total: false,
+    };
+    for (l, p) in listed.into_iter().zip(probes) {
+        a.entry(l, p)?;
+    }
+    a.tree
+        .files
+        .sort_by(|a, b| a.rel.as_bytes().cmp(b.rel.as_bytes()));
+    a.tree
+        .sigil
+        .sort_by(|a, b| a.rel.as_bytes().cmp(b.rel.as_bytes()));
+    Ok(a.tree)
+}
+
+/// Lists `dir` and, in parallel, its subdirectories: entries depth first, names sorted.
+fn list(dir: &Path, prefix: &str, dev: u64) -> Result<Vec<Listed>, TreeIoError> {
+    let io = |source| TreeIoError {
+        path: dir.to_owned(),
+        source,
+    };
+    let mut entries: Vec<fs::DirEntry> = fs::read_dir(dir)
+        .map_err(io)?
+        .collect::<Result<_, _>>()
+        .map_err(io)?;
+    entries.sort_by_key(|e| e.file_name());
+    let mut out = Vec::with_capacity(entries.len());
+    let mut subdirs = Vec::new();
+    for e in entries {
+        let name = e.file_name();
+        let rel = match name.to_str() {
+            Some(name) => Ok(format!("{prefix}{name}")),
+            None => Err(format!("{prefix}{}", name.to_string_lossy())),
+        };
+        let ft = e.file_type();
+        if rel.is_ok() && ft.as_ref().is_ok_and(|t| t.is_dir()) {
+            subdirs.push(out.len());
+        }
+        out.push(Listed {
+            rel,
+            path: e.path(),
+            ft,
+            id: Some((dev, e.ino())),
+        });
+    }
+    // Trust directory-entry inode numbers only where one file's `lstat` agrees (some
+    // file systems, FUSE or overlays of several, number them differently).
+    let sample = out
+        .iter()
+        .find(|l| l.rel.is_ok() && l.ft.as_ref().is_ok_and(|t| t.is_file()));
+    if let Some(l) = sample {
+        let agrees = fs::symlink_metadata(&l.path).is_ok_and(|m| Some((m.dev(), m.ino())) == l.id);
+        if !agrees {
+            for l in &mut out {
+                l.id = None;
+            }
+        }
+    }
+    if subdirs.is_empty() {
+        return Ok(out);
+    }
+    let mut below: Vec<Result<Vec<Listed>, TreeIoError>> = subdirs
+        .par_iter()
+        .map(|&i| {
+            let d = &out[i];
+            let meta = fs::symlink_metadata(&d.path).map_err(|source| TreeIoError {
+                path: d.path.clone(),
+                source,
+            })?;
+            if !meta.is_dir() {
+                return Err(changed(&d.path));
+            }
+            let rel = d.rel.as_deref().unwrap_or_default();
+            list(&d.path, &format!("{rel}/"), meta.dev())
+        })
+        .collect();
+    let mut merged = Vec::with_capacity(out.len());
+    let mut next = subdirs.iter().zip(below.iter_mut()).peekable();
+    for (i, l) in out.into_iter().enumerate() {
+        merged.push(l);
+        if let Some((_, r)) = next.next_if(|(&s, _)| s == i) {
+            merged.append(&mut std::mem::replace(r, Ok(Vec::new()))?);
+        }
+    }
+    Ok(merged)
+}
+
+fn changed(path: &Path) -> TreeIoError {
+    TreeIoError {
+        path: path.to_owned(),
+        source: io::Error::other("file was replaced while the pack was being read"),
+    }
+}
+
+/// Opens a file without following a symlink at its name and without blocking on a FIFO
+/// or a device that took its place.
+fn open_nofollow(path: &Path) -> io::Result<fs::File> {
+    use rustix::fs::OFlags;
+    fs::OpenOptions::new()
+        .read(true)
+        .custom_flags((OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY).bits() as i32)
+        .open(path)
+}
+
+/// Reads a file to end of file into a SHA-256, reusing `buf`.
+fn hash_to_eof(mut file: &fs::File, buf: &mut Vec<u8>) -> io::Result<(Sha256Digest, u64)> {
+    if buf.is_empty() {
+        buf.resize(HASH_BUFFER_SIZE, 0);
+    }
+    let mut h = Sha256Hasher::default();
+    let mut total = 0u64;
+    loop {
+        let n = match file.read(buf) {
+            Ok(0) => return Ok((h.finalize(), total)),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        h.update(&buf[..n]);
+        total += n as u64;
+    }
+}
+
+/// Opens a listed file without following symlinks, checks it with one `fstat` and hashes
+/// it. What is there now decides: a symlink or a special file is returned as its metadata
+/// (and never read); a regular file other than the one listed is an error.
+fn probe_hash(l: &Listed, buf: &mut Vec<u8>) -> Result<Probe, TreeIoError> {
+    let err = |source| TreeIoError {
+        path: l.path.clone(),
+        source,
+    };
+    let id = match l.id {
+        Some(id) => id,
+        None => {
+            let before = fs::symlink_metadata(&l.path).map_err(err)?;
+            if !before.is_file() {
+                return Ok(Probe::Meta(before));
+            }
+            (before.dev(), before.ino())
+        }
+    };
+    let file = match open_nofollow(&l.path) {
+        Ok(f) => f,
+        // ELOOP: the name is a symlink now (O_NOFOLLOW). Report what is there.
+        Err(e) if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) => {
+            let meta = fs::symlink_metadata(&l.path).map_err(err)?;
+            if meta.is_file() {
+                return Err(err(e));
+            }
+            return Ok(Probe::Meta(meta));
+        }
+        Err(e) => return Err(err(e)),
+    };
+    let meta = file.metadata().map_err(err)?;
+    if !meta.is_file() {
+        return Ok(Probe::Meta(meta));
+    }
+    if (meta.dev(), meta.ino()) != id {
+        return Err(changed(&l.path));
+    }
+    let (d, n) = hash_to_eof(&file, buf).map_err(err)?;
+    Ok(Probe::Hashed(meta, d, n))
+}
+
+struct Assembler<'a> {
     limits: &'a Limits,
     names: NameSet,
     tree: Tree,
@@ -59,173 +325,164 @@ struct Walker<'a> {
     over_total: bool,
 }
 
-/// Walks `root` without following symlinks, applying every data-only rule and the limits.
-pub fn walk(root: &Path, limits: &Limits) -> Result<Tree, TreeIoError> {
-    let mut w = Walker {
-        limits,
-        names: NameSet::default(),
-        tree: Tree::default(),
-        over_count: false,
-        over_total: false,
-    };
-    w.dir(root, "")?;
-    w.tree
-        .files
-        .sort_by(|a, b| a.rel.as_bytes().cmp(b.rel.as_bytes()));
-    w.tree
-        .sigil
-        .sort_by(|a, b| a.rel.as_bytes().cmp(b.rel.as_bytes()));
-    Ok(w.tree)
-}
-
-impl Walker<'_> {
-    fn dir(&mut self, dir: &Path, prefix: &str) -> Result<(), TreeIoError> {
-        let io = |source| TreeIoError {
-            path: dir.to_owned(),
-            source,
-        };
-        let mut entries: Vec<fs::DirEntry> = fs::read_dir(dir)
-            .map_err(io)?
-            .collect::<Result<_, _>>()
-            .map_err(io)?;
-        entries.sort_by_key(|e| e.file_name());
-        for e in entries {
-            let path = e.path();
-            let name = e.file_name();
-            let Some(name) = name.to_str() else {
-                let lossy = format!("{prefix}{}", name.to_string_lossy());
+impl Assembler<'_> {
+    fn entry(
+        &mut self,
+        l: Listed,
+        probe: Option<Result<Probe, TreeIoError>>,
+    ) -> Result<(), TreeIoError> {
+        let rel = match l.rel {
+            Ok(rel) => rel,
+            Err(lossy) => {
                 self.tree.violations.push(Violation::new(
                     &lossy,
                     code::NAME_NOT_UTF8,
                     "name is not UTF-8",
                 ));
                 self.tree.others.push((lossy, "non-UTF-8 name"));
-                continue;
-            };
-            let rel = format!("{prefix}{name}");
-            if let Err(v) = rules::check_path(&rel) {
+                return Ok(());
+            }
+        };
+        if let Err(v) = rules::check_path(&rel) {
+            self.tree.violations.push(v);
+        }
+        let ft = l.ft.map_err(|source| TreeIoError {
+            path: l.path.clone(),
+            source,
+        })?;
+        let in_sigil = rel == SIGIL_DIR || rel.starts_with(".sigil/");
+        if ft.is_dir() {
+            // Its entries follow it in the listing.
+            self.tree.dirs.insert(rel.clone());
+            if let Err(v) = self.names.insert(&rel, NodeKind::Dir) {
                 self.tree.violations.push(v);
             }
-            let meta = fs::symlink_metadata(&path).map_err(|source| TreeIoError {
-                path: path.clone(),
-                source,
-            })?;
-            let ft = meta.file_type();
-            let in_sigil = rel == SIGIL_DIR || rel.starts_with(".sigil/");
-            if ft.is_dir() {
-                self.tree.dirs.insert(rel.clone());
-                if let Err(v) = self.names.insert(&rel, NodeKind::Dir) {
-                    self.tree.violations.push(v);
-                }
-                self.dir(&path, &format!("{rel}/"))?;
-                continue;
-            }
-            let kind = if ft.is_file() {
-                None
-            } else if ft.is_symlink() {
-                Some((
-                    code::SYMLINK,
-                    "symlink",
-                    "symbolic links are not allowed in a pack",
-                ))
-            } else if ft.is_block_device() || ft.is_char_device() {
-                Some((
-                    code::DEVICE,
-                    "device",
-                    "device files are not allowed in a pack",
-                ))
-            } else if ft.is_fifo() {
-                Some((code::FIFO, "fifo", "named pipes are not allowed in a pack"))
-            } else {
-                Some((code::SOCKET, "socket", "sockets are not allowed in a pack"))
-            };
-            if let Some((rule, kind, detail)) = kind {
-                self.tree
-                    .violations
-                    .push(Violation::new(&rel, rule, detail));
-                self.tree.others.push((rel, kind));
-                continue;
-            }
-            if let Err(v) = self.names.insert(&rel, NodeKind::File) {
-                self.tree.violations.push(v);
-            }
-            if meta.nlink() > 1 {
-                self.tree.violations.push(Violation::new(
-                    &rel,
-                    code::HARD_LINK,
-                    format!("file has {} hard links", meta.nlink()),
-                ));
-            }
-            if meta.mode() & 0o7111 != 0 {
-                self.tree.violations.push(Violation::new(
-                    &rel,
-                    code::EXECUTABLE,
-                    format!(
-                        "mode {:04o} has execute or special bits",
-                        meta.mode() & 0o7777
-                    ),
-                ));
-            }
-            let file = TreeFile {
-                rel: rel.clone(),
-                path,
-                size: meta.len(),
-                dev: meta.dev(),
-                ino: meta.ino(),
-            };
-            if in_sigil {
-                self.tree.sigil.push(file);
-                continue;
-            }
-            if meta.len() > self.limits.max_file_bytes {
-                self.tree.violations.push(Violation::new(
-                    &rel,
-                    code::FILE_TOO_LARGE,
-                    format!(
-                        "{} bytes is over the {}-byte file limit",
-                        meta.len(),
-                        self.limits.max_file_bytes
-                    ),
-                ));
-            }
-            self.tree.bytes += meta.len();
-            self.tree.files.push(file);
-            if self.tree.files.len() as u64 > self.limits.max_files && !self.over_count {
-                self.over_count = true;
-                self.tree.violations.push(Violation::new(
-                    "",
-                    code::TOO_MANY_FILES,
-                    format!("more than {} files", self.limits.max_files),
-                ));
-            }
-            if self.tree.bytes > self.limits.max_total_bytes && !self.over_total {
-                self.over_total = true;
-                self.tree.violations.push(Violation::new(
-                    "",
-                    code::TOTAL_TOO_LARGE,
-                    format!(
-                        "files add up to more than the {}-byte total limit",
-                        self.limits.max_total_bytes
-                    ),
-                ));
-            }
+            return Ok(());
+        }
+        let (meta, hashed) = match probe.transpose()? {
+            None => (None, None),
+            Some(Probe::Meta(m)) => (Some(m), None),
+            Some(Probe::Hashed(m, d, n)) => (Some(m), Some((d, n))),
+        };
+        let ft = meta.as_ref().map_or(ft, |m| m.file_type());
+        let kind = if ft.is_file() {
+            None
+        } else if ft.is_dir() {
+            // A file when listed, a directory now.
+            return Err(changed(&l.path));
+        } else if ft.is_symlink() {
+            Some((
+                code::SYMLINK,
+                "symlink",
+                "symbolic links are not allowed in a pack",
+            ))
+        } else if ft.is_block_device() || ft.is_char_device() {
+            Some((
+                code::DEVICE,
+                "device",
+                "device files are not allowed in a pack",
+            ))
+        } else if ft.is_fifo() {
+            Some((code::FIFO, "fifo", "named pipes are not allowed in a pack"))
+        } else {
+            Some((code::SOCKET, "socket", "sockets are not allowed in a pack"))
+        };
+        if let Some((rule, kind, detail)) = kind {
+            self.tree
+                .violations
+                .push(Violation::new(&rel, rule, detail));
+            self.tree.others.push((rel, kind));
+            return Ok(());
+        }
+        // Every regular file was probed.
+        let Some(meta) = meta else {
+            return Err(changed(&l.path));
+        };
+        if let Err(v) = self.names.insert(&rel, NodeKind::File) {
+            self.tree.violations.push(v);
+        }
+        if meta.nlink() > 1 {
+            self.tree.violations.push(Violation::new(
+                &rel,
+                code::HARD_LINK,
+                format!("file has {} hard links", meta.nlink()),
+            ));
+        }
+        if meta.mode() & 0o7111 != 0 {
+            self.tree.violations.push(Violation::new(
+                &rel,
+                code::EXECUTABLE,
+                format!(
+                    "mode {:04o} has execute or special bits",
+                    meta.mode() & 0o7777
+                ),
+            ));
+        }
+        let file = TreeFile {
+            rel: rel.clone(),
+            path: l.path,
+            size: meta.len(),
+            dev: meta.dev(),
+            ino: meta.ino(),
+            hashed,
+        };
+        if in_sigil {
+            self.tree.sigil.push(file);
+            return Ok(());
+        }
+        if meta.len() > self.limits.max_file_bytes {
+            self.tree.violations.push(Violation::new(
+                &rel,
+                code::FILE_TOO_LARGE,
+                format!(
+                    "{} bytes is over the {}-byte file limit",
+                    meta.len(),
+                    self.limits.max_file_bytes
+                ),
+            ));
+        }
+        self.tree.bytes += meta.len();
+        self.tree.files.push(file);
+        if self.tree.files.len() as u64 > self.limits.max_files && !self.over_count {
+            self.over_count = true;
+            self.tree.violations.push(Violation::new(
+                "",
+                code::TOO_MANY_FILES,
+                format!("more than {} files", self.limits.max_files),
+            ));
+        }
+        if self.tree.bytes > self.limits.max_total_bytes && !self.over_total {
+            self.over_total = true;
+            self.tree.violations.push(Violation::new(
+                "",
+                code::TOTAL_TOO_LARGE,
+                format!(
+                    "files add up to more than the {}-byte total limit",
+                    self.limits.max_total_bytes
+                ),
+            ));
         }
         Ok(())
     }
 }
 
-/// Opens a walked file, making sure it is still the same regular file.
+/// Opens a walked file, making sure it is still the same regular file. A symlink put in
+/// its place is not followed, and a FIFO put in its place does not block.
 pub fn open_walked(f: &TreeFile) -> Result<fs::File, TreeIoError> {
     let err = |source| TreeIoError {
         path: f.path.clone(),
         source,
     };
-    let file = fs::File::open(&f.path).map_err(err)?;
+    let file = open_nofollow(&f.path).map_err(|e| {
+        if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) {
+            changed(&f.path)
+        } else {
+            err(e)
+        }
+    })?;
     let meta = file.metadata().map_err(err)?;
     if !meta.is_file() || meta.dev() != f.dev || meta.ino() != f.ino {
-        return Err(err(io::Error::other(
-            "file was replaced while the pack was being read",
-        )));
+        return Err(changed(&f.path));
     }
     Ok(file)
 }
@@ -234,12 +491,164 @@ pub fn open_walked(f: &TreeFile) -> Result<fs::File, TreeIoError> {
 pub fn hash_files(files: &[TreeFile]) -> Vec<Result<(Sha256Digest, u64), TreeIoError>> {
     files
         .par_iter()
-        .map(|f| {
+        .map_init(Vec::new, |buf, f| {
             let file = open_walked(f)?;
-            sigil_core::sha256_reader(file).map_err(|source| TreeIoError {
+            hash_to_eof(&file, buf).map_err(|source| TreeIoError {
                 path: f.path.clone(),
                 source,
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    fn listing(root: &Path) -> Vec<Listed> {
+        list(root, "", fs::metadata(root).unwrap().dev()).unwrap()
+    }
+
+    fn all(_: &str) -> bool {
+        true
+    }
+
+    #[test]
+    fn parallel_walk_keeps_walk_order_and_hashes() {
+        let d = tempfile::tempdir().unwrap();
+        for dir in ["b", "a/z", "a/c", "c"] {
+            fs::create_dir_all(d.path().join(dir)).unwrap();
+        }
+        for f in ["b/1", "a/z/2", "a/c/3", "a/4", "5", "c/6"] {
+            fs::write(d.path().join(f), f).unwrap();
+        }
+        let rels: Vec<String> = listing(d.path())
+            .into_iter()
+            .map(|l| l.rel.unwrap())
+            .collect();
+        assert_eq!(
+            rels,
+            ["5", "a", "a/4", "a/c", "a/c/3", "a/z", "a/z/2", "b", "b/1", "c", "c/6"]
+        );
+        let t = walk_hashing(d.path(), &Limits::default(), &|r| r != "5").unwrap();
+        let files: Vec<(&str, bool)> = t
+            .files
+            .iter()
+            .map(|f| (f.rel.as_str(), f.digest().is_some()))
+            .collect();
+        assert_eq!(
+            files,
+            [
+                ("5", false),
+                ("a/4", true),
+                ("a/c/3", true),
+                ("a/z/2", true),
+                ("b/1", true),
+                ("c/6", true)
+            ]
+        );
+        let f = &t.files[1];
+        assert_eq!(f.digest(), Some((Sha256Digest::of(b"a/4"), 3)));
+        assert!(t.violations.is_empty());
+    }
+
+    #[test]
+    fn file_swapped_for_symlink_after_listing_is_reported_not_followed() {
+        let d = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        fs::write(outside.path().join("secret"), "outside").unwrap();
+        fs::write(d.path().join("a.txt"), "data").unwrap();
+        let listed = listing(d.path());
+        fs::remove_file(d.path().join("a.txt")).unwrap();
+        symlink(outside.path().join("secret"), d.path().join("a.txt")).unwrap();
+        let t = finish(listed, &Limits::default(), Some(&all)).unwrap();
+        assert!(t.files.is_empty());
+        assert_eq!(t.others, [("a.txt".to_owned(), "symlink")]);
+        assert_eq!(t.violations[0].rule, code::SYMLINK);
+    }
+
+    #[test]
+    fn file_swapped_for_fifo_after_listing_is_reported_without_blocking() {
+        let d = tempfile::tempdir().unwrap();
+        fs::write(d.path().join("a.txt"), "data").unwrap();
+        let listed = listing(d.path());
+        fs::remove_file(d.path().join("a.txt")).unwrap();
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            d.path().join("a.txt"),
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o644),
+            0,
+        )
+        .unwrap();
+        let t = finish(listed, &Limits::default(), Some(&all)).unwrap();
+        assert_eq!(t.others, [("a.txt".to_owned(), "fifo")]);
+    }
+
+    #[test]
+    fn file_swapped_for_another_file_after_listing_is_an_error() {
+        let d = tempfile::tempdir().unwrap();
+        fs::write(d.path().join("a.txt"), "data").unwrap();
+        let listed = listing(d.path());
+        fs::write(d.path().join("b.txt"), "other").unwrap();
+        fs::rename(d.path().join("b.txt"), d.path().join("a.txt")).unwrap();
+        let e = finish(listed, &Limits::default(), Some(&all)).unwrap_err();
+        assert!(e.source.to_string().contains("replaced"), "{e:?}");
+    }
+
+    #[test]
+    fn without_entry_inodes_a_swap_is_still_caught() {
+        let d = tempfile::tempdir().unwrap();
+        fs::write(d.path().join("a.txt"), "data").unwrap();
+        fs::write(d.path().join("b.txt"), "data").unwrap();
+        let mut listed = listing(d.path());
+        for l in &mut listed {
+            l.id = None;
+        }
+        let t = finish(listed, &Limits::default(), Some(&all)).unwrap();
+        assert_eq!(t.files.len(), 2);
+        assert!(t.files.iter().all(|f| f.digest().is_some()));
+        let mut listed = listing(d.path());
+        for l in &mut listed {
+            l.id = None;
+        }
+        fs::remove_file(d.path().join("a.txt")).unwrap();
+        symlink("b.txt", d.path().join("a.txt")).unwrap();
+        let t = finish(listed, &Limits::default(), Some(&all)).unwrap();
+        assert_eq!(t.others, [("a.txt".to_owned(), "symlink")]);
+    }
+
+    #[test]
+    fn rules_still_apply_to_hashed_files() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let d = tempfile::tempdir().unwrap();
+        fs::write(d.path().join("x"), "x").unwrap();
+        fs::set_permissions(d.path().join("x"), fs::Permissions::from_mode(0o755)).unwrap();
+        fs::hard_link(d.path().join("x"), d.path().join("y")).unwrap();
+        let limits = Limits {
+            max_files: 1,
+            max_file_bytes: 0,
+            max_total_bytes: 1,
+        };
+        let t = walk_hashing(d.path(), &limits, &all).unwrap();
+        let rules: Vec<(&str, &str)> = t
+            .violations
+            .iter()
+            .map(|v| (v.path.as_str(), v.rule))
+            .collect();
+        assert_eq!(
+            rules,
+            [
+                ("x", code::HARD_LINK),
+                ("x", code::EXECUTABLE),
+                ("x", code::FILE_TOO_LARGE),
+                ("y", code::HARD_LINK),
+                ("y", code::EXECUTABLE),
+                ("y", code::FILE_TOO_LARGE),
+                ("", code::TOO_MANY_FILES),
+                ("", code::TOTAL_TOO_LARGE),
+            ]
+        );
+    }
 }

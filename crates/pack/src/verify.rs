@@ -342,7 +342,9 @@ pub fn verify_dir(
         max_file_bytes: u64::MAX,
         max_total_bytes: u64::MAX,
     };
-    let tree = tree::walk(dir, &walk_limits)?;
+    let listed: BTreeSet<&str> = v.manifest.entries.iter().map(|e| e.name.as_str()).collect();
+    // Listed files are hashed by the walk itself, in parallel, with one open and one fstat.
+    let tree = tree::walk_hashing(dir, &walk_limits, &|rel| listed.contains(rel))?;
     let mut present: BTreeMap<String, Actual> = BTreeMap::new();
     for d in &tree.dirs {
         if d != ".sigil" {
@@ -352,21 +354,12 @@ pub fn verify_dir(
     for (p, kind) in &tree.others {
         present.insert(p.clone(), Actual::Other(kind));
     }
-    let listed: BTreeSet<&str> = v.manifest.entries.iter().map(|e| e.name.as_str()).collect();
-    let to_hash: Vec<_> = tree
-        .files
-        .iter()
-        .filter(|f| listed.contains(f.rel.as_str()))
-        .cloned()
-        .collect();
     for f in &tree.files {
-        if !listed.contains(f.rel.as_str()) {
-            present.insert(f.rel.clone(), Actual::File(Sha256Digest([0; 32]), f.size));
-        }
-    }
-    for (f, r) in to_hash.iter().zip(tree::hash_files(&to_hash)) {
-        let (d, n) = r?;
-        present.insert(f.rel.clone(), Actual::File(d, n));
+        let actual = match f.digest() {
+            Some((d, n)) => Actual::File(d, n),
+            None => Actual::File(Sha256Digest([0; 32]), f.size),
+        };
+        present.insert(f.rel.clone(), actual);
     }
     let sigil_extra: Vec<String> = tree
         .sigil
