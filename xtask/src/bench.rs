@@ -175,7 +175,12 @@ pub fn run(rest: &[String]) -> Result<()> {
     // One unencrypted minisign key for both tools, so scrypt is not what is measured.
     // Kept between runs: the pack tree and archive below are signed with it.
     if !dir.join("bench.key").exists() || !dir.join("bench.pub").exists() {
-        for f in ["bench.key", "bench.pub", "pack.tar.gz.minisig", "pack-tree/.sigil/SHA256SUMS.minisig"] {
+        for f in [
+            "bench.key",
+            "bench.pub",
+            "pack.tar.gz.minisig",
+            "pack-tree/.sigil/SHA256SUMS.minisig",
+        ] {
             let _ = std::fs::remove_file(dir.join(f));
         }
         crate::run_cmd(
@@ -302,7 +307,15 @@ fn bench_packs(rows: &mut Vec<Row>, dir: &Path, sig: &str) -> Result<()> {
     if !dir.join("pack.tar.gz.minisig").exists() {
         crate::run_cmd(
             Command::new(sig)
-                .args(["pack", "archive", "pack-tree", "-o", "pack.tar.gz", "--max-files", "20000"])
+                .args([
+                    "pack",
+                    "archive",
+                    "pack-tree",
+                    "-o",
+                    "pack.tar.gz",
+                    "--max-files",
+                    "20000",
+                ])
                 .current_dir(dir),
         )?;
         crate::run_cmd(

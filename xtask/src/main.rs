@@ -60,12 +60,17 @@ fn run() -> Result<()> {
 
 /// The workspace root.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 /// The cargo target directory (honours `CARGO_TARGET_DIR`).
 pub fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"))
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
 }
 
 /// Runs a command, failing with its name when it fails.
@@ -101,7 +106,15 @@ fn test(rest: &[String]) -> Result<()> {
 
 fn lint() -> Result<()> {
     run_cmd(cargo().args(["fmt", "--all", "--", "--check"]))?;
-    run_cmd(cargo().args(["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"]))
+    run_cmd(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--locked",
+        "--",
+        "-D",
+        "warnings",
+    ]))
 }
 
 fn fuzz(rest: &[String]) -> Result<()> {
@@ -115,12 +128,21 @@ fn fuzz(rest: &[String]) -> Result<()> {
         }
     }
     let fuzz_dir = root().join("fuzz");
-    let list = Command::new("cargo").args(["+nightly", "fuzz", "list"]).current_dir(&fuzz_dir).output()?;
+    let list = Command::new("cargo")
+        .args(["+nightly", "fuzz", "list"])
+        .current_dir(&fuzz_dir)
+        .output()?;
     if !list.status.success() {
         bail!("`cargo +nightly fuzz list` failed: install cargo-fuzz and the nightly toolchain");
     }
-    let targets: Vec<String> = String::from_utf8_lossy(&list.stdout).lines().map(str::to_owned).collect();
-    for t in targets.iter().filter(|t| only.as_ref().is_none_or(|o| o == *t)) {
+    let targets: Vec<String> = String::from_utf8_lossy(&list.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    for t in targets
+        .iter()
+        .filter(|t| only.as_ref().is_none_or(|o| o == *t))
+    {
         println!("xtask: fuzzing {t} for {seconds}s");
         let corpus = fuzz_dir.join("corpus").join(t);
         std::fs::create_dir_all(&corpus)?;
