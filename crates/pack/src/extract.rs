@@ -492,28 +492,42 @@ impl Sink for HashSink {
 #[derive(Debug)]
 pub struct DirSink {
     root: PathBuf,
+    /// Directories this sink created (or the root): no other process writes in staging, so
+    /// they need no second `mkdir`/`stat` for every file placed in them.
+    made: std::collections::HashSet<PathBuf>,
 }
 
 impl DirSink {
     /// A sink writing under `root`, which must exist.
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+        let root = root.into();
+        let made = std::iter::once(root.clone()).collect();
+        Self { root, made }
     }
 
     fn target(&self, path: &str) -> PathBuf {
         self.root.join(Path::new(path))
     }
+
+    fn ensure_dir(&mut self, dir: &Path) -> io::Result<()> {
+        if !self.made.contains(dir) {
+            fs::create_dir_all(dir)?;
+            self.made.insert(dir.to_path_buf());
+        }
+        Ok(())
+    }
 }
 
 impl Sink for DirSink {
     fn dir(&mut self, path: &str) -> io::Result<()> {
-        fs::create_dir_all(self.target(path))
+        let target = self.target(path);
+        self.ensure_dir(&target)
     }
 
     fn file(&mut self, path: &str, data: &mut dyn Read) -> io::Result<(Sha256Digest, u64)> {
         let target = self.target(path);
         if let Some(parent) = target.parent() {
-            fs::create_dir_all(parent)?;
+            self.ensure_dir(parent)?;
         }
         let mut f = fs::OpenOptions::new()
             .write(true)
