@@ -359,6 +359,82 @@ pub fn extract_tar_gz<R: Read>(
     extract_tar(flate2::read::MultiGzDecoder::new(reader), limits, sink)
 }
 
+/// Like [`extract_tar_gz`], but decompresses on a second thread a few chunks ahead of the
+/// entry checks, hashing and writing, so that installs use both cores as `tar xzf` (with its
+/// `gzip` child) does. At most [`PIPELINE_AHEAD`] chunks of [`PIPELINE_CHUNK`] bytes are in
+/// flight, so a decompression bomb still meets the limits after at most that much extra work.
+pub fn extract_tar_gz_pipelined<R: Read + Send>(
+    reader: R,
+    limits: &Limits,
+    sink: &mut dyn Sink,
+) -> Result<Extracted, ExtractError> {
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<io::Result<Vec<u8>>>(PIPELINE_AHEAD);
+        scope.spawn(move || {
+            let mut gz = flate2::read::MultiGzDecoder::new(reader);
+            loop {
+                let mut buf = vec![0u8; PIPELINE_CHUNK];
+                let chunk = match gz.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        buf.truncate(n);
+                        Ok(buf)
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => Err(e),
+                };
+                let failed = chunk.is_err();
+                // A closed channel means the checks stopped (done or refused): stop too.
+                if tx.send(chunk).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        // The reader is dropped when extraction returns, which releases the decompressor.
+        extract_tar(
+            ChannelReader {
+                rx,
+                cur: Vec::new(),
+                pos: 0,
+            },
+            limits,
+            sink,
+        )
+    })
+}
+
+/// Bytes per decompressed chunk handed between the two install threads.
+pub const PIPELINE_CHUNK: usize = 256 * 1024;
+/// Chunks the decompressor may run ahead of the checks.
+pub const PIPELINE_AHEAD: usize = 4;
+
+/// The consuming end of [`extract_tar_gz_pipelined`]'s channel.
+struct ChannelReader {
+    rx: std::sync::mpsc::Receiver<io::Result<Vec<u8>>>,
+    cur: Vec<u8>,
+    pos: usize,
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.cur.len() {
+            match self.rx.recv() {
+                Ok(Ok(buf)) => {
+                    self.cur = buf;
+                    self.pos = 0;
+                }
+                Ok(Err(e)) => return Err(e),
+                // The decompressor finished: end of stream.
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = (self.cur.len() - self.pos).min(out.len());
+        out[..n].copy_from_slice(&self.cur[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
 /// Checks and extracts a zip archive. Symlinks (by Unix mode), devices, FIFOs and sockets
 /// are refused; names must be enclosed; real sizes must match the central directory.
 pub fn extract_zip<R: Read + Seek>(
@@ -537,5 +613,60 @@ impl Sink for DirSink {
         let r = hash_copy(data, |b| f.write_all(b))?;
         f.flush()?;
         Ok(r)
+    }
+}
+
+#[cfg(test)]
+mod pipeline_tests {
+    use super::*;
+    use std::io::Write as _;
+
+    fn tar_gz(files: &[(&str, Vec<u8>)]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (name, data) in files {
+            let mut h = tar::Header::new_ustar();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            b.append_data(&mut h, name, &data[..]).unwrap();
+        }
+        let tar = b.into_inner().unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(&tar).unwrap();
+        gz.finish().unwrap()
+    }
+
+    #[test]
+    fn pipelined_extraction_matches_the_plain_one() {
+        // Files larger than a pipeline chunk, so entries straddle chunk boundaries.
+        let big: Vec<u8> = (0..(PIPELINE_CHUNK * 3 + 123))
+            .map(|i| (i % 251) as u8)
+            .collect();
+        let archive = tar_gz(&[
+            ("a/big.bin", big),
+            ("a/small.txt", b"hello".to_vec()),
+            ("b.txt", vec![]),
+        ]);
+        let limits = Limits::default();
+        let plain = extract_tar_gz(&archive[..], &limits, &mut HashSink).unwrap();
+        let piped = extract_tar_gz_pipelined(&archive[..], &limits, &mut HashSink).unwrap();
+        assert_eq!(plain.files, piped.files);
+        assert_eq!(plain.bytes, piped.bytes);
+        assert_eq!(piped.files.len(), 3);
+    }
+
+    #[test]
+    fn pipelined_extraction_reports_corrupt_and_truncated_input() {
+        let archive = tar_gz(&[("x.txt", vec![7u8; 100_000])]);
+        let limits = Limits::default();
+        assert!(
+            extract_tar_gz_pipelined(&archive[..archive.len() / 2], &limits, &mut HashSink)
+                .is_err()
+        );
+        let mut bad = archive.clone();
+        let mid = bad.len() / 2;
+        bad[mid] ^= 0xff;
+        assert!(extract_tar_gz_pipelined(&bad[..], &limits, &mut HashSink).is_err());
+        assert!(extract_tar_gz_pipelined(&b"not gzip"[..], &limits, &mut HashSink).is_err());
     }
 }

@@ -385,7 +385,7 @@ pub fn install_archive(
                 copy: None,
                 copy_error: None,
             };
-            let r = extract::extract_tar_gz(&mut tee, &opts.limits, &mut sink);
+            let r = extract::extract_tar_gz_pipelined(&mut tee, &opts.limits, &mut sink);
             let extracted = r.map_err(|e| extract_error(e, &root))?;
             io::copy(&mut tee, &mut io::sink()).map_err(io_err(archive))?;
             if tee.hasher.finalize() != verified_digest {
