@@ -619,7 +619,6 @@ impl Sink for DirSink {
 #[cfg(test)]
 mod pipeline_tests {
     use super::*;
-    use std::io::Write as _;
 
     fn tar_gz(files: &[(&str, Vec<u8>)]) -> Vec<u8> {
         let mut b = tar::Builder::new(Vec::new());
