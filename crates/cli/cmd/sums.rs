@@ -153,9 +153,17 @@ fn verify(out: &Output, a: VerifyArgs) -> Result<Report, CliError> {
         .signature
         .clone()
         .unwrap_or_else(|| super::sign::signature_path(&a.list));
-    // The signature over the list comes first: nothing in an unsigned list is trusted.
-    let v = super::verify::verify_file(out, &key, &a.list, &sig_path)?;
+    // The list is read once; its signature is checked over exactly those bytes before any of
+    // them is trusted, so swapping the file after the check changes nothing.
     let text = super::read_text(&a.list, MAX_LIST, "checksum list")?;
+    let v = super::verify::verify_reader(
+        out,
+        &key,
+        &a.list,
+        &sig_path,
+        text.as_bytes(),
+        text.len() as u64,
+    )?;
     let list = SumsFile::parse(&text)
         .map_err(|e| CliError::not_verified(format!("{}: {e}", a.list.display())))?;
     let dir = a

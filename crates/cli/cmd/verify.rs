@@ -69,10 +69,24 @@ pub fn verify_file(
     file: &Path,
     sig_path: &Path,
 ) -> Result<minisig::Verified, CliError> {
+    let (reader, len) = super::open_input(file)?;
+    verify_reader(out, key, file, sig_path, reader, len)
+}
+
+/// Verifies the bytes of `reader` (the content of `file`, `len` bytes) against `sig_path`.
+/// Callers that go on to use the content pass the very bytes they will use, so nothing is
+/// read twice from a file that could change in between.
+pub fn verify_reader(
+    out: &Output,
+    key: &sigil_keys::PublicKey,
+    file: &Path,
+    sig_path: &Path,
+    reader: impl std::io::Read,
+    len: u64,
+) -> Result<minisig::Verified, CliError> {
     let text = super::read_text(sig_path, MAX_SIGNATURE_FILE as u64, "signature")?;
     let sig = Signature::parse(&text)
         .map_err(|e| CliError::not_verified(format!("{}: {e}", sig_path.display())))?;
-    let (reader, len) = super::open_input(file)?;
     let name = file.display().to_string();
     minisig::verify(key, &sig, reader, super::progress(out, &name, len)).map_err(|e| match e {
         minisig::VerifyError::Io(io) => CliError::io(format!("{}: {}", file.display(), super::io_reason(&io))),
