@@ -1,0 +1,1 @@
+//! Threat: audit_fail_closed (tests to come).

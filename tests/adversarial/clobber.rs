@@ -1,0 +1,1 @@
+//! Threat: clobber (tests to come).

@@ -1,0 +1,1 @@
+//! Threat: contract (tests to come).

@@ -1,0 +1,1 @@
+//! Threat: data_only (tests to come).

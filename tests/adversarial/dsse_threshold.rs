@@ -1,0 +1,1 @@
+//! Threat: dsse_threshold (tests to come).

@@ -1,0 +1,1 @@
+//! Threat: hangs (tests to come).

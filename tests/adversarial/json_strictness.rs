@@ -1,0 +1,1 @@
+//! Threat: json_strictness (tests to come).

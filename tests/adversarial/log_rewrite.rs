@@ -1,0 +1,1 @@
+//! Threat: log_rewrite (tests to come).

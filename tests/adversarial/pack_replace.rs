@@ -1,0 +1,1 @@
+//! Threat: pack_replace (tests to come).

@@ -1,0 +1,1 @@
+//! Threat: pack_strictness (tests to come).

@@ -1,0 +1,1 @@
+//! Threat: policy_footguns (tests to come).

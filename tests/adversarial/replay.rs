@@ -1,0 +1,1 @@
+//! Threat: replay (tests to come).

@@ -1,0 +1,1 @@
+//! Threat: source_binding (tests to come).

@@ -1,0 +1,1 @@
+//! Threat: sums_strictness (tests to come).

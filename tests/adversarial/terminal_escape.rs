@@ -1,0 +1,1 @@
+//! Threat: terminal_escape (tests to come).

@@ -1,0 +1,1 @@
+//! Threat: vex_scope (tests to come).

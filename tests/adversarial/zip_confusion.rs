@@ -1,0 +1,1 @@
+//! Threat: zip_confusion (tests to come).
