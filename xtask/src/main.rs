@@ -19,16 +19,18 @@ mod tools;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 use anyhow::{bail, Context as _, Result};
 
-const USAGE: &str = "usage: cargo xtask <test|demo|release|bench|fuzz|lint> [args]
+const USAGE: &str = "usage: cargo xtask <test|demo|release|bench|fuzz|lint|root> [args]
   test [-- CARGO_TEST_ARGS]   install test tools, then run every test (interop required)
   demo                        sign, checksum, verify and reject a tampered artifact
   release [--key K] [--out D] [--check]  build, pack, sign, attest and verify dist/ (see --help)
   bench [--size-mib N]        sigil vs openssl/sha256sum/minisign/sigstore-python
   fuzz [--seconds N] [TARGET] run fuzz targets (nightly toolchain, cargo-fuzz)
-  lint                        cargo fmt --check and cargo clippy -D warnings";
+  lint                        cargo fmt --check and cargo clippy -D warnings
+  root                        print the checkout every task acts on (found from the current directory)";
 
 fn main() {
     if let Err(e) = run() {
@@ -38,6 +40,9 @@ fn main() {
 }
 
 fn run() -> Result<()> {
+    let here = std::env::current_dir().context("reading the current directory")?;
+    let found = find_root(&here)?;
+    ROOT.get_or_init(|| found);
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((task, rest)) = args.split_first() else {
         println!("{USAGE}");
@@ -50,6 +55,10 @@ fn run() -> Result<()> {
         "release" => release::run(rest),
         "fuzz" => fuzz(rest),
         "lint" => lint(),
+        "root" => {
+            println!("{}", root().display());
+            Ok(())
+        }
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())
@@ -58,12 +67,55 @@ fn run() -> Result<()> {
     }
 }
 
-/// The workspace root.
+/// The checkout every task acts on, found at run time by [`find_root`] (never the path the
+/// binary was compiled in: two checkouts sharing one `CARGO_TARGET_DIR` share one
+/// `target/debug/xtask`, and cargo does not rebuild it when the other checkout's copy is fresh).
+static ROOT: OnceLock<PathBuf> = OnceLock::new();
+
+/// The workspace root of the sigil checkout the task was started in.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
+    // Invariant: `run` sets ROOT before any task runs, and every caller is inside a task.
+    ROOT.get()
+        .cloned()
+        .expect("the checkout root is found before any task runs")
+}
+
+/// The nearest directory at or above `start` whose `Cargo.toml` is sigil's workspace manifest
+/// (a `[workspace]` table and the root package `sigil`).
+pub fn find_root(start: &Path) -> Result<PathBuf> {
+    for dir in start.ancestors() {
+        let manifest = dir.join("Cargo.toml");
+        let Ok(text) = std::fs::read_to_string(&manifest) else {
+            continue;
+        };
+        if is_sigil_workspace(&text) {
+            return Ok(dir.to_path_buf());
+        }
+    }
+    bail!(
+        "{} is not inside a sigil checkout (no Cargo.toml with [workspace] and package \"sigil\" \
+         here or above); run cargo xtask from the checkout you mean to act on",
+        start.display()
+    )
+}
+
+fn is_sigil_workspace(manifest: &str) -> bool {
+    let mut section = "";
+    let (mut workspace, mut sigil) = (false, false);
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            section = line;
+            workspace |= line == "[workspace]";
+            continue;
+        }
+        if section == "[package]" {
+            let mut kv = line.splitn(2, '=').map(str::trim);
+            if kv.next() == Some("name") && kv.next() == Some("\"sigil\"") {
+                sigil = true;
+            }
+        }
+    }
+    workspace && sigil
 }
 
 /// The cargo target directory (honours `CARGO_TARGET_DIR`).
@@ -156,4 +208,120 @@ fn fuzz(rest: &[String]) -> Result<()> {
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SIGIL_MANIFEST: &str =
+        "[package]\nname = \"sigil\"\nversion = \"0.1.0\"\n\n[workspace]\nmembers = [\"xtask\"]\n";
+
+    #[test]
+    fn root_is_found_from_a_subdirectory_and_refused_outside_a_checkout() {
+        let t = tempfile::tempdir().unwrap();
+        let ws = t.path().join("ws");
+        std::fs::create_dir_all(ws.join("crates/core/src")).unwrap();
+        std::fs::write(ws.join("Cargo.toml"), SIGIL_MANIFEST).unwrap();
+        std::fs::write(
+            ws.join("crates/core/Cargo.toml"),
+            "[package]\nname = \"sigil-core\"\n",
+        )
+        .unwrap();
+        assert_eq!(find_root(&ws).unwrap(), ws);
+        assert_eq!(find_root(&ws.join("crates/core/src")).unwrap(), ws);
+
+        let other = t.path().join("other");
+        std::fs::create_dir_all(&other).unwrap();
+        std::fs::write(
+            other.join("Cargo.toml"),
+            "[package]\nname = \"widget\"\n[workspace]\n",
+        )
+        .unwrap();
+        let err = find_root(&other).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!(
+                "{} is not inside a sigil checkout (no Cargo.toml with [workspace] and package \"sigil\" \
+                 here or above); run cargo xtask from the checkout you mean to act on",
+                other.display()
+            )
+        );
+    }
+
+    #[test]
+    fn a_member_manifest_or_a_dependency_named_sigil_is_not_the_workspace() {
+        assert!(is_sigil_workspace(SIGIL_MANIFEST));
+        assert!(!is_sigil_workspace("[package]\nname = \"sigil\"\n"));
+        assert!(!is_sigil_workspace(
+            "[package]\nname = \"x\"\n[dependencies]\nname = \"sigil\"\n[workspace]\n"
+        ));
+    }
+
+    /// Two copies of this checkout share one target directory, so they share one
+    /// `target/debug/xtask`. Each copy's `cargo xtask root` must name its own tree, in the order
+    /// A, B, A, and A must keep working after B is deleted. (Before the root was found at run
+    /// time, the third run acted on B, or failed once B was gone.)
+    #[test]
+    fn each_checkout_sharing_a_target_dir_acts_on_its_own_tree() {
+        let here = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .unwrap()
+            .to_path_buf();
+        let listed = Command::new("git")
+            .args(["ls-files", "-z"])
+            .current_dir(&here)
+            .output()
+            .expect("git runs");
+        assert!(
+            listed.status.success(),
+            "this test copies the checkout's tracked files: {}",
+            String::from_utf8_lossy(&listed.stderr)
+        );
+        let t = tempfile::tempdir().unwrap();
+        let copy = |name: &str| -> PathBuf {
+            let dst = t.path().join(name);
+            for rel in listed.stdout.split(|b| *b == 0).filter(|r| !r.is_empty()) {
+                let rel = Path::new(std::str::from_utf8(rel).unwrap());
+                let from = here.join(rel);
+                if !from.is_file() {
+                    continue;
+                }
+                let to = dst.join(rel);
+                std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+                std::fs::copy(&from, &to).unwrap();
+            }
+            dst.canonicalize().unwrap()
+        };
+        let (a, b) = (copy("a"), copy("b"));
+        // Kept between runs (inside the real target dir) so only the first run builds xtask.
+        let shared = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| here.join("target"))
+            .join("xtask-shared-target-test");
+        let xtask_root = |dir: &Path| -> String {
+            let out = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+                .args(["xtask", "root"])
+                .current_dir(dir)
+                .env("CARGO_TARGET_DIR", &shared)
+                .env("CARGO_NET_OFFLINE", "true")
+                .env_remove("CARGO_MANIFEST_DIR")
+                .output()
+                .expect("cargo runs");
+            assert!(
+                out.status.success(),
+                "cargo xtask root in {} failed: {}",
+                dir.display(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8(out.stdout).unwrap().trim().to_owned()
+        };
+        let show = |p: &Path| p.display().to_string();
+        assert_eq!(xtask_root(&a), show(&a));
+        assert_eq!(xtask_root(&b), show(&b));
+        assert_eq!(xtask_root(&a), show(&a));
+        assert_eq!(xtask_root(&a.join("crates/core/src")), show(&a));
+        std::fs::remove_dir_all(&b).unwrap();
+        assert_eq!(xtask_root(&a), show(&a));
+    }
 }

@@ -124,7 +124,8 @@ impl Ctx {
     /// audit log (release checks do not go into the user's log).
     fn sigil(&self) -> Command {
         let mut c = Command::new(&self.sigil);
-        c.env("SOURCE_DATE_EPOCH", self.epoch.to_string())
+        c.current_dir(root())
+            .env("SOURCE_DATE_EPOCH", self.epoch.to_string())
             .env("NO_COLOR", "1")
             .env("SIGIL_AUDIT_DB", self.work.join("audit.db"));
         if self.throwaway {
@@ -581,6 +582,7 @@ fn release(ctx: &Ctx, out: &Path, binary: &Path) -> Result<()> {
         .join(format!("{}.provenance.json", ctx.archive_name()));
     let attestations = out.join(format!("{}.intoto.jsonl", ctx.archive_name()));
     sigil_step(ctx, &[&"provenance", &archive, &"-o", &statement])?;
+    check_checkout(&statement, &root())?;
     sigil_step(
         ctx,
         &[
@@ -681,6 +683,34 @@ fn release(ctx: &Ctx, out: &Path, binary: &Path) -> Result<()> {
         show(&[out.to_path_buf().into()]),
         checks.len() - missing.len()
     );
+    Ok(())
+}
+
+/// The provenance of a local build must name this checkout (`internalParameters.checkout`):
+/// a release made from another tree, however it came about, is refused here.
+fn check_checkout(statement: &Path, root: &Path) -> Result<()> {
+    let text = std::fs::read_to_string(statement)
+        .with_context(|| format!("reading {}", statement.display()))?;
+    let v: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", statement.display()))?;
+    let bd = &v["predicate"]["buildDefinition"];
+    let recorded = bd["internalParameters"]["checkout"].as_str();
+    if bd["buildType"].as_str() != Some("urn:sigil:buildtype:local:v1") && recorded.is_none() {
+        println!("provenance from a CI build: the checkout is named by its repository and commit");
+        return Ok(());
+    }
+    let want = format!(
+        "file://{}",
+        root.canonicalize()
+            .with_context(|| format!("resolving {}", root.display()))?
+            .display()
+    );
+    ensure!(
+        recorded == Some(want.as_str()),
+        "the provenance records checkout {} but this release runs in {want}: refusing to release another tree",
+        recorded.unwrap_or("(none)")
+    );
+    println!("provenance records this checkout: {want}");
     Ok(())
 }
 
@@ -1213,6 +1243,31 @@ mod tests {
         );
         assert!(!p.lines().any(|l| l.starts_with("source-")), "{p}");
         assert!(throwaway_policy("schema = 1\n", "b").is_err());
+    }
+
+    #[test]
+    fn a_release_of_another_checkout_is_refused() {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path().canonicalize().unwrap();
+        let st = t.path().join("st.json");
+        let write = |checkout: &str| {
+            let v = serde_json::json!({"predicate": {"buildDefinition": {
+                "buildType": "urn:sigil:buildtype:local:v1",
+                "internalParameters": {"checkout": checkout}}}});
+            std::fs::write(&st, v.to_string()).unwrap();
+        };
+        write(&format!("file://{}", root.display()));
+        check_checkout(&st, &root).unwrap();
+        write("file:///elsewhere/sigil");
+        let err = check_checkout(&st, &root).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!(
+                "the provenance records checkout file:///elsewhere/sigil but this release runs in \
+                 file://{}: refusing to release another tree",
+                root.display()
+            )
+        );
     }
 
     #[test]

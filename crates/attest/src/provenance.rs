@@ -54,6 +54,8 @@ pub struct GitFacts {
     pub git_ref: Option<String>,
     /// Whether `git status --porcelain` listed anything.
     pub dirty: bool,
+    /// `git rev-parse --show-toplevel`: the checkout the build ran in, if any.
+    pub checkout: Option<String>,
 }
 
 /// Options that override what the environment says.
@@ -324,11 +326,14 @@ fn local(git: &GitFacts) -> Value {
         };
         deps.push(json!({ "uri": uri, "digest": { "gitCommit": commit } }));
     }
+    let mut internal = Map::new();
+    let checkout = git.checkout.as_deref().map(|p| format!("file://{p}"));
+    put(&mut internal, "checkout", checkout.as_deref());
     json!({
         "buildDefinition": {
             "buildType": LOCAL_BUILD_TYPE,
             "externalParameters": { "source": source },
-            "internalParameters": {},
+            "internalParameters": internal,
             "resolvedDependencies": deps
         },
         "runDetails": { "builder": { "id": LOCAL_BUILDER_ID }, "metadata": {} }
@@ -685,6 +690,7 @@ mod tests {
             commit: Some("abc".into()),
             git_ref: Some("refs/heads/main".into()),
             dirty: true,
+            checkout: Some("/src/widget".into()),
         };
         check(
             BTreeMap::new(),
@@ -706,6 +712,10 @@ mod tests {
         assert_eq!(
             g.statement.predicate["buildDefinition"]["externalParameters"]["source"]["dirty"],
             true
+        );
+        assert_eq!(
+            g.statement.predicate["buildDefinition"]["internalParameters"]["checkout"],
+            "file:///src/widget"
         );
         let opts = ProvenanceOptions {
             builder_id: Some("b".into()),

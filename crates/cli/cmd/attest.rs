@@ -231,6 +231,7 @@ fn git_facts() -> GitFacts {
         commit,
         git_ref,
         dirty: git(&["status", "--porcelain", "--untracked-files=no"]).is_some(),
+        checkout: git(&["rev-parse", "--show-toplevel"]),
     }
 }
 
