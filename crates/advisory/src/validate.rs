@@ -618,6 +618,24 @@ fn check_range(c: &mut Ctx, path: &str, r: &osv::Range, scheme: Scheme) {
     }
 }
 
+/// The errors [`validate`] reports for an advisory's ranges (`range-no-introduced`,
+/// `range-fixed-and-last-affected`, `range-git-no-repo`, `event-repeated`, and
+/// `version-invalid` for an event): ranges that cannot be evaluated as written. An audit
+/// refuses such an advisory instead of reading a range with only `fixed` as "nothing affected".
+pub fn range_errors(a: &Advisory) -> Vec<Finding> {
+    let mut c = Ctx { out: Vec::new() };
+    for (i, aff) in a.affected.iter().enumerate() {
+        let scheme = aff.package.as_ref().map_or(Scheme::Opaque, |p| {
+            version::scheme_for_ecosystem(&p.ecosystem)
+        });
+        for (j, r) in aff.ranges.iter().enumerate() {
+            check_range(&mut c, &format!("affected[{i}].ranges[{j}]"), r, scheme);
+        }
+    }
+    c.out.retain(|f| f.level == Level::Error);
+    c.out
+}
+
 /// Ids that appear in more than one of the given advisories: id to the indexes holding it.
 pub fn duplicate_ids<'a>(ids: impl IntoIterator<Item = &'a str>) -> Vec<(String, Vec<usize>)> {
     let mut map: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -791,6 +809,36 @@ mod tests {
             false,
             &["error osv-parse"],
         );
+    }
+
+    #[test]
+    fn range_errors_are_the_validators_range_errors() {
+        let a = Advisory::from_json(BASE).expect("valid");
+        assert!(range_errors(&a).is_empty());
+        let fixed_only =
+            Advisory::from_json(&BASE.replace("{\"introduced\":\"1.0.0\"},", "")).expect("parses");
+        let got: Vec<(&str, String, String)> = range_errors(&fixed_only)
+            .into_iter()
+            .map(|f| (f.code, f.path, f.message))
+            .collect();
+        assert_eq!(
+            got,
+            vec![(
+                "range-no-introduced",
+                "affected[0].ranges[0].events".to_owned(),
+                "a range needs at least one introduced event".to_owned()
+            )]
+        );
+        // The same finding as validate gives.
+        assert!(validate(&fixed_only, Options::default())
+            .iter()
+            .any(|f| f.code == "range-no-introduced"));
+        // Warnings (unsorted events) are not errors.
+        let unsorted = BASE.replace(
+            "{\"introduced\":\"1.0.0\"},{\"fixed\":\"1.2.3\"}",
+            "{\"fixed\":\"1.2.3\"},{\"introduced\":\"1.0.0\"}",
+        );
+        assert!(range_errors(&Advisory::from_json(&unsorted).expect("parses")).is_empty());
     }
 
     #[test]
