@@ -640,3 +640,123 @@ pub fn audit(
         findings,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn advisories() -> Advisories {
+        let a = Advisory::from_json(
+            r#"{"id":"GHSA-2222-3333-4444","modified":"2024-01-01T00:00:00Z",
+                "affected":[{"package":{"ecosystem":"crates.io","name":"foo_bar"},
+                  "ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"2.0.0"}]}]},
+                  {"package":{"ecosystem":"npm","name":"left-pad"},
+                  "ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"2.0.0"}]}]}]}"#,
+        )
+        .expect("valid");
+        Advisories {
+            osv: vec![(PathBuf::from("a.json"), a)],
+            rustsec: Vec::new(),
+        }
+    }
+
+    /// `check(name, version, purl, expect)`: expect is the unaudited code, "finding" or "clean".
+    fn check(name: &str, version: Option<&str>, purl: Option<&str>, expect: &str) {
+        let c = Component::new(
+            name,
+            version.map(str::to_owned),
+            purl.map(|p| Purl::parse(p).expect("purl")),
+        );
+        let r = audit(&[c], &[], &advisories(), &[]);
+        let got = match (r.unaudited.as_slice(), r.findings.len()) {
+            ([u], 0) => u.code,
+            ([], 1) => "finding",
+            ([], 0) => "clean",
+            _ => panic!("{r:?}"),
+        };
+        assert_eq!(got, expect, "{name} {version:?} {purl:?}");
+        assert_eq!(r.passes(Severity::Critical, false), expect == "clean");
+        assert_eq!(
+            r.passes(Severity::Critical, true),
+            expect != "finding",
+            "unaudited components pass only when allowed"
+        );
+    }
+
+    #[test]
+    fn components_that_cannot_be_audited_are_reported() {
+        check(
+            "foo_bar",
+            Some("1.0.0"),
+            Some("pkg:cargo/foo_bar@1.0.0"),
+            "finding",
+        );
+        check(
+            "foo_bar",
+            Some("2.0.0"),
+            Some("pkg:cargo/foo_bar@2.0.0"),
+            "clean",
+        );
+        // The version given beside a purl without one is the version audited.
+        check(
+            "foo_bar",
+            Some("1.0.0"),
+            Some("pkg:cargo/foo_bar"),
+            "finding",
+        );
+        check("foo_bar", Some("1.0.0"), None, "unaudited-no-purl");
+        check(
+            "foo_bar",
+            None,
+            Some("pkg:cargo/foo_bar"),
+            "unaudited-no-version",
+        );
+        check(
+            "foo_bar",
+            Some("2.0.0"),
+            Some("pkg:cargo/foo_bar@1.0.0"),
+            "unaudited-version-mismatch",
+        );
+        check(
+            "foo_bar",
+            Some("1.0.0"),
+            Some("pkg:cargo/acme/foo_bar@1.0.0"),
+            "unaudited-purl-namespace",
+        );
+        for spelling in ["Foo_Bar", "foo-bar", "FOO-BAR"] {
+            check(
+                spelling,
+                Some("1.0.0"),
+                Some(&format!("pkg:cargo/{spelling}@1.0.0")),
+                "unaudited-name-not-canonical",
+            );
+        }
+        // npm names are case-sensitive: Left-Pad is another package.
+        check(
+            "Left-Pad",
+            Some("1.0.0"),
+            Some("pkg:npm/Left-Pad@1.0.0"),
+            "clean",
+        );
+        check(
+            "left-pad",
+            Some("1.0.0"),
+            Some("pkg:npm/left-pad@1.0.0"),
+            "finding",
+        );
+    }
+
+    #[test]
+    fn every_unaudited_code_is_documented() {
+        let doc =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/codes.md"))
+                .unwrap_or_default();
+        for r in Unauditable::ALL {
+            assert!(
+                doc.contains(&format!("| `{}` |", r.code())),
+                "docs/codes.md does not document `{}`",
+                r.code()
+            );
+        }
+    }
+}
