@@ -222,3 +222,31 @@ fn advisory_range_with_only_fixed_fails_the_audit() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stdout).contains("range-no-introduced"));
 }
+
+#[test]
+fn advisory_with_a_misspelt_ecosystem_fails_the_audit() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("advisories");
+    let mut a = advisory(json!([{"introduced": "1.0.0"}, {"fixed": "1.2.3"}]));
+    a["affected"][0]["package"]["ecosystem"] = json!("crates-io");
+    let file = write(&dir.join("foo.json"), &a);
+    let bom = sbom(
+        tmp.path(),
+        json!({"type": "library", "name": "foo", "version": "1.1.0", "purl": "pkg:cargo/foo@1.1.0"}),
+    );
+    let o = sigil()
+        .args(["audit", "--sbom"])
+        .arg(&bom)
+        .arg("--advisories")
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        format!(
+            "error: {}: advisory \"GHSA-2222-3333-4444\" is malformed: affected[0].package.ecosystem: ecosystem \"crates-io\" is not an OSV ecosystem (ecosystem-unknown)\n",
+            file.display()
+        )
+    );
+}

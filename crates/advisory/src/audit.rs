@@ -11,7 +11,8 @@
 //! A component that cannot be audited at all (no purl, no version, a version that disagrees
 //! with its purl's, a purl its type does not allow, a name the advisories spell otherwise) is
 //! reported as [`Unaudited`] with its own code, and fails the audit unless the caller allows
-//! it. An advisory whose ranges `advisory validate` rejects is refused when loading.
+//! it. An advisory with an `advisory validate` error that changes what the audit matches or
+//! evaluates ([`crate::validate::AUDIT_ERRORS`]) is refused when loading.
 
 use std::path::{Path, PathBuf};
 
@@ -149,8 +150,8 @@ pub enum LoadError {
     /// The RustSec checkout is malformed.
     #[error(transparent)]
     Rustsec(#[from] crate::rustsec_db::RustsecDbError),
-    /// An OSV advisory's ranges cannot be evaluated as written (what `advisory validate`
-    /// reports as range errors).
+    /// An OSV advisory has errors `advisory validate` reports that change what an audit
+    /// matches or evaluates ([`crate::validate::AUDIT_ERRORS`]).
     #[error("{path}: advisory {id:?} is malformed: {}", render_problems(.problems))]
     Malformed {
         /// Which file.
@@ -230,7 +231,7 @@ impl Advisories {
                 path: path.clone(),
                 source,
             })?;
-            let problems = crate::validate::range_errors(&adv);
+            let problems = crate::validate::audit_errors(&adv);
             if !problems.is_empty() {
                 return Err(LoadError::Malformed {
                     path,

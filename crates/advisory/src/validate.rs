@@ -618,22 +618,30 @@ fn check_range(c: &mut Ctx, path: &str, r: &osv::Range, scheme: Scheme) {
     }
 }
 
-/// The errors [`validate`] reports for an advisory's ranges (`range-no-introduced`,
-/// `range-fixed-and-last-affected`, `range-git-no-repo`, `event-repeated`, and
-/// `version-invalid` for an event): ranges that cannot be evaluated as written. An audit
-/// refuses such an advisory instead of reading a range with only `fixed` as "nothing affected".
-pub fn range_errors(a: &Advisory) -> Vec<Finding> {
-    let mut c = Ctx { out: Vec::new() };
-    for (i, aff) in a.affected.iter().enumerate() {
-        let scheme = aff.package.as_ref().map_or(Scheme::Opaque, |p| {
-            version::scheme_for_ecosystem(&p.ecosystem)
-        });
-        for (j, r) in aff.ranges.iter().enumerate() {
-            check_range(&mut c, &format!("affected[{i}].ranges[{j}]"), r, scheme);
-        }
-    }
-    c.out.retain(|f| f.level == Level::Error);
-    c.out
+/// The [`validate`] error codes that change what an audit matches or evaluates: a malformed
+/// timestamp (`withdrawn` decides whether the advisory is skipped), an ecosystem, package name
+/// or purl that cannot name a package, and ranges that cannot be evaluated as written (a range
+/// with only `fixed` would read as "nothing affected"). The other errors (id form, CVSS and
+/// reference syntax) leave the verdict fail-closed: an unreadable vector counts at every
+/// threshold.
+pub const AUDIT_ERRORS: &[&str] = &[
+    "timestamp-invalid",
+    "ecosystem-unknown",
+    "package-name-empty",
+    "purl-invalid",
+    "range-no-introduced",
+    "range-fixed-and-last-affected",
+    "range-git-no-repo",
+    "event-repeated",
+    "version-invalid",
+];
+
+/// The errors [`validate`] reports for `a` whose codes are in [`AUDIT_ERRORS`]: an audit
+/// refuses such an advisory.
+pub fn audit_errors(a: &Advisory) -> Vec<Finding> {
+    let mut out = validate(a, Options::default());
+    out.retain(|f| f.level == Level::Error && AUDIT_ERRORS.contains(&f.code));
+    out
 }
 
 /// Ids that appear in more than one of the given advisories: id to the indexes holding it.
@@ -812,12 +820,12 @@ mod tests {
     }
 
     #[test]
-    fn range_errors_are_the_validators_range_errors() {
+    fn audit_errors_are_the_validators_errors_that_change_a_verdict() {
         let a = Advisory::from_json(BASE).expect("valid");
-        assert!(range_errors(&a).is_empty());
+        assert!(audit_errors(&a).is_empty());
         let fixed_only =
             Advisory::from_json(&BASE.replace("{\"introduced\":\"1.0.0\"},", "")).expect("parses");
-        let got: Vec<(&str, String, String)> = range_errors(&fixed_only)
+        let got: Vec<(&str, String, String)> = audit_errors(&fixed_only)
             .into_iter()
             .map(|f| (f.code, f.path, f.message))
             .collect();
@@ -838,7 +846,23 @@ mod tests {
             "{\"introduced\":\"1.0.0\"},{\"fixed\":\"1.2.3\"}",
             "{\"fixed\":\"1.2.3\"},{\"introduced\":\"1.0.0\"}",
         );
-        assert!(range_errors(&Advisory::from_json(&unsorted).expect("parses")).is_empty());
+        assert!(audit_errors(&Advisory::from_json(&unsorted).expect("parses")).is_empty());
+        // An ecosystem that names nothing would never match: refused. A reference URL does not
+        // change a verdict: not refused.
+        let typo = Advisory::from_json(&BASE.replace("crates.io", "crates-io")).expect("parses");
+        assert_eq!(
+            audit_errors(&typo)
+                .iter()
+                .map(|f| f.code)
+                .collect::<Vec<_>>(),
+            vec!["ecosystem-unknown"]
+        );
+        let url =
+            Advisory::from_json(&BASE.replace("https://example.com/x", "nope")).expect("parses");
+        assert!(validate(&url, Options::default())
+            .iter()
+            .any(|f| f.code == "reference-url-invalid"));
+        assert!(audit_errors(&url).is_empty());
     }
 
     #[test]
