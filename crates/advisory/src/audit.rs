@@ -261,8 +261,7 @@ impl Advisories {
 }
 
 /// Why a component could not be audited. Each reason has its own stable finding code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Unauditable {
     /// No package URL: no advisory can name the component.
