@@ -3,9 +3,16 @@
 //!
 //! Withdrawn advisories are skipped. A `not_affected` or `fixed` VEX statement suppresses a
 //! finding (the reason is kept); `affected` and `under_investigation` keep it and attach the
-//! statement. A finding that cannot be decided (a version or ordering sigil cannot evaluate)
-//! is reported as `indeterminate` and counts, so the audit fails closed. Findings without a
-//! severity count at any threshold.
+//! statement. Statements apply per [`vex::decide`]: about the package itself or about the
+//! audited product, newest statement first. A finding that cannot be decided (a version or
+//! ordering sigil cannot evaluate) is reported as `indeterminate` and counts, so the audit
+//! fails closed. Findings without a severity count at any threshold.
+//!
+//! A component that cannot be audited at all (no purl, no version, a version that disagrees
+//! with its purl's, a purl its type does not allow, a name the advisories spell otherwise) is
+//! reported as [`Unaudited`] with its own code, and fails the audit unless the caller allows
+//! it. An advisory with an `advisory validate` error that changes what the audit matches or
+//! evaluates ([`crate::validate::AUDIT_ERRORS`]) is refused when loading.
 
 use std::path::{Path, PathBuf};
 
@@ -143,6 +150,25 @@ pub enum LoadError {
     /// The RustSec checkout is malformed.
     #[error(transparent)]
     Rustsec(#[from] crate::rustsec_db::RustsecDbError),
+    /// An OSV advisory has errors `advisory validate` reports that change what an audit
+    /// matches or evaluates ([`crate::validate::AUDIT_ERRORS`]).
+    #[error("{path}: advisory {id:?} is malformed: {}", render_problems(.problems))]
+    Malformed {
+        /// Which file.
+        path: PathBuf,
+        /// The advisory's id.
+        id: String,
+        /// The validator's findings.
+        problems: Vec<crate::validate::Finding>,
+    },
+}
+
+fn render_problems(problems: &[crate::validate::Finding]) -> String {
+    problems
+        .iter()
+        .map(|f| format!("{}: {} ({})", f.path, f.message, f.code))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn walk_json(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> Result<(), LoadError> {
@@ -205,6 +231,14 @@ impl Advisories {
                 path: path.clone(),
                 source,
             })?;
+            let problems = crate::validate::audit_errors(&adv);
+            if !problems.is_empty() {
+                return Err(LoadError::Malformed {
+                    path,
+                    id: adv.id,
+                    problems,
+                });
+            }
             osv.push((path, adv));
         }
         let rustsec = if crate::rustsec_db::is_checkout(dir) {
@@ -226,12 +260,82 @@ impl Advisories {
     }
 }
 
+/// Why a component could not be audited. Each reason has its own stable finding code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Unauditable {
+    /// No package URL: no advisory can name the component.
+    NoPurl,
+    /// Neither the component nor its purl gives a version.
+    NoVersion,
+    /// The component's version and its purl's differ: which one is installed is unknown.
+    VersionMismatch,
+    /// The purl has a namespace its type prohibits (`pkg:cargo/ns/name`).
+    PurlNamespace,
+    /// An advisory names the same registry package spelt otherwise (crates.io, NuGet).
+    NameNotCanonical,
+}
+
+impl Unauditable {
+    /// Every reason.
+    pub const ALL: [Unauditable; 5] = [
+        Unauditable::NoPurl,
+        Unauditable::NoVersion,
+        Unauditable::VersionMismatch,
+        Unauditable::PurlNamespace,
+        Unauditable::NameNotCanonical,
+    ];
+
+    /// The stable finding code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Unauditable::NoPurl => "unaudited-no-purl",
+            Unauditable::NoVersion => "unaudited-no-version",
+            Unauditable::VersionMismatch => "unaudited-version-mismatch",
+            Unauditable::PurlNamespace => "unaudited-purl-namespace",
+            Unauditable::NameNotCanonical => "unaudited-name-not-canonical",
+        }
+    }
+}
+
+/// A component the audit could not check against the advisories.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Unaudited {
+    /// The stable code of [`Unauditable`].
+    pub code: &'static str,
+    /// Component name.
+    pub package: String,
+    /// Its version, when known.
+    pub version: Option<String>,
+    /// Its purl, when it has one.
+    pub purl: Option<String>,
+    /// Why, in words.
+    pub message: String,
+}
+
+impl Unaudited {
+    fn new(reason: Unauditable, comp: &Component, message: String) -> Self {
+        Self {
+            code: reason.code(),
+            package: comp.name.clone(),
+            version: comp.version.clone(),
+            purl: comp.purl.as_ref().map(ToString::to_string),
+            message,
+        }
+    }
+}
+
 /// An audit's outcome.
 #[derive(Debug, Clone, Serialize)]
 #[non_exhaustive]
 pub struct Report {
     /// Packages checked.
     pub components: usize,
+    /// The audited product's purls (VEX statements about subcomponents apply only in these).
+    pub products: Vec<String>,
+    /// Components that could not be audited.
+    pub unaudited: Vec<Unaudited>,
     /// Advisories considered.
     pub advisories: usize,
     /// Ids of withdrawn advisories that were skipped.
@@ -247,30 +351,24 @@ impl Report {
     pub fn failing(&self, threshold: Severity) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(move |f| f.fails(threshold))
     }
+
+    /// Whether the audit passes: no finding fails at `threshold`, and every component was
+    /// audited unless `insecure_allow_unaudited` (then unaudited components are only reported).
+    pub fn passes(&self, threshold: Severity, insecure_allow_unaudited: bool) -> bool {
+        self.failing(threshold).next().is_none()
+            && (insecure_allow_unaudited || self.unaudited.is_empty())
+    }
 }
 
-fn apply_vex(f: &mut Finding, ids: &[&str], purl: Option<&Purl>, docs: &[vex::Document]) {
-    let Some(purl) = purl else { return };
-    let mut best: Option<(&vex::Document, &vex::Statement)> = None;
-    for d in docs {
-        if let Some(s) = d.statement_for(ids, purl) {
-            // Across documents, the later document timestamp wins.
-            let newer = best.is_none_or(|(bd, _)| {
-                match (
-                    d.timestamp.parse::<jiff::Timestamp>(),
-                    bd.timestamp.parse::<jiff::Timestamp>(),
-                ) {
-                    (Ok(a), Ok(b)) => a >= b,
-                    _ => true,
-                }
-            });
-            if newer {
-                best = Some((d, s));
-            }
-        }
-    }
-    if let Some((d, s)) = best {
-        f.suppressed = matches!(s.status, vex::Status::NotAffected | vex::Status::Fixed);
+fn apply_vex(
+    f: &mut Finding,
+    ids: &[&str],
+    purl: &Purl,
+    products: &[Purl],
+    docs: &[vex::Document],
+) {
+    if let Some((d, s)) = vex::decide(docs, ids, purl, products) {
+        f.suppressed = s.suppresses();
         f.vex = Some(VexApplied {
             status: s.status.as_str(),
             justification: s.justification.map(|j| j.as_str()),
@@ -313,13 +411,52 @@ fn rustsec_upgrade(adv: &rustsec::Advisory, current: &semver::Version) -> Option
     best.map(|v| v.to_string())
 }
 
-/// Audits `components` against `advisories`, applying `vex` documents.
+/// Checks that a component can be audited: its purl (with the version filled in from the
+/// component when the purl has none), or why not.
+fn auditable(comp: &Component) -> Result<Purl, Unaudited> {
+    let Some(purl) = &comp.purl else {
+        return Err(Unaudited::new(
+            Unauditable::NoPurl,
+            comp,
+            "the component has no package url, so no advisory can name it".to_owned(),
+        ));
+    };
+    if let Some(why) = purl.namespace_problem() {
+        return Err(Unaudited::new(Unauditable::PurlNamespace, comp, why));
+    }
+    let Some(version) = &comp.version else {
+        return Err(Unaudited::new(
+            Unauditable::NoVersion,
+            comp,
+            "neither the component nor its package url gives a version".to_owned(),
+        ));
+    };
+    if let Some(pv) = &purl.version {
+        if pv != version {
+            return Err(Unaudited::new(
+                Unauditable::VersionMismatch,
+                comp,
+                format!(
+                    "the component's version {version:?} differs from its package url's {pv:?}"
+                ),
+            ));
+        }
+    }
+    let mut purl = purl.clone();
+    purl.version = Some(version.clone());
+    Ok(purl)
+}
+
+/// Audits `components` of `products` (the purls of what the SBOM describes, or that the user
+/// named) against `advisories`, applying `vex` documents.
 pub fn audit(
     components: &[Component],
+    products: &[Purl],
     advisories: &Advisories,
     vex_docs: &[vex::Document],
 ) -> Report {
     let mut findings = Vec::new();
+    let mut unaudited = Vec::new();
     let mut withdrawn = Vec::new();
     let mut informational = Vec::new();
     for (_, a) in &advisories.osv {
@@ -335,15 +472,38 @@ pub fn audit(
         }
     }
     for comp in components {
-        let Some(purl) = &comp.purl else { continue };
+        let purl = match auditable(comp) {
+            Ok(p) => p,
+            Err(u) => {
+                unaudited.push(u);
+                continue;
+            }
+        };
+        let purl = &purl;
         let Some(version) = comp.version.clone() else {
             continue;
+        };
+        // An advisory naming this package spelt otherwise: the first one, for the report.
+        let mut misspelt: Option<String> = None;
+        let mut note_misspelling = |id: &str, other: &Purl| {
+            if misspelt.is_none() && purl.misspells(other) {
+                misspelt = Some(format!(
+                    "advisory {id} names {:?}, which the registry takes for {:?}: the package url must spell the name as the registry does",
+                    other.name, purl.name
+                ));
+            }
         };
         for (file, a) in &advisories.osv {
             if a.withdrawn.is_some() {
                 continue;
             }
-            for aff in a.affected.iter().filter(|x| x.matches(purl)) {
+            for aff in &a.affected {
+                if !aff.matches(purl) {
+                    for p in aff.package_purls() {
+                        note_misspelling(&a.id, &p);
+                    }
+                    continue;
+                }
                 let (upgrade, indeterminate) = match aff.evaluate(&version) {
                     Ok(Hit::NotAffected) => continue,
                     Ok(Hit::Affected { upgrade }) => (upgrade, None),
@@ -383,18 +543,26 @@ pub fn audit(
                 };
                 let mut ids: Vec<&str> = vec![a.id.as_str()];
                 ids.extend(a.aliases.iter().map(String::as_str));
-                apply_vex(&mut f, &ids, Some(purl), vex_docs);
+                apply_vex(&mut f, &ids, purl, products, vex_docs);
                 findings.push(f);
                 break;
             }
         }
         if purl.ty != "cargo" {
+            if let Some(why) = misspelt {
+                unaudited.push(Unaudited::new(Unauditable::NameNotCanonical, comp, why));
+            }
             continue;
         }
         for (file, a) in &advisories.rustsec {
             let m = &a.metadata;
-            if m.withdrawn.is_some() || m.informational.is_some() || m.package.as_str() != purl.name
-            {
+            if m.withdrawn.is_some() || m.informational.is_some() {
+                continue;
+            }
+            if m.package.as_str() != purl.name {
+                if let Some(p) = Purl::for_osv_package("crates.io", m.package.as_str(), None) {
+                    note_misspelling(m.id.as_str(), &p);
+                }
                 continue;
             }
             if findings.iter().any(|f: &Finding| {
@@ -446,8 +614,11 @@ pub fn audit(
             let mut ids: Vec<String> = vec![f.id.clone()];
             ids.extend(f.aliases.iter().cloned());
             let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-            apply_vex(&mut f, &ids, Some(purl), vex_docs);
+            apply_vex(&mut f, &ids, purl, products, vex_docs);
             findings.push(f);
+        }
+        if let Some(why) = misspelt {
+            unaudited.push(Unaudited::new(Unauditable::NameNotCanonical, comp, why));
         }
     }
     // Most severe first (unknown severity at the top, as it counts at every threshold).
@@ -461,9 +632,131 @@ pub fn audit(
     });
     Report {
         components: components.len(),
+        products: products.iter().map(ToString::to_string).collect(),
+        unaudited,
         advisories: advisories.len(),
         withdrawn,
         informational,
         findings,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn advisories() -> Advisories {
+        let a = Advisory::from_json(
+            r#"{"id":"GHSA-2222-3333-4444","modified":"2024-01-01T00:00:00Z",
+                "affected":[{"package":{"ecosystem":"crates.io","name":"foo_bar"},
+                  "ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"2.0.0"}]}]},
+                  {"package":{"ecosystem":"npm","name":"left-pad"},
+                  "ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"2.0.0"}]}]}]}"#,
+        )
+        .expect("valid");
+        Advisories {
+            osv: vec![(PathBuf::from("a.json"), a)],
+            rustsec: Vec::new(),
+        }
+    }
+
+    /// `check(name, version, purl, expect)`: expect is the unaudited code, "finding" or "clean".
+    fn check(name: &str, version: Option<&str>, purl: Option<&str>, expect: &str) {
+        let c = Component::new(
+            name,
+            version.map(str::to_owned),
+            purl.map(|p| Purl::parse(p).expect("purl")),
+        );
+        let r = audit(&[c], &[], &advisories(), &[]);
+        let got = match (r.unaudited.as_slice(), r.findings.len()) {
+            ([u], 0) => u.code,
+            ([], 1) => "finding",
+            ([], 0) => "clean",
+            _ => panic!("{r:?}"),
+        };
+        assert_eq!(got, expect, "{name} {version:?} {purl:?}");
+        assert_eq!(r.passes(Severity::Critical, false), expect == "clean");
+        assert_eq!(
+            r.passes(Severity::Critical, true),
+            expect != "finding",
+            "unaudited components pass only when allowed"
+        );
+    }
+
+    #[test]
+    fn components_that_cannot_be_audited_are_reported() {
+        check(
+            "foo_bar",
+            Some("1.0.0"),
+            Some("pkg:cargo/foo_bar@1.0.0"),
+            "finding",
+        );
+        check(
+            "foo_bar",
+            Some("2.0.0"),
+            Some("pkg:cargo/foo_bar@2.0.0"),
+            "clean",
+        );
+        // The version given beside a purl without one is the version audited.
+        check(
+            "foo_bar",
+            Some("1.0.0"),
+            Some("pkg:cargo/foo_bar"),
+            "finding",
+        );
+        check("foo_bar", Some("1.0.0"), None, "unaudited-no-purl");
+        check(
+            "foo_bar",
+            None,
+            Some("pkg:cargo/foo_bar"),
+            "unaudited-no-version",
+        );
+        check(
+            "foo_bar",
+            Some("2.0.0"),
+            Some("pkg:cargo/foo_bar@1.0.0"),
+            "unaudited-version-mismatch",
+        );
+        check(
+            "foo_bar",
+            Some("1.0.0"),
+            Some("pkg:cargo/acme/foo_bar@1.0.0"),
+            "unaudited-purl-namespace",
+        );
+        for spelling in ["Foo_Bar", "foo-bar", "FOO-BAR"] {
+            check(
+                spelling,
+                Some("1.0.0"),
+                Some(&format!("pkg:cargo/{spelling}@1.0.0")),
+                "unaudited-name-not-canonical",
+            );
+        }
+        // npm names are case-sensitive: Left-Pad is another package.
+        check(
+            "Left-Pad",
+            Some("1.0.0"),
+            Some("pkg:npm/Left-Pad@1.0.0"),
+            "clean",
+        );
+        check(
+            "left-pad",
+            Some("1.0.0"),
+            Some("pkg:npm/left-pad@1.0.0"),
+            "finding",
+        );
+    }
+
+    #[test]
+    fn every_unaudited_code_is_documented() {
+        let doc =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/codes.md"))
+                .unwrap_or_default();
+        for r in Unauditable::ALL {
+            assert!(
+                doc.contains(&format!("| `{}` |", r.code())),
+                "docs/codes.md does not document `{}`",
+                r.code()
+            );
+        }
     }
 }

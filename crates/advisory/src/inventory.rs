@@ -111,10 +111,26 @@ struct CdxComponent {
 struct SpdxDoc {
     #[serde(default)]
     packages: Vec<SpdxPackage>,
+    #[serde(rename = "documentDescribes", default)]
+    document_describes: Vec<String>,
+    #[serde(default)]
+    relationships: Vec<SpdxRelationship>,
+}
+
+#[derive(Deserialize)]
+struct SpdxRelationship {
+    #[serde(rename = "spdxElementId")]
+    element: String,
+    #[serde(rename = "relationshipType")]
+    kind: String,
+    #[serde(rename = "relatedSpdxElement")]
+    related: String,
 }
 
 #[derive(Deserialize)]
 struct SpdxPackage {
+    #[serde(rename = "SPDXID", default)]
+    spdx_id: Option<String>,
     name: String,
     #[serde(rename = "versionInfo", default)]
     version_info: Option<String>,
@@ -156,7 +172,9 @@ fn component(
         })?),
         None => None,
     };
-    let version = version.or_else(|| purl.as_ref().and_then(|p| p.version.clone()));
+    let version = version
+        .filter(|v| !v.trim().is_empty())
+        .or_else(|| purl.as_ref().and_then(|p| p.version.clone()));
     Ok(Component {
         name,
         version,
@@ -181,9 +199,26 @@ fn walk_cdx(c: CdxComponent, out: &mut Vec<Component>, depth: usize) -> Result<(
     Ok(())
 }
 
+/// What an SBOM gives an audit.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Inventory {
+    /// Every component, the described one included.
+    pub components: Vec<Component>,
+    /// The purls of what the SBOM describes (the product VEX statements must name): CycloneDX
+    /// `metadata.component.purl`; SPDX packages the document `DESCRIBES` (or lists in
+    /// `documentDescribes`) that have a purl.
+    pub products: Vec<Purl>,
+}
+
 /// Reads the components of a CycloneDX (1.x) or SPDX 2.x JSON SBOM, the described
 /// component (CycloneDX `metadata.component`) included.
 pub fn from_sbom(text: &str) -> Result<Vec<Component>, InventoryError> {
+    read_sbom(text).map(|i| i.components)
+}
+
+/// Reads a CycloneDX (1.x) or SPDX 2.x JSON SBOM: its components and what it describes.
+pub fn read_sbom(text: &str) -> Result<Inventory, InventoryError> {
     if text.len() > MAX_INVENTORY_BYTES {
         return Err(InventoryError::TooLarge {
             limit: MAX_INVENTORY_BYTES,
@@ -191,32 +226,55 @@ pub fn from_sbom(text: &str) -> Result<Vec<Component>, InventoryError> {
     }
     let probe: Probe = serde_json::from_str(text).map_err(json_err)?;
     let mut out = Vec::new();
+    let mut products = Vec::new();
     if probe.bom_format.as_deref() == Some("CycloneDX") {
         let bom: CdxBom = serde_json::from_str(text).map_err(json_err)?;
         if let Some(c) = bom.metadata.and_then(|m| m.component) {
             walk_cdx(c, &mut out, 0)?;
+            products.extend(out.first().and_then(|c| c.purl.clone()));
         }
         for c in bom.components {
             walk_cdx(c, &mut out, 0)?;
         }
     } else if probe.spdx_version.is_some() {
         let doc: SpdxDoc = serde_json::from_str(text).map_err(json_err)?;
-        for p in doc.packages {
+        let described: Vec<&str> = doc
+            .document_describes
+            .iter()
+            .map(String::as_str)
+            .chain(
+                doc.relationships
+                    .iter()
+                    .filter(|r| r.element == "SPDXRef-DOCUMENT" && r.kind == "DESCRIBES")
+                    .map(|r| r.related.as_str()),
+            )
+            .collect();
+        for p in &doc.packages {
             let purl = p
                 .external_refs
-                .into_iter()
+                .iter()
                 .find(|r| r.reference_type == "purl")
-                .map(|r| r.reference_locator);
-            out.push(component(
-                p.name,
-                p.version_info.filter(|v| v != "NOASSERTION"),
+                .map(|r| r.reference_locator.clone());
+            let c = component(
+                p.name.clone(),
+                p.version_info.clone().filter(|v| v != "NOASSERTION"),
                 purl,
-            )?);
+            )?;
+            if p.spdx_id
+                .as_deref()
+                .is_some_and(|id| described.contains(&id))
+            {
+                products.extend(c.purl.clone());
+            }
+            out.push(c);
         }
     } else {
         return Err(InventoryError::UnknownFormat);
     }
-    Ok(out)
+    Ok(Inventory {
+        components: out,
+        products,
+    })
 }
 
 /// Reads the crates.io packages of a `Cargo.lock` (path and git dependencies are not
@@ -296,6 +354,46 @@ mod tests {
         );
         check(r#"{"bomFormat":"CycloneDX","components":[{"name":"a","purl":"nope"}]}"#, Err("component \"a\" has an invalid purl \"nope\": package url must start with \"pkg:\""));
         check("[", Err("line 1, column 1: EOF while parsing a list"));
+    }
+
+    #[test]
+    fn described_products() {
+        let products = |text: &str| -> Vec<String> {
+            read_sbom(text)
+                .expect("parses")
+                .products
+                .iter()
+                .map(ToString::to_string)
+                .collect()
+        };
+        assert_eq!(
+            products(
+                r#"{"bomFormat":"CycloneDX","metadata":{"component":{"name":"app","purl":"pkg:cargo/app@1.0.0"}},"components":[{"name":"x","purl":"pkg:cargo/x@1.0.0"}]}"#
+            ),
+            vec!["pkg:cargo/app@1.0.0"]
+        );
+        assert!(products(
+            r#"{"bomFormat":"CycloneDX","components":[{"name":"x","purl":"pkg:cargo/x@1.0.0"}]}"#
+        )
+        .is_empty());
+        let spdx = r#"{"spdxVersion":"SPDX-2.3","packages":[
+            {"SPDXID":"SPDXRef-root","name":"app","externalRefs":[{"referenceCategory":"PACKAGE-MANAGER","referenceType":"purl","referenceLocator":"pkg:cargo/app@1.0.0"}]},
+            {"SPDXID":"SPDXRef-x","name":"x","externalRefs":[{"referenceCategory":"PACKAGE-MANAGER","referenceType":"purl","referenceLocator":"pkg:cargo/x@1.0.0"}]}],
+            "relationships":[{"spdxElementId":"SPDXRef-DOCUMENT","relationshipType":"DESCRIBES","relatedSpdxElement":"SPDXRef-root"},
+                             {"spdxElementId":"SPDXRef-root","relationshipType":"DEPENDS_ON","relatedSpdxElement":"SPDXRef-x"}]}"#;
+        assert_eq!(products(spdx), vec!["pkg:cargo/app@1.0.0"]);
+        let old_style = spdx.replace(
+            r#""relationships""#,
+            r#""documentDescribes":["SPDXRef-x"],"unused""#,
+        );
+        assert_eq!(products(&old_style), vec!["pkg:cargo/x@1.0.0"]);
+        // An empty version is no version.
+        assert_eq!(
+            from_sbom(r#"{"bomFormat":"CycloneDX","components":[{"name":"x","version":"","purl":"pkg:cargo/x"}]}"#)
+                .expect("parses")[0]
+                .version,
+            None
+        );
     }
 
     #[test]

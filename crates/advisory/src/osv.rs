@@ -541,16 +541,22 @@ impl Advisory {
 impl Affected {
     /// Whether this entry names the package a purl points at (by purl, or ecosystem and name).
     pub fn matches(&self, purl: &Purl) -> bool {
-        let Some(pkg) = &self.package else {
-            return false;
-        };
-        if let Some(p) = pkg.purl.as_deref().and_then(|p| Purl::parse(p).ok()) {
-            if p.same_package(purl) {
-                return true;
-            }
-        }
-        let base = pkg.ecosystem.split(':').next().unwrap_or_default();
-        Purl::for_osv_package(base, &pkg.name, None).is_some_and(|p| p.same_package(purl))
+        self.package_purls().any(|p| p.same_package(purl))
+    }
+
+    /// The purls this entry's package goes by: its `purl`, and the one its ecosystem and
+    /// name map to.
+    pub fn package_purls(&self) -> impl Iterator<Item = Purl> + '_ {
+        let given = self
+            .package
+            .as_ref()
+            .and_then(|pkg| pkg.purl.as_deref())
+            .and_then(|p| Purl::parse(p).ok());
+        let mapped = self.package.as_ref().and_then(|pkg| {
+            let base = pkg.ecosystem.split(':').next().unwrap_or_default();
+            Purl::for_osv_package(base, &pkg.name, None)
+        });
+        given.into_iter().chain(mapped)
     }
 
     /// The version scheme of this entry's ecosystem.

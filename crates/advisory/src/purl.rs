@@ -165,7 +165,21 @@ impl Purl {
 
     fn normalise(&mut self) {
         match self.ty.as_str() {
-            "pypi" => self.name = self.name.to_ascii_lowercase().replace('_', "-"),
+            // The purl type definition: case-insensitive, and runs of `-`, `_` and `.` are one
+            // `-` (PEP 503 name normalisation).
+            "pypi" => {
+                let mut out = String::with_capacity(self.name.len());
+                for c in self.name.chars() {
+                    if matches!(c, '-' | '_' | '.') {
+                        if !out.ends_with('-') {
+                            out.push('-');
+                        }
+                    } else {
+                        out.push(c.to_ascii_lowercase());
+                    }
+                }
+                self.name = out;
+            }
             "github" | "bitbucket" | "composer" | "hex" => {
                 self.name = self.name.to_ascii_lowercase();
                 self.namespace = self.namespace.take().map(|n| n.to_ascii_lowercase());
@@ -177,6 +191,64 @@ impl Purl {
     /// Whether two purls name the same package (type, namespace, name), versions aside.
     pub fn same_package(&self, other: &Purl) -> bool {
         self.ty == other.ty && self.namespace == other.namespace && self.name == other.name
+    }
+
+    /// Whether this purl, read as the more general one (as a VEX statement gives it), covers
+    /// `specific`, as go-vex's `PurlMatches` decides: the same type, namespace and name; a
+    /// version here must equal `specific`'s (none here matches every version); every qualifier
+    /// here must be in `specific` with the same value (`specific` may have more). A subpath here
+    /// must equal `specific`'s (go-vex ignores subpaths; sigil does not widen a statement).
+    pub fn covers(&self, specific: &Purl) -> bool {
+        self.same_package(specific)
+            && self
+                .version
+                .as_ref()
+                .is_none_or(|v| specific.version.as_ref() == Some(v))
+            && self
+                .qualifiers
+                .iter()
+                .all(|(k, v)| specific.qualifiers.get(k) == Some(v))
+            && self
+                .subpath
+                .as_ref()
+                .is_none_or(|s| specific.subpath.as_ref() == Some(s))
+    }
+
+    /// Why this purl breaks its type's namespace rule, when it does: the purl specification's
+    /// type definitions prohibit a namespace for `cargo`, `pypi` and `nuget`, so such a purl
+    /// names no package of the registry and no advisory can match it.
+    pub fn namespace_problem(&self) -> Option<String> {
+        match (self.ty.as_str(), &self.namespace) {
+            ("cargo" | "pypi" | "nuget", Some(ns)) => Some(format!(
+                "{} package urls have no namespace, but this one has {ns:?}",
+                self.ty
+            )),
+            _ => None,
+        }
+    }
+
+    /// The spelling under which the registry treats two names as one package, for types whose
+    /// purl names are case-preserving while the registry is not: crates.io (case, and `-` the
+    /// same as `_`) and NuGet (case). `None` for types whose names the parser normalises
+    /// (pypi, github, bitbucket, composer, hex) or whose names are case-sensitive (npm, golang,
+    /// maven...), where another spelling is another package.
+    pub fn registry_spelling(&self) -> Option<String> {
+        match self.ty.as_str() {
+            "cargo" => Some(self.name.to_ascii_lowercase().replace('_', "-")),
+            "nuget" => Some(self.name.to_ascii_lowercase()),
+            _ => None,
+        }
+    }
+
+    /// Whether `other` is the same registry package as this one under another spelling (see
+    /// [`Purl::registry_spelling`]): an advisory naming `other` is about this package, but
+    /// matching by name would miss it.
+    pub fn misspells(&self, other: &Purl) -> bool {
+        self.ty == other.ty
+            && self.namespace == other.namespace
+            && self.name != other.name
+            && self.registry_spelling().is_some()
+            && self.registry_spelling() == other.registry_spelling()
     }
 
     /// The OSV ecosystem and package name for this purl, for the types OSV knows.
@@ -320,6 +392,64 @@ mod tests {
                 qualifier: "bad".to_owned(),
             }),
         );
+    }
+
+    #[test]
+    fn pypi_names_are_normalised_as_the_type_definition_says() {
+        check(
+            "pkg:pypi/Zope.Interface__x@5.0",
+            Ok("pkg:pypi/zope-interface-x@5.0"),
+        );
+    }
+
+    /// `covers(general, specific, expect)`.
+    fn covers(general: &str, specific: &str, expect: bool) {
+        let g = Purl::parse(general).expect("general");
+        let s = Purl::parse(specific).expect("specific");
+        assert_eq!(g.covers(&s), expect, "{general} covers {specific}");
+    }
+
+    #[test]
+    fn vex_purl_matching_follows_go_vex() {
+        covers("pkg:cargo/foo", "pkg:cargo/foo@1.0.0", true);
+        covers("pkg:cargo/foo@1.0.0", "pkg:cargo/foo@1.0.0", true);
+        covers("pkg:cargo/foo@1.0.0", "pkg:cargo/foo@1.0.1", false);
+        covers("pkg:cargo/foo@1.0.0", "pkg:cargo/foo", false);
+        covers("pkg:cargo/foo", "pkg:cargo/bar@1.0.0", false);
+        // Qualifiers in the VEX purl must all be in the component's, with equal values.
+        covers("pkg:cargo/foo?arch=arm64", "pkg:cargo/foo@1.0.0", false);
+        covers(
+            "pkg:cargo/foo?arch=arm64",
+            "pkg:cargo/foo@1.0.0?arch=x86_64",
+            false,
+        );
+        covers(
+            "pkg:cargo/foo?arch=arm64",
+            "pkg:cargo/foo@1.0.0?arch=arm64&os=linux",
+            true,
+        );
+        covers("pkg:cargo/foo", "pkg:cargo/foo@1.0.0?arch=arm64", true);
+        covers("pkg:golang/x/y#sub", "pkg:golang/x/y@v1.0.0", false);
+        covers("pkg:golang/x/y#sub", "pkg:golang/x/y@v1.0.0#sub", true);
+    }
+
+    #[test]
+    fn namespace_and_spelling_rules() {
+        let p = |s: &str| Purl::parse(s).expect("purl");
+        assert_eq!(
+            p("pkg:cargo/rust-lang/foo@1.0.0").namespace_problem(),
+            Some("cargo package urls have no namespace, but this one has \"rust-lang\"".to_owned())
+        );
+        assert_eq!(p("pkg:cargo/foo@1.0.0").namespace_problem(), None);
+        assert_eq!(p("pkg:npm/%40scope/foo@1.0.0").namespace_problem(), None);
+        assert!(p("pkg:cargo/SmallVec").misspells(&p("pkg:cargo/smallvec")));
+        assert!(p("pkg:cargo/foo_bar").misspells(&p("pkg:cargo/foo-bar")));
+        assert!(!p("pkg:cargo/smallvec").misspells(&p("pkg:cargo/smallvec")));
+        assert!(p("pkg:nuget/Newtonsoft.json").misspells(&p("pkg:nuget/Newtonsoft.Json")));
+        // Case-sensitive types: another spelling is another package.
+        assert!(!p("pkg:npm/JSONStream").misspells(&p("pkg:npm/jsonstream")));
+        assert!(!p("pkg:golang/github.com/Sirupsen/logrus")
+            .misspells(&p("pkg:golang/github.com/sirupsen/logrus")));
     }
 
     #[test]

@@ -618,6 +618,32 @@ fn check_range(c: &mut Ctx, path: &str, r: &osv::Range, scheme: Scheme) {
     }
 }
 
+/// The [`validate`] error codes that change what an audit matches or evaluates: a malformed
+/// timestamp (`withdrawn` decides whether the advisory is skipped), an ecosystem, package name
+/// or purl that cannot name a package, and ranges that cannot be evaluated as written (a range
+/// with only `fixed` would read as "nothing affected"). The other errors (id form, CVSS and
+/// reference syntax) leave the verdict fail-closed: an unreadable vector counts at every
+/// threshold.
+pub const AUDIT_ERRORS: &[&str] = &[
+    "timestamp-invalid",
+    "ecosystem-unknown",
+    "package-name-empty",
+    "purl-invalid",
+    "range-no-introduced",
+    "range-fixed-and-last-affected",
+    "range-git-no-repo",
+    "event-repeated",
+    "version-invalid",
+];
+
+/// The errors [`validate`] reports for `a` whose codes are in [`AUDIT_ERRORS`]: an audit
+/// refuses such an advisory.
+pub fn audit_errors(a: &Advisory) -> Vec<Finding> {
+    let mut out = validate(a, Options::default());
+    out.retain(|f| f.level == Level::Error && AUDIT_ERRORS.contains(&f.code));
+    out
+}
+
 /// Ids that appear in more than one of the given advisories: id to the indexes holding it.
 pub fn duplicate_ids<'a>(ids: impl IntoIterator<Item = &'a str>) -> Vec<(String, Vec<usize>)> {
     let mut map: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -791,6 +817,52 @@ mod tests {
             false,
             &["error osv-parse"],
         );
+    }
+
+    #[test]
+    fn audit_errors_are_the_validators_errors_that_change_a_verdict() {
+        let a = Advisory::from_json(BASE).expect("valid");
+        assert!(audit_errors(&a).is_empty());
+        let fixed_only =
+            Advisory::from_json(&BASE.replace("{\"introduced\":\"1.0.0\"},", "")).expect("parses");
+        let got: Vec<(&str, String, String)> = audit_errors(&fixed_only)
+            .into_iter()
+            .map(|f| (f.code, f.path, f.message))
+            .collect();
+        assert_eq!(
+            got,
+            vec![(
+                "range-no-introduced",
+                "affected[0].ranges[0].events".to_owned(),
+                "a range needs at least one introduced event".to_owned()
+            )]
+        );
+        // The same finding as validate gives.
+        assert!(validate(&fixed_only, Options::default())
+            .iter()
+            .any(|f| f.code == "range-no-introduced"));
+        // Warnings (unsorted events) are not errors.
+        let unsorted = BASE.replace(
+            "{\"introduced\":\"1.0.0\"},{\"fixed\":\"1.2.3\"}",
+            "{\"fixed\":\"1.2.3\"},{\"introduced\":\"1.0.0\"}",
+        );
+        assert!(audit_errors(&Advisory::from_json(&unsorted).expect("parses")).is_empty());
+        // An ecosystem that names nothing would never match: refused. A reference URL does not
+        // change a verdict: not refused.
+        let typo = Advisory::from_json(&BASE.replace("crates.io", "crates-io")).expect("parses");
+        assert_eq!(
+            audit_errors(&typo)
+                .iter()
+                .map(|f| f.code)
+                .collect::<Vec<_>>(),
+            vec!["ecosystem-unknown"]
+        );
+        let url =
+            Advisory::from_json(&BASE.replace("https://example.com/x", "nope")).expect("parses");
+        assert!(validate(&url, Options::default())
+            .iter()
+            .any(|f| f.code == "reference-url-invalid"));
+        assert!(audit_errors(&url).is_empty());
     }
 
     #[test]

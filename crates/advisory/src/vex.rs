@@ -403,60 +403,113 @@ impl Document {
         s
     }
 
-    /// The statement that decides `vulnerability` (any of its ids) for a package: the latest
-    /// by timestamp (statement, else document) among those naming the package, later
-    /// statements winning ties.
+    /// The statement of this document alone that decides `ids` for `package` audited as a
+    /// product of its own (no product context): see [`decide`].
     pub fn statement_for(&self, ids: &[&str], package: &Purl) -> Option<&Statement> {
-        let mut best: Option<(&str, &Statement)> = None;
-        for s in &self.statements {
-            let names = std::iter::once(s.vulnerability.name.as_str())
-                .chain(s.vulnerability.aliases.iter().map(String::as_str));
-            let mut names = names;
-            if !names.any(|n| ids.contains(&n)) {
-                continue;
-            }
-            if !s.products.iter().any(|p| component_matches(p, package)) {
-                continue;
-            }
-            let ts = s
-                .last_updated
-                .as_deref()
-                .or(s.timestamp.as_deref())
-                .unwrap_or(&self.timestamp);
-            let newer = match best {
-                None => true,
-                Some((bts, _)) => match (
-                    ts.parse::<jiff::Timestamp>(),
-                    bts.parse::<jiff::Timestamp>(),
-                ) {
-                    (Ok(a), Ok(b)) => a >= b,
-                    _ => true,
-                },
-            };
-            if newer {
-                best = Some((ts, s));
-            }
-        }
-        best.map(|(_, s)| s)
+        decide(std::slice::from_ref(self), ids, package, &[]).map(|(_, s)| s)
     }
 }
 
-/// Whether a product (or one of its subcomponents) names the package. A purl without a
-/// version matches every version; with one, versions must be equal.
-fn component_matches(c: &Component, package: &Purl) -> bool {
-    let purls = [
+/// The purls a product or subcomponent names (`@id` and `identifiers.purl`; what does not
+/// parse as a purl names nothing here).
+fn component_purls(c: &Component) -> impl Iterator<Item = Purl> + '_ {
+    [
         c.id.as_deref(),
         c.identifiers.as_ref().and_then(|i| i.purl.as_deref()),
-    ];
-    let direct = purls
-        .into_iter()
-        .flatten()
-        .filter_map(|p| Purl::parse(p).ok())
-        .any(|p| p.same_package(package) && (p.version.is_none() || p.version == package.version));
-    direct
-        || c.subcomponents
-            .iter()
-            .any(|s| component_matches(s, package))
+    ]
+    .into_iter()
+    .flatten()
+    .filter_map(|p| Purl::parse(p).ok())
+}
+
+/// Whether a product or subcomponent names `p` ([`Purl::covers`]).
+fn component_covers(c: &Component, p: &Purl) -> bool {
+    component_purls(c).any(|g| g.covers(p))
+}
+
+impl Statement {
+    /// Whether the statement is about one of `ids` (its name or an alias).
+    pub fn names_vulnerability(&self, ids: &[&str]) -> bool {
+        std::iter::once(self.vulnerability.name.as_str())
+            .chain(self.vulnerability.aliases.iter().map(String::as_str))
+            .any(|n| ids.contains(&n))
+    }
+
+    /// Whether the statement speaks for `package` as part of one of `products` (the audited
+    /// product), with go-vex's `Statement.Matches` semantics. A statement is about its
+    /// products (OpenVEX specification, "Statement" and "Product Data Structure"); its
+    /// subcomponents only say where in that product the vulnerability originates. So it applies
+    /// when one of its product entries
+    /// - names `package` itself (the package is the product the statement is about), or
+    /// - names one of `products` and has no subcomponents (the whole product), or a
+    ///   subcomponent naming `package`.
+    ///
+    /// A subcomponent of any other product never applies. Names are purls compared with
+    /// [`Purl::covers`]: the statement's version and qualifiers must all be present in ours.
+    pub fn applies_to(&self, package: &Purl, products: &[Purl]) -> bool {
+        self.products.iter().any(|entry| {
+            component_covers(entry, package)
+                || products.iter().any(|product| {
+                    component_covers(entry, product)
+                        && (entry.subcomponents.is_empty()
+                            || entry
+                                .subcomponents
+                                .iter()
+                                .any(|s| component_covers(s, package)))
+                })
+        })
+    }
+
+    /// When the statement was known to be true: its own `timestamp`, else its document's
+    /// (OpenVEX specification, "Inheritance Flow", "Timestamps"; go-vex `SortStatements`).
+    pub fn effective_timestamp(&self, document: &Document) -> Option<jiff::Timestamp> {
+        self.timestamp
+            .as_deref()
+            .unwrap_or(&document.timestamp)
+            .parse()
+            .ok()
+    }
+
+    /// Whether the status suppresses a finding (`not_affected`, `fixed`).
+    pub fn suppresses(&self) -> bool {
+        matches!(self.status, Status::NotAffected | Status::Fixed)
+    }
+}
+
+/// The statement that decides vulnerability `ids` for `package` in `products`, across
+/// `docs`: among the statements naming one of `ids` that [apply](Statement::applies_to), the
+/// newest by [statement time](Statement::effective_timestamp), whichever document holds it.
+/// OpenVEX orders statements, not documents: "a sequence of statements, each overriding ...
+/// the previous ones" ("The VEX Statement"). At equal times a statement that keeps the finding
+/// (`affected`, `under_investigation`) wins over one that suppresses it; otherwise the later
+/// one (documents in the order given, statements in document order) wins.
+pub fn decide<'d>(
+    docs: &'d [Document],
+    ids: &[&str],
+    package: &Purl,
+    products: &[Purl],
+) -> Option<(&'d Document, &'d Statement)> {
+    let mut best: Option<(Option<jiff::Timestamp>, &Document, &Statement)> = None;
+    for d in docs {
+        for s in &d.statements {
+            if !s.names_vulnerability(ids) || !s.applies_to(package, products) {
+                continue;
+            }
+            let ts = s.effective_timestamp(d);
+            let wins = match &best {
+                None => true,
+                Some((bts, _, bs)) => match ts.cmp(bts) {
+                    std::cmp::Ordering::Greater => true,
+                    std::cmp::Ordering::Less => false,
+                    std::cmp::Ordering::Equal => !s.suppresses() || bs.suppresses(),
+                },
+            };
+            if wins {
+                best = Some((ts, d, s));
+            }
+        }
+    }
+    best.map(|(_, d, s)| (d, s))
 }
 
 /// What `vex new` needs.
@@ -620,26 +673,197 @@ mod tests {
         check(&DOC.replace("not_affected", "maybe"), Err("line 9, column 26: unknown variant `maybe`, expected one of `not_affected`, `affected`, `fixed`, `under_investigation`"));
     }
 
+    fn purl(s: &str) -> Purl {
+        Purl::parse(s).expect("purl")
+    }
+
+    /// The status `decide` picks for `package` in `products`, or "none".
+    fn check_decide(
+        docs: &[Document],
+        ids: &[&str],
+        package: &str,
+        products: &[&str],
+        expect: &str,
+    ) {
+        let products: Vec<Purl> = products.iter().map(|p| purl(p)).collect();
+        let got =
+            decide(docs, ids, &purl(package), &products).map_or("none", |(_, s)| s.status.as_str());
+        assert_eq!(got, expect, "{ids:?} for {package} in {products:?}");
+    }
+
     #[test]
     fn statement_matching() {
         let d = Document::from_json(DOC).expect("valid");
-        let dep = |v: &str| Purl::parse(&format!("pkg:cargo/dep@{v}")).expect("purl");
-        // The subcomponent statement (document time 2024) beats the 2023 statement on dep@2.0.0.
-        let s = d
-            .statement_for(&["CVE-2024-0001"], &dep("2.0.0"))
-            .expect("match");
-        assert_eq!(s.status, Status::NotAffected);
-        let s = d
-            .statement_for(&["GHSA-xxxx", "CVE-2024-0001"], &dep("1.0.0"))
-            .expect("match");
-        assert_eq!(s.status, Status::NotAffected);
-        assert!(d.statement_for(&["CVE-2024-9999"], &dep("1.0.0")).is_none());
-        assert!(d
-            .statement_for(
-                &["CVE-2024-0001"],
-                &Purl::parse("pkg:cargo/other@1.0.0").expect("purl")
-            )
-            .is_none());
+        let docs = std::slice::from_ref(&d);
+        let app = ["pkg:cargo/app@1.0.0"];
+        // In app, the subcomponent statement (document time 2024) beats the 2023 statement.
+        check_decide(
+            docs,
+            &["CVE-2024-0001"],
+            "pkg:cargo/dep@2.0.0",
+            &app,
+            "not_affected",
+        );
+        check_decide(
+            docs,
+            &["GHSA-x", "CVE-2024-0001"],
+            "pkg:cargo/dep@1.0.0",
+            &app,
+            "not_affected",
+        );
+        // Without a product, or in another product, app's subcomponent statement says nothing.
+        check_decide(
+            docs,
+            &["CVE-2024-0001"],
+            "pkg:cargo/dep@2.0.0",
+            &[],
+            "affected",
+        );
+        check_decide(docs, &["CVE-2024-0001"], "pkg:cargo/dep@1.0.0", &[], "none");
+        check_decide(
+            docs,
+            &["CVE-2024-0001"],
+            "pkg:cargo/dep@1.0.0",
+            &["pkg:cargo/other@1.0.0"],
+            "none",
+        );
+        check_decide(
+            docs,
+            &["CVE-2024-0001"],
+            "pkg:cargo/dep@1.0.0",
+            &["pkg:cargo/app@2.0.0"],
+            "none",
+        );
+        // The product itself is named by the statement.
+        check_decide(
+            docs,
+            &["CVE-2024-0001"],
+            "pkg:cargo/app@1.0.0",
+            &[],
+            "not_affected",
+        );
+        check_decide(
+            docs,
+            &["CVE-2024-9999"],
+            "pkg:cargo/dep@1.0.0",
+            &app,
+            "none",
+        );
+        check_decide(
+            docs,
+            &["CVE-2024-0001"],
+            "pkg:cargo/other@1.0.0",
+            &app,
+            "none",
+        );
+        assert_eq!(
+            d.statement_for(&["CVE-2024-0001"], &purl("pkg:cargo/dep@2.0.0"))
+                .map(|s| s.status),
+            Some(Status::Affected)
+        );
+    }
+
+    fn doc(id: &str, timestamp: &str, statements: &str) -> Document {
+        Document::from_json(&format!(
+            r#"{{"@context": "https://openvex.dev/ns/v0.2.0", "@id": "{id}", "author": "A",
+                "timestamp": "{timestamp}", "version": 1, "statements": [{statements}]}}"#
+        ))
+        .expect("valid")
+    }
+
+    #[test]
+    fn a_product_statement_covers_its_components_and_qualifiers_must_match() {
+        let d = doc(
+            "d",
+            "2024-01-01T00:00:00Z",
+            r#"{"vulnerability": {"name": "CVE-1"}, "products": [{"@id": "pkg:cargo/app"}],
+                "status": "not_affected", "justification": "vulnerable_code_not_present"},
+               {"vulnerability": {"name": "CVE-2"}, "products": [{"@id": "pkg:cargo/dep?arch=arm64"}],
+                "status": "not_affected", "justification": "vulnerable_code_not_present"}"#,
+        );
+        let docs = std::slice::from_ref(&d);
+        check_decide(
+            docs,
+            &["CVE-1"],
+            "pkg:cargo/dep@1.0.0",
+            &["pkg:cargo/app@3.0.0"],
+            "not_affected",
+        );
+        check_decide(
+            docs,
+            &["CVE-1"],
+            "pkg:cargo/dep@1.0.0",
+            &["pkg:cargo/other@3.0.0"],
+            "none",
+        );
+        check_decide(docs, &["CVE-2"], "pkg:cargo/dep@1.0.0", &[], "none");
+        check_decide(
+            docs,
+            &["CVE-2"],
+            "pkg:cargo/dep@1.0.0?arch=x86_64",
+            &[],
+            "none",
+        );
+        check_decide(
+            docs,
+            &["CVE-2"],
+            "pkg:cargo/dep@1.0.0?arch=arm64",
+            &[],
+            "not_affected",
+        );
+    }
+
+    #[test]
+    fn the_newest_statement_wins_whatever_its_document() {
+        // affected in November (inside a January document) is newer than not_affected in
+        // February (inside a June document, which inherits nothing: it has its own time).
+        let jan = doc(
+            "jan",
+            "2024-01-15T00:00:00Z",
+            r#"{"vulnerability": {"name": "CVE-1"}, "timestamp": "2024-11-01T00:00:00Z",
+                "products": [{"@id": "pkg:cargo/dep"}], "status": "affected", "action_statement": "upgrade"}"#,
+        );
+        let jun = doc(
+            "jun",
+            "2024-06-01T00:00:00Z",
+            r#"{"vulnerability": {"name": "CVE-1"}, "timestamp": "2024-02-01T00:00:00Z",
+                "products": [{"@id": "pkg:cargo/dep"}], "status": "not_affected", "justification": "component_not_present"},
+               {"vulnerability": {"name": "CVE-2"},
+                "products": [{"@id": "pkg:cargo/dep"}], "status": "not_affected", "justification": "component_not_present"}"#,
+        );
+        for docs in [[jan.clone(), jun.clone()], [jun.clone(), jan.clone()]] {
+            check_decide(&docs, &["CVE-1"], "pkg:cargo/dep@1.0.0", &[], "affected");
+        }
+        // A statement without a timestamp takes its document's.
+        let later = doc(
+            "later",
+            "2024-03-01T00:00:00Z",
+            r#"{"vulnerability": {"name": "CVE-2"}, "products": [{"@id": "pkg:cargo/dep"}],
+                "status": "under_investigation"}"#,
+        );
+        check_decide(
+            &[jun.clone(), later.clone()],
+            &["CVE-2"],
+            "pkg:cargo/dep@1.0.0",
+            &[],
+            "not_affected",
+        );
+        // At equal times, the statement that keeps the finding wins, in either order.
+        let same = doc(
+            "same",
+            "2024-06-01T00:00:00Z",
+            r#"{"vulnerability": {"name": "CVE-2"}, "products": [{"@id": "pkg:cargo/dep"}],
+                "status": "under_investigation"}"#,
+        );
+        for docs in [[jun.clone(), same.clone()], [same.clone(), jun.clone()]] {
+            check_decide(
+                &docs,
+                &["CVE-2"],
+                "pkg:cargo/dep@1.0.0",
+                &[],
+                "under_investigation",
+            );
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@ use serde_json::json;
 use sigil_advisory::audit::{self, Advisories, LoadError};
 use sigil_advisory::cvss::Severity;
 use sigil_advisory::inventory::{self, MAX_INVENTORY_BYTES};
+use sigil_advisory::purl::Purl;
 use sigil_advisory::vex;
 
 use crate::output::{CliError, Report};
@@ -41,9 +42,18 @@ pub struct AuditArgs {
     #[arg(long, value_name = "FILE", num_args = 1..)]
     vex: Vec<PathBuf>,
     /// Fail (exit 1) when a finding at or above this severity remains. Unscored and
-    /// undecidable findings always count.
+    /// undecidable findings always count, and so do unaudited components unless
+    /// --insecure-allow-unaudited.
     #[arg(long, value_enum, default_value = "low")]
     fail_on: FailOn,
+    /// The audited product's package URL, which VEX statements about subcomponents must name.
+    /// Repeatable. Default: the SBOM's described component (CycloneDX `metadata.component`,
+    /// SPDX `DESCRIBES`); a lockfile has none.
+    #[arg(long, value_name = "PURL")]
+    product: Vec<String>,
+    /// Report components that could not be audited (no purl, no version...) without failing.
+    #[arg(long)]
+    insecure_allow_unaudited: bool,
 }
 
 fn load_error(e: LoadError) -> CliError {
@@ -66,14 +76,20 @@ pub fn run(a: AuditArgs) -> Result<Report, CliError> {
         FailOn::High => Severity::High,
         FailOn::Critical => Severity::Critical,
     };
+    let mut products = Vec::new();
+    for p in &a.product {
+        products
+            .push(Purl::parse(p).map_err(|e| CliError::usage(format!("--product {p:?}: {e}")))?);
+    }
     let (target, components) = match (&a.sbom, &a.lockfile) {
         (Some(p), _) => {
             let text = super::read_text(p, MAX_INVENTORY_BYTES as u64, "SBOM")?;
-            (
-                p,
-                inventory::from_sbom(&text)
-                    .map_err(|e| CliError::not_verified(format!("{}: {e}", p.display())))?,
-            )
+            let inv = inventory::read_sbom(&text)
+                .map_err(|e| CliError::not_verified(format!("{}: {e}", p.display())))?;
+            if a.product.is_empty() {
+                products = inv.products;
+            }
+            (p, inv.components)
         }
         (None, Some(p)) => {
             let text = super::read_text(p, MAX_INVENTORY_BYTES as u64, "lockfile")?;
@@ -96,7 +112,7 @@ pub fn run(a: AuditArgs) -> Result<Report, CliError> {
             CliError::not_verified(format!("{}: not an OpenVEX 0.2 document: {e}", p.display()))
         })?);
     }
-    let report = audit::audit(&components, &advisories, &docs);
+    let report = audit::audit(&components, &products, &advisories, &docs);
     let failing = report.failing(threshold).count();
     let suppressed = report.findings.iter().filter(|f| f.suppressed).count();
 
@@ -106,6 +122,9 @@ pub fn run(a: AuditArgs) -> Result<Report, CliError> {
         target.display(),
         report.advisories
     )];
+    if !report.products.is_empty() {
+        lines.push(format!("product: {}", report.products.join(", ")));
+    }
     if !report.withdrawn.is_empty() {
         lines.push(format!(
             "skipped withdrawn: {}",
@@ -152,6 +171,17 @@ pub fn run(a: AuditArgs) -> Result<Report, CliError> {
             lines.push(format!("  indeterminate: {why}"));
         }
     }
+    for u in &report.unaudited {
+        let version = u
+            .version
+            .as_deref()
+            .map(|v| format!(" {v}"))
+            .unwrap_or_default();
+        lines.push(format!(
+            "UNAUDITED {} {}{version}: {}",
+            u.code, u.package, u.message
+        ));
+    }
     let fail_word = match a.fail_on {
         FailOn::Low => "low",
         FailOn::Medium => "medium",
@@ -162,6 +192,17 @@ pub fn run(a: AuditArgs) -> Result<Report, CliError> {
         "{} finding(s), {failing} at or above {fail_word}, {suppressed} suppressed by VEX",
         report.findings.len()
     ));
+    if !report.unaudited.is_empty() {
+        lines.push(format!(
+            "{} component(s) not audited{}",
+            report.unaudited.len(),
+            if a.insecure_allow_unaudited {
+                " (allowed by --insecure-allow-unaudited)"
+            } else {
+                ""
+            }
+        ));
+    }
     let data = json!({
         "target": target,
         "fail_on": fail_word,
@@ -172,8 +213,11 @@ pub fn run(a: AuditArgs) -> Result<Report, CliError> {
         "failing": failing,
         "suppressed": suppressed,
         "findings": report.findings,
+        "products": report.products,
+        "unaudited": report.unaudited,
+        "insecure_allow_unaudited": a.insecure_allow_unaudited,
     });
-    let mut r = if failing > 0 {
+    let mut r = if !report.passes(threshold, a.insecure_allow_unaudited) {
         Report::not_verified(data)
     } else {
         Report::ok("ok", data)
