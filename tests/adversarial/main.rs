@@ -3,10 +3,8 @@
 //! gives now. SECURITY.md's promise table names these tests; `tests/tidy.rs` keeps them in step.
 
 #[path = "../gate_util/mod.rs"]
-#[allow(dead_code)]
 mod gate_util;
 #[path = "../pack_util/mod.rs"]
-#[allow(dead_code)]
 mod pack_util;
 #[path = "../support/mod.rs"]
 mod support;
