@@ -49,7 +49,8 @@ use sha2::{Digest, Sha256};
 
 pub use ct::CtLog;
 pub use log::{
-    dsse_body, hashedrekord_body, inclusion_path, leaf_hash, root_hash, LogEntry, Rekor,
+    dsse_body, hashedrekord_body, inclusion_path, leaf_hash, root_from_inclusion_path, root_hash,
+    LogEntry, Rekor,
 };
 pub use trust::{
     rfc3339, Urls, CLIENT_TRUST_CONFIG_MEDIA_TYPE, SIGNING_CONFIG_MEDIA_TYPE,

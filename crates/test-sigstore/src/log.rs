@@ -65,6 +65,35 @@ pub fn inclusion_path(m: usize, leaves: &[[u8; 32]]) -> Vec<[u8; 32]> {
     }
 }
 
+/// The root an audit path leads to from leaf hash `leaf` at `index` in a tree of `size`
+/// (RFC 9162 §2.1.3.2), as verifiers recompute it; `None` when `index >= size`.
+pub fn root_from_inclusion_path(
+    index: u64,
+    size: u64,
+    leaf: [u8; 32],
+    path: &[[u8; 32]],
+) -> Option<[u8; 32]> {
+    if index >= size {
+        return None;
+    }
+    let (mut fnode, mut snode) = (index, size - 1);
+    let mut r = leaf;
+    for p in path {
+        if fnode % 2 == 1 || fnode == snode {
+            r = node_hash(p, &r);
+            while fnode % 2 == 0 && fnode != 0 {
+                fnode >>= 1;
+                snode >>= 1;
+            }
+        } else {
+            r = node_hash(&r, p);
+        }
+        fnode >>= 1;
+        snode >>= 1;
+    }
+    Some(r)
+}
+
 /// One integrated entry, with everything a v0.3 bundle's `tlogEntries[]` needs.
 #[derive(Debug, Clone)]
 pub struct LogEntry {
@@ -307,26 +336,6 @@ pub(crate) fn canonical(v: &Value) -> Vec<u8> {
 mod tests {
     use super::*;
 
-    /// Recomputes the root from a leaf and its path (RFC 9162 §2.1.3.2).
-    fn root_from_path(index: u64, size: u64, leaf: [u8; 32], path: &[[u8; 32]]) -> [u8; 32] {
-        let (mut fnode, mut snode) = (index, size - 1);
-        let mut r = leaf;
-        for p in path {
-            if fnode % 2 == 1 || fnode == snode {
-                r = node_hash(p, &r);
-                while fnode % 2 == 0 && fnode != 0 {
-                    fnode >>= 1;
-                    snode >>= 1;
-                }
-            } else {
-                r = node_hash(&r, p);
-            }
-            fnode >>= 1;
-            snode >>= 1;
-        }
-        r
-    }
-
     #[test]
     fn inclusion_paths_lead_to_the_root_for_every_leaf_and_size() {
         for n in 1..=17usize {
@@ -335,8 +344,8 @@ mod tests {
             for m in 0..n {
                 let p = inclusion_path(m, &leaves);
                 assert_eq!(
-                    root_from_path(m as u64, n as u64, leaves[m], &p),
-                    root,
+                    root_from_inclusion_path(m as u64, n as u64, leaves[m], &p),
+                    Some(root),
                     "leaf {m} of {n}"
                 );
             }
