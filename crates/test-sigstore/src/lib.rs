@@ -15,7 +15,9 @@
 //! - faults on demand ([`Fault`]): expired certificate, certificate for another key, log entry
 //!   for another body, bad inclusion proof, bad SET, bad checkpoint, missing SCT.
 //!
-//! What it does not do (yet): HTTP services, OIDC tokens, RFC 3161 timestamps, Rekor v2.
+//! - an RFC 3161 timestamp authority ([`Tsa`], [`TestSigstore::add_timestamp`]).
+//!
+//! What it does not do (yet): HTTP services, OIDC tokens, Rekor v2.
 //! Keys are fresh for every instance; nothing is written outside the directory a test names.
 //!
 //! ```
@@ -37,6 +39,7 @@
 mod ct;
 mod log;
 mod trust;
+mod tsa;
 mod x509;
 
 use std::path::{Path, PathBuf};
@@ -56,6 +59,7 @@ pub use trust::{
     rfc3339, Urls, CLIENT_TRUST_CONFIG_MEDIA_TYPE, SIGNING_CONFIG_MEDIA_TYPE,
     TRUSTED_ROOT_MEDIA_TYPE,
 };
+pub use tsa::Tsa;
 pub use x509::{oid, p256_spki_der, pem, Ca, Identity, LeafValidity, San, GITHUB_ACTIONS_ISSUER};
 
 /// Media type of the bundles built here.
@@ -140,6 +144,8 @@ pub struct Bundle {
     pub certificate_der: Vec<u8>,
     /// The transparency-log entry.
     pub entry: LogEntry,
+    /// The signature (message signature, or the DSSE signature), DER.
+    pub signature: Vec<u8>,
 }
 
 impl Bundle {
@@ -154,6 +160,7 @@ pub struct TestSigstore {
     ca: Ca,
     ct: CtLog,
     rekor: Rekor,
+    tsa: Tsa,
     urls: Urls,
     now: i64,
     trust_start: i64,
@@ -187,6 +194,7 @@ impl TestSigstore {
             ca: Ca::new(trust_start)?,
             ct: CtLog::new()?,
             rekor: Rekor::new(5)?,
+            tsa: Tsa::new(trust_start)?,
             urls: Urls::default(),
             now,
             trust_start,
@@ -219,16 +227,42 @@ impl TestSigstore {
         &self.rekor
     }
 
+    /// The timestamp authority.
+    pub fn tsa(&self) -> &Tsa {
+        &self.tsa
+    }
+
+    /// Adds an RFC 3161 timestamp of the bundle's signature, made at the issuing time plus
+    /// one second, to `timestampVerificationData`. With `valid = false` the timestamp
+    /// imprints other bytes than the signature (a bad timestamp).
+    pub fn add_timestamp(&self, bundle: &mut Bundle, valid: bool) -> Result<(), Error> {
+        let mut message = bundle.signature.clone();
+        if !valid {
+            message.push(0);
+        }
+        let resp = self.tsa.timestamp(&message, self.now + 1, 1)?;
+        bundle.json["verificationMaterial"]["timestampVerificationData"] = json!({
+            "rfc3161Timestamps": [{ "signedTimestamp": B64.encode(resp) }],
+        });
+        Ok(())
+    }
+
     /// The log, to append entries by hand.
     pub fn rekor_mut(&mut self) -> &mut Rekor {
         &mut self.rekor
     }
 
-    /// The `trusted_root.json` document: the CA chain, the log and CT keys, valid from a day
-    /// before the issuing time, no timestamp authority.
+    /// The `trusted_root.json` document: the CA chain, the log and CT keys and the TSA chain,
+    /// valid from a day before the issuing time.
     pub fn trusted_root(&self) -> Value {
         let certs: Vec<Value> = self
             .ca
+            .chain_der()
+            .iter()
+            .map(|d| json!({ "rawBytes": B64.encode(d) }))
+            .collect();
+        let tsa_certs: Vec<Value> = self
+            .tsa
             .chain_der()
             .iter()
             .map(|d| json!({ "rawBytes": B64.encode(d) }))
@@ -243,7 +277,12 @@ impl TestSigstore {
                 "validFor": { "start": rfc3339(self.trust_start) },
             }],
             "ctlogs": [trust::log_instance(&self.urls.ctfe, self.ct.spki_der(), &self.ct.log_id(), self.trust_start)],
-            "timestampAuthorities": [],
+            "timestampAuthorities": [{
+                "subject": { "organization": "sigil.test", "commonName": "sigil-test-tsa" },
+                "uri": self.urls.tsa,
+                "certChain": { "certificates": tsa_certs },
+                "validFor": { "start": rfc3339(self.trust_start) },
+            }],
         })
     }
 
@@ -417,6 +456,7 @@ impl TestSigstore {
             json,
             certificate_der: cert,
             entry,
+            signature: sig,
         })
     }
 
@@ -464,6 +504,7 @@ impl TestSigstore {
             json,
             certificate_der: cert,
             entry,
+            signature: sig,
         })
     }
 }

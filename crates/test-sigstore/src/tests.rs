@@ -219,3 +219,33 @@ fn chain(e: &dyn std::error::Error) -> String {
     }
     s
 }
+
+#[test]
+fn timestamped_bundle_verifies_with_both_times_and_a_bad_timestamp_does_not() {
+    let mut s = TestSigstore::new().unwrap();
+    let mut b = s.sign_blob(&identity(), b"hello").unwrap();
+    s.add_timestamp(&mut b, true).unwrap();
+    let v = verify(
+        &root(&s),
+        &parse(&b),
+        Artifact::Bytes(b"hello"),
+        &policy(SAN, GITHUB_ACTIONS_ISSUER),
+    )
+    .expect("verifies");
+    let times: Vec<i64> = v.verified_times.iter().map(|t| t.unix).collect();
+    assert_eq!(times, vec![s.now() + 1, s.now() + 1]);
+
+    s.add_timestamp(&mut b, false).unwrap();
+    let e = verify(
+        &root(&s),
+        &parse(&b),
+        Artifact::Bytes(b"hello"),
+        &policy(SAN, GITHUB_ACTIONS_ISSUER),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(e, VerifyError::Timestamp(_)),
+        "{e:?}: {}",
+        chain(&e)
+    );
+}

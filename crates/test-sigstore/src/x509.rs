@@ -30,11 +30,11 @@ const SECP256R1: Oid = Oid::new_unwrap("1.2.840.10045.3.1.7");
 const SECP384R1: Oid = Oid::new_unwrap("1.3.132.0.34");
 const ECDSA_WITH_SHA384: Oid = Oid::new_unwrap("1.2.840.10045.4.3.3");
 const ID_CE_SUBJECT_KEY_IDENTIFIER: Oid = Oid::new_unwrap("2.5.29.14");
-const ID_CE_KEY_USAGE: Oid = Oid::new_unwrap("2.5.29.15");
+pub(crate) const ID_CE_KEY_USAGE: Oid = Oid::new_unwrap("2.5.29.15");
 const ID_CE_SUBJECT_ALT_NAME: Oid = Oid::new_unwrap("2.5.29.17");
 const ID_CE_BASIC_CONSTRAINTS: Oid = Oid::new_unwrap("2.5.29.19");
 const ID_CE_AUTHORITY_KEY_IDENTIFIER: Oid = Oid::new_unwrap("2.5.29.35");
-const ID_CE_EXT_KEY_USAGE: Oid = Oid::new_unwrap("2.5.29.37");
+pub(crate) const ID_CE_EXT_KEY_USAGE: Oid = Oid::new_unwrap("2.5.29.37");
 const ID_KP_CODE_SIGNING: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.3.3");
 /// RFC 6962 embedded SCT list extension.
 pub(crate) const CT_PRECERT_SCTS: Oid = Oid::new_unwrap("1.3.6.1.4.1.11129.2.4.2");
@@ -199,12 +199,99 @@ impl Identity {
 }
 
 /// A P-384 CA key with its certificate.
-struct Authority {
-    key: p384::ecdsa::SigningKey,
-    name: Name,
-    der: Vec<u8>,
-    key_id: Vec<u8>,
-    spki_der: Vec<u8>,
+pub(crate) struct Authority {
+    pub(crate) key: p384::ecdsa::SigningKey,
+    pub(crate) name: Name,
+    pub(crate) der: Vec<u8>,
+    pub(crate) key_id: Vec<u8>,
+    pub(crate) spki_der: Vec<u8>,
+}
+
+impl Authority {
+    /// A self-signed P-384 root named `subject` (RFC 4514), valid for ten years.
+    pub(crate) fn root(subject: &str, not_before: i64) -> Result<Self, Error> {
+        let validity = Validity {
+            not_before: utc(not_before)?,
+            not_after: utc(not_before + 10 * 365 * 86_400)?,
+        };
+        let key = p384::ecdsa::SigningKey::random(&mut rand_core::OsRng);
+        let spki = p384_spki(key.verifying_key())?;
+        let name = name(subject)?;
+        let tbs = TbsCertificate {
+            version: Version::V3,
+            serial_number: serial()?,
+            signature: AlgorithmIdentifierOwned {
+                oid: ECDSA_WITH_SHA384,
+                parameters: None,
+            },
+            issuer: name.clone(),
+            validity,
+            subject: name.clone(),
+            subject_public_key_info: spki.clone(),
+            issuer_unique_id: None,
+            subject_unique_id: None,
+            extensions: Some(ca_extensions(&spki, None, Some(1))?),
+        };
+        let der = sign_tbs(&key, tbs)?;
+        Ok(Authority {
+            key_id: key_id(&spki),
+            spki_der: spki.to_der()?,
+            key,
+            name,
+            der,
+        })
+    }
+
+    /// Signs a certificate for `spki` named `subject` with these extensions.
+    pub(crate) fn sign(
+        &self,
+        subject: Name,
+        spki: SubjectPublicKeyInfoOwned,
+        validity: LeafValidity,
+        extensions: Vec<Extension>,
+    ) -> Result<Vec<u8>, Error> {
+        let tbs = TbsCertificate {
+            version: Version::V3,
+            serial_number: serial()?,
+            signature: AlgorithmIdentifierOwned {
+                oid: ECDSA_WITH_SHA384,
+                parameters: None,
+            },
+            issuer: self.name.clone(),
+            validity: Validity {
+                not_before: utc(validity.not_before)?,
+                not_after: utc(validity.not_after)?,
+            },
+            subject,
+            subject_public_key_info: spki,
+            issuer_unique_id: None,
+            subject_unique_id: None,
+            extensions: Some(extensions),
+        };
+        sign_tbs(&self.key, tbs)
+    }
+
+    /// The authority key identifier extension naming this authority.
+    pub(crate) fn aki(&self) -> Result<Extension, Error> {
+        ext(
+            ID_CE_AUTHORITY_KEY_IDENTIFIER,
+            false,
+            &AuthorityKeyIdentifier {
+                key_identifier: Some(OctetString::new(self.key_id.clone())?),
+                authority_cert_issuer: None,
+                authority_cert_serial_number: None,
+            },
+        )
+    }
+}
+
+/// The subject key identifier extension for `spki`.
+pub(crate) fn ski(spki: &SubjectPublicKeyInfoOwned) -> Result<Extension, Error> {
+    ext(
+        ID_CE_SUBJECT_KEY_IDENTIFIER,
+        false,
+        &SubjectKeyIdentifier(OctetString::new(key_id(spki))?),
+    )
 }
 
 /// The test Fulcio: a self-signed root and an intermediate that issues leaves.
@@ -258,7 +345,7 @@ fn serial() -> Result<SerialNumber, Error> {
     Ok(SerialNumber::new(&b)?)
 }
 
-fn ext(oid: Oid, critical: bool, value: &impl Encode) -> Result<Extension, Error> {
+pub(crate) fn ext(oid: Oid, critical: bool, value: &impl Encode) -> Result<Extension, Error> {
     Ok(Extension {
         extn_id: oid,
         critical,
@@ -329,7 +416,7 @@ fn ca_extensions(
     Ok(v)
 }
 
-fn name(s: &str) -> Result<Name, Error> {
+pub(crate) fn name(s: &str) -> Result<Name, Error> {
     Ok(s.parse()?)
 }
 
@@ -351,32 +438,7 @@ impl Ca {
             not_after: utc(not_after)?,
         };
 
-        let root_key = p384::ecdsa::SigningKey::random(&mut rand_core::OsRng);
-        let root_spki = p384_spki(root_key.verifying_key())?;
-        let root_name = name("CN=sigil-test-sigstore,O=sigil.test")?;
-        let root_tbs = TbsCertificate {
-            version: Version::V3,
-            serial_number: serial()?,
-            signature: AlgorithmIdentifierOwned {
-                oid: ECDSA_WITH_SHA384,
-                parameters: None,
-            },
-            issuer: root_name.clone(),
-            validity,
-            subject: root_name.clone(),
-            subject_public_key_info: root_spki.clone(),
-            issuer_unique_id: None,
-            subject_unique_id: None,
-            extensions: Some(ca_extensions(&root_spki, None, Some(1))?),
-        };
-        let root_der = sign_tbs(&root_key, root_tbs)?;
-        let root = Authority {
-            key_id: key_id(&root_spki),
-            spki_der: root_spki.to_der()?,
-            key: root_key,
-            name: root_name,
-            der: root_der,
-        };
+        let root = Authority::root("CN=sigil-test-sigstore,O=sigil.test", not_before)?;
 
         let int_key = p384::ecdsa::SigningKey::random(&mut rand_core::OsRng);
         let int_spki = p384_spki(int_key.verifying_key())?;
