@@ -255,6 +255,80 @@ fn sigstore_python_verifies_a_testca_bundle_offline_and_rejects_a_changed_byte()
     );
 }
 
+/// A bundle whose only signing time is an RFC 3161 timestamp from the test TSA (the log
+/// entry keeps its inclusion proof and checkpoint but loses its SET), with a good or a bad
+/// timestamp.
+fn timestamp_only_bundle(i: &mut Instance, good: bool) -> (PathBuf, Vec<u8>) {
+    let mut b = i.sigstore.sign_blob(&identity(), ARTIFACT).unwrap();
+    i.sigstore.add_timestamp(&mut b, good).unwrap();
+    b.json["verificationMaterial"]["tlogEntries"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("inclusionPromise");
+    (write(i.dir.path(), "widget.sigstore.json", &b), b.signature)
+}
+
+fn sigstore_python(sigstore: &Path, i: &Instance, bundle: &Path) -> std::process::Output {
+    std::process::Command::new(sigstore)
+        .arg("--trust-config")
+        .arg(&i.trust.client_trust_config)
+        .args(["verify", "identity", "--offline", "--bundle"])
+        .arg(bundle)
+        .args([
+            "--cert-identity",
+            SAN,
+            "--cert-oidc-issuer",
+            GITHUB_ACTIONS_ISSUER,
+        ])
+        .arg(&i.artifact)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn testca_timestamp_is_the_signing_time_for_sigil_and_sigstore_python() {
+    let mut i = instance();
+    let (bundle, _) = timestamp_only_bundle(&mut i, true);
+    let (code, _, err, out) = verify(&i, &bundle, SAN, true);
+    assert_eq!(code, 0, "{err}");
+    let doc = json_doc(&out);
+    assert_eq!(doc["status"], "verified");
+    if let Some(sigstore) = support::tool("sigstore") {
+        let out = sigstore_python(&sigstore, &i, &bundle);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    // A timestamp over other bytes than the signature is no signing time at all.
+    let (bundle, signature) = timestamp_only_bundle(&mut i, false);
+    let (code, out, err, _) = verify(&i, &bundle, SAN, false);
+    assert_eq!(code, 1, "{out}");
+    let mut stamped = signature.clone();
+    stamped.push(0);
+    assert_eq!(
+        err,
+        format!(
+            "error: {}: timestamp rejected: invalid RFC 3161 timestamp: TSA timestamp verification failed: Timestamp message hash mismatch: expected {}, got {}\n",
+            bundle.display(),
+            hex(&sigil_test_sigstore::sha256(&stamped)),
+            hex(&sigil_test_sigstore::sha256(&signature))
+        )
+    );
+    if let Some(sigstore) = support::tool("sigstore") {
+        let out = sigstore_python(&sigstore, &i, &bundle);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("not enough sources of verified time"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
 /// Builds a blob bundle with `fault`, runs `sigil verify` in both formats, and checks exit 1,
 /// the whole human message (`message` gets the bundle and the issuing time) and the JSON reason.
 fn fault_is_not_verified(fault: Fault, reason: &str, message: impl Fn(&Bundle, i64) -> String) {

@@ -13,8 +13,7 @@
 //!   a message signature or a DSSE envelope over an in-toto statement, each with the leaf
 //!   certificate and a log entry carrying inclusion proof, checkpoint and SET;
 //! - faults on demand ([`Fault`]): expired certificate, certificate for another key, log entry
-//!   for another body, bad inclusion proof, bad SET, bad checkpoint, missing SCT.
-//!
+//!   for another body, bad inclusion proof, bad SET, bad checkpoint, missing SCT;
 //! - an RFC 3161 timestamp authority ([`Tsa`], [`TestSigstore::add_timestamp`]).
 //!
 //! What it does not do (yet): HTTP services, OIDC tokens, Rekor v2.
@@ -507,6 +506,11 @@ impl TestSigstore {
             signature: sig,
         })
     }
+}
+
+/// SHA-256 of `data` (for tests that predict digests in messages).
+pub fn sha256(data: &[u8]) -> [u8; 32] {
+    Sha256::digest(data).into()
 }
 
 /// DSSE pre-authentication encoding.
