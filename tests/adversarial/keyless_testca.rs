@@ -2,7 +2,8 @@
 //! by our CA and log verify with `sigil verify --bundle` and `sigil verify-attestation`, and with
 //! sigstore-python offline; each fault the test instance can build in (expired certificate,
 //! certificate for another key, log entry for another body, bad inclusion proof, bad SET) is
-//! "not verified" (exit 1) with a message naming the cause.
+//! "not verified" (exit 1) with a message naming the cause; and provenance whose runner or
+//! repository disagrees with the certificate's Fulcio extensions is refused.
 
 use std::path::{Path, PathBuf};
 
@@ -421,4 +422,73 @@ fn bad_set_is_not_verified() {
     fault_is_not_verified(Fault::BadSet, "tlog-rejected", |_, _| {
         "transparency log evidence rejected: invalid inclusion promise: SET verification failed: Verification error: ECDSA_P256_SHA256 signature invalid".to_owned()
     });
+}
+
+/// `verify-attestation` of a provenance bundle signed by `id`, with `--builder-id` the GitHub
+/// runner and the identity flags of `id`.
+fn verify_provenance(
+    i: &mut Instance,
+    id: &Identity,
+    statement: &[u8],
+) -> (i32, String, String, PathBuf) {
+    let b = i.sigstore.attest(id, statement).unwrap();
+    let bundle = write(i.dir.path(), "widget.intoto.sigstore.json", &b);
+    let out = sigil()
+        .arg("verify-attestation")
+        .arg(&i.artifact)
+        .arg("--attestation")
+        .arg(&bundle)
+        .arg("--trusted-root")
+        .arg(&i.trust.trusted_root)
+        .args([
+            "--certificate-identity",
+            id.san.as_str(),
+            "--certificate-oidc-issuer",
+            GITHUB_ACTIONS_ISSUER,
+            "--builder-id",
+            RUNNER_BUILDER,
+        ])
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        bundle,
+    )
+}
+
+#[test]
+fn self_hosted_runner_certificate_cannot_claim_the_github_hosted_builder() {
+    let mut i = instance();
+    let id = identity().with_extension(sigil_test_sigstore::oid::RUNNER_ENVIRONMENT, "self-hosted");
+    let statement = github_provenance("widget.tar.gz", ARTIFACT, REPO, WORKFLOW, REF);
+    let (code, out, err, bundle) = verify_provenance(&mut i, &id, &statement);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(out, "");
+    assert_eq!(
+        err,
+        format!(
+            "error: {} (document): provenance runner environment \"github-hosted\" does not match the certificate's \"self-hosted\"\n",
+            bundle.display()
+        )
+    );
+}
+
+#[test]
+fn provenance_from_another_repository_than_the_certificate_is_refused() {
+    let mut i = instance();
+    // Signed by evil/widget's workflow, claiming to be acme/widget's build.
+    let id = Identity::github("evil/widget", WORKFLOW, REF);
+    let statement = github_provenance("widget.tar.gz", ARTIFACT, REPO, WORKFLOW, REF);
+    let (code, out, err, bundle) = verify_provenance(&mut i, &id, &statement);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(out, "");
+    assert_eq!(
+        err,
+        format!(
+            "error: {} (document): provenance repository \"https://github.com/acme/widget\" does not match the certificate's \"https://github.com/evil/widget\"\n",
+            bundle.display()
+        )
+    );
 }
