@@ -116,6 +116,28 @@ fn testca_blob_bundle_verifies_and_another_identity_is_refused() {
         "application/vnd.dev.sigstore.bundle.v0.3+json"
     );
 
+    // sigstore-python's client trust config serves as the trusted root too.
+    let out = sigil()
+        .args(["verify", "--bundle"])
+        .arg(&bundle)
+        .arg("--trusted-root")
+        .arg(&i.trust.client_trust_config)
+        .args([
+            "--certificate-identity",
+            SAN,
+            "--certificate-oidc-issuer",
+            GITHUB_ACTIONS_ISSUER,
+        ])
+        .arg(&i.artifact)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
     let other = "https://github.com/evil/widget/.github/workflows/release.yml@refs/tags/v1.0.0";
     let (code, out, err, _) = verify(&i, &bundle, other, false);
     assert_eq!(code, 1, "{out}");
