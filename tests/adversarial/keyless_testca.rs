@@ -514,3 +514,28 @@ fn provenance_from_another_repository_than_the_certificate_is_refused() {
         )
     );
 }
+
+#[test]
+fn dsse_log_entry_for_another_payload_is_not_verified() {
+    let mut i = instance();
+    let statement = github_provenance("widget.tar.gz", ARTIFACT, REPO, WORKFLOW, REF);
+    let b = i
+        .sigstore
+        .attest_with(&identity(), &statement, &[Fault::EntryForAnotherBody])
+        .unwrap();
+    let bundle = write(i.dir.path(), "widget.intoto.sigstore.json", &b);
+    let mut other = statement.clone();
+    other.push(b' ');
+    let (code, out, err, _) = verify(&i, &bundle, SAN, false);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(out, "");
+    assert_eq!(
+        err,
+        format!(
+            "error: {}: transparency log evidence rejected: log entry does not match the bundle: DSSE payload hash mismatch: computed {}, expected {}\n",
+            bundle.display(),
+            hex(&sigil_test_sigstore::sha256(&statement)),
+            hex(&sigil_test_sigstore::sha256(&other))
+        )
+    );
+}

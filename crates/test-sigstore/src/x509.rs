@@ -619,3 +619,75 @@ pub fn pem(label: &str, der: &[u8]) -> String {
     s.push_str(&format!("-----END {label}-----\n"));
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use x509_cert::der::Decode;
+
+    #[test]
+    fn fulcio_values_are_raw_up_to_1_6_and_utf8string_from_1_8() {
+        assert_eq!(
+            fulcio_value(oid::ISSUER_V1, "https://i").unwrap(),
+            b"https://i"
+        );
+        assert_eq!(
+            fulcio_value(oid::GITHUB_WORKFLOW_REF, "refs/x").unwrap(),
+            b"refs/x"
+        );
+        assert_eq!(
+            fulcio_value(oid::ISSUER_V2, "https://i").unwrap(),
+            b"\x0c\x09https://i"
+        );
+        assert_eq!(
+            fulcio_value(oid::SOURCE_REPOSITORY_VISIBILITY, "public").unwrap(),
+            b"\x0c\x06public"
+        );
+    }
+
+    #[test]
+    fn leaf_has_fulcio_profile_and_one_sct_last() {
+        let ca = Ca::new(1_700_000_000).unwrap();
+        let ct = CtLog::new().unwrap();
+        let key = p256::ecdsa::SigningKey::random(&mut rand_core::OsRng);
+        let id = Identity::email("dev@sigil.test", "https://accounts.sigil.test");
+        let validity = LeafValidity {
+            not_before: 1_700_000_100,
+            not_after: 1_700_000_700,
+        };
+        let der = ca
+            .issue(key.verifying_key(), &id, validity, Some(&ct))
+            .unwrap();
+        let cert = Certificate::from_der(&der).unwrap();
+        let tbs = &cert.tbs_certificate;
+        assert!(tbs.subject.0.is_empty(), "empty subject");
+        let exts = tbs.extensions.as_ref().unwrap();
+        let crit: Vec<String> = exts
+            .iter()
+            .filter(|e| e.critical)
+            .map(|e| e.extn_id.to_string())
+            .collect();
+        assert_eq!(
+            crit,
+            ["2.5.29.15", "2.5.29.17"],
+            "key usage and SAN critical"
+        );
+        assert_eq!(exts.last().unwrap().extn_id, CT_PRECERT_SCTS);
+        assert_eq!(
+            exts.iter().filter(|e| e.extn_id == CT_PRECERT_SCTS).count(),
+            1
+        );
+        assert_eq!(
+            tbs.issuer.to_der().unwrap(),
+            ca.intermediate.name.to_der().unwrap()
+        );
+        let no_sct = ca.issue(key.verifying_key(), &id, validity, None).unwrap();
+        let no_sct = Certificate::from_der(&no_sct).unwrap();
+        assert!(no_sct
+            .tbs_certificate
+            .extensions
+            .unwrap()
+            .iter()
+            .all(|e| e.extn_id != CT_PRECERT_SCTS));
+    }
+}
