@@ -539,3 +539,13 @@ fn dsse_log_entry_for_another_payload_is_not_verified() {
         )
     );
 }
+
+#[test]
+fn certificate_for_another_identity_is_not_verified() {
+    fault_is_not_verified(Fault::WrongIdentity, "identity-mismatch", |_, _| {
+        format!(
+            "certificate identity mismatch: expected {SAN:?}, got {:?}",
+            sigil_test_sigstore::IMPOSTOR_URI
+        )
+    });
+}

@@ -13,7 +13,7 @@
 //!   a message signature or a DSSE envelope over an in-toto statement, each with the leaf
 //!   certificate and a log entry carrying inclusion proof, checkpoint and SET;
 //! - faults on demand ([`Fault`]): expired certificate, certificate for another key, log entry
-//!   for another body, bad inclusion proof, bad SET, bad checkpoint, missing SCT;
+//!   for another body, bad inclusion proof, bad SET, bad checkpoint, missing SCT, wrong identity;
 //! - an RFC 3161 timestamp authority ([`Tsa`], [`TestSigstore::add_timestamp`]).
 //!
 //! What it does not do (yet): HTTP services, OIDC tokens, Rekor v2.
@@ -121,7 +121,16 @@ pub enum Fault {
     BadCheckpoint,
     /// The leaf carries no SCT.
     NoSct,
+    /// The leaf names another signer than the identity asked for ([`IMPOSTOR_URI`] or
+    /// [`IMPOSTOR_EMAIL`] as SAN), as a CA that ignored the token would.
+    WrongIdentity,
 }
+
+/// The SAN a [`Fault::WrongIdentity`] certificate carries for a URI identity.
+pub const IMPOSTOR_URI: &str =
+    "https://github.com/impostor/widget/.github/workflows/release.yml@refs/heads/main";
+/// The SAN a [`Fault::WrongIdentity`] certificate carries for an email identity.
+pub const IMPOSTOR_EMAIL: &str = "impostor@sigil.test";
 
 /// Where [`TestSigstore::write_trust_files`] put the trust material.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -370,9 +379,16 @@ impl TestSigstore {
             key.verifying_key()
         };
         let ct = (!faults.contains(&Fault::NoSct)).then_some(&self.ct);
+        let mut identity = identity.clone();
+        if faults.contains(&Fault::WrongIdentity) {
+            identity.san = match identity.san {
+                San::Uri(_) => San::Uri(IMPOSTOR_URI.to_owned()),
+                San::Email(_) => San::Email(IMPOSTOR_EMAIL.to_owned()),
+            };
+        }
         let cert = self.ca.issue(
             certified,
-            identity,
+            &identity,
             self.validity(faults.contains(&Fault::ExpiredCertificate)),
             ct,
         )?;

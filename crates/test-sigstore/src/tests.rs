@@ -185,6 +185,7 @@ fn each_fault_is_rejected_for_its_cause() {
         (Fault::BadSet, "tlog"),
         (Fault::BadCheckpoint, "tlog"),
         (Fault::NoSct, "certificate"),
+        (Fault::WrongIdentity, "identity"),
     ] {
         for (kind, r) in [
             ("blob", check_blob(&[fault])),
@@ -196,6 +197,10 @@ fn each_fault_is_rejected_for_its_cause() {
                 VerifyError::SignatureInvalid(_) => "signature",
                 VerifyError::ArtifactMismatch(_) => "artifact",
                 VerifyError::TransparencyLog(_) => "tlog",
+                VerifyError::IdentityMismatch { actual, .. } => {
+                    assert_eq!(actual.as_deref(), Some(IMPOSTOR_URI));
+                    "identity"
+                }
                 _ => "other",
             };
             // A DSSE entry for another payload is a log-entry inconsistency, not an artifact
