@@ -24,6 +24,10 @@ const LAYERS: &[(&str, u32)] = &[
     ("sigil-gate", 5),
 ];
 
+/// Test-support crates: unpublished, and only ever a dev-dependency (of the root package for
+/// `tests/`, or of a library for its unit tests), so nothing shipped can link them.
+const TEST_SUPPORT: &[&str] = &["sigil-test-sigstore"];
+
 /// Crates that reach the network; only the gate may depend on them.
 const NETWORK_CRATES: &[&str] = &["reqwest", "hyper", "ureq", "curl", "tough"];
 
@@ -79,6 +83,48 @@ fn dependency_direction_holds() {
         LAYERS.len(),
         "every library crate is listed in LAYERS"
     );
+}
+
+#[test]
+fn test_support_crates_are_dev_only_and_unpublished() {
+    let meta = metadata();
+    let packages = meta["packages"].as_array().unwrap();
+    for pkg in packages {
+        let name = pkg["name"].as_str().unwrap();
+        for dep in pkg["dependencies"].as_array().unwrap() {
+            let d = dep["name"].as_str().unwrap();
+            if TEST_SUPPORT.contains(&d) {
+                assert_eq!(
+                    dep["kind"].as_str(),
+                    Some("dev"),
+                    "{name} depends on the test-support crate {d} outside [dev-dependencies]"
+                );
+            }
+        }
+    }
+    for t in TEST_SUPPORT {
+        let pkg = packages
+            .iter()
+            .find(|p| p["name"].as_str() == Some(t))
+            .unwrap_or_else(|| panic!("test-support crate {t} is not in the workspace"));
+        assert_eq!(
+            pkg["publish"],
+            serde_json::json!([]),
+            "{t} must be `publish = false`"
+        );
+    }
+    // Every workspace crate is either a layered library or test support.
+    let layers: BTreeMap<&str, u32> = LAYERS.iter().copied().collect();
+    for pkg in packages {
+        let name = pkg["name"].as_str().unwrap();
+        let manifest = pkg["manifest_path"].as_str().unwrap();
+        if manifest.contains("/crates/") {
+            assert!(
+                layers.contains_key(name) || TEST_SUPPORT.contains(&name),
+                "{name} is neither in LAYERS nor in TEST_SUPPORT"
+            );
+        }
+    }
 }
 
 #[test]
