@@ -122,13 +122,14 @@ pub fn run(out: &Output, a: SignArgs) -> Result<Report, CliError> {
         }
         (None, files) => files.iter().map(|f| (f, signature_path(f))).collect(),
     };
-    // Refuse before asking for a password or signing anything.
-    if !a.force {
-        for (_, sig_path) in &targets {
+    let key = super::load_secret_key(&a.key)?;
+    // Refuse before signing anything.
+    for (file, sig_path) in &targets {
+        super::open_input(file)?;
+        if !a.force {
             refuse_existing(sig_path)?;
         }
     }
-    let key = super::load_secret_key(&a.key)?;
     let mut signed = Vec::new();
     let mut report = Report::ok("ok", json!(null));
     for (file, sig_path) in &targets {
