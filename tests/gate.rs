@@ -238,6 +238,7 @@ fn issue7_install_over_http_only_the_good_artifact_installs() {
                 "1",
                 "--format",
                 "json",
+                "--replace",
             ])
             .output()
             .unwrap()
@@ -316,7 +317,8 @@ fn issue7_install_over_http_only_the_good_artifact_installs() {
         0o755
     );
 
-    // A redirect within loopback http is followed (with the flag), and installs over the old file.
+    // A redirect within loopback http is followed (with the flag), and installs over the old file
+    // (`--replace`).
     std::fs::write(dest.join("widget"), b"old").unwrap();
     let o = install("hop");
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -353,6 +355,7 @@ fn issue7_refusal_leaves_an_existing_destination_untouched() {
     std::fs::create_dir(&dest_dir).unwrap();
     let dest = dest_dir.join("tool");
     std::fs::write(&dest, b"installed earlier").unwrap();
+    // Even with --replace, a refusal leaves the old file.
     let o = fx
         .cmd()
         .arg("install")
@@ -361,6 +364,7 @@ fn issue7_refusal_leaves_an_existing_destination_untouched() {
         .arg(&policy)
         .arg("--to")
         .arg(&dest)
+        .arg("--replace")
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(1));
@@ -387,6 +391,7 @@ fn issue7_refusal_leaves_an_existing_destination_untouched() {
         .arg(&policy)
         .arg("--to")
         .arg(&dest)
+        .arg("--replace")
         .assert()
         .code(0);
     assert_eq!(bytes(&dest), b"good v1");

@@ -274,7 +274,8 @@ fn issue7_archive_trust_comes_from_the_archive_signature() {
     // Archive signed by the publisher, manifest by a revoked key: refused.
     let old = fx.key("old");
     let dir2 = pack_dir(&fx, &old, "src2/prompts");
-    let tgz2 = archive(&fx, &key, &dir2, "prompts-2.tar.gz");
+    // (Not `prompts-2.tar.gz`: that name claims version 2, which the pack inside is not.)
+    let tgz2 = archive(&fx, &key, &dir2, "prompts-old-key.tar.gz");
     let pubs = |k: &Path| format!("{:?}", k.with_extension("pub").display().to_string());
     let revoked = fx.write(
         "revoked.toml",

@@ -190,7 +190,8 @@ fn sigil_signatures_verify_in_minisign_including_with_minisign_keys() {
         if let Some(pw) = pw {
             c.env("SIGIL_PASSWORD", pw);
         }
-        c.args(["sign", "-k"])
+        // Each key signs f again: --force replaces the previous signature.
+        c.args(["sign", "--force", "-k"])
             .arg(dir.join(format!("{key}.key")))
             .arg(&f)
             .assert()

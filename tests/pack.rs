@@ -559,11 +559,22 @@ fn issue_3_install_then_interop_check_and_tamper_detection() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // The trusted comments of the archive and of the pack are shown.
+    let sig = fs::read_to_string(env.path("p.tar.gz.minisig")).unwrap();
+    let archive_tc = sig
+        .lines()
+        .nth(2)
+        .unwrap()
+        .strip_prefix("trusted comment: ")
+        .unwrap();
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         format!(
-            "installed pack demo 1.0.0 (2 files, 4 bytes) into {}\n",
-            dest.display()
+            "installed pack demo 1.0.0 (2 files, 4 bytes) into {}\n\
+             trusted comment ({}.minisig): {archive_tc}\n\
+             trusted comment (.sigil/SHA256SUMS.minisig): sigil-pack name=demo version=1.0.0 files=2 bytes=4\n",
+            dest.display(),
+            archive.display()
         )
     );
     assert_eq!(staging_left(&env.path("inst")), Vec::<String>::new());
@@ -639,7 +650,7 @@ fn issue_3_install_then_interop_check_and_tamper_detection() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).ends_with("(replaced)\n"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("(replaced)\n"));
     assert!(!dest.join("docs").exists());
     assert_eq!(staging_left(&env.path("inst")), Vec::<String>::new());
     support::sigil()

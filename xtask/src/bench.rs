@@ -193,7 +193,16 @@ pub fn run(rest: &[String]) -> Result<()> {
         &mut rows,
         &dir,
         &format!("sign ({mib} MiB)"),
-        s(&[&sig, "sign", "-k", "bench.key", "-t", "bench", "big.bin"]),
+        s(&[
+            &sig,
+            "sign",
+            "--force",
+            "-k",
+            "bench.key",
+            "-t",
+            "bench",
+            "big.bin",
+        ]),
         "minisign -S",
         s(&[
             &m,

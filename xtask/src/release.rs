@@ -812,6 +812,11 @@ fn checks(ctx: &Ctx, dist: &Path) -> Result<Vec<Check>> {
         dist.join("SHA256SUMS").into(),
         "--key".into(),
         ctx.public.clone().into(),
+        // The signed `release:sigil-VERSION` must be this release, not an older one.
+        "--expect-name".into(),
+        "sigil".into(),
+        "--expect-version".into(),
+        ctx.version.clone().into(),
     ]);
 
     let minisign = which("minisign");

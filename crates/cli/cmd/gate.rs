@@ -40,6 +40,12 @@ pub struct InstallArgs {
     /// Destination file, or an existing directory to install into.
     #[arg(long = "to", value_name = "DEST")]
     to: PathBuf,
+    /// Replace an existing file (or pack directory) at DEST; the old one stays until the new
+    /// one replaces it in one atomic rename.
+    #[arg(long)]
+    replace: bool,
+    #[command(flatten)]
+    expect: super::verify::ExpectArgs,
     /// Allow plain http://, and only to loopback IP addresses (test servers, local mirrors).
     #[arg(long)]
     insecure_allow_http: bool,
@@ -183,6 +189,11 @@ fn decision_report(
     extra: Value,
 ) -> Report {
     let artifact = subject.map(|s| json!({ "name": s.name, "sha256": s.sha256.to_hex(), "bytes": s.bytes, "kind": match s.kind { SubjectKind::File => "file", SubjectKind::Pack => "pack" } }));
+    let signed: Vec<_> = d
+        .signed_comments
+        .iter()
+        .map(|c| json!({ "source": c.source, "trusted_comment": c.trusted_comment }))
+        .collect();
     let rules: Vec<_> = d.rules.iter().map(|r| json!({ "rule": r.rule.as_str(), "verdict": r.verdict.as_str(), "detail": r.detail })).collect();
     let mut data = json!({
         "source": source,
@@ -192,6 +203,7 @@ fn decision_report(
         "rules": rules,
         "findings": findings_json(d),
         "signers": d.signers,
+        "signed_comments": signed,
     });
     if let (Value::Object(m), Value::Object(e)) = (&mut data, extra) {
         m.extend(e);
@@ -223,6 +235,12 @@ fn decision_report(
             rule.verdict.as_str()
         ));
     }
+    for c in &d.signed_comments {
+        r = r.line(format!(
+            "  trusted comment ({}): {}",
+            c.source, c.trusted_comment
+        ));
+    }
     for f in &d.findings {
         let src = f
             .source
@@ -248,6 +266,7 @@ pub fn verify_policy(
     out: &Output,
     policy_path: &Path,
     artifact: &Path,
+    expect: &sigil_sign::binding::Expect,
     audit_args: &AuditArgs,
 ) -> Result<Report, CliError> {
     let _ = out;
@@ -265,7 +284,8 @@ pub fn verify_policy(
     let source = artifact.display().to_string();
     let ev = if artifact.is_dir() {
         // A pack directory: its manifest, signatures and tree.
-        sigil_gate::pack::gather_dir(&policy, artifact, Purpose::Verify).map_err(gather_error)?
+        sigil_gate::pack::gather_dir(&policy, artifact, Purpose::Verify, expect)
+            .map_err(gather_error)?
     } else {
         super::open_input(artifact)?;
         let dir = artifact
@@ -282,6 +302,7 @@ pub fn verify_policy(
             name,
             sidecar_dir: dir,
             kind,
+            expect,
         };
         sigil_gate::gather(&policy, &target, Purpose::Verify).map_err(gather_error)?
     };
@@ -313,7 +334,9 @@ fn install_error(e: InstallError) -> CliError {
         InstallError::Fetch(FetchError::Redirect(_)) => CliError::not_verified(msg).hint("redirects must stay on https://"),
         InstallError::NoName { .. } | InstallError::NoDestDir { .. } => CliError::usage(msg),
         InstallError::DestExists { .. } => CliError::usage(msg)
-            .hint("a pack installs into a new directory: choose a DEST that does not exist"),
+            .hint("a pack installs into a new directory: choose a DEST that does not exist, or pass --replace"),
+        InstallError::FileExists { .. } => CliError::usage(format!("{msg}; nothing was installed and it is unchanged"))
+            .hint("pass --replace to replace it (atomically: the old file stays until the new one is in place)"),
         _ => CliError::io(msg),
     }
 }
@@ -336,7 +359,19 @@ pub fn install(out: &Output, a: InstallArgs) -> Result<Report, CliError> {
             seq = Some(record(&mut log, "install", &a.source, s, &policy, Ok(d))?);
             Ok(())
         };
-        install::install(&policy, &source, &a.to, &opts, now(), &mut recorder)
+        let install_opts = install::InstallOptions {
+            replace: a.replace,
+            expect: a.expect.expect(),
+        };
+        install::install(
+            &policy,
+            &source,
+            &a.to,
+            &opts,
+            &install_opts,
+            now(),
+            &mut recorder,
+        )
     };
     match result {
         Ok(done) => {
@@ -411,6 +446,7 @@ pub fn run(out: &Output, a: RunArgs) -> Result<Report, CliError> {
         name: &name,
         sidecar_dir: dir,
         kind: SubjectKind::File,
+        expect: &sigil_sign::binding::Expect::NONE,
     };
     let ev = sigil_gate::gather(&policy, &target, Purpose::Run).map_err(gather_error)?;
     let d = evaluate(&policy, &ev, now());

@@ -5,9 +5,10 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 use sigil_pack::{
     ArchiveError, InstallError, InstallOptions, Limits, MinisignVerifier, SignError, SignOptions,
-    VerifiedPack, VerifyError,
+    VerifiedPack, VerifyError, SIGNATURE_PATH,
 };
 use sigil_scan::Scanner;
+use sigil_sign::binding::{self, Expect, Statement};
 use sigil_sign::minisig::{Signature, MAX_SIGNATURE_FILE};
 
 use crate::output::{CliError, Output, Report};
@@ -84,6 +85,9 @@ pub struct VerifyArgs {
     /// Trusted public key (minisign or SPKI PEM); repeat for several.
     #[arg(long, short = 'k', value_name = "PUB", required = true)]
     key: Vec<PathBuf>,
+    /// `--expect-name` is the pack name here.
+    #[command(flatten)]
+    expect: super::verify::ExpectArgs,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -119,6 +123,9 @@ pub struct InstallArgs {
     /// Replace an existing DEST atomically.
     #[arg(long)]
     replace: bool,
+    /// `--expect-name` is the pack name here; giving both accepts an archive renamed on purpose.
+    #[command(flatten)]
+    expect: super::verify::ExpectArgs,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -212,7 +219,18 @@ fn pack_json(v: &VerifiedPack) -> Value {
         "files": v.comment.files,
         "bytes": v.comment.bytes,
         "key_id": v.key_id.to_string(),
+        "trusted_comment": v.comment.to_string(),
     })
+}
+
+/// What a verified pack manifest states.
+fn manifest_statement(v: &VerifiedPack) -> Statement {
+    Statement {
+        source: SIGNATURE_PATH.to_owned(),
+        file: None,
+        name: Some(v.comment.name.clone()),
+        version: Some(v.comment.version.clone()),
+    }
 }
 
 /// Sorts a pack verification failure: problems become a not-verified report.
@@ -254,17 +272,27 @@ fn verify_failure(dir: &Path, e: VerifyError) -> Result<Report, CliError> {
 fn verify(a: VerifyArgs, what: &str) -> Result<Report, CliError> {
     let keys = load_keys(&a.key)?;
     match sigil_pack::verify_dir(&a.dir, &keys, &a.limits.limits()) {
-        Ok(v) => Ok(
-            Report::ok("verified", json!({ "dir": a.dir, "pack": pack_json(&v) })).line(format!(
-                "{what}: pack {} {} at {} verified ({} files, {} bytes, key {})",
-                v.comment.name,
-                v.comment.version,
-                a.dir.display(),
-                v.comment.files,
-                v.comment.bytes,
-                v.key_id
-            )),
-        ),
+        Ok(v) => {
+            let expect = Expect {
+                file: None,
+                ..a.expect.expect()
+            };
+            let tc = v.comment.to_string();
+            super::verify::require_binding(&a.dir, &[manifest_statement(&v)], &expect, &tc)?;
+            Ok(
+                Report::ok("verified", json!({ "dir": a.dir, "pack": pack_json(&v) }))
+                    .line(format!(
+                        "{what}: pack {} {} at {} verified ({} files, {} bytes, key {})",
+                        v.comment.name,
+                        v.comment.version,
+                        a.dir.display(),
+                        v.comment.files,
+                        v.comment.bytes,
+                        v.key_id
+                    ))
+                    .line(format!("trusted comment: {tc}")),
+            )
+        }
         Err(e) => verify_failure(&a.dir, e),
     }
 }
@@ -391,7 +419,28 @@ fn install(_out: &Output, a: InstallArgs) -> Result<Report, CliError> {
         limits: a.limits.limits(),
         replace: a.replace,
     };
-    match sigil_pack::install_archive(&a.archive, &verifier, &keys, &a.to, &opts) {
+    // Before DEST changes: the archive's signed file name and the pack's signed name and
+    // version must be what is being installed.
+    let archive_name = super::verify::file_name(&a.archive);
+    let expect = a.expect.expect();
+    let check = |trust: &sigil_pack::ArchiveTrust,
+                 pack: &VerifiedPack|
+     -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        let statements = [
+            super::verify::blob_statement(&sig_path, &trust.trusted_comment, &archive_name),
+            manifest_statement(pack),
+        ];
+        let mismatches = binding::check_pack(&statements, &archive_name, &expect);
+        if mismatches.is_empty() {
+            return Ok(());
+        }
+        Err(Box::new(BindingRefused {
+            mismatches,
+            archive_comment: trust.trusted_comment.clone(),
+            pack_comment: pack.comment.to_string(),
+        }))
+    };
+    match sigil_pack::install_archive_checked(&a.archive, &verifier, &keys, &a.to, &opts, &check) {
         Ok(i) => Ok(Report::ok(
             "ok",
             json!({
@@ -400,6 +449,7 @@ fn install(_out: &Output, a: InstallArgs) -> Result<Report, CliError> {
                 "replaced": i.replaced,
                 "archive_key_id": i.archive.key_id.map(|k| k.to_string()),
                 "pack": pack_json(&i.pack),
+                "archive_trusted_comment": i.archive.trusted_comment,
                 "removed_stale_staging": i.removed_stale,
             }),
         )
@@ -411,13 +461,65 @@ fn install(_out: &Output, a: InstallArgs) -> Result<Report, CliError> {
             i.pack.comment.bytes,
             i.dest.display(),
             if i.replaced { " (replaced)" } else { "" }
+        ))
+        .line(format!(
+            "trusted comment ({}): {}",
+            sig_path.display(),
+            i.archive.trusted_comment
+        ))
+        .line(format!(
+            "trusted comment ({SIGNATURE_PATH}): {}",
+            i.pack.comment
         ))),
         Err(e) => Err(install_error(&a, e)),
     }
 }
 
+/// The signed names or version are not those of what is being installed.
+#[derive(Debug)]
+struct BindingRefused {
+    mismatches: Vec<binding::Mismatch>,
+    archive_comment: String,
+    pack_comment: String,
+}
+
+impl std::fmt::Display for BindingRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text: Vec<String> = self
+            .mismatches
+            .iter()
+            .map(|m| format!("{}: {m}", super::verify::mismatch_code(m)))
+            .collect();
+        write!(f, "signed for something else: {}", text.join("; "))
+    }
+}
+
+impl std::error::Error for BindingRefused {}
+
 fn install_error(a: &InstallArgs, e: InstallError) -> CliError {
     let dest_note = format!("{} left unchanged", a.to.display());
+    if let InstallError::Rejected(inner) = &e {
+        if let Some(b) = inner.downcast_ref::<BindingRefused>() {
+            let list: Vec<_> = b
+                .mismatches
+                .iter()
+                .map(|m| json!({ "code": super::verify::mismatch_code(m), "source": m.source, "signed": m.signed, "expected": m.expected, "message": m.to_string() }))
+                .collect();
+            return CliError::not_verified(format!(
+                "{}: {b}; {dest_note} (trusted comments: {:?}, {:?})",
+                a.archive.display(),
+                b.archive_comment,
+                b.pack_comment
+            ))
+            .hint("if the archive was renamed on purpose, pass --expect-name and --expect-version with the signed pack name and version")
+            .data(json!({
+                "code": b.mismatches.first().map(super::verify::mismatch_code),
+                "mismatches": list,
+                "trusted_comment": b.archive_comment,
+                "pack_trusted_comment": b.pack_comment,
+            }));
+        }
+    }
     match e {
         InstallError::Refused(v) => CliError::not_verified(format!(
             "{}: archive refused: {v}; {dest_note}",

@@ -22,6 +22,12 @@ pub struct SignArgs {
     /// Unsigned comment on the first line.
     #[arg(long, short = 'c', value_name = "TEXT", default_value = UNTRUSTED_COMMENT)]
     untrusted_comment: String,
+    /// Write the signature here instead of FILE.minisig (one FILE only).
+    #[arg(long, short = 'x', value_name = "SIG")]
+    output: Option<PathBuf>,
+    /// Overwrite an existing signature file (it may be another signer's).
+    #[arg(long, short = 'f')]
+    force: bool,
     /// Files to sign; each gets FILE.minisig beside it.
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
@@ -49,14 +55,29 @@ pub fn signature_path(file: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// Signs one file with a loaded key and writes `FILE.minisig` atomically.
+/// Refuses to overwrite an existing signature without `--force`.
+fn refuse_existing(sig_path: &Path) -> Result<(), CliError> {
+    if std::fs::symlink_metadata(sig_path).is_ok() {
+        return Err(CliError::usage(format!(
+            "{}: signature file exists; nothing was signed and it is unchanged",
+            sig_path.display()
+        ))
+        .hint("pass --force to overwrite it, or -x/--output to write the signature elsewhere"));
+    }
+    Ok(())
+}
+
+/// Signs one file with a loaded key and writes the signature (`sig_path`) atomically; an
+/// existing one is overwritten only with `force`.
 pub fn sign_file(
     out: &Output,
     key: &sigil_keys::SecretKey,
     file: &Path,
+    sig_path: &Path,
+    force: bool,
     trusted_comment: Option<&str>,
     untrusted_comment: &str,
-) -> Result<(PathBuf, minisig::Signature), CliError> {
+) -> Result<minisig::Signature, CliError> {
     let (reader, len) = super::open_input(file)?;
     let name = file
         .file_name()
@@ -79,22 +100,45 @@ pub fn sign_file(
         }
         other => CliError::usage(other),
     })?;
-    let sig_path = signature_path(file);
-    sigil_keys::write_new_file(&sig_path, sig.to_text().as_bytes(), 0o644, true)
-        .map_err(super::key_file_error)?;
-    Ok((sig_path, sig))
+    sigil_keys::write_new_file(sig_path, sig.to_text().as_bytes(), 0o644, force).map_err(|e| {
+        match e {
+            sigil_keys::KeyFileError::Exists { .. } => match refuse_existing(sig_path) {
+                Err(refusal) => refusal,
+                Ok(()) => super::key_file_error(e),
+            },
+            other => super::key_file_error(other),
+        }
+    })?;
+    Ok(sig)
 }
 
 /// Runs `sigil sign`.
 pub fn run(out: &Output, a: SignArgs) -> Result<Report, CliError> {
+    let targets: Vec<(&PathBuf, PathBuf)> = match (&a.output, a.files.as_slice()) {
+        (Some(o), [one]) => vec![(one, o.clone())],
+        (Some(_), _) => {
+            return Err(CliError::usage("-x/--output takes one FILE to sign")
+                .hint("sign several files without -x: each gets FILE.minisig"))
+        }
+        (None, files) => files.iter().map(|f| (f, signature_path(f))).collect(),
+    };
     let key = super::load_secret_key(&a.key)?;
+    // Refuse before signing anything.
+    for (file, sig_path) in &targets {
+        super::open_input(file)?;
+        if !a.force {
+            refuse_existing(sig_path)?;
+        }
+    }
     let mut signed = Vec::new();
     let mut report = Report::ok("ok", json!(null));
-    for file in &a.files {
-        let (sig_path, sig) = sign_file(
+    for (file, sig_path) in &targets {
+        let sig = sign_file(
             out,
             &key,
             file,
+            sig_path,
+            a.force,
             a.trusted_comment.as_deref(),
             &a.untrusted_comment,
         )?;

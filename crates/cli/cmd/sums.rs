@@ -43,6 +43,9 @@ pub struct VerifyArgs {
     /// Signature of the list; default SHA256SUMS.minisig.
     #[arg(long, short = 'x', value_name = "SIG")]
     signature: Option<PathBuf>,
+    /// `--expect-name` is the release name here (`release:NAME-VERSION` in the trusted comment).
+    #[command(flatten)]
+    expect: super::verify::ExpectArgs,
 }
 
 /// Runs a sums subcommand.
@@ -164,6 +167,17 @@ fn verify(out: &Output, a: VerifyArgs) -> Result<Report, CliError> {
         text.as_bytes(),
         text.len() as u64,
     )?;
+    // The list's comment must name the list (`file:`), and the release expected, if any.
+    let statement = super::verify::blob_statement(
+        &sig_path,
+        &v.trusted_comment,
+        &super::verify::file_name(&a.list),
+    );
+    let expect = sigil_sign::binding::Expect {
+        file: None,
+        ..a.expect.expect()
+    };
+    super::verify::require_binding(&a.list, &[statement], &expect, &v.trusted_comment)?;
     let list = SumsFile::parse(&text)
         .map_err(|e| CliError::not_verified(format!("{}: {e}", a.list.display())))?;
     let dir = a
@@ -172,7 +186,8 @@ fn verify(out: &Output, a: VerifyArgs) -> Result<Report, CliError> {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let mut results = Vec::new();
-    let mut report = Report::ok("verified", json!(null));
+    let mut report =
+        Report::ok("verified", json!(null)).line(format!("trusted comment: {}", v.trusted_comment));
     let mut failed = 0usize;
     for e in &list.entries {
         let (status, detail) = if !safe_relative(&e.name) {

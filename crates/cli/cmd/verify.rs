@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::json;
+use sigil_sign::binding::{self, Claims, Expect, FileBinding, Statement};
 use sigil_sign::minisig::{self, Signature, MAX_SIGNATURE_FILE};
 
 use crate::output::{CliError, Output, Report};
@@ -59,7 +60,111 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "P", conflicts_with_all = ["key", "signature", "bundle"])]
     policy: Option<PathBuf>,
     #[command(flatten)]
+    expect: ExpectArgs,
+    #[command(flatten)]
     audit: super::gate::AuditArgs,
+}
+
+/// `--expect-name` and `--expect-version`: bind what was signed to what is verified.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ExpectArgs {
+    /// The name the trusted comment must state: the signed file name (`file:`) for a file
+    /// (default: the file's own name), the pack name for a pack, the release name
+    /// (`release:NAME-VERSION`) for a checksum list.
+    #[arg(long, value_name = "N")]
+    pub expect_name: Option<String>,
+    /// The version the trusted comment must state (`release:NAME-VERSION`, or the pack's version).
+    #[arg(long, value_name = "V")]
+    pub expect_version: Option<String>,
+}
+
+impl ExpectArgs {
+    /// The expectation: `--expect-name` serves as the file name for files and as the product
+    /// (pack or release) name for packs and lists; the gate and the checks below pick one.
+    pub fn expect(&self) -> Expect {
+        Expect {
+            file: self.expect_name.clone(),
+            name: self.expect_name.clone(),
+            version: self.expect_version.clone(),
+            implied_version: None,
+        }
+    }
+
+    /// Whether any expectation was given.
+    pub fn any(&self) -> bool {
+        self.expect_name.is_some() || self.expect_version.is_some()
+    }
+}
+
+/// Refuses (exit 1) when the statements do not bind to the expectation: the finding codes are
+/// the policy's `signed-name-mismatch` and `signed-version-mismatch`.
+pub fn require_binding(
+    what: &Path,
+    statements: &[Statement],
+    expect: &Expect,
+    trusted_comment: &str,
+) -> Result<(), CliError> {
+    let mismatches = binding::check(statements, expect);
+    let Some(first) = mismatches.first() else {
+        return Ok(());
+    };
+    let list: Vec<_> = mismatches
+        .iter()
+        .map(|m| {
+            json!({
+                "code": mismatch_code(m),
+                "source": m.source,
+                "signed": m.signed,
+                "expected": m.expected,
+                "message": m.to_string(),
+            })
+        })
+        .collect();
+    let text: Vec<String> = mismatches
+        .iter()
+        .map(|m| format!("{}: {m}", mismatch_code(m)))
+        .collect();
+    Err(CliError::not_verified(format!(
+        "{}: the signature verified, but not for this: {} (trusted comment: {trusted_comment})",
+        what.display(),
+        text.join("; ")
+    ))
+    .hint("if it was renamed on purpose, pass --expect-name (and --expect-version) with what was signed")
+    .data(json!({
+        "code": mismatch_code(first),
+        "mismatches": list,
+        "trusted_comment": trusted_comment,
+    })))
+}
+
+/// The finding code of a binding mismatch.
+pub fn mismatch_code(m: &binding::Mismatch) -> &'static str {
+    match m.field {
+        binding::Field::Name => sigil_policy::Code::SignedNameMismatch.as_str(),
+        binding::Field::Version => sigil_policy::Code::SignedVersionMismatch.as_str(),
+    }
+}
+
+/// The statement a verified blob signature makes: its `file:` bound to `here`, and any
+/// `release:` name and version.
+pub fn blob_statement(source: &Path, trusted_comment: &str, here: &str) -> Statement {
+    let c = Claims::parse(trusted_comment);
+    Statement {
+        source: source.display().to_string(),
+        file: c.file.map(|signed| FileBinding {
+            signed,
+            here: here.to_owned(),
+        }),
+        name: c.release_name,
+        version: c.release_version,
+    }
+}
+
+/// A path's file name, for binding.
+pub fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// Verifies `file` against `sig_path` with `key`; every failure to verify is exit 1.
@@ -98,9 +203,14 @@ pub fn verify_reader(
 /// Runs `sigil verify --key`.
 pub fn run(out: &Output, a: VerifyArgs) -> Result<Report, CliError> {
     if let Some(policy) = &a.policy {
-        return super::gate::verify_policy(out, policy, &a.file, &a.audit);
+        return super::gate::verify_policy(out, policy, &a.file, &a.expect.expect(), &a.audit);
     }
     if let Some(bundle) = a.bundle {
+        if a.expect.any() {
+            return Err(CliError::usage(
+                "--expect-name and --expect-version read a minisign trusted comment; a Sigstore bundle has none",
+            ));
+        }
         let r = super::bundle::BundleRequest {
             bundle,
             trusted_root: a.trusted_root,
@@ -123,6 +233,18 @@ pub fn run(out: &Output, a: VerifyArgs) -> Result<Report, CliError> {
         .signature
         .unwrap_or_else(|| super::sign::signature_path(&a.file));
     let v = verify_file(out, &key, &a.file, &sig_path)?;
+    // The signature is good; now it must be about this file (or the one expected).
+    let expect = Expect {
+        name: None,
+        ..a.expect.expect()
+    };
+    let here = a
+        .expect
+        .expect_name
+        .clone()
+        .unwrap_or_else(|| file_name(&a.file));
+    let statement = blob_statement(&sig_path, &v.trusted_comment, &here);
+    require_binding(&a.file, &[statement], &expect, &v.trusted_comment)?;
     Ok(Report::ok(
         "verified",
         json!({

@@ -8,7 +8,12 @@
 //! - for packs, the manifest inside (see [`crate::pack`]).
 //!
 //! Every signature is checked against the policy's keys here; trust decisions (revocation,
-//! validity windows, thresholds) are the policy crate's.
+//! validity windows, thresholds) are the policy crate's. The trusted comment of every signature
+//! that verified is bound to what is verified (see [`sigil_sign::binding`]): a sidecar's
+//! `file:` must be the artifact's name (or [`Target::expect`]'s), a list's `file:` must be
+//! `SHA256SUMS` and the list must name the artifact, a pack's signed name and version must be
+//! the expected ones. A mismatch is a `signed-name-mismatch` or `signed-version-mismatch`
+//! problem; the comments themselves go into the evidence for every verdict to show.
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -17,8 +22,9 @@ use std::path::{Path, PathBuf};
 use sigil_core::Sha256Digest;
 use sigil_policy::{
     Code, Evidence, Policy, Problem, Purpose, SignatureEvidence, SignatureOutcome, SignatureVia,
-    Subject, SubjectKind,
+    SignedComment, Subject, SubjectKind,
 };
+use sigil_sign::binding::{self, Claims, Expect, FileBinding, Statement};
 use sigil_sign::minisig::{self, Signature, MAX_SIGNATURE_FILE};
 use sigil_sign::SumsFile;
 use thiserror::Error;
@@ -55,6 +61,44 @@ pub struct Target<'a> {
     pub sidecar_dir: &'a Path,
     /// File or pack.
     pub kind: SubjectKind,
+    /// What the signed comments must state (`--expect-name`, `--expect-version`). For a file,
+    /// `file` replaces the artifact's name as the name signatures and lists must give it and
+    /// `name` is not used; for a pack, `name` is the pack name and `file` is not used.
+    pub expect: &'a Expect,
+}
+
+impl Target<'_> {
+    /// The name a signature over this artifact must give it.
+    fn signed_name(&self) -> &str {
+        match (self.kind, &self.expect.file) {
+            (SubjectKind::File, Some(n)) => n,
+            _ => self.name,
+        }
+    }
+}
+
+/// Records a verified signature's trusted comment for the verdict.
+pub(crate) fn record_comment(ev: &mut Evidence, source: &str, sig: &Signature) {
+    ev.signed_comments.push(SignedComment {
+        source: source.to_owned(),
+        trusted_comment: sig.trusted_comment.clone(),
+    });
+}
+
+/// Turns binding mismatches into problems.
+pub(crate) fn bind(ev: &mut Evidence, mismatches: Vec<binding::Mismatch>) {
+    for m in mismatches {
+        let code = match m.field {
+            binding::Field::Name => Code::SignedNameMismatch,
+            binding::Field::Version => Code::SignedVersionMismatch,
+        };
+        let source = m.source.clone().unwrap_or_else(|| ev.subject.name.clone());
+        ev.problems.push(Problem {
+            code,
+            source,
+            message: m.to_string(),
+        });
+    }
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> GatherError + '_ {
@@ -206,19 +250,36 @@ pub fn gather(
     target: &Target<'_>,
     purpose: Purpose,
 ) -> Result<Evidence, GatherError> {
-    let mut ev = gather_common(policy, target, purpose)?;
-    if target.kind == SubjectKind::Pack {
-        crate::pack::archive_evidence(policy, target.content, &mut ev)?;
-    }
+    let mut statements = Vec::new();
+    let mut ev = gather_common(policy, target, purpose, &mut statements)?;
+    // `--expect-name` is a file name for a file and a pack name for a pack.
+    let mismatches = match target.kind {
+        SubjectKind::File => binding::check(
+            &statements,
+            &Expect {
+                name: None,
+                ..target.expect.clone()
+            },
+        ),
+        SubjectKind::Pack => {
+            crate::pack::archive_evidence(policy, target.content, &mut ev, &mut statements)?;
+            binding::check_pack(&statements, target.name, target.expect)
+        }
+    };
+    bind(&mut ev, mismatches);
     Ok(ev)
 }
 
 /// The evidence every artifact gets: sidecar signatures, a signed checksum list, a keyless
 /// bundle and attestations, all about the bytes at `target.content`.
+///
+/// The statements of the signatures that verified are added to `statements` (file names bound
+/// to [`Target::signed_name`]); binding them is the caller's last step.
 pub(crate) fn gather_common(
     policy: &Policy,
     target: &Target<'_>,
     purpose: Purpose,
+    statements: &mut Vec<Statement>,
 ) -> Result<Evidence, GatherError> {
     let (sha256, bytes) = hash_file(target.content)?;
     let subject = Subject {
@@ -240,6 +301,20 @@ pub(crate) fn gather_common(
         let outcome = check_signature(policy, &sig, content, || {
             File::open(content).map(|f| Box::new(f) as Box<dyn Read>)
         })?;
+        if matches!(outcome, SignatureOutcome::Verified { .. }) {
+            let source = display_name(&path);
+            record_comment(&mut ev, &source, &sig);
+            let claims = Claims::parse(&sig.trusted_comment);
+            statements.push(Statement {
+                file: claims.file.map(|signed| FileBinding {
+                    signed,
+                    here: target.signed_name().to_owned(),
+                }),
+                name: claims.release_name,
+                version: claims.release_version,
+                source,
+            });
+        }
         ev.signatures.push(SignatureEvidence {
             source: display_name(&path),
             via: SignatureVia::Sidecar,
@@ -248,7 +323,7 @@ pub(crate) fn gather_common(
         });
     }
 
-    sums_evidence(policy, target, &mut ev)?;
+    sums_evidence(policy, target, &mut ev, statements)?;
     crate::attest::keyless_evidence(policy, target, &mut ev)?;
     crate::attest::attestation_evidence(policy, target, &mut ev)?;
     Ok(ev)
@@ -259,6 +334,7 @@ fn sums_evidence(
     policy: &Policy,
     target: &Target<'_>,
     ev: &mut Evidence,
+    statements: &mut Vec<Statement>,
 ) -> Result<(), GatherError> {
     let list_path = target.sidecar_dir.join(SUMS_NAME);
     let Some(list_bytes) = read_sidecar(&list_path, MAX_SIDECAR, &mut ev.problems)? else {
@@ -283,11 +359,13 @@ fn sums_evidence(
             return Ok(());
         }
     };
-    // A list that does not name the artifact is not evidence about it.
+    // A list that does not name the artifact (by the name it is expected to have) is not
+    // evidence about it.
+    let listed = target.signed_name();
     let Some(entry) = list
         .entries
         .iter()
-        .find(|e| e.name == target.name || e.name == format!("./{}", target.name))
+        .find(|e| e.name == listed || e.name == format!("./{listed}"))
     else {
         return Ok(());
     };
@@ -312,6 +390,31 @@ fn sums_evidence(
         }
         o => o,
     };
+    if matches!(outcome, SignatureOutcome::Verified { .. }) {
+        let source = format!("{SUMS_NAME}.minisig");
+        record_comment(ev, &source, &sig);
+        let claims = Claims::parse(&sig.trusted_comment);
+        // The list names the artifact; its comment must name the list, and may name a release.
+        statements.push(Statement {
+            source: source.clone(),
+            file: Some(FileBinding {
+                signed: listed.to_owned(),
+                here: listed.to_owned(),
+            }),
+            name: claims.release_name,
+            version: claims.release_version,
+        });
+        if let Some(signed) = claims.file {
+            statements.push(Statement {
+                source,
+                file: Some(FileBinding {
+                    signed,
+                    here: SUMS_NAME.to_owned(),
+                }),
+                ..Statement::default()
+            });
+        }
+    }
     ev.signatures.push(SignatureEvidence {
         source: format!("{SUMS_NAME}.minisig"),
         via: SignatureVia::ChecksumList,

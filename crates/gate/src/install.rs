@@ -1,14 +1,18 @@
 //! Install: fetch or copy the artifact and its sidecars into a private staging directory
 //! beside the destination, verify the staged bytes against the policy, and only then move the
 //! file into place with an atomic rename and the policy's mode. Every refusal or failure
-//! removes the staging directory and leaves the destination untouched. A pack archive (under a
-//! policy with `[pack]`) is installed by `sigil-pack` into DEST, a new directory.
+//! removes the staging directory and leaves the destination untouched. An existing file is
+//! never overwritten unless [`InstallOptions::replace`] is set (then the old file stays until
+//! the new one replaces it in one rename). A pack archive (under a policy with `[pack]`) is
+//! installed by `sigil-pack` into DEST, a new directory (or, with `replace`, exchanged with the
+//! existing one).
 
 use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use sigil_policy::{evaluate, Code, Decision, Policy, Purpose, Subject, SubjectKind, Timestamp};
+use sigil_sign::binding::Expect;
 use thiserror::Error;
 
 use crate::evidence::{self, GatherError, Target, MAX_SIDECAR, SUMS_NAME};
@@ -63,6 +67,12 @@ pub enum InstallError {
         /// DEST.
         path: PathBuf,
     },
+    /// The destination file exists and replacing it was not asked for.
+    #[error("{}: destination file exists", path.display())]
+    FileExists {
+        /// The file that would be overwritten.
+        path: PathBuf,
+    },
     /// The policy allowed the pack, but installing it failed; DEST is unchanged.
     #[error("pack install: {0}")]
     Pack(#[source] sigil_pack::InstallError),
@@ -107,6 +117,15 @@ pub fn is_pack_archive(name: &str) -> bool {
 /// Called with the decision before anything moves; an error stops the install.
 pub type Recorder<'a> = &'a mut dyn FnMut(&Decision, Option<&Subject>) -> Result<(), String>;
 
+/// How to install, beyond the policy.
+#[derive(Debug, Clone, Default)]
+pub struct InstallOptions {
+    /// Replace an existing destination (atomically); without it an existing one is refused.
+    pub replace: bool,
+    /// What the signed comments must state (see [`crate::Target::expect`]).
+    pub expect: Expect,
+}
+
 /// Installs `source` to `dest` (a file path, or an existing directory to put it in) if the
 /// policy allows it at time `now`. `record` sees the decision before the destination changes.
 pub fn install(
@@ -114,9 +133,11 @@ pub fn install(
     source: &Source,
     dest: &Path,
     fetch_opts: &FetchOptions,
+    opts: &InstallOptions,
     now: Timestamp,
     record: Recorder<'_>,
 ) -> Result<Installed, InstallError> {
+    let expect = &opts.expect;
     let (name, url) = match source {
         Source::Path(p) => {
             let name = p.file_name().and_then(|n| n.to_str()).map(str::to_owned);
@@ -138,7 +159,7 @@ pub fn install(
     let is_pack = crate::pack::is_pack(policy, &name);
     // A pack installs as `pack install` does: DEST is the directory to create.
     let final_path = if is_pack {
-        if std::fs::symlink_metadata(dest).is_ok() {
+        if !opts.replace && std::fs::symlink_metadata(dest).is_ok() {
             return Err(InstallError::DestExists {
                 path: dest.to_path_buf(),
             });
@@ -149,6 +170,10 @@ pub fn install(
     } else {
         dest.to_path_buf()
     };
+    // Refused before anything is fetched; `finish` refuses again without a window.
+    if !is_pack && !opts.replace && std::fs::symlink_metadata(&final_path).is_ok() {
+        return Err(InstallError::FileExists { path: final_path });
+    }
     let parent = final_path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -235,6 +260,7 @@ pub fn install(
         name: &name,
         sidecar_dir: &sidecar_dir,
         kind,
+        expect,
     };
     let ev = evidence::gather(policy, &target, Purpose::Install)?;
     let decision = evaluate(policy, &ev, now);
@@ -257,12 +283,12 @@ pub fn install(
         };
         let opts = sigil_pack::InstallOptions {
             limits: crate::pack::limits(policy),
-            replace: false,
+            replace: opts.replace,
         };
         sigil_pack::install_archive(&staged, &verifier, &keys, &final_path, &opts)
             .map_err(InstallError::Pack)?;
     } else {
-        finish(&staged, &final_path, policy.install.file_mode)?;
+        finish(&staged, &final_path, policy.install.file_mode, opts.replace)?;
     }
     drop(staging);
     Ok(Installed {
@@ -304,15 +330,31 @@ fn copy_private(from: &Path, to: &Path) -> Result<(), InstallError> {
     Ok(())
 }
 
-/// Sets the mode, then renames atomically into place and syncs the directory.
-fn finish(staged: &Path, final_path: &Path, mode: u32) -> Result<(), InstallError> {
+/// Sets the mode, then moves the file into place atomically and syncs the directory: with
+/// `replace` by a rename over the old file (which stays until the new one is there), else by
+/// a hard link that fails if the destination appeared meanwhile (nothing is overwritten).
+fn finish(staged: &Path, final_path: &Path, mode: u32, replace: bool) -> Result<(), InstallError> {
     use std::os::unix::fs::PermissionsExt as _;
     std::fs::set_permissions(staged, std::fs::Permissions::from_mode(mode))
         .map_err(io_at(staged))?;
     File::open(staged)
         .and_then(|f| f.sync_all())
         .map_err(io_at(staged))?;
-    std::fs::rename(staged, final_path).map_err(io_at(final_path))?;
+    if replace {
+        std::fs::rename(staged, final_path).map_err(io_at(final_path))?;
+    } else {
+        std::fs::hard_link(staged, final_path).map_err(|e| {
+            if e.kind() == io::ErrorKind::AlreadyExists {
+                InstallError::FileExists {
+                    path: final_path.to_path_buf(),
+                }
+            } else {
+                io_at(final_path)(e)
+            }
+        })?;
+        // The staging directory (and this name in it) is removed by the caller anyway.
+        let _ = std::fs::remove_file(staged);
+    }
     if let Some(dir) = final_path.parent().filter(|d| !d.as_os_str().is_empty()) {
         File::open(dir)
             .and_then(|f| f.sync_all())

@@ -21,14 +21,16 @@ use std::path::Path;
 use sigil_core::Sha256Digest;
 use sigil_pack::extract::{self, ExtractError, Sink};
 use sigil_pack::install::{ArchiveTrust, ArchiveVerifier};
+use sigil_pack::manifest::PackComment;
 use sigil_pack::manifest::MAX_MANIFEST_BYTES;
 use sigil_pack::rules::code;
 use sigil_pack::verify::{self as pverify, Actual, VerifyError};
 use sigil_pack::{Limits, MANIFEST_PATH, SIGNATURE_PATH};
 use sigil_policy::{
-    Code, Evidence, PackFacts, Policy, Problem, Purpose, SignatureEvidence, SignatureVia,
-    SubjectKind,
+    Code, Evidence, PackFacts, Policy, Problem, Purpose, SignatureEvidence, SignatureOutcome,
+    SignatureVia, SubjectKind,
 };
+use sigil_sign::binding::{Expect, Statement};
 use sigil_sign::minisig::MAX_SIGNATURE_FILE;
 
 use crate::evidence::{self, GatherError, Target};
@@ -122,13 +124,15 @@ fn verify_problem(e: VerifyError, source: &str, ev: &mut Evidence) -> Result<(),
     }
 }
 
-/// Checks a manifest signature against the policy's keys as trust evidence.
+/// Checks a manifest signature against the policy's keys as trust evidence; when it verifies,
+/// the pack name and version it signs become a statement to bind.
 fn manifest_signature(
     policy: &Policy,
     manifest: &[u8],
     signature: &[u8],
     via: SignatureVia,
     ev: &mut Evidence,
+    statements: &mut Vec<Statement>,
 ) -> Result<(), GatherError> {
     let path = Path::new(SIGNATURE_PATH);
     let Some(sig) = evidence::parse_signature(signature, path, &mut ev.problems) else {
@@ -137,6 +141,18 @@ fn manifest_signature(
     let outcome = evidence::check_signature(policy, &sig, path, || {
         Ok(Box::new(manifest) as Box<dyn Read + '_>)
     })?;
+    if matches!(outcome, SignatureOutcome::Verified { .. }) {
+        evidence::record_comment(ev, SIGNATURE_PATH, &sig);
+        // A comment that is not a pack comment fails the manifest check (`pack-invalid`).
+        if let Ok(c) = PackComment::parse(&sig.trusted_comment) {
+            statements.push(Statement {
+                source: SIGNATURE_PATH.to_owned(),
+                file: None,
+                name: Some(c.name),
+                version: Some(c.version),
+            });
+        }
+    }
     ev.signatures.push(SignatureEvidence {
         source: SIGNATURE_PATH.to_owned(),
         via,
@@ -190,6 +206,7 @@ pub fn archive_evidence(
     policy: &Policy,
     path: &Path,
     ev: &mut Evidence,
+    statements: &mut Vec<Statement>,
 ) -> Result<(), GatherError> {
     let source = ev.subject.name.clone();
     let io_err = |source| GatherError::Io {
@@ -257,6 +274,7 @@ pub fn archive_evidence(
         &signature,
         SignatureVia::PackManifest,
         ev,
+        statements,
     )?;
     let v = match pverify::verify_manifest(&manifest, &signature, &all_keys(policy), &limits) {
         Ok(v) => v,
@@ -284,8 +302,14 @@ pub fn archive_evidence(
     Ok(())
 }
 
-/// Gathers the evidence for a pack directory (see the module docs).
-pub fn gather_dir(policy: &Policy, dir: &Path, purpose: Purpose) -> Result<Evidence, GatherError> {
+/// Gathers the evidence for a pack directory (see the module docs). The signed pack name and
+/// version must be `expect`'s, when given.
+pub fn gather_dir(
+    policy: &Policy,
+    dir: &Path,
+    purpose: Purpose,
+    expect: &Expect,
+) -> Result<Evidence, GatherError> {
     let name = dir
         .file_name()
         .and_then(|n| n.to_str())
@@ -308,8 +332,9 @@ pub fn gather_dir(policy: &Policy, dir: &Path, purpose: Purpose) -> Result<Evide
             name: &name,
             sidecar_dir: parent,
             kind: SubjectKind::Pack,
+            expect,
         };
-        let mut ev = evidence::gather_common(policy, &target, purpose)?;
+        let mut ev = evidence::gather_common(policy, &target, purpose, &mut Vec::new())?;
         problem(
             &mut ev,
             Code::PackInvalid,
@@ -323,8 +348,15 @@ pub fn gather_dir(policy: &Policy, dir: &Path, purpose: Purpose) -> Result<Evide
         name: &name,
         sidecar_dir: parent,
         kind: SubjectKind::Pack,
+        expect,
     };
-    let mut ev = evidence::gather_common(policy, &target, purpose)?;
+    let mut statements = Vec::new();
+    let mut ev = evidence::gather_common(policy, &target, purpose, &mut statements)?;
+    // Signatures beside a pack directory sign its manifest, whatever the directory is called:
+    // their file names bind nothing here; the manifest's pack name and version do.
+    for s in &mut statements {
+        s.file = None;
+    }
     let manifest = std::fs::read(&manifest_path).map_err(|source| GatherError::Io {
         path: manifest_path.clone(),
         source,
@@ -341,8 +373,14 @@ pub fn gather_dir(policy: &Policy, dir: &Path, purpose: Purpose) -> Result<Evide
             &signature,
             SignatureVia::Sidecar,
             &mut ev,
+            &mut statements,
         )?;
     }
+    let expect = Expect {
+        file: None,
+        ..expect.clone()
+    };
+    evidence::bind(&mut ev, sigil_sign::binding::check(&statements, &expect));
     match pverify::verify_dir(dir, &all_keys(policy), &limits(policy)) {
         Ok(v) => {
             ev.pack = Some(PackFacts {

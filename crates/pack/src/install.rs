@@ -168,6 +168,9 @@ pub enum InstallError {
         /// DEST.
         dest: PathBuf,
     },
+    /// The caller's check (see [`install_archive_checked`]) refused the verified pack.
+    #[error("{0}")]
+    Rejected(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// Another install into the same parent directory is running.
     #[error("{}: another install into this directory is in progress", parent.display())]
     Busy {
@@ -276,6 +279,26 @@ pub fn install_archive(
     manifest_keys: &[PublicKey],
     dest: &Path,
     opts: &InstallOptions,
+) -> Result<InstalledPack, InstallError> {
+    install_archive_checked(archive, verifier, manifest_keys, dest, opts, &|_, _| Ok(()))
+}
+
+/// A last check on what the archive signature vouched for and the verified pack (for example
+/// that the signed name and version are the ones expected), made before DEST changes.
+pub type PackCheck<'a> = &'a dyn Fn(
+    &ArchiveTrust,
+    &VerifiedPack,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
+/// [`install_archive`], with `check` called after step 5 and before step 6: its refusal is
+/// [`InstallError::Rejected`] and leaves DEST unchanged.
+pub fn install_archive_checked(
+    archive: &Path,
+    verifier: &dyn ArchiveVerifier,
+    manifest_keys: &[PublicKey],
+    dest: &Path,
+    opts: &InstallOptions,
+    check: PackCheck<'_>,
 ) -> Result<InstalledPack, InstallError> {
     let (parent, name) = split_dest(dest)?;
     let lock = File::open(&parent).map_err(io_err(&parent))?;
@@ -408,6 +431,7 @@ pub fn install_archive(
     // Step 5: the pack inside, against its own signed manifest.
     let pack = verify_extracted(&root, &extracted, manifest_keys, &opts.limits)
         .map_err(InstallError::Pack)?;
+    check(&trust, &pack).map_err(InstallError::Rejected)?;
 
     // Step 6: into place.
     let replaced = if existing {

@@ -42,8 +42,8 @@ pub mod verify;
 pub use archive::{write_archive, ArchiveError, ArchiveSummary};
 pub use extract::{ExtractError, Extracted};
 pub use install::{
-    install_archive, ArchiveTrust, ArchiveVerifier, InstallError, InstallOptions, InstalledPack,
-    MinisignVerifier,
+    install_archive, install_archive_checked, ArchiveTrust, ArchiveVerifier, InstallError,
+    InstallOptions, InstalledPack, MinisignVerifier, PackCheck,
 };
 pub use manifest::{Manifest, ManifestParseError, PackComment, MANIFEST_PATH, SIGNATURE_PATH};
 pub use rules::{Limits, Violation};

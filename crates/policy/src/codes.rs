@@ -98,6 +98,13 @@ codes! {
     ExceptionExpired = "exception-expired", Exceptions, false;
     /// An authenticated attestation beside the artifact names other artifacts, not this one.
     AttestationSubjectMismatch = "attestation-subject-mismatch", Evidence, true;
+    /// A trusted signature was made for another file name (the `file:` of its trusted comment),
+    /// or does not state the `--expect-name` given: a renamed artifact, or a replayed list.
+    SignedNameMismatch = "signed-name-mismatch", Trust, true;
+    /// A trusted signature states another version than the one expected (`--expect-version`, or
+    /// the version in a pack archive's `NAME-VERSION` file name), or states none when one is
+    /// expected: an old release replayed as a new one.
+    SignedVersionMismatch = "signed-version-mismatch", Trust, true;
 }
 
 impl fmt::Display for Code {

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use crate::codes::{Code, Rule};
 use crate::evidence::{
-    Evidence, KeylessOutcome, SignatureOutcome, SignatureVia, Signer, SubjectKind,
+    Evidence, KeylessOutcome, SignatureOutcome, SignatureVia, SignedComment, Signer, SubjectKind,
 };
 use crate::model::{Policy, TrustedKey};
 use crate::time::Timestamp;
@@ -136,6 +136,8 @@ pub struct Decision {
     pub findings: Vec<Finding>,
     /// The distinct trusted signers counted towards the threshold.
     pub signers: Vec<String>,
+    /// The trusted comments of the signatures that verified with a policy key.
+    pub signed_comments: Vec<SignedComment>,
 }
 
 impl Decision {
@@ -164,6 +166,7 @@ impl Decision {
             rules,
             findings: vec![f],
             signers: Vec::new(),
+            signed_comments: Vec::new(),
         }
     }
 
@@ -712,5 +715,6 @@ pub fn evaluate(policy: &Policy, evidence: &Evidence, now: Timestamp) -> Decisio
         rules,
         findings,
         signers,
+        signed_comments: evidence.signed_comments.clone(),
     }
 }

@@ -173,6 +173,16 @@ pub struct PackFacts {
     pub total_bytes: u64,
 }
 
+/// The trusted comment of a signature that verified with a policy key, as signed. Shown in
+/// every verdict, so the user sees what the signer said the artifact is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedComment {
+    /// The signature file it came from.
+    pub source: String,
+    /// The trusted comment, exactly as signed.
+    pub trusted_comment: String,
+}
+
 /// Something wrong with the evidence itself, found while gathering it.
 #[derive(Debug, Clone)]
 pub struct Problem {
@@ -202,8 +212,11 @@ pub struct Evidence {
     pub attestations_unsupported: bool,
     /// Pack counts, when the artifact is a pack whose manifest verified.
     pub pack: Option<PackFacts>,
-    /// Problems found while gathering.
+    /// Problems found while gathering (including a signed name or version that does not bind
+    /// to what is verified: `signed-name-mismatch`, `signed-version-mismatch`).
     pub problems: Vec<Problem>,
+    /// The trusted comments of the signatures that verified with a policy key.
+    pub signed_comments: Vec<SignedComment>,
 }
 
 impl Evidence {
@@ -218,6 +231,7 @@ impl Evidence {
             attestations_unsupported: false,
             pack: None,
             problems: Vec::new(),
+            signed_comments: Vec::new(),
         }
     }
 }

@@ -555,3 +555,46 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn signed_name_and_version_mismatches_deny_and_only_an_exception_waives_them() {
+    let a = SecretKey::generate().public();
+    let mut ev = Evidence::new(subject(SubjectKind::File), Purpose::Install);
+    ev.signatures.push(verified(&a));
+    ev.signed_comments.push(SignedComment {
+        source: "widget-2.0.tar.gz.minisig".into(),
+        trusted_comment: "timestamp:1\tfile:widget-1.0.tar.gz\thashed".into(),
+    });
+    ev.problems.push(Problem {
+        code: Code::SignedNameMismatch,
+        source: "widget-2.0.tar.gz.minisig".into(),
+        message:
+            "signed for file name \"widget-1.0.tar.gz\", but \"widget-2.0.tar.gz\" is expected"
+                .into(),
+    });
+    let d = decide(
+        &policy_with(&[&a], ""),
+        &ev,
+        Verdict::Deny,
+        &[("signed-name-mismatch", false)],
+    );
+    assert_eq!(d.findings[0].code.rule(), Rule::Trust);
+    // The decision carries the trusted comments for every verdict to show.
+    assert_eq!(d.signed_comments, ev.signed_comments);
+    decide(
+        &policy_with(
+            &[&a],
+            "[[exceptions]]\ncode = \"signed-name-mismatch\"\nreason = \"the mirror renames files\"\n",
+        ),
+        &ev,
+        Verdict::Allow,
+        &[("signed-name-mismatch", true)],
+    );
+    ev.problems[0].code = Code::SignedVersionMismatch;
+    decide(
+        &policy_with(&[&a], ""),
+        &ev,
+        Verdict::Deny,
+        &[("signed-version-mismatch", false)],
+    );
+}

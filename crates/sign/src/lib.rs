@@ -4,8 +4,10 @@
 //!
 //! Everything here works on readers and strings; it opens no files, so the CLI and the
 //! pack crate decide where bytes come from. Verification returns [`minisig::Verified`] only
-//! when both the content signature and the trusted-comment signature hold.
+//! when both the content signature and the trusted-comment signature hold; [`binding`]
+//! compares the name and version a trusted comment states with what is being verified.
 
+pub mod binding;
 pub mod minisig;
 pub mod sums;
 
