@@ -22,7 +22,7 @@ pub use evaluate::{
 };
 pub use evidence::{
     AttestationEvidence, Evidence, KeylessEvidence, KeylessOutcome, PackFacts, Problem,
-    ProvenanceFacts, Purpose, SignatureEvidence, SignatureOutcome, SignatureVia, Signer, Subject,
+    ProvenanceFacts, ProvenanceFinding, Purpose, SignatureEvidence, SignatureOutcome, SignatureVia, Signer, Subject,
     SubjectKind,
 };
 pub use model::{

@@ -389,6 +389,7 @@ fn provenance_sbom_pack_and_run() {
         builder_id: Some("https://ci.example/builder".into()),
         source_uri: Some("git+https://github.com/acme/widget@refs/tags/v1.0.0".into()),
         source_ref: Some("refs/tags/v1.0.0".into()),
+        findings: None,
     };
     let att = |signer: &PublicKey, facts: ProvenanceFacts| AttestationEvidence {
         source: "widget.intoto.jsonl".into(),
