@@ -566,8 +566,13 @@ fn record(
         Some(view) => {
             let (waivable, integrity) = policy_findings(&assessment.findings, &predicate_type);
             if !integrity.is_empty() {
+                // It does not count; every finding is still reported, each with its own
+                // code (an exception for one of them waives only that one).
                 for m in integrity {
                     problem(ev, Code::AttestationInvalid, &source, m);
+                }
+                for f in waivable {
+                    problem(ev, f.code, &source, f.message);
                 }
                 return;
             }
