@@ -154,8 +154,30 @@ fn append_line(path: &Path, line: &str) -> Result<(), CliError> {
     f.sync_all().map_err(io)
 }
 
+/// Whether two paths name the same file: the same device and inode (a hard link or another
+/// spelling counts), or the same canonical path.
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) if x.dev() == y.dev() && x.ino() == y.ino() => true,
+        _ => matches!(
+            (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+            (Ok(x), Ok(y)) if x == y
+        ),
+    }
+}
+
 /// Runs `sigil attest`.
 pub fn run_attest(out: &Output, a: AttestArgs) -> Result<Report, CliError> {
+    // Appending the envelope to an artifact it attests would change the artifact.
+    if let Some(s) = a.subjects.iter().find(|s| same_file(s, &a.output)) {
+        return Err(CliError::usage(format!(
+            "-o {} is the subject {}: appending the attestation would change the artifact",
+            a.output.display(),
+            s.display()
+        ))
+        .hint("write the attestation to its own file, e.g. ARTIFACT.intoto.jsonl"));
+    }
     let key = super::load_secret_key(&a.key)?;
     let predicate = super::read_text(&a.predicate, MAX_PREDICATE, "predicate")
         .map_err(|e| CliError::usage(e.message))?;
