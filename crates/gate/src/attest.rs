@@ -213,6 +213,7 @@ pub fn sigstore_code(e: &VerifyError) -> &'static str {
     match e {
         VerifyError::IdentityMismatch { .. } => "identity-mismatch",
         VerifyError::IssuerMismatch { .. } => "issuer-mismatch",
+        VerifyError::IssuerConflict { .. } => "issuer-conflict",
         VerifyError::WrongSignerKind { .. } => "wrong-signer-kind",
         VerifyError::NotDsse => "not-dsse",
         VerifyError::ArtifactMismatch(_) => "subject-mismatch",
