@@ -88,10 +88,7 @@ fn signed() -> Signed {
 fn envelope(s: &Signed, sigs: &[serde_json::Value]) -> PathBuf {
     let mut env = s.env_a.clone();
     env["signatures"] = serde_json::Value::Array(sigs.to_vec());
-    s.fx.write(
-        "widget-1.0.0.intoto.jsonl",
-        format!("{env}\n").as_bytes(),
-    )
+    s.fx.write("widget-1.0.0.intoto.jsonl", format!("{env}\n").as_bytes())
 }
 
 /// A signature with one bit of its bytes flipped.
@@ -161,7 +158,10 @@ fn untrusted_signature_beside_a_trusted_one_denies_everywhere() {
     // Trusting both, both signatures count and it passes, in either path.
     let (code, _) = verify_attestation(&s, &att, &[&s.a, &s.b]);
     assert_eq!(code, Some(0));
-    assert_eq!(verdict(&policy_verdict(&s, &[&s.a, &s.b])), (Some(0), vec![]));
+    assert_eq!(
+        verdict(&policy_verdict(&s, &[&s.a, &s.b])),
+        (Some(0), vec![])
+    );
 }
 
 #[test]

@@ -160,9 +160,8 @@ fn verify_attestation(r: &Release, e: Expect<'_>) -> (Option<i32>, serde_json::V
 
 /// `sigil verify --policy` with a policy trusting the release key and expecting `e`.
 fn verify_policy(r: &Release, e: Expect<'_>, extra: &str) -> std::process::Output {
-    let policy = r
-        .fx
-        .policy("policy.toml", &[&r.key], &format!("{}{extra}", e.policy()));
+    let policy =
+        r.fx.policy("policy.toml", &[&r.key], &format!("{}{extra}", e.policy()));
     r.fx.verify(&policy, &r.art)
 }
 
@@ -201,7 +200,11 @@ fn case_only_trigger_difference_does_not_skip_the_dependency_check() {
         verdict(&o),
         (
             Some(1),
-            strings(&["attestation-invalid", "source-mismatch", "provenance-missing"])
+            strings(&[
+                "attestation-invalid",
+                "source-mismatch",
+                "provenance-missing"
+            ])
         )
     );
     assert_eq!(
@@ -218,7 +221,10 @@ fn case_only_trigger_difference_does_not_skip_the_dependency_check() {
     let (code, doc) = verify_attestation(&r, e);
     assert_eq!(code, Some(1));
     assert_eq!(doc["error"]["details"]["reason"], "source-conflict");
-    assert_eq!(reasons(&doc), strings(&["source-conflict", "source-mismatch"]));
+    assert_eq!(
+        reasons(&doc),
+        strings(&["source-conflict", "source-mismatch"])
+    );
     let msg = doc["error"]["message"].as_str().unwrap();
     assert!(
         msg.contains(r#"source "github.com/evil/other" does not match the expected "github.com/acme/widget" (resolved dependency)"#),
@@ -235,7 +241,8 @@ fn waived_builder_mismatch_does_not_switch_off_source_binding() {
     let r = release(
         Claims {
             dependency: "https://github.com/evil/other",
-            builder: "https://github.com/acme/widget/.github/workflows/nightly.yml@refs/tags/v1.0.0",
+            builder:
+                "https://github.com/acme/widget/.github/workflows/nightly.yml@refs/tags/v1.0.0",
             ..GOOD
         },
         false,
@@ -252,7 +259,11 @@ fn waived_builder_mismatch_does_not_switch_off_source_binding() {
         verdict(&o),
         (
             Some(1),
-            strings(&["attestation-invalid", "source-mismatch", "provenance-missing"])
+            strings(&[
+                "attestation-invalid",
+                "source-mismatch",
+                "provenance-missing"
+            ])
         )
     );
     // The builder finding is reported and waived, exactly that one.

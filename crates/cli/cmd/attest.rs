@@ -394,7 +394,10 @@ struct Rejection {
 impl Rejection {
     /// The first code (JSON `reason`; `reasons` has them all).
     fn code(&self) -> &'static str {
-        self.codes.first().copied().unwrap_or("attestation-malformed")
+        self.codes
+            .first()
+            .copied()
+            .unwrap_or("attestation-malformed")
     }
 }
 

@@ -184,9 +184,9 @@ impl std::fmt::Display for Rejection {
                 f.write_str("payload is not an in-toto statement with a predicate type")
             }
             Rejection::Envelope(e) => write!(f, "{e}"),
-            Rejection::NoCertificate => f.write_str(
-                "a bare DSSE envelope carries no certificate; verify it with --key",
-            ),
+            Rejection::NoCertificate => {
+                f.write_str("a bare DSSE envelope carries no certificate; verify it with --key")
+            }
             Rejection::Bundle(e) => write!(f, "{}", error_chain(e)),
             Rejection::NoTrustedRoot => f.write_str("no trusted root"),
             Rejection::Check(e) => write!(f, "{e}"),
@@ -237,7 +237,7 @@ pub enum Outcome {
         /// Who signed: each distinct trusted key (DSSE), or the certificate or managed key.
         signers: Vec<AttestSigner>,
         /// The statement and every finding of `sigil-attest`'s checks.
-        assessment: Assessment,
+        assessment: Box<Assessment>,
     },
 }
 
@@ -338,7 +338,7 @@ pub fn judge(
     match verify::assess(&payload_type, &payload, &d.sha256, &d.sha512, first, exp) {
         Ok(assessment) => Outcome::Judged {
             signers,
-            assessment,
+            assessment: Box::new(assessment),
         },
         Err(e) => Outcome::Rejected(Rejection::Check(e)),
     }
@@ -587,7 +587,11 @@ fn record(
     for s in signers {
         let policy_signer = match &s {
             AttestSigner::Key { fingerprint } => {
-                match policy.keys.iter().find(|k| &k.key.fingerprint() == fingerprint) {
+                match policy
+                    .keys
+                    .iter()
+                    .find(|k| &k.key.fingerprint() == fingerprint)
+                {
                     Some(k) => Signer::Key(k.key.raw()),
                     None => continue,
                 }

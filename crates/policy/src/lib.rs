@@ -22,8 +22,8 @@ pub use evaluate::{
 };
 pub use evidence::{
     AttestationEvidence, Evidence, KeylessEvidence, KeylessOutcome, PackFacts, Problem,
-    ProvenanceFacts, ProvenanceFinding, Purpose, SignatureEvidence, SignatureOutcome, SignatureVia, Signer, Subject,
-    SubjectKind,
+    ProvenanceFacts, ProvenanceFinding, Purpose, SignatureEvidence, SignatureOutcome, SignatureVia,
+    Signer, Subject, SubjectKind,
 };
 pub use model::{
     parse_key_id, Exception, FsFiles, Identity, InstallRule, KeyOrigin, Location, PackRule, Policy,

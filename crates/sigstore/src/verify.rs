@@ -614,7 +614,11 @@ fn issuer_extensions(der: &[u8]) -> (Option<String>, Option<String>) {
     let Ok(cert) = x509_cert::Certificate::from_der(der) else {
         return (None, None);
     };
-    let utf8 = |b: &[u8]| Utf8StringRef::from_der(b).ok().map(|s| s.as_str().to_owned());
+    let utf8 = |b: &[u8]| {
+        Utf8StringRef::from_der(b)
+            .ok()
+            .map(|s| s.as_str().to_owned())
+    };
     let (mut legacy, mut current) = (None, None);
     for ext in cert.tbs_certificate.extensions.iter().flatten() {
         let bytes = ext.extn_value.as_bytes();
@@ -688,7 +692,9 @@ mod tests {
             oid: ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2"),
             parameters: None,
         };
-        let t = Time::UtcTime(UtcTime::from_unix_duration(std::time::Duration::from_secs(1_700_000_000)).unwrap());
+        let t = Time::UtcTime(
+            UtcTime::from_unix_duration(std::time::Duration::from_secs(1_700_000_000)).unwrap(),
+        );
         let mut extensions = Vec::new();
         if let Some(l) = legacy {
             extensions.push(Extension {
@@ -701,7 +707,8 @@ mod tests {
             extensions.push(Extension {
                 extn_id: ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.8"),
                 critical: false,
-                extn_value: OctetString::new(Utf8StringRef::new(c).unwrap().to_der().unwrap()).unwrap(),
+                extn_value: OctetString::new(Utf8StringRef::new(c).unwrap().to_der().unwrap())
+                    .unwrap(),
             });
         }
         let tbs = TbsCertificate {
@@ -736,7 +743,10 @@ mod tests {
         let both = cert(Some(GH), Some("https://accounts.example"));
         assert_eq!(
             issuer_extensions(&both),
-            (Some(GH.to_owned()), Some("https://accounts.example".to_owned()))
+            (
+                Some(GH.to_owned()),
+                Some("https://accounts.example".to_owned())
+            )
         );
         let e = check_issuers_agree(&both).unwrap_err();
         assert_eq!(
@@ -744,7 +754,12 @@ mod tests {
             format!("certificate names two oidc issuers: {GH:?} (1.3.6.1.4.1.57264.1.1) and \"https://accounts.example\" (1.3.6.1.4.1.57264.1.8)")
         );
         // Agreeing, or only one of them: accepted.
-        for (l, c) in [(Some(GH), Some(GH)), (Some(GH), None), (None, Some(GH)), (None, None)] {
+        for (l, c) in [
+            (Some(GH), Some(GH)),
+            (Some(GH), None),
+            (None, Some(GH)),
+            (None, None),
+        ] {
             assert!(check_issuers_agree(&cert(l, c)).is_ok(), "{l:?} {c:?}");
         }
         // Not a certificate: nothing to compare (chain verification refuses it elsewhere).
