@@ -827,3 +827,68 @@ pub fn attestation_evidence(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(fact: &'static str, actual: &str) -> CheckError {
+        CheckError::SourceMismatch {
+            fact,
+            expected: "github.com/acme/widget".into(),
+            actual: actual.into(),
+        }
+    }
+
+    #[test]
+    fn policy_findings_keep_each_code_and_name_each_differing_fact() {
+        let findings = [
+            CheckError::BuilderMismatch {
+                expected: "b".into(),
+                actual: "x".into(),
+            },
+            CheckError::SourceConflict {
+                field: "repository",
+                trigger: "github.com/acme/widget".into(),
+                dependency: "github.com/evil/other".into(),
+            },
+            source("resolved dependency", "github.com/evil/other"),
+            source("certificate source repository", "github.com/acme/sandbox"),
+        ];
+        let (waivable, integrity) = policy_findings(&findings, "p");
+        assert_eq!(
+            waivable,
+            vec![
+                ProvenanceFinding {
+                    code: Code::BuilderMismatch,
+                    message: "builder \"x\", expected \"b\"".into(),
+                },
+                ProvenanceFinding {
+                    code: Code::SourceMismatch,
+                    message: "source \"github.com/evil/other\" (resolved dependency), \"github.com/acme/sandbox\" (certificate source repository), expected \"github.com/acme/widget\"".into(),
+                },
+            ]
+        );
+        assert_eq!(
+            integrity,
+            vec!["attestation (p): provenance names two sources: trigger repository \"github.com/acme/widget\", resolved dependency repository \"github.com/evil/other\" [source-conflict]"]
+        );
+        // The same value from several facts is said once; an absent source is "(none)".
+        let (waivable, _) = policy_findings(
+            &[
+                source("trigger repository", "github.com/a/b"),
+                source("resolved dependency", "github.com/a/b"),
+            ],
+            "p",
+        );
+        assert_eq!(
+            waivable[0].message,
+            "source \"github.com/a/b\", expected \"github.com/acme/widget\""
+        );
+        let (waivable, _) = policy_findings(&[source("source", "")], "p");
+        assert_eq!(
+            waivable[0].message,
+            "source (none), expected \"github.com/acme/widget\""
+        );
+    }
+}
