@@ -812,12 +812,21 @@ pub fn attestation_evidence(
             // Provenance of the policy's predicate type is judged against its builder and
             // every source fact; the policy matches the ref itself (exactly or by regex)
             // against the claimed ref, which sigil-attest binds to the certificate.
-            Some(rule) if rule.predicate_type == t => Expectations {
-                predicate_type: None,
-                builder_id: rule.builder_id.clone(),
-                source_uri: rule.source_uri.clone(),
-                source_ref: None,
-            },
+            Some(rule)
+                if rule.predicate_type == t
+                    && matches!(
+                        t,
+                        sigil_attest::provenance::SLSA_PROVENANCE_V1
+                            | sigil_attest::provenance::SLSA_PROVENANCE_V02
+                    ) =>
+            {
+                Expectations {
+                    predicate_type: None,
+                    builder_id: rule.builder_id.clone(),
+                    source_uri: rule.source_uri.clone(),
+                    source_ref: None,
+                }
+            }
             _ => Expectations::default(),
         })
     };
