@@ -893,3 +893,50 @@ fn issue5_malformed_and_usage_errors() {
     assert!(String::from_utf8_lossy(&out.stderr)
         .contains("a bare DSSE envelope carries no certificate"));
 }
+
+#[test]
+fn attest_refuses_to_append_to_one_of_its_subjects() {
+    // `-o` appends: naming a subject (by another spelling, or a hard link to it) would
+    // corrupt the artifact the attestation is about. Refused with exit 2, artifact untouched.
+    let dir = tempfile::tempdir().unwrap();
+    sigil()
+        .args(["key", "generate", "--no-password", "--out"])
+        .arg(dir.path().join("k"))
+        .assert()
+        .code(0);
+    let app = dir.path().join("app");
+    fs::write(&app, b"app bytes").unwrap();
+    let other = dir.path().join("other");
+    fs::write(&other, b"other bytes").unwrap();
+    let note = dir.path().join("n.json");
+    fs::write(&note, "{}").unwrap();
+    let link = dir.path().join("app-link");
+    fs::hard_link(&app, &link).unwrap();
+    let respelled = dir.path().join(".").join("app");
+    for out in [&app, &respelled, &link] {
+        let o = sigil()
+            .args(["--format", "json", "attest", "--key"])
+            .arg(dir.path().join("k.key"))
+            .args(["--predicate-type", "p", "--predicate"])
+            .arg(&note)
+            .arg("-o")
+            .arg(out)
+            .arg(&other)
+            .arg(&app)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{}", out.display());
+        let doc = json_doc(&o);
+        assert_eq!(doc["error"]["kind"], "usage");
+        assert_eq!(
+            doc["error"]["message"],
+            format!(
+                "-o {} is the subject {}: appending the attestation would change the artifact",
+                out.display(),
+                app.display()
+            )
+        );
+        assert_eq!(fs::read(&app).unwrap(), b"app bytes");
+    }
+    assert!(!dir.path().join("o.jsonl").exists());
+}

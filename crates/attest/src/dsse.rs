@@ -120,6 +120,19 @@ pub enum EnvelopeVerifyError {
         /// The signatures' key id hints, for the message only.
         hints: String,
     },
+    /// Some signature verifies with a trusted key, but this one verifies with none. sigil
+    /// requires every signature of an envelope to verify with a trusted key: a bad or
+    /// unknown signature beside a good one denies, as it would alone.
+    #[error("signature {index} of {signatures} (key id hint {hint}) does not verify with any trusted key; every signature of an envelope must")]
+    UnverifiedSignature {
+        /// Position of the first such signature in `signatures`, from 0.
+        index: usize,
+        /// Number of signatures in the envelope.
+        signatures: usize,
+        /// Its key id hint (`(none)` when empty), for messages and for telling a changed
+        /// envelope (the hint names a trusted key) from a foreign signature.
+        hint: String,
+    },
 }
 
 /// A verified envelope: the payload and the trusted key(s) that signed it.
@@ -243,7 +256,9 @@ impl Envelope {
     }
 
     /// Verifies the envelope against trusted Ed25519 keys. The `keyid` hints are never used to
-    /// decide: every signature is tried with every trusted key, and at least one must verify.
+    /// decide: every signature is tried with every trusted key. Every signature must verify
+    /// with a trusted key (sigil's rule, stricter than DSSE's threshold, which ignores the
+    /// others): one bad or untrusted signature denies the envelope even when another verifies.
     pub fn verify(&self, trusted: &[PublicKey]) -> Result<VerifiedEnvelope, EnvelopeVerifyError> {
         if self.signatures.is_empty() {
             return Err(EnvelopeVerifyError::NoSignatures);
@@ -252,26 +267,27 @@ impl Envelope {
             return Err(EnvelopeVerifyError::NoTrustedKeys);
         }
         let msg = self.pae();
-        let signers: Vec<String> = trusted
+        let hint = |s: &EnvelopeSignature| {
+            if s.keyid.is_empty() {
+                "(none)".to_owned()
+            } else {
+                s.keyid.chars().take(80).collect()
+            }
+        };
+        // For each signature, the first trusted key that verifies it.
+        let by_signature: Vec<Option<usize>> = self
+            .signatures
             .iter()
-            .filter(|k| {
-                self.signatures.iter().any(|s| {
-                    <&[u8; 64]>::try_from(s.sig.as_slice()).is_ok_and(|sig| k.verify(&msg, sig))
-                })
+            .map(|s| {
+                let sig = <&[u8; 64]>::try_from(s.sig.as_slice()).ok()?;
+                trusted.iter().position(|k| k.verify(&msg, sig))
             })
-            .map(PublicKey::fingerprint)
             .collect();
-        if signers.is_empty() {
+        if by_signature.iter().all(Option::is_none) {
             let hints = self
                 .signatures
                 .iter()
-                .map(|s| {
-                    if s.keyid.is_empty() {
-                        "(none)".to_owned()
-                    } else {
-                        s.keyid.chars().take(80).collect()
-                    }
-                })
+                .map(hint)
                 .collect::<Vec<_>>()
                 .join(", ");
             return Err(EnvelopeVerifyError::NoValidSignature {
@@ -280,6 +296,20 @@ impl Envelope {
                 hints,
             });
         }
+        if let Some(index) = by_signature.iter().position(Option::is_none) {
+            return Err(EnvelopeVerifyError::UnverifiedSignature {
+                index,
+                signatures: self.signatures.len(),
+                hint: self.signatures.get(index).map(hint).unwrap_or_default(),
+            });
+        }
+        // Distinct trusted keys, in trusted-key order.
+        let signers: Vec<String> = trusted
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| by_signature.contains(&Some(*i)))
+            .map(|(_, k)| k.fingerprint())
+            .collect();
         Ok(VerifiedEnvelope {
             payload_type: self.payload_type.clone(),
             payload: self.payload.clone(),
@@ -396,6 +426,67 @@ mod tests {
             t.verify(&[k.public()]),
             Err(EnvelopeVerifyError::NoSignatures)
         );
+    }
+
+    #[test]
+    fn every_signature_must_verify_with_a_trusted_key() {
+        let k = SecretKey::generate();
+        let k2 = SecretKey::generate();
+        let stranger = SecretKey::generate();
+        let env = Envelope::sign(&k, INTOTO_PAYLOAD_TYPE, b"{}".to_vec());
+        let cosign = |by: &SecretKey| {
+            let mut e = env.clone();
+            e.signatures.push(EnvelopeSignature {
+                keyid: by.public().fingerprint(),
+                sig: by.sign(&e.pae()).to_vec(),
+            });
+            e
+        };
+        // Two trusted signers: both count, once each.
+        let both = cosign(&k2);
+        let v = both.verify(&[k2.public(), k.public()]).unwrap();
+        assert_eq!(
+            v.signers,
+            vec![k2.public().fingerprint(), k.public().fingerprint()]
+        );
+        // A valid signature by a key the verifier does not trust denies, beside a good one.
+        assert_eq!(
+            both.verify(&[k.public()]),
+            Err(EnvelopeVerifyError::UnverifiedSignature {
+                index: 1,
+                signatures: 2,
+                hint: k2.public().fingerprint(),
+            })
+        );
+        let foreign = cosign(&stranger);
+        assert!(matches!(
+            foreign.verify(&[k.public()]),
+            Err(EnvelopeVerifyError::UnverifiedSignature { index: 1, .. })
+        ));
+        // A broken signature beside a good one denies, wherever it stands.
+        let mut broken = both.clone();
+        broken.signatures[1].sig[3] ^= 1;
+        broken.signatures.swap(0, 1);
+        assert!(matches!(
+            broken.verify(&[k.public(), k2.public()]),
+            Err(EnvelopeVerifyError::UnverifiedSignature {
+                index: 0,
+                signatures: 2,
+                ..
+            })
+        ));
+        // The same good signature twice is one signer.
+        let mut twice = env.clone();
+        twice.signatures.push(env.signatures[0].clone());
+        assert_eq!(
+            twice.verify(&[k.public()]).unwrap().signers,
+            vec![k.public().fingerprint()]
+        );
+        // Alone, a bad signature is the old error.
+        assert!(matches!(
+            env.verify(&[stranger.public()]),
+            Err(EnvelopeVerifyError::NoValidSignature { .. })
+        ));
     }
 
     proptest! {

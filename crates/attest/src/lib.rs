@@ -7,7 +7,8 @@
 //! - [`statement`]: in-toto Statements and subject matching (sha256 and sha512);
 //! - [`provenance`]: SLSA v1 provenance for GitHub Actions, GitLab CI and local builds, and
 //!   the fields verification reads;
-//! - [`verify`]: subject, predicate type, builder bound to the signer, source and ref;
+//! - [`verify`]: subject, predicate type, builder bound to the signer, every source fact and
+//!   the ref, each finding reported ([`verify::assess`]);
 //! - [`document`]: `.intoto.jsonl`, single envelopes, Sigstore bundles and npm's
 //!   attestations document, split into attestations.
 //!
@@ -35,7 +36,7 @@ pub use dsse::{
 };
 pub use provenance::{GitFacts, ProvenanceOptions, SLSA_PROVENANCE_V1};
 pub use statement::{Statement, StatementParseError, Subject};
-pub use verify::{CertificateIdentity, CheckError, Checked, Expectations, Signer};
+pub use verify::{Assessment, CertificateIdentity, CheckError, Checked, Expectations, Signer};
 
 /// Both digests of an artifact, from one pass over it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,6 +5,11 @@
 //! bundle); here the authenticated statement is held against the user's expectations and
 //! against who signed it.
 //!
+//! Every provenance check runs and reports ([`check_provenance`] returns all findings, each
+//! with its own code), so a caller that waives one code (a policy exception) never switches
+//! another check off. `sigil verify-attestation` and `sigil verify --policy` both judge
+//! provenance with [`check_provenance`].
+//!
 //! Builder binding, as slsa-verifier does it:
 //! - signed with a trusted key: the key is the trust anchor; `--builder-id` is compared with
 //!   the provenance's builder id (exactly, or up to its `@ref`);
@@ -13,18 +18,32 @@
 //!   matched against it; the builder id must be pinned to a `refs/tags/v` tag;
 //! - keyless, builder `https://github.com/actions/runner/{github,self}-hosted` (npm CLI
 //!   provenance): `--builder-id` is required and must be exactly that id, the certificate's
-//!   runner environment must agree, and the provenance's source, ref, commit, workflow and
-//!   run must equal the certificate's;
+//!   runner environment must agree, and the certificate must carry a source repository;
 //! - keyless otherwise: the certificate identity IS the builder: the provenance's builder id
 //!   must equal the certificate's subject, so a valid signature from another workflow is
 //!   rejected (`signer-not-builder`).
+//!
+//! Source binding ([`check_source`]), the same for every signer:
+//! - the source facts are the trigger repository (the workflow's repository), the first
+//!   resolved dependency, and for keyless signers the certificate's Source Repository URI
+//!   (1.3.6.1.4.1.57264.1.12, or the older 1.5);
+//! - the trigger and the dependency must name the same repository, ref and commit where both
+//!   say (`source-conflict`); in every keyless path the certificate's repository, ref (1.14)
+//!   and commit (1.13), build config (1.18) and run (1.21) must be what the provenance claims
+//!   (`certificate-mismatch`);
+//! - `--source-uri` is held against every fact, and each that differs is reported
+//!   (`source-mismatch`);
+//! - repositories compare without scheme, `git+`, user, `.git`, trailing `/` or `@ref`; the
+//!   host compares case-insensitively, and on `github.com` so do owner and repository names
+//!   (GitHub treats them so); other paths, refs and workflow paths compare exactly; commits
+//!   compare as case-insensitive hex.
 
 use sigil_core::{Sha256Digest, Sha512Digest};
 use thiserror::Error;
 
 use crate::dsse::INTOTO_PAYLOAD_TYPE;
 use crate::provenance::{
-    self, ProvenanceReadError, ProvenanceView, SLSA_PROVENANCE_V02, SLSA_PROVENANCE_V1,
+    self, ProvenanceReadError, ProvenanceView, SourceRef, SLSA_PROVENANCE_V02, SLSA_PROVENANCE_V1,
 };
 use crate::statement::{Statement, StatementParseError};
 
@@ -51,7 +70,8 @@ pub const RUNNER_BUILDERS: [(&str, &str); 2] = [
 ];
 
 /// A Fulcio certificate's identity and the GitHub workflow facts it carries
-/// (OIDs 1.3.6.1.4.1.57264.1.8 onwards; the legacy 1.1-1.6 values fill gaps).
+/// (OIDs 1.3.6.1.4.1.57264.1.8 onwards; the legacy 1.1-1.6 values fill gaps). A plain value:
+/// `sigil-gate` fills it from a verified certificate, and tests construct it directly.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CertificateIdentity {
     /// The subject alternative name (for GitHub: the signing workflow's URI and ref).
@@ -92,6 +112,13 @@ impl Signer {
             Signer::Certificate(c) => format!("{} (issuer {})", c.identity, c.issuer),
         }
     }
+
+    fn certificate(&self) -> Option<&CertificateIdentity> {
+        match self {
+            Signer::Key { .. } => None,
+            Signer::Certificate(c) => Some(c),
+        }
+    }
 }
 
 /// What the user expects the attestation to say.
@@ -113,7 +140,7 @@ impl Expectations {
     }
 }
 
-/// What was established about an attestation that passed.
+/// What was established about an authenticated statement.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Checked {
     /// The statement.
@@ -131,6 +158,23 @@ impl Checked {
             .subjects
             .get(self.subject_index)
             .map_or("", |s| s.name.as_str())
+    }
+}
+
+/// An authenticated statement held against the expectations: what it says, and every
+/// finding (empty when it passes).
+#[derive(Debug, PartialEq)]
+pub struct Assessment {
+    /// The statement and, for provenance, its fields.
+    pub checked: Checked,
+    /// Every expectation or binding that does not hold, in check order.
+    pub findings: Vec<CheckError>,
+}
+
+impl Assessment {
+    /// Whether every check passed.
+    pub fn passed(&self) -> bool {
+        self.findings.is_empty()
     }
 }
 
@@ -205,13 +249,26 @@ pub enum CheckError {
         /// The certificate's value.
         certificate: String,
     },
-    /// The source repository differs from `--source-uri`.
-    #[error("source {actual:?} does not match the expected {expected:?}")]
+    /// One source fact differs from `--source-uri`.
+    #[error("source {actual:?} does not match the expected {expected:?} ({fact})")]
     SourceMismatch {
+        /// Which fact: `trigger repository`, `resolved dependency`,
+        /// `certificate source repository`, or `source` when the provenance names none.
+        fact: &'static str,
         /// `--source-uri`, normalised.
         expected: String,
-        /// What the provenance or certificate says, normalised.
+        /// What the fact says, normalised (empty when absent).
         actual: String,
+    },
+    /// The provenance's trigger and its first resolved dependency name different sources.
+    #[error("provenance names two sources: trigger {field} {trigger:?}, resolved dependency {field} {dependency:?}")]
+    SourceConflict {
+        /// `repository`, `ref` or `commit`.
+        field: &'static str,
+        /// The trigger's value.
+        trigger: String,
+        /// The first resolved dependency's value.
+        dependency: String,
     },
     /// The ref differs from `--source-ref`.
     #[error("source ref {actual:?} does not match the expected {expected:?}")]
@@ -224,7 +281,7 @@ pub enum CheckError {
 }
 
 impl CheckError {
-    /// A stable kebab-case code (see docs/codes.md).
+    /// A stable kebab-case code (see docs/attest.md).
     pub fn code(&self) -> &'static str {
         match self {
             CheckError::PayloadType(_) => "payload-type",
@@ -239,6 +296,7 @@ impl CheckError {
             CheckError::Unpinned { .. } => "builder-unpinned",
             CheckError::CertificateMismatch { .. } => "certificate-mismatch",
             CheckError::SourceMismatch { .. } => "source-mismatch",
+            CheckError::SourceConflict { .. } => "source-conflict",
             CheckError::RefMismatch { .. } => "ref-mismatch",
         }
     }
@@ -257,13 +315,59 @@ pub fn builder_id_matches(actual: &str, expected: &str) -> bool {
 }
 
 /// `git+https://github.com/o/r.git@ref`, `https://github.com/o/r/` and `github.com/o/r` all
-/// become `github.com/o/r`.
+/// become `github.com/o/r` (case kept; compare with [`same_repository`]).
 pub fn normalize_source(uri: &str) -> String {
     let (repo, _) = provenance::split_git_uri(uri.trim());
     let r = repo.as_str();
     let r = r.split_once("://").map_or(r, |(_, rest)| rest);
+    // Drop a `user@` from the authority.
+    let (authority, path) = r.split_once('/').map_or((r, ""), |(a, p)| (a, p));
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let r = if path.is_empty() {
+        authority.to_owned()
+    } else {
+        format!("{authority}/{path}")
+    };
     let r = r.trim_end_matches('/');
     r.strip_suffix(".git").unwrap_or(r).to_owned()
+}
+
+/// The comparable form of a URL without scheme: host lower-cased, and on `github.com` the
+/// owner and repository (the first two path segments) lower-cased too.
+fn url_key(no_scheme: &str) -> String {
+    let mut parts = no_scheme.splitn(4, '/');
+    let host = parts.next().unwrap_or("").to_ascii_lowercase();
+    let github = host == "github.com";
+    let mut out = host;
+    for (i, p) in parts.enumerate() {
+        out.push('/');
+        if github && i < 2 {
+            out.push_str(&p.to_ascii_lowercase());
+        } else {
+            out.push_str(p);
+        }
+    }
+    out
+}
+
+/// The key two repository URIs are compared by (see the module docs for the case rules).
+pub fn repository_key(uri: &str) -> String {
+    url_key(&normalize_source(uri))
+}
+
+/// Whether two URIs name the same repository: equal [`repository_key`]s.
+pub fn same_repository(a: &str, b: &str) -> bool {
+    repository_key(a) == repository_key(b)
+}
+
+/// Whether two `https://` URLs inside one repository (a workflow, a run) are the same, with
+/// the repository's case rules.
+fn same_url(a: &str, b: &str) -> bool {
+    let strip = |u: &str| {
+        let u = u.trim();
+        u.split_once("://").map_or(u, |(_, r)| r).to_owned()
+    };
+    url_key(&strip(a)) == url_key(&strip(b))
 }
 
 fn ref_matches(actual: &str, expected: &str) -> bool {
@@ -281,7 +385,29 @@ fn name_and_ref(uri: &str) -> (&str, Option<&str>) {
     }
 }
 
-/// Checks an authenticated payload against the expectations and the signer.
+/// The ref the provenance says was built: the trigger's, else the first resolved dependency's.
+pub fn claimed_ref(view: &ProvenanceView) -> Option<&str> {
+    view.trigger
+        .as_ref()
+        .and_then(|t| t.git_ref.as_deref())
+        .or_else(|| view.source.as_ref().and_then(|s| s.git_ref.as_deref()))
+}
+
+/// The commit the provenance says was built: the dependency's, else the trigger's.
+pub fn claimed_commit(view: &ProvenanceView) -> Option<&str> {
+    view.source
+        .as_ref()
+        .and_then(|s| s.commit.as_deref())
+        .or_else(|| view.trigger.as_ref().and_then(|t| t.commit.as_deref()))
+}
+
+/// The repository the provenance says was built: the trigger's, else the dependency's.
+pub fn claimed_source(view: &ProvenanceView) -> Option<&SourceRef> {
+    view.trigger.as_ref().or(view.source.as_ref())
+}
+
+/// Checks an authenticated payload against the expectations and the signer, stopping at the
+/// first finding. See [`assess`] for every finding.
 ///
 /// `payload_type` and `payload` must come from a verified envelope.
 pub fn check(
@@ -290,6 +416,43 @@ pub fn check(
     sha256: &Sha256Digest,
     sha512: &Sha512Digest,
     signer: &Signer,
+    exp: &Expectations,
+) -> Result<Checked, CheckError> {
+    let a = assess(payload_type, payload, sha256, sha512, signer, exp)?;
+    match a.findings.into_iter().next() {
+        Some(e) => Err(e),
+        None => Ok(a.checked),
+    }
+}
+
+/// Checks an authenticated payload against the expectations and the signer. `Err` when the
+/// statement cannot be judged at all (payload type, statement, subject, predicate type,
+/// unreadable provenance); otherwise every finding of [`check_provenance`].
+///
+/// `payload_type` and `payload` must come from a verified envelope.
+pub fn assess(
+    payload_type: &str,
+    payload: &[u8],
+    sha256: &Sha256Digest,
+    sha512: &Sha512Digest,
+    signer: &Signer,
+    exp: &Expectations,
+) -> Result<Assessment, CheckError> {
+    let checked = check_statement(payload_type, payload, sha256, sha512, exp)?;
+    let findings = match &checked.provenance {
+        Some(view) => check_provenance(view, signer, exp),
+        None => Vec::new(),
+    };
+    Ok(Assessment { checked, findings })
+}
+
+/// The statement-level checks: payload type, statement, the artifact among the subjects, the
+/// predicate type, and for SLSA provenance (or when provenance is expected) its fields.
+pub fn check_statement(
+    payload_type: &str,
+    payload: &[u8],
+    sha256: &Sha256Digest,
+    sha512: &Sha512Digest,
     exp: &Expectations,
 ) -> Result<Checked, CheckError> {
     if payload_type != INTOTO_PAYLOAD_TYPE {
@@ -317,10 +480,7 @@ pub fn check(
         SLSA_PROVENANCE_V1 | SLSA_PROVENANCE_V02
     );
     let provenance = if is_provenance || exp.wants_provenance() {
-        let view = provenance::view(&statement)?;
-        check_builder(&view, signer, exp)?;
-        check_source(&view, signer, exp)?;
-        Some(view)
+        Some(provenance::view(&statement)?)
     } else {
         None
     };
@@ -331,208 +491,260 @@ pub fn check(
     })
 }
 
-fn check_builder(
+/// Every provenance check, each reported: the builder bound to the signer, the certificate's
+/// claims against the provenance (keyless), the source facts against each other and against
+/// `--source-uri`, and the ref against `--source-ref`. Empty when all hold.
+pub fn check_provenance(
     view: &ProvenanceView,
     signer: &Signer,
     exp: &Expectations,
-) -> Result<(), CheckError> {
+) -> Vec<CheckError> {
+    let mut out = check_builder(view, signer, exp);
+    out.extend(check_source(view, signer.certificate(), exp));
+    out
+}
+
+fn check_builder(view: &ProvenanceView, signer: &Signer, exp: &Expectations) -> Vec<CheckError> {
+    let mut out = Vec::new();
     let mismatch = |expected: &str| CheckError::BuilderMismatch {
         expected: expected.to_owned(),
         actual: view.builder_id.clone(),
     };
-    let cert = match signer {
-        Signer::Key { .. } => {
-            return match &exp.builder_id {
-                Some(b) if !builder_id_matches(&view.builder_id, b) => Err(mismatch(b)),
-                _ => Ok(()),
-            };
+    let Some(cert) = signer.certificate() else {
+        if let Some(b) = &exp.builder_id {
+            if !builder_id_matches(&view.builder_id, b) {
+                out.push(mismatch(b));
+            }
         }
-        Signer::Certificate(c) => c,
+        return out;
     };
     let (signer_name, signer_ref) = name_and_ref(&cert.identity);
-    let require_github = || {
-        if cert.issuer == GITHUB_ACTIONS_ISSUER {
-            Ok(())
-        } else {
-            Err(CheckError::Issuer(cert.issuer.clone()))
+    let is_github = cert.issuer == GITHUB_ACTIONS_ISSUER;
+    let require_github = |out: &mut Vec<CheckError>| {
+        if !is_github {
+            out.push(CheckError::Issuer(cert.issuer.clone()));
         }
     };
 
     if DELEGATOR_WORKFLOWS.contains(&signer_name) {
-        require_github()?;
+        require_github(&mut out);
         if !signer_ref.is_some_and(|r| r.starts_with("refs/tags/v")) {
-            return Err(CheckError::Unpinned {
+            out.push(CheckError::Unpinned {
                 what: "signer",
                 uri: cert.identity.clone(),
             });
         }
-        let expected = exp
-            .builder_id
-            .as_deref()
-            .ok_or_else(|| CheckError::BuilderIdRequired {
-                signer: cert.identity.clone(),
-            })?;
         if !name_and_ref(&view.builder_id)
             .1
             .is_some_and(|r| r.starts_with("refs/tags/v"))
         {
-            return Err(CheckError::Unpinned {
+            out.push(CheckError::Unpinned {
                 what: "builder id",
                 uri: view.builder_id.clone(),
             });
         }
-        return if builder_id_matches(&view.builder_id, expected) {
-            Ok(())
-        } else {
-            Err(mismatch(expected))
-        };
+        match exp.builder_id.as_deref() {
+            None => out.push(CheckError::BuilderIdRequired {
+                signer: cert.identity.clone(),
+            }),
+            Some(b) if !builder_id_matches(&view.builder_id, b) => out.push(mismatch(b)),
+            Some(_) => {}
+        }
+        return out;
     }
 
     if let Some((runner, hosted)) = RUNNER_BUILDERS
         .iter()
         .find(|(id, _)| *id == view.builder_id)
     {
-        require_github()?;
-        let expected = exp
-            .builder_id
-            .as_deref()
-            .ok_or_else(|| CheckError::BuilderIdRequired {
+        require_github(&mut out);
+        match exp.builder_id.as_deref() {
+            None => out.push(CheckError::BuilderIdRequired {
                 signer: cert.identity.clone(),
-            })?;
-        if expected != *runner {
-            return Err(mismatch(expected));
+            }),
+            Some(b) if b != *runner => out.push(mismatch(b)),
+            Some(_) => {}
         }
         if let Some(env) = &cert.runner_environment {
             if env != hosted {
-                return Err(CheckError::CertificateMismatch {
+                out.push(CheckError::CertificateMismatch {
                     field: "runner environment",
                     provenance: (*hosted).to_owned(),
                     certificate: env.clone(),
                 });
             }
         }
-        return provenance_matches_certificate(view, cert);
+        // The runner does not sign: the certificate must say where the source is.
+        if cert.source_repository_uri.is_none() {
+            out.push(CheckError::CertificateMismatch {
+                field: "repository",
+                provenance: claimed_source(view).map_or_else(String::new, |s| s.uri.clone()),
+                certificate: String::new(),
+            });
+        }
+        return out;
     }
 
     if view.builder_id != cert.identity {
-        return Err(CheckError::SignerNotBuilder {
+        out.push(CheckError::SignerNotBuilder {
             signer: cert.identity.clone(),
             builder: view.builder_id.clone(),
         });
     }
     if cert.identity.starts_with("https://github.com/") {
-        require_github()?;
+        require_github(&mut out);
     }
-    match &exp.builder_id {
-        Some(b) if !builder_id_matches(&view.builder_id, b) => Err(mismatch(b)),
-        _ => Ok(()),
+    if let Some(b) = &exp.builder_id {
+        if !builder_id_matches(&view.builder_id, b) {
+            out.push(mismatch(b));
+        }
     }
+    out
 }
 
-/// For builders that do not sign themselves (the runner), everything the provenance claims
-/// about the source must be what the certificate's workflow identity says.
-fn provenance_matches_certificate(
+/// The one source check, used by `sigil verify-attestation` and by the policy gate alike.
+/// It evaluates every source fact (the trigger repository, the first resolved dependency,
+/// and for keyless signers the certificate's source repository, ref, commit, build config
+/// and run) and reports each disagreement; nothing returns early. See the module docs for
+/// the case rules.
+pub fn check_source(
     view: &ProvenanceView,
-    cert: &CertificateIdentity,
-) -> Result<(), CheckError> {
+    cert: Option<&CertificateIdentity>,
+    exp: &Expectations,
+) -> Vec<CheckError> {
+    let mut out = Vec::new();
+    let trigger = view.trigger.as_ref();
+    let dependency = view.source.as_ref();
+
+    // The provenance must not name two sources.
+    if let (Some(t), Some(d)) = (trigger, dependency) {
+        if !same_repository(&t.uri, &d.uri) {
+            out.push(CheckError::SourceConflict {
+                field: "repository",
+                trigger: normalize_source(&t.uri),
+                dependency: normalize_source(&d.uri),
+            });
+        }
+        if let (Some(a), Some(b)) = (&t.git_ref, &d.git_ref) {
+            if a != b {
+                out.push(CheckError::SourceConflict {
+                    field: "ref",
+                    trigger: a.clone(),
+                    dependency: b.clone(),
+                });
+            }
+        }
+        if let (Some(a), Some(b)) = (&t.commit, &d.commit) {
+            if !a.eq_ignore_ascii_case(b) {
+                out.push(CheckError::SourceConflict {
+                    field: "commit",
+                    trigger: a.clone(),
+                    dependency: b.clone(),
+                });
+            }
+        }
+    }
+
+    // What the certificate says must be what the provenance claims.
+    if let Some(c) = cert {
+        out.extend(certificate_binding(view, c));
+    }
+
+    // Every fact against the expected source.
+    if let Some(want) = &exp.source_uri {
+        let expected = normalize_source(want);
+        let facts = [
+            ("trigger repository", trigger.map(|t| t.uri.as_str())),
+            ("resolved dependency", dependency.map(|d| d.uri.as_str())),
+            (
+                "certificate source repository",
+                cert.and_then(|c| c.source_repository_uri.as_deref()),
+            ),
+        ];
+        let mut any = false;
+        for (fact, uri) in facts {
+            let Some(uri) = uri else { continue };
+            any = true;
+            if !same_repository(uri, want) {
+                out.push(CheckError::SourceMismatch {
+                    fact,
+                    expected: expected.clone(),
+                    actual: normalize_source(uri),
+                });
+            }
+        }
+        if !any {
+            out.push(CheckError::SourceMismatch {
+                fact: "source",
+                expected,
+                actual: String::new(),
+            });
+        }
+    }
+
+    if let Some(want) = &exp.source_ref {
+        let actual = claimed_ref(view).unwrap_or_default();
+        if !ref_matches(actual, want) {
+            out.push(CheckError::RefMismatch {
+                expected: want.clone(),
+                actual: actual.to_owned(),
+            });
+        }
+    }
+    out
+}
+
+/// For keyless signers: the certificate's repository, ref, commit, build config and run
+/// against the provenance's claims, where the certificate carries them.
+fn certificate_binding(view: &ProvenanceView, cert: &CertificateIdentity) -> Vec<CheckError> {
+    let mut out = Vec::new();
     let differ = |field, p: &str, c: &str| CheckError::CertificateMismatch {
         field,
         provenance: p.to_owned(),
         certificate: c.to_owned(),
     };
-    let trigger = view.trigger.as_ref().or(view.source.as_ref());
-    let Some(trigger) = trigger else {
-        return Err(CheckError::Provenance(ProvenanceReadError::Field(
-            "externalParameters.workflow",
-        )));
-    };
-    let cert_repo = cert
-        .source_repository_uri
-        .as_deref()
-        .ok_or_else(|| differ("repository", &trigger.uri, ""))?;
-    if normalize_source(&trigger.uri) != normalize_source(cert_repo) {
-        return Err(differ("repository", &trigger.uri, cert_repo));
-    }
-    if let (Some(p), Some(c)) = (&trigger.git_ref, &cert.source_repository_ref) {
-        if p != c {
-            return Err(differ("ref", p, c));
-        }
-    }
-    if let Some(src) = &view.source {
-        if normalize_source(&src.uri) != normalize_source(cert_repo) {
-            return Err(differ("resolved dependency", &src.uri, cert_repo));
-        }
-        if let (Some(p), Some(c)) = (&src.commit, &cert.source_repository_digest) {
-            if p != c {
-                return Err(differ("commit", p, c));
+    let source = claimed_source(view);
+    if let Some(c) = &cert.source_repository_uri {
+        for fact in [view.trigger.as_ref(), view.source.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            if !same_repository(&fact.uri, c) {
+                out.push(differ("repository", &fact.uri, c));
             }
         }
+        if source.is_none() {
+            out.push(differ("repository", "", c));
+        }
     }
-    if let (Some(path), Some(git_ref), Some(c)) = (
-        &view.workflow_path,
-        &trigger.git_ref,
-        &cert.build_config_uri,
-    ) {
-        let claimed = format!("{}/{}@{}", trigger.uri.trim_end_matches('/'), path, git_ref);
-        if &claimed != c {
-            return Err(differ("workflow", &claimed, c));
+    if let Some(c) = &cert.source_repository_ref {
+        match claimed_ref(view) {
+            Some(p) if p == c => {}
+            p => out.push(differ("ref", p.unwrap_or_default(), c)),
+        }
+    }
+    if let Some(c) = &cert.source_repository_digest {
+        match claimed_commit(view) {
+            Some(p) if p.eq_ignore_ascii_case(c) => {}
+            p => out.push(differ("commit", p.unwrap_or_default(), c)),
+        }
+    }
+    if let (Some(path), Some(t), Some(c)) =
+        (&view.workflow_path, &view.trigger, &cert.build_config_uri)
+    {
+        if let Some(git_ref) = &t.git_ref {
+            let claimed = format!("{}/{}@{}", t.uri.trim_end_matches('/'), path, git_ref);
+            if !same_url(&claimed, c) {
+                out.push(differ("workflow", &claimed, c));
+            }
         }
     }
     if let (Some(p), Some(c)) = (&view.invocation_id, &cert.run_invocation_uri) {
-        if p != c {
-            return Err(differ("invocation id", p, c));
+        if !same_url(p, c) {
+            out.push(differ("invocation id", p, c));
         }
     }
-    Ok(())
-}
-
-fn check_source(
-    view: &ProvenanceView,
-    signer: &Signer,
-    exp: &Expectations,
-) -> Result<(), CheckError> {
-    if let Some(want) = &exp.source_uri {
-        let expected = normalize_source(want);
-        let mismatch = |actual: &str| CheckError::SourceMismatch {
-            expected: expected.clone(),
-            actual: normalize_source(actual),
-        };
-        let trigger = view
-            .trigger
-            .as_ref()
-            .or(view.source.as_ref())
-            .ok_or_else(|| mismatch(""))?;
-        if normalize_source(&trigger.uri) != expected {
-            return Err(mismatch(&trigger.uri));
-        }
-        if let Some(src) = &view.source {
-            if normalize_source(&src.uri) != expected {
-                return Err(mismatch(&src.uri));
-            }
-        }
-        if let Signer::Certificate(c) = signer {
-            if let Some(repo) = &c.source_repository_uri {
-                if normalize_source(repo) != expected {
-                    return Err(mismatch(repo));
-                }
-            }
-        }
-    }
-    if let Some(want) = &exp.source_ref {
-        let actual = view
-            .trigger
-            .as_ref()
-            .and_then(|t| t.git_ref.clone())
-            .or_else(|| view.source.as_ref().and_then(|s| s.git_ref.clone()));
-        let actual = actual.unwrap_or_default();
-        if !ref_matches(&actual, want) {
-            return Err(CheckError::RefMismatch {
-                expected: want.clone(),
-                actual,
-            });
-        }
-    }
-    Ok(())
+    out
 }
 
 #[cfg(test)]
@@ -544,16 +756,14 @@ mod tests {
 
     const ART: &[u8] = b"artifact";
 
-    fn gh_statement(builder: Option<&str>) -> Vec<u8> {
+    fn gh_statement_env(builder: Option<&str>, repo: &str, git_ref: &str) -> Vec<u8> {
+        let workflow_ref = format!("{repo}/.github/workflows/release.yml@{git_ref}");
         let env: BTreeMap<String, String> = [
             ("GITHUB_ACTIONS", "true"),
-            ("GITHUB_REPOSITORY", "acme/widget"),
-            ("GITHUB_REF", "refs/tags/v1.2.3"),
+            ("GITHUB_REPOSITORY", repo),
+            ("GITHUB_REF", git_ref),
             ("GITHUB_SHA", "0123"),
-            (
-                "GITHUB_WORKFLOW_REF",
-                "acme/widget/.github/workflows/release.yml@refs/tags/v1.2.3",
-            ),
+            ("GITHUB_WORKFLOW_REF", workflow_ref.as_str()),
             ("GITHUB_RUN_ID", "42"),
         ]
         .iter()
@@ -573,8 +783,13 @@ mod tests {
         g.statement.to_json().into_bytes()
     }
 
+    fn gh_statement(builder: Option<&str>) -> Vec<u8> {
+        gh_statement_env(builder, "acme/widget", "refs/tags/v1.2.3")
+    }
+
     const BUILDER: &str =
         "https://github.com/acme/widget/.github/workflows/release.yml@refs/tags/v1.2.3";
+    const RUN: &str = "https://github.com/acme/widget/actions/runs/42/attempts/1";
 
     fn key() -> Signer {
         Signer::Key {
@@ -589,6 +804,38 @@ mod tests {
             source_repository_uri: Some("https://github.com/acme/widget".into()),
             ..Default::default()
         })
+    }
+
+    /// A certificate with every source extension, agreeing with `gh_statement`.
+    fn full_cert(identity: &str) -> CertificateIdentity {
+        CertificateIdentity {
+            identity: identity.into(),
+            issuer: GITHUB_ACTIONS_ISSUER.into(),
+            source_repository_uri: Some("https://github.com/acme/widget".into()),
+            source_repository_ref: Some("refs/tags/v1.2.3".into()),
+            source_repository_digest: Some("0123".into()),
+            build_config_uri: Some(BUILDER.into()),
+            run_invocation_uri: Some(RUN.into()),
+            runner_environment: Some("github-hosted".into()),
+        }
+    }
+
+    /// Every finding code, or the code of the error that stops the check.
+    fn codes(
+        payload: &[u8],
+        signer: &Signer,
+        exp: Expectations,
+    ) -> Result<Vec<&'static str>, &'static str> {
+        assess(
+            INTOTO_PAYLOAD_TYPE,
+            payload,
+            &Sha256Digest::of(ART),
+            &Sha512Digest::of(ART),
+            signer,
+            &exp,
+        )
+        .map(|a| a.findings.iter().map(CheckError::code).collect())
+        .map_err(|e| e.code())
     }
 
     fn check_with(payload: &[u8], signer: &Signer, exp: Expectations) -> Result<(), &'static str> {
@@ -610,6 +857,25 @@ mod tests {
             builder_id: builder.map(Into::into),
             source_uri: source.map(Into::into),
             source_ref: r.map(Into::into),
+        }
+    }
+
+    fn src(uri: &str, git_ref: Option<&str>, commit: Option<&str>) -> SourceRef {
+        SourceRef {
+            uri: uri.into(),
+            git_ref: git_ref.map(Into::into),
+            commit: commit.map(Into::into),
+        }
+    }
+
+    fn view(trigger: Option<SourceRef>, dependency: Option<SourceRef>) -> ProvenanceView {
+        ProvenanceView {
+            builder_id: BUILDER.into(),
+            build_type: provenance::GITHUB_BUILD_TYPE.into(),
+            trigger,
+            source: dependency,
+            workflow_path: None,
+            invocation_id: None,
         }
     }
 
@@ -716,6 +982,225 @@ mod tests {
     }
 
     #[test]
+    fn every_check_runs_when_the_builder_is_wrong() {
+        // A waived builder mismatch must not hide the source: both are reported.
+        let p = gh_statement(None);
+        assert_eq!(
+            codes(
+                &p,
+                &key(),
+                exp(
+                    Some("https://github.com/acme/widget/.github/workflows/nightly.yml"),
+                    Some("github.com/acme/gadget"),
+                    Some("refs/heads/main")
+                )
+            ),
+            Ok(vec![
+                "builder-mismatch",
+                "source-mismatch",
+                "source-mismatch",
+                "ref-mismatch"
+            ])
+        );
+        let a = assess(
+            INTOTO_PAYLOAD_TYPE,
+            &p,
+            &Sha256Digest::of(ART),
+            &Sha512Digest::of(ART),
+            &key(),
+            &exp(None, Some("github.com/acme/gadget"), None),
+        )
+        .unwrap();
+        assert_eq!(
+            a.findings
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            vec![
+                r#"source "github.com/acme/widget" does not match the expected "github.com/acme/gadget" (trigger repository)"#,
+                r#"source "github.com/acme/widget" does not match the expected "github.com/acme/gadget" (resolved dependency)"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn source_check_reports_every_fact_not_only_the_first() {
+        // Trigger differs only in case; the dependency and the certificate name other
+        // repositories. Each disagreement is its own finding.
+        let v = view(
+            Some(src(
+                "https://github.com/ACME/widget",
+                Some("refs/tags/v1"),
+                None,
+            )),
+            Some(src(
+                "https://github.com/evil/other",
+                Some("refs/tags/v1"),
+                Some("ab"),
+            )),
+        );
+        let c = CertificateIdentity {
+            identity: BUILDER.into(),
+            issuer: GITHUB_ACTIONS_ISSUER.into(),
+            source_repository_uri: Some("https://github.com/acme/sandbox".into()),
+            ..Default::default()
+        };
+        let found = check_source(
+            &v,
+            Some(&c),
+            &exp(None, Some("github.com/acme/widget"), None),
+        );
+        assert_eq!(
+            found,
+            vec![
+                CheckError::SourceConflict {
+                    field: "repository",
+                    trigger: "github.com/ACME/widget".into(),
+                    dependency: "github.com/evil/other".into(),
+                },
+                CheckError::CertificateMismatch {
+                    field: "repository",
+                    provenance: "https://github.com/ACME/widget".into(),
+                    certificate: "https://github.com/acme/sandbox".into(),
+                },
+                CheckError::CertificateMismatch {
+                    field: "repository",
+                    provenance: "https://github.com/evil/other".into(),
+                    certificate: "https://github.com/acme/sandbox".into(),
+                },
+                CheckError::SourceMismatch {
+                    fact: "resolved dependency",
+                    expected: "github.com/acme/widget".into(),
+                    actual: "github.com/evil/other".into(),
+                },
+                CheckError::SourceMismatch {
+                    fact: "certificate source repository",
+                    expected: "github.com/acme/widget".into(),
+                    actual: "github.com/acme/sandbox".into(),
+                },
+            ]
+        );
+        // Key-signed: no certificate facts, the rest still reported.
+        let found = check_source(&v, None, &exp(None, Some("github.com/acme/widget"), None));
+        assert_eq!(
+            found.iter().map(CheckError::code).collect::<Vec<_>>(),
+            vec!["source-conflict", "source-mismatch"]
+        );
+        // Without --source-uri the facts must still agree with each other.
+        let found = check_source(&v, None, &Expectations::default());
+        assert_eq!(
+            found.iter().map(CheckError::code).collect::<Vec<_>>(),
+            vec!["source-conflict"]
+        );
+        // The ref and the commit of trigger and dependency must agree too.
+        let v = view(
+            Some(src(
+                "https://github.com/acme/widget",
+                Some("refs/tags/v1"),
+                Some("AB"),
+            )),
+            Some(src(
+                "https://github.com/acme/widget",
+                Some("refs/heads/x"),
+                Some("ab"),
+            )),
+        );
+        assert_eq!(
+            check_source(&v, None, &Expectations::default()),
+            vec![CheckError::SourceConflict {
+                field: "ref",
+                trigger: "refs/tags/v1".into(),
+                dependency: "refs/heads/x".into(),
+            }]
+        );
+        // Nothing names a source at all.
+        let v = view(None, None);
+        assert_eq!(
+            check_source(&v, None, &exp(None, Some("github.com/acme/widget"), None)),
+            vec![CheckError::SourceMismatch {
+                fact: "source",
+                expected: "github.com/acme/widget".into(),
+                actual: String::new(),
+            }]
+        );
+    }
+
+    #[test]
+    fn github_owner_and_repository_compare_case_insensitively() {
+        for (a, b, same) in [
+            (
+                "https://github.com/ACME/Widget",
+                "github.com/acme/widget",
+                true,
+            ),
+            (
+                "git+https://GitHub.com/acme/widget.git@refs/tags/v1",
+                "github.com/ACME/WIDGET",
+                true,
+            ),
+            (
+                "git+ssh://git@github.com/acme/widget",
+                "github.com/acme/widget",
+                true,
+            ),
+            (
+                "https://github.com/acme/widget",
+                "github.com/acme/widget2",
+                false,
+            ),
+            ("https://github.com/acme/widget", "github.com/acme", false),
+            // Elsewhere only the host is case-insensitive.
+            (
+                "https://GitLab.example/Acme/widget",
+                "gitlab.example/Acme/widget",
+                true,
+            ),
+            (
+                "https://gitlab.example/Acme/widget",
+                "gitlab.example/acme/widget",
+                false,
+            ),
+        ] {
+            assert_eq!(same_repository(a, b), same, "{a} vs {b}");
+            assert_eq!(same_repository(b, a), same, "{b} vs {a}");
+        }
+        // A provenance whose facts differ from the expectation only in case passes, for
+        // keys and certificates alike.
+        let v = view(
+            Some(src(
+                "https://github.com/ACME/widget",
+                Some("refs/tags/v1"),
+                None,
+            )),
+            Some(src(
+                "https://github.com/acme/Widget",
+                Some("refs/tags/v1"),
+                Some("ab"),
+            )),
+        );
+        let c = CertificateIdentity {
+            identity: BUILDER.into(),
+            issuer: GITHUB_ACTIONS_ISSUER.into(),
+            source_repository_uri: Some("https://github.com/Acme/WIDGET".into()),
+            source_repository_ref: Some("refs/tags/v1".into()),
+            source_repository_digest: Some("AB".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            check_source(
+                &v,
+                Some(&c),
+                &exp(None, Some("github.com/acme/widget"), None)
+            ),
+            vec![]
+        );
+        assert_eq!(
+            check_source(&v, None, &exp(None, Some("github.com/acme/widget"), None)),
+            vec![]
+        );
+    }
+
+    #[test]
     fn keyless_signer_must_be_the_builder() {
         let p = gh_statement(None);
         assert_eq!(
@@ -726,6 +1211,18 @@ mod tests {
                     Some("https://github.com/acme/widget/.github/workflows/release.yml"),
                     Some("github.com/acme/widget"),
                     None
+                )
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            check_with(
+                &p,
+                &Signer::Certificate(full_cert(BUILDER)),
+                exp(
+                    None,
+                    Some("github.com/acme/widget"),
+                    Some("refs/tags/v1.2.3")
                 )
             ),
             Ok(())
@@ -751,12 +1248,74 @@ mod tests {
             c.source_repository_uri = Some("https://github.com/evil/x".into());
         }
         assert_eq!(
-            check_with(
+            codes(
                 &p,
                 &other_repo,
                 exp(None, Some("github.com/acme/widget"), None)
             ),
-            Err("source-mismatch")
+            Ok(vec![
+                "certificate-mismatch",
+                "certificate-mismatch",
+                "source-mismatch"
+            ])
+        );
+    }
+
+    #[test]
+    fn keyless_ref_and_commit_are_bound_to_the_certificate_when_the_signer_is_the_builder() {
+        // The workflow ran on refs/heads/feature (certificate 1.14) but the provenance it
+        // signed claims the release tag.
+        let signer_id =
+            "https://github.com/acme/widget/.github/workflows/release.yml@refs/heads/feature";
+        let p = gh_statement_env(Some(signer_id), "acme/widget", "refs/tags/v1.0.0");
+        let mut c = full_cert(signer_id);
+        c.source_repository_ref = Some("refs/heads/feature".into());
+        c.build_config_uri = None;
+        let a = assess(
+            INTOTO_PAYLOAD_TYPE,
+            &p,
+            &Sha256Digest::of(ART),
+            &Sha512Digest::of(ART),
+            &Signer::Certificate(c.clone()),
+            &exp(
+                None,
+                Some("github.com/acme/widget"),
+                Some("refs/tags/v1.0.0"),
+            ),
+        )
+        .unwrap();
+        assert_eq!(
+            a.findings,
+            vec![CheckError::CertificateMismatch {
+                field: "ref",
+                provenance: "refs/tags/v1.0.0".into(),
+                certificate: "refs/heads/feature".into(),
+            }]
+        );
+        // The commit (1.13) too.
+        c.source_repository_ref = Some("refs/tags/v1.0.0".into());
+        c.source_repository_digest = Some("9999".into());
+        assert_eq!(
+            codes(&p, &Signer::Certificate(c.clone()), exp(None, None, None)),
+            Ok(vec!["certificate-mismatch"])
+        );
+        // The build config (1.18) and the run (1.21), with GitHub's case rules.
+        c.source_repository_digest = Some("0123".into());
+        c.build_config_uri = Some(
+            "https://github.com/ACME/widget/.github/workflows/release.yml@refs/tags/v1.0.0".into(),
+        );
+        assert_eq!(
+            codes(&p, &Signer::Certificate(c.clone()), exp(None, None, None)),
+            Ok(vec![])
+        );
+        c.build_config_uri = Some(
+            "https://github.com/acme/widget/.github/workflows/other.yml@refs/tags/v1.0.0".into(),
+        );
+        c.run_invocation_uri =
+            Some("https://github.com/acme/widget/actions/runs/43/attempts/1".into());
+        assert_eq!(
+            codes(&p, &Signer::Certificate(c), exp(None, None, None)),
+            Ok(vec!["certificate-mismatch", "certificate-mismatch"])
         );
     }
 
@@ -798,21 +1357,18 @@ mod tests {
             check_with(&p, &unpinned, exp(Some(trw), None, None)),
             Err("builder-unpinned")
         );
+        // The delegator's certificate binds the ref too.
+        let mut d = full_cert(&format!("{}@refs/tags/v1.10.0", DELEGATOR_WORKFLOWS[0]));
+        d.build_config_uri = None;
+        d.source_repository_ref = Some("refs/heads/main".into());
+        assert_eq!(
+            codes(&p, &Signer::Certificate(d), exp(Some(trw), None, None)),
+            Ok(vec!["certificate-mismatch"])
+        );
 
         let runner = RUNNER_BUILDERS[0].0;
         let p = gh_statement(Some(runner));
-        let mut c = CertificateIdentity {
-            identity: BUILDER.into(),
-            issuer: GITHUB_ACTIONS_ISSUER.into(),
-            source_repository_uri: Some("https://github.com/acme/widget".into()),
-            source_repository_ref: Some("refs/tags/v1.2.3".into()),
-            source_repository_digest: Some("0123".into()),
-            build_config_uri: Some(BUILDER.into()),
-            run_invocation_uri: Some(
-                "https://github.com/acme/widget/actions/runs/42/attempts/1".into(),
-            ),
-            runner_environment: Some("github-hosted".into()),
-        };
+        let mut c = full_cert(BUILDER);
         assert_eq!(
             check_with(
                 &p,
@@ -857,8 +1413,19 @@ mod tests {
         c.source_repository_digest = Some("0123".into());
         c.runner_environment = Some("self-hosted".into());
         assert_eq!(
-            check_with(&p, &Signer::Certificate(c), exp(Some(runner), None, None)),
+            check_with(
+                &p,
+                &Signer::Certificate(c.clone()),
+                exp(Some(runner), None, None)
+            ),
             Err("certificate-mismatch")
+        );
+        // The runner does not sign: a certificate without a source repository proves nothing.
+        c.runner_environment = Some("github-hosted".into());
+        c.source_repository_uri = None;
+        assert_eq!(
+            codes(&p, &Signer::Certificate(c), exp(Some(runner), None, None)),
+            Ok(vec!["certificate-mismatch"])
         );
     }
 

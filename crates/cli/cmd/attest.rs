@@ -9,11 +9,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::{json, Value};
-use sigil_attest::document::{self, Attestation, MAX_DOCUMENT_BYTES};
+use sigil_attest::document::{self, MAX_DOCUMENT_BYTES};
 use sigil_attest::provenance::{self, GitFacts, ProvenanceOptions};
-use sigil_attest::verify::{self, Checked, Expectations, Signer, GITHUB_ACTIONS_ISSUER};
+use sigil_attest::verify::{Checked, Expectations, Signer, GITHUB_ACTIONS_ISSUER};
 use sigil_attest::{ArtifactDigests, Envelope, SubjectDigest, INTOTO_PAYLOAD_TYPE};
-use sigil_sigstore::{Artifact, Bundle, Matcher, Policy, TrustRoot, VerifyError};
+use sigil_gate::attest::{judge_document, Ask, AttestationTrust, Outcome};
+use sigil_sigstore::{Matcher, Policy, TrustRoot};
 
 use crate::output::{CliError, Output, Report};
 
@@ -153,8 +154,30 @@ fn append_line(path: &Path, line: &str) -> Result<(), CliError> {
     f.sync_all().map_err(io)
 }
 
+/// Whether two paths name the same file: the same device and inode (a hard link or another
+/// spelling counts), or the same canonical path.
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) if x.dev() == y.dev() && x.ino() == y.ino() => true,
+        _ => matches!(
+            (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+            (Ok(x), Ok(y)) if x == y
+        ),
+    }
+}
+
 /// Runs `sigil attest`.
 pub fn run_attest(out: &Output, a: AttestArgs) -> Result<Report, CliError> {
+    // Appending the envelope to an artifact it attests would change the artifact.
+    if let Some(s) = a.subjects.iter().find(|s| same_file(s, &a.output)) {
+        return Err(CliError::usage(format!(
+            "-o {} is the subject {}: appending the attestation would change the artifact",
+            a.output.display(),
+            s.display()
+        ))
+        .hint("write the attestation to its own file, e.g. ARTIFACT.intoto.jsonl"));
+    }
     let key = super::load_secret_key(&a.key)?;
     let predicate = super::read_text(&a.predicate, MAX_PREDICATE, "predicate")
         .map_err(|e| CliError::usage(e.message))?;
@@ -362,59 +385,21 @@ fn trust_root(path: Option<&Path>) -> Result<TrustRoot, CliError> {
     }
 }
 
-/// Why one attestation in the file was not accepted.
+/// Why one attestation in the file was not accepted: every finding's code, and the messages.
 struct Rejection {
     location: String,
-    code: &'static str,
+    codes: Vec<&'static str>,
     message: String,
 }
 
-fn sigstore_code(e: &VerifyError) -> &'static str {
-    match e {
-        VerifyError::IdentityMismatch { .. } => "identity-mismatch",
-        VerifyError::IssuerMismatch { .. } => "issuer-mismatch",
-        VerifyError::WrongSignerKind { .. } => "wrong-signer-kind",
-        VerifyError::NotDsse => "not-dsse",
-        VerifyError::ArtifactMismatch(_) => "subject-mismatch",
-        VerifyError::SignatureInvalid(_) => "signature-invalid",
-        VerifyError::Certificate(_) => "certificate-rejected",
-        VerifyError::TransparencyLog(_) => "tlog-rejected",
-        VerifyError::Timestamp(_) => "timestamp-rejected",
-        _ => "bundle-rejected",
+impl Rejection {
+    /// The first code (JSON `reason`; `reasons` has them all).
+    fn code(&self) -> &'static str {
+        self.codes
+            .first()
+            .copied()
+            .unwrap_or("attestation-malformed")
     }
-}
-
-/// Verifies a Sigstore bundle carrying DSSE; returns the verified payload and signer.
-fn verify_bundle(
-    root: &TrustRoot,
-    json: &str,
-    d: &ArtifactDigests,
-    policy: &Policy,
-    key_fingerprint: Option<&str>,
-) -> Result<(String, Vec<u8>, Signer), (&'static str, String)> {
-    let bundle = Bundle::parse(json.as_bytes())
-        .map_err(|e| ("attestation-malformed", CliError::chain(&e)))?;
-    let run = |a: Artifact<'_>| sigil_sigstore::verify_dsse(root, &bundle, a, policy);
-    let result = match run(Artifact::Sha256(d.sha256)) {
-        Err(VerifyError::ArtifactMismatch(_)) => run(Artifact::Sha512(d.sha512)),
-        other => other,
-    };
-    let (v, payload_type, payload) =
-        result.map_err(|e| (sigstore_code(&e), CliError::chain(&e)))?;
-    let signer = match v.signer {
-        sigil_sigstore::Signer::Certificate {
-            identity,
-            issuer,
-            claims,
-            ..
-        } => Signer::Certificate(sigil_gate::attest::certificate_identity(
-            identity, issuer, &claims,
-        )),
-        _ => Signer::Key {
-            fingerprint: key_fingerprint.unwrap_or_default().to_owned(),
-        },
-    };
-    Ok((payload_type, payload, signer))
 }
 
 /// The digest the matching subject names (sha256 when it has one, else sha512).
@@ -510,91 +495,53 @@ pub fn run_verify(out: &Output, a: VerifyAttestationArgs) -> Result<Report, CliE
         source_uri: a.source_uri.clone(),
         source_ref: a.source_ref.clone(),
     };
+    let no_keys = TrustedKeys {
+        ed25519: Vec::new(),
+        managed: Vec::new(),
+    };
+    let k = keys.as_ref().unwrap_or(&no_keys);
+    let trust = AttestationTrust {
+        keys: &k.ed25519,
+        managed: &k.managed,
+        root: root.as_ref(),
+        keyless: policy.as_ref(),
+    };
 
+    // The same loop the policy gate runs (sigil-gate's judge_document).
     let mut accepted: Vec<(String, &'static str, Signer, Checked)> = Vec::new();
     let mut rejected: Vec<Rejection> = Vec::new();
-    for item in items {
-        let location = item.location;
-        let reject = |code, message| Rejection {
-            location: location.clone(),
-            code,
-            message,
-        };
-        let att = match item.item {
-            Ok(att) => att,
-            Err(e) => {
-                rejected.push(reject("attestation-malformed", e.to_string()));
-                continue;
-            }
-        };
-        let kind = att.kind();
-        let verified = match (&att, &keys) {
-            (Attestation::Dsse(env), Some(k)) => env
-                .verify(&k.ed25519)
-                .map(|v| {
-                    let fingerprint = v.signers.first().cloned().unwrap_or_default();
-                    (v.payload_type, v.payload, Signer::Key { fingerprint })
-                })
-                .map_err(|e| ("signature-invalid", e.to_string())),
-            (Attestation::Dsse(_), None) => Err((
-                "no-certificate",
-                "a bare DSSE envelope carries no certificate; verify it with --key".to_owned(),
-            )),
-            (Attestation::Bundle { json, .. }, None) => match (&root, &policy) {
-                (Some(root), Some(policy)) => verify_bundle(root, json, &digests, policy, None),
-                _ => Err(("bundle-rejected", "no trusted root".to_owned())),
-            },
-            (Attestation::Bundle { json, .. }, Some(k)) => {
-                if let (false, Some(root)) = (k.managed.is_empty(), &root) {
-                    let mut last = ("wrong-signer-kind", String::new());
-                    let mut found = None;
-                    for (pk, fp) in &k.managed {
-                        match verify_bundle(
-                            root,
-                            json,
-                            &digests,
-                            &Policy::PublicKey(pk.clone()),
-                            Some(fp),
-                        ) {
-                            Ok(v) => {
-                                found = Some(v);
-                                break;
-                            }
-                            Err(e) => last = e,
-                        }
-                    }
-                    found.ok_or(last)
-                } else {
-                    Err((
-                        "wrong-signer-kind",
-                        "a Sigstore bundle needs a PEM public key or the keyless flags".to_owned(),
-                    ))
+    for j in judge_document(items, &trust, &digests, Ask::All(&exp)) {
+        match j.outcome {
+            Outcome::Judged {
+                signers,
+                assessment,
+            } if assessment.passed() => {
+                if let Some(signer) = signers.into_iter().next() {
+                    accepted.push((j.location, j.kind, signer, assessment.checked));
                 }
             }
-        };
-        let (payload_type, payload, signer) = match verified {
-            Ok(v) => v,
-            Err((code, message)) => {
-                rejected.push(reject(code, message));
-                continue;
-            }
-        };
-        match verify::check(
-            &payload_type,
-            &payload,
-            &digests.sha256,
-            &digests.sha512,
-            &signer,
-            &exp,
-        ) {
-            Ok(checked) => accepted.push((location, kind, signer, checked)),
-            Err(e) => rejected.push(reject(e.code(), e.to_string())),
+            Outcome::Judged { assessment, .. } => rejected.push(Rejection {
+                location: j.location,
+                codes: assessment.findings.iter().map(|f| f.code()).collect(),
+                message: assessment
+                    .findings
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            }),
+            Outcome::Rejected(r) => rejected.push(Rejection {
+                location: j.location,
+                codes: vec![r.code()],
+                message: r.to_string(),
+            }),
+            Outcome::Skipped => {}
         }
     }
 
     let rejected_json: Vec<Value> = rejected
         .iter()
-        .map(|r| json!({ "location": r.location, "reason": r.code, "message": r.message }))
+        .map(|r| json!({ "location": r.location, "reason": r.code(), "reasons": r.codes, "message": r.message }))
         .collect();
     if accepted.is_empty() {
         let message = match rejected.as_slice() {
@@ -614,7 +561,9 @@ pub fn run_verify(out: &Output, a: VerifyAttestationArgs) -> Result<Report, CliE
                     .join("; ")
             ),
         };
-        let reason = rejected.first().map_or("attestation-malformed", |r| r.code);
+        let reason = rejected
+            .first()
+            .map_or("attestation-malformed", Rejection::code);
         return Err(CliError::not_verified(message).data(json!({
             "subject": a.subject,
             "attestation": a.attestation,
@@ -671,7 +620,9 @@ pub fn run_verify(out: &Output, a: VerifyAttestationArgs) -> Result<Report, CliE
     for r in &rejected {
         report = report.line(format!(
             "not used: {} ({}): {}",
-            r.location, r.code, r.message
+            r.location,
+            r.codes.join(", "),
+            r.message
         ));
     }
     report.data = json!({

@@ -164,6 +164,7 @@ fn reason(e: &VerifyError) -> &'static str {
     match e {
         VerifyError::IdentityMismatch { .. } => "identity-mismatch",
         VerifyError::IssuerMismatch { .. } => "issuer-mismatch",
+        VerifyError::IssuerConflict { .. } => "issuer-conflict",
         VerifyError::WrongSignerKind { .. } => "wrong-signer-kind",
         VerifyError::NotDsse => "not-dsse",
         VerifyError::ArtifactMismatch(_) => "artifact-mismatch",

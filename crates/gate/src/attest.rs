@@ -1,16 +1,23 @@
 //! Keyless (Sigstore) bundles and in-toto attestations beside the artifact, verified with
 //! `sigil-sigstore` and `sigil-attest`; what they establish goes to the policy as evidence.
+//!
+//! [`judge_document`] is the one accept/reject loop over an attestation document: it
+//! authenticates each attestation (DSSE with trusted keys, every signature; Sigstore bundles
+//! keyless or with managed keys) and holds what it says against the expectations with
+//! `sigil-attest`'s [`verify::assess`]. `sigil verify-attestation` and the policy gate
+//! ([`attestation_evidence`]) both call it, so they judge every attestation the same way.
 
 use std::io::Read as _;
 
-use sigil_attest::document::Attestation;
+use sigil_attest::document::{Attestation, Located};
 use sigil_attest::provenance::ProvenanceView;
-use sigil_attest::verify::{check, CertificateIdentity, CheckError, Expectations};
-use sigil_attest::{ArtifactDigests, Envelope, Signer as AttestSigner, Statement};
+use sigil_attest::verify::{self, Assessment, CertificateIdentity, CheckError, Expectations};
+use sigil_attest::{ArtifactDigests, EnvelopeVerifyError, Signer as AttestSigner};
 use sigil_policy::{
     AttestationEvidence, Code, Evidence, KeylessEvidence, KeylessOutcome, Policy, Problem,
-    ProvenanceFacts, Signer,
+    ProvenanceFacts, ProvenanceFinding, Signer,
 };
+use sigil_sigstore::{TrustRoot, VerifyError};
 
 use crate::evidence::{GatherError, Target, MAX_SIDECAR};
 
@@ -112,6 +119,309 @@ fn verify_bundle(policy: &Policy, target: &Target<'_>, bytes: &[u8]) -> KeylessO
     }
 }
 
+/// What an attestation verifier trusts. Keep it plain: callers pass the keys they trust for
+/// attestations (the policy's, or `--key`).
+#[derive(Clone, Copy)]
+pub struct AttestationTrust<'a> {
+    /// Ed25519 keys for DSSE envelopes.
+    pub keys: &'a [sigil_keys::PublicKey],
+    /// PEM keys for managed-key Sigstore bundles, each with the fingerprint to report.
+    pub managed: &'a [(sigil_sigstore::PublicKey, String)],
+    /// The Sigstore trusted root, for any bundle.
+    pub root: Option<&'a TrustRoot>,
+    /// The certificate identity and issuer keyless bundles must have (`None`: keyless
+    /// bundles are not trusted; bare DSSE envelopes are then checked with `keys`).
+    pub keyless: Option<&'a sigil_sigstore::Policy>,
+}
+
+/// Why an attestation was not authenticated or cannot be judged.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Rejection {
+    /// The entry is not an attestation.
+    Malformed(String),
+    /// The payload names no predicate type (only when a predicate filter is given).
+    NoPredicateType,
+    /// The DSSE envelope does not verify with the trusted keys.
+    Envelope(EnvelopeVerifyError),
+    /// A bare DSSE envelope where only keyless bundles are trusted.
+    NoCertificate,
+    /// A bundle where no key or identity could verify it.
+    WrongSignerKind(String),
+    /// The bundle does not parse.
+    BundleMalformed(String),
+    /// The bundle does not verify.
+    Bundle(VerifyError),
+    /// A bundle, but no Sigstore trusted root could be loaded.
+    NoTrustedRoot,
+    /// The statement cannot be judged (payload type, statement, subject, predicate type,
+    /// unreadable provenance).
+    Check(CheckError),
+}
+
+impl Rejection {
+    /// The reason code `sigil verify-attestation` reports (docs/attest.md).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Rejection::Malformed(_) | Rejection::BundleMalformed(_) => "attestation-malformed",
+            Rejection::NoPredicateType => "statement-malformed",
+            Rejection::Envelope(_) => "signature-invalid",
+            Rejection::NoCertificate => "no-certificate",
+            Rejection::WrongSignerKind(_) => "wrong-signer-kind",
+            Rejection::Bundle(e) => sigstore_code(e),
+            Rejection::NoTrustedRoot => "bundle-rejected",
+            Rejection::Check(e) => e.code(),
+        }
+    }
+}
+
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Rejection::Malformed(m) | Rejection::WrongSignerKind(m) => f.write_str(m),
+            Rejection::BundleMalformed(m) => write!(f, "bundle does not parse: {m}"),
+            Rejection::NoPredicateType => {
+                f.write_str("payload is not an in-toto statement with a predicate type")
+            }
+            Rejection::Envelope(e) => write!(f, "{e}"),
+            Rejection::NoCertificate => {
+                f.write_str("a bare DSSE envelope carries no certificate; verify it with --key")
+            }
+            Rejection::Bundle(e) => write!(f, "{}", error_chain(e)),
+            Rejection::NoTrustedRoot => f.write_str("no trusted root"),
+            Rejection::Check(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let m = c.to_string();
+        if !s.contains(&m) {
+            s.push_str(": ");
+            s.push_str(&m);
+        }
+        cur = c.source();
+    }
+    s
+}
+
+/// The reason code for a Sigstore verification failure.
+pub fn sigstore_code(e: &VerifyError) -> &'static str {
+    match e {
+        VerifyError::IdentityMismatch { .. } => "identity-mismatch",
+        VerifyError::IssuerMismatch { .. } => "issuer-mismatch",
+        VerifyError::IssuerConflict { .. } => "issuer-conflict",
+        VerifyError::WrongSignerKind { .. } => "wrong-signer-kind",
+        VerifyError::NotDsse => "not-dsse",
+        VerifyError::ArtifactMismatch(_) => "subject-mismatch",
+        VerifyError::SignatureInvalid(_) => "signature-invalid",
+        VerifyError::Certificate(_) => "certificate-rejected",
+        VerifyError::TransparencyLog(_) => "tlog-rejected",
+        VerifyError::Timestamp(_) => "timestamp-rejected",
+        _ => "bundle-rejected",
+    }
+}
+
+/// What became of one attestation of a document.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Its predicate type is not one the caller asked about; not checked.
+    Skipped,
+    /// Not authenticated, or not judgeable.
+    Rejected(Rejection),
+    /// Authenticated and judged: it passes when `assessment.findings` is empty.
+    Judged {
+        /// Who signed: each distinct trusted key (DSSE), or the certificate or managed key.
+        signers: Vec<AttestSigner>,
+        /// The statement and every finding of `sigil-attest`'s checks.
+        assessment: Box<Assessment>,
+    },
+}
+
+/// One attestation of a document with what became of it.
+#[derive(Debug)]
+pub struct Judged {
+    /// Where in the file (`line 2`, `attestations[1]`, `document`).
+    pub location: String,
+    /// `dsse` or `sigstore-bundle` (empty for an entry that is not an attestation).
+    pub kind: &'static str,
+    /// The predicate type the payload names (read before authentication, for filtering
+    /// and messages only).
+    pub predicate_type: Option<String>,
+    /// The outcome.
+    pub outcome: Outcome,
+}
+
+impl Judged {
+    /// Whether it was authenticated and every check passed.
+    pub fn passed(&self) -> bool {
+        matches!(&self.outcome, Outcome::Judged { assessment, .. } if assessment.passed())
+    }
+}
+
+/// The `predicateType` a payload names. Read before authentication only to decide whether the
+/// attestation is worth checking: one that lies about it gains nothing, since a skipped
+/// attestation counts for nothing.
+pub fn predicate_type_of(payload: &[u8]) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_slice(payload).ok()?;
+    v.get("predicateType")?.as_str().map(str::to_owned)
+}
+
+/// What to hold attestations against.
+#[derive(Clone, Copy)]
+pub enum Ask<'a> {
+    /// Every attestation, against these expectations (`sigil verify-attestation`).
+    All(&'a Expectations),
+    /// By the predicate type the payload names: `None` skips the attestation (and one naming
+    /// no predicate type is rejected); `Some` gives its expectations (the policy gate).
+    ByPredicate(&'a dyn Fn(&str) -> Option<Expectations>),
+}
+
+/// The one accept/reject loop over an attestation document: each entry is authenticated with
+/// `trust` and judged against the artifact's digests and the expectations `ask` gives.
+pub fn judge_document(
+    items: Vec<Located>,
+    trust: &AttestationTrust<'_>,
+    d: &ArtifactDigests,
+    ask: Ask<'_>,
+) -> Vec<Judged> {
+    items
+        .into_iter()
+        .map(|item| {
+            let att = match item.item {
+                Ok(a) => a,
+                Err(e) => {
+                    return Judged {
+                        location: item.location,
+                        kind: "",
+                        predicate_type: None,
+                        outcome: Outcome::Rejected(Rejection::Malformed(e.to_string())),
+                    }
+                }
+            };
+            let predicate_type = predicate_type_of(&att.envelope().payload);
+            let outcome = match (ask, &predicate_type) {
+                (Ask::All(exp), _) => judge(&att, trust, d, exp),
+                (Ask::ByPredicate(_), None) => Outcome::Rejected(Rejection::NoPredicateType),
+                (Ask::ByPredicate(f), Some(t)) => match f(t) {
+                    Some(exp) => judge(&att, trust, d, &exp),
+                    None => Outcome::Skipped,
+                },
+            };
+            Judged {
+                location: item.location,
+                kind: att.kind(),
+                predicate_type,
+                outcome,
+            }
+        })
+        .collect()
+}
+
+/// Authenticates one attestation and judges what it says.
+pub fn judge(
+    att: &Attestation,
+    trust: &AttestationTrust<'_>,
+    d: &ArtifactDigests,
+    exp: &Expectations,
+) -> Outcome {
+    let (payload_type, payload, signers) = match authenticate(att, trust, d) {
+        Ok(a) => a,
+        Err(r) => return Outcome::Rejected(r),
+    };
+    let Some(first) = signers.first() else {
+        return Outcome::Rejected(Rejection::Envelope(EnvelopeVerifyError::NoTrustedKeys));
+    };
+    match verify::assess(&payload_type, &payload, &d.sha256, &d.sha512, first, exp) {
+        Ok(assessment) => Outcome::Judged {
+            signers,
+            assessment: Box::new(assessment),
+        },
+        Err(e) => Outcome::Rejected(Rejection::Check(e)),
+    }
+}
+
+type Authenticated = (String, Vec<u8>, Vec<AttestSigner>);
+
+fn authenticate(
+    att: &Attestation,
+    trust: &AttestationTrust<'_>,
+    d: &ArtifactDigests,
+) -> Result<Authenticated, Rejection> {
+    match att {
+        Attestation::Dsse(env) => {
+            if trust.keys.is_empty() && trust.keyless.is_some() {
+                return Err(Rejection::NoCertificate);
+            }
+            let v = env.verify(trust.keys).map_err(Rejection::Envelope)?;
+            let signers = v
+                .signers
+                .into_iter()
+                .map(|fingerprint| AttestSigner::Key { fingerprint })
+                .collect();
+            Ok((v.payload_type, v.payload, signers))
+        }
+        Attestation::Bundle { json, .. } => {
+            let bundle = sigil_sigstore::Bundle::parse(json.as_bytes())
+                .map_err(|e| Rejection::BundleMalformed(error_chain(&e)))?;
+            if trust.keyless.is_none() && trust.managed.is_empty() {
+                return Err(Rejection::WrongSignerKind(
+                    "a Sigstore bundle needs a PEM public key or the keyless flags".to_owned(),
+                ));
+            }
+            let Some(root) = trust.root else {
+                return Err(Rejection::NoTrustedRoot);
+            };
+            if let Some(policy) = trust.keyless {
+                return verify_dsse_bundle(root, &bundle, d, policy, None);
+            }
+            let mut last = Rejection::WrongSignerKind(
+                "a Sigstore bundle needs a PEM public key or the keyless flags".to_owned(),
+            );
+            for (pk, fp) in trust.managed {
+                let policy = sigil_sigstore::Policy::PublicKey(pk.clone());
+                match verify_dsse_bundle(root, &bundle, d, &policy, Some(fp)) {
+                    Ok(v) => return Ok(v),
+                    Err(e) => last = e,
+                }
+            }
+            Err(last)
+        }
+    }
+}
+
+/// A Sigstore bundle carrying DSSE, verified offline for the artifact's sha256 (else sha512).
+fn verify_dsse_bundle(
+    root: &TrustRoot,
+    bundle: &sigil_sigstore::Bundle,
+    d: &ArtifactDigests,
+    policy: &sigil_sigstore::Policy,
+    key_fingerprint: Option<&str>,
+) -> Result<Authenticated, Rejection> {
+    use sigil_sigstore::Artifact;
+    let run = |a: Artifact<'_>| sigil_sigstore::verify_dsse(root, bundle, a, policy);
+    let result = match run(Artifact::Sha256(d.sha256)) {
+        Err(VerifyError::ArtifactMismatch(_)) => run(Artifact::Sha512(d.sha512)),
+        other => other,
+    };
+    let (v, payload_type, payload) = result.map_err(Rejection::Bundle)?;
+    let signer = match v.signer {
+        sigil_sigstore::Signer::Certificate {
+            identity,
+            issuer,
+            claims,
+            ..
+        } => AttestSigner::Certificate(certificate_identity(identity, issuer, &claims)),
+        _ => AttestSigner::Key {
+            fingerprint: key_fingerprint.unwrap_or_default().to_owned(),
+        },
+    };
+    Ok((payload_type, payload, vec![signer]))
+}
+
 /// Whether a statement with this predicate type could satisfy the policy.
 fn relevant(policy: &Policy, predicate_type: &str) -> bool {
     policy
@@ -124,95 +434,12 @@ fn relevant(policy: &Policy, predicate_type: &str) -> bool {
             .is_some_and(|s| s.predicate_types.iter().any(|t| t == predicate_type))
 }
 
-/// The `predicateType` a payload names. Read before authentication only to decide whether the
-/// attestation is worth checking: one that lies about it gains nothing, since a skipped
-/// attestation counts for nothing.
-fn predicate_type_of(payload: &[u8]) -> Option<String> {
-    let v: serde_json::Value = serde_json::from_slice(payload).ok()?;
-    v.get("predicateType")?.as_str().map(str::to_owned)
-}
-
 fn problem(ev: &mut Evidence, code: Code, source: &str, message: String) {
     ev.problems.push(Problem {
         code,
         source: source.to_owned(),
         message,
     });
-}
-
-/// A payload whose signature verified, with who signed it (for `sigil-attest`'s checks and
-/// for the policy).
-struct Authenticated {
-    payload_type: String,
-    payload: Vec<u8>,
-    signer: AttestSigner,
-    policy_signer: Signer,
-}
-
-/// Every policy key that verifies the envelope (the `keyid` is only a hint; each key is tried).
-fn dsse_signers(
-    policy: &Policy,
-    env: &Envelope,
-    source: &str,
-    predicate_type: &str,
-    ev: &mut Evidence,
-) -> Vec<Authenticated> {
-    let mut out = Vec::new();
-    for k in &policy.keys {
-        if let Ok(v) = env.verify(std::slice::from_ref(&k.key)) {
-            out.push(Authenticated {
-                payload_type: v.payload_type,
-                payload: v.payload,
-                signer: AttestSigner::Key {
-                    fingerprint: k.key.fingerprint(),
-                },
-                policy_signer: Signer::Key(k.key.raw()),
-            });
-        }
-    }
-    if out.is_empty() {
-        // A hint naming a trusted key whose signature fails means the envelope was changed.
-        let named = policy.keys.iter().find(|k| {
-            let (fp, id) = (k.key.fingerprint(), k.key.key_id().to_string());
-            env.signatures
-                .iter()
-                .any(|s| s.keyid.eq_ignore_ascii_case(&fp) || s.keyid.eq_ignore_ascii_case(&id))
-        });
-        match named {
-            Some(k) => problem(
-                ev,
-                Code::AttestationInvalid,
-                source,
-                format!(
-                    "attestation ({predicate_type}) names key {} but its signature does not verify: the envelope was changed",
-                    k.label()
-                ),
-            ),
-            None => {
-                let hints: Vec<String> = env
-                    .signatures
-                    .iter()
-                    .map(|s| {
-                        if s.keyid.is_empty() {
-                            "(none)".to_owned()
-                        } else {
-                            s.keyid.chars().take(80).collect()
-                        }
-                    })
-                    .collect();
-                problem(
-                    ev,
-                    Code::KeyUntrusted,
-                    source,
-                    format!(
-                        "attestation ({predicate_type}) is not signed by any key the policy trusts (key id hints: {})",
-                        if hints.is_empty() { "none".to_owned() } else { hints.join(", ") }
-                    ),
-                );
-            }
-        }
-    }
-    out
 }
 
 /// The attestation checker's view of a Fulcio certificate: identity, issuer, and the source and
@@ -244,228 +471,277 @@ pub fn certificate_identity(
     }
 }
 
-/// A Sigstore bundle carrying DSSE, verified offline against the policy's trusted root for any
-/// identity; the policy then decides whether that identity is trusted.
-fn bundle_signer(
+fn facts_of(view: &ProvenanceView) -> ProvenanceFacts {
+    ProvenanceFacts {
+        builder_id: Some(view.builder_id.clone()),
+        source_uri: verify::claimed_source(view).map(|s| s.uri.clone()),
+        source_ref: verify::claimed_ref(view).map(str::to_owned),
+        findings: None,
+    }
+}
+
+/// The policy's builder and source findings (waivable, each its own code; several source
+/// facts that differ are one `source-mismatch`), and the other findings, which are integrity
+/// failures (`attestation-invalid`) whatever the policy says.
+fn policy_findings(
+    findings: &[CheckError],
+    predicate_type: &str,
+) -> (Vec<ProvenanceFinding>, Vec<String>) {
+    let mut waivable = Vec::new();
+    let mut integrity = Vec::new();
+    let mut sources: Vec<(&'static str, &str)> = Vec::new();
+    let mut expected_source = "";
+    for f in findings {
+        match f {
+            CheckError::BuilderMismatch { expected, actual } => {
+                waivable.push(ProvenanceFinding {
+                    code: Code::BuilderMismatch,
+                    message: format!("builder {actual:?}, expected {expected:?}"),
+                });
+            }
+            CheckError::SourceMismatch {
+                fact,
+                expected,
+                actual,
+            } => {
+                expected_source = expected;
+                sources.push((fact, actual));
+            }
+            CheckError::RefMismatch { expected, actual } => waivable.push(ProvenanceFinding {
+                code: Code::RefMismatch,
+                message: format!("source ref {actual:?} does not match {expected:?}"),
+            }),
+            other => integrity.push(format!(
+                "attestation ({predicate_type}): {other} [{}]",
+                other.code()
+            )),
+        }
+    }
+    if let Some((_, first)) = sources.first() {
+        let shown = |a: &str| {
+            if a.is_empty() {
+                "(none)".to_owned()
+            } else {
+                format!("{a:?}")
+            }
+        };
+        let what = if sources.iter().all(|(_, a)| a == first) {
+            shown(first)
+        } else {
+            sources
+                .iter()
+                .map(|(fact, a)| format!("{} ({fact})", shown(a)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        waivable.push(ProvenanceFinding {
+            code: Code::SourceMismatch,
+            message: format!("source {what}, expected {expected_source:?}"),
+        });
+    }
+    (waivable, integrity)
+}
+
+/// Records what one judged attestation establishes for the policy.
+fn record(
     policy: &Policy,
-    json: &str,
+    j: Judged,
     d: &ArtifactDigests,
+    root_error: Option<&str>,
+    ev: &mut Evidence,
+) {
+    let source = j.location;
+    let predicate_type = j.predicate_type.clone().unwrap_or_default();
+    let (signers, assessment) = match j.outcome {
+        Outcome::Skipped => return,
+        Outcome::Judged {
+            signers,
+            assessment,
+        } => (signers, assessment),
+        Outcome::Rejected(r) => {
+            rejected(policy, r, &source, &predicate_type, d, root_error, ev);
+            return;
+        }
+    };
+    let provenance = match &assessment.checked.provenance {
+        Some(view) => {
+            let (waivable, integrity) = policy_findings(&assessment.findings, &predicate_type);
+            if !integrity.is_empty() {
+                // It does not count; every finding is still reported, each with its own
+                // code (an exception for one of them waives only that one).
+                for m in integrity {
+                    problem(ev, Code::AttestationInvalid, &source, m);
+                }
+                for f in waivable {
+                    problem(ev, f.code, &source, f.message);
+                }
+                return;
+            }
+            Some(ProvenanceFacts {
+                findings: Some(waivable),
+                ..facts_of(view)
+            })
+        }
+        None => None,
+    };
+    for s in signers {
+        let policy_signer = match &s {
+            AttestSigner::Key { fingerprint } => {
+                match policy
+                    .keys
+                    .iter()
+                    .find(|k| &k.key.fingerprint() == fingerprint)
+                {
+                    Some(k) => Signer::Key(k.key.raw()),
+                    None => continue,
+                }
+            }
+            AttestSigner::Certificate(c) => Signer::Identity {
+                issuer: c.issuer.clone(),
+                subject: c.identity.clone(),
+            },
+        };
+        ev.attestations.push(AttestationEvidence {
+            source: source.clone(),
+            signer: policy_signer,
+            predicate_type: predicate_type.clone(),
+            provenance: provenance.clone(),
+        });
+    }
+}
+
+/// The policy's finding for an attestation that was not authenticated or cannot be judged.
+fn rejected(
+    policy: &Policy,
+    r: Rejection,
     source: &str,
     predicate_type: &str,
+    d: &ArtifactDigests,
+    root_error: Option<&str>,
     ev: &mut Evidence,
-) -> Option<Authenticated> {
-    use sigil_sigstore::{Artifact, Matcher, Policy as SPolicy, TrustRoot, VerifyError};
-    let bundle = match sigil_sigstore::Bundle::parse(json.as_bytes()) {
-        Ok(b) => b,
-        Err(e) => {
-            problem(
-                ev,
-                Code::EvidenceMalformed,
-                source,
-                format!("bundle does not parse: {e}"),
-            );
-            return None;
+) {
+    // Whether a key id hint names a policy key (then a failing signature means the envelope
+    // was changed, not that a stranger signed it).
+    let names_policy_key = |hint: &str| {
+        policy.keys.iter().find(|k| {
+            hint.eq_ignore_ascii_case(&k.key.fingerprint())
+                || hint.eq_ignore_ascii_case(&k.key.key_id().to_string())
+        })
+    };
+    match r {
+        Rejection::Malformed(m) => problem(ev, Code::EvidenceMalformed, source, m),
+        Rejection::BundleMalformed(m) => problem(
+            ev,
+            Code::EvidenceMalformed,
+            source,
+            format!("bundle does not parse: {m}"),
+        ),
+        Rejection::NoPredicateType => problem(
+            ev,
+            Code::EvidenceMalformed,
+            source,
+            "payload is not an in-toto statement with a predicate type".into(),
+        ),
+        Rejection::Envelope(EnvelopeVerifyError::UnverifiedSignature { index, hint, .. }) => {
+            match names_policy_key(&hint) {
+                Some(k) => problem(
+                    ev,
+                    Code::AttestationInvalid,
+                    source,
+                    format!(
+                        "attestation ({predicate_type}) signature {index} names key {} but does not verify: the envelope was changed",
+                        k.label()
+                    ),
+                ),
+                None => problem(
+                    ev,
+                    Code::KeyUntrusted,
+                    source,
+                    format!(
+                        "attestation ({predicate_type}) signature {index} (key id hint {hint}) is not by a key the policy trusts; every signature of an envelope must verify with a trusted key"
+                    ),
+                ),
+            }
         }
-    };
-    let root = match &policy.sigstore_root {
-        Some(json) => TrustRoot::from_json(json),
-        None => TrustRoot::public_good(),
-    };
-    let root = match root {
-        Ok(r) => r,
-        Err(e) => {
-            problem(
-                ev,
-                Code::AttestationInvalid,
-                source,
-                format!("trusted root: {e}"),
-            );
-            return None;
+        Rejection::Envelope(e) => {
+            // No signature verified: a hint naming a policy key means the envelope was changed.
+            let hints = match &e {
+                EnvelopeVerifyError::NoValidSignature { hints, .. } => hints.clone(),
+                _ => String::new(),
+            };
+            match hints.split(", ").find_map(names_policy_key) {
+                Some(k) => problem(
+                    ev,
+                    Code::AttestationInvalid,
+                    source,
+                    format!(
+                        "attestation ({predicate_type}) names key {} but its signature does not verify: the envelope was changed",
+                        k.label()
+                    ),
+                ),
+                None => problem(
+                    ev,
+                    Code::KeyUntrusted,
+                    source,
+                    format!(
+                        "attestation ({predicate_type}) is not signed by any key the policy trusts (key id hints: {})",
+                        if hints.is_empty() { "none" } else { hints.as_str() }
+                    ),
+                ),
+            }
         }
-    };
-    let (Ok(any_id), Ok(any_issuer)) = (Matcher::regex(".*"), Matcher::regex(".*")) else {
-        problem(
+        Rejection::NoCertificate => problem(
+            ev,
+            Code::KeyUntrusted,
+            source,
+            format!("attestation ({predicate_type}) is not signed by any key the policy trusts (the policy trusts no keys)"),
+        ),
+        Rejection::NoTrustedRoot => problem(
             ev,
             Code::AttestationInvalid,
             source,
-            "internal: matcher".into(),
-        );
-        return None;
-    };
-    let spol = SPolicy::Keyless {
-        identity: any_id,
-        issuer: any_issuer,
-    };
-    let run = |a: Artifact<'_>| sigil_sigstore::verify_dsse(&root, &bundle, a, &spol);
-    let result = match run(Artifact::Sha256(d.sha256)) {
-        Err(VerifyError::ArtifactMismatch(_)) => run(Artifact::Sha512(d.sha512)),
-        other => other,
-    };
-    match result {
-        Ok((v, payload_type, payload)) => match v.signer {
-            sigil_sigstore::Signer::Certificate {
-                identity,
-                issuer,
-                claims,
-                ..
-            } => Some(Authenticated {
-                payload_type,
-                payload,
-                policy_signer: Signer::Identity {
-                    issuer: issuer.clone(),
-                    subject: identity.clone(),
-                },
-                signer: AttestSigner::Certificate(certificate_identity(identity, issuer, &claims)),
-            }),
-            _ => {
-                problem(
-                    ev,
-                    Code::AttestationInvalid,
-                    source,
-                    "bundle is not signed with a Fulcio certificate".into(),
-                );
-                None
-            }
-        },
-        Err(VerifyError::ArtifactMismatch(_)) => {
-            problem(
-                ev,
-                Code::AttestationSubjectMismatch,
-                source,
-                format!(
-                    "attestation ({predicate_type}) names other artifacts, not sha256 {}",
-                    d.sha256.to_hex()
-                ),
-            );
-            None
-        }
-        Err(e) => {
-            problem(
-                ev,
-                Code::AttestationInvalid,
-                source,
-                format!("bundle does not verify: {e}"),
-            );
-            None
-        }
+            format!("trusted root: {}", root_error.unwrap_or("none")),
+        ),
+        Rejection::WrongSignerKind(m) => problem(
+            ev,
+            Code::AttestationInvalid,
+            source,
+            format!("bundle does not verify: {m}"),
+        ),
+        Rejection::Bundle(VerifyError::ArtifactMismatch(_))
+        | Rejection::Check(CheckError::SubjectMismatch { .. }) => problem(
+            ev,
+            Code::AttestationSubjectMismatch,
+            source,
+            format!(
+                "attestation ({predicate_type}) names other artifacts, not sha256 {}",
+                d.sha256.to_hex()
+            ),
+        ),
+        Rejection::Bundle(e) => problem(
+            ev,
+            Code::AttestationInvalid,
+            source,
+            format!("bundle does not verify: {}", error_chain(&e)),
+        ),
+        Rejection::Check(e) => problem(
+            ev,
+            Code::AttestationInvalid,
+            source,
+            format!("attestation ({predicate_type}): {e} [{}]", e.code()),
+        ),
     }
-}
-
-fn facts_of(view: &ProvenanceView) -> ProvenanceFacts {
-    let origin = view.trigger.as_ref().or(view.source.as_ref());
-    ProvenanceFacts {
-        builder_id: Some(view.builder_id.clone()),
-        source_uri: origin.map(|s| s.uri.clone()),
-        source_ref: origin
-            .and_then(|s| s.git_ref.clone())
-            .or_else(|| view.source.as_ref().and_then(|s| s.git_ref.clone())),
-    }
-}
-
-/// Holds an authenticated statement against the artifact and the policy with `sigil-attest`'s
-/// checks (subject, builder bound to the signer, source), then records what it says.
-fn check_statement(
-    policy: &Policy,
-    a: Authenticated,
-    d: &ArtifactDigests,
-    source: &str,
-    ev: &mut Evidence,
-) {
-    let predicate_type = predicate_type_of(&a.payload).unwrap_or_default();
-    let is_slsa = matches!(
-        predicate_type.as_str(),
-        sigil_attest::provenance::SLSA_PROVENANCE_V1
-            | sigil_attest::provenance::SLSA_PROVENANCE_V02
-    );
-    let exp = match &policy.provenance {
-        Some(rule) if is_slsa && rule.predicate_type == predicate_type => Expectations {
-            builder_id: rule.builder_id.clone(),
-            source_uri: rule.source_uri.clone(),
-            ..Expectations::default()
-        },
-        _ => Expectations::default(),
-    };
-    let view_of = |payload: &[u8]| {
-        Statement::parse(payload)
-            .ok()
-            .and_then(|st| sigil_attest::provenance::view(&st).ok())
-    };
-    let provenance = match check(
-        &a.payload_type,
-        &a.payload,
-        &d.sha256,
-        &d.sha512,
-        &a.signer,
-        &exp,
-    ) {
-        Ok(c) => c.provenance.as_ref().map(facts_of),
-        Err(CheckError::SubjectMismatch { sha256 }) => {
-            problem(
-                ev,
-                Code::AttestationSubjectMismatch,
-                source,
-                format!(
-                    "attestation ({predicate_type}) names other artifacts, not sha256 {sha256}"
-                ),
-            );
-            return;
-        }
-        // Mismatches are the policy's to report: record what the provenance says.
-        Err(CheckError::BuilderMismatch { actual, .. }) => match view_of(&a.payload) {
-            Some(v) => Some(ProvenanceFacts {
-                builder_id: Some(actual),
-                ..facts_of(&v)
-            }),
-            None => {
-                problem(
-                    ev,
-                    Code::AttestationInvalid,
-                    source,
-                    "provenance cannot be read".into(),
-                );
-                return;
-            }
-        },
-        Err(CheckError::SourceMismatch { actual, .. }) => match view_of(&a.payload) {
-            Some(v) => Some(ProvenanceFacts {
-                source_uri: Some(actual),
-                ..facts_of(&v)
-            }),
-            None => {
-                problem(
-                    ev,
-                    Code::AttestationInvalid,
-                    source,
-                    "provenance cannot be read".into(),
-                );
-                return;
-            }
-        },
-        Err(e) => {
-            problem(
-                ev,
-                Code::AttestationInvalid,
-                source,
-                format!("attestation ({predicate_type}): {e} [{}]", e.code()),
-            );
-            return;
-        }
-    };
-    ev.attestations.push(AttestationEvidence {
-        source: source.to_owned(),
-        signer: a.policy_signer,
-        predicate_type,
-        provenance,
-    });
 }
 
 /// `NAME.intoto.jsonl` (JSON Lines of DSSE envelopes or Sigstore bundles, a single envelope or
 /// bundle, or npm's attestations document), read only when the policy requires provenance or an
-/// SBOM. Each attestation whose predicate type could satisfy the policy is verified: key-signed
-/// envelopes against every policy key, bundles against the Sigstore trusted root; then
-/// `sigil-attest` checks that it names the artifact (sha256 or sha512), that a keyless signer is
-/// the builder it names, and the policy's builder and source. Attestations with other predicate
-/// types are skipped.
+/// SBOM. Each attestation whose predicate type could satisfy the policy is judged by
+/// [`judge_document`], as `sigil verify-attestation` judges it: key-signed envelopes against the
+/// policy keys (every signature must verify with one), bundles against the Sigstore trusted
+/// root for any identity (the policy then decides whether the identity is trusted); then
+/// `sigil-attest` checks that it names the artifact (sha256 or sha512), binds a keyless signer
+/// to the builder, and holds the builder and every source fact against the policy's
+/// `builder-id` and `source-uri`. Attestations with other predicate types are skipped.
 pub fn attestation_evidence(
     policy: &Policy,
     target: &Target<'_>,
@@ -490,54 +766,138 @@ pub fn attestation_evidence(
             return Ok(());
         }
     };
-    let mut digests: Option<ArtifactDigests> = None;
-    for item in items {
-        let source = format!("{file} {}", item.location);
-        let att = match item.item {
-            Ok(a) => a,
-            Err(e) => {
-                problem(ev, Code::EvidenceMalformed, &source, e.to_string());
-                continue;
-            }
-        };
-        let Some(predicate_type) = predicate_type_of(&att.envelope().payload) else {
-            problem(
-                ev,
-                Code::EvidenceMalformed,
-                &source,
-                "payload is not an in-toto statement with a predicate type".into(),
-            );
-            continue;
-        };
-        if !relevant(policy, &predicate_type) {
-            continue;
+    let wanted = |t: &str| relevant(policy, t);
+    // Hash the artifact only when some attestation could count.
+    let any = items.iter().any(|i| {
+        i.item.as_ref().map_or(true, |a| {
+            predicate_type_of(&a.envelope().payload).is_none_or(|t| wanted(&t))
+        })
+    });
+    if !any {
+        return Ok(());
+    }
+    let f = std::fs::File::open(target.content).map_err(|source| GatherError::Io {
+        path: target.content.to_path_buf(),
+        source,
+    })?;
+    let d = sigil_attest::digests(f, |_| {}).map_err(|source| GatherError::Io {
+        path: target.content.to_path_buf(),
+        source,
+    })?;
+    let root = match &policy.sigstore_root {
+        Some(json) => TrustRoot::from_json(json),
+        None => TrustRoot::public_good(),
+    };
+    let root_error = root.as_ref().err().map(ToString::to_string);
+    // Any identity: the policy decides afterwards whether it trusts the one that signed.
+    let any_identity = match (
+        sigil_sigstore::Matcher::regex(".*"),
+        sigil_sigstore::Matcher::regex(".*"),
+    ) {
+        (Ok(identity), Ok(issuer)) => Some(sigil_sigstore::Policy::Keyless { identity, issuer }),
+        _ => None,
+    };
+    let keys: Vec<sigil_keys::PublicKey> = policy.keys.iter().map(|k| k.key.clone()).collect();
+    let trust = AttestationTrust {
+        keys: &keys,
+        managed: &[],
+        root: root.as_ref().ok(),
+        keyless: any_identity.as_ref(),
+    };
+    let expectations = |t: &str| -> Option<Expectations> {
+        if !wanted(t) {
+            return None;
         }
-        let d = match digests {
-            Some(d) => d,
-            None => {
-                let f = std::fs::File::open(target.content).map_err(|source| GatherError::Io {
-                    path: target.content.to_path_buf(),
-                    source,
-                })?;
-                let d = sigil_attest::digests(f, |_| {}).map_err(|source| GatherError::Io {
-                    path: target.content.to_path_buf(),
-                    source,
-                })?;
-                digests = Some(d);
-                d
+        Some(match &policy.provenance {
+            // Provenance of the policy's predicate type is judged against its builder and
+            // every source fact; the policy matches the ref itself (exactly or by regex)
+            // against the claimed ref, which sigil-attest binds to the certificate.
+            Some(rule)
+                if rule.predicate_type == t
+                    && matches!(
+                        t,
+                        sigil_attest::provenance::SLSA_PROVENANCE_V1
+                            | sigil_attest::provenance::SLSA_PROVENANCE_V02
+                    ) =>
+            {
+                Expectations {
+                    predicate_type: None,
+                    builder_id: rule.builder_id.clone(),
+                    source_uri: rule.source_uri.clone(),
+                    source_ref: None,
+                }
             }
-        };
-        let authenticated = match &att {
-            Attestation::Dsse(env) => dsse_signers(policy, env, &source, &predicate_type, ev),
-            Attestation::Bundle { json, .. } => {
-                bundle_signer(policy, json, &d, &source, &predicate_type, ev)
-                    .into_iter()
-                    .collect()
-            }
-        };
-        for a in authenticated {
-            check_statement(policy, a, &d, &source, ev);
-        }
+            _ => Expectations::default(),
+        })
+    };
+    for mut j in judge_document(items, &trust, &d, Ask::ByPredicate(&expectations)) {
+        j.location = format!("{file} {}", j.location);
+        record(policy, j, &d, root_error.as_deref(), ev);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(fact: &'static str, actual: &str) -> CheckError {
+        CheckError::SourceMismatch {
+            fact,
+            expected: "github.com/acme/widget".into(),
+            actual: actual.into(),
+        }
+    }
+
+    #[test]
+    fn policy_findings_keep_each_code_and_name_each_differing_fact() {
+        let findings = [
+            CheckError::BuilderMismatch {
+                expected: "b".into(),
+                actual: "x".into(),
+            },
+            CheckError::SourceConflict {
+                field: "repository",
+                trigger: "github.com/acme/widget".into(),
+                dependency: "github.com/evil/other".into(),
+            },
+            source("resolved dependency", "github.com/evil/other"),
+            source("certificate source repository", "github.com/acme/sandbox"),
+        ];
+        let (waivable, integrity) = policy_findings(&findings, "p");
+        assert_eq!(
+            waivable,
+            vec![
+                ProvenanceFinding {
+                    code: Code::BuilderMismatch,
+                    message: "builder \"x\", expected \"b\"".into(),
+                },
+                ProvenanceFinding {
+                    code: Code::SourceMismatch,
+                    message: "source \"github.com/evil/other\" (resolved dependency), \"github.com/acme/sandbox\" (certificate source repository), expected \"github.com/acme/widget\"".into(),
+                },
+            ]
+        );
+        assert_eq!(
+            integrity,
+            vec!["attestation (p): provenance names two sources: trigger repository \"github.com/acme/widget\", resolved dependency repository \"github.com/evil/other\" [source-conflict]"]
+        );
+        // The same value from several facts is said once; an absent source is "(none)".
+        let (waivable, _) = policy_findings(
+            &[
+                source("trigger repository", "github.com/a/b"),
+                source("resolved dependency", "github.com/a/b"),
+            ],
+            "p",
+        );
+        assert_eq!(
+            waivable[0].message,
+            "source \"github.com/a/b\", expected \"github.com/acme/widget\""
+        );
+        let (waivable, _) = policy_findings(&[source("source", "")], "p");
+        assert_eq!(
+            waivable[0].message,
+            "source (none), expected \"github.com/acme/widget\""
+        );
+    }
 }

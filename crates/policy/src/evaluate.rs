@@ -275,20 +275,12 @@ fn signer_trusted(policy: &Policy, s: &Signer, now: Timestamp) -> bool {
     }
 }
 
-/// Drops scheme, `git+`, credentials-free `@ref` suffix and `.git` so `git+https://github.com/a/b@refs/tags/v1`
-/// and `github.com/a/b` compare equal.
+/// The comparable form of a source URI: scheme, `git+`, user, `.git`, trailing `/` and
+/// `@ref` dropped, the host lower-cased, and on `github.com` the owner and repository too.
+/// The same rule `sigil-attest` applies to every source fact
+/// ([`sigil_attest::verify::repository_key`]).
 pub fn normalize_source_uri(u: &str) -> String {
-    let mut s = u.trim();
-    s = s.strip_prefix("git+").unwrap_or(s);
-    if let Some(i) = s.find("://") {
-        s = &s[i + 3..];
-    }
-    if let Some(i) = s.find('@') {
-        s = &s[..i];
-    }
-    s = s.trim_end_matches('/');
-    s = s.strip_suffix(".git").unwrap_or(s);
-    s.to_ascii_lowercase()
+    sigil_attest::verify::repository_key(u)
 }
 
 fn trust(
@@ -464,34 +456,45 @@ fn provenance(
         let facts = a.provenance.clone().unwrap_or_default();
         let src = Some(a.source.as_str());
         let mut fs = Vec::new();
-        if let Some(want) = &rule.builder_id {
-            if !facts
-                .builder_id
-                .as_deref()
-                .is_some_and(|b| builder_matches(b, want))
-            {
-                fs.push(Finding::deny(
-                    Code::BuilderMismatch,
-                    format!(
-                        "builder {:?}, expected {want:?}",
-                        facts.builder_id.as_deref().unwrap_or("(none)")
-                    ),
-                    src,
-                ));
-            }
-        }
-        if let Some(want) = &rule.source_uri {
-            if facts.source_uri.as_deref().map(normalize_source_uri)
-                != Some(normalize_source_uri(want))
-            {
-                fs.push(Finding::deny(
-                    Code::SourceMismatch,
-                    format!(
-                        "source {:?}, expected {want:?}",
-                        facts.source_uri.as_deref().unwrap_or("(none)")
-                    ),
-                    src,
-                ));
+        match &facts.findings {
+            // sigil-attest judged the builder and every source fact: take its findings, each
+            // with its own code, so an exception waives exactly that one.
+            Some(found) => fs.extend(
+                found
+                    .iter()
+                    .map(|f| Finding::deny(f.code, f.message.clone(), src)),
+            ),
+            None => {
+                if let Some(want) = &rule.builder_id {
+                    if !facts
+                        .builder_id
+                        .as_deref()
+                        .is_some_and(|b| builder_matches(b, want))
+                    {
+                        fs.push(Finding::deny(
+                            Code::BuilderMismatch,
+                            format!(
+                                "builder {:?}, expected {want:?}",
+                                facts.builder_id.as_deref().unwrap_or("(none)")
+                            ),
+                            src,
+                        ));
+                    }
+                }
+                if let Some(want) = &rule.source_uri {
+                    if facts.source_uri.as_deref().map(normalize_source_uri)
+                        != Some(normalize_source_uri(want))
+                    {
+                        fs.push(Finding::deny(
+                            Code::SourceMismatch,
+                            format!(
+                                "source {:?}, expected {want:?}",
+                                facts.source_uri.as_deref().unwrap_or("(none)")
+                            ),
+                            src,
+                        ));
+                    }
+                }
             }
         }
         if let Some(want) = &rule.source_ref {

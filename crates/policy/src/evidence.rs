@@ -149,6 +149,21 @@ pub struct ProvenanceFacts {
     pub source_uri: Option<String>,
     /// The source ref (`refs/tags/v1.2.3`).
     pub source_ref: Option<String>,
+    /// What `sigil-attest`'s provenance checks found against the policy's `builder-id` and
+    /// `source-uri` (every source fact, not only `source_uri`): `Some` when the producer ran
+    /// them (sigil-gate always does), and then the policy takes these instead of comparing
+    /// `builder_id` and `source_uri` itself. Empty when everything matched.
+    pub findings: Option<Vec<ProvenanceFinding>>,
+}
+
+/// A builder, source or ref finding about one provenance attestation (waivable by a policy
+/// exception for exactly its code).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProvenanceFinding {
+    /// `builder-mismatch`, `source-mismatch` or `ref-mismatch`.
+    pub code: Code,
+    /// What differs.
+    pub message: String,
 }
 
 /// An attestation whose envelope verified and whose subject names the artifact's digest.

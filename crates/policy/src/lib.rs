@@ -22,7 +22,8 @@ pub use evaluate::{
 };
 pub use evidence::{
     AttestationEvidence, Evidence, KeylessEvidence, KeylessOutcome, PackFacts, Problem,
-    ProvenanceFacts, Purpose, SignatureEvidence, SignatureOutcome, SignatureVia, SignedComment,
+    ProvenanceFacts, ProvenanceFinding, Purpose, SignatureEvidence, SignatureOutcome, SignatureVia,
+    SignedComment,
     Signer, Subject, SubjectKind,
 };
 pub use model::{

@@ -389,6 +389,7 @@ fn provenance_sbom_pack_and_run() {
         builder_id: Some("https://ci.example/builder".into()),
         source_uri: Some("git+https://github.com/acme/widget@refs/tags/v1.0.0".into()),
         source_ref: Some("refs/tags/v1.0.0".into()),
+        findings: None,
     };
     let att = |signer: &PublicKey, facts: ProvenanceFacts| AttestationEvidence {
         source: "widget.intoto.jsonl".into(),
@@ -596,5 +597,62 @@ fn signed_name_and_version_mismatches_deny_and_only_an_exception_waives_them() {
         &ev,
         Verdict::Deny,
         &[("signed-version-mismatch", false)],
+    );
+}
+
+#[test]
+fn provenance_findings_of_the_producer_are_taken_each_with_its_own_code() {
+    // sigil-gate hands over sigil-attest's findings (every source fact judged); the policy
+    // does not compare the lower-cased trigger again, and an exception waives exactly its code.
+    let a = SecretKey::generate().public();
+    let mut ev = Evidence::new(subject(SubjectKind::File), Purpose::Verify);
+    ev.signatures.push(verified(&a));
+    let found = |codes: &[Code]| ProvenanceFacts {
+        builder_id: Some("https://ci.example/other".into()),
+        // What the trigger says matches the policy up to case; the producer found otherwise.
+        source_uri: Some("https://github.com/ACME/widget".into()),
+        source_ref: Some("refs/tags/v1.0.0".into()),
+        findings: Some(
+            codes
+                .iter()
+                .map(|c| ProvenanceFinding {
+                    code: *c,
+                    message: format!("{} found by the producer", c.as_str()),
+                })
+                .collect(),
+        ),
+    };
+    let att = |facts| AttestationEvidence {
+        source: "widget.intoto.jsonl".into(),
+        signer: Signer::Key(a.raw()),
+        predicate_type: SLSA_PROVENANCE_V1.into(),
+        provenance: Some(facts),
+    };
+    let rule = "[provenance]\nbuilder-id = \"https://ci.example/builder\"\nsource-uri = \"github.com/acme/widget\"\n";
+    let waive = "[[exceptions]]\ncode = \"builder-mismatch\"\nreason = \"r\"\n";
+    ev.attestations = vec![att(found(&[Code::BuilderMismatch, Code::SourceMismatch]))];
+    let d = decide(
+        &policy_with(&[&a], &format!("{rule}{waive}")),
+        &ev,
+        Verdict::Deny,
+        &[("builder-mismatch", true), ("source-mismatch", false)],
+    );
+    assert_eq!(
+        d.findings[1].message,
+        "source-mismatch found by the producer"
+    );
+    // No findings: allowed, although builder_id differs (the producer judged it).
+    ev.attestations = vec![att(found(&[]))];
+    decide(&policy_with(&[&a], rule), &ev, Verdict::Allow, &[]);
+    // Without the producer's findings the policy compares with the same case rules.
+    ev.attestations = vec![att(ProvenanceFacts {
+        builder_id: Some("https://ci.example/builder".into()),
+        findings: None,
+        ..found(&[])
+    })];
+    decide(&policy_with(&[&a], rule), &ev, Verdict::Allow, &[]);
+    assert_eq!(
+        normalize_source_uri("https://gitlab.example/Acme/widget"),
+        "gitlab.example/Acme/widget"
     );
 }

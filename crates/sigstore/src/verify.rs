@@ -334,6 +334,15 @@ pub enum VerifyError {
         /// The certificate's issuer extension.
         actual: Option<String>,
     },
+    /// The certificate's two OIDC-issuer extensions (1.3.6.1.4.1.57264.1.1 and .1.8) name
+    /// different issuers: which one is meant cannot be decided, so the certificate is refused.
+    #[error("certificate names two oidc issuers: {legacy:?} (1.3.6.1.4.1.57264.1.1) and {current:?} (1.3.6.1.4.1.57264.1.8)")]
+    IssuerConflict {
+        /// The deprecated extension 1.1.
+        legacy: String,
+        /// The current extension 1.8.
+        current: String,
+    },
     /// A keyless bundle given a key, or a managed-key bundle given identity rules.
     #[error("{found:?} bundle cannot be verified with a {expected:?} policy")]
     WrongSignerKind {
@@ -506,6 +515,9 @@ pub fn verify(
                     actual: actual_id,
                 });
             };
+            if let Some(der) = bundle.inner.signing_certificate() {
+                check_issuers_agree(der.as_bytes())?;
+            }
             if !issuer.matches(&iss) {
                 return Err(VerifyError::IssuerMismatch {
                     expected: issuer.to_string(),
@@ -592,6 +604,48 @@ pub fn verify(
     })
 }
 
+/// The OIDC issuer extensions of a DER certificate: (deprecated 1.1, current 1.8). The 1.1
+/// value is raw UTF-8 (a DER UTF8String is accepted too); 1.8 is a DER UTF8String.
+fn issuer_extensions(der: &[u8]) -> (Option<String>, Option<String>) {
+    use x509_cert::der::asn1::{ObjectIdentifier, Utf8StringRef};
+    use x509_cert::der::Decode as _;
+    const LEGACY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.1");
+    const CURRENT: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.8");
+    let Ok(cert) = x509_cert::Certificate::from_der(der) else {
+        return (None, None);
+    };
+    let utf8 = |b: &[u8]| {
+        Utf8StringRef::from_der(b)
+            .ok()
+            .map(|s| s.as_str().to_owned())
+    };
+    let (mut legacy, mut current) = (None, None);
+    for ext in cert.tbs_certificate.extensions.iter().flatten() {
+        let bytes = ext.extn_value.as_bytes();
+        if ext.extn_id == LEGACY {
+            legacy = utf8(bytes).or_else(|| std::str::from_utf8(bytes).ok().map(str::to_owned));
+        } else if ext.extn_id == CURRENT {
+            current = utf8(bytes);
+        }
+    }
+    (legacy, current)
+}
+
+/// Refuses a certificate whose two issuer extensions are both present and differ.
+fn issuers_agree(legacy: Option<String>, current: Option<String>) -> Result<(), VerifyError> {
+    match (legacy, current) {
+        (Some(legacy), Some(current)) if legacy != current => {
+            Err(VerifyError::IssuerConflict { legacy, current })
+        }
+        _ => Ok(()),
+    }
+}
+
+fn check_issuers_agree(der: &[u8]) -> Result<(), VerifyError> {
+    let (legacy, current) = issuer_extensions(der);
+    issuers_agree(legacy, current)
+}
+
 /// [`verify`] for a bundle that must carry a DSSE envelope (keyless attestations, GitHub
 /// artifact attestations, npm provenance). Returns the verification with the payload type and
 /// the verified payload bytes; the artifact must match one of the statement's subjects.
@@ -614,5 +668,101 @@ pub fn verify_dsse(
             Ok((v, t, p))
         }
         Content::MessageSignature => Err(VerifyError::NotDsse),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use x509_cert::der::asn1::{BitString, ObjectIdentifier, OctetString, UtcTime, Utf8StringRef};
+    use x509_cert::der::Encode as _;
+    use x509_cert::ext::Extension;
+    use x509_cert::serial_number::SerialNumber;
+    use x509_cert::spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
+    use x509_cert::time::{Time, Validity};
+    use x509_cert::{Certificate, TbsCertificate};
+
+    const GH: &str = "https://token.actions.githubusercontent.com";
+
+    /// A certificate (unsigned: only its extensions matter here) with the issuer extensions
+    /// given: 1.1 as raw bytes, 1.8 as a DER UTF8String.
+    fn cert(legacy: Option<&str>, current: Option<&str>) -> Vec<u8> {
+        let alg = AlgorithmIdentifierOwned {
+            oid: ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2"),
+            parameters: None,
+        };
+        let t = Time::UtcTime(
+            UtcTime::from_unix_duration(std::time::Duration::from_secs(1_700_000_000)).unwrap(),
+        );
+        let mut extensions = Vec::new();
+        if let Some(l) = legacy {
+            extensions.push(Extension {
+                extn_id: ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.1"),
+                critical: false,
+                extn_value: OctetString::new(l.as_bytes()).unwrap(),
+            });
+        }
+        if let Some(c) = current {
+            extensions.push(Extension {
+                extn_id: ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.8"),
+                critical: false,
+                extn_value: OctetString::new(Utf8StringRef::new(c).unwrap().to_der().unwrap())
+                    .unwrap(),
+            });
+        }
+        let tbs = TbsCertificate {
+            version: x509_cert::Version::V3,
+            serial_number: SerialNumber::new(&[1]).unwrap(),
+            signature: alg.clone(),
+            issuer: Default::default(),
+            validity: Validity {
+                not_before: t,
+                not_after: t,
+            },
+            subject: Default::default(),
+            subject_public_key_info: SubjectPublicKeyInfoOwned {
+                algorithm: alg.clone(),
+                subject_public_key: BitString::from_bytes(&[4; 65]).unwrap(),
+            },
+            issuer_unique_id: None,
+            subject_unique_id: None,
+            extensions: Some(extensions),
+        };
+        Certificate {
+            tbs_certificate: tbs,
+            signature_algorithm: alg,
+            signature: BitString::from_bytes(&[0; 8]).unwrap(),
+        }
+        .to_der()
+        .unwrap()
+    }
+
+    #[test]
+    fn certificate_with_two_different_issuers_is_refused() {
+        let both = cert(Some(GH), Some("https://accounts.example"));
+        assert_eq!(
+            issuer_extensions(&both),
+            (
+                Some(GH.to_owned()),
+                Some("https://accounts.example".to_owned())
+            )
+        );
+        let e = check_issuers_agree(&both).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("certificate names two oidc issuers: {GH:?} (1.3.6.1.4.1.57264.1.1) and \"https://accounts.example\" (1.3.6.1.4.1.57264.1.8)")
+        );
+        // Agreeing, or only one of them: accepted.
+        for (l, c) in [
+            (Some(GH), Some(GH)),
+            (Some(GH), None),
+            (None, Some(GH)),
+            (None, None),
+        ] {
+            assert!(check_issuers_agree(&cert(l, c)).is_ok(), "{l:?} {c:?}");
+        }
+        // Not a certificate: nothing to compare (chain verification refuses it elsewhere).
+        assert!(check_issuers_agree(b"junk").is_ok());
     }
 }
