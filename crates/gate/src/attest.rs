@@ -9,7 +9,7 @@ use sigil_attest::verify::{check, CertificateIdentity, CheckError, Expectations}
 use sigil_attest::{ArtifactDigests, Envelope, Signer as AttestSigner, Statement};
 use sigil_policy::{
     AttestationEvidence, Code, Evidence, KeylessEvidence, KeylessOutcome, Policy, Problem,
-    ProvenanceFacts, Signer,
+    ProvenanceFacts, Signer, TrustedKey,
 };
 
 use crate::evidence::{GatherError, Target, MAX_SIDECAR};
@@ -149,7 +149,8 @@ struct Authenticated {
     policy_signer: Signer,
 }
 
-/// Every policy key that verifies the envelope (the `keyid` is only a hint; each key is tried).
+/// Every policy key that verifies the envelope (the `keyid` is only a hint; each key is tried),
+/// among the keys whose roles cover this kind of attestation.
 fn dsse_signers(
     policy: &Policy,
     env: &Envelope,
@@ -157,8 +158,13 @@ fn dsse_signers(
     predicate_type: &str,
     ev: &mut Evidence,
 ) -> Vec<Authenticated> {
+    let role = policy.role_for_predicate(predicate_type);
+    let (keys, others): (Vec<&TrustedKey>, Vec<&TrustedKey>) = policy
+        .keys
+        .iter()
+        .partition(|k| role.is_none_or(|r| k.has_role(r)));
     let mut out = Vec::new();
-    for k in &policy.keys {
+    for k in keys {
         if let Ok(v) = env.verify(std::slice::from_ref(&k.key)) {
             out.push(Authenticated {
                 payload_type: v.payload_type,
@@ -171,6 +177,25 @@ fn dsse_signers(
         }
     }
     if out.is_empty() {
+        // A trusted key outside its roles: say so, rather than "untrusted".
+        if let (Some(role), Some(k)) = (
+            role,
+            others
+                .iter()
+                .find(|k| env.verify(std::slice::from_ref(&k.key)).is_ok()),
+        ) {
+            problem(
+                ev,
+                Code::KeyRoleMissing,
+                source,
+                format!(
+                    "attestation ({predicate_type}) is signed by key {}, whose roles ({}) do not include {role}, so it does not count",
+                    k.label(),
+                    k.roles_text()
+                ),
+            );
+            return out;
+        }
         // A hint naming a trusted key whose signature fails means the envelope was changed.
         let named = policy.keys.iter().find(|k| {
             let (fp, id) = (k.key.fingerprint(), k.key.key_id().to_string());
