@@ -64,6 +64,7 @@ fn refused(dir: &Path, text: &str, why: &str) {
     assert_eq!(o.status.code(), Some(1));
     let doc = json_doc(&o);
     assert_eq!(doc["status"], "not-verified");
+    assert_eq!(doc["error"]["details"]["reason"], "bundle-malformed");
     assert_eq!(
         doc["error"]["message"],
         format!("{}: is not a valid sigstore bundle: {why}", b.display())

@@ -153,7 +153,7 @@ fn settings_that_can_never_be_meant_are_refused() {
             "leave the key out for the default",
         ),
         (
-            format!("[provenance]\nbuilder-id = \"\"\n"),
+            "[provenance]\nbuilder-id = \"\"\n".into(),
             5,
             14,
             "builder-id must not be empty",
