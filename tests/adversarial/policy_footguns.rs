@@ -348,7 +348,7 @@ fn artifact_only_key_cannot_vouch_for_provenance() {
     let id = fx.key_id(&key);
     assert_eq!(
         message(&o, "key-role-missing"),
-        format!("attestation ({SLSA}) is signed by key {id}, whose roles (artifact) do not include provenance, so it does not count")
+        format!("attestation ({SLSA}): signed by key {id}, whose roles (artifact) do not include provenance, so it does not count")
     );
     let doc = json_doc(&o);
     assert_eq!(doc["result"]["verdict"], "deny");

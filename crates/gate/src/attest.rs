@@ -189,7 +189,7 @@ fn dsse_signers(
                 Code::KeyRoleMissing,
                 source,
                 format!(
-                    "attestation ({predicate_type}) is signed by key {}, whose roles ({}) do not include {role}, so it does not count",
+                    "attestation ({predicate_type}): signed by key {}, whose roles ({}) do not include {role}, so it does not count",
                     k.label(),
                     k.roles_text()
                 ),

@@ -199,12 +199,12 @@ fn key_problem(policy: &Policy, k: &TrustedKey, now: Timestamp) -> Option<(Code,
 }
 
 /// Why a trusted key that verified does not count for evidence of kind `role`.
-fn role_problem(k: &TrustedKey, role: KeyRole, what: &str) -> Option<(Code, String)> {
+fn role_problem(k: &TrustedKey, role: KeyRole) -> Option<(Code, String)> {
     (!k.has_role(role)).then(|| {
         (
             Code::KeyRoleMissing,
             format!(
-                "{what} is signed by key {}, whose roles ({}) do not include {role}, so it does not count",
+                "signed by key {}, whose roles ({}) do not include {role}, so it does not count",
                 k.label(),
                 k.roles_text()
             ),
@@ -251,7 +251,7 @@ fn attestation_signers(
                     key_problem(policy, k, now).or_else(|| {
                         policy
                             .role_for_predicate(&a.predicate_type)
-                            .and_then(|role| role_problem(k, role, "the attestation"))
+                            .and_then(|role| role_problem(k, role))
                     })
                 }) {
                     findings.push(Finding::deny(
@@ -331,7 +331,7 @@ fn trust(
                     src,
                 )),
                 Some(k) => match key_problem(policy, k, now)
-                    .or_else(|| role_problem(k, KeyRole::Artifact, "the artifact"))
+                    .or_else(|| role_problem(k, KeyRole::Artifact))
                 {
                     Some((code, msg)) => findings.push(Finding::deny(code, msg, src)),
                     None => {

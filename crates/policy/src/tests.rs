@@ -671,7 +671,7 @@ fn keys_count_only_for_their_roles() {
     assert_eq!(
         d.findings[0].message,
         format!(
-            "attestation ({SLSA_PROVENANCE_V1}): the attestation is signed by key {}, whose roles (artifact) do not include provenance, so it does not count",
+            "attestation ({SLSA_PROVENANCE_V1}): signed by key {}, whose roles (artifact) do not include provenance, so it does not count",
             rel.key_id()
         )
     );
@@ -692,7 +692,7 @@ fn keys_count_only_for_their_roles() {
     assert_eq!(
         d.findings[0].message,
         format!(
-            "the artifact is signed by key {}, whose roles (provenance) do not include artifact, so it does not count",
+            "signed by key {}, whose roles (provenance) do not include artifact, so it does not count",
             ci.key_id()
         )
     );
