@@ -331,7 +331,15 @@ fn artifact_only_key_cannot_vouch_for_provenance() {
     let p = role_policy(&fx, &[(&key, None)]);
     assert_eq!(verdict(&fx.verify(&p, &art)), (Some(0), vec![]));
 
-    let p = role_policy(&fx, &[(&key, Some("[\"artifact\"]"))]);
+    // A second key may sign provenance; the release key may sign only the artifact.
+    let ci = fx.key("ci");
+    let p = role_policy(
+        &fx,
+        &[
+            (&key, Some("[\"artifact\"]")),
+            (&ci, Some("[\"provenance\"]")),
+        ],
+    );
     let o = fx.verify(&p, &art);
     assert_eq!(
         verdict(&o),
@@ -357,13 +365,22 @@ fn artifact_only_key_cannot_vouch_for_provenance() {
     assert_eq!(c.status.code(), Some(0));
     assert!(
         String::from_utf8_lossy(&c.stdout)
-            .contains("requires: 1 of 1 trusted signers, provenance (signed by one of 0 keys)\n"),
+            .contains("requires: 1 of 1 trusted signers, provenance (signed by one of 1 key)\n"),
         "{}",
         String::from_utf8_lossy(&c.stdout)
     );
     assert_eq!(
         check_json(&p)["result"]["keys"][0]["roles"],
         serde_json::json!(["artifact"])
+    );
+    // Provenance required while no key may sign it and no identity could: refused.
+    let p = role_policy(&fx, &[(&key, Some("[\"artifact\"]"))]);
+    refused(
+        &p,
+        4,
+        1,
+        "provenance is required, but no trusted key has the role \"provenance\" and no identity is trusted, so nothing could ever pass",
+        "add \"provenance\" to the `roles` of the key that signs provenance, or a [[trust.identities]] entry",
     );
 }
 

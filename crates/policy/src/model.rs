@@ -340,8 +340,8 @@ pub struct Policy {
 struct RawPolicy {
     schema: Spanned<i64>,
     trust: Spanned<RawTrust>,
-    provenance: Option<RawProvenance>,
-    sbom: Option<RawSbom>,
+    provenance: Option<Spanned<RawProvenance>>,
+    sbom: Option<Spanned<RawSbom>>,
     pack: Option<RawPack>,
     install: Option<RawInstall>,
     run: Option<RawRun>,
@@ -1027,9 +1027,29 @@ impl Policy {
             }
         };
 
+        // A required kind of evidence that no trusted key may sign and no identity could: nothing
+        // could ever pass.
+        let unsignable = |role: KeyRole, span: Range<usize>| {
+            let keys = keys
+                .iter()
+                .any(|k| k.has_role(role) && !revoked.contains(&k.key.key_id()));
+            if keys || !identities.is_empty() {
+                return Ok(());
+            }
+            Err(src.error(
+                span,
+                format!("{role} is required, but no trusted key has the role \"{role}\" and no identity is trusted, so nothing could ever pass"),
+                Some(match role {
+                    KeyRole::Provenance => "add \"provenance\" to the `roles` of the key that signs provenance, or a [[trust.identities]] entry",
+                    _ => "add \"sbom\" to the `roles` of the key that signs SBOM attestations, or a [[trust.identities]] entry",
+                }),
+            ))
+        };
         let provenance = match raw.provenance {
             None => None,
             Some(p) => {
+                unsignable(KeyRole::Provenance, p.span())?;
+                let p = p.into_inner();
                 let source_ref = match (&p.source_ref, &p.source_ref_regex) {
                     (Some(_), Some(r)) => {
                         return Err(src.error(
@@ -1082,8 +1102,9 @@ impl Policy {
             }
         };
 
-        let sbom = match raw.sbom {
-            Some(s) if s.required => {
+        let sbom = match raw.sbom.map(|s| (s.span(), s.into_inner())) {
+            Some((span, s)) if s.required => {
+                unsignable(KeyRole::Sbom, span)?;
                 let types = match s.predicate_types {
                     Some(t) if t.get_ref().is_empty() => {
                         return Err(src.error(t.span(), "predicate-types must not be empty", None))

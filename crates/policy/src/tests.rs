@@ -615,10 +615,14 @@ fn keys_count_only_for_their_roles() {
         "[provenance]\nbuilder-id = \"https://ci.example/builder\"\n[sbom]\nrequired = true\n",
     )
     .replacen("\" },", "\", roles = [\"artifact\"] },", 1)
-    .replacen("\" },\n]", "\", roles = [\"provenance\"] },\n]", 1);
+    .replacen(
+        "\" },\n]",
+        "\", roles = [\"sbom\", \"provenance\"] },\n]",
+        1,
+    );
     let p = parse(&text).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(p.keys[0].roles, [KeyRole::Artifact]);
-    assert_eq!(p.keys[1].roles, [KeyRole::Provenance]);
+    assert_eq!(p.keys[1].roles, [KeyRole::Provenance, KeyRole::Sbom]);
     assert_eq!(
         p.role_for_predicate(SLSA_PROVENANCE_V1),
         Some(KeyRole::Provenance)
@@ -675,7 +679,7 @@ fn keys_count_only_for_their_roles() {
             rel.key_id()
         )
     );
-    // The CI key (provenance only) signs the artifact: it does not count either.
+    // The CI key (provenance and SBOM only) signs the artifact: it does not count either.
     let mut ev = Evidence::new(subject(SubjectKind::File), Purpose::Verify);
     ev.signatures.push(verified(&ci));
     ev.attestations.push(att(&ci, SLSA_PROVENANCE_V1));
@@ -692,17 +696,40 @@ fn keys_count_only_for_their_roles() {
     assert_eq!(
         d.findings[0].message,
         format!(
-            "signed by key {}, whose roles (provenance) do not include artifact, so it does not count",
+            "signed by key {}, whose roles (provenance, sbom) do not include artifact, so it does not count",
             ci.key_id()
         )
     );
-    // Each key for its own role: allowed once the SBOM requirement is met by a key with the
-    // role (here: none has it, so drop the requirement).
-    let no_sbom = text.replace("[sbom]\nrequired = true\n", "");
+    // Each key for its own role.
     let mut ev = Evidence::new(subject(SubjectKind::File), Purpose::Verify);
     ev.signatures.push(verified(&rel));
     ev.attestations.push(att(&ci, SLSA_PROVENANCE_V1));
-    decide(&no_sbom, &ev, Verdict::Allow, &[]);
+    ev.attestations.push(att(&ci, "https://cyclonedx.org/bom"));
+    decide(&text, &ev, Verdict::Allow, &[]);
+
+    // Required evidence that no key may sign and no identity could: never passes, refused.
+    let only = |roles: &str, extra: &str| {
+        policy_with(&[&rel], extra).replacen("\" },", &format!("\", roles = {roles} }},"), 1)
+    };
+    check(
+        &only("[\"artifact\"]", "[provenance]\n"),
+        Err("p.toml:6:1: provenance is required, but no trusted key has the role \"provenance\" and no identity is trusted, so nothing could ever pass"),
+    );
+    check(
+        &only("[\"artifact\", \"provenance\"]", "[provenance]\n[sbom]\nrequired = true\n"),
+        Err("p.toml:7:1: sbom is required, but no trusted key has the role \"sbom\" and no identity is trusted, so nothing could ever pass"),
+    );
+    check(
+        &only("[\"artifact\"]", "[sbom]\nrequired = false\n"),
+        Ok(()),
+    );
+    check(
+        &format!(
+            "{}[[trust.identities]]\nissuer = \"https://token.actions.githubusercontent.com\"\nsubject-regex = '^https://github\\.com/acme/'\n",
+            only("[\"artifact\"]", "[provenance]\n")
+        ),
+        Ok(()),
+    );
 }
 
 #[test]
