@@ -144,7 +144,7 @@ fn dispatch(out: &Output, fmt: FormatArg, command: Command) -> Result<output::Re
         Command::Sbom(c) => cmd::sbom::run(out, c),
         Command::Pack(c) => cmd::pack::run(out, c),
         Command::Scan(a) => cmd::scan::run(a),
-        Command::Policy(c) => cmd::policy::run(c),
+        Command::Policy(c) => cmd::policy::run(out, c),
         Command::Install(a) => cmd::gate::install(out, a),
         Command::Run(a) => cmd::gate::run(out, a),
         Command::Log(c) => cmd::gate::log(c),

@@ -4,7 +4,8 @@
 //! - a single DSSE envelope or a single Sigstore bundle (pretty-printed or not);
 //! - npm's attestations document `{"attestations": [{"predicateType": ..., "bundle": {...}}]}`.
 //!
-//! Nothing here checks a signature: an [`Attestation`] is untrusted until verified.
+//! Nothing here checks a signature: an [`Attestation`] is untrusted until verified. Every
+//! document is parsed strictly ([`sigil_core::json::parse`]): a key named twice is refused.
 
 use serde_json::Value;
 use thiserror::Error;
@@ -118,7 +119,7 @@ pub fn read(text: &str) -> Result<Vec<Located>, DocumentError> {
         return Err(DocumentError::Empty);
     }
     // One JSON document (possibly pretty-printed) first, then JSON Lines.
-    if let Ok(v) = serde_json::from_str::<Value>(text) {
+    if let Ok(v) = sigil_core::json::parse_str(text) {
         if let Some(list) = v.get("attestations").and_then(Value::as_array) {
             if list.len() > MAX_ATTESTATIONS {
                 return Err(DocumentError::TooMany);
@@ -149,7 +150,7 @@ pub fn read(text: &str) -> Result<Vec<Located>, DocumentError> {
         if out.len() == MAX_ATTESTATIONS {
             return Err(DocumentError::TooMany);
         }
-        let item = serde_json::from_str::<Value>(line)
+        let item = sigil_core::json::parse_str(line)
             .map_err(|e| DocumentError::Json(e.to_string()))
             .and_then(classify);
         out.push(Located {
@@ -162,7 +163,7 @@ pub fn read(text: &str) -> Result<Vec<Located>, DocumentError> {
         .all(|l| matches!(l.item, Err(DocumentError::Json(_))))
     {
         // Not JSON Lines either: report the whole-document parse error.
-        let e = serde_json::from_str::<Value>(text)
+        let e = sigil_core::json::parse_str(text)
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
@@ -232,6 +233,45 @@ mod tests {
         assert!(matches!(read("not json"), Err(DocumentError::Json(_))));
         let partly = read(&format!("{ENV}\nnot json")).unwrap();
         assert!(partly[0].item.is_ok() && matches!(partly[1].item, Err(DocumentError::Json(_))));
+    }
+
+    #[test]
+    fn duplicate_keys_are_refused_in_files_envelopes_and_statements() {
+        // The envelope names `payload` twice (the second spelled with an escape).
+        let dup_env = ENV.replacen("{", r#"{"p\u0061yload":"e30=","#, 1);
+        assert_eq!(
+            read(&dup_env),
+            Err(DocumentError::Json(
+                "duplicate key \"payload\" at line 1 column 32".into()
+            ))
+        );
+        let lines = read(&format!("{ENV}\n{dup_env}\n")).unwrap();
+        assert!(lines[0].item.is_ok());
+        assert_eq!(
+            lines[1].item,
+            Err(DocumentError::Json(
+                "duplicate key \"payload\" at line 1 column 32".into()
+            ))
+        );
+        assert_eq!(
+            Envelope::parse(&dup_env).err().map(|e| e.to_string()),
+            Some("malformed DSSE envelope: duplicate key \"payload\" at line 1 column 32".into())
+        );
+        // Pretty-printed, so the JSON Lines fallback sees broken lines: the whole-document
+        // error is the one reported.
+        let pretty = "{\n \"payload\": \"e30=\",\n \"payload\": \"e30=\"\n}\n";
+        assert_eq!(
+            read(pretty),
+            Err(DocumentError::Json(
+                "duplicate key \"payload\" at line 3 column 10".into()
+            ))
+        );
+        // The statement inside: a second `subject` would replace the first for serde_json.
+        let st = br#"{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"00"}}],"predicateType":"p","subject":[]}"#;
+        assert_eq!(
+            crate::Statement::parse(st).err().map(|e| e.to_string()),
+            Some("statement is not a strict JSON object: duplicate key \"subject\" at line 1 column 122".into())
+        );
     }
 
     proptest! {

@@ -182,8 +182,9 @@ impl Envelope {
         if json.len() > MAX_ENVELOPE_BYTES {
             return Err(EnvelopeParseError::TooLarge);
         }
-        let wire: WireEnvelope =
-            serde_json::from_str(json).map_err(|e| EnvelopeParseError::Json(e.to_string()))?;
+        // Strict: a key named twice is refused, so every reader sees the same envelope.
+        let wire: WireEnvelope = sigil_core::json::from_slice(json.as_bytes())
+            .map_err(|e| EnvelopeParseError::Json(e.to_string()))?;
         Self::from_wire(wire)
     }
 

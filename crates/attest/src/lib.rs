@@ -140,8 +140,8 @@ pub fn attest_payload(
     if subjects.is_empty() {
         return Err(AttestError::NoSubjects);
     }
-    let v: Value =
-        serde_json::from_slice(predicate).map_err(|e| AttestError::PredicateJson(e.to_string()))?;
+    let v: Value = sigil_core::json::parse(predicate)
+        .map_err(|e| AttestError::PredicateJson(e.to_string()))?;
     if !v.is_object() {
         return Err(AttestError::PredicateNotObject);
     }

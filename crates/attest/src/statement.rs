@@ -105,7 +105,7 @@ pub struct Statement {
 #[non_exhaustive]
 pub enum StatementParseError {
     /// Not a JSON object.
-    #[error("statement is not a JSON object: {0}")]
+    #[error("statement is not a strict JSON object: {0}")]
     Json(String),
     /// `_type` is missing or not an in-toto Statement type.
     #[error("statement _type {0:?} is not https://in-toto.io/Statement/v1 or v0.1")]
@@ -152,9 +152,10 @@ impl Statement {
         )
     }
 
-    /// Parses a statement from payload bytes.
+    /// Parses a statement from payload bytes, strictly: a key named twice in any object is
+    /// refused (serde_json would keep the last one, another reader the first).
     pub fn parse(payload: &[u8]) -> Result<Self, StatementParseError> {
-        let v: Value = serde_json::from_slice(payload)
+        let v: Value = sigil_core::json::parse(payload)
             .map_err(|e| StatementParseError::Json(e.to_string()))?;
         Self::from_value(v)
     }

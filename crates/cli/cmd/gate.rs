@@ -270,7 +270,7 @@ pub fn verify_policy(
     audit_args: &AuditArgs,
 ) -> Result<Report, CliError> {
     let _ = out;
-    let policy = super::policy::load_policy(policy_path)?;
+    let policy = super::policy::load_policy(out, policy_path)?;
     let mut log = open_log(audit_args)?;
     let name = artifact
         .file_name()
@@ -344,7 +344,7 @@ fn install_error(e: InstallError) -> CliError {
 /// `sigil install`.
 pub fn install(out: &Output, a: InstallArgs) -> Result<Report, CliError> {
     let _ = out;
-    let policy = super::policy::load_policy(&a.policy)?;
+    let policy = super::policy::load_policy(out, &a.policy)?;
     let mut log = open_log(&a.audit)?;
     let source = Source::parse(&a.source);
     let opts = FetchOptions {
@@ -415,7 +415,7 @@ pub fn install(out: &Output, a: InstallArgs) -> Result<Report, CliError> {
 /// `sigil run`: on allow, exits with the program's exit code (stdout belongs to the program).
 pub fn run(out: &Output, a: RunArgs) -> Result<Report, CliError> {
     let _ = out;
-    let policy = super::policy::load_policy(&a.policy)?;
+    let policy = super::policy::load_policy(out, &a.policy)?;
     let mut log = open_log(&a.audit)?;
     let source = a.artifact.display().to_string();
     let name = a

@@ -3,9 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::json;
-use sigil_policy::{KeyOrigin, Policy, PolicyError, SubjectMatch};
+use sigil_policy::{KeyOrigin, KeyRole, Policy, PolicyError, SubjectMatch};
 
-use crate::output::{CliError, Report};
+use crate::output::{CliError, Output, Report};
 
 /// Policies.
 #[derive(Debug, clap::Subcommand)]
@@ -23,8 +23,13 @@ pub struct CheckArgs {
 }
 
 /// Loads a policy; an invalid one is a setup error (exit 2) naming file:line:col with a snippet.
-pub fn load_policy(path: &Path) -> Result<Policy, CliError> {
-    Policy::load(path).map_err(policy_error)
+/// Its warnings (allowed but suspicious settings) go to stderr.
+pub fn load_policy(out: &Output, path: &Path) -> Result<Policy, CliError> {
+    let p = Policy::load(path).map_err(policy_error)?;
+    for w in &p.warnings {
+        out.warn(w);
+    }
+    Ok(p)
 }
 
 /// Maps a policy error to a CLI error.
@@ -57,14 +62,14 @@ pub fn policy_error(e: PolicyError) -> CliError {
 }
 
 /// Runs a policy subcommand.
-pub fn run(cmd: PolicyCommand) -> Result<Report, CliError> {
+pub fn run(out: &Output, cmd: PolicyCommand) -> Result<Report, CliError> {
     match cmd {
-        PolicyCommand::Check(a) => check(&a.policy),
+        PolicyCommand::Check(a) => check(out, &a.policy),
     }
 }
 
-fn check(path: &Path) -> Result<Report, CliError> {
-    let p = load_policy(path)?;
+fn check(out: &Output, path: &Path) -> Result<Report, CliError> {
+    let p = load_policy(out, path)?;
     let keys: Vec<_> = p
         .keys
         .iter()
@@ -76,6 +81,7 @@ fn check(path: &Path) -> Result<Report, CliError> {
                 "not_before": k.not_before.map(|t| t.to_rfc3339()),
                 "not_after": k.not_after.map(|t| t.to_rfc3339()),
                 "revoked": p.is_revoked(k.key.key_id()),
+                "roles": k.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -87,16 +93,50 @@ fn check(path: &Path) -> Result<Report, CliError> {
             SubjectMatch::Regex(r) => json!({ "issuer": i.issuer, "subject_regex": r.as_str() }),
         })
         .collect();
+    // What counts, as evaluation counts it: keys with the role and not revoked, plus identities.
+    let signers = |role: KeyRole| {
+        p.keys
+            .iter()
+            .filter(|k| k.has_role(role) && !p.is_revoked(k.key.key_id()))
+            .count()
+    };
+    let of = |role: KeyRole| {
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let (k, i) = (signers(role), p.identities.len());
+        match (k, i) {
+            (k, 0) => plural(k, "key", "keys"),
+            (0, i) => plural(i, "identity", "identities"),
+            (k, i) => format!(
+                "{} or {}",
+                plural(k, "key", "keys"),
+                plural(i, "identity", "identities")
+            ),
+        }
+    };
+    // Roles narrow what a key counts for; say so only when some key has them.
+    let restricted = p.keys.iter().any(|k| k.roles.len() < KeyRole::ALL.len());
     let mut requires = vec![format!(
         "{} of {} trusted signers",
         p.threshold,
-        p.keys.len() + p.identities.len()
+        signers(KeyRole::Artifact) + p.identities.len()
     )];
     if p.provenance.is_some() {
-        requires.push("provenance".into());
+        requires.push(if restricted {
+            format!("provenance (signed by one of {})", of(KeyRole::Provenance))
+        } else {
+            "provenance".into()
+        });
     }
     if p.sbom.is_some() {
-        requires.push("an SBOM attestation".into());
+        requires.push(if restricted {
+            format!(
+                "an SBOM attestation (signed by one of {})",
+                of(KeyRole::Sbom)
+            )
+        } else {
+            "an SBOM attestation".into()
+        });
     }
     let data = json!({
         "policy": path,
@@ -111,6 +151,8 @@ fn check(path: &Path) -> Result<Report, CliError> {
         "install": { "file_mode": format!("{:#o}", p.install.file_mode), "max_download_bytes": p.install.max_download_bytes },
         "run_allowed": p.run_allowed,
         "exceptions": p.exceptions.iter().map(|e| json!({ "code": e.code.as_str(), "reason": e.reason, "location": e.location.to_string() })).collect::<Vec<_>>(),
+        "requires": requires,
+        "warnings": p.warnings.iter().map(|w| json!({ "file": w.location.file, "line": w.location.line, "column": w.location.column, "message": w.message, "hint": w.hint })).collect::<Vec<_>>(),
     });
     Ok(Report::ok("ok", data)
         .line(format!(

@@ -584,17 +584,32 @@ fn record(
         }
         None => None,
     };
+    let role = policy.role_for_predicate(&predicate_type);
     for s in signers {
         let policy_signer = match &s {
             AttestSigner::Key { fingerprint } => {
-                match policy
+                let Some(k) = policy
                     .keys
                     .iter()
                     .find(|k| &k.key.fingerprint() == fingerprint)
-                {
-                    Some(k) => Signer::Key(k.key.raw()),
-                    None => continue,
+                else {
+                    continue;
+                };
+                if let Some(role) = role.filter(|r| !k.has_role(*r)) {
+                    // A trusted key outside its roles: it does not count, and says why.
+                    problem(
+                        ev,
+                        Code::KeyRoleMissing,
+                        &source,
+                        format!(
+                            "attestation ({predicate_type}): signed by key {}, whose roles ({}) do not include {role}, so it does not count",
+                            k.label(),
+                            k.roles_text()
+                        ),
+                    );
+                    continue;
                 }
+                Signer::Key(k.key.raw())
             }
             AttestSigner::Certificate(c) => Signer::Identity {
                 issuer: c.issuer.clone(),

@@ -27,7 +27,10 @@ macro_rules! codes {
             }
 
             /// Whether a policy exception may waive it. Integrity failures (tampered content,
-            /// broken signatures, malformed evidence) never can.
+            /// broken signatures, malformed evidence) never can, nor can the findings that say
+            /// the artifact is not signed as the policy requires (`signature-missing`,
+            /// `threshold-not-met`, `key-role-missing`): waiving those would allow what the
+            /// policy's `[trust]` says it refuses.
             pub fn waivable(self) -> bool {
                 match self { $(Code::$variant => $waivable,)* }
             }
@@ -42,7 +45,7 @@ macro_rules! codes {
 
 codes! {
     /// No signature, signed checksum list or keyless bundle was found for the artifact.
-    SignatureMissing = "signature-missing", Trust, true;
+    SignatureMissing = "signature-missing", Trust, false;
     /// A signature by a trusted key does not verify: the content or the signature was changed.
     SignatureInvalid = "signature-invalid", Trust, false;
     /// A signature was made by a key the policy does not trust.
@@ -54,7 +57,7 @@ codes! {
     /// A signature was made by a trusted key whose `not-before` has not come yet.
     KeyNotYetValid = "key-not-yet-valid", Trust, true;
     /// Fewer distinct trusted signers than the policy's `threshold`.
-    ThresholdNotMet = "threshold-not-met", Trust, true;
+    ThresholdNotMet = "threshold-not-met", Trust, false;
     /// A signed SHA256SUMS lists the artifact with another digest.
     DigestMismatch = "digest-mismatch", Trust, false;
     /// A Sigstore bundle verified, but its identity matches no `[[trust.identities]]` entry.
@@ -105,6 +108,10 @@ codes! {
     /// the version in a pack archive's `NAME-VERSION` file name), or states none when one is
     /// expected: an old release replayed as a new one.
     SignedVersionMismatch = "signed-version-mismatch", Trust, true;
+    /// A trusted key signed evidence of a kind its `roles` do not include (an artifact signature
+    /// by a key without `artifact`, provenance by a key without `provenance`, an SBOM by a key
+    /// without `sbom`); it does not count.
+    KeyRoleMissing = "key-role-missing", Trust, false;
 }
 
 impl fmt::Display for Code {

@@ -9,7 +9,7 @@ use crate::codes::{Code, Rule};
 use crate::evidence::{
     Evidence, KeylessOutcome, SignatureOutcome, SignatureVia, SignedComment, Signer, SubjectKind,
 };
-use crate::model::{Policy, TrustedKey};
+use crate::model::{KeyRole, Policy, TrustedKey};
 use crate::time::Timestamp;
 
 /// Allowed or denied.
@@ -201,13 +201,28 @@ fn key_problem(policy: &Policy, k: &TrustedKey, now: Timestamp) -> Option<(Code,
     None
 }
 
+/// Why a trusted key that verified does not count for evidence of kind `role`.
+fn role_problem(k: &TrustedKey, role: KeyRole) -> Option<(Code, String)> {
+    (!k.has_role(role)).then(|| {
+        (
+            Code::KeyRoleMissing,
+            format!(
+                "signed by key {}, whose roles ({}) do not include {role}, so it does not count",
+                k.label(),
+                k.roles_text()
+            ),
+        )
+    })
+}
+
 impl Policy {
-    /// The keys whose signatures count right now: trusted, not revoked, inside their window
-    /// (for example the keys a pack manifest may be signed with when installing).
+    /// The keys whose artifact signatures count right now: trusted with the `artifact` role, not
+    /// revoked, inside their window (for example the keys a pack manifest may be signed with
+    /// when installing).
     pub fn usable_keys(&self, now: Timestamp) -> Vec<&TrustedKey> {
         self.keys
             .iter()
-            .filter(|k| key_problem(self, k, now).is_none())
+            .filter(|k| key_problem(self, k, now).is_none() && k.has_role(KeyRole::Artifact))
             .collect()
     }
 }
@@ -222,8 +237,9 @@ fn builder_matches(actual: &str, expected: &str) -> bool {
                 .is_some_and(|rest| rest.starts_with('@')))
 }
 
-/// Attestations signed by a revoked or out-of-window key, or by an identity the policy does
-/// not trust, are findings that deny, as signatures are.
+/// Attestations signed by a revoked or out-of-window key, by a key whose roles do not cover the
+/// attestation's kind, or by an identity the policy does not trust, are findings that deny, as
+/// signatures are.
 fn attestation_signers(
     policy: &Policy,
     ev: &Evidence,
@@ -234,10 +250,13 @@ fn attestation_signers(
         let src = Some(a.source.as_str());
         match &a.signer {
             Signer::Key(raw) => {
-                if let Some((code, msg)) = policy
-                    .trusted_key(raw)
-                    .and_then(|k| key_problem(policy, k, now))
-                {
+                if let Some((code, msg)) = policy.trusted_key(raw).and_then(|k| {
+                    key_problem(policy, k, now).or_else(|| {
+                        policy
+                            .role_for_predicate(&a.predicate_type)
+                            .and_then(|role| role_problem(k, role))
+                    })
+                }) {
                     findings.push(Finding::deny(
                         code,
                         format!("attestation ({}): {msg}", a.predicate_type),
@@ -262,12 +281,12 @@ fn attestation_signers(
     }
 }
 
-/// Whether an attestation signer is trusted right now.
-fn signer_trusted(policy: &Policy, s: &Signer, now: Timestamp) -> bool {
+/// Whether an attestation signer is trusted right now for evidence of kind `role`.
+fn signer_trusted(policy: &Policy, s: &Signer, now: Timestamp, role: KeyRole) -> bool {
     match s {
         Signer::Key(raw) => policy
             .trusted_key(raw)
-            .is_some_and(|k| key_problem(policy, k, now).is_none()),
+            .is_some_and(|k| key_problem(policy, k, now).is_none() && k.has_role(role)),
         Signer::Identity { issuer, subject } => policy
             .identities
             .iter()
@@ -306,7 +325,9 @@ fn trust(
                     ),
                     src,
                 )),
-                Some(k) => match key_problem(policy, k, now) {
+                Some(k) => match key_problem(policy, k, now)
+                    .or_else(|| role_problem(k, KeyRole::Artifact))
+                {
                     Some((code, msg)) => findings.push(Finding::deny(code, msg, src)),
                     None => {
                         if counts && keys.insert(*key) {
@@ -418,7 +439,8 @@ fn provenance(
         .attestations
         .iter()
         .filter(|a| {
-            a.predicate_type == rule.predicate_type && signer_trusted(policy, &a.signer, now)
+            a.predicate_type == rule.predicate_type
+                && signer_trusted(policy, &a.signer, now, KeyRole::Provenance)
         })
         .collect();
     let untrusted = ev
@@ -532,7 +554,7 @@ fn sbom(
     let rule = policy.sbom.as_ref()?;
     let found = ev.attestations.iter().any(|a| {
         rule.predicate_types.iter().any(|t| t == &a.predicate_type)
-            && signer_trusted(policy, &a.signer, now)
+            && signer_trusted(policy, &a.signer, now, KeyRole::Sbom)
     });
     if found {
         return Some("trusted SBOM attestation found".to_owned());

@@ -27,10 +27,10 @@ pub use evidence::{
     Signer, Subject, SubjectKind,
 };
 pub use model::{
-    parse_key_id, Exception, FsFiles, Identity, InstallRule, KeyOrigin, Location, PackRule, Policy,
-    PolicyError, PolicyFiles, ProvenanceRule, RefMatch, SbomRule, SubjectMatch, TrustedKey,
-    DEFAULT_FILE_MODE, DEFAULT_MAX_DOWNLOAD, DEFAULT_SBOM_TYPES, MAX_POLICY_BYTES, SCHEMA,
-    SLSA_PROVENANCE_V1,
+    matches_everything, parse_key_id, Exception, FsFiles, Identity, InstallRule, KeyOrigin,
+    KeyRole, Location, PackRule, Policy, PolicyError, PolicyFiles, PolicyWarning, ProvenanceRule,
+    RefMatch, SbomRule, SubjectMatch, TrustedKey, DEFAULT_FILE_MODE, DEFAULT_MAX_DOWNLOAD,
+    DEFAULT_SBOM_TYPES, MAX_POLICY_BYTES, SCHEMA, SLSA_PROVENANCE_V1,
 };
 pub use time::Timestamp;
 

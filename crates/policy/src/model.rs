@@ -86,6 +86,29 @@ pub enum PolicyError {
     },
 }
 
+/// Something in a policy that is allowed but is probably not what its author meant (a regex
+/// that matches everything, an identity regex that is not anchored). Commands that load a
+/// policy print these on stderr; they never fail the command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyWarning {
+    /// Where.
+    pub location: Location,
+    /// What is suspicious, lowercase.
+    pub message: String,
+    /// How to say what is probably meant.
+    pub hint: Option<String>,
+}
+
+impl fmt::Display for PolicyWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.location, self.message)?;
+        if let Some(h) = &self.hint {
+            write!(f, " (hint: {h})")?;
+        }
+        Ok(())
+    }
+}
+
 /// Where a trusted key came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyOrigin {
@@ -95,7 +118,44 @@ pub enum KeyOrigin {
     Inline,
 }
 
-/// A key the policy trusts, with its validity window.
+/// What a trusted key may vouch for (`roles = [...]` on a key table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum KeyRole {
+    /// Signatures over the artifact: `.minisig` sidecars, signed checksum lists, pack manifests.
+    Artifact,
+    /// Attestations of the `[provenance]` predicate type.
+    Provenance,
+    /// Attestations of an `[sbom] predicate-types` type.
+    Sbom,
+}
+
+impl KeyRole {
+    /// Every role: what a key without `roles` may do.
+    pub const ALL: &'static [KeyRole] = &[KeyRole::Artifact, KeyRole::Provenance, KeyRole::Sbom];
+
+    /// `artifact`, `provenance` or `sbom`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyRole::Artifact => "artifact",
+            KeyRole::Provenance => "provenance",
+            KeyRole::Sbom => "sbom",
+        }
+    }
+
+    /// The role named `s`.
+    pub fn parse(s: &str) -> Option<KeyRole> {
+        KeyRole::ALL.iter().copied().find(|r| r.as_str() == s)
+    }
+}
+
+impl fmt::Display for KeyRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A key the policy trusts, with its validity window and roles.
 #[derive(Debug, Clone)]
 pub struct TrustedKey {
     /// An optional label from the policy.
@@ -108,9 +168,26 @@ pub struct TrustedKey {
     pub not_before: Option<Timestamp>,
     /// Signatures are not accepted after this time.
     pub not_after: Option<Timestamp>,
+    /// What its signatures count for; every role ([`KeyRole::ALL`]) unless the policy says
+    /// `roles = [...]`.
+    pub roles: Vec<KeyRole>,
 }
 
 impl TrustedKey {
+    /// Whether the key may vouch for evidence of this kind.
+    pub fn has_role(&self, role: KeyRole) -> bool {
+        self.roles.contains(&role)
+    }
+
+    /// Its roles as the policy would write them (`artifact, provenance`).
+    pub fn roles_text(&self) -> String {
+        self.roles
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// A short name for reports: the label, or the key id.
     pub fn label(&self) -> String {
         match &self.name {
@@ -248,6 +325,8 @@ pub struct Policy {
     pub run_allowed: bool,
     /// Exceptions.
     pub exceptions: Vec<Exception>,
+    /// Suspicious but allowed settings, for the loading command to print on stderr.
+    pub warnings: Vec<PolicyWarning>,
     /// SHA-256 of the policy file's bytes, for the audit log.
     pub digest: Sha256Digest,
     /// The file it came from.
@@ -261,8 +340,8 @@ pub struct Policy {
 struct RawPolicy {
     schema: Spanned<i64>,
     trust: Spanned<RawTrust>,
-    provenance: Option<RawProvenance>,
-    sbom: Option<RawSbom>,
+    provenance: Option<Spanned<RawProvenance>>,
+    sbom: Option<Spanned<RawSbom>>,
     pack: Option<RawPack>,
     install: Option<RawInstall>,
     run: Option<RawRun>,
@@ -296,6 +375,7 @@ struct RawKeyTable {
     public_key: Option<String>,
     not_before: Option<Spanned<Datetime>>,
     not_after: Option<Spanned<Datetime>>,
+    roles: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 impl<'de> Deserialize<'de> for RawKey {
@@ -322,16 +402,16 @@ impl<'de> Deserialize<'de> for RawKey {
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 struct RawIdentity {
     issuer: Spanned<String>,
-    subject: Option<String>,
+    subject: Option<Spanned<String>>,
     subject_regex: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 struct RawProvenance {
-    predicate_type: Option<String>,
-    builder_id: Option<String>,
-    source_uri: Option<String>,
+    predicate_type: Option<Spanned<String>>,
+    builder_id: Option<Spanned<String>>,
+    source_uri: Option<Spanned<String>>,
     source_ref: Option<Spanned<String>>,
     source_ref_regex: Option<Spanned<String>>,
 }
@@ -340,7 +420,7 @@ struct RawProvenance {
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 struct RawSbom {
     required: bool,
-    predicate_types: Option<Spanned<Vec<String>>>,
+    predicate_types: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 #[derive(Deserialize)]
@@ -464,6 +544,80 @@ fn compile_regex(src: &Source<'_>, s: &Spanned<String>, what: &str) -> Result<Re
         })
 }
 
+/// Unrelated strings a regex meant to pick something out would not all match: different
+/// lengths, alphabets, schemes and shapes (an identity, a ref, an e-mail, punctuation, a space,
+/// non-ASCII text). A regex that matches every one of them is taken to match everything.
+const MATCH_EVERYTHING_PROBES: &[&str] = &[
+    "a",
+    "Z",
+    "0",
+    " ",
+    "~!%&()",
+    "\u{e9}\u{6f22}\u{5b57}",
+    "mallory@evil.example",
+    "refs/pull/1/merge",
+    "https://evil.example/mallory/widget/.github/workflows/release.yml@refs/heads/main",
+    "spiffe://attacker/ns/default/sa/x",
+];
+
+/// Whether `re` matches every one of [`MATCH_EVERYTHING_PROBES`] (so `.*`, `^.*$`, `.+`, `(?s).`,
+/// `a?`, `|x` and the like).
+pub fn matches_everything(re: &Regex) -> bool {
+    MATCH_EVERYTHING_PROBES.iter().all(|p| re.is_match(p))
+}
+
+/// A string that must say something: empty (or only blanks) is refused, since it can never be
+/// meant (it would match nothing, or with a regex, everything).
+fn not_blank(
+    src: &Source<'_>,
+    s: &Spanned<String>,
+    what: &str,
+    hint: &str,
+) -> Result<(), PolicyError> {
+    if s.get_ref().trim().is_empty() {
+        return Err(src.error(s.span(), format!("{what} must not be empty"), Some(hint)));
+    }
+    Ok(())
+}
+
+/// Compiles a policy regex, refusing an empty one, and warns when it matches everything or,
+/// with `anchor`, when it is not anchored at the start (`^` or `\A`).
+fn policy_regex(
+    src: &Source<'_>,
+    s: &Spanned<String>,
+    what: &str,
+    anchor: bool,
+    warnings: &mut Vec<PolicyWarning>,
+) -> Result<Regex, PolicyError> {
+    not_blank(
+        src,
+        s,
+        what,
+        "an empty regex matches everything; write the pattern, or leave the key out",
+    )?;
+    let re = compile_regex(src, s, what)?;
+    let warn = |message: String, hint: &str| PolicyWarning {
+        location: src.location(s.span().start),
+        message,
+        hint: Some(hint.to_owned()),
+    };
+    if matches_everything(&re) {
+        warnings.push(warn(
+            format!("{what} {:?} matches everything", s.get_ref()),
+            "a pattern that matches any string checks nothing; name what is trusted, e.g. '^https://github\\.com/OWNER/REPO/'",
+        ));
+    } else if anchor && !(s.get_ref().starts_with('^') || s.get_ref().starts_with("\\A")) {
+        warnings.push(warn(
+            format!(
+                "{what} {:?} is not anchored: it is searched anywhere in the value, so a value that merely contains a match passes too",
+                s.get_ref()
+            ),
+            "start it with `^` (and end it with `$` unless a prefix is meant), as cosign users learnt the hard way",
+        ));
+    }
+    Ok(re)
+}
+
 fn timestamp(
     src: &Source<'_>,
     dt: &Spanned<Datetime>,
@@ -512,6 +666,19 @@ fn timestamp(
 fn non_negative(src: &Source<'_>, v: &Spanned<i64>, what: &str) -> Result<u64, PolicyError> {
     u64::try_from(*v.get_ref())
         .map_err(|_| src.error(v.span(), format!("{what} must not be negative"), None))
+}
+
+/// A limit that must be at least 1: 0 would refuse everything, which is never meant.
+fn positive(src: &Source<'_>, v: &Spanned<i64>, what: &str, why: &str) -> Result<u64, PolicyError> {
+    let n = non_negative(src, v, what)?;
+    if n == 0 {
+        return Err(src.error(
+            v.span(),
+            format!("{what} must be at least 1 ({why})"),
+            Some("leave the key out for the default"),
+        ));
+    }
+    Ok(n)
 }
 
 /// Parses a key id as `minisign` prints it (16 hex digits).
@@ -611,6 +778,7 @@ impl Policy {
     /// Parses policy text; `file` names it in errors and `files` reads the files it names.
     pub fn parse(text: &str, file: &Path, files: &dyn PolicyFiles) -> Result<Policy, PolicyError> {
         let src = Source { file, text };
+        let mut warnings = Vec::new();
         let raw: RawPolicy = toml::from_str(text).map_err(|e| {
             let span = e.span().unwrap_or(0..0);
             let msg = lowercase_first(e.message().trim());
@@ -633,12 +801,19 @@ impl Policy {
         let mut keys: Vec<TrustedKey> = Vec::new();
         for k in &trust.keys {
             let span = k.span();
-            let (name, origin, key, nb, na) = match k.get_ref() {
+            let (name, origin, key, nb, na, roles) = match k.get_ref() {
                 RawKey::Path(p) => {
                     let key = files
                         .public_key(Path::new(p))
                         .map_err(|m| src.error(span.clone(), format!("key {p}: {m}"), None))?;
-                    (None, KeyOrigin::Path(PathBuf::from(p)), key, None, None)
+                    (
+                        None,
+                        KeyOrigin::Path(PathBuf::from(p)),
+                        key,
+                        None,
+                        None,
+                        KeyRole::ALL.to_vec(),
+                    )
                 }
                 RawKey::Table(t) => {
                     let (origin, key) = match (&t.path, &t.public_key) {
@@ -685,7 +860,39 @@ impl Policy {
                             ));
                         }
                     }
-                    (t.name.clone(), origin, key, nb, na)
+                    let roles = match &t.roles {
+                        None => KeyRole::ALL.to_vec(),
+                        Some(list) => {
+                            if list.get_ref().is_empty() {
+                                return Err(src.error(
+                                    list.span(),
+                                    "roles must not be empty: the key could vouch for nothing",
+                                    Some("leave `roles` out to let the key sign everything, or list some of \"artifact\", \"provenance\", \"sbom\""),
+                                ));
+                            }
+                            let mut roles = Vec::new();
+                            for r in list.get_ref() {
+                                let role = KeyRole::parse(r.get_ref()).ok_or_else(|| {
+                                    src.error(
+                                        r.span(),
+                                        format!("unknown key role {:?}", r.get_ref()),
+                                        Some("roles are \"artifact\", \"provenance\" and \"sbom\""),
+                                    )
+                                })?;
+                                if roles.contains(&role) {
+                                    return Err(src.error(
+                                        r.span(),
+                                        format!("role {role} is listed twice"),
+                                        Some("list each role once"),
+                                    ));
+                                }
+                                roles.push(role);
+                            }
+                            roles.sort();
+                            roles
+                        }
+                    };
+                    (t.name.clone(), origin, key, nb, na, roles)
                 }
             };
             if keys.iter().any(|o| o.key.raw() == key.raw()) {
@@ -701,6 +908,7 @@ impl Policy {
                 origin,
                 not_before: nb,
                 not_after: na,
+                roles,
             });
         }
 
@@ -718,15 +926,32 @@ impl Policy {
             revoked.push(id);
         }
 
-        let mut identities = Vec::new();
+        let mut identities: Vec<Identity> = Vec::new();
         for i in &trust.identities {
             let raw = i.get_ref();
-            if raw.issuer.get_ref().is_empty() {
-                return Err(src.error(raw.issuer.span(), "issuer must not be empty", None));
-            }
+            not_blank(
+                &src,
+                &raw.issuer,
+                "issuer",
+                "write the OIDC issuer URL, e.g. https://token.actions.githubusercontent.com",
+            )?;
             let subject = match (&raw.subject, &raw.subject_regex) {
-                (Some(s), None) => SubjectMatch::Exact(s.clone()),
-                (None, Some(r)) => SubjectMatch::Regex(compile_regex(&src, r, "subject-regex")?),
+                (Some(s), None) => {
+                    not_blank(
+                        &src,
+                        s,
+                        "subject",
+                        "write the certificate subject (SAN) to trust",
+                    )?;
+                    SubjectMatch::Exact(s.get_ref().clone())
+                }
+                (None, Some(r)) => SubjectMatch::Regex(policy_regex(
+                    &src,
+                    r,
+                    "subject-regex",
+                    true,
+                    &mut warnings,
+                )?),
                 _ => {
                     return Err(src.error(
                         i.span(),
@@ -735,6 +960,23 @@ impl Policy {
                     ))
                 }
             };
+            let same = |o: &Identity| {
+                o.issuer == *raw.issuer.get_ref()
+                    && match (&o.subject, &subject) {
+                        (SubjectMatch::Exact(a), SubjectMatch::Exact(b)) => a == b,
+                        (SubjectMatch::Regex(a), SubjectMatch::Regex(b)) => {
+                            a.as_str() == b.as_str()
+                        }
+                        _ => false,
+                    }
+            };
+            if identities.iter().any(same) {
+                return Err(src.error(
+                    i.span(),
+                    "this identity is listed twice",
+                    Some("list each identity once; a threshold counts distinct signers"),
+                ));
+            }
             identities.push(Identity {
                 issuer: raw.issuer.get_ref().clone(),
                 subject,
@@ -752,15 +994,21 @@ impl Policy {
             })?),
         };
 
+        // Only keys that may sign artifacts count towards the threshold.
         let usable = keys
             .iter()
-            .filter(|k| !revoked.contains(&k.key.key_id()))
+            .filter(|k| !revoked.contains(&k.key.key_id()) && k.has_role(KeyRole::Artifact))
             .count()
             + identities.len();
         if usable == 0 {
+            let message = if keys.iter().any(|k| !revoked.contains(&k.key.key_id())) {
+                "no trusted key has the role \"artifact\" and no identity is trusted, so nothing could ever pass"
+            } else {
+                "the policy trusts no key or identity, so nothing could ever pass"
+            };
             return Err(src.error(
                 trust_span,
-                "the policy trusts no key or identity, so nothing could ever pass",
+                message,
                 Some("add `keys = [\"keys/release.pub\"]` or a [[trust.identities]] entry under [trust]"),
             ));
         }
@@ -779,9 +1027,29 @@ impl Policy {
             }
         };
 
+        // A required kind of evidence that no trusted key may sign and no identity could: nothing
+        // could ever pass.
+        let unsignable = |role: KeyRole, span: Range<usize>| {
+            let keys = keys
+                .iter()
+                .any(|k| k.has_role(role) && !revoked.contains(&k.key.key_id()));
+            if keys || !identities.is_empty() {
+                return Ok(());
+            }
+            Err(src.error(
+                span,
+                format!("{role} is required, but no trusted key has the role \"{role}\" and no identity is trusted, so nothing could ever pass"),
+                Some(match role {
+                    KeyRole::Provenance => "add \"provenance\" to the `roles` of the key that signs provenance, or a [[trust.identities]] entry",
+                    _ => "add \"sbom\" to the `roles` of the key that signs SBOM attestations, or a [[trust.identities]] entry",
+                }),
+            ))
+        };
         let provenance = match raw.provenance {
             None => None,
             Some(p) => {
+                unsignable(KeyRole::Provenance, p.span())?;
+                let p = p.into_inner();
                 let source_ref = match (&p.source_ref, &p.source_ref_regex) {
                     (Some(_), Some(r)) => {
                         return Err(src.error(
@@ -790,30 +1058,77 @@ impl Policy {
                             None,
                         ))
                     }
-                    (Some(s), None) => Some(RefMatch::Exact(s.get_ref().clone())),
-                    (None, Some(r)) => {
-                        Some(RefMatch::Regex(compile_regex(&src, r, "source-ref-regex")?))
+                    (Some(s), None) => {
+                        not_blank(
+                            &src,
+                            s,
+                            "source-ref",
+                            "write a ref such as refs/heads/main, or leave the key out",
+                        )?;
+                        Some(RefMatch::Exact(s.get_ref().clone()))
                     }
+                    (None, Some(r)) => Some(RefMatch::Regex(policy_regex(
+                        &src,
+                        r,
+                        "source-ref-regex",
+                        true,
+                        &mut warnings,
+                    )?)),
                     (None, None) => None,
                 };
+                let given = |v: Option<Spanned<String>>, what: &str, hint: &str| {
+                    v.map(|v| not_blank(&src, &v, what, hint).map(|()| v.into_inner()))
+                        .transpose()
+                };
                 Some(ProvenanceRule {
-                    predicate_type: p
-                        .predicate_type
-                        .unwrap_or_else(|| SLSA_PROVENANCE_V1.to_owned()),
-                    builder_id: p.builder_id,
-                    source_uri: p.source_uri,
+                    predicate_type: given(
+                        p.predicate_type,
+                        "predicate-type",
+                        "leave it out for https://slsa.dev/provenance/v1",
+                    )?
+                    .unwrap_or_else(|| SLSA_PROVENANCE_V1.to_owned()),
+                    builder_id: given(
+                        p.builder_id,
+                        "builder-id",
+                        "write the builder id the provenance must name, or leave the key out to accept any builder",
+                    )?,
+                    source_uri: given(
+                        p.source_uri,
+                        "source-uri",
+                        "write the repository, e.g. github.com/OWNER/REPO, or leave the key out",
+                    )?,
                     source_ref,
                 })
             }
         };
 
-        let sbom = match raw.sbom {
-            Some(s) if s.required => {
+        let sbom = match raw.sbom.map(|s| (s.span(), s.into_inner())) {
+            Some((span, s)) if s.required => {
+                unsignable(KeyRole::Sbom, span)?;
                 let types = match s.predicate_types {
                     Some(t) if t.get_ref().is_empty() => {
                         return Err(src.error(t.span(), "predicate-types must not be empty", None))
                     }
-                    Some(t) => t.into_inner(),
+                    Some(t) => {
+                        let mut out: Vec<String> = Vec::new();
+                        for ty in t.into_inner() {
+                            not_blank(
+                                &src,
+                                &ty,
+                                "a predicate type",
+                                "write a predicate type URI such as https://cyclonedx.org/bom",
+                            )?;
+                            if out.contains(ty.get_ref()) {
+                                return Err(src.error(
+                                    ty.span(),
+                                    format!("predicate type {:?} is listed twice", ty.get_ref()),
+                                    Some("list each predicate type once"),
+                                ));
+                            }
+                            out.push(ty.into_inner());
+                        }
+                        out
+                    }
                     None => DEFAULT_SBOM_TYPES.iter().map(|s| (*s).to_owned()).collect(),
                 };
                 Some(SbomRule {
@@ -830,12 +1145,19 @@ impl Policy {
                 max_files: p
                     .max_files
                     .as_ref()
-                    .map(|v| non_negative(&src, v, "max-files"))
+                    .map(|v| positive(&src, v, "max-files", "a pack holds at least one file"))
                     .transpose()?,
                 max_total_bytes: p
                     .max_total_bytes
                     .as_ref()
-                    .map(|v| non_negative(&src, v, "max-total-bytes"))
+                    .map(|v| {
+                        positive(
+                            &src,
+                            v,
+                            "max-total-bytes",
+                            "a limit of 0 bytes refuses every pack",
+                        )
+                    })
                     .transpose()?,
             },
         };
@@ -883,10 +1205,16 @@ impl Policy {
                 )
             })?;
             if !code.waivable() {
+                let hint = match code {
+                    Code::SignatureMissing | Code::ThresholdNotMet | Code::KeyRoleMissing => {
+                        "an exception cannot stand in for a signature: without one nothing is verified; lower `threshold` to need fewer signers, or give a key the `roles` it needs"
+                    }
+                    _ => "integrity failures (tampered content, broken signatures, malformed evidence) are never exceptions",
+                };
                 return Err(src.error(
                     r.code.span(),
                     format!("{code} cannot be waived"),
-                    Some("integrity failures (tampered content, broken signatures, malformed evidence) are never exceptions"),
+                    Some(hint),
                 ));
             }
             if r.reason.get_ref().trim().is_empty() {
@@ -902,7 +1230,7 @@ impl Policy {
                 artifact: r
                     .artifact_regex
                     .as_ref()
-                    .map(|a| compile_regex(&src, a, "artifact-regex"))
+                    .map(|a| policy_regex(&src, a, "artifact-regex", false, &mut warnings))
                     .transpose()?,
                 expires: r
                     .expires
@@ -925,6 +1253,7 @@ impl Policy {
             install,
             run_allowed: raw.run.is_some_and(|r| r.allow),
             exceptions,
+            warnings,
             digest: Sha256Digest::of(text.as_bytes()),
             file: file.to_path_buf(),
         })
@@ -938,5 +1267,32 @@ impl Policy {
     /// The trusted key with these raw bytes.
     pub fn trusted_key(&self, raw: &[u8; 32]) -> Option<&TrustedKey> {
         self.keys.iter().find(|k| &k.key.raw() == raw)
+    }
+
+    /// The trusted keys that may vouch for evidence of this kind (revoked and out-of-window
+    /// keys included: those are reported as such).
+    pub fn keys_with_role(&self, role: KeyRole) -> impl Iterator<Item = &TrustedKey> {
+        self.keys.iter().filter(move |k| k.has_role(role))
+    }
+
+    /// The role a key needs to vouch for an attestation of this predicate type: `provenance`
+    /// for the `[provenance]` type, `sbom` for an `[sbom]` type; `None` when the policy asks
+    /// for neither (such attestations are not read).
+    pub fn role_for_predicate(&self, predicate_type: &str) -> Option<KeyRole> {
+        if self
+            .provenance
+            .as_ref()
+            .is_some_and(|p| p.predicate_type == predicate_type)
+        {
+            Some(KeyRole::Provenance)
+        } else if self
+            .sbom
+            .as_ref()
+            .is_some_and(|s| s.predicate_types.iter().any(|t| t == predicate_type))
+        {
+            Some(KeyRole::Sbom)
+        } else {
+            None
+        }
     }
 }

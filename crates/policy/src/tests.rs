@@ -323,47 +323,413 @@ fn key_windows_and_revocation() {
 #[test]
 fn exceptions_waive_and_report() {
     let a = SecretKey::generate().public();
-    let ev = Evidence::new(subject(SubjectKind::File), Purpose::Verify);
+    let mut ev = Evidence::new(subject(SubjectKind::File), Purpose::Verify);
+    ev.signatures.push(verified(&a));
     let with = |x: &str| {
         policy_with(
             &[&a],
             &format!(
-                "[[exceptions]]\ncode = \"signature-missing\"\nreason = \"legacy build\"\n{x}"
+                "[sbom]\nrequired = true\n[[exceptions]]\ncode = \"sbom-missing\"\nreason = \"legacy build\"\n{x}"
             ),
         )
     };
-    let d = decide(
-        &with(""),
-        &ev,
-        Verdict::Allow,
-        &[("signature-missing", true)],
-    );
+    let d = decide(&with(""), &ev, Verdict::Allow, &[("sbom-missing", true)]);
     assert_eq!(d.findings[0].waived.as_deref(), Some("legacy build"));
     decide(
         &with("artifact-regex = '^other$'\n"),
         &ev,
         Verdict::Deny,
-        &[("signature-missing", false), ("unused-exception", false)],
+        &[("sbom-missing", false), ("unused-exception", false)],
     );
     decide(
         &with("expires = 2020-01-01\n"),
         &ev,
         Verdict::Deny,
-        &[("signature-missing", false), ("exception-expired", false)],
+        &[("sbom-missing", false), ("exception-expired", false)],
     );
-    let mut signed = ev.clone();
-    signed.signatures.push(verified(&a));
+    let mut with_sbom = ev.clone();
+    with_sbom.attestations.push(AttestationEvidence {
+        source: "widget.intoto.jsonl".into(),
+        signer: Signer::Key(a.raw()),
+        predicate_type: "https://cyclonedx.org/bom".into(),
+        provenance: None,
+    });
     let d = decide(
         &with(""),
-        &signed,
+        &with_sbom,
         Verdict::Allow,
         &[("unused-exception", false)],
     );
     assert_eq!(
         d.findings[0].message,
-        "exception for signature-missing at p.toml:6:1 matched no finding"
+        "exception for sbom-missing at p.toml:8:1 matched no finding"
     );
     assert_eq!(d.findings[0].severity, Severity::Warning);
+}
+
+/// `policy check`'s first line of defence: an exception cannot stand in for a signature.
+#[test]
+fn exceptions_cannot_waive_missing_signatures_or_signers() {
+    let k = SecretKey::generate().public();
+    for (code, col) in [
+        ("signature-missing", 8),
+        ("threshold-not-met", 8),
+        ("key-role-missing", 8),
+    ] {
+        let text = policy_with(
+            &[&k],
+            &format!("[[exceptions]]\ncode = \"{code}\"\nreason = \"legacy build\"\n"),
+        );
+        check(
+            &text,
+            Err(&format!("p.toml:7:{col}: {code} cannot be waived")),
+        );
+        let Err(PolicyError::Invalid { hint, snippet, .. }) = parse(&text) else {
+            panic!("expected an invalid policy");
+        };
+        assert!(
+            hint.as_deref()
+                .is_some_and(|h| h.starts_with("an exception cannot stand in for a signature")),
+            "{hint:?}"
+        );
+        assert_eq!(snippet, format!("  |\n7 | code = \"{code}\"\n  |        ^"));
+        assert!(!Code::parse(code).is_some_and(Code::waivable));
+    }
+}
+
+/// Settings that can never be meant are errors naming file:line:col.
+#[test]
+fn settings_that_cannot_be_meant_are_refused() {
+    let k = SecretKey::generate().public();
+    let id = |extra: &str| {
+        policy_with(
+            &[&k],
+            &format!("[[trust.identities]]\nissuer = \"https://token.actions.githubusercontent.com\"\n{extra}"),
+        )
+    };
+    check(
+        &id("subject-regex = ''\n"),
+        Err("p.toml:8:17: subject-regex must not be empty"),
+    );
+    check(
+        &id("subject = \" \"\n"),
+        Err("p.toml:8:11: subject must not be empty"),
+    );
+    check(
+        &policy_with(
+            &[&k],
+            "[[trust.identities]]\nissuer = \"\"\nsubject = \"s\"\n",
+        ),
+        Err("p.toml:7:10: issuer must not be empty"),
+    );
+    check(
+        &format!(
+            "{}[[trust.identities]]\nissuer = \"https://token.actions.githubusercontent.com\"\nsubject-regex = '^https://github\\.com/acme/'\n",
+            id("subject-regex = '^https://github\\.com/acme/'\n")
+        ),
+        Err("p.toml:9:1: this identity is listed twice"),
+    );
+    // The same subject as exact and as regex are different identities.
+    check(
+        &format!(
+            "{}[[trust.identities]]\nissuer = \"https://token.actions.githubusercontent.com\"\nsubject = '^https://github\\.com/acme/'\n",
+            id("subject-regex = '^https://github\\.com/acme/'\n")
+        ),
+        Ok(()),
+    );
+    check(
+        &policy_with(&[&k], "[pack]\nmax-files = 0\n"),
+        Err("p.toml:7:13: max-files must be at least 1 (a pack holds at least one file)"),
+    );
+    check(
+        &policy_with(&[&k], "[pack]\nmax-total-bytes = 0\n"),
+        Err("p.toml:7:19: max-total-bytes must be at least 1 (a limit of 0 bytes refuses every pack)"),
+    );
+    check(
+        &policy_with(&[&k], "[provenance]\nbuilder-id = \"\"\n"),
+        Err("p.toml:7:14: builder-id must not be empty"),
+    );
+    check(
+        &policy_with(&[&k], "[provenance]\nsource-uri = \"\"\n"),
+        Err("p.toml:7:14: source-uri must not be empty"),
+    );
+    check(
+        &policy_with(&[&k], "[provenance]\nsource-ref = \"\"\n"),
+        Err("p.toml:7:14: source-ref must not be empty"),
+    );
+    check(
+        &policy_with(&[&k], "[provenance]\nsource-ref-regex = \"\"\n"),
+        Err("p.toml:7:20: source-ref-regex must not be empty"),
+    );
+    check(
+        &policy_with(&[&k], "[provenance]\npredicate-type = \"\"\n"),
+        Err("p.toml:7:18: predicate-type must not be empty"),
+    );
+    check(
+        &policy_with(
+            &[&k],
+            "[sbom]\nrequired = true\npredicate-types = [\"a\", \"\"]\n",
+        ),
+        Err("p.toml:8:25: a predicate type must not be empty"),
+    );
+    check(
+        &policy_with(
+            &[&k],
+            "[sbom]\nrequired = true\npredicate-types = [\"a\", \"a\"]\n",
+        ),
+        Err("p.toml:8:25: predicate type \"a\" is listed twice"),
+    );
+    check(
+        &policy_with(
+            &[&k],
+            "[[exceptions]]\ncode = \"sbom-missing\"\nreason = \"r\"\nartifact-regex = ''\n",
+        ),
+        Err("p.toml:9:18: artifact-regex must not be empty"),
+    );
+    let Err(PolicyError::Invalid { hint, snippet, .. }) =
+        parse(&policy_with(&[&k], "[provenance]\nbuilder-id = \"\"\n"))
+    else {
+        panic!("expected an invalid policy");
+    };
+    assert_eq!(snippet, "  |\n7 | builder-id = \"\"\n  |              ^");
+    assert!(hint.is_some_and(|h| h.contains("leave the key out to accept any builder")));
+}
+
+fn warnings(text: &str) -> Vec<String> {
+    parse(text)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .warnings
+        .iter()
+        .map(|w| format!("{}: {}", w.location, w.message))
+        .collect()
+}
+
+#[test]
+fn match_everything_and_unanchored_regexes_warn() {
+    let k = SecretKey::generate().public();
+    let id = |re: &str| {
+        policy_with(
+            &[&k],
+            &format!("[[trust.identities]]\nissuer = \"https://token.actions.githubusercontent.com\"\nsubject-regex = '{re}'\n"),
+        )
+    };
+    for re in [
+        ".*",
+        "^.*$",
+        ".+",
+        "(?s).*",
+        "^",
+        "a?",
+        "[\\s\\S]*",
+        ".{0,}",
+        "|x",
+    ] {
+        assert_eq!(
+            warnings(&id(re)),
+            [format!(
+                "p.toml:8:17: subject-regex {re:?} matches everything"
+            )],
+            "{re}"
+        );
+    }
+    assert_eq!(
+        warnings(&id("github\\.com/acme/")),
+        ["p.toml:8:17: subject-regex \"github\\\\.com/acme/\" is not anchored: it is searched anywhere in the value, so a value that merely contains a match passes too"]
+    );
+    for re in [
+        "^https://github\\.com/acme/widget/\\.github/workflows/release\\.yml@refs/tags/v",
+        "\\Ahttps://github\\.com/acme/$",
+        "^.*@acme\\.example$",
+    ] {
+        assert_eq!(warnings(&id(re)), Vec::<String>::new(), "{re}");
+    }
+    assert_eq!(
+        warnings(&policy_with(&[&k], "[provenance]\nsource-ref-regex = 'refs/tags/v'\n")),
+        ["p.toml:7:20: source-ref-regex \"refs/tags/v\" is not anchored: it is searched anywhere in the value, so a value that merely contains a match passes too"]
+    );
+    assert_eq!(
+        warnings(&policy_with(
+            &[&k],
+            "[[exceptions]]\ncode = \"sbom-missing\"\nreason = \"r\"\nartifact-regex = '.*'\n"
+        )),
+        ["p.toml:9:18: artifact-regex \".*\" matches everything"]
+    );
+    // Artifact names need no anchor.
+    assert_eq!(
+        warnings(&policy_with(
+            &[&k],
+            "[[exceptions]]\ncode = \"sbom-missing\"\nreason = \"r\"\nartifact-regex = 'widget-'\n"
+        )),
+        Vec::<String>::new()
+    );
+    for re in [".*", "^.*$", ".+"] {
+        assert!(matches_everything(&regex::Regex::new(re).unwrap()), "{re}");
+    }
+    for re in ["^a", "acme", "^https://", "\\w"] {
+        assert!(!matches_everything(&regex::Regex::new(re).unwrap()), "{re}");
+    }
+}
+
+#[test]
+fn key_roles_parse_and_default_to_everything() {
+    let k = SecretKey::generate().public();
+    let roles = |r: &str| policy_with(&[&k], "").replace("\" },", &format!("\", roles = {r} }},"));
+    let p = parse(&policy_with(&[&k], "")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(p.keys[0].roles, KeyRole::ALL);
+    let p = parse(&roles("[\"sbom\", \"artifact\"]")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(p.keys[0].roles, [KeyRole::Artifact, KeyRole::Sbom]);
+    assert_eq!(p.keys[0].roles_text(), "artifact, sbom");
+    check(
+        &roles("[]"),
+        Err("p.toml:4:86: roles must not be empty: the key could vouch for nothing"),
+    );
+    check(
+        &roles("[\"release\"]"),
+        Err("p.toml:4:87: unknown key role \"release\""),
+    );
+    check(
+        &roles("[\"sbom\", \"sbom\"]"),
+        Err("p.toml:4:95: role sbom is listed twice"),
+    );
+    // Only keys that may sign artifacts can meet the threshold.
+    check(
+        &roles("[\"provenance\"]"),
+        Err("p.toml:2:1: no trusted key has the role \"artifact\" and no identity is trusted, so nothing could ever pass"),
+    );
+    let two = SecretKey::generate().public();
+    let text = policy_with(&[&k, &two], "")
+        .replacen("\" },", "\", roles = [\"provenance\"] },", 1)
+        .replace("[trust]\n", "[trust]\nthreshold = 2\n");
+    check(
+        &text,
+        Err("p.toml:3:13: threshold 2 is not between 1 and the 1 usable keys and identities"),
+    );
+}
+
+#[test]
+fn keys_count_only_for_their_roles() {
+    let rel = SecretKey::generate().public();
+    let ci = SecretKey::generate().public();
+    let text = policy_with(
+        &[&rel, &ci],
+        "[provenance]\nbuilder-id = \"https://ci.example/builder\"\n[sbom]\nrequired = true\n",
+    )
+    .replacen("\" },", "\", roles = [\"artifact\"] },", 1)
+    .replacen(
+        "\" },\n]",
+        "\", roles = [\"sbom\", \"provenance\"] },\n]",
+        1,
+    );
+    let p = parse(&text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(p.keys[0].roles, [KeyRole::Artifact]);
+    assert_eq!(p.keys[1].roles, [KeyRole::Provenance, KeyRole::Sbom]);
+    assert_eq!(
+        p.role_for_predicate(SLSA_PROVENANCE_V1),
+        Some(KeyRole::Provenance)
+    );
+    assert_eq!(
+        p.role_for_predicate("https://cyclonedx.org/bom"),
+        Some(KeyRole::Sbom)
+    );
+    assert_eq!(p.role_for_predicate("https://example/other"), None);
+    assert_eq!(
+        p.keys_with_role(KeyRole::Provenance)
+            .map(|k| k.key.raw())
+            .collect::<Vec<_>>(),
+        [ci.raw()]
+    );
+    assert_eq!(
+        p.usable_keys(NOW)
+            .iter()
+            .map(|k| k.key.raw())
+            .collect::<Vec<_>>(),
+        [rel.raw()]
+    );
+
+    let facts = ProvenanceFacts {
+        builder_id: Some("https://ci.example/builder".into()),
+        ..ProvenanceFacts::default()
+    };
+    let att = |k: &PublicKey, ty: &str| AttestationEvidence {
+        source: "widget.intoto.jsonl".into(),
+        signer: Signer::Key(k.raw()),
+        predicate_type: ty.into(),
+        provenance: (ty == SLSA_PROVENANCE_V1).then(|| facts.clone()),
+    };
+    // The release key (artifact only) vouches for provenance and an SBOM: neither counts.
+    let mut ev = Evidence::new(subject(SubjectKind::File), Purpose::Verify);
+    ev.signatures.push(verified(&rel));
+    ev.attestations.push(att(&rel, SLSA_PROVENANCE_V1));
+    ev.attestations.push(att(&rel, "https://cyclonedx.org/bom"));
+    let d = decide(
+        &text,
+        &ev,
+        Verdict::Deny,
+        &[
+            ("key-role-missing", false),
+            ("key-role-missing", false),
+            ("provenance-missing", false),
+            ("sbom-missing", false),
+        ],
+    );
+    assert_eq!(
+        d.findings[0].message,
+        format!(
+            "attestation ({SLSA_PROVENANCE_V1}): signed by key {}, whose roles (artifact) do not include provenance, so it does not count",
+            rel.key_id()
+        )
+    );
+    // The CI key (provenance and SBOM only) signs the artifact: it does not count either.
+    let mut ev = Evidence::new(subject(SubjectKind::File), Purpose::Verify);
+    ev.signatures.push(verified(&ci));
+    ev.attestations.push(att(&ci, SLSA_PROVENANCE_V1));
+    let d = decide(
+        &text,
+        &ev,
+        Verdict::Deny,
+        &[
+            ("key-role-missing", false),
+            ("threshold-not-met", false),
+            ("sbom-missing", false),
+        ],
+    );
+    assert_eq!(
+        d.findings[0].message,
+        format!(
+            "signed by key {}, whose roles (provenance, sbom) do not include artifact, so it does not count",
+            ci.key_id()
+        )
+    );
+    // Each key for its own role.
+    let mut ev = Evidence::new(subject(SubjectKind::File), Purpose::Verify);
+    ev.signatures.push(verified(&rel));
+    ev.attestations.push(att(&ci, SLSA_PROVENANCE_V1));
+    ev.attestations.push(att(&ci, "https://cyclonedx.org/bom"));
+    decide(&text, &ev, Verdict::Allow, &[]);
+
+    // Required evidence that no key may sign and no identity could: never passes, refused.
+    let only = |roles: &str, extra: &str| {
+        policy_with(&[&rel], extra).replacen("\" },", &format!("\", roles = {roles} }},"), 1)
+    };
+    check(
+        &only("[\"artifact\"]", "[provenance]\n"),
+        Err("p.toml:6:1: provenance is required, but no trusted key has the role \"provenance\" and no identity is trusted, so nothing could ever pass"),
+    );
+    check(
+        &only("[\"artifact\", \"provenance\"]", "[provenance]\n[sbom]\nrequired = true\n"),
+        Err("p.toml:7:1: sbom is required, but no trusted key has the role \"sbom\" and no identity is trusted, so nothing could ever pass"),
+    );
+    check(
+        &only("[\"artifact\"]", "[sbom]\nrequired = false\n"),
+        Ok(()),
+    );
+    check(
+        &format!(
+            "{}[[trust.identities]]\nissuer = \"https://token.actions.githubusercontent.com\"\nsubject-regex = '^https://github\\.com/acme/'\n",
+            only("[\"artifact\"]", "[provenance]\n")
+        ),
+        Ok(()),
+    );
 }
 
 #[test]

@@ -1,4 +1,9 @@
 //! Parsing Sigstore bundles and the documents that carry them.
+//!
+//! Bundles are signed JSON, so they are parsed strictly ([`sigil_core::json::parse`]: a key named
+//! twice is refused, here and in the in-toto payload of a DSSE bundle), and the protobuf-specs
+//! rules serde alone would let through are checked: a `mediaType` of a known version is
+//! required, and exactly one of `messageSignature` and `dsseEnvelope`.
 
 use sigstore_verify::types::bundle::VerificationMaterialContent;
 use sigstore_verify::types::{Bundle as RawBundle, SignatureContent};
@@ -33,6 +38,71 @@ pub enum BundleParseError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+}
+
+/// Why a JSON document is not a well-formed bundle, before the bundle types are even read:
+/// the rules of the Sigstore protobuf-specs JSON encoding that serde alone does not hold.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BundleShapeError {
+    /// Not strict JSON: a syntax error, or an object that names a key twice.
+    #[error(transparent)]
+    Json(#[from] sigil_core::json::StrictJsonError),
+    /// Not a JSON object.
+    #[error("a bundle is a JSON object")]
+    NotObject,
+    /// No `mediaType`: the version, and so the rules, would be a guess.
+    #[error("bundle has no mediaType")]
+    MissingMediaType,
+    /// A `mediaType` that is not a bundle version sigil reads.
+    #[error("unsupported bundle mediaType {found:?} (expected {})", MEDIA_TYPES.join(", "))]
+    UnsupportedMediaType {
+        /// What the bundle says, cut to 100 characters.
+        found: String,
+    },
+    /// Both `messageSignature` and `dsseEnvelope` (the specs' `oneof content`).
+    #[error("bundle has both messageSignature and dsseEnvelope; exactly one is allowed")]
+    BothContents,
+    /// Neither `messageSignature` nor `dsseEnvelope`.
+    #[error("bundle has neither messageSignature nor dsseEnvelope")]
+    NoContent,
+    /// The in-toto payload of the DSSE envelope is not strict JSON.
+    #[error("the in-toto statement in dsseEnvelope is not strict JSON")]
+    Payload(#[source] sigil_core::json::StrictJsonError),
+}
+
+/// The bundle media types read: v0.1, v0.2 and v0.3 (and v0.3's older spelling, which the
+/// protobuf-specs say clients must still accept).
+pub const MEDIA_TYPES: &[&str] = &[
+    "application/vnd.dev.sigstore.bundle+json;version=0.1",
+    "application/vnd.dev.sigstore.bundle+json;version=0.2",
+    "application/vnd.dev.sigstore.bundle.v0.3+json",
+    "application/vnd.dev.sigstore.bundle+json;version=0.3",
+];
+
+/// The checks of [`BundleShapeError`] on a strictly parsed document.
+fn check_shape(text: &str) -> Result<(), BundleShapeError> {
+    let v = sigil_core::json::parse_str(text)?;
+    let obj = v.as_object().ok_or(BundleShapeError::NotObject)?;
+    match obj.get("mediaType") {
+        None => return Err(BundleShapeError::MissingMediaType),
+        Some(serde_json::Value::String(m)) if MEDIA_TYPES.contains(&m.as_str()) => {}
+        Some(other) => {
+            let shown = match other {
+                serde_json::Value::String(s) => s.chars().take(100).collect(),
+                o => o.to_string().chars().take(100).collect(),
+            };
+            return Err(BundleShapeError::UnsupportedMediaType { found: shown });
+        }
+    }
+    match (
+        obj.contains_key("messageSignature"),
+        obj.contains_key("dsseEnvelope"),
+    ) {
+        (true, true) => Err(BundleShapeError::BothContents),
+        (false, false) => Err(BundleShapeError::NoContent),
+        _ => Ok(()),
+    }
 }
 
 fn where_(line: Option<usize>, index: Option<usize>) -> String {
@@ -123,11 +193,20 @@ fn parse_one(
     line: Option<usize>,
     index: Option<usize>,
 ) -> Result<Bundle, BundleParseError> {
-    let inner = RawBundle::from_json(text).map_err(|e| BundleParseError::Invalid {
+    let invalid = |source: Box<dyn std::error::Error + Send + Sync>| BundleParseError::Invalid {
         line,
         index,
-        source: Box::new(e),
-    })?;
+        source,
+    };
+    check_shape(text).map_err(|e| invalid(Box::new(e)))?;
+    let inner = RawBundle::from_json(text).map_err(|e| invalid(Box::new(e)))?;
+    // The statement a DSSE bundle carries is signed JSON too: strict, like the bundle.
+    if let SignatureContent::DsseEnvelope(env) = &inner.content {
+        if env.payload_type == "application/vnd.in-toto+json" {
+            sigil_core::json::parse(env.payload.as_bytes())
+                .map_err(|e| invalid(Box::new(BundleShapeError::Payload(e))))?;
+        }
+    }
     Ok(Bundle {
         inner,
         predicate_type: None,
@@ -144,7 +223,18 @@ pub fn parse_bundles(bytes: &[u8]) -> Result<Vec<Bundle>, BundleParseError> {
         return Err(BundleParseError::Empty);
     }
     // A whole-document parse first: one bundle or an npm document, pretty-printed or not.
-    if let Ok(serde_json::Value::Object(doc)) = serde_json::from_str::<serde_json::Value>(text) {
+    // Strict, so a document that names a key twice is read as JSON Lines, where it fails.
+    let whole = match sigil_core::json::parse_str(text) {
+        Err(e) if e.is_duplicate_key() => {
+            return Err(BundleParseError::Invalid {
+                line: None,
+                index: None,
+                source: Box::new(BundleShapeError::Json(e)),
+            })
+        }
+        other => other,
+    };
+    if let Ok(serde_json::Value::Object(doc)) = whole {
         if let (Some(serde_json::Value::Array(items)), false) =
             (doc.get("attestations"), doc.contains_key("mediaType"))
         {
@@ -216,6 +306,73 @@ mod tests {
         assert_eq!(
             parse_bundles(&[0xff, 0xfe]).err().map(|e| e.to_string()),
             Some("bundle is not UTF-8 text".to_owned())
+        );
+    }
+
+    fn shape(input: &str) -> String {
+        match Bundle::parse(input.as_bytes()) {
+            Ok(_) => "ok".to_owned(),
+            Err(e) => {
+                let mut s = e.to_string();
+                let mut cur = std::error::Error::source(&e);
+                while let Some(c) = cur {
+                    s.push_str(": ");
+                    s.push_str(&c.to_string());
+                    cur = c.source();
+                }
+                s
+            }
+        }
+    }
+
+    #[test]
+    fn specs_rules_serde_would_let_through_are_refused() {
+        const VM: &str = r#""verificationMaterial":{"publicKey":{"hint":"x"},"tlogEntries":[]}"#;
+        const MS: &str = r#""messageSignature":{"signature":"AAAA"}"#;
+        const DS: &str = r#""dsseEnvelope":{"payload":"e30=","payloadType":"application/vnd.in-toto+json","signatures":[{"sig":"AAAA","keyid":""}]}"#;
+        const V3: &str = r#""mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json""#;
+        assert_eq!(shape(&format!("{{{V3},{VM},{MS}}}")), "ok");
+        assert_eq!(
+            shape(&format!("{{{VM},{MS}}}")),
+            "is not a valid sigstore bundle: bundle has no mediaType"
+        );
+        assert_eq!(
+            shape(&format!("{{{V3},{VM},{MS},{DS}}}")),
+            "is not a valid sigstore bundle: bundle has both messageSignature and dsseEnvelope; exactly one is allowed"
+        );
+        assert_eq!(
+            shape(&format!("{{{V3},{VM}}}")),
+            "is not a valid sigstore bundle: bundle has neither messageSignature nor dsseEnvelope"
+        );
+        assert!(shape(&format!(
+            "{{\"mediaType\":\"application/vnd.dev.sigstore.bundle+json;version=0.4\",{VM},{MS}}}"
+        ))
+        .contains(
+            "unsupported bundle mediaType \"application/vnd.dev.sigstore.bundle+json;version=0.4\""
+        ));
+        for m in MEDIA_TYPES {
+            assert_eq!(
+                shape(&format!("{{\"mediaType\":\"{m}\",{VM},{MS}}}")),
+                "ok",
+                "{m}"
+            );
+        }
+        // A key named twice, even spelled with an escape, anywhere in the bundle.
+        assert_eq!(
+            shape(&format!("{{{V3},{VM},{MS},\"\\u006dediaType\":\"x\"}}")),
+            "is not a valid sigstore bundle: duplicate key \"mediaType\" at line 1 column 184"
+        );
+        // And in the in-toto statement a DSSE bundle carries ({"a":1,"a":2}).
+        let dup = DS.replace("e30=", "eyJhIjoxLCJhIjoyfQ==");
+        assert_eq!(
+            shape(&format!("{{{V3},{VM},{dup}}}")),
+            "is not a valid sigstore bundle: the in-toto statement in dsseEnvelope is not strict JSON: duplicate key \"a\" at line 1 column 10"
+        );
+        assert_eq!(
+            parse_bundles(format!("{{{V3},{VM},{MS},{MS}}}").as_bytes())
+                .err()
+                .map(|e| e.to_string()),
+            Some("is not a valid sigstore bundle".to_owned())
         );
     }
 

@@ -50,7 +50,8 @@ pub mod trust;
 mod verify;
 
 pub use bundle::{
-    parse_bundles, Bundle, BundleParseError, ContentKind, SignerKind, MAX_BUNDLE_FILE,
+    parse_bundles, Bundle, BundleParseError, BundleShapeError, ContentKind, SignerKind,
+    MAX_BUNDLE_FILE, MEDIA_TYPES,
 };
 pub use trust::{TrustRoot, TrustRootError, TrustRootSource};
 pub use verify::{
