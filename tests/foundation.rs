@@ -256,12 +256,12 @@ fn bad_inputs_follow_the_exit_code_contract() {
     check(
         &[&os("verify"), &os("-k"), &p(&pk), &p(&sub)],
         2,
-        "is a directory, not a file",
+        "is a directory, not a regular file",
     );
     check(
         &[&os("sign"), &os("-k"), &p(&sk), &p(&sub)],
         2,
-        "is a directory, not a file",
+        "is a directory, not a regular file",
     );
     // Unreadable file (root reads everything, so only meaningful for other users).
     let unreadable = write(d.path(), "unreadable", b"x");

@@ -7,6 +7,12 @@
 //! {"schema_version": 1, "command": "verify", "status": "verified", "exit_code": 0, "result": {...}}
 //! {"schema_version": 1, "command": "verify", "status": "error", "exit_code": 2, "error": {"kind": "usage", "message": "...", "hint": "..."}}
 //! ```
+//!
+//! Every human line, warning, error, note and hint goes through [`sigil_core::terminal::escape`]
+//! on its way out, so a file name, trusted comment, identity, advisory text or finding message
+//! cannot carry terminal escapes, newlines or bidi overrides to the terminal. JSON keeps the
+//! exact strings (JSON escaping already protects it), and a `document` is written verbatim:
+//! it is a file's content (a key, an SBOM), meant for redirection.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::fmt;
@@ -14,6 +20,7 @@ use std::io::{IsTerminal as _, Write as _};
 use std::process::ExitCode;
 
 use serde_json::{json, Value};
+use sigil_core::terminal::escape;
 
 /// Version of the JSON envelope above.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -133,6 +140,8 @@ pub struct CliError {
     pub hint: Option<String>,
     /// Extra machine-readable detail.
     pub data: Option<Value>,
+    /// Lines shown after the message for people (a snippet of the file at fault).
+    pub notes: Vec<String>,
 }
 
 impl CliError {
@@ -142,6 +151,7 @@ impl CliError {
             message: message.to_string(),
             hint: None,
             data: None,
+            notes: Vec::new(),
         }
     }
 
@@ -163,6 +173,12 @@ impl CliError {
     /// Adds a hint.
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
+        self
+    }
+
+    /// Adds a line shown after the message (human output only; JSON carries it in data).
+    pub fn note(mut self, line: impl Into<String>) -> Self {
+        self.notes.push(line.into());
         self
     }
 
@@ -216,7 +232,7 @@ impl Output {
             } else {
                 "warning"
             };
-            eprintln!("{label}: {msg}");
+            eprintln!("{label}: {}", escape(&msg.to_string()));
         }
     }
 
@@ -238,7 +254,7 @@ impl Output {
                 let mut out = std::io::stdout().lock();
                 if !self.quiet || report.status == Status::NotVerified {
                     for l in &report.human {
-                        if writeln!(out, "{l}").is_err() {
+                        if writeln!(out, "{}", escape(l)).is_err() {
                             break;
                         }
                     }
@@ -283,9 +299,12 @@ impl Output {
         } else {
             "error"
         };
-        eprintln!("{label}: {}", err.message);
+        eprintln!("{label}: {}", escape(&err.message));
+        for n in &err.notes {
+            eprintln!("{}", escape(n));
+        }
         if let Some(h) = &err.hint {
-            eprintln!("hint: {h}");
+            eprintln!("hint: {}", escape(h));
         }
         ExitCode::from(code)
     }

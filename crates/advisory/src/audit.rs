@@ -197,7 +197,7 @@ impl Advisories {
                     },
                 });
             }
-            let text = std::fs::read_to_string(&path).map_err(|source| LoadError::Io {
+            let text = sigil_core::input::read_to_string(&path).map_err(|source| LoadError::Io {
                 path: path.clone(),
                 source,
             })?;

@@ -78,8 +78,49 @@ pub struct RunArgs {
 pub enum LogCommand {
     /// Show recorded decisions.
     List(ListArgs),
-    /// Check the hash chain: exit 1 when a row was edited, deleted or reordered.
-    Verify(AuditArgs),
+    /// Check the hash chain: exit 1 when a row was edited, deleted or reordered. Without an
+    /// anchor (--expect-head or --key) this cannot catch a rewrite that recomputed the chain.
+    Verify(LogVerifyArgs),
+    /// Sign the current head (rows and hash) with a minisign key, as a checkpoint that
+    /// `log verify --key` checks later.
+    Checkpoint(LogCheckpointArgs),
+}
+
+/// `sigil log verify`.
+#[derive(Debug, clap::Args)]
+pub struct LogVerifyArgs {
+    #[command(flatten)]
+    audit: AuditArgs,
+    /// Exit 1 unless the head hash is exactly HEX (as printed by an earlier `log verify`).
+    #[arg(long, value_name = "HEX")]
+    expect_head: Option<String>,
+    /// Check the signed checkpoint with this public key: the checkpointed head must still be
+    /// the hash of the row at the same position. A missing checkpoint is exit 1.
+    #[arg(long, value_name = "PUB")]
+    key: Option<PathBuf>,
+    /// Checkpoint file (its signature is FILE.minisig); default DB.checkpoint.
+    #[arg(long, value_name = "FILE", requires = "key")]
+    checkpoint: Option<PathBuf>,
+}
+
+/// `sigil log checkpoint`.
+#[derive(Debug, clap::Args)]
+pub struct LogCheckpointArgs {
+    #[command(flatten)]
+    audit: AuditArgs,
+    /// Minisign secret key to sign the checkpoint with.
+    #[arg(long, value_name = "KEY")]
+    key: PathBuf,
+    /// Where to write the checkpoint (and FILE.minisig); default DB.checkpoint. Keep a copy
+    /// where whoever can write the log cannot.
+    #[arg(long = "out", short = 'o', value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+fn with_suffix(p: &Path, suffix: &str) -> PathBuf {
+    let mut s = p.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
 }
 
 /// `sigil log list`.
@@ -507,18 +548,67 @@ pub fn log(cmd: LogCommand) -> Result<Report, CliError> {
             }
             Ok(report)
         }
+        LogCommand::Checkpoint(a) => log_checkpoint(&a),
         LogCommand::Verify(a) => {
-            let log = open_log_read(&a)?;
-            let v = log
+            if let Some(h) = &a.expect_head {
+                if sigil_core::hex::decode_array::<32>(h.trim()).is_err() {
+                    return Err(CliError::usage(format!(
+                        "--expect-head {h:?} is not a SHA-256 hash in hex"
+                    )));
+                }
+            }
+            let key = a.key.as_deref().map(super::load_public_key).transpose()?;
+            let log = open_log_read(&a.audit)?;
+            let mut v = log
                 .verify()
                 .map_err(|e| CliError::io(CliError::chain(&e)))?;
+            if let Some(h) = &a.expect_head {
+                v.expect_head(h);
+            }
+            let mut checkpoint = Value::Null;
+            if let Some(key) = &key {
+                let file = a
+                    .checkpoint
+                    .clone()
+                    .unwrap_or_else(|| with_suffix(log.path(), ".checkpoint"));
+                let sig_path = with_suffix(&file, ".minisig");
+                let read = |p: &Path| sigil_core::input::read(p).map_err(|e| (p.to_path_buf(), e));
+                match read(&file).and_then(|t| read(&sig_path).map(|s| (t, s))) {
+                    Err((p, e)) => v.problems.push(audit::ChainProblem {
+                        seq: 0,
+                        message: format!(
+                            "no usable checkpoint: {}: {}",
+                            p.display(),
+                            super::io_reason(&e)
+                        ),
+                    }),
+                    Ok((text, sig)) => {
+                        match std::str::from_utf8(&sig)
+                            .ok()
+                            .and_then(|s| sigil_sign::Signature::parse(s).ok())
+                        {
+                            None => v.problems.push(audit::ChainProblem {
+                                seq: 0,
+                                message: format!(
+                                    "{}: not a minisign signature",
+                                    sig_path.display()
+                                ),
+                            }),
+                            Some(sig) => {
+                                if let Some(cp) = v.check_checkpoint(key, &text, &sig) {
+                                    checkpoint = json!({ "file": file, "rows": cp.rows, "head": cp.head });
+                                }
+                            }
+                        }
+                    }
+                }
+            }
             let problems: Vec<_> = v
                 .problems
                 .iter()
                 .map(|p| json!({ "seq": p.seq, "message": p.message }))
                 .collect();
-            let data =
-                json!({ "db": log.path(), "rows": v.rows, "head": v.head, "problems": problems });
+            let data = json!({ "db": log.path(), "rows": v.rows, "head": v.head, "checkpoint": checkpoint, "problems": problems });
             let mut r = Report::ok("verified", data);
             if v.problems.is_empty() {
                 r = r.line(format!(
@@ -543,4 +633,44 @@ pub fn log(cmd: LogCommand) -> Result<Report, CliError> {
             Ok(r)
         }
     }
+}
+
+fn log_checkpoint(a: &LogCheckpointArgs) -> Result<Report, CliError> {
+    let sk = super::load_secret_key(&a.key)?;
+    let log = open_log_read(&a.audit)?;
+    let v = log
+        .verify()
+        .map_err(|e| CliError::io(CliError::chain(&e)))?;
+    let Some(cp) = audit::Checkpoint::of(&v) else {
+        return Err(CliError::not_verified(format!(
+            "{}: the chain has {} problems; a broken log is not checkpointed",
+            log.path().display(),
+            v.problems.len()
+        ))
+        .hint("run `sigil log verify` to see them"));
+    };
+    let sig = cp
+        .sign(&sk, now().0)
+        .map_err(|e| CliError::io(CliError::chain(&e)))?;
+    let file = a
+        .out
+        .clone()
+        .unwrap_or_else(|| with_suffix(log.path(), ".checkpoint"));
+    let sig_path = with_suffix(&file, ".minisig");
+    let write = |p: &Path, text: &str| {
+        sigil_keys::write_new_file(p, text.as_bytes(), 0o644, true).map_err(super::key_file_error)
+    };
+    write(&file, &cp.to_text())?;
+    write(&sig_path, &sig.to_text())?;
+    Ok(Report::ok(
+        "ok",
+        json!({ "db": log.path(), "rows": cp.rows, "head": cp.head, "checkpoint": file, "signature": sig_path, "key_id": sk.key_id().to_string() }),
+    )
+    .line(format!(
+        "checkpoint: {} entries, head {}, signed by key {} in {}",
+        cp.rows,
+        cp.head,
+        sk.key_id(),
+        file.display()
+    )))
 }

@@ -19,8 +19,8 @@ fn sidecar(target: &Target<'_>, suffix: &str) -> std::path::PathBuf {
 }
 
 fn read_limited(path: &std::path::Path, ev: &mut Evidence) -> Result<Option<Vec<u8>>, GatherError> {
-    let f = match std::fs::File::open(path) {
-        Ok(f) => f,
+    let f = match sigil_core::input::open(path) {
+        Ok((f, _)) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(source) => {
             return Err(GatherError::Io {
@@ -90,8 +90,8 @@ fn verify_bundle(policy: &Policy, target: &Target<'_>, bytes: &[u8]) -> KeylessO
     let (Ok(any_id), Ok(any_issuer)) = (Matcher::regex(".*"), Matcher::regex(".*")) else {
         return invalid("internal: matcher".into());
     };
-    let mut f = match std::fs::File::open(target.content) {
-        Ok(f) => f,
+    let mut f = match sigil_core::input::open(target.content) {
+        Ok((f, _)) => f,
         Err(e) => return invalid(format!("cannot read artifact: {e}")),
     };
     let spol = SPolicy::Keyless {
@@ -515,7 +515,7 @@ pub fn attestation_evidence(
         let d = match digests {
             Some(d) => d,
             None => {
-                let f = std::fs::File::open(target.content).map_err(|source| GatherError::Io {
+                let (f, _) = sigil_core::input::open(target.content).map_err(|source| GatherError::Io {
                     path: target.content.to_path_buf(),
                     source,
                 })?;

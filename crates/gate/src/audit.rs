@@ -3,15 +3,26 @@
 //! Each row carries the SHA-256 of its own fields and of the previous row's hash, so editing,
 //! deleting or reordering a row breaks the chain and [`AuditLog::verify`] reports it.
 //! Triggers refuse `UPDATE` and `DELETE`; appends run in `BEGIN IMMEDIATE` transactions with a
-//! busy timeout, so parallel processes serialise and lose nothing. A chain cannot show that
-//! rows were cut from its end: compare the head hash [`Verification::head`] with a copy kept
-//! elsewhere for that.
+//! busy timeout, so parallel processes serialise and lose nothing.
+//!
+//! The chain has no key. On its own it proves only that the rows were not changed by
+//! someone who left the chain and the triggers broken: anyone who can write the database can
+//! drop the triggers, edit or cut rows, recompute every hash and restore the triggers, and
+//! the chain verifies again. Two anchors kept outside the database close that gap:
+//! - an expected head ([`Verification::expect_head`]): the head hash copied elsewhere;
+//! - a signed [`Checkpoint`] ([`Verification::check_checkpoint`]): the number of rows and the
+//!   head at that point, signed with a minisign key the attacker does not hold. The checkpointed
+//!   head must still be the hash of the row at the same position, so a rewrite of any row up
+//!   to it, or a cut below it, is reported. Rows after the newest checkpoint are protected by
+//!   the chain only.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension as _, TransactionBehavior};
 use sigil_core::Sha256Digest;
+use sigil_keys::{PublicKey, SecretKey};
+use sigil_sign::minisig::{self, Signature};
 use sigil_policy::Timestamp;
 use thiserror::Error;
 
@@ -160,6 +171,169 @@ pub struct Verification {
     pub head: String,
     /// Every problem; empty when intact.
     pub problems: Vec<ChainProblem>,
+    /// Each row's stored hash, in chain order.
+    pub hashes: Vec<String>,
+}
+
+impl Verification {
+    fn problem(&mut self, seq: i64, message: String) {
+        self.problems.push(ChainProblem { seq, message });
+    }
+
+    /// Adds a problem unless the head is `expected` (hex, any case): rows were added, cut or
+    /// rewritten since the head was copied.
+    pub fn expect_head(&mut self, expected: &str) {
+        let expected = expected.trim().to_ascii_lowercase();
+        if expected == self.head {
+            return;
+        }
+        let message = match self.hashes.iter().position(|h| *h == expected) {
+            Some(i) => format!(
+                "head is {} but {expected} was expected: {} rows were appended after it",
+                self.head,
+                self.hashes.len() - i - 1
+            ),
+            None => format!(
+                "head is {} but {expected} was expected: the log was rewritten or cut",
+                self.head
+            ),
+        };
+        self.problem(0, message);
+    }
+
+    /// Checks a signed checkpoint: the signature must verify with `key` and the checkpointed
+    /// head must still be the hash of the row at the same position. Adds a problem otherwise.
+    pub fn check_checkpoint(
+        &mut self,
+        key: &PublicKey,
+        text: &[u8],
+        signature: &Signature,
+    ) -> Option<Checkpoint> {
+        if let Err(e) = minisig::verify(key, signature, text, |_| {}) {
+            self.problem(0, format!("checkpoint signature: {e}"));
+            return None;
+        }
+        let cp = match std::str::from_utf8(text)
+            .ok()
+            .and_then(|t| Checkpoint::parse(t).ok())
+        {
+            Some(cp) => cp,
+            None => {
+                self.problem(0, "checkpoint is signed but malformed".to_owned());
+                return None;
+            }
+        };
+        let stored = usize::try_from(cp.rows)
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+            .and_then(|i| self.hashes.get(i));
+        match stored {
+            _ if cp.rows == 0 => {}
+            None => self.problem(
+                0,
+                format!(
+                    "the checkpoint covers {} rows but the log has {}: rows were cut from the end",
+                    cp.rows, self.rows
+                ),
+            ),
+            Some(h) if *h != cp.head => {
+                let h = h.clone();
+                self.problem(
+                    i64::try_from(cp.rows).unwrap_or(i64::MAX),
+                    format!(
+                        "hash {h} differs from the signed checkpoint's {}: rows up to here were rewritten",
+                        cp.head
+                    ),
+                );
+            }
+            Some(_) => {}
+        }
+        Some(cp)
+    }
+}
+
+/// The head of the log at some point: the text a checkpoint signature covers.
+///
+/// ```text
+/// sigil-audit-checkpoint-v1
+/// rows 42
+/// head 0f1e...
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// How many rows the log had.
+    pub rows: u64,
+    /// The hash of the last of them (the genesis hash when none).
+    pub head: String,
+}
+
+/// Why checkpoint text did not parse.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CheckpointParseError {
+    /// Not the three lines above.
+    #[error("not a sigil audit checkpoint")]
+    Malformed,
+}
+
+const CHECKPOINT_MAGIC: &str = "sigil-audit-checkpoint-v1";
+
+impl Checkpoint {
+    /// The signed text.
+    pub fn to_text(&self) -> String {
+        format!("{CHECKPOINT_MAGIC}\nrows {}\nhead {}\n", self.rows, self.head)
+    }
+
+    /// Parses exactly what [`Checkpoint::to_text`] writes.
+    pub fn parse(text: &str) -> Result<Self, CheckpointParseError> {
+        let bad = CheckpointParseError::Malformed;
+        let mut lines = text.strip_suffix('\n').ok_or(bad.clone())?.split('\n');
+        if lines.next() != Some(CHECKPOINT_MAGIC) {
+            return Err(bad);
+        }
+        let rows = lines
+            .next()
+            .and_then(|l| l.strip_prefix("rows "))
+            .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|n| n.parse().ok())
+            .ok_or(bad.clone())?;
+        let head = lines
+            .next()
+            .and_then(|l| l.strip_prefix("head "))
+            .filter(|h| h.len() == 64 && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+            .ok_or(bad.clone())?;
+        if lines.next().is_some() {
+            return Err(bad);
+        }
+        Ok(Self {
+            rows,
+            head: head.to_owned(),
+        })
+    }
+
+    /// The checkpoint of a verified log; `None` when the chain has problems (a broken log is
+    /// not signed).
+    pub fn of(v: &Verification) -> Option<Self> {
+        v.problems.is_empty().then(|| Self {
+            rows: v.rows,
+            head: v.head.clone(),
+        })
+    }
+
+    /// Signs the checkpoint text with `key`; the trusted comment names the rows and head.
+    pub fn sign(&self, key: &SecretKey, timestamp: i64) -> Result<Signature, minisig::SignError> {
+        let tc = format!(
+            "timestamp:{timestamp}\tfile:{CHECKPOINT_MAGIC}\trows:{}\thead:{}",
+            self.rows, self.head
+        );
+        minisig::sign(
+            key,
+            self.to_text().as_bytes(),
+            &tc,
+            "sigil audit log checkpoint",
+            |_| {},
+        )
+    }
 }
 
 /// An open audit log.
@@ -242,6 +416,11 @@ impl AuditLog {
                 source: std::io::Error::new(std::io::ErrorKind::NotFound, "no audit log here yet"),
             });
         }
+        // A read-only open of a FIFO would block: only a regular file is a log.
+        sigil_core::input::open(path).map_err(|source| AuditError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let sql = |source| AuditError::Sql {
             path: path.to_path_buf(),
             source,
@@ -404,6 +583,7 @@ impl AuditLog {
             rows: rows.len() as u64,
             head: prev,
             problems,
+            hashes: rows.into_iter().map(|r| r.hash).collect(),
         })
     }
 

@@ -80,13 +80,7 @@ pub fn seal_copy(src: &Path) -> Result<Sealed, RunError> {
         path: src.to_path_buf(),
         source,
     };
-    let mut input = File::open(src).map_err(read)?;
-    if input.metadata().map_err(read)?.is_dir() {
-        return Err(read(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "is a directory, not a file",
-        )));
-    }
+    let (mut input, _) = sigil_core::input::open(src).map_err(read)?;
     let fd = rustix::fs::memfd_create("sigil-run", MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING)
         .map_err(|e| RunError::Seal(e.into()))?;
     let mut rw = File::from(fd);

@@ -186,6 +186,46 @@ impl PublicKey {
             .verify_strict(msg, &Signature::from_bytes(sig))
             .is_ok()
     }
+
+    /// Starts verifying an Ed25519 signature over a message fed in chunks, with the same
+    /// strict checks as [`PublicKey::verify`], in constant memory.
+    pub fn verify_stream(&self, sig: &[u8; 64]) -> StreamVerifier {
+        // The checks `verify_strict` makes before hashing: the key and R must not be of
+        // small order, and R must decode to a point. `verify_stream` checks S and compares R.
+        let mut r = [0u8; 32];
+        r.copy_from_slice(&sig[..32]);
+        let r_ok = VerifyingKey::from_bytes(&r).is_ok_and(|r| !r.is_weak());
+        let inner = (r_ok && !self.key.is_weak())
+            .then(|| self.key.verify_stream(&Signature::from_bytes(sig)).ok())
+            .flatten();
+        StreamVerifier { inner }
+    }
+}
+
+/// A strict Ed25519 verification in progress; see [`PublicKey::verify_stream`].
+pub struct StreamVerifier {
+    /// `None` when the signature or key was already refused.
+    inner: Option<ed25519_dalek::StreamVerifier>,
+}
+
+impl fmt::Debug for StreamVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("StreamVerifier")
+    }
+}
+
+impl StreamVerifier {
+    /// Feeds the next chunk of the message.
+    pub fn update(&mut self, chunk: &[u8]) {
+        if let Some(v) = &mut self.inner {
+            v.update(chunk);
+        }
+    }
+
+    /// Whether the signature holds over everything fed.
+    pub fn finish(self) -> bool {
+        self.inner.is_some_and(|v| v.finalize_and_verify().is_ok())
+    }
 }
 
 /// An Ed25519 secret key with its minisign key id. Wiped from memory on drop; `Debug`
@@ -286,6 +326,49 @@ mod tests {
         assert_eq!(from_pem.raw(), pk.raw());
         assert!(from_pem.key_id_is_derived());
         assert_eq!(pk.fingerprint().len(), 64);
+    }
+
+    #[test]
+    fn streaming_verification_agrees_with_strict_verification() {
+        let sk = SecretKey::generate();
+        let pk = sk.public();
+        let msg: Vec<u8> = (0..10_000u32).map(|i| (i * 7) as u8).collect();
+        let sig = sk.sign(&msg);
+        let stream = |key: &PublicKey, msg: &[u8], sig: &[u8; 64]| {
+            let mut v = key.verify_stream(sig);
+            for chunk in msg.chunks(997) {
+                v.update(chunk);
+            }
+            v.finish()
+        };
+        let mut cases = vec![(pk.clone(), msg.clone(), sig)];
+        let mut changed = msg.clone();
+        changed[5000] ^= 1;
+        cases.push((pk.clone(), changed, sig));
+        for byte in [0usize, 31, 32, 63] {
+            let mut bad = sig;
+            bad[byte] ^= 0x40;
+            cases.push((pk.clone(), msg.clone(), bad));
+        }
+        // S >= the group order is refused.
+        let mut high_s = sig;
+        high_s[63] |= 0xf0;
+        cases.push((pk.clone(), msg.clone(), high_s));
+        // The identity as R and as a key (small order): refused by both.
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        let mut small_r = sig;
+        small_r[..32].copy_from_slice(&identity);
+        cases.push((pk.clone(), msg.clone(), small_r));
+        let weak = PublicKey::from_raw(identity).unwrap();
+        cases.push((weak, msg.clone(), small_r));
+        let mut verified = 0;
+        for (key, m, s) in &cases {
+            assert_eq!(stream(key, m, s), key.verify(m, s));
+            verified += usize::from(key.verify(m, s));
+        }
+        assert_eq!(verified, 1);
+        assert!(stream(&pk, b"", &sk.sign(b"")));
     }
 
     #[test]
