@@ -174,22 +174,6 @@ fn a_fifo_sidecar_is_malformed_evidence_for_a_policy() {
     );
 }
 
-#[test]
-fn a_fifo_as_a_scan_operand_is_refused_not_waited_on() {
-    let fx = Fx::new();
-    let fifo = fx.p("pipe");
-    mkfifo(&fifo);
-    let mut c = sigil();
-    c.arg("scan").arg(&fifo);
-    let o = run(c);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("is a fifo, not a regular file"),
-        "{}",
-        stderr(&o)
-    );
-}
-
 /// A legacy (`Ed`) signature made from a real prehashed one: the same key id and bytes, only
 /// the algorithm changed. It cannot verify, but checking it must not hold the file.
 fn as_legacy(sig_text: &str) -> String {

@@ -661,6 +661,146 @@ mod tests {
         );
     }
 
+    /// The attack a keyless chain cannot see: drop the triggers, run `sql` (which keeps the
+    /// remaining rows numbered 1..n), recompute every hash from the first row on, restore the
+    /// triggers.
+    fn rewrite(path: &Path, sql: &str) {
+        let raw = Connection::open(path).unwrap();
+        raw.execute_batch(&format!("{DROP} {sql}")).unwrap();
+        let rows = AuditLog::open_existing(path).unwrap().list(None).unwrap();
+        let mut prev = GENESIS.to_owned();
+        for mut r in rows {
+            r.prev_hash = prev;
+            r.hash = r.compute_hash();
+            raw.execute(
+                "UPDATE audit_log SET prev_hash = ?1, hash = ?2 WHERE seq = ?3",
+                params![r.prev_hash, r.hash, r.seq],
+            )
+            .unwrap();
+            prev = r.hash;
+        }
+        drop(raw);
+        AuditLog::open(path).unwrap();
+    }
+
+    fn log_of(n: i64) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.db");
+        let mut log = AuditLog::open(&path).unwrap();
+        for i in 0..n {
+            log.append(&entry(i)).unwrap();
+        }
+        (dir, path)
+    }
+
+    fn verified(path: &Path) -> Verification {
+        AuditLog::open_existing(path).unwrap().verify().unwrap()
+    }
+
+    fn messages(v: &Verification) -> Vec<(i64, String)> {
+        v.problems.iter().map(|p| (p.seq, p.message.clone())).collect()
+    }
+
+    #[test]
+    fn checkpoint_text_roundtrips_and_rejects_anything_else() {
+        let cp = Checkpoint {
+            rows: 42,
+            head: "ab".repeat(32),
+        };
+        assert_eq!(
+            cp.to_text(),
+            format!("sigil-audit-checkpoint-v1\nrows 42\nhead {}\n", "ab".repeat(32))
+        );
+        assert_eq!(Checkpoint::parse(&cp.to_text()), Ok(cp.clone()));
+        let good = cp.to_text();
+        for bad in [
+            good.trim_end().to_owned(),
+            good.replace("rows 42", "rows +42"),
+            good.replace("rows 42", "rows "),
+            good.replace("head ab", "head AB"),
+            good.replace("-v1", "-v2"),
+            format!("{good}extra\n"),
+            good.replace('\n', "\r\n"),
+        ] {
+            assert_eq!(Checkpoint::parse(&bad), Err(CheckpointParseError::Malformed), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_recomputed_chain_passes_alone_and_fails_against_its_anchors() {
+        let (_d, path) = log_of(4);
+        let before = verified(&path);
+        let sk = SecretKey::generate();
+        let cp = Checkpoint::of(&before).unwrap();
+        let sig = cp.sign(&sk, 1_700_000_000).unwrap();
+        let text = cp.to_text();
+        // Intact: both anchors hold.
+        let mut v = verified(&path);
+        v.expect_head(&before.head.to_uppercase());
+        assert_eq!(v.check_checkpoint(&sk.public(), text.as_bytes(), &sig), Some(cp.clone()));
+        assert_eq!(messages(&v), []);
+        // Later rows are not the checkpoint's business, but the head moved.
+        AuditLog::open(&path).unwrap().append(&entry(9)).unwrap();
+        let mut v = verified(&path);
+        v.check_checkpoint(&sk.public(), text.as_bytes(), &sig);
+        assert_eq!(messages(&v), []);
+        v.expect_head(&before.head);
+        assert_eq!(
+            messages(&v),
+            [(0, format!("head is {} but {} was expected: 1 rows were appended after it", v.head, before.head))]
+        );
+
+        rewrite(&path, "UPDATE audit_log SET verdict = 'deny' WHERE seq = 2;");
+        let mut v = verified(&path);
+        assert_eq!(messages(&v), [], "the keyless chain cannot see a recomputed rewrite");
+        let row4 = v.hashes[3].clone();
+        v.check_checkpoint(&sk.public(), text.as_bytes(), &sig);
+        v.expect_head(&before.head);
+        assert_eq!(
+            messages(&v),
+            [
+                (4, format!("hash {row4} differs from the signed checkpoint's {}: rows up to here were rewritten", before.head)),
+                (0, format!("head is {} but {} was expected: the log was rewritten or cut", v.head, before.head)),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_cut_log_fails_its_checkpoint() {
+        let (_d, path) = log_of(4);
+        let sk = SecretKey::generate();
+        let cp = Checkpoint::of(&verified(&path)).unwrap();
+        let sig = cp.sign(&sk, 1).unwrap();
+        rewrite(&path, "DELETE FROM audit_log WHERE seq >= 3;");
+        let mut v = verified(&path);
+        assert_eq!(messages(&v), []);
+        v.check_checkpoint(&sk.public(), cp.to_text().as_bytes(), &sig);
+        assert_eq!(
+            messages(&v),
+            [(0, "the checkpoint covers 4 rows but the log has 2: rows were cut from the end".to_owned())]
+        );
+    }
+
+    #[test]
+    fn a_checkpoint_needs_the_right_key_and_unchanged_text() {
+        let (_d, path) = log_of(2);
+        let sk = SecretKey::generate();
+        let cp = Checkpoint::of(&verified(&path)).unwrap();
+        let sig = cp.sign(&sk, 1).unwrap();
+        let other = SecretKey::generate();
+        let mut v = verified(&path);
+        assert_eq!(v.check_checkpoint(&other.public(), cp.to_text().as_bytes(), &sig), None);
+        let forged = Checkpoint { rows: 1, ..cp.clone() }.to_text();
+        assert_eq!(v.check_checkpoint(&sk.public(), forged.as_bytes(), &sig), None);
+        let got = messages(&v);
+        assert_eq!(got.len(), 2);
+        assert!(got[0].1.starts_with("checkpoint signature: signature was made by key"), "{got:?}");
+        assert_eq!(
+            got[1].1,
+            "checkpoint signature: signature verification failed: content does not match the signature"
+        );
+    }
+
     #[test]
     fn triggers_refuse_changes() {
         let dir = tempfile::tempdir().unwrap();
