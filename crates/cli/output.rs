@@ -76,6 +76,8 @@ pub struct Report {
     /// A document that is itself the result (a key, a list, an SBOM written to stdout):
     /// printed verbatim in human format, even with `--quiet`, after any human lines.
     pub document: Option<String>,
+    /// An exit code passed through from a program sigil ran (`sigil run`), instead of 0.
+    pub exit: Option<u8>,
 }
 
 impl Report {
@@ -87,6 +89,7 @@ impl Report {
             human: Vec::new(),
             data,
             document: None,
+            exit: None,
         }
     }
 
@@ -98,6 +101,7 @@ impl Report {
             human: Vec::new(),
             data,
             document: None,
+            exit: None,
         }
     }
 
@@ -239,17 +243,31 @@ impl Output {
     /// Writes the result of a command that ran to an answer, and returns the exit code.
     pub fn report(&self, command: &str, report: Report) -> ExitCode {
         let (status, code) = match report.status {
-            Status::Ok => (report.ok_word, 0u8),
+            Status::Ok => (report.ok_word, report.exit.unwrap_or(0)),
             Status::NotVerified => ("not-verified", 1u8),
         };
         match self.format {
-            Format::Json => self.json(&json!({
-                "schema_version": SCHEMA_VERSION,
-                "command": command,
-                "status": status,
-                "exit_code": code,
-                "result": report.data,
-            })),
+            Format::Json => {
+                let mut doc = json!({
+                    "schema_version": SCHEMA_VERSION,
+                    "command": command,
+                    "status": status,
+                    "exit_code": code,
+                    "result": report.data,
+                });
+                // Every failure document carries `error`, as for errors; its message is the
+                // summary line people see, and `result` keeps the details.
+                if report.status == Status::NotVerified {
+                    let message = report
+                        .human
+                        .last()
+                        .cloned()
+                        .unwrap_or_else(|| "not verified".to_owned());
+                    doc["error"] =
+                        json!({ "kind": ErrorKind::NotVerified.as_str(), "message": message });
+                }
+                self.json(&doc);
+            }
             Format::Human => {
                 let mut out = std::io::stdout().lock();
                 if !self.quiet || report.status == Status::NotVerified {

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use sigil_gate::audit::{self, AuditLog, NewEntry};
-use sigil_gate::fetch::{FetchError, FetchOptions};
+use sigil_gate::fetch::{FetchError, FetchOptions, UrlError};
 use sigil_gate::install::{self, InstallError, Source};
 use sigil_gate::{GatherError, Target};
 use sigil_policy::{
@@ -349,7 +349,12 @@ pub fn verify_policy(
 fn install_error(e: InstallError) -> CliError {
     let msg = CliError::chain(&e);
     match e {
-        InstallError::Fetch(FetchError::Url(u)) => CliError::usage(u)
+        // A URL sigil cannot use at all is a usage error; one the download rules refuse
+        // (plain http, http off loopback), given or reached by a redirect, is not verified.
+        InstallError::Fetch(FetchError::Url(u @ (UrlError::Invalid { .. } | UrlError::Scheme { .. }))) => {
+            CliError::usage(u).hint("use an https:// URL")
+        }
+        InstallError::Fetch(FetchError::Url(u)) => CliError::not_verified(u)
             .hint("use an https:// URL; --insecure-allow-http allows http:// to 127.0.0.1 or [::1] only, for tests and local mirrors"),
         InstallError::Fetch(FetchError::Redirect(_)) => CliError::not_verified(msg).hint("redirects must stay on https://"),
         InstallError::NoName { .. } | InstallError::NoDestDir { .. } => CliError::usage(msg),
@@ -419,8 +424,11 @@ pub fn install(out: &Output, a: InstallArgs) -> Result<Report, CliError> {
 }
 
 /// `sigil run`: on allow, exits with the program's exit code (stdout belongs to the program).
+///
+/// Allowed: the program runs and its exit code is sigil's. With `--format json` the program's
+/// stdout goes to stderr and sigil prints the one decision document (with the program's exit
+/// code) when it ends; in human format nothing but the program's own output is printed.
 pub fn run(out: &Output, a: RunArgs) -> Result<Report, CliError> {
-    let _ = out;
     let policy = super::policy::load_policy(&a.policy)?;
     let mut log = open_log(&a.audit)?;
     let source = a.artifact.display().to_string();
@@ -468,10 +476,26 @@ pub fn run(out: &Output, a: RunArgs) -> Result<Report, CliError> {
         )
         .line("nothing was run"));
     }
+    let db = log.path().to_path_buf();
     drop(log);
-    let code = sigil_gate::run::exec(&sealed, &ev.subject.sha256, &name, &a.args)
+    let stdout = if out.format == crate::output::Format::Json {
+        sigil_gate::run::ProgramStdout::ToStderr
+    } else {
+        sigil_gate::run::ProgramStdout::Inherit
+    };
+    let code = sigil_gate::run::exec(&sealed, &ev.subject.sha256, &name, &a.args, stdout)
         .map_err(|e| CliError::io(CliError::chain(&e)))?;
-    std::process::exit(code);
+    let mut r = decision_report(
+        "allowed",
+        &d,
+        Some(&ev.subject),
+        &source,
+        &policy,
+        json!({ "audit": { "db": db, "seq": seq }, "program": { "exit_code": code } }),
+    );
+    r.human.clear();
+    r.exit = Some(u8::try_from(code).unwrap_or(255));
+    Ok(r)
 }
 
 /// Parses `--since`: RFC 3339, a date, or an age like `30m`, `24h`, `7d`.

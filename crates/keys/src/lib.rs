@@ -33,6 +33,36 @@ impl fmt::Display for KeyId {
     }
 }
 
+impl KeyId {
+    /// Parses the 16 hex digits minisign prints (either case).
+    pub fn parse(s: &str) -> Option<Self> {
+        if s.len() != 16 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        u64::from_str_radix(s, 16)
+            .ok()
+            .map(|n| KeyId(n.to_le_bytes()))
+    }
+}
+
+/// Why a public key cannot be written as a minisign public key file.
+#[derive(Debug, Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MinisignExportError {
+    /// The key came from PEM, which has no key id, and none was given: an invented id would
+    /// not match the key id in any signature the key made.
+    #[error("a PEM key carries no minisign key id, and an invented one would not match any existing signature")]
+    NoKeyId,
+    /// The id given is not the one the key file already has.
+    #[error("key id {given} differs from the key file's key id {actual}")]
+    KeyIdConflict {
+        /// The key's own id.
+        actual: KeyId,
+        /// The id asked for.
+        given: KeyId,
+    },
+}
+
 impl fmt::Debug for KeyId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "KeyId({self})")
@@ -169,9 +199,30 @@ impl PublicKey {
         sigil_core::hex::encode(&Sha256::digest(pem::spki_der(&self.raw())))
     }
 
-    /// The minisign public key file: comment line and base64 line.
+    /// The minisign public key file: comment line and base64 line. For a key from PEM this
+    /// writes the derived id; use [`PublicKey::to_minisign_keeping_id`] to export keys.
     pub fn to_minisign(&self) -> String {
         minisign::format_public(self)
+    }
+
+    /// The minisign public key file for a key that must keep verifying the signatures it made:
+    /// a minisign key keeps its own id (`id`, if given, must be that id); a PEM key takes `id`,
+    /// the id of the minisign key it was exported from, and is refused without one rather than
+    /// given an id no signature carries.
+    pub fn to_minisign_keeping_id(&self, id: Option<KeyId>) -> Result<String, MinisignExportError> {
+        match (self.id_derived, id) {
+            (true, None) => Err(MinisignExportError::NoKeyId),
+            (true, Some(id)) => Ok(minisign::format_public(&Self {
+                id,
+                id_derived: false,
+                key: self.key,
+            })),
+            (false, Some(given)) if given != self.id => Err(MinisignExportError::KeyIdConflict {
+                actual: self.id,
+                given,
+            }),
+            (false, _) => Ok(minisign::format_public(self)),
+        }
     }
 
     /// SPKI PEM (`-----BEGIN PUBLIC KEY-----`).
@@ -369,6 +420,32 @@ mod tests {
         }
         assert_eq!(verified, 1);
         assert!(stream(&pk, b"", &sk.sign(b"")));
+    }
+
+    #[test]
+    fn exporting_to_minisign_never_invents_a_key_id() {
+        let sk = SecretKey::generate();
+        let pk = sk.public();
+        let id = pk.key_id();
+        assert_eq!(KeyId::parse(&id.to_string()), Some(id));
+        assert_eq!(KeyId::parse(&id.to_string().to_lowercase()), Some(id));
+        for bad in ["", "0123", "0123456789ABCDEFF", "0123456789ABCDEG", "+123456789ABCDEF"] {
+            assert_eq!(KeyId::parse(bad), None, "{bad:?}");
+        }
+        assert_eq!(pk.to_minisign_keeping_id(None), Ok(pk.to_minisign()));
+        assert_eq!(pk.to_minisign_keeping_id(Some(id)), Ok(pk.to_minisign()));
+        let other = KeyId([9; 8]);
+        assert_eq!(
+            pk.to_minisign_keeping_id(Some(other)),
+            Err(MinisignExportError::KeyIdConflict { actual: id, given: other })
+        );
+        let from_pem = PublicKey::parse(&pk.to_pem()).unwrap();
+        assert_eq!(
+            from_pem.to_minisign_keeping_id(None),
+            Err(MinisignExportError::NoKeyId)
+        );
+        // The round trip gives back the original file, so its signatures still verify.
+        assert_eq!(from_pem.to_minisign_keeping_id(Some(id)), Ok(pk.to_minisign()));
     }
 
     #[test]
