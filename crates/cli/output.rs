@@ -78,6 +78,9 @@ pub struct Report {
     pub document: Option<String>,
     /// An exit code passed through from a program sigil ran (`sigil run`), instead of 0.
     pub exit: Option<u8>,
+    /// The one-line answer, for JSON `error.message` when not verified; the last human line
+    /// when not set.
+    pub summary: Option<String>,
 }
 
 impl Report {
@@ -90,6 +93,7 @@ impl Report {
             data,
             document: None,
             exit: None,
+            summary: None,
         }
     }
 
@@ -102,6 +106,7 @@ impl Report {
             data,
             document: None,
             exit: None,
+            summary: None,
         }
     }
 
@@ -259,9 +264,9 @@ impl Output {
                 // summary line people see, and `result` keeps the details.
                 if report.status == Status::NotVerified {
                     let message = report
-                        .human
-                        .last()
-                        .cloned()
+                        .summary
+                        .clone()
+                        .or_else(|| report.human.last().map(|l| l.trim().to_owned()))
                         .unwrap_or_else(|| "not verified".to_owned());
                     doc["error"] =
                         json!({ "kind": ErrorKind::NotVerified.as_str(), "message": message });

@@ -251,6 +251,7 @@ fn decision_report(
         ),
         None => format!("{}: {}", d.verdict.as_str(), source),
     };
+    r.summary = Some(head.clone());
     r = r.line(head);
     for rule in &d.rules {
         let detail = if rule.verdict == RuleVerdict::NotRequired {
