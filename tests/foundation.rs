@@ -515,14 +515,24 @@ fn key_export_converts_both_ways() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let id = fs::read_to_string(d.path().join("k.pub")).unwrap();
-    let id = id.lines().next().unwrap().rsplit(' ').next().unwrap().to_owned();
+    let id = id
+        .lines()
+        .next()
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .to_owned();
     let out = sigil()
         .args(["key", "export", "--format", "minisign", "--key-id", &id])
         .arg(&pem_path)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(stdout(&out), fs::read_to_string(d.path().join("k.pub")).unwrap());
+    assert_eq!(
+        stdout(&out),
+        fs::read_to_string(d.path().join("k.pub")).unwrap()
+    );
     // --format pem elsewhere is a usage error.
     let out = sigil()
         .args(["--format", "pem", "verify", "-k"])

@@ -207,7 +207,10 @@ fn a_missing_builder_id_is_a_usage_error_for_every_vector() {
     };
     for (subject, attestation) in [
         ("MODULE.bazel", "MODULE.bazel.intoto.jsonl"),
-        ("gundam-visor-cli-v1-tag.tgz", "gundam-visor-cli-v1-tag.tgz.json"),
+        (
+            "gundam-visor-cli-v1-tag.tgz",
+            "gundam-visor-cli-v1-tag.tgz.json",
+        ),
     ] {
         let o = verify(subject, attestation, false);
         assert_eq!(o.status.code(), Some(2), "{attestation}: {}", stderr(&o));
@@ -231,9 +234,16 @@ fn a_missing_builder_id_is_a_usage_error_for_every_vector() {
         "{doc}"
     );
     // A wrong signer is still "not verified", with or without --builder-id.
-    let o = verify("MODULE.bazel", "MODULE-wrong-signer.bazel.intoto.jsonl", true);
+    let o = verify(
+        "MODULE.bazel",
+        "MODULE-wrong-signer.bazel.intoto.jsonl",
+        true,
+    );
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert_eq!(json_doc(&o)["error"]["details"]["reason"], "signer-not-builder");
+    assert_eq!(
+        json_doc(&o)["error"]["details"]["reason"],
+        "signer-not-builder"
+    );
 }
 
 #[test]
@@ -334,7 +344,11 @@ fn a_key_exported_to_pem_and_back_still_verifies_its_signatures() {
     }
 
     // A minisign key keeps its own id; another one is refused.
-    let o = export(&k.with_extension("pub"), "minisign", &["--key-id", "0000000000000001"]);
+    let o = export(
+        &k.with_extension("pub"),
+        "minisign",
+        &["--key-id", "0000000000000001"],
+    );
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(
         stderr(&o),

@@ -65,10 +65,7 @@ fn a_fifo_as_the_artifact_is_refused_not_waited_on() {
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(
         stderr(&o),
-        format!(
-            "error: {}: is a fifo, not a regular file\n",
-            fifo.display()
-        )
+        format!("error: {}: is a fifo, not a regular file\n", fifo.display())
     );
     let mut c = verify_cmd(&key, &fifo);
     c.args(["--format", "json"]);
@@ -166,7 +163,10 @@ fn a_fifo_sidecar_is_malformed_evidence_for_a_policy() {
     let o = run(c);
     let (code, codes) = verdict(&o);
     assert_eq!(code, Some(1), "{}", stderr(&o));
-    assert!(codes.contains(&"evidence-malformed".to_owned()), "{codes:?}");
+    assert!(
+        codes.contains(&"evidence-malformed".to_owned()),
+        "{codes:?}"
+    );
     let doc = json_doc(&o);
     assert!(
         doc.to_string().contains("is a fifo, not a regular file"),
@@ -226,7 +226,10 @@ fn a_legacy_signature_on_a_large_file_is_verified_in_bounded_memory() {
     );
     let kib: u64 = err
         .lines()
-        .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes): "))
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("Maximum resident set size (kbytes): ")
+        })
         .and_then(|n| n.trim().parse().ok())
         .unwrap_or_else(|| panic!("no peak RSS in:\n{err}"));
     assert!(

@@ -94,7 +94,10 @@ fn scan_escapes_the_file_name_of_a_finding() {
         lines[0].contains(&format!("{SHOWN}:2:")) && lines[0].contains("aws-access-key-id"),
         "{stdout}"
     );
-    assert_eq!(lines[1], "1 secret(s), 0 placeholder(s) in 1 file(s), 51 bytes");
+    assert_eq!(
+        lines[1],
+        "1 secret(s), 0 placeholder(s) in 1 file(s), 51 bytes"
+    );
 
     let out = sigil()
         .args(["--format", "json", "scan"])

@@ -621,7 +621,8 @@ pub fn log(cmd: LogCommand) -> Result<Report, CliError> {
                             }),
                             Some(sig) => {
                                 if let Some(cp) = v.check_checkpoint(key, &text, &sig) {
-                                    checkpoint = json!({ "file": file, "rows": cp.rows, "head": cp.head });
+                                    checkpoint =
+                                        json!({ "file": file, "rows": cp.rows, "head": cp.head });
                                 }
                             }
                         }

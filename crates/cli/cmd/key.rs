@@ -118,14 +118,17 @@ fn export(a: ExportArgs, to: KeyFormat) -> Result<Report, CliError> {
     let pk = super::load_public_key(&a.public_key)?;
     let id = match &a.key_id {
         None => None,
-        Some(s) => Some(sigil_keys::KeyId::parse(s).ok_or_else(|| {
-            CliError::usage(format!("--key-id {s:?} is not 16 hex digits"))
-        })?),
+        Some(s) => Some(
+            sigil_keys::KeyId::parse(s)
+                .ok_or_else(|| CliError::usage(format!("--key-id {s:?} is not 16 hex digits")))?,
+        ),
     };
     let (text, fmt) = match to {
         KeyFormat::Pem if id.is_some() => {
-            return Err(CliError::usage("--key-id applies only to --format minisign")
-                .hint("a PEM key has no key id"))
+            return Err(
+                CliError::usage("--key-id applies only to --format minisign")
+                    .hint("a PEM key has no key id"),
+            )
         }
         KeyFormat::Pem => (pk.to_pem(), "pem"),
         KeyFormat::Minisign => {

@@ -86,7 +86,8 @@ pub fn verify_reader(
 ) -> Result<minisig::Verified, CliError> {
     // A missing signature is missing evidence: not verified (exit 1), like a bad one. One
     // that exists but cannot be read, or is not a regular file, stays an I/O error (exit 2).
-    if std::fs::symlink_metadata(sig_path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
+    if std::fs::symlink_metadata(sig_path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+    {
         return Err(CliError::not_verified(format!(
             "{}: no signature: {} does not exist",
             file.display(),

@@ -95,7 +95,10 @@ mod tests {
             let s = format!("x{c}y");
             let e = escape(&s);
             assert!(!e.chars().any(is_unsafe), "U+{cp:04X} -> {e:?}");
-            assert!(e.starts_with("x\\") && e.ends_with('y'), "U+{cp:04X} -> {e:?}");
+            assert!(
+                e.starts_with("x\\") && e.ends_with('y'),
+                "U+{cp:04X} -> {e:?}"
+            );
             assert!(e.chars().all(|c| (' '..='~').contains(&c)), "{e:?}");
         }
         // Printable neighbours stay as they are.

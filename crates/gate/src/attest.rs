@@ -515,10 +515,11 @@ pub fn attestation_evidence(
         let d = match digests {
             Some(d) => d,
             None => {
-                let (f, _) = sigil_core::input::open(target.content).map_err(|source| GatherError::Io {
-                    path: target.content.to_path_buf(),
-                    source,
-                })?;
+                let (f, _) =
+                    sigil_core::input::open(target.content).map_err(|source| GatherError::Io {
+                        path: target.content.to_path_buf(),
+                        source,
+                    })?;
                 let d = sigil_attest::digests(f, |_| {}).map_err(|source| GatherError::Io {
                     path: target.content.to_path_buf(),
                     source,

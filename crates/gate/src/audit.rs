@@ -22,8 +22,8 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OptionalExtension as _, TransactionBehavior};
 use sigil_core::Sha256Digest;
 use sigil_keys::{PublicKey, SecretKey};
-use sigil_sign::minisig::{self, Signature};
 use sigil_policy::Timestamp;
+use sigil_sign::minisig::{self, Signature};
 use thiserror::Error;
 
 /// The hash before the first row.
@@ -281,7 +281,10 @@ const CHECKPOINT_MAGIC: &str = "sigil-audit-checkpoint-v1";
 impl Checkpoint {
     /// The signed text.
     pub fn to_text(&self) -> String {
-        format!("{CHECKPOINT_MAGIC}\nrows {}\nhead {}\n", self.rows, self.head)
+        format!(
+            "{CHECKPOINT_MAGIC}\nrows {}\nhead {}\n",
+            self.rows, self.head
+        )
     }
 
     /// Parses exactly what [`Checkpoint::to_text`] writes.
@@ -698,7 +701,10 @@ mod tests {
     }
 
     fn messages(v: &Verification) -> Vec<(i64, String)> {
-        v.problems.iter().map(|p| (p.seq, p.message.clone())).collect()
+        v.problems
+            .iter()
+            .map(|p| (p.seq, p.message.clone()))
+            .collect()
     }
 
     #[test]
@@ -709,7 +715,10 @@ mod tests {
         };
         assert_eq!(
             cp.to_text(),
-            format!("sigil-audit-checkpoint-v1\nrows 42\nhead {}\n", "ab".repeat(32))
+            format!(
+                "sigil-audit-checkpoint-v1\nrows 42\nhead {}\n",
+                "ab".repeat(32)
+            )
         );
         assert_eq!(Checkpoint::parse(&cp.to_text()), Ok(cp.clone()));
         let good = cp.to_text();
@@ -722,7 +731,11 @@ mod tests {
             format!("{good}extra\n"),
             good.replace('\n', "\r\n"),
         ] {
-            assert_eq!(Checkpoint::parse(&bad), Err(CheckpointParseError::Malformed), "{bad:?}");
+            assert_eq!(
+                Checkpoint::parse(&bad),
+                Err(CheckpointParseError::Malformed),
+                "{bad:?}"
+            );
         }
     }
 
@@ -737,7 +750,10 @@ mod tests {
         // Intact: both anchors hold.
         let mut v = verified(&path);
         v.expect_head(&before.head.to_uppercase());
-        assert_eq!(v.check_checkpoint(&sk.public(), text.as_bytes(), &sig), Some(cp.clone()));
+        assert_eq!(
+            v.check_checkpoint(&sk.public(), text.as_bytes(), &sig),
+            Some(cp.clone())
+        );
         assert_eq!(messages(&v), []);
         // Later rows are not the checkpoint's business, but the head moved.
         AuditLog::open(&path).unwrap().append(&entry(9)).unwrap();
@@ -747,12 +763,25 @@ mod tests {
         v.expect_head(&before.head);
         assert_eq!(
             messages(&v),
-            [(0, format!("head is {} but {} was expected: 1 rows were appended after it", v.head, before.head))]
+            [(
+                0,
+                format!(
+                    "head is {} but {} was expected: 1 rows were appended after it",
+                    v.head, before.head
+                )
+            )]
         );
 
-        rewrite(&path, "UPDATE audit_log SET verdict = 'deny' WHERE seq = 2;");
+        rewrite(
+            &path,
+            "UPDATE audit_log SET verdict = 'deny' WHERE seq = 2;",
+        );
         let mut v = verified(&path);
-        assert_eq!(messages(&v), [], "the keyless chain cannot see a recomputed rewrite");
+        assert_eq!(
+            messages(&v),
+            [],
+            "the keyless chain cannot see a recomputed rewrite"
+        );
         let row4 = v.hashes[3].clone();
         v.check_checkpoint(&sk.public(), text.as_bytes(), &sig);
         v.expect_head(&before.head);
@@ -777,7 +806,11 @@ mod tests {
         v.check_checkpoint(&sk.public(), cp.to_text().as_bytes(), &sig);
         assert_eq!(
             messages(&v),
-            [(0, "the checkpoint covers 4 rows but the log has 2: rows were cut from the end".to_owned())]
+            [(
+                0,
+                "the checkpoint covers 4 rows but the log has 2: rows were cut from the end"
+                    .to_owned()
+            )]
         );
     }
 
@@ -789,12 +822,27 @@ mod tests {
         let sig = cp.sign(&sk, 1).unwrap();
         let other = SecretKey::generate();
         let mut v = verified(&path);
-        assert_eq!(v.check_checkpoint(&other.public(), cp.to_text().as_bytes(), &sig), None);
-        let forged = Checkpoint { rows: 1, ..cp.clone() }.to_text();
-        assert_eq!(v.check_checkpoint(&sk.public(), forged.as_bytes(), &sig), None);
+        assert_eq!(
+            v.check_checkpoint(&other.public(), cp.to_text().as_bytes(), &sig),
+            None
+        );
+        let forged = Checkpoint {
+            rows: 1,
+            ..cp.clone()
+        }
+        .to_text();
+        assert_eq!(
+            v.check_checkpoint(&sk.public(), forged.as_bytes(), &sig),
+            None
+        );
         let got = messages(&v);
         assert_eq!(got.len(), 2);
-        assert!(got[0].1.starts_with("checkpoint signature: signature was made by key"), "{got:?}");
+        assert!(
+            got[0]
+                .1
+                .starts_with("checkpoint signature: signature was made by key"),
+            "{got:?}"
+        );
         assert_eq!(
             got[1].1,
             "checkpoint signature: signature verification failed: content does not match the signature"

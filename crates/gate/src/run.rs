@@ -159,12 +159,10 @@ pub fn exec(
     if stdout == ProgramStdout::ToStderr {
         cmd.stdout(std::io::stderr());
     }
-    let status = cmd
-        .status()
-        .map_err(|source| RunError::Exec {
-            name: arg0.to_owned(),
-            source,
-        })?;
+    let status = cmd.status().map_err(|source| RunError::Exec {
+        name: arg0.to_owned(),
+        source,
+    })?;
     Ok(exit_code(status))
 }
 

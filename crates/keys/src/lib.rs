@@ -429,7 +429,13 @@ mod tests {
         let id = pk.key_id();
         assert_eq!(KeyId::parse(&id.to_string()), Some(id));
         assert_eq!(KeyId::parse(&id.to_string().to_lowercase()), Some(id));
-        for bad in ["", "0123", "0123456789ABCDEFF", "0123456789ABCDEG", "+123456789ABCDEF"] {
+        for bad in [
+            "",
+            "0123",
+            "0123456789ABCDEFF",
+            "0123456789ABCDEG",
+            "+123456789ABCDEF",
+        ] {
             assert_eq!(KeyId::parse(bad), None, "{bad:?}");
         }
         assert_eq!(pk.to_minisign_keeping_id(None), Ok(pk.to_minisign()));
@@ -437,7 +443,10 @@ mod tests {
         let other = KeyId([9; 8]);
         assert_eq!(
             pk.to_minisign_keeping_id(Some(other)),
-            Err(MinisignExportError::KeyIdConflict { actual: id, given: other })
+            Err(MinisignExportError::KeyIdConflict {
+                actual: id,
+                given: other
+            })
         );
         let from_pem = PublicKey::parse(&pk.to_pem()).unwrap();
         assert_eq!(
@@ -445,7 +454,10 @@ mod tests {
             Err(MinisignExportError::NoKeyId)
         );
         // The round trip gives back the original file, so its signatures still verify.
-        assert_eq!(from_pem.to_minisign_keeping_id(Some(id)), Ok(pk.to_minisign()));
+        assert_eq!(
+            from_pem.to_minisign_keeping_id(Some(id)),
+            Ok(pk.to_minisign())
+        );
     }
 
     #[test]

@@ -271,14 +271,14 @@ mod tests {
             &format!("{ABC}  a.txt\r\n{ABC} *b c\r\n\r\n"),
             Ok(vec![(ABC, "a.txt"), (ABC, "b c")]),
         );
-        check(
-            &format!("SHA256 (a) = {ABC}\r\n"),
-            Ok(vec![(ABC, "a")]),
-        );
+        check(&format!("SHA256 (a) = {ABC}\r\n"), Ok(vec![(ABC, "a")]));
         // Only one CR goes; an escaped `\r` stays part of the name.
         check(&format!("{ABC}  a\r\r\n"), Ok(vec![(ABC, "a\r")]));
         check(&format!("\\{ABC}  a\\r\r\n"), Ok(vec![(ABC, "a\r")]));
-        check(&format!("{ABC}  \r\n"), Err(SumsParseError::Malformed { line: 1 }));
+        check(
+            &format!("{ABC}  \r\n"),
+            Err(SumsParseError::Malformed { line: 1 }),
+        );
     }
 
     #[test]
