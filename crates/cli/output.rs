@@ -12,7 +12,8 @@
 //! on its way out, so a file name, trusted comment, identity, advisory text or finding message
 //! cannot carry terminal escapes, newlines or bidi overrides to the terminal. JSON keeps the
 //! exact strings (JSON escaping already protects it), and a `document` is written verbatim:
-//! it is a file's content (a key, an SBOM), meant for redirection.
+//! it is a file's content (a key, an SBOM), meant for redirection; only when stdout is a
+//! terminal is each of its lines escaped.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::fmt;
@@ -283,6 +284,13 @@ impl Output {
                     }
                 }
                 if let Some(doc) = &report.document {
+                    // Verbatim into a file or a pipe; on a terminal, line by line through
+                    // `escape`, since a document (an advisory's text) may come from anyone.
+                    let doc = if std::io::stdout().is_terminal() {
+                        for_terminal(doc)
+                    } else {
+                        doc.clone()
+                    };
                     let _ = out.write_all(doc.as_bytes());
                     if !doc.ends_with('\n') {
                         let _ = writeln!(out);
@@ -338,5 +346,27 @@ impl Output {
         if serde_json::to_writer_pretty(&mut out, v).is_ok() {
             let _ = writeln!(out);
         }
+    }
+}
+
+/// A multi-line document made safe for a terminal: its lines are kept, each escaped.
+fn for_terminal(doc: &str) -> String {
+    doc.split('\n')
+        .map(|l| escape(l).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_keep_their_lines_but_lose_their_escapes_on_a_terminal() {
+        assert_eq!(for_terminal("a\nb\n"), "a\nb\n");
+        assert_eq!(
+            for_terminal("# \u{1b}[2Jtitle\r\n\u{202e}x\n"),
+            "# \\e[2Jtitle\\r\n\\u{202e}x\n"
+        );
     }
 }
