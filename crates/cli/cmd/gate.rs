@@ -117,12 +117,6 @@ pub struct LogCheckpointArgs {
     out: Option<PathBuf>,
 }
 
-fn with_suffix(p: &Path, suffix: &str) -> PathBuf {
-    let mut s = p.as_os_str().to_owned();
-    s.push(suffix);
-    PathBuf::from(s)
-}
-
 /// `sigil log list`.
 #[derive(Debug, clap::Args)]
 pub struct ListArgs {
@@ -595,38 +589,9 @@ pub fn log(cmd: LogCommand) -> Result<Report, CliError> {
                 let file = a
                     .checkpoint
                     .clone()
-                    .unwrap_or_else(|| with_suffix(log.path(), ".checkpoint"));
-                let sig_path = with_suffix(&file, ".minisig");
-                let read = |p: &Path| sigil_core::input::read(p).map_err(|e| (p.to_path_buf(), e));
-                match read(&file).and_then(|t| read(&sig_path).map(|s| (t, s))) {
-                    Err((p, e)) => v.problems.push(audit::ChainProblem {
-                        seq: 0,
-                        message: format!(
-                            "no usable checkpoint: {}: {}",
-                            p.display(),
-                            super::io_reason(&e)
-                        ),
-                    }),
-                    Ok((text, sig)) => {
-                        match std::str::from_utf8(&sig)
-                            .ok()
-                            .and_then(|s| sigil_sign::Signature::parse(s).ok())
-                        {
-                            None => v.problems.push(audit::ChainProblem {
-                                seq: 0,
-                                message: format!(
-                                    "{}: not a minisign signature",
-                                    sig_path.display()
-                                ),
-                            }),
-                            Some(sig) => {
-                                if let Some(cp) = v.check_checkpoint(key, &text, &sig) {
-                                    checkpoint =
-                                        json!({ "file": file, "rows": cp.rows, "head": cp.head });
-                                }
-                            }
-                        }
-                    }
+                    .unwrap_or_else(|| audit::Checkpoint::default_path(log.path()));
+                if let Some(cp) = v.check_checkpoint_file(key, &file) {
+                    checkpoint = json!({ "file": file, "rows": cp.rows, "head": cp.head });
                 }
             }
             let problems: Vec<_> = v
@@ -681,8 +646,8 @@ fn log_checkpoint(a: &LogCheckpointArgs) -> Result<Report, CliError> {
     let file = a
         .out
         .clone()
-        .unwrap_or_else(|| with_suffix(log.path(), ".checkpoint"));
-    let sig_path = with_suffix(&file, ".minisig");
+        .unwrap_or_else(|| audit::Checkpoint::default_path(log.path()));
+    let sig_path = audit::Checkpoint::signature_path(&file);
     let write = |p: &Path, text: &str| {
         sigil_keys::write_new_file(p, text.as_bytes(), 0o644, true).map_err(super::key_file_error)
     };

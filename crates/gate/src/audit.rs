@@ -201,6 +201,42 @@ impl Verification {
         self.problem(0, message);
     }
 
+    /// Reads the checkpoint `file` and its signature `file.minisig` (through
+    /// [`sigil_core::input::read`]) and checks them as [`Verification::check_checkpoint`] does;
+    /// a missing or unreadable file, or a malformed signature, is a problem too.
+    pub fn check_checkpoint_file(&mut self, key: &PublicKey, file: &Path) -> Option<Checkpoint> {
+        let sig_path = Checkpoint::signature_path(file);
+        let read = |p: &Path| {
+            sigil_core::input::read(p).map_err(|e| {
+                let s = e.to_string();
+                let reason = s
+                    .find(" (os error")
+                    .map_or(s.as_str(), |i| &s[..i])
+                    .to_owned();
+                format!("no usable checkpoint: {}: {reason}", p.display())
+            })
+        };
+        let texts = read(file).and_then(|t| read(&sig_path).map(|s| (t, s)));
+        let (text, sig) = match texts {
+            Ok(t) => t,
+            Err(message) => {
+                self.problem(0, message);
+                return None;
+            }
+        };
+        let Some(sig) = std::str::from_utf8(&sig)
+            .ok()
+            .and_then(|s| Signature::parse(s).ok())
+        else {
+            self.problem(
+                0,
+                format!("{}: not a minisign signature", sig_path.display()),
+            );
+            return None;
+        };
+        self.check_checkpoint(key, &text, &sig)
+    }
+
     /// Checks a signed checkpoint: the signature must verify with `key` and the checkpointed
     /// head must still be the hash of the row at the same position. Adds a problem otherwise.
     pub fn check_checkpoint(
@@ -279,6 +315,20 @@ pub enum CheckpointParseError {
 const CHECKPOINT_MAGIC: &str = "sigil-audit-checkpoint-v1";
 
 impl Checkpoint {
+    /// Where a log's checkpoint goes unless told otherwise: `DB.checkpoint`.
+    pub fn default_path(db: &Path) -> PathBuf {
+        let mut s = db.as_os_str().to_owned();
+        s.push(".checkpoint");
+        PathBuf::from(s)
+    }
+
+    /// The checkpoint's signature: `FILE.minisig`.
+    pub fn signature_path(file: &Path) -> PathBuf {
+        let mut s = file.as_os_str().to_owned();
+        s.push(".minisig");
+        PathBuf::from(s)
+    }
+
     /// The signed text.
     pub fn to_text(&self) -> String {
         format!(
