@@ -151,27 +151,36 @@ fn a_fifo_listed_in_a_signed_checksum_list_fails_verification() {
 
 #[test]
 fn a_fifo_sidecar_is_malformed_evidence_for_a_policy() {
-    let (fx, key, file) = signed();
-    let policy = fx.policy("p.toml", &[&key], "");
-    let sig = fx.p("a.txt.minisig");
-    std::fs::remove_file(&sig).unwrap();
-    mkfifo(&sig);
-    let mut c = fx.cmd();
-    c.args(["verify", "--format", "json", "--policy"])
-        .arg(&policy)
-        .arg(&file);
-    let o = run(c);
-    let (code, codes) = verdict(&o);
-    assert_eq!(code, Some(1), "{}", stderr(&o));
-    assert!(
-        codes.contains(&"evidence-malformed".to_owned()),
-        "{codes:?}"
-    );
-    let doc = json_doc(&o);
-    assert!(
-        doc.to_string().contains("is a fifo, not a regular file"),
-        "{doc}"
-    );
+    for sidecar in ["a.txt.minisig", "SHA256SUMS"] {
+        let (fx, key, file) = signed();
+        let policy = fx.policy("p.toml", &[&key], "");
+        let path = fx.p(sidecar);
+        if path.exists() {
+            std::fs::remove_file(&path).unwrap();
+        }
+        mkfifo(&path);
+        let mut c = fx.cmd();
+        c.args(["verify", "--format", "json", "--policy"])
+            .arg(&policy)
+            .arg(&file);
+        let o = run(c);
+        let (code, codes) = verdict(&o);
+        assert_eq!(code, Some(1), "{sidecar}: {}", stderr(&o));
+        assert!(
+            codes.contains(&"evidence-malformed".to_owned()),
+            "{sidecar}: {codes:?}"
+        );
+        let doc = json_doc(&o);
+        let findings = doc["result"]["findings"].as_array().unwrap();
+        assert!(
+            findings.iter().any(|f| f["code"] == "evidence-malformed"
+                && f["message"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("is a fifo, not a regular file")),
+            "{sidecar}: {doc}"
+        );
+    }
 }
 
 /// A legacy (`Ed`) signature made from a real prehashed one: the same key id and bytes, only
