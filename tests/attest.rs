@@ -319,7 +319,8 @@ fn issue5_delegator_provenance_needs_its_builder_id() {
         err.contains("does not match the expected \"github.com/slsa-framework/example-packag\""),
         "{err}"
     );
-    // The delegator itself named as identity still needs the builder id.
+    // The delegator itself named as identity still needs the builder id: a
+    // usage error (exit 2), as when no identity is given at all.
     let (code, _, err) = verify_keyless(
         &v,
         &artifact,
@@ -329,7 +330,7 @@ fn issue5_delegator_provenance_needs_its_builder_id() {
             "^https://github\\.com/slsa-framework/slsa-github-generator/",
         ],
     );
-    assert_eq!(code, 1);
+    assert_eq!(code, 2);
     assert!(err.contains("--builder-id is required"), "{err}");
 }
 

@@ -428,7 +428,7 @@ fn issue7_plain_http_and_downgrading_redirects_are_refused() {
         .arg(&dest)
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(o.status.code(), Some(1));
     assert_eq!(
         stderr(&o).lines().next().unwrap(),
         format!("error: {}/w is plain http, which is refused", srv.base)
@@ -449,7 +449,7 @@ fn issue7_plain_http_and_downgrading_redirects_are_refused() {
         .arg(&dest)
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(o.status.code(), Some(1));
     assert_eq!(
         stderr(&o).lines().next().unwrap(),
         "error: http://10.255.255.1/w is plain http to a host that is not a loopback IP address"

@@ -96,6 +96,7 @@ impl Command {
             Command::Run(_) => "run",
             Command::Log(cmd::gate::LogCommand::List(_)) => "log list",
             Command::Log(cmd::gate::LogCommand::Verify(_)) => "log verify",
+            Command::Log(cmd::gate::LogCommand::Checkpoint(_)) => "log checkpoint",
             Command::Advisory(c) => c.name(),
             Command::Audit(_) => "audit",
             Command::Vex(cmd::advisory::VexCommand::New(_)) => "vex new",

@@ -7,6 +7,13 @@
 //! {"schema_version": 1, "command": "verify", "status": "verified", "exit_code": 0, "result": {...}}
 //! {"schema_version": 1, "command": "verify", "status": "error", "exit_code": 2, "error": {"kind": "usage", "message": "...", "hint": "..."}}
 //! ```
+//!
+//! Every human line, warning, error, note and hint goes through [`sigil_core::terminal::escape`]
+//! on its way out, so a file name, trusted comment, identity, advisory text or finding message
+//! cannot carry terminal escapes, newlines or bidi overrides to the terminal. JSON keeps the
+//! exact strings (JSON escaping already protects it), and a `document` is written verbatim:
+//! it is a file's content (a key, an SBOM), meant for redirection; only when stdout is a
+//! terminal is each of its lines escaped.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::fmt;
@@ -14,6 +21,7 @@ use std::io::{IsTerminal as _, Write as _};
 use std::process::ExitCode;
 
 use serde_json::{json, Value};
+use sigil_core::terminal::escape;
 
 /// Version of the JSON envelope above.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -69,6 +77,11 @@ pub struct Report {
     /// A document that is itself the result (a key, a list, an SBOM written to stdout):
     /// printed verbatim in human format, even with `--quiet`, after any human lines.
     pub document: Option<String>,
+    /// An exit code passed through from a program sigil ran (`sigil run`), instead of 0.
+    pub exit: Option<u8>,
+    /// The one-line answer, for JSON `error.message` when not verified; the last human line
+    /// when not set.
+    pub summary: Option<String>,
 }
 
 impl Report {
@@ -80,6 +93,8 @@ impl Report {
             human: Vec::new(),
             data,
             document: None,
+            exit: None,
+            summary: None,
         }
     }
 
@@ -91,6 +106,8 @@ impl Report {
             human: Vec::new(),
             data,
             document: None,
+            exit: None,
+            summary: None,
         }
     }
 
@@ -133,6 +150,8 @@ pub struct CliError {
     pub hint: Option<String>,
     /// Extra machine-readable detail.
     pub data: Option<Value>,
+    /// Lines shown after the message for people (a snippet of the file at fault).
+    pub notes: Vec<String>,
 }
 
 impl CliError {
@@ -142,6 +161,7 @@ impl CliError {
             message: message.to_string(),
             hint: None,
             data: None,
+            notes: Vec::new(),
         }
     }
 
@@ -163,6 +183,12 @@ impl CliError {
     /// Adds a hint.
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
+        self
+    }
+
+    /// Adds a line shown after the message (human output only; JSON carries it in data).
+    pub fn note(mut self, line: impl Into<String>) -> Self {
+        self.notes.push(line.into());
         self
     }
 
@@ -216,34 +242,55 @@ impl Output {
             } else {
                 "warning"
             };
-            eprintln!("{label}: {msg}");
+            eprintln!("{label}: {}", escape(&msg.to_string()));
         }
     }
 
     /// Writes the result of a command that ran to an answer, and returns the exit code.
     pub fn report(&self, command: &str, report: Report) -> ExitCode {
         let (status, code) = match report.status {
-            Status::Ok => (report.ok_word, 0u8),
+            Status::Ok => (report.ok_word, report.exit.unwrap_or(0)),
             Status::NotVerified => ("not-verified", 1u8),
         };
         match self.format {
-            Format::Json => self.json(&json!({
-                "schema_version": SCHEMA_VERSION,
-                "command": command,
-                "status": status,
-                "exit_code": code,
-                "result": report.data,
-            })),
+            Format::Json => {
+                let mut doc = json!({
+                    "schema_version": SCHEMA_VERSION,
+                    "command": command,
+                    "status": status,
+                    "exit_code": code,
+                    "result": report.data,
+                });
+                // Every failure document carries `error`, as for errors; its message is the
+                // summary line people see, and `result` keeps the details.
+                if report.status == Status::NotVerified {
+                    let message = report
+                        .summary
+                        .clone()
+                        .or_else(|| report.human.last().map(|l| l.trim().to_owned()))
+                        .unwrap_or_else(|| "not verified".to_owned());
+                    doc["error"] =
+                        json!({ "kind": ErrorKind::NotVerified.as_str(), "message": message });
+                }
+                self.json(&doc);
+            }
             Format::Human => {
                 let mut out = std::io::stdout().lock();
                 if !self.quiet || report.status == Status::NotVerified {
                     for l in &report.human {
-                        if writeln!(out, "{l}").is_err() {
+                        if writeln!(out, "{}", escape(l)).is_err() {
                             break;
                         }
                     }
                 }
                 if let Some(doc) = &report.document {
+                    // Verbatim into a file or a pipe; on a terminal, line by line through
+                    // `escape`, since a document (an advisory's text) may come from anyone.
+                    let doc = if std::io::stdout().is_terminal() {
+                        for_terminal(doc)
+                    } else {
+                        doc.clone()
+                    };
                     let _ = out.write_all(doc.as_bytes());
                     if !doc.ends_with('\n') {
                         let _ = writeln!(out);
@@ -283,9 +330,12 @@ impl Output {
         } else {
             "error"
         };
-        eprintln!("{label}: {}", err.message);
+        eprintln!("{label}: {}", escape(&err.message));
+        for n in &err.notes {
+            eprintln!("{}", escape(n));
+        }
         if let Some(h) = &err.hint {
-            eprintln!("hint: {h}");
+            eprintln!("hint: {}", escape(h));
         }
         ExitCode::from(code)
     }
@@ -296,5 +346,27 @@ impl Output {
         if serde_json::to_writer_pretty(&mut out, v).is_ok() {
             let _ = writeln!(out);
         }
+    }
+}
+
+/// A multi-line document made safe for a terminal: its lines are kept, each escaped.
+fn for_terminal(doc: &str) -> String {
+    doc.split('\n')
+        .map(|l| escape(l).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_keep_their_lines_but_lose_their_escapes_on_a_terminal() {
+        assert_eq!(for_terminal("a\nb\n"), "a\nb\n");
+        assert_eq!(
+            for_terminal("# \u{1b}[2Jtitle\r\n\u{202e}x\n"),
+            "# \\e[2Jtitle\\r\n\\u{202e}x\n"
+        );
     }
 }

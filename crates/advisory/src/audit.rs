@@ -223,10 +223,11 @@ impl Advisories {
                     },
                 });
             }
-            let text = std::fs::read_to_string(&path).map_err(|source| LoadError::Io {
-                path: path.clone(),
-                source,
-            })?;
+            let text =
+                sigil_core::input::read_to_string(&path).map_err(|source| LoadError::Io {
+                    path: path.clone(),
+                    source,
+                })?;
             let adv = Advisory::from_json(&text).map_err(|source| LoadError::Osv {
                 path: path.clone(),
                 source,

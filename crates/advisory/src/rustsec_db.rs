@@ -88,7 +88,7 @@ pub fn load(dir: &Path) -> Result<Vec<(PathBuf, rustsec::Advisory)>, RustsecDbEr
             if meta.len() > MAX_RUSTSEC_BYTES {
                 return Err(bad(format!("larger than {MAX_RUSTSEC_BYTES} bytes")));
             }
-            let text = std::fs::read_to_string(&path).map_err(io(&path))?;
+            let text = sigil_core::input::read_to_string(&path).map_err(io(&path))?;
             let adv = parse_advisory(&text).map_err(bad)?;
             if file_name != format!("{}.md", adv.metadata.id) {
                 return Err(bad(format!(

@@ -564,7 +564,17 @@ pub fn run_verify(out: &Output, a: VerifyAttestationArgs) -> Result<Report, CliE
         let reason = rejected
             .first()
             .map_or("attestation-malformed", Rejection::code);
-        return Err(CliError::not_verified(message).data(json!({
+        // A flag the verification needs and did not get is a usage error (exit 2), whether
+        // that shows before reading the attestation (no identity at all) or only once its
+        // signer turns out to delegate to a builder (`--builder-id` missing).
+        let err = if rejected.iter().any(|r| r.code() == "builder-id-required") {
+            CliError::usage(message).hint(
+                "pass --builder-id with the builder the provenance must name (and --source-uri)",
+            )
+        } else {
+            CliError::not_verified(message)
+        };
+        return Err(err.data(json!({
             "subject": a.subject,
             "attestation": a.attestation,
             "reason": reason,

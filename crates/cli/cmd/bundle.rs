@@ -4,7 +4,6 @@
 //! (cosign's flags), or managed key with `--key PEM`. Trust comes from `--trusted-root`, the
 //! embedded staging root (`--staging`) or the embedded public-good root.
 
-use std::fs::File;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
@@ -187,7 +186,7 @@ fn verify_one(
         Subject::Sha256(d) => sigil_sigstore::verify(root, bundle, Artifact::Sha256(*d), policy),
         Subject::Sha512(d) => sigil_sigstore::verify(root, bundle, Artifact::Sha512(*d), policy),
         Subject::Path(p) => {
-            let mut f = File::open(p).map_err(VerifyError::Read)?;
+            let (mut f, _) = sigil_core::input::open(p).map_err(VerifyError::Read)?;
             sigil_sigstore::verify(root, bundle, Artifact::Reader(&mut f), policy)
         }
     }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use sigil_gate::audit::{self, AuditLog, NewEntry};
-use sigil_gate::fetch::{FetchError, FetchOptions};
+use sigil_gate::fetch::{FetchError, FetchOptions, UrlError};
 use sigil_gate::install::{self, InstallError, Source};
 use sigil_gate::{GatherError, Target};
 use sigil_policy::{
@@ -84,8 +84,43 @@ pub struct RunArgs {
 pub enum LogCommand {
     /// Show recorded decisions.
     List(ListArgs),
-    /// Check the hash chain: exit 1 when a row was edited, deleted or reordered.
-    Verify(AuditArgs),
+    /// Check the hash chain: exit 1 when a row was edited, deleted or reordered. Without an
+    /// anchor (--expect-head or --key) this cannot catch a rewrite that recomputed the chain.
+    Verify(LogVerifyArgs),
+    /// Sign the current head (rows and hash) with a minisign key, as a checkpoint that
+    /// `log verify --key` checks later.
+    Checkpoint(LogCheckpointArgs),
+}
+
+/// `sigil log verify`.
+#[derive(Debug, clap::Args)]
+pub struct LogVerifyArgs {
+    #[command(flatten)]
+    audit: AuditArgs,
+    /// Exit 1 unless the head hash is exactly HEX (as printed by an earlier `log verify`).
+    #[arg(long, value_name = "HEX")]
+    expect_head: Option<String>,
+    /// Check the signed checkpoint with this public key: the checkpointed head must still be
+    /// the hash of the row at the same position. A missing checkpoint is exit 1.
+    #[arg(long, value_name = "PUB")]
+    key: Option<PathBuf>,
+    /// Checkpoint file (its signature is FILE.minisig); default DB.checkpoint.
+    #[arg(long, value_name = "FILE", requires = "key")]
+    checkpoint: Option<PathBuf>,
+}
+
+/// `sigil log checkpoint`.
+#[derive(Debug, clap::Args)]
+pub struct LogCheckpointArgs {
+    #[command(flatten)]
+    audit: AuditArgs,
+    /// Minisign secret key to sign the checkpoint with.
+    #[arg(long, value_name = "KEY")]
+    key: PathBuf,
+    /// Where to write the checkpoint (and FILE.minisig); default DB.checkpoint. Keep a copy
+    /// where whoever can write the log cannot.
+    #[arg(long = "out", short = 'o', value_name = "FILE")]
+    out: Option<PathBuf>,
 }
 
 /// `sigil log list`.
@@ -222,6 +257,7 @@ fn decision_report(
         ),
         None => format!("{}: {}", d.verdict.as_str(), source),
     };
+    r.summary = Some(head.clone());
     r = r.line(head);
     for rule in &d.rules {
         let detail = if rule.verdict == RuleVerdict::NotRequired {
@@ -329,7 +365,12 @@ pub fn verify_policy(
 fn install_error(e: InstallError) -> CliError {
     let msg = CliError::chain(&e);
     match e {
-        InstallError::Fetch(FetchError::Url(u)) => CliError::usage(u)
+        // A URL sigil cannot use at all is a usage error; one the download rules refuse
+        // (plain http, http off loopback), given or reached by a redirect, is not verified.
+        InstallError::Fetch(FetchError::Url(u @ (UrlError::Invalid { .. } | UrlError::Scheme { .. }))) => {
+            CliError::usage(u).hint("use an https:// URL")
+        }
+        InstallError::Fetch(FetchError::Url(u)) => CliError::not_verified(u)
             .hint("use an https:// URL; --insecure-allow-http allows http:// to 127.0.0.1 or [::1] only, for tests and local mirrors"),
         InstallError::Fetch(FetchError::Redirect(_)) => CliError::not_verified(msg).hint("redirects must stay on https://"),
         InstallError::NoName { .. } | InstallError::NoDestDir { .. } => CliError::usage(msg),
@@ -413,6 +454,10 @@ pub fn install(out: &Output, a: InstallArgs) -> Result<Report, CliError> {
 }
 
 /// `sigil run`: on allow, exits with the program's exit code (stdout belongs to the program).
+///
+/// Allowed: the program runs and its exit code is sigil's. With `--format json` the program's
+/// stdout goes to stderr and sigil prints the one decision document (with the program's exit
+/// code) when it ends; in human format nothing but the program's own output is printed.
 pub fn run(out: &Output, a: RunArgs) -> Result<Report, CliError> {
     let _ = out;
     let policy = super::policy::load_policy(out, &a.policy)?;
@@ -463,10 +508,26 @@ pub fn run(out: &Output, a: RunArgs) -> Result<Report, CliError> {
         )
         .line("nothing was run"));
     }
+    let db = log.path().to_path_buf();
     drop(log);
-    let code = sigil_gate::run::exec(&sealed, &ev.subject.sha256, &name, &a.args)
+    let stdout = if out.format == crate::output::Format::Json {
+        sigil_gate::run::ProgramStdout::ToStderr
+    } else {
+        sigil_gate::run::ProgramStdout::Inherit
+    };
+    let code = sigil_gate::run::exec(&sealed, &ev.subject.sha256, &name, &a.args, stdout)
         .map_err(|e| CliError::io(CliError::chain(&e)))?;
-    std::process::exit(code);
+    let mut r = decision_report(
+        "allowed",
+        &d,
+        Some(&ev.subject),
+        &source,
+        &policy,
+        json!({ "audit": { "db": db, "seq": seq }, "program": { "exit_code": code } }),
+    );
+    r.human.clear();
+    r.exit = Some(u8::try_from(code).unwrap_or(255));
+    Ok(r)
 }
 
 /// Parses `--since`: RFC 3339, a date, or an age like `30m`, `24h`, `7d`.
@@ -543,18 +604,39 @@ pub fn log(cmd: LogCommand) -> Result<Report, CliError> {
             }
             Ok(report)
         }
+        LogCommand::Checkpoint(a) => log_checkpoint(&a),
         LogCommand::Verify(a) => {
-            let log = open_log_read(&a)?;
-            let v = log
+            if let Some(h) = &a.expect_head {
+                if sigil_core::hex::decode_array::<32>(h.trim()).is_err() {
+                    return Err(CliError::usage(format!(
+                        "--expect-head {h:?} is not a SHA-256 hash in hex"
+                    )));
+                }
+            }
+            let key = a.key.as_deref().map(super::load_public_key).transpose()?;
+            let log = open_log_read(&a.audit)?;
+            let mut v = log
                 .verify()
                 .map_err(|e| CliError::io(CliError::chain(&e)))?;
+            if let Some(h) = &a.expect_head {
+                v.expect_head(h);
+            }
+            let mut checkpoint = Value::Null;
+            if let Some(key) = &key {
+                let file = a
+                    .checkpoint
+                    .clone()
+                    .unwrap_or_else(|| audit::Checkpoint::default_path(log.path()));
+                if let Some(cp) = v.check_checkpoint_file(key, &file) {
+                    checkpoint = json!({ "file": file, "rows": cp.rows, "head": cp.head });
+                }
+            }
             let problems: Vec<_> = v
                 .problems
                 .iter()
                 .map(|p| json!({ "seq": p.seq, "message": p.message }))
                 .collect();
-            let data =
-                json!({ "db": log.path(), "rows": v.rows, "head": v.head, "problems": problems });
+            let data = json!({ "db": log.path(), "rows": v.rows, "head": v.head, "checkpoint": checkpoint, "problems": problems });
             let mut r = Report::ok("verified", data);
             if v.problems.is_empty() {
                 r = r.line(format!(
@@ -579,4 +661,44 @@ pub fn log(cmd: LogCommand) -> Result<Report, CliError> {
             Ok(r)
         }
     }
+}
+
+fn log_checkpoint(a: &LogCheckpointArgs) -> Result<Report, CliError> {
+    let sk = super::load_secret_key(&a.key)?;
+    let log = open_log_read(&a.audit)?;
+    let v = log
+        .verify()
+        .map_err(|e| CliError::io(CliError::chain(&e)))?;
+    let Some(cp) = audit::Checkpoint::of(&v) else {
+        return Err(CliError::not_verified(format!(
+            "{}: the chain has {} problems; a broken log is not checkpointed",
+            log.path().display(),
+            v.problems.len()
+        ))
+        .hint("run `sigil log verify` to see them"));
+    };
+    let sig = cp
+        .sign(&sk, now().0)
+        .map_err(|e| CliError::io(CliError::chain(&e)))?;
+    let file = a
+        .out
+        .clone()
+        .unwrap_or_else(|| audit::Checkpoint::default_path(log.path()));
+    let sig_path = audit::Checkpoint::signature_path(&file);
+    let write = |p: &Path, text: &str| {
+        sigil_keys::write_new_file(p, text.as_bytes(), 0o644, true).map_err(super::key_file_error)
+    };
+    write(&file, &cp.to_text())?;
+    write(&sig_path, &sig.to_text())?;
+    Ok(Report::ok(
+        "ok",
+        json!({ "db": log.path(), "rows": cp.rows, "head": cp.head, "checkpoint": file, "signature": sig_path, "key_id": sk.key_id().to_string() }),
+    )
+    .line(format!(
+        "checkpoint: {} entries, head {}, signed by key {} in {}",
+        cp.rows,
+        cp.head,
+        sk.key_id(),
+        file.display()
+    )))
 }

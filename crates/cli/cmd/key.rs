@@ -46,6 +46,11 @@ pub enum KeyFormat {
 pub struct ExportArgs {
     /// Public key file (minisign or PEM).
     public_key: PathBuf,
+    /// With `--format minisign` from a PEM key: the key id of the minisign key it came from
+    /// (16 hex digits, as `sigil key generate` and minisign print it). PEM has no key id and
+    /// sigil does not invent one, since signatures carry the original id.
+    #[arg(long, value_name = "HEX")]
+    key_id: Option<String>,
 }
 
 fn with_suffix(prefix: &std::path::Path, suffix: &str) -> PathBuf {
@@ -111,13 +116,37 @@ fn generate(a: GenerateArgs) -> Result<Report, CliError> {
 
 fn export(a: ExportArgs, to: KeyFormat) -> Result<Report, CliError> {
     let pk = super::load_public_key(&a.public_key)?;
+    let id = match &a.key_id {
+        None => None,
+        Some(s) => Some(
+            sigil_keys::KeyId::parse(s)
+                .ok_or_else(|| CliError::usage(format!("--key-id {s:?} is not 16 hex digits")))?,
+        ),
+    };
     let (text, fmt) = match to {
+        KeyFormat::Pem if id.is_some() => {
+            return Err(
+                CliError::usage("--key-id applies only to --format minisign")
+                    .hint("a PEM key has no key id"),
+            )
+        }
         KeyFormat::Pem => (pk.to_pem(), "pem"),
-        KeyFormat::Minisign => (pk.to_minisign(), "minisign"),
+        KeyFormat::Minisign => {
+            let text = pk.to_minisign_keeping_id(id).map_err(|e| {
+                let err = CliError::usage(format!("{}: {e}", a.public_key.display()));
+                match e {
+                    sigil_keys::MinisignExportError::NoKeyId => err.hint(
+                        "pass --key-id with the id of the minisign key this PEM key was exported from",
+                    ),
+                    _ => err,
+                }
+            })?;
+            (text, "minisign")
+        }
     };
     let mut r = Report::ok(
         "ok",
-        json!({ "format": fmt, "key_id": pk.key_id().to_string(), "fingerprint": pk.fingerprint(), "key": text }),
+        json!({ "format": fmt, "key_id": id.unwrap_or(pk.key_id()).to_string(), "fingerprint": pk.fingerprint(), "key": text }),
     );
     r.document = Some(text.clone());
     Ok(r)

@@ -62,20 +62,21 @@ pub fn load_secret_key(path: &Path) -> Result<SecretKey, CliError> {
     })
 }
 
-/// Opens a regular file for reading, with its size; directories and the like are refused.
+/// Opens a file named on the command line for reading, with its size, through
+/// [`sigil_core::input::open`]: a FIFO, device, socket or directory is refused at once
+/// (exit 2) instead of blocking or never ending.
 pub fn open_input(path: &Path) -> Result<(File, u64), CliError> {
-    let f = File::open(path)
-        .map_err(|e| CliError::io(format!("cannot open {}: {}", path.display(), io_reason(&e))))?;
-    let meta = f
-        .metadata()
-        .map_err(|e| CliError::io(format!("{}: {}", path.display(), io_reason(&e))))?;
-    if meta.is_dir() {
-        return Err(CliError::io(format!(
-            "{}: is a directory, not a file",
-            path.display()
-        )));
+    match sigil_core::input::open(path) {
+        Ok((f, meta)) => Ok((f, meta.len())),
+        Err(e) if sigil_core::input::not_regular(&e).is_some() => {
+            Err(CliError::io(format!("{}: {e}", path.display())))
+        }
+        Err(e) => Err(CliError::io(format!(
+            "cannot open {}: {}",
+            path.display(),
+            io_reason(&e)
+        ))),
     }
-    Ok((f, meta.len()))
 }
 
 /// Reads a small text file (signatures, lists), refusing anything over `limit` bytes.
@@ -117,7 +118,7 @@ pub fn progress(out: &Output, name: &str, len: u64) -> impl FnMut(u64) {
         ) {
             bar.set_style(style);
         }
-        bar.set_message(name.to_owned());
+        bar.set_message(sigil_core::terminal::escape(name).into_owned());
         bar
     });
     move |n| {

@@ -42,12 +42,10 @@ pub fn policy_error(e: PolicyError) -> CliError {
             hint,
         } => {
             let data = json!({ "file": location.file, "line": location.line, "column": location.column, "message": message, "snippet": snippet });
-            let text = if snippet.is_empty() {
-                format!("{location}: {message}")
-            } else {
-                format!("{location}: {message}\n{snippet}")
-            };
-            let err = CliError::usage(text).data(data);
+            let mut err = CliError::usage(format!("{location}: {message}")).data(data);
+            for line in snippet.lines() {
+                err = err.note(line);
+            }
             match hint {
                 Some(h) => err.hint(h),
                 None => err,

@@ -189,6 +189,17 @@ pub fn verify_reader(
     reader: impl std::io::Read,
     len: u64,
 ) -> Result<minisig::Verified, CliError> {
+    // A missing signature is missing evidence: not verified (exit 1), like a bad one. One
+    // that exists but cannot be read, or is not a regular file, stays an I/O error (exit 2).
+    if std::fs::symlink_metadata(sig_path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+    {
+        return Err(CliError::not_verified(format!(
+            "{}: no signature: {} does not exist",
+            file.display(),
+            sig_path.display()
+        ))
+        .hint("sign with `sigil sign --key KEY FILE`, or name the signature with --signature"));
+    }
     let text = super::read_text(sig_path, MAX_SIGNATURE_FILE as u64, "signature")?;
     let sig = Signature::parse(&text)
         .map_err(|e| CliError::not_verified(format!("{}: {e}", sig_path.display())))?;

@@ -2,11 +2,15 @@
 //! the shared newtypes the other crates speak in, and the strict JSON parse every signed JSON
 //! document goes through ([`json::parse`]: duplicate keys are refused).
 //!
-//! This crate opens no files, reads no environment and touches no network:
-//! callers hand it readers and bytes.
+//! This crate reads no environment and touches no network, and opens files in one place
+//! only: [`input::open`], the helper every crate uses for files a user or attacker named, so
+//! a FIFO or a device is refused instead of blocking. [`terminal::escape`] is the one home of
+//! escaping untrusted text for a terminal.
 
 pub mod digest;
 pub mod hex;
+pub mod input;
 pub mod json;
+pub mod terminal;
 
 pub use digest::{sha256_reader, sha512_reader, Sha256Digest, Sha512Digest, HASH_BUFFER_SIZE};

@@ -26,8 +26,8 @@ fn sidecar(target: &Target<'_>, suffix: &str) -> std::path::PathBuf {
 }
 
 fn read_limited(path: &std::path::Path, ev: &mut Evidence) -> Result<Option<Vec<u8>>, GatherError> {
-    let f = match std::fs::File::open(path) {
-        Ok(f) => f,
+    let f = match sigil_core::input::open(path) {
+        Ok((f, _)) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(source) => {
             return Err(GatherError::Io {
@@ -97,8 +97,8 @@ fn verify_bundle(policy: &Policy, target: &Target<'_>, bytes: &[u8]) -> KeylessO
     let (Ok(any_id), Ok(any_issuer)) = (Matcher::regex(".*"), Matcher::regex(".*")) else {
         return invalid("internal: matcher".into());
     };
-    let mut f = match std::fs::File::open(target.content) {
-        Ok(f) => f,
+    let mut f = match sigil_core::input::open(target.content) {
+        Ok((f, _)) => f,
         Err(e) => return invalid(format!("cannot read artifact: {e}")),
     };
     let spol = SPolicy::Keyless {
@@ -791,7 +791,7 @@ pub fn attestation_evidence(
     if !any {
         return Ok(());
     }
-    let f = std::fs::File::open(target.content).map_err(|source| GatherError::Io {
+    let (f, _) = sigil_core::input::open(target.content).map_err(|source| GatherError::Io {
         path: target.content.to_path_buf(),
         source,
     })?;

@@ -3,16 +3,27 @@
 //! Each row carries the SHA-256 of its own fields and of the previous row's hash, so editing,
 //! deleting or reordering a row breaks the chain and [`AuditLog::verify`] reports it.
 //! Triggers refuse `UPDATE` and `DELETE`; appends run in `BEGIN IMMEDIATE` transactions with a
-//! busy timeout, so parallel processes serialise and lose nothing. A chain cannot show that
-//! rows were cut from its end: compare the head hash [`Verification::head`] with a copy kept
-//! elsewhere for that.
+//! busy timeout, so parallel processes serialise and lose nothing.
+//!
+//! The chain has no key. On its own it proves only that the rows were not changed by
+//! someone who left the chain and the triggers broken: anyone who can write the database can
+//! drop the triggers, edit or cut rows, recompute every hash and restore the triggers, and
+//! the chain verifies again. Two anchors kept outside the database close that gap:
+//! - an expected head ([`Verification::expect_head`]): the head hash copied elsewhere;
+//! - a signed [`Checkpoint`] ([`Verification::check_checkpoint`]): the number of rows and the
+//!   head at that point, signed with a minisign key the attacker does not hold. The checkpointed
+//!   head must still be the hash of the row at the same position, so a rewrite of any row up
+//!   to it, or a cut below it, is reported. Rows after the newest checkpoint are protected by
+//!   the chain only.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension as _, TransactionBehavior};
 use sigil_core::Sha256Digest;
+use sigil_keys::{PublicKey, SecretKey};
 use sigil_policy::Timestamp;
+use sigil_sign::minisig::{self, Signature};
 use thiserror::Error;
 
 /// The hash before the first row.
@@ -160,6 +171,222 @@ pub struct Verification {
     pub head: String,
     /// Every problem; empty when intact.
     pub problems: Vec<ChainProblem>,
+    /// Each row's stored hash, in chain order.
+    pub hashes: Vec<String>,
+}
+
+impl Verification {
+    fn problem(&mut self, seq: i64, message: String) {
+        self.problems.push(ChainProblem { seq, message });
+    }
+
+    /// Adds a problem unless the head is `expected` (hex, any case): rows were added, cut or
+    /// rewritten since the head was copied.
+    pub fn expect_head(&mut self, expected: &str) {
+        let expected = expected.trim().to_ascii_lowercase();
+        if expected == self.head {
+            return;
+        }
+        let message = match self.hashes.iter().position(|h| *h == expected) {
+            Some(i) => format!(
+                "head is {} but {expected} was expected: {} rows were appended after it",
+                self.head,
+                self.hashes.len() - i - 1
+            ),
+            None => format!(
+                "head is {} but {expected} was expected: the log was rewritten or cut",
+                self.head
+            ),
+        };
+        self.problem(0, message);
+    }
+
+    /// Reads the checkpoint `file` and its signature `file.minisig` (through
+    /// [`sigil_core::input::read`]) and checks them as [`Verification::check_checkpoint`] does;
+    /// a missing or unreadable file, or a malformed signature, is a problem too.
+    pub fn check_checkpoint_file(&mut self, key: &PublicKey, file: &Path) -> Option<Checkpoint> {
+        let sig_path = Checkpoint::signature_path(file);
+        let read = |p: &Path| {
+            sigil_core::input::read(p).map_err(|e| {
+                let s = e.to_string();
+                let reason = s
+                    .find(" (os error")
+                    .map_or(s.as_str(), |i| &s[..i])
+                    .to_owned();
+                format!("no usable checkpoint: {}: {reason}", p.display())
+            })
+        };
+        let texts = read(file).and_then(|t| read(&sig_path).map(|s| (t, s)));
+        let (text, sig) = match texts {
+            Ok(t) => t,
+            Err(message) => {
+                self.problem(0, message);
+                return None;
+            }
+        };
+        let Some(sig) = std::str::from_utf8(&sig)
+            .ok()
+            .and_then(|s| Signature::parse(s).ok())
+        else {
+            self.problem(
+                0,
+                format!("{}: not a minisign signature", sig_path.display()),
+            );
+            return None;
+        };
+        self.check_checkpoint(key, &text, &sig)
+    }
+
+    /// Checks a signed checkpoint: the signature must verify with `key` and the checkpointed
+    /// head must still be the hash of the row at the same position. Adds a problem otherwise.
+    pub fn check_checkpoint(
+        &mut self,
+        key: &PublicKey,
+        text: &[u8],
+        signature: &Signature,
+    ) -> Option<Checkpoint> {
+        if let Err(e) = minisig::verify(key, signature, text, |_| {}) {
+            self.problem(0, format!("checkpoint signature: {e}"));
+            return None;
+        }
+        let cp = match std::str::from_utf8(text)
+            .ok()
+            .and_then(|t| Checkpoint::parse(t).ok())
+        {
+            Some(cp) => cp,
+            None => {
+                self.problem(0, "checkpoint is signed but malformed".to_owned());
+                return None;
+            }
+        };
+        let stored = usize::try_from(cp.rows)
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+            .and_then(|i| self.hashes.get(i));
+        match stored {
+            _ if cp.rows == 0 => {}
+            None => self.problem(
+                0,
+                format!(
+                    "the checkpoint covers {} rows but the log has {}: rows were cut from the end",
+                    cp.rows, self.rows
+                ),
+            ),
+            Some(h) if *h != cp.head => {
+                let h = h.clone();
+                self.problem(
+                    i64::try_from(cp.rows).unwrap_or(i64::MAX),
+                    format!(
+                        "hash {h} differs from the signed checkpoint's {}: rows up to here were rewritten",
+                        cp.head
+                    ),
+                );
+            }
+            Some(_) => {}
+        }
+        Some(cp)
+    }
+}
+
+/// The head of the log at some point: the text a checkpoint signature covers.
+///
+/// ```text
+/// sigil-audit-checkpoint-v1
+/// rows 42
+/// head 0f1e...
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// How many rows the log had.
+    pub rows: u64,
+    /// The hash of the last of them (the genesis hash when none).
+    pub head: String,
+}
+
+/// Why checkpoint text did not parse.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CheckpointParseError {
+    /// Not the three lines above.
+    #[error("not a sigil audit checkpoint")]
+    Malformed,
+}
+
+const CHECKPOINT_MAGIC: &str = "sigil-audit-checkpoint-v1";
+
+impl Checkpoint {
+    /// Where a log's checkpoint goes unless told otherwise: `DB.checkpoint`.
+    pub fn default_path(db: &Path) -> PathBuf {
+        let mut s = db.as_os_str().to_owned();
+        s.push(".checkpoint");
+        PathBuf::from(s)
+    }
+
+    /// The checkpoint's signature: `FILE.minisig`.
+    pub fn signature_path(file: &Path) -> PathBuf {
+        let mut s = file.as_os_str().to_owned();
+        s.push(".minisig");
+        PathBuf::from(s)
+    }
+
+    /// The signed text.
+    pub fn to_text(&self) -> String {
+        format!(
+            "{CHECKPOINT_MAGIC}\nrows {}\nhead {}\n",
+            self.rows, self.head
+        )
+    }
+
+    /// Parses exactly what [`Checkpoint::to_text`] writes.
+    pub fn parse(text: &str) -> Result<Self, CheckpointParseError> {
+        let bad = CheckpointParseError::Malformed;
+        let mut lines = text.strip_suffix('\n').ok_or(bad.clone())?.split('\n');
+        if lines.next() != Some(CHECKPOINT_MAGIC) {
+            return Err(bad);
+        }
+        let rows = lines
+            .next()
+            .and_then(|l| l.strip_prefix("rows "))
+            .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|n| n.parse().ok())
+            .ok_or(bad.clone())?;
+        let head = lines
+            .next()
+            .and_then(|l| l.strip_prefix("head "))
+            .filter(|h| h.len() == 64 && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+            .ok_or(bad.clone())?;
+        if lines.next().is_some() {
+            return Err(bad);
+        }
+        Ok(Self {
+            rows,
+            head: head.to_owned(),
+        })
+    }
+
+    /// The checkpoint of a verified log; `None` when the chain has problems (a broken log is
+    /// not signed).
+    pub fn of(v: &Verification) -> Option<Self> {
+        v.problems.is_empty().then(|| Self {
+            rows: v.rows,
+            head: v.head.clone(),
+        })
+    }
+
+    /// Signs the checkpoint text with `key`; the trusted comment names the rows and head.
+    pub fn sign(&self, key: &SecretKey, timestamp: i64) -> Result<Signature, minisig::SignError> {
+        let tc = format!(
+            "timestamp:{timestamp}\tfile:{CHECKPOINT_MAGIC}\trows:{}\thead:{}",
+            self.rows, self.head
+        );
+        minisig::sign(
+            key,
+            self.to_text().as_bytes(),
+            &tc,
+            "sigil audit log checkpoint",
+            |_| {},
+        )
+    }
 }
 
 /// An open audit log.
@@ -242,6 +469,11 @@ impl AuditLog {
                 source: std::io::Error::new(std::io::ErrorKind::NotFound, "no audit log here yet"),
             });
         }
+        // A read-only open of a FIFO would block: only a regular file is a log.
+        sigil_core::input::open(path).map_err(|source| AuditError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let sql = |source| AuditError::Sql {
             path: path.to_path_buf(),
             source,
@@ -404,6 +636,7 @@ impl AuditLog {
             rows: rows.len() as u64,
             head: prev,
             problems,
+            hashes: rows.into_iter().map(|r| r.hash).collect(),
         })
     }
 
@@ -478,6 +711,191 @@ mod tests {
             3,
             &format!("{DROP} UPDATE audit_log SET seq = 10 WHERE seq = 1; UPDATE audit_log SET seq = 1 WHERE seq = 2; UPDATE audit_log SET seq = 2 WHERE seq = 10;"),
             &[(1, UNLINKED), (1, EDITED), (2, UNLINKED), (2, EDITED), (3, UNLINKED), (0, NO_TRIGGERS)],
+        );
+    }
+
+    /// The attack a keyless chain cannot see: drop the triggers, run `sql` (which keeps the
+    /// remaining rows numbered 1..n), recompute every hash from the first row on, restore the
+    /// triggers.
+    fn rewrite(path: &Path, sql: &str) {
+        let raw = Connection::open(path).unwrap();
+        raw.execute_batch(&format!("{DROP} {sql}")).unwrap();
+        let rows = AuditLog::open_existing(path).unwrap().list(None).unwrap();
+        let mut prev = GENESIS.to_owned();
+        for mut r in rows {
+            r.prev_hash = prev;
+            r.hash = r.compute_hash();
+            raw.execute(
+                "UPDATE audit_log SET prev_hash = ?1, hash = ?2 WHERE seq = ?3",
+                params![r.prev_hash, r.hash, r.seq],
+            )
+            .unwrap();
+            prev = r.hash;
+        }
+        drop(raw);
+        AuditLog::open(path).unwrap();
+    }
+
+    fn log_of(n: i64) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.db");
+        let mut log = AuditLog::open(&path).unwrap();
+        for i in 0..n {
+            log.append(&entry(i)).unwrap();
+        }
+        (dir, path)
+    }
+
+    fn verified(path: &Path) -> Verification {
+        AuditLog::open_existing(path).unwrap().verify().unwrap()
+    }
+
+    fn messages(v: &Verification) -> Vec<(i64, String)> {
+        v.problems
+            .iter()
+            .map(|p| (p.seq, p.message.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn checkpoint_text_roundtrips_and_rejects_anything_else() {
+        let cp = Checkpoint {
+            rows: 42,
+            head: "ab".repeat(32),
+        };
+        assert_eq!(
+            cp.to_text(),
+            format!(
+                "sigil-audit-checkpoint-v1\nrows 42\nhead {}\n",
+                "ab".repeat(32)
+            )
+        );
+        assert_eq!(Checkpoint::parse(&cp.to_text()), Ok(cp.clone()));
+        let good = cp.to_text();
+        for bad in [
+            good.trim_end().to_owned(),
+            good.replace("rows 42", "rows +42"),
+            good.replace("rows 42", "rows "),
+            good.replace("head ab", "head AB"),
+            good.replace("-v1", "-v2"),
+            format!("{good}extra\n"),
+            good.replace('\n', "\r\n"),
+        ] {
+            assert_eq!(
+                Checkpoint::parse(&bad),
+                Err(CheckpointParseError::Malformed),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_recomputed_chain_passes_alone_and_fails_against_its_anchors() {
+        let (_d, path) = log_of(4);
+        let before = verified(&path);
+        let sk = SecretKey::generate();
+        let cp = Checkpoint::of(&before).unwrap();
+        let sig = cp.sign(&sk, 1_700_000_000).unwrap();
+        let text = cp.to_text();
+        // Intact: both anchors hold.
+        let mut v = verified(&path);
+        v.expect_head(&before.head.to_uppercase());
+        assert_eq!(
+            v.check_checkpoint(&sk.public(), text.as_bytes(), &sig),
+            Some(cp.clone())
+        );
+        assert_eq!(messages(&v), []);
+        // Later rows are not the checkpoint's business, but the head moved.
+        AuditLog::open(&path).unwrap().append(&entry(9)).unwrap();
+        let mut v = verified(&path);
+        v.check_checkpoint(&sk.public(), text.as_bytes(), &sig);
+        assert_eq!(messages(&v), []);
+        v.expect_head(&before.head);
+        assert_eq!(
+            messages(&v),
+            [(
+                0,
+                format!(
+                    "head is {} but {} was expected: 1 rows were appended after it",
+                    v.head, before.head
+                )
+            )]
+        );
+
+        rewrite(
+            &path,
+            "UPDATE audit_log SET verdict = 'deny' WHERE seq = 2;",
+        );
+        let mut v = verified(&path);
+        assert_eq!(
+            messages(&v),
+            [],
+            "the keyless chain cannot see a recomputed rewrite"
+        );
+        let row4 = v.hashes[3].clone();
+        v.check_checkpoint(&sk.public(), text.as_bytes(), &sig);
+        v.expect_head(&before.head);
+        assert_eq!(
+            messages(&v),
+            [
+                (4, format!("hash {row4} differs from the signed checkpoint's {}: rows up to here were rewritten", before.head)),
+                (0, format!("head is {} but {} was expected: the log was rewritten or cut", v.head, before.head)),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_cut_log_fails_its_checkpoint() {
+        let (_d, path) = log_of(4);
+        let sk = SecretKey::generate();
+        let cp = Checkpoint::of(&verified(&path)).unwrap();
+        let sig = cp.sign(&sk, 1).unwrap();
+        rewrite(&path, "DELETE FROM audit_log WHERE seq >= 3;");
+        let mut v = verified(&path);
+        assert_eq!(messages(&v), []);
+        v.check_checkpoint(&sk.public(), cp.to_text().as_bytes(), &sig);
+        assert_eq!(
+            messages(&v),
+            [(
+                0,
+                "the checkpoint covers 4 rows but the log has 2: rows were cut from the end"
+                    .to_owned()
+            )]
+        );
+    }
+
+    #[test]
+    fn a_checkpoint_needs_the_right_key_and_unchanged_text() {
+        let (_d, path) = log_of(2);
+        let sk = SecretKey::generate();
+        let cp = Checkpoint::of(&verified(&path)).unwrap();
+        let sig = cp.sign(&sk, 1).unwrap();
+        let other = SecretKey::generate();
+        let mut v = verified(&path);
+        assert_eq!(
+            v.check_checkpoint(&other.public(), cp.to_text().as_bytes(), &sig),
+            None
+        );
+        let forged = Checkpoint {
+            rows: 1,
+            ..cp.clone()
+        }
+        .to_text();
+        assert_eq!(
+            v.check_checkpoint(&sk.public(), forged.as_bytes(), &sig),
+            None
+        );
+        let got = messages(&v);
+        assert_eq!(got.len(), 2);
+        assert!(
+            got[0]
+                .1
+                .starts_with("checkpoint signature: signature was made by key"),
+            "{got:?}"
+        );
+        assert_eq!(
+            got[1].1,
+            "checkpoint signature: signature verification failed: content does not match the signature"
         );
     }
 

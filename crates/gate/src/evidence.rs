@@ -15,7 +15,6 @@
 //! the expected ones. A mismatch is a `signed-name-mismatch` or `signed-version-mismatch`
 //! problem; the comments themselves go into the evidence for every verdict to show.
 
-use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
@@ -115,14 +114,23 @@ fn read_sidecar(
     limit: u64,
     problems: &mut Vec<Problem>,
 ) -> Result<Option<Vec<u8>>, GatherError> {
-    let f = match File::open(path) {
-        Ok(f) => f,
+    let f = match sigil_core::input::open(path) {
+        Ok((f, _)) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(io_err(path)(e)),
+        Err(e) => match sigil_core::input::not_regular(&e) {
+            Some(n) if n.kind == "directory" => return Ok(None),
+            // A FIFO or device would block or never end: bad evidence, never read.
+            Some(_) => {
+                problems.push(Problem {
+                    code: Code::EvidenceMalformed,
+                    source: display_name(path),
+                    message: e.to_string(),
+                });
+                return Ok(None);
+            }
+            None => return Err(io_err(path)(e)),
+        },
     };
-    if f.metadata().map_err(io_err(path))?.is_dir() {
-        return Ok(None);
-    }
     let mut buf = Vec::new();
     f.take(limit + 1)
         .read_to_end(&mut buf)
@@ -186,7 +194,7 @@ pub fn signature_sidecars(dir: &Path, name: &str) -> Result<Vec<PathBuf>, Gather
 
 /// SHA-256 and length of a file, in constant memory.
 pub fn hash_file(path: &Path) -> Result<(Sha256Digest, u64), GatherError> {
-    let f = File::open(path).map_err(io_err(path))?;
+    let (f, _) = sigil_core::input::open(path).map_err(io_err(path))?;
     sigil_core::sha256_reader(f).map_err(io_err(path))
 }
 
@@ -299,7 +307,7 @@ pub(crate) fn gather_common(
         };
         let content = target.content;
         let outcome = check_signature(policy, &sig, content, || {
-            File::open(content).map(|f| Box::new(f) as Box<dyn Read>)
+            sigil_core::input::open(content).map(|(f, _)| Box::new(f) as Box<dyn Read>)
         })?;
         if matches!(outcome, SignatureOutcome::Verified { .. }) {
             let source = display_name(&path);

@@ -317,13 +317,7 @@ pub fn sidecar_names(name: &str, policy: &Policy) -> (Vec<String>, Vec<String>) 
 
 /// Copies a local file into a new private staging file.
 fn copy_private(from: &Path, to: &Path) -> Result<(), InstallError> {
-    let mut src = File::open(from).map_err(io_at(from))?;
-    if src.metadata().map_err(io_at(from))?.is_dir() {
-        return Err(InstallError::Io {
-            path: from.to_path_buf(),
-            source: io::Error::new(io::ErrorKind::InvalidInput, "is a directory, not a file"),
-        });
-    }
+    let (mut src, _) = sigil_core::input::open(from).map_err(io_at(from))?;
     let mut dst = fetch::private_file(to)?;
     io::copy(&mut src, &mut dst).map_err(io_at(to))?;
     dst.sync_all().map_err(io_at(to))?;

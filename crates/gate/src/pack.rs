@@ -14,7 +14,6 @@
 //!   usable keys for the manifest.
 
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 
@@ -214,7 +213,7 @@ pub fn archive_evidence(
         source,
     };
     let limits = limits(policy);
-    let mut file = File::open(path).map_err(io_err)?;
+    let (mut file, _) = sigil_core::input::open(path).map_err(io_err)?;
     let mut magic = [0u8; 4];
     let got = file.read(&mut magic).map_err(io_err)?;
     file.seek(SeekFrom::Start(0)).map_err(io_err)?;
@@ -357,13 +356,13 @@ pub fn gather_dir(
     for s in &mut statements {
         s.file = None;
     }
-    let manifest = std::fs::read(&manifest_path).map_err(|source| GatherError::Io {
+    let manifest = sigil_core::input::read(&manifest_path).map_err(|source| GatherError::Io {
         path: manifest_path.clone(),
         source,
     })?;
     let sig_path = dir.join(SIGNATURE_PATH);
     if std::fs::symlink_metadata(&sig_path).is_ok_and(|m| m.is_file()) {
-        let signature = std::fs::read(&sig_path).map_err(|source| GatherError::Io {
+        let signature = sigil_core::input::read(&sig_path).map_err(|source| GatherError::Io {
             path: sig_path.clone(),
             source,
         })?;

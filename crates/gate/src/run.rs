@@ -80,13 +80,7 @@ pub fn seal_copy(src: &Path) -> Result<Sealed, RunError> {
         path: src.to_path_buf(),
         source,
     };
-    let mut input = File::open(src).map_err(read)?;
-    if input.metadata().map_err(read)?.is_dir() {
-        return Err(read(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "is a directory, not a file",
-        )));
-    }
+    let (mut input, _) = sigil_core::input::open(src).map_err(read)?;
     let fd = rustix::fs::memfd_create("sigil-run", MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING)
         .map_err(|e| RunError::Seal(e.into()))?;
     let mut rw = File::from(fd);
@@ -133,13 +127,24 @@ pub fn exit_code(status: std::process::ExitStatus) -> i32 {
         .unwrap_or_else(|| 128 + status.signal().unwrap_or(0))
 }
 
+/// Where the program's standard output goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProgramStdout {
+    /// Sigil's own standard output.
+    Inherit,
+    /// Sigil's standard error, so that sigil's stdout holds only its JSON document.
+    ToStderr,
+}
+
 /// Executes the sealed copy after checking it still hashes to `verified`, with `arg0` as
-/// its name, passing arguments and stdio through, and returns its exit code.
+/// its name, passing arguments, stdin and stderr through, and returns its exit code.
 pub fn exec(
     sealed: &Sealed,
     verified: &Sha256Digest,
     arg0: &str,
     args: &[OsString],
+    stdout: ProgramStdout,
 ) -> Result<i32, RunError> {
     let actual = sealed.rehash().map_err(RunError::Seal)?;
     if &actual != verified || &sealed.sha256 != verified {
@@ -149,14 +154,15 @@ pub fn exec(
         });
     }
     let _keep_open = &sealed.file;
-    let status = Command::new(&sealed.path)
-        .arg0(arg0)
-        .args(args)
-        .status()
-        .map_err(|source| RunError::Exec {
-            name: arg0.to_owned(),
-            source,
-        })?;
+    let mut cmd = Command::new(&sealed.path);
+    cmd.arg0(arg0).args(args);
+    if stdout == ProgramStdout::ToStderr {
+        cmd.stdout(std::io::stderr());
+    }
+    let status = cmd.status().map_err(|source| RunError::Exec {
+        name: arg0.to_owned(),
+        source,
+    })?;
     Ok(exit_code(status))
 }
 
@@ -181,11 +187,18 @@ mod tests {
             assert!(w.write_all(b"#!/bin/sh\nexit 99\n").is_err());
             assert!(w.set_len(0).is_err());
         }
-        let code = exec(&sealed, &sealed.sha256.clone(), "s.sh", &["6".into()]).unwrap();
+        let code = exec(
+            &sealed,
+            &sealed.sha256.clone(),
+            "s.sh",
+            &["6".into()],
+            ProgramStdout::Inherit,
+        )
+        .unwrap();
         assert_eq!(code, 7);
         let other = Sha256Digest::of(b"x");
         assert!(matches!(
-            exec(&sealed, &other, "s.sh", &[]),
+            exec(&sealed, &other, "s.sh", &[], ProgramStdout::ToStderr),
             Err(RunError::DigestChanged { .. })
         ));
     }

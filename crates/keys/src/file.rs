@@ -89,7 +89,7 @@ fn read_small(path: &Path, f: &mut fs::File) -> Result<Zeroizing<String>, KeyFil
 
 /// Reads a public key file in minisign or PEM form.
 pub fn read_public_key(path: &Path) -> Result<PublicKey, KeyFileError> {
-    let mut f = fs::File::open(path).map_err(io_err(path))?;
+    let (mut f, _) = sigil_core::input::open(path).map_err(io_err(path))?;
     let text = read_small(path, &mut f)?;
     PublicKey::parse(&text).map_err(|source| KeyFileError::PublicKey {
         path: path.to_path_buf(),
@@ -100,14 +100,7 @@ pub fn read_public_key(path: &Path) -> Result<PublicKey, KeyFileError> {
 /// Reads a secret key file's text after checking, on the open file, that neither group nor
 /// others have any access to it.
 pub fn read_secret_key_file(path: &Path) -> Result<Zeroizing<String>, KeyFileError> {
-    let mut f = fs::File::open(path).map_err(io_err(path))?;
-    let meta = f.metadata().map_err(io_err(path))?;
-    if meta.is_dir() {
-        return Err(KeyFileError::Io {
-            path: path.to_path_buf(),
-            source: io::Error::new(io::ErrorKind::IsADirectory, "is a directory"),
-        });
-    }
+    let (mut f, meta) = sigil_core::input::open(path).map_err(io_err(path))?;
     let mode = meta.permissions().mode() & 0o7777;
     if mode & 0o077 != 0 {
         return Err(KeyFileError::InsecurePermissions {

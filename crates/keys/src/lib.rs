@@ -33,6 +33,36 @@ impl fmt::Display for KeyId {
     }
 }
 
+impl KeyId {
+    /// Parses the 16 hex digits minisign prints (either case).
+    pub fn parse(s: &str) -> Option<Self> {
+        if s.len() != 16 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        u64::from_str_radix(s, 16)
+            .ok()
+            .map(|n| KeyId(n.to_le_bytes()))
+    }
+}
+
+/// Why a public key cannot be written as a minisign public key file.
+#[derive(Debug, Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MinisignExportError {
+    /// The key came from PEM, which has no key id, and none was given: an invented id would
+    /// not match the key id in any signature the key made.
+    #[error("a PEM key carries no minisign key id, and an invented one would not match any existing signature")]
+    NoKeyId,
+    /// The id given is not the one the key file already has.
+    #[error("key id {given} differs from the key file's key id {actual}")]
+    KeyIdConflict {
+        /// The key's own id.
+        actual: KeyId,
+        /// The id asked for.
+        given: KeyId,
+    },
+}
+
 impl fmt::Debug for KeyId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "KeyId({self})")
@@ -169,9 +199,30 @@ impl PublicKey {
         sigil_core::hex::encode(&Sha256::digest(pem::spki_der(&self.raw())))
     }
 
-    /// The minisign public key file: comment line and base64 line.
+    /// The minisign public key file: comment line and base64 line. For a key from PEM this
+    /// writes the derived id; use [`PublicKey::to_minisign_keeping_id`] to export keys.
     pub fn to_minisign(&self) -> String {
         minisign::format_public(self)
+    }
+
+    /// The minisign public key file for a key that must keep verifying the signatures it made:
+    /// a minisign key keeps its own id (`id`, if given, must be that id); a PEM key takes `id`,
+    /// the id of the minisign key it was exported from, and is refused without one rather than
+    /// given an id no signature carries.
+    pub fn to_minisign_keeping_id(&self, id: Option<KeyId>) -> Result<String, MinisignExportError> {
+        match (self.id_derived, id) {
+            (true, None) => Err(MinisignExportError::NoKeyId),
+            (true, Some(id)) => Ok(minisign::format_public(&Self {
+                id,
+                id_derived: false,
+                key: self.key,
+            })),
+            (false, Some(given)) if given != self.id => Err(MinisignExportError::KeyIdConflict {
+                actual: self.id,
+                given,
+            }),
+            (false, _) => Ok(minisign::format_public(self)),
+        }
     }
 
     /// SPKI PEM (`-----BEGIN PUBLIC KEY-----`).
@@ -185,6 +236,46 @@ impl PublicKey {
         self.key
             .verify_strict(msg, &Signature::from_bytes(sig))
             .is_ok()
+    }
+
+    /// Starts verifying an Ed25519 signature over a message fed in chunks, with the same
+    /// strict checks as [`PublicKey::verify`], in constant memory.
+    pub fn verify_stream(&self, sig: &[u8; 64]) -> StreamVerifier {
+        // The checks `verify_strict` makes before hashing: the key and R must not be of
+        // small order, and R must decode to a point. `verify_stream` checks S and compares R.
+        let mut r = [0u8; 32];
+        r.copy_from_slice(&sig[..32]);
+        let r_ok = VerifyingKey::from_bytes(&r).is_ok_and(|r| !r.is_weak());
+        let inner = (r_ok && !self.key.is_weak())
+            .then(|| self.key.verify_stream(&Signature::from_bytes(sig)).ok())
+            .flatten();
+        StreamVerifier { inner }
+    }
+}
+
+/// A strict Ed25519 verification in progress; see [`PublicKey::verify_stream`].
+pub struct StreamVerifier {
+    /// `None` when the signature or key was already refused.
+    inner: Option<ed25519_dalek::StreamVerifier>,
+}
+
+impl fmt::Debug for StreamVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("StreamVerifier")
+    }
+}
+
+impl StreamVerifier {
+    /// Feeds the next chunk of the message.
+    pub fn update(&mut self, chunk: &[u8]) {
+        if let Some(v) = &mut self.inner {
+            v.update(chunk);
+        }
+    }
+
+    /// Whether the signature holds over everything fed.
+    pub fn finish(self) -> bool {
+        self.inner.is_some_and(|v| v.finalize_and_verify().is_ok())
     }
 }
 
@@ -286,6 +377,87 @@ mod tests {
         assert_eq!(from_pem.raw(), pk.raw());
         assert!(from_pem.key_id_is_derived());
         assert_eq!(pk.fingerprint().len(), 64);
+    }
+
+    #[test]
+    fn streaming_verification_agrees_with_strict_verification() {
+        let sk = SecretKey::generate();
+        let pk = sk.public();
+        let msg: Vec<u8> = (0..10_000u32).map(|i| (i * 7) as u8).collect();
+        let sig = sk.sign(&msg);
+        let stream = |key: &PublicKey, msg: &[u8], sig: &[u8; 64]| {
+            let mut v = key.verify_stream(sig);
+            for chunk in msg.chunks(997) {
+                v.update(chunk);
+            }
+            v.finish()
+        };
+        let mut cases = vec![(pk.clone(), msg.clone(), sig)];
+        let mut changed = msg.clone();
+        changed[5000] ^= 1;
+        cases.push((pk.clone(), changed, sig));
+        for byte in [0usize, 31, 32, 63] {
+            let mut bad = sig;
+            bad[byte] ^= 0x40;
+            cases.push((pk.clone(), msg.clone(), bad));
+        }
+        // S >= the group order is refused.
+        let mut high_s = sig;
+        high_s[63] |= 0xf0;
+        cases.push((pk.clone(), msg.clone(), high_s));
+        // The identity as R and as a key (small order): refused by both.
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        let mut small_r = sig;
+        small_r[..32].copy_from_slice(&identity);
+        cases.push((pk.clone(), msg.clone(), small_r));
+        let weak = PublicKey::from_raw(identity).unwrap();
+        cases.push((weak, msg.clone(), small_r));
+        let mut verified = 0;
+        for (key, m, s) in &cases {
+            assert_eq!(stream(key, m, s), key.verify(m, s));
+            verified += usize::from(key.verify(m, s));
+        }
+        assert_eq!(verified, 1);
+        assert!(stream(&pk, b"", &sk.sign(b"")));
+    }
+
+    #[test]
+    fn exporting_to_minisign_never_invents_a_key_id() {
+        let sk = SecretKey::generate();
+        let pk = sk.public();
+        let id = pk.key_id();
+        assert_eq!(KeyId::parse(&id.to_string()), Some(id));
+        assert_eq!(KeyId::parse(&id.to_string().to_lowercase()), Some(id));
+        for bad in [
+            "",
+            "0123",
+            "0123456789ABCDEFF",
+            "0123456789ABCDEG",
+            "+123456789ABCDEF",
+        ] {
+            assert_eq!(KeyId::parse(bad), None, "{bad:?}");
+        }
+        assert_eq!(pk.to_minisign_keeping_id(None), Ok(pk.to_minisign()));
+        assert_eq!(pk.to_minisign_keeping_id(Some(id)), Ok(pk.to_minisign()));
+        let other = KeyId([9; 8]);
+        assert_eq!(
+            pk.to_minisign_keeping_id(Some(other)),
+            Err(MinisignExportError::KeyIdConflict {
+                actual: id,
+                given: other
+            })
+        );
+        let from_pem = PublicKey::parse(&pk.to_pem()).unwrap();
+        assert_eq!(
+            from_pem.to_minisign_keeping_id(None),
+            Err(MinisignExportError::NoKeyId)
+        );
+        // The round trip gives back the original file, so its signatures still verify.
+        assert_eq!(
+            from_pem.to_minisign_keeping_id(Some(id)),
+            Ok(pk.to_minisign())
+        );
     }
 
     #[test]

@@ -335,7 +335,7 @@ pub fn install_archive_checked(
         });
     }
 
-    let mut file = File::open(archive).map_err(io_err(archive))?;
+    let (mut file, _) = sigil_core::input::open(archive).map_err(io_err(archive))?;
     let mut magic = [0u8; 4];
     let got = file.read(&mut magic).map_err(io_err(archive))?;
     let format = match &magic[..got] {
@@ -556,5 +556,5 @@ pub fn check_installed(
 
 /// SHA-256 of a whole file, for callers that pin archives.
 pub fn file_digest(path: &Path) -> io::Result<Sha256Digest> {
-    Ok(sigil_core::sha256_reader(File::open(path)?)?.0)
+    Ok(sigil_core::sha256_reader(sigil_core::input::open(path)?.0)?.0)
 }

@@ -165,7 +165,7 @@ pub(crate) fn read_small(path: &Path, limit: u64) -> Result<Vec<u8>, VerifyError
             })
         }
     }
-    let f = fs::File::open(path).map_err(|source| VerifyError::Io {
+    let (f, _) = sigil_core::input::open(path).map_err(|source| VerifyError::Io {
         path: path.to_owned(),
         source,
     })?;

@@ -728,7 +728,7 @@ impl PolicyFiles for FsFiles {
 
     fn text(&self, path: &Path) -> Result<String, String> {
         use std::io::Read as _;
-        let f = std::fs::File::open(self.base.join(path)).map_err(|e| chain(&e))?;
+        let (f, _) = sigil_core::input::open(&self.base.join(path)).map_err(|e| chain(&e))?;
         let mut s = String::new();
         f.take(MAX_POLICY_BYTES * 16)
             .read_to_string(&mut s)
@@ -745,7 +745,7 @@ impl Policy {
             path: path.to_path_buf(),
             source,
         };
-        let f = std::fs::File::open(path).map_err(io)?;
+        let (f, _) = sigil_core::input::open(path).map_err(io)?;
         let mut buf = Vec::new();
         f.take(MAX_POLICY_BYTES + 1)
             .read_to_end(&mut buf)

@@ -416,7 +416,7 @@ impl Scanner {
             path: path.to_owned(),
             source,
         };
-        let f = fs::File::open(path).map_err(io)?;
+        let (f, _) = sigil_core::input::open(path).map_err(io)?;
         let mut n = 0u64;
         let findings = self
             .scan_reader(label, f, |b| n += b.len() as u64)

@@ -3,6 +3,8 @@
 //! GNU: `<64 hex><space><space or *><name>`. A name holding a backslash or a newline is
 //! escaped (`\\`, `\n`) and the line is prefixed with a backslash, as `sha256sum` does.
 //! BSD / `--tag`: `SHA256 (<name>) = <64 hex>`, with the same escaping rule.
+//! Lines may end in CRLF: as `sha256sum -c` does, one carriage return before the newline is
+//! dropped (a name that really ends in `\r` is written escaped, so nothing is lost).
 
 use std::collections::HashSet;
 
@@ -161,12 +163,14 @@ fn finish(digest: Sha256Digest, name: String, line: usize) -> Result<Entry, Sums
 }
 
 impl SumsFile {
-    /// Parses a list. Blank lines are skipped; anything else must be a SHA-256 line.
+    /// Parses a list. One `\r` before each line end is dropped (CRLF lists, as coreutils
+    /// reads them), blank lines are skipped, and anything else must be a SHA-256 line.
     pub fn parse(text: &str) -> Result<Self, SumsParseError> {
         let mut entries = Vec::new();
         let mut seen = HashSet::new();
         for (i, raw) in text.split('\n').enumerate() {
             let line = i + 1;
+            let raw = raw.strip_suffix('\r').unwrap_or(raw);
             if raw.is_empty() {
                 continue;
             }
@@ -259,6 +263,22 @@ mod tests {
             Err(SumsParseError::Escape { line: 1 }),
         );
         check("\n\n", Err(SumsParseError::Empty));
+    }
+
+    #[test]
+    fn crlf_lines_are_read_as_coreutils_reads_them() {
+        check(
+            &format!("{ABC}  a.txt\r\n{ABC} *b c\r\n\r\n"),
+            Ok(vec![(ABC, "a.txt"), (ABC, "b c")]),
+        );
+        check(&format!("SHA256 (a) = {ABC}\r\n"), Ok(vec![(ABC, "a")]));
+        // Only one CR goes; an escaped `\r` stays part of the name.
+        check(&format!("{ABC}  a\r\r\n"), Ok(vec![(ABC, "a\r")]));
+        check(&format!("\\{ABC}  a\\r\r\n"), Ok(vec![(ABC, "a\r")]));
+        check(
+            &format!("{ABC}  \r\n"),
+            Err(SumsParseError::Malformed { line: 1 }),
+        );
     }
 
     #[test]
