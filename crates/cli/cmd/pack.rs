@@ -444,6 +444,8 @@ fn install_error(a: &InstallArgs, e: InstallError) -> CliError {
         InstallError::DestInvalid { .. } | InstallError::DestNotDir { .. } => {
             CliError::usage(format!("{e}"))
         }
+        InstallError::DestNotPack { .. } => CliError::usage(format!("{e}"))
+            .hint("--replace only replaces an unchanged installed pack; move the other files away first"),
         InstallError::Busy { .. } => {
             CliError::io(format!("{e}")).hint("wait for the other install to finish")
         }

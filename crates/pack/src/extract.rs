@@ -111,6 +111,8 @@ struct Checker<'a> {
     /// Files and bytes counted against the limits (the two manifest files are not).
     files: u64,
     bytes: u64,
+    /// Directory entries, to refuse the empty ones at the end.
+    dirs: Vec<String>,
     out: Extracted,
 }
 
@@ -129,6 +131,7 @@ impl<'a> Checker<'a> {
             entries: 0,
             files: 0,
             bytes: 0,
+            dirs: Vec::new(),
             out: Extracted::default(),
         }
     }
@@ -157,6 +160,7 @@ impl<'a> Checker<'a> {
                     .insert(path, NodeKind::Dir)
                     .map_err(ExtractError::Refused)?;
                 self.out.dirs += 1;
+                self.dirs.push(path.to_owned());
             }
             Kind::File { size, mode } => {
                 if let Some(mode) = mode {
@@ -215,6 +219,25 @@ impl<'a> Checker<'a> {
             }
         }
         Ok(path.to_owned())
+    }
+
+    /// The archive is complete: refuses a directory entry with no file below it (installed,
+    /// it would be an empty directory that no manifest lists).
+    fn finish(self) -> Result<Extracted, ExtractError> {
+        let mut holding = std::collections::HashSet::new();
+        for f in self.out.files.keys() {
+            let mut rel = f.as_str();
+            while let Some((parent, _)) = rel.rsplit_once('/') {
+                if !holding.insert(parent.to_owned()) {
+                    break;
+                }
+                rel = parent;
+            }
+        }
+        if let Some(d) = self.dirs.iter().find(|d| !holding.contains(d.as_str())) {
+            return Err(refused(d, code::EMPTY_DIRECTORY, "directory holds no file"));
+        }
+        Ok(self.out)
     }
 
     fn record(&mut self, path: String, digest: Sha256Digest, len: u64) {
@@ -281,7 +304,7 @@ fn tar_entries<R: Read>(
     loop {
         let entry = match t.next_entry() {
             Ok(Some(e)) => e,
-            Ok(None) => return Ok(c.out),
+            Ok(None) => return c.finish(),
             Err(e) => {
                 let exceeded = t_exceeded(t);
                 return Err(read_error(e, exceeded, limits));
@@ -435,7 +458,9 @@ impl Read for ChannelReader {
     }
 }
 
-/// Checks and extracts a zip archive. Symlinks (by Unix mode), devices, FIFOs and sockets
+/// Checks and extracts a zip archive. The raw structure is checked first
+/// ([`crate::zip_raw::check_structure`]: no trailing data, local headers that agree with the
+/// central directory, no duplicate names). Symlinks (by Unix mode), devices, FIFOs and sockets
 /// are refused; names must be enclosed; real sizes must match the central directory.
 pub fn extract_zip<R: Read + Seek>(
     reader: R,
@@ -443,15 +468,20 @@ pub fn extract_zip<R: Read + Seek>(
     sink: &mut dyn Sink,
 ) -> Result<Extracted, ExtractError> {
     let bad = |e: zip::result::ZipError| refused("", code::MALFORMED_ARCHIVE, format!("zip: {e}"));
+    // The raw structure first: one end record at the very end, local headers that agree with
+    // the central directory, no name twice (the crate would keep only one of them).
+    let mut reader = reader;
+    let central = crate::zip_raw::check_structure(&mut reader, limits.max_entries())
+        .map_err(ExtractError::Refused)?;
     let mut za = zip::ZipArchive::new(reader).map_err(bad)?;
-    if za.len() as u64 > limits.max_entries() {
+    if za.len() != central.len() || za.has_duplicate_names() {
         return Err(refused(
             "",
-            code::TOO_MANY_FILES,
+            code::DUPLICATE_ENTRY,
             format!(
-                "{} zip entries, more than {}",
-                za.len(),
-                limits.max_entries()
+                "the central directory holds {} entries, {} distinct names",
+                central.len(),
+                za.len()
             ),
         ));
     }
@@ -524,7 +554,7 @@ pub fn extract_zip<R: Read + Seek>(
             Err(source) => return Err(ExtractError::Io { path, source }),
         }
     }
-    Ok(c.out)
+    c.finish()
 }
 
 /// Hashes entries without writing them.
@@ -587,7 +617,12 @@ impl DirSink {
 
     fn ensure_dir(&mut self, dir: &Path) -> io::Result<()> {
         if !self.made.contains(dir) {
-            fs::create_dir_all(dir)?;
+            use std::os::unix::fs::DirBuilderExt as _;
+            // 0755 whatever the umask adds: `pack check` refuses world-writable directories.
+            fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o755)
+                .create(dir)?;
             self.made.insert(dir.to_path_buf());
         }
         Ok(())

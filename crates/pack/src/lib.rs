@@ -30,6 +30,7 @@
 //! (`SOURCE_DATE_EPOCH` is passed in), or follow symlinks. Unix only (modes, links, renameat2).
 
 pub mod archive;
+pub mod content;
 pub mod extract;
 pub mod install;
 pub mod manifest;
@@ -38,6 +39,7 @@ pub mod sign;
 pub mod tar_read;
 pub mod tree;
 pub mod verify;
+pub mod zip_raw;
 
 pub use archive::{write_archive, ArchiveError, ArchiveSummary};
 pub use extract::{ExtractError, Extracted};

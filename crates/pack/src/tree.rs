@@ -119,8 +119,34 @@ fn walk_inner(
             source,
         })?
         .dev();
+    let root_mode = fs::symlink_metadata(root)
+        .map_err(|source| TreeIoError {
+            path: root.to_owned(),
+            source,
+        })?
+        .mode();
     let listed = list(root, "", root_dev)?;
-    finish(listed, limits, hash)
+    let mut tree = finish(listed, limits, hash)?;
+    if let Some(v) = dir_mode_violation(".", root_mode) {
+        tree.violations.insert(0, v);
+    }
+    Ok(tree)
+}
+
+/// Modes a directory in a pack must not have: writable by every user, setuid, setgid, sticky.
+pub const FORBIDDEN_DIR_MODE: u32 = 0o7002;
+
+fn dir_mode_violation(rel: &str, mode: u32) -> Option<Violation> {
+    (mode & FORBIDDEN_DIR_MODE != 0).then(|| {
+        Violation::new(
+            rel,
+            code::DIRECTORY_MODE,
+            format!(
+                "directory mode {:04o} is writable by every user or has special bits",
+                mode & 0o7777
+            ),
+        )
+    })
 }
 
 /// The probe and assembly phases over a listing.
@@ -159,6 +185,25 @@ fn finish(
     for (l, p) in listed.into_iter().zip(probes) {
         a.entry(l, p)?;
     }
+    // Directories with no regular file anywhere below them (`.sigil` aside).
+    let mut holding: BTreeSet<&str> = BTreeSet::new();
+    for f in a.tree.files.iter().chain(a.tree.sigil.iter()) {
+        let mut rel = f.rel.as_str();
+        while let Some((parent, _)) = rel.rsplit_once('/') {
+            if !holding.insert(parent) {
+                break;
+            }
+            rel = parent;
+        }
+    }
+    let empty: Vec<Violation> = a
+        .tree
+        .dirs
+        .iter()
+        .filter(|d| d.as_str() != SIGIL_DIR && !holding.contains(d.as_str()))
+        .map(|d| Violation::new(d, code::EMPTY_DIRECTORY, "directory holds no file"))
+        .collect();
+    a.tree.violations.extend(empty);
     a.tree
         .files
         .sort_by(|a, b| a.rel.as_bytes().cmp(b.rel.as_bytes()));
@@ -352,6 +397,15 @@ impl Assembler<'_> {
         })?;
         let in_sigil = rel == SIGIL_DIR || rel.starts_with(".sigil/");
         if ft.is_dir() {
+            let mode = fs::symlink_metadata(&l.path)
+                .map_err(|source| TreeIoError {
+                    path: l.path.clone(),
+                    source,
+                })?
+                .mode();
+            if let Some(v) = dir_mode_violation(&rel, mode) {
+                self.tree.violations.push(v);
+            }
             // Its entries follow it in the listing.
             self.tree.dirs.insert(rel.clone());
             if let Err(v) = self.names.insert(&rel, NodeKind::Dir) {

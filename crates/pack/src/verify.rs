@@ -12,7 +12,7 @@ use thiserror::Error;
 
 use crate::manifest::{
     CommentParseError, Manifest, ManifestParseError, PackComment, MANIFEST_PATH,
-    MAX_MANIFEST_BYTES, SIGNATURE_PATH,
+    MAX_MANIFEST_BYTES, SIGIL_DIR, SIGNATURE_PATH,
 };
 use crate::rules::{code, Limits, Violation};
 use crate::tree::{self, TreeIoError};
@@ -76,6 +76,14 @@ pub enum VerifyError {
     Missing {
         /// The path.
         path: PathBuf,
+    },
+    /// `.sigil` is a symlink or another non-directory: its contents are not read through it.
+    #[error(
+        ".sigil is a {found}, not a directory (a pack's manifest is never read through a link)"
+    )]
+    SigilNotDir {
+        /// What `.sigil` is (`symlink`, `file`...).
+        found: &'static str,
     },
     /// The manifest or signature is larger than allowed or not UTF-8.
     #[error("{path}: {reason}")]
@@ -183,6 +191,26 @@ pub(crate) fn read_small(path: &Path, limit: u64) -> Result<Vec<u8>, VerifyError
         });
     }
     Ok(buf)
+}
+
+/// `DIR/.sigil` must be a real directory (not followed when it is a symlink).
+pub(crate) fn check_sigil_dir(dir: &Path) -> Result<(), VerifyError> {
+    let path = dir.join(SIGIL_DIR);
+    match fs::symlink_metadata(&path) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(m) => Err(VerifyError::SigilNotDir {
+            found: if m.file_type().is_symlink() {
+                "symlink"
+            } else if m.is_file() {
+                "file"
+            } else {
+                "special file"
+            },
+        }),
+        // Absent: the manifest read reports it as missing.
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(source) => Err(VerifyError::Io { path, source }),
+    }
 }
 
 /// Picks the trusted key for a signature: same key id, or a PEM key (which has none).
@@ -333,6 +361,7 @@ pub fn verify_dir(
     keys: &[PublicKey],
     limits: &Limits,
 ) -> Result<VerifiedPack, VerifyError> {
+    check_sigil_dir(dir)?;
     let manifest = read_small(&dir.join(MANIFEST_PATH), MAX_MANIFEST_BYTES)?;
     let signature = read_small(&dir.join(SIGNATURE_PATH), MAX_SIGNATURE_FILE as u64)?;
     let v = verify_manifest(&manifest, &signature, keys, limits)?;
