@@ -29,11 +29,12 @@ fn case() -> Case {
 impl Case {
     /// Installs v1 at DEST.
     fn install_v1(&self) {
-        let v1 = self
-            .env
-            .pack("v1", "1.0.0", &[("a.txt", b"version one\n")]);
+        let v1 = self.env.pack("v1", "1.0.0", &[("a.txt", b"version one\n")]);
         let a1 = self.env.archive(&v1, "v1.tar.gz");
-        assert_eq!(self.env.install(&a1, &self.dest, &[]).status.code(), Some(0));
+        assert_eq!(
+            self.env.install(&a1, &self.dest, &[]).status.code(),
+            Some(0)
+        );
     }
 
     /// `--replace` is refused with exit 2 naming `path: reason`, human and JSON; DEST stays.
@@ -75,7 +76,8 @@ impl Case {
 #[test]
 fn replace_leaves_a_directory_that_is_not_a_pack() {
     let c = case();
-    c.env.write_tree("inst/dest", &[("thesis.txt", b"four years of work\n")]);
+    c.env
+        .write_tree("inst/dest", &[("thesis.txt", b"four years of work\n")]);
     c.replace_refused(".sigil", "no .sigil directory: not an installed pack");
     assert_eq!(
         fs::read(c.dest.join("thesis.txt")).unwrap(),
@@ -183,7 +185,10 @@ fn stale_cleanup_leaves_staging_it_cannot_prove_dead() {
         Some("pid=1\n".into()),
     );
     let doc = install_json(&c);
-    assert_eq!(doc["result"]["removed_stale_staging"], serde_json::json!([]));
+    assert_eq!(
+        doc["result"]["removed_stale_staging"],
+        serde_json::json!([])
+    );
     for d in [&foreign, &live, &garbled] {
         assert_eq!(
             fs::read(d.join("pack/work.txt")).unwrap(),

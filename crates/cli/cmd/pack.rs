@@ -84,6 +84,9 @@ pub struct VerifyArgs {
     /// Trusted public key (minisign or SPKI PEM); repeat for several.
     #[arg(long, short = 'k', value_name = "PUB", required = true)]
     key: Vec<PathBuf>,
+    /// Allowlist whose `content GLOB REASON` lines excuse files from the content rules.
+    #[arg(long, value_name = "FILE")]
+    allowlist: Option<PathBuf>,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -116,9 +119,12 @@ pub struct InstallArgs {
     /// Destination directory (must not exist unless --replace).
     #[arg(long = "to", value_name = "DEST")]
     to: PathBuf,
-    /// Replace an existing DEST atomically.
+    /// Replace an existing DEST atomically (only an unchanged installed pack).
     #[arg(long)]
     replace: bool,
+    /// Allowlist whose `content GLOB REASON` lines excuse files from the content rules.
+    #[arg(long, value_name = "FILE")]
+    allowlist: Option<PathBuf>,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -253,7 +259,8 @@ fn verify_failure(dir: &Path, e: VerifyError) -> Result<Report, CliError> {
 
 fn verify(a: VerifyArgs, what: &str) -> Result<Report, CliError> {
     let keys = load_keys(&a.key)?;
-    match sigil_pack::verify_dir(&a.dir, &keys, &a.limits.limits()) {
+    let allow = super::scan::load_allowlist(a.allowlist.as_ref())?;
+    match sigil_pack::verify_dir_allowing(&a.dir, &keys, &a.limits.limits(), &allow) {
         Ok(v) => Ok(
             Report::ok("verified", json!({ "dir": a.dir, "pack": pack_json(&v) })).line(format!(
                 "{what}: pack {} {} at {} verified ({} files, {} bytes, key {})",
@@ -362,6 +369,7 @@ fn archive(a: ArchiveArgs) -> Result<Report, CliError> {
 
 fn install(_out: &Output, a: InstallArgs) -> Result<Report, CliError> {
     let keys = load_keys(&a.key)?;
+    let allow = super::scan::load_allowlist(a.allowlist.as_ref())?;
     let sig_path = a
         .signature
         .clone()
@@ -391,7 +399,7 @@ fn install(_out: &Output, a: InstallArgs) -> Result<Report, CliError> {
         limits: a.limits.limits(),
         replace: a.replace,
     };
-    match sigil_pack::install_archive(&a.archive, &verifier, &keys, &a.to, &opts) {
+    match sigil_pack::install_archive_allowing(&a.archive, &verifier, &keys, &a.to, &opts, &allow) {
         Ok(i) => Ok(Report::ok(
             "ok",
             json!({
@@ -444,8 +452,9 @@ fn install_error(a: &InstallArgs, e: InstallError) -> CliError {
         InstallError::DestInvalid { .. } | InstallError::DestNotDir { .. } => {
             CliError::usage(format!("{e}"))
         }
-        InstallError::DestNotPack { .. } => CliError::usage(format!("{e}"))
-            .hint("--replace only replaces an unchanged installed pack; move the other files away first"),
+        InstallError::DestNotPack { .. } => CliError::usage(format!("{e}")).hint(
+            "--replace only replaces an unchanged installed pack; move the other files away first",
+        ),
         InstallError::Busy { .. } => {
             CliError::io(format!("{e}")).hint("wait for the other install to finish")
         }

@@ -1,7 +1,8 @@
 //! Entry checks for untrusted archives, independent of where the bytes land.
 //!
 //! [`extract_tar_gz`], [`extract_tar`] and [`extract_zip`] check every entry (type, path,
-//! mode, duplicates and collisions, counts, declared and real sizes) and hand the accepted
+//! mode, duplicates and collisions, counts, declared and real sizes, contents as
+//! [`crate::content`] says, directories with no file) and hand the accepted
 //! ones to a [`Sink`]. [`DirSink`] writes them under a directory it owns; [`HashSink`]
 //! only hashes (for tests and fuzzing).
 
@@ -15,6 +16,9 @@ use sigil_core::digest::Sha256Hasher;
 use sigil_core::Sha256Digest;
 use thiserror::Error;
 
+use sigil_scan::Allowlist;
+
+use crate::content::ContentCheck;
 use crate::manifest::{MANIFEST_PATH, MAX_MANIFEST_BYTES, SIGNATURE_PATH};
 use crate::rules::{self, code, Limits, NameSet, NodeKind, Violation};
 use crate::tar_read::{EntryKind, ReadError, TarReader};
@@ -106,6 +110,7 @@ impl<R: Read> Read for Limited<R> {
 /// Checks done for every entry, whatever the archive format.
 struct Checker<'a> {
     limits: &'a Limits,
+    allow: &'a Allowlist,
     names: NameSet,
     entries: u64,
     /// Files and bytes counted against the limits (the two manifest files are not).
@@ -124,9 +129,10 @@ enum Kind {
 }
 
 impl<'a> Checker<'a> {
-    fn new(limits: &'a Limits) -> Self {
+    fn new(limits: &'a Limits, allow: &'a Allowlist) -> Self {
         Self {
             limits,
+            allow,
             names: NameSet::default(),
             entries: 0,
             files: 0,
@@ -240,6 +246,21 @@ impl<'a> Checker<'a> {
         Ok(self.out)
     }
 
+    /// The content verdict of a file read in full: refused unless allowlisted.
+    fn content(&self, path: &str, check: ContentCheck) -> Result<(), ExtractError> {
+        match check.finish() {
+            Some((rule, detail)) => {
+                let v = Violation::new(path, rule, detail);
+                if crate::verify::content_allowed(self.allow, &v) {
+                    Ok(())
+                } else {
+                    Err(ExtractError::Refused(v))
+                }
+            }
+            None => Ok(()),
+        }
+    }
+
     fn record(&mut self, path: String, digest: Sha256Digest, len: u64) {
         self.out.bytes += len;
         self.out.files.insert(path, (digest, len));
@@ -298,9 +319,10 @@ fn read_error(e: ReadError, exceeded: bool, limits: &Limits) -> ExtractError {
 fn tar_entries<R: Read>(
     t: &mut TarReader<&mut Limited<R>>,
     limits: &Limits,
+    allow: &Allowlist,
     sink: &mut dyn Sink,
 ) -> Result<Extracted, ExtractError> {
-    let mut c = Checker::new(limits);
+    let mut c = Checker::new(limits, allow);
     loop {
         let entry = match t.next_entry() {
             Ok(Some(e)) => e,
@@ -327,9 +349,19 @@ fn tar_entries<R: Read>(
                 mode: Some(entry.mode),
             },
         )?;
-        let result = sink.file(&path, &mut t.data());
+        let mut check = ContentCheck::for_path(&path);
+        let result = sink.file(
+            &path,
+            &mut Inspect {
+                inner: t.data(),
+                check: &mut check,
+            },
+        );
         match result {
-            Ok((digest, len)) if len == entry.size => c.record(path, digest, len),
+            Ok((digest, len)) if len == entry.size => {
+                c.content(&path, check)?;
+                c.record(path, digest, len)
+            }
             Ok((_, len)) => {
                 return Err(refused(
                     &path,
@@ -367,9 +399,19 @@ pub fn extract_tar<R: Read>(
     limits: &Limits,
     sink: &mut dyn Sink,
 ) -> Result<Extracted, ExtractError> {
+    extract_tar_allowing(reader, limits, &Allowlist::default(), sink)
+}
+
+/// [`extract_tar`] with the `content` exceptions of an allowlist.
+pub fn extract_tar_allowing<R: Read>(
+    reader: R,
+    limits: &Limits,
+    allow: &Allowlist,
+    sink: &mut dyn Sink,
+) -> Result<Extracted, ExtractError> {
     let mut limited = Limited::new(reader, limits.max_decompressed());
     let mut t = TarReader::new(&mut limited);
-    tar_entries(&mut t, limits, sink)
+    tar_entries(&mut t, limits, allow, sink)
 }
 
 /// Checks and extracts a gzip-compressed tar stream (all gzip members, as `gzip -d` does).
@@ -389,6 +431,16 @@ pub fn extract_tar_gz<R: Read>(
 pub fn extract_tar_gz_pipelined<R: Read + Send>(
     reader: R,
     limits: &Limits,
+    sink: &mut dyn Sink,
+) -> Result<Extracted, ExtractError> {
+    extract_tar_gz_pipelined_allowing(reader, limits, &Allowlist::default(), sink)
+}
+
+/// [`extract_tar_gz_pipelined`] with the `content` exceptions of an allowlist.
+pub fn extract_tar_gz_pipelined_allowing<R: Read + Send>(
+    reader: R,
+    limits: &Limits,
+    allow: &Allowlist,
     sink: &mut dyn Sink,
 ) -> Result<Extracted, ExtractError> {
     std::thread::scope(|scope| {
@@ -414,13 +466,14 @@ pub fn extract_tar_gz_pipelined<R: Read + Send>(
             }
         });
         // The reader is dropped when extraction returns, which releases the decompressor.
-        extract_tar(
+        extract_tar_allowing(
             ChannelReader {
                 rx,
                 cur: Vec::new(),
                 pos: 0,
             },
             limits,
+            allow,
             sink,
         )
     })
@@ -467,6 +520,16 @@ pub fn extract_zip<R: Read + Seek>(
     limits: &Limits,
     sink: &mut dyn Sink,
 ) -> Result<Extracted, ExtractError> {
+    extract_zip_allowing(reader, limits, &Allowlist::default(), sink)
+}
+
+/// [`extract_zip`] with the `content` exceptions of an allowlist.
+pub fn extract_zip_allowing<R: Read + Seek>(
+    reader: R,
+    limits: &Limits,
+    allow: &Allowlist,
+    sink: &mut dyn Sink,
+) -> Result<Extracted, ExtractError> {
     let bad = |e: zip::result::ZipError| refused("", code::MALFORMED_ARCHIVE, format!("zip: {e}"));
     // The raw structure first: one end record at the very end, local headers that agree with
     // the central directory, no name twice (the crate would keep only one of them).
@@ -485,7 +548,7 @@ pub fn extract_zip<R: Read + Seek>(
             ),
         ));
     }
-    let mut c = Checker::new(limits);
+    let mut c = Checker::new(limits, allow);
     for i in 0..za.len() {
         let mut f = za.by_index(i).map_err(bad)?;
         let raw = f.name_raw().to_vec();
@@ -530,9 +593,16 @@ pub fn extract_zip<R: Read + Seek>(
             continue;
         }
         // Read at most one byte past the declared size, so a lying header cannot run away.
-        let mut limited = (&mut f).take(declared.saturating_add(1));
+        let mut check = ContentCheck::for_path(&path);
+        let mut limited = Inspect {
+            inner: (&mut f).take(declared.saturating_add(1)),
+            check: &mut check,
+        };
         match sink.file(&path, &mut limited) {
-            Ok((digest, len)) if len == declared => c.record(path, digest, len),
+            Ok((digest, len)) if len == declared => {
+                c.content(&path, check)?;
+                c.record(path, digest, len)
+            }
             Ok((_, len)) => {
                 return Err(refused(
                     &path,
@@ -555,6 +625,20 @@ pub fn extract_zip<R: Read + Seek>(
         }
     }
     c.finish()
+}
+
+/// Hands every byte read through it to the content checks.
+struct Inspect<'a, R> {
+    inner: R,
+    check: &'a mut ContentCheck,
+}
+
+impl<R: Read> Read for Inspect<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.check.update(&buf[..n]);
+        Ok(n)
+    }
 }
 
 /// Hashes entries without writing them.

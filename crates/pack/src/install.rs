@@ -41,6 +41,7 @@ use std::path::{Path, PathBuf};
 use sigil_core::digest::Sha256Hasher;
 use sigil_core::Sha256Digest;
 use sigil_keys::{KeyId, PublicKey};
+use sigil_scan::Allowlist;
 use sigil_sign::minisig::{self, Signature};
 use thiserror::Error;
 
@@ -458,6 +459,25 @@ pub fn install_archive(
     dest: &Path,
     opts: &InstallOptions,
 ) -> Result<InstalledPack, InstallError> {
+    install_archive_allowing(
+        archive,
+        verifier,
+        manifest_keys,
+        dest,
+        opts,
+        &Allowlist::default(),
+    )
+}
+
+/// [`install_archive`] with exceptions to the content rules (`content` lines of `allow`).
+pub fn install_archive_allowing(
+    archive: &Path,
+    verifier: &dyn ArchiveVerifier,
+    manifest_keys: &[PublicKey],
+    dest: &Path,
+    opts: &InstallOptions,
+    allow: &Allowlist,
+) -> Result<InstalledPack, InstallError> {
     let (parent, name) = split_dest(dest)?;
     let lock = File::open(&parent).map_err(io_err(&parent))?;
     // Released when `lock` is dropped, or by the kernel when the process dies.
@@ -579,7 +599,12 @@ pub fn install_archive(
                 copy: None,
                 copy_error: None,
             };
-            let r = extract::extract_tar_gz_pipelined(&mut tee, &opts.limits, &mut sink);
+            let r = extract::extract_tar_gz_pipelined_allowing(
+                &mut tee,
+                &opts.limits,
+                allow,
+                &mut sink,
+            );
             let extracted = r.map_err(|e| extract_error(e, &root))?;
             io::copy(&mut tee, &mut io::sink()).map_err(io_err(archive))?;
             if tee.hasher.finalize() != verified_digest {
@@ -594,7 +619,7 @@ pub fn install_archive(
                 path: archive.to_owned(),
             })?;
             copy.seek(SeekFrom::Start(0)).map_err(io_err(&copy_path))?;
-            extract::extract_zip(&mut copy, &opts.limits, &mut sink)
+            extract::extract_zip_allowing(&mut copy, &opts.limits, allow, &mut sink)
                 .map_err(|e| extract_error(e, &root))?
         }
     };

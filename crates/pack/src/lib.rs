@@ -44,13 +44,15 @@ pub mod zip_raw;
 pub use archive::{write_archive, ArchiveError, ArchiveSummary};
 pub use extract::{ExtractError, Extracted};
 pub use install::{
-    install_archive, ArchiveTrust, ArchiveVerifier, InstallError, InstallOptions, InstalledPack,
-    MinisignVerifier,
+    install_archive, install_archive_allowing, ArchiveTrust, ArchiveVerifier, InstallError,
+    InstallOptions, InstalledPack, MinisignVerifier,
 };
 pub use manifest::{Manifest, ManifestParseError, PackComment, MANIFEST_PATH, SIGNATURE_PATH};
 pub use rules::{Limits, Violation};
 pub use sign::{sign_dir, SignError, SignOptions, SignedPack};
-pub use verify::{verify_dir, Problem, ProblemKind, VerifiedPack, VerifyError};
+pub use verify::{
+    verify_dir, verify_dir_allowing, Problem, ProblemKind, VerifiedPack, VerifyError,
+};
 
 #[cfg(test)]
 mod tests;

@@ -19,6 +19,7 @@ use rayon::prelude::*;
 use sigil_core::digest::Sha256Hasher;
 use sigil_core::{Sha256Digest, HASH_BUFFER_SIZE};
 
+use crate::content::{ContentCheck, ContentViolation};
 use crate::manifest::SIGIL_DIR;
 use crate::rules::{self, code, Limits, NameSet, NodeKind, Violation};
 
@@ -87,8 +88,9 @@ enum Probe {
     /// Metadata without following a symlink (`lstat`, or `fstat` of a file opened with
     /// `O_NOFOLLOW`).
     Meta(fs::Metadata),
-    /// `fstat` of the opened file, its SHA-256 and the bytes read to end of file.
-    Hashed(fs::Metadata, Sha256Digest, u64),
+    /// `fstat` of the opened file, its SHA-256, the bytes read to end of file, and the
+    /// content rule it breaks, if any.
+    Hashed(fs::Metadata, Sha256Digest, u64, Option<ContentViolation>),
 }
 
 /// Walks `root` without following symlinks, applying every data-only rule and the limits.
@@ -97,7 +99,8 @@ pub fn walk(root: &Path, limits: &Limits) -> Result<Tree, TreeIoError> {
 }
 
 /// [`walk`], also hashing (in parallel) every regular file whose relative path `hash`
-/// accepts; [`TreeFile::digest`] gives the result. A file that became a symlink, a FIFO,
+/// accepts; [`TreeFile::digest`] gives the result. Hashed files are also put through the
+/// content rules ([`crate::content`]) in the same read; what they break is a violation. A file that became a symlink, a FIFO,
 /// a device or a socket after the listing is reported as that kind, never followed or
 /// read; one replaced by another file is an I/O error.
 pub fn walk_hashing(
@@ -303,7 +306,16 @@ fn open_nofollow(path: &Path) -> io::Result<fs::File> {
 }
 
 /// Reads a file to end of file into a SHA-256, reusing `buf`.
-fn hash_to_eof(mut file: &fs::File, buf: &mut Vec<u8>) -> io::Result<(Sha256Digest, u64)> {
+fn hash_to_eof(file: &fs::File, buf: &mut Vec<u8>) -> io::Result<(Sha256Digest, u64)> {
+    hash_to_eof_with(file, buf, |_| {})
+}
+
+/// [`hash_to_eof`], also handing every byte read to `on_bytes`.
+fn hash_to_eof_with(
+    mut file: &fs::File,
+    buf: &mut Vec<u8>,
+    mut on_bytes: impl FnMut(&[u8]),
+) -> io::Result<(Sha256Digest, u64)> {
     if buf.is_empty() {
         buf.resize(HASH_BUFFER_SIZE, 0);
     }
@@ -317,6 +329,7 @@ fn hash_to_eof(mut file: &fs::File, buf: &mut Vec<u8>) -> io::Result<(Sha256Dige
             Err(e) => return Err(e),
         };
         h.update(&buf[..n]);
+        on_bytes(&buf[..n]);
         total += n as u64;
     }
 }
@@ -358,8 +371,10 @@ fn probe_hash(l: &Listed, buf: &mut Vec<u8>) -> Result<Probe, TreeIoError> {
     if (meta.dev(), meta.ino()) != id {
         return Err(changed(&l.path));
     }
-    let (d, n) = hash_to_eof(&file, buf).map_err(err)?;
-    Ok(Probe::Hashed(meta, d, n))
+    let rel = l.rel.as_deref().unwrap_or_default();
+    let mut content = ContentCheck::for_path(rel);
+    let (d, n) = hash_to_eof_with(&file, buf, |b| content.update(b)).map_err(err)?;
+    Ok(Probe::Hashed(meta, d, n, content.finish()))
 }
 
 struct Assembler<'a> {
@@ -413,11 +428,16 @@ impl Assembler<'_> {
             }
             return Ok(());
         }
-        let (meta, hashed) = match probe.transpose()? {
-            None => (None, None),
-            Some(Probe::Meta(m)) => (Some(m), None),
-            Some(Probe::Hashed(m, d, n)) => (Some(m), Some((d, n))),
+        let (meta, hashed, content) = match probe.transpose()? {
+            None => (None, None, None),
+            Some(Probe::Meta(m)) => (Some(m), None, None),
+            Some(Probe::Hashed(m, d, n, c)) => (Some(m), Some((d, n)), c),
         };
+        if let Some((rule, detail)) = content {
+            self.tree
+                .violations
+                .push(Violation::new(&rel, rule, detail));
+        }
         let ft = meta.as_ref().map_or(ft, |m| m.file_type());
         let kind = if ft.is_file() {
             None

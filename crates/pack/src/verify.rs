@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use sigil_core::Sha256Digest;
 use sigil_keys::{KeyId, PublicKey};
+use sigil_scan::Allowlist;
 use sigil_sign::minisig::{self, Signature, SignatureParseError, MAX_SIGNATURE_FILE};
 use thiserror::Error;
 
@@ -193,6 +194,12 @@ pub(crate) fn read_small(path: &Path, limit: u64) -> Result<Vec<u8>, VerifyError
     Ok(buf)
 }
 
+/// Whether a content-rule violation has an exception in `allow`.
+pub(crate) fn content_allowed(allow: &Allowlist, v: &Violation) -> bool {
+    [code::EXECUTABLE_CONTENT, code::CONTENT_MISMATCH].contains(&v.rule)
+        && allow.content_exception(&v.path).is_some()
+}
+
 /// `DIR/.sigil` must be a real directory (not followed when it is a symlink).
 pub(crate) fn check_sigil_dir(dir: &Path) -> Result<(), VerifyError> {
     let path = dir.join(SIGIL_DIR);
@@ -353,13 +360,26 @@ pub fn compare(
     Ok(())
 }
 
-/// Verifies a pack directory: the manifest's signature by a trusted key, the signed
-/// comment against the manifest, then the exact tree (nothing missing, extra, changed or
-/// of another type, no data-only violation). Files hash in parallel.
+/// Verifies a pack directory: `.sigil` a real directory, the manifest's signature by a
+/// trusted key, the signed comment against the manifest, then the exact tree (nothing
+/// missing, extra, changed or of another type, no data-only violation: modes, empty or
+/// world-writable directories, contents). Files hash in parallel. At least as strict as
+/// [`crate::sign_dir`]: whatever sign refuses, verify refuses.
 pub fn verify_dir(
     dir: &Path,
     keys: &[PublicKey],
     limits: &Limits,
+) -> Result<VerifiedPack, VerifyError> {
+    verify_dir_allowing(dir, keys, limits, &Allowlist::default())
+}
+
+/// [`verify_dir`] with exceptions to the content rules: `content` lines of an allowlist
+/// (the same file the publisher signed with, or the consumer's own).
+pub fn verify_dir_allowing(
+    dir: &Path,
+    keys: &[PublicKey],
+    limits: &Limits,
+    allow: &Allowlist,
 ) -> Result<VerifiedPack, VerifyError> {
     check_sigil_dir(dir)?;
     let manifest = read_small(&dir.join(MANIFEST_PATH), MAX_MANIFEST_BYTES)?;
@@ -414,6 +434,7 @@ pub fn verify_dir(
         .violations
         .into_iter()
         .filter(|v| ![code::SYMLINK, code::DEVICE, code::FIFO, code::SOCKET].contains(&v.rule))
+        .filter(|v| !content_allowed(allow, v))
         .map(|v| Problem {
             path: v.path,
             kind: ProblemKind::Rule(v.rule),
