@@ -9,9 +9,9 @@
 //!    such a name (no record, a live owner, not a directory) is left alone.
 //! 2. Refuse an existing DEST unless `replace`, and with `replace` unless DEST holds an
 //!    installed pack and nothing else ([`check_replaceable`]): `.sigil/` with exactly
-//!    `SHA256SUMS` and `SHA256SUMS.minisig`, every other file listed in that manifest with
-//!    its listed digest, no symlinks or special files. A user's file in DEST, or a changed
-//!    pack file, is never deleted by `--replace`.
+//!    `SHA256SUMS` and `SHA256SUMS.minisig`, every other file listed in that manifest, no
+//!    symlinks or special files. A file the pack did not list (a user's) is never deleted
+//!    by `--replace`; a changed listed file is the pack's and is replaced.
 //! 3. Hand the archive's bytes to the [`ArchiveVerifier`] (for minisign: `ARCHIVE.minisig`)
 //!    while hashing them; nothing is extracted before it accepts every byte.
 //! 4. Create the staging directory beside DEST (mode 0700, random name) and extract into it,
@@ -32,7 +32,7 @@
 //! leaves DEST either old or new, never partial; its staging is removed by the next install
 //! into the same parent.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::DirBuilderExt as _;
@@ -367,8 +367,10 @@ fn clean_stale(parent: &Path) -> Result<Vec<PathBuf>, InstallError> {
 /// Checks that `dest` holds an installed pack and nothing else, so that replacing it loses
 /// nothing a pack did not put there: `.sigil/` is a directory holding exactly `SHA256SUMS`
 /// and `SHA256SUMS.minisig` (regular files), the manifest parses, every regular file outside
-/// `.sigil/` is listed with the digest it has, and there is nothing but regular files and
-/// directories. The signature is not checked (trust is not the question here, data loss is).
+/// `.sigil/` is listed in it, and there is nothing but regular files and directories. Listed
+/// files may have changed (replacing repairs a tampered pack); a file the manifest does not
+/// list is someone else's and stops the replace. The signature is not checked (trust is not
+/// the question here, data loss is).
 pub fn check_replaceable(dest: &Path) -> Result<(), InstallError> {
     let not_pack = |path: &str, reason: &'static str| InstallError::DestNotPack {
         dest: dest.to_owned(),
@@ -398,21 +400,15 @@ pub fn check_replaceable(dest: &Path) -> Result<(), InstallError> {
         .ok()
         .and_then(|t| Manifest::parse(t).ok())
         .ok_or_else(|| not_pack(MANIFEST_PATH, "not a pack manifest"))?;
-    let listed: BTreeMap<&str, Sha256Digest> = parsed
-        .entries
-        .iter()
-        .map(|e| (e.name.as_str(), e.digest))
-        .collect();
+    let listed: BTreeSet<&str> = parsed.entries.iter().map(|e| e.name.as_str()).collect();
     let unlimited = Limits {
         max_files: u64::MAX,
         max_file_bytes: u64::MAX,
         max_total_bytes: u64::MAX,
     };
-    let t = tree::walk_hashing(dest, &unlimited, &|rel| listed.contains_key(rel)).map_err(|e| {
-        InstallError::Io {
-            path: e.path,
-            source: e.source,
-        }
+    let t = tree::walk(dest, &unlimited).map_err(|e| InstallError::Io {
+        path: e.path,
+        source: e.source,
     })?;
     if let Some((p, _)) = t.others.first() {
         return Err(not_pack(p, "not a regular file or directory"));
@@ -433,12 +429,8 @@ pub fn check_replaceable(dest: &Path) -> Result<(), InstallError> {
     if !sigil.contains(&SIGNATURE_PATH) {
         return Err(not_pack(SIGNATURE_PATH, "missing or not a regular file"));
     }
-    for f in &t.files {
-        match (listed.get(f.rel.as_str()), f.digest()) {
-            (Some(d), Some((got, _))) if *d == got => {}
-            (Some(_), _) => return Err(not_pack(&f.rel, "changed since the pack was installed")),
-            (None, _) => return Err(not_pack(&f.rel, "file not listed in the pack's manifest")),
-        }
+    if let Some(f) = t.files.iter().find(|f| !listed.contains(f.rel.as_str())) {
+        return Err(not_pack(&f.rel, "file not listed in the pack's manifest"));
     }
     Ok(())
 }
