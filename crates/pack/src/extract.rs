@@ -788,3 +788,61 @@ mod pipeline_tests {
         assert!(extract_tar_gz_pipelined(&b"not gzip"[..], &limits, &mut HashSink).is_err());
     }
 }
+
+#[cfg(test)]
+mod rule_tests {
+    use super::*;
+
+    fn tar(entries: &[(&str, Option<&[u8]>)]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (name, data) in entries {
+            let mut h = tar::Header::new_ustar();
+            match data {
+                Some(d) => {
+                    h.set_size(d.len() as u64);
+                    h.set_mode(0o644);
+                    h.set_cksum();
+                    b.append_data(&mut h, name, &d[..]).unwrap();
+                }
+                None => {
+                    h.set_entry_type(tar::EntryType::Directory);
+                    h.set_size(0);
+                    h.set_mode(0o755);
+                    h.set_cksum();
+                    b.append_data(&mut h, name, io::empty()).unwrap();
+                }
+            }
+        }
+        b.into_inner().unwrap()
+    }
+
+    fn rule(entries: &[(&str, Option<&[u8]>)], allow: &Allowlist) -> Option<&'static str> {
+        extract_tar_allowing(&tar(entries)[..], &Limits::default(), allow, &mut HashSink)
+            .err()
+            .and_then(|e| e.violation().map(|v| v.rule))
+    }
+
+    #[test]
+    fn archive_entries_get_the_content_and_directory_rules() {
+        let none = Allowlist::default();
+        assert_eq!(rule(&[("a/", None), ("a/b.txt", Some(b"hi"))], &none), None);
+        assert_eq!(
+            rule(
+                &[("a/", None), ("e/", None), ("a/b.txt", Some(b"hi"))],
+                &none
+            ),
+            Some(code::EMPTY_DIRECTORY)
+        );
+        let elf: &[u8] = b"\x7fELF\x02\x01";
+        assert_eq!(
+            rule(&[("x.json", Some(elf))], &none),
+            Some(code::EXECUTABLE_CONTENT)
+        );
+        assert_eq!(
+            rule(&[("x.json", Some(b"{"))], &none),
+            Some(code::CONTENT_MISMATCH)
+        );
+        let allow = Allowlist::parse("content x.json fixture for a test\n").unwrap();
+        assert_eq!(rule(&[("x.json", Some(elf))], &allow), None);
+    }
+}

@@ -774,3 +774,134 @@ pub fn check_installed(
 pub fn file_digest(path: &Path) -> io::Result<Sha256Digest> {
     Ok(sigil_core::sha256_reader(File::open(path)?)?.0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tree that looks like an installed pack of `files` (the signature is not checked).
+    fn installed(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+        let d = tempfile::tempdir().unwrap();
+        let mut manifest = String::new();
+        let mut names: Vec<_> = files.to_vec();
+        names.sort();
+        for (name, data) in &names {
+            let p = d.path().join(name);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(&p, data).unwrap();
+            manifest.push_str(&format!("{}  {name}\n", Sha256Digest::of(data).to_hex()));
+        }
+        fs::create_dir(d.path().join(SIGIL_DIR)).unwrap();
+        fs::write(d.path().join(MANIFEST_PATH), manifest).unwrap();
+        fs::write(d.path().join(SIGNATURE_PATH), "sig").unwrap();
+        d
+    }
+
+    fn check(dir: &Path, expect: Result<(), (&str, &str)>) {
+        match (check_replaceable(dir), expect) {
+            (Ok(()), Ok(())) => {}
+            (Err(InstallError::DestNotPack { path, reason, .. }), Err((p, r))) => {
+                assert_eq!((path.as_str(), reason), (p, r));
+            }
+            (got, expect) => panic!("got {got:?}, expected {expect:?}"),
+        }
+    }
+
+    #[test]
+    fn only_an_installed_pack_and_nothing_else_is_replaceable() {
+        let d = installed(&[("a.txt", b"a"), ("docs/b.md", b"b")]);
+        check(d.path(), Ok(()));
+        // A listed file that changed is still the pack's.
+        fs::write(d.path().join("a.txt"), "tampered").unwrap();
+        check(d.path(), Ok(()));
+        fs::write(d.path().join("docs/notes.txt"), "mine").unwrap();
+        check(
+            d.path(),
+            Err(("docs/notes.txt", "file not listed in the pack's manifest")),
+        );
+        fs::remove_file(d.path().join("docs/notes.txt")).unwrap();
+        std::os::unix::fs::symlink("/etc", d.path().join("link")).unwrap();
+        check(d.path(), Err(("link", "not a regular file or directory")));
+        fs::remove_file(d.path().join("link")).unwrap();
+        fs::write(d.path().join(".sigil/extra"), "x").unwrap();
+        check(
+            d.path(),
+            Err((
+                ".sigil/extra",
+                "file in .sigil/ that is not the manifest or its signature",
+            )),
+        );
+        fs::remove_file(d.path().join(".sigil/extra")).unwrap();
+        fs::write(d.path().join(MANIFEST_PATH), "not a manifest").unwrap();
+        check(d.path(), Err((MANIFEST_PATH, "not a pack manifest")));
+
+        let plain = tempfile::tempdir().unwrap();
+        fs::write(plain.path().join("thesis.txt"), "work").unwrap();
+        check(
+            plain.path(),
+            Err((SIGIL_DIR, "no .sigil directory: not an installed pack")),
+        );
+    }
+
+    #[test]
+    fn owner_records_name_live_and_dead_processes() {
+        let record = owner_record().expect("/proc is mounted");
+        let (pid, start, boot) = parse_owner(&record).unwrap();
+        assert_eq!(pid, std::process::id());
+        assert_eq!(owner_state(pid, start, &boot), Owner::AliveOrUnknown);
+        assert_eq!(owner_state(pid, start + 1, &boot), Owner::Dead);
+        assert_eq!(owner_state(pid, start, "another-boot"), Owner::Dead);
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        assert_eq!(owner_state(dead, 1, &boot), Owner::Dead);
+        for bad in [
+            "",
+            "pid=1 start=2 boot=x\n",
+            "sigil-pack-staging pid=1 start=2\n",
+            "sigil-pack-staging pid=1 start=2 boot=x extra\n",
+            "sigil-pack-staging pid=x start=2 boot=x\n",
+        ] {
+            assert_eq!(parse_owner(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn only_staging_with_a_dead_owner_is_stale() {
+        let parent = tempfile::tempdir().unwrap();
+        let boot = boot_id().unwrap();
+        let mk = |name: &str, record: Option<String>| {
+            let p = parent.path().join(name);
+            fs::create_dir(&p).unwrap();
+            if let Some(r) = record {
+                fs::write(p.join(OWNER_RECORD), r).unwrap();
+            }
+            p
+        };
+        let none = mk(".d.sigil-staging-a", None);
+        let me = std::process::id();
+        let live = mk(
+            ".d.sigil-staging-b",
+            Some(format!(
+                "{OWNER_MAGIC} pid={me} start={} boot={boot}\n",
+                process_start(me).unwrap()
+            )),
+        );
+        let dead = mk(
+            ".d.sigil-staging-c",
+            Some(format!("{OWNER_MAGIC} pid={me} start=0 boot=gone\n")),
+        );
+        let other = mk(".d.unrelated", None);
+        let removed = clean_stale(parent.path()).unwrap();
+        // Our own pid is never stale, whatever the record says.
+        assert_eq!(removed, Vec::<PathBuf>::new());
+        assert!(none.exists() && live.exists() && dead.exists() && other.exists());
+        fs::write(
+            dead.join(OWNER_RECORD),
+            format!("{OWNER_MAGIC} pid=999999999 start=0 boot=gone\n"),
+        )
+        .unwrap();
+        assert_eq!(clean_stale(parent.path()).unwrap(), vec![dead.clone()]);
+        assert!(!dead.exists() && none.exists() && live.exists());
+    }
+}

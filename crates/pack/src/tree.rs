@@ -726,3 +726,51 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod dir_rule_tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt as _;
+
+    #[test]
+    fn empty_and_world_writable_directories_are_violations() {
+        let d = tempfile::tempdir().unwrap();
+        fs::create_dir_all(d.path().join("a/empty")).unwrap();
+        fs::create_dir_all(d.path().join("w")).unwrap();
+        fs::write(d.path().join("a/f.txt"), "x").unwrap();
+        fs::write(d.path().join("w/f.txt"), "x").unwrap();
+        fs::set_permissions(d.path().join("w"), fs::Permissions::from_mode(0o777)).unwrap();
+        fs::set_permissions(d.path(), fs::Permissions::from_mode(0o700)).unwrap();
+        let t = walk(d.path(), &Limits::default()).unwrap();
+        let got: Vec<(&str, &str)> = t
+            .violations
+            .iter()
+            .map(|v| (v.path.as_str(), v.rule))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("w", code::DIRECTORY_MODE),
+                ("a/empty", code::EMPTY_DIRECTORY)
+            ]
+        );
+        fs::set_permissions(d.path(), fs::Permissions::from_mode(0o1755)).unwrap();
+        let t = walk(d.path(), &Limits::default()).unwrap();
+        assert_eq!(t.violations[0].path, ".");
+        assert_eq!(t.violations[0].rule, code::DIRECTORY_MODE);
+    }
+
+    #[test]
+    fn hashed_files_get_the_content_rules() {
+        let d = tempfile::tempdir().unwrap();
+        fs::write(d.path().join("t.json"), b"#!/bin/sh\n").unwrap();
+        fs::write(d.path().join("u.txt"), b"ok\n").unwrap();
+        let t = walk_hashing(d.path(), &Limits::default(), &|_| true).unwrap();
+        let got: Vec<(&str, &str)> = t
+            .violations
+            .iter()
+            .map(|v| (v.path.as_str(), v.rule))
+            .collect();
+        assert_eq!(got, [("t.json", code::EXECUTABLE_CONTENT)]);
+    }
+}
