@@ -161,3 +161,46 @@ fn world_writable_directories_are_refused() {
         )],
     );
 }
+
+#[test]
+fn file_over_the_single_file_limit_is_refused_as_sign_refuses_it() {
+    let env = Env::new();
+    let dir = env.pack("p", "1.0.0", &[("a.txt", b"0123456789")]);
+    for cmd in ["verify", "check"] {
+        let out = support::sigil()
+            .args(["pack", cmd])
+            .arg(&dir)
+            .arg("--key")
+            .arg(env.pubkey())
+            .args(["--max-file-bytes", "5"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{cmd}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            format!(
+                "a.txt: file-too-large (10 bytes is over the 5-byte file limit)\npack demo 1.0.0 at {} does not match its signed manifest: 1 problem(s)\n",
+                dir.display()
+            )
+        );
+    }
+    // Sign with the same limit refuses the same tree.
+    let out = support::sigil()
+        .args(["pack", "sign"])
+        .arg(&dir)
+        .arg("--key")
+        .arg(env.key())
+        .args([
+            "--name",
+            "demo",
+            "--version",
+            "1.0.0",
+            "--max-file-bytes",
+            "5",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .contains("a.txt: 10 bytes is over the 5-byte file limit [file-too-large]\n"));
+}

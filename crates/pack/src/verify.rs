@@ -440,7 +440,19 @@ pub fn verify_dir_allowing(
             kind: ProblemKind::Rule(v.rule),
             detail: v.detail,
         })
-        .collect();
+        .collect::<Vec<_>>();
+    // The single-file limit, as sign applies it (the walk above ran without limits).
+    let mut problems = problems;
+    for f in tree.files.iter().filter(|f| f.size > limits.max_file_bytes) {
+        problems.push(Problem {
+            path: f.rel.clone(),
+            kind: ProblemKind::Rule(code::FILE_TOO_LARGE),
+            detail: format!(
+                "{} bytes is over the {}-byte file limit",
+                f.size, limits.max_file_bytes
+            ),
+        });
+    }
     compare(&v, &present, &sigil_extra, problems)?;
     Ok(v)
 }
