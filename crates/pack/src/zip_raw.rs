@@ -39,6 +39,9 @@ pub struct CentralEntry {
     pub local_offset: u64,
     /// Compression method.
     pub method: u16,
+    /// CRC-32, compressed and uncompressed size as the central directory records them
+    /// (`u32::MAX` when the real value is in a Zip64 field).
+    pub crc_sizes: [u32; 3],
 }
 
 fn malformed(detail: impl Into<String>) -> Violation {
@@ -237,6 +240,7 @@ pub fn check_structure<R: Read + Seek>(
             name,
             local_offset,
             method,
+            crc_sizes: [u32_at(h, 16), u32_at(h, 20), u32_at(h, 24)],
         });
         if entries.len() as u64 > end.entries {
             break;
@@ -292,6 +296,17 @@ pub fn check_structure<R: Read + Seek>(
                     String::from_utf8_lossy(&local_name),
                     String::from_utf8_lossy(&e.name)
                 ),
+            ));
+        }
+        // Without a data descriptor (flag bit 3) the local header carries the CRC and sizes
+        // itself; a reader that trusts it must see what the central directory says.
+        let local = [u32_at(&h, 14), u32_at(&h, 18), u32_at(&h, 22)];
+        let saturated = local.contains(&u32::MAX) || e.crc_sizes.contains(&u32::MAX);
+        if u16_at(&h, 6) & 0x8 == 0 && !saturated && local != e.crc_sizes {
+            return Err(Violation::new(
+                lossy,
+                code::LOCAL_HEADER_MISMATCH,
+                "local file header gives another CRC or size than the central directory",
             ));
         }
         if u16_at(&h, 8) != e.method {
@@ -405,6 +420,12 @@ mod tests {
     fn confusing_archives_are_refused() {
         let dup = raw_zip(&[("a.txt", "a.txt", b"1"), ("a.txt", "a.txt", b"2")], b"");
         check(&dup, Err((code::DUPLICATE_ENTRY, "twice")));
+        let mut resized = raw_zip(&[("a.txt", "a.txt", b"12")], b"");
+        resized[22] = 1; // local uncompressed size
+        check(
+            &resized,
+            Err((code::LOCAL_HEADER_MISMATCH, "another CRC or size")),
+        );
         let renamed = raw_zip(&[("a.txt", "evil.txt", b"1")], b"");
         check(&renamed, Err((code::LOCAL_HEADER_MISMATCH, "\"evil.txt\"")));
         let mut trailing = raw_zip(&[("a.txt", "a.txt", b"1")], b"");
