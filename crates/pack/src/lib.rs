@@ -24,7 +24,12 @@
 //!   (a policy with thresholds, Sigstore bundles); the pack's own manifest is always checked
 //!   against `manifest_keys`. See [`install`] for the order of events and crash safety.
 //! - [`extract`] holds the entry checks shared by tar and zip, usable without touching the
-//!   file system (fuzzing, dry runs).
+//!   file system (fuzzing, dry runs); [`zip_raw`] checks a zip's raw structure first (one end
+//!   record at the very end, local headers that agree with the central directory, no name
+//!   twice).
+//! - [`content`] holds the content rules (no executable format under any name; text that is
+//!   UTF-8, JSON that parses), applied by sign, verify and install alike; exceptions are
+//!   `content GLOB REASON` lines of the scan allowlist.
 //!
 //! What it does not do: fetch anything, read the environment or the clock
 //! (`SOURCE_DATE_EPOCH` is passed in), or follow symlinks. Unix only (modes, links, renameat2).
