@@ -193,11 +193,16 @@ struct Hit {
     inside: Option<String>,
 }
 
-/// What decoding may still do for one top-level file.
+/// What decoding may still do for one top-level file, and what it found in base64 blocks.
 struct Budget {
     left: u64,
     exceeded: bool,
+    seen: std::collections::HashSet<(&'static str, String)>,
 }
+
+/// Characters of a long base64 block decoded again in the next window, so a secret across
+/// the previous window's end is whole in one of the two decodes.
+const B64_OVERLAP: usize = 1024;
 
 /// Collects decoded bytes up to the budget; fails once past it (stopping the decoder).
 struct Capped {
@@ -458,32 +463,72 @@ impl Scanner {
             if start >= to || budget.exceeded {
                 break;
             }
-            // The tail of a block that started before this window was decoded with it.
-            if start > 0 && is_b64_char(buf[start - 1]) {
-                continue;
-            }
             if inline_allowed(buf, start) {
                 continue;
             }
-            let Some(decoded) = decode_b64(m.as_bytes()) else {
-                continue;
+            // A block that started before this window was decoded up to the previous
+            // window's end (`from + LOOKAHEAD`); decode the rest from a little before that,
+            // at all four alignments (where the block started is no longer known).
+            let continued = start > 0 && is_b64_char(buf[start - 1]);
+            let (at_start, candidates) = if continued {
+                let seg_start = (from + LOOKAHEAD).saturating_sub(B64_OVERLAP).max(start);
+                let end = start + m.len();
+                if end <= seg_start {
+                    continue;
+                }
+                let seg: Vec<u8> = buf[seg_start..end]
+                    .iter()
+                    .copied()
+                    .filter(|b| !matches!(b, b'\r' | b'\n' | b'='))
+                    .collect();
+                let c: Vec<Vec<u8>> = (0..4)
+                    .filter_map(|skip| seg.get(skip..).and_then(decode_b64))
+                    .collect();
+                (seg_start, c)
+            } else {
+                (start, decode_b64(m.as_bytes()).into_iter().collect())
             };
-            if decoded.len() as u64 > budget.left {
-                budget.exceeded = true;
-                break;
+            for decoded in candidates {
+                if decoded.len() as u64 > budget.left {
+                    budget.exceeded = true;
+                    return;
+                }
+                budget.left -= decoded.len() as u64;
+                self.report_b64(&decoded, at_start, continued, depth, budget, hits);
             }
-            budget.left -= decoded.len() as u64;
-            for f in self.scan_decoded(&decoded, depth + 1, budget) {
-                let at = format!("base64 line {} column {}", f.line, f.column);
-                hits.push(Hit {
-                    start,
-                    rule: f.rule,
-                    kind: f.kind,
-                    excerpt: f.excerpt,
-                    fingerprint: f.fingerprint,
-                    inside: Some(nest(at, f.inside)),
-                });
+        }
+    }
+
+    /// Scans one decoded base64 block and adds its findings as hits at `start`.
+    fn report_b64(
+        &self,
+        decoded: &[u8],
+        start: usize,
+        continued: bool,
+        depth: u8,
+        budget: &mut Budget,
+        hits: &mut Vec<Hit>,
+    ) {
+        for f in self.scan_decoded(decoded, depth + 1, budget) {
+            // The overlap with the previous window may find a secret again.
+            if continued && budget.seen.contains(&(f.rule, f.fingerprint.clone())) {
+                continue;
             }
+            budget.seen.insert((f.rule, f.fingerprint.clone()));
+            let what = if continued {
+                "base64 (continued)"
+            } else {
+                "base64"
+            };
+            let at = format!("{what} line {} column {}", f.line, f.column);
+            hits.push(Hit {
+                start,
+                rule: f.rule,
+                kind: f.kind,
+                excerpt: f.excerpt,
+                fingerprint: f.fingerprint,
+                inside: Some(nest(at, f.inside)),
+            });
         }
     }
 
@@ -512,6 +557,7 @@ impl Scanner {
         let mut budget = Budget {
             left: MAX_DECODED_BYTES,
             exceeded: false,
+            seen: Default::default(),
         };
         if self.allow.allows_path(label) {
             sigil_core::digest::stream(reader, on_bytes, |_| {})?;

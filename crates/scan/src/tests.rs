@@ -509,3 +509,24 @@ fn content_exceptions_need_a_reason() {
         AllowlistParseError::Reason { line: 1 }
     );
 }
+
+#[test]
+fn base64_blocks_longer_than_a_scan_window_are_decoded_to_their_end() {
+    let token = format!("{}{}", "ghp_", gen(7, 36, ALNUM));
+    let mut data = "x".repeat(CHUNK - CHUNK / 8);
+    data.push_str(&format!(" token={token} "));
+    data.push_str(&"y".repeat(1000));
+    let text = format!("blob: {}\n", b64(data.as_bytes()));
+    assert!(text.len() > CHUNK + LOOKAHEAD);
+    let s = Scanner::default();
+    let all = s.scan_bytes("big.json", text.as_bytes());
+    let f = found(&all);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].0, "github-token");
+    assert!(
+        f[0].3
+            .unwrap()
+            .starts_with("base64 (continued) line 1 column "),
+        "{f:?}"
+    );
+}
