@@ -413,8 +413,27 @@ fn issue7_archive_without_pack_table_is_a_plain_file() {
         std::fs::read(dest.join("sigil-1.0.0-x86_64-unknown-linux-gnu.tar.gz")).unwrap(),
         std::fs::read(&tgz).unwrap()
     );
-    // With [pack], the same archive is a pack, and it is not a signed one.
+    // With [pack], the same archive is a pack, and not a data-only one (the executable is
+    // refused by its content before the missing manifest is noticed).
     let packs = fx.policy("packs.toml", &[&key], "[pack]\n");
+    let o = fx.verify(&packs, &tgz);
+    assert_eq!(verdict(&o), (Some(1), vec!["pack-invalid".to_owned()]));
+    assert_eq!(
+        message(&o, "pack-invalid"),
+        "archive refused: sigil: ELF executable or library: executable content is not allowed in a data pack [executable-content]"
+    );
+    // A plain data file in its place: not a signed pack.
+    std::fs::write(&bin, b"data\n").unwrap();
+    let status = std::process::Command::new("tar")
+        .arg("czf")
+        .arg(&tgz)
+        .arg("-C")
+        .arg(fx.p("stage"))
+        .arg("sigil")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    fx.sign(&key, &tgz);
     let o = fx.verify(&packs, &tgz);
     assert_eq!(verdict(&o), (Some(1), vec!["pack-invalid".to_owned()]));
     assert_eq!(

@@ -14,5 +14,11 @@ fuzz_target!(|data: &[u8]| {
         for path in x.files.keys() {
             assert!(check_path(path).is_ok(), "{path:?}");
         }
+        // Whatever was extracted passed the raw structure checks first.
+        let raw = sigil_pack::zip_raw::check_structure(
+            &mut std::io::Cursor::new(data),
+            limits.max_entries(),
+        );
+        assert!(raw.is_ok(), "{raw:?}");
     }
 });

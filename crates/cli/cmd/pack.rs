@@ -88,6 +88,9 @@ pub struct VerifyArgs {
     /// `--expect-name` is the pack name here.
     #[command(flatten)]
     expect: super::verify::ExpectArgs,
+    /// Allowlist whose `content GLOB REASON` lines excuse files from the content rules.
+    #[arg(long, value_name = "FILE")]
+    allowlist: Option<PathBuf>,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -120,12 +123,15 @@ pub struct InstallArgs {
     /// Destination directory (must not exist unless --replace).
     #[arg(long = "to", value_name = "DEST")]
     to: PathBuf,
-    /// Replace an existing DEST atomically.
+    /// Replace an existing DEST atomically (only an unchanged installed pack).
     #[arg(long)]
     replace: bool,
     /// `--expect-name` is the pack name here; giving both accepts an archive renamed on purpose.
     #[command(flatten)]
     expect: super::verify::ExpectArgs,
+    /// Allowlist whose `content GLOB REASON` lines excuse files from the content rules.
+    #[arg(long, value_name = "FILE")]
+    allowlist: Option<PathBuf>,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -271,7 +277,8 @@ fn verify_failure(dir: &Path, e: VerifyError) -> Result<Report, CliError> {
 
 fn verify(a: VerifyArgs, what: &str) -> Result<Report, CliError> {
     let keys = load_keys(&a.key)?;
-    match sigil_pack::verify_dir(&a.dir, &keys, &a.limits.limits()) {
+    let allow = super::scan::load_allowlist(a.allowlist.as_ref())?;
+    match sigil_pack::verify_dir_allowing(&a.dir, &keys, &a.limits.limits(), &allow) {
         Ok(v) => {
             let expect = Expect {
                 file: None,
@@ -390,6 +397,7 @@ fn archive(a: ArchiveArgs) -> Result<Report, CliError> {
 
 fn install(_out: &Output, a: InstallArgs) -> Result<Report, CliError> {
     let keys = load_keys(&a.key)?;
+    let allow = super::scan::load_allowlist(a.allowlist.as_ref())?;
     let sig_path = a
         .signature
         .clone()
@@ -440,7 +448,9 @@ fn install(_out: &Output, a: InstallArgs) -> Result<Report, CliError> {
             pack_comment: pack.comment.to_string(),
         }))
     };
-    match sigil_pack::install_archive_checked(&a.archive, &verifier, &keys, &a.to, &opts, &check) {
+    match sigil_pack::install_archive_checked(
+        &a.archive, &verifier, &keys, &a.to, &opts, &allow, &check,
+    ) {
         Ok(i) => Ok(Report::ok(
             "ok",
             json!({
@@ -546,6 +556,9 @@ fn install_error(a: &InstallArgs, e: InstallError) -> CliError {
         InstallError::DestInvalid { .. } | InstallError::DestNotDir { .. } => {
             CliError::usage(format!("{e}"))
         }
+        InstallError::DestNotPack { .. } => CliError::usage(format!("{e}")).hint(
+            "--replace only replaces an unchanged installed pack; move the other files away first",
+        ),
         InstallError::Busy { .. } => {
             CliError::io(format!("{e}")).hint("wait for the other install to finish")
         }

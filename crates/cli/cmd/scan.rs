@@ -34,8 +34,13 @@ pub fn finding_line(f: &Finding) -> String {
         Kind::Leak => "",
         Kind::Placeholder => " (placeholder, not a leak)",
     };
+    let inside = f
+        .inside
+        .as_ref()
+        .map(|i| format!(" (inside: {i})"))
+        .unwrap_or_default();
     format!(
-        "{}:{}:{}: {}: {}{tag}",
+        "{}:{}:{}: {}: {}{tag}{inside}",
         f.path, f.line, f.column, f.rule, f.excerpt
     )
 }
@@ -50,6 +55,7 @@ pub fn finding_json(f: &Finding) -> Value {
         "kind": f.kind.as_str(),
         "excerpt": f.excerpt,
         "fingerprint": f.fingerprint,
+        "inside": f.inside,
     })
 }
 

@@ -1,7 +1,8 @@
 //! Entry checks for untrusted archives, independent of where the bytes land.
 //!
 //! [`extract_tar_gz`], [`extract_tar`] and [`extract_zip`] check every entry (type, path,
-//! mode, duplicates and collisions, counts, declared and real sizes) and hand the accepted
+//! mode, duplicates and collisions, counts, declared and real sizes, contents as
+//! [`crate::content`] says, directories with no file) and hand the accepted
 //! ones to a [`Sink`]. [`DirSink`] writes them under a directory it owns; [`HashSink`]
 //! only hashes (for tests and fuzzing).
 
@@ -15,6 +16,9 @@ use sigil_core::digest::Sha256Hasher;
 use sigil_core::Sha256Digest;
 use thiserror::Error;
 
+use sigil_scan::Allowlist;
+
+use crate::content::ContentCheck;
 use crate::manifest::{MANIFEST_PATH, MAX_MANIFEST_BYTES, SIGNATURE_PATH};
 use crate::rules::{self, code, Limits, NameSet, NodeKind, Violation};
 use crate::tar_read::{EntryKind, ReadError, TarReader};
@@ -106,11 +110,14 @@ impl<R: Read> Read for Limited<R> {
 /// Checks done for every entry, whatever the archive format.
 struct Checker<'a> {
     limits: &'a Limits,
+    allow: &'a Allowlist,
     names: NameSet,
     entries: u64,
     /// Files and bytes counted against the limits (the two manifest files are not).
     files: u64,
     bytes: u64,
+    /// Directory entries, to refuse the empty ones at the end.
+    dirs: Vec<String>,
     out: Extracted,
 }
 
@@ -122,13 +129,15 @@ enum Kind {
 }
 
 impl<'a> Checker<'a> {
-    fn new(limits: &'a Limits) -> Self {
+    fn new(limits: &'a Limits, allow: &'a Allowlist) -> Self {
         Self {
             limits,
+            allow,
             names: NameSet::default(),
             entries: 0,
             files: 0,
             bytes: 0,
+            dirs: Vec::new(),
             out: Extracted::default(),
         }
     }
@@ -157,6 +166,7 @@ impl<'a> Checker<'a> {
                     .insert(path, NodeKind::Dir)
                     .map_err(ExtractError::Refused)?;
                 self.out.dirs += 1;
+                self.dirs.push(path.to_owned());
             }
             Kind::File { size, mode } => {
                 if let Some(mode) = mode {
@@ -217,6 +227,40 @@ impl<'a> Checker<'a> {
         Ok(path.to_owned())
     }
 
+    /// The archive is complete: refuses a directory entry with no file below it (installed,
+    /// it would be an empty directory that no manifest lists).
+    fn finish(self) -> Result<Extracted, ExtractError> {
+        let mut holding = std::collections::HashSet::new();
+        for f in self.out.files.keys() {
+            let mut rel = f.as_str();
+            while let Some((parent, _)) = rel.rsplit_once('/') {
+                if !holding.insert(parent.to_owned()) {
+                    break;
+                }
+                rel = parent;
+            }
+        }
+        if let Some(d) = self.dirs.iter().find(|d| !holding.contains(d.as_str())) {
+            return Err(refused(d, code::EMPTY_DIRECTORY, "directory holds no file"));
+        }
+        Ok(self.out)
+    }
+
+    /// The content verdict of a file read in full: refused unless allowlisted.
+    fn content(&self, path: &str, check: ContentCheck) -> Result<(), ExtractError> {
+        match check.finish() {
+            Some((rule, detail)) => {
+                let v = Violation::new(path, rule, detail);
+                if crate::verify::content_allowed(self.allow, &v) {
+                    Ok(())
+                } else {
+                    Err(ExtractError::Refused(v))
+                }
+            }
+            None => Ok(()),
+        }
+    }
+
     fn record(&mut self, path: String, digest: Sha256Digest, len: u64) {
         self.out.bytes += len;
         self.out.files.insert(path, (digest, len));
@@ -275,13 +319,14 @@ fn read_error(e: ReadError, exceeded: bool, limits: &Limits) -> ExtractError {
 fn tar_entries<R: Read>(
     t: &mut TarReader<&mut Limited<R>>,
     limits: &Limits,
+    allow: &Allowlist,
     sink: &mut dyn Sink,
 ) -> Result<Extracted, ExtractError> {
-    let mut c = Checker::new(limits);
+    let mut c = Checker::new(limits, allow);
     loop {
         let entry = match t.next_entry() {
             Ok(Some(e)) => e,
-            Ok(None) => return Ok(c.out),
+            Ok(None) => return c.finish(),
             Err(e) => {
                 let exceeded = t_exceeded(t);
                 return Err(read_error(e, exceeded, limits));
@@ -304,9 +349,19 @@ fn tar_entries<R: Read>(
                 mode: Some(entry.mode),
             },
         )?;
-        let result = sink.file(&path, &mut t.data());
+        let mut check = ContentCheck::for_path(&path);
+        let result = sink.file(
+            &path,
+            &mut Inspect {
+                inner: t.data(),
+                check: &mut check,
+            },
+        );
         match result {
-            Ok((digest, len)) if len == entry.size => c.record(path, digest, len),
+            Ok((digest, len)) if len == entry.size => {
+                c.content(&path, check)?;
+                c.record(path, digest, len)
+            }
             Ok((_, len)) => {
                 return Err(refused(
                     &path,
@@ -344,9 +399,19 @@ pub fn extract_tar<R: Read>(
     limits: &Limits,
     sink: &mut dyn Sink,
 ) -> Result<Extracted, ExtractError> {
+    extract_tar_allowing(reader, limits, &Allowlist::default(), sink)
+}
+
+/// [`extract_tar`] with the `content` exceptions of an allowlist.
+pub fn extract_tar_allowing<R: Read>(
+    reader: R,
+    limits: &Limits,
+    allow: &Allowlist,
+    sink: &mut dyn Sink,
+) -> Result<Extracted, ExtractError> {
     let mut limited = Limited::new(reader, limits.max_decompressed());
     let mut t = TarReader::new(&mut limited);
-    tar_entries(&mut t, limits, sink)
+    tar_entries(&mut t, limits, allow, sink)
 }
 
 /// Checks and extracts a gzip-compressed tar stream (all gzip members, as `gzip -d` does).
@@ -366,6 +431,16 @@ pub fn extract_tar_gz<R: Read>(
 pub fn extract_tar_gz_pipelined<R: Read + Send>(
     reader: R,
     limits: &Limits,
+    sink: &mut dyn Sink,
+) -> Result<Extracted, ExtractError> {
+    extract_tar_gz_pipelined_allowing(reader, limits, &Allowlist::default(), sink)
+}
+
+/// [`extract_tar_gz_pipelined`] with the `content` exceptions of an allowlist.
+pub fn extract_tar_gz_pipelined_allowing<R: Read + Send>(
+    reader: R,
+    limits: &Limits,
+    allow: &Allowlist,
     sink: &mut dyn Sink,
 ) -> Result<Extracted, ExtractError> {
     std::thread::scope(|scope| {
@@ -391,13 +466,14 @@ pub fn extract_tar_gz_pipelined<R: Read + Send>(
             }
         });
         // The reader is dropped when extraction returns, which releases the decompressor.
-        extract_tar(
+        extract_tar_allowing(
             ChannelReader {
                 rx,
                 cur: Vec::new(),
                 pos: 0,
             },
             limits,
+            allow,
             sink,
         )
     })
@@ -435,27 +511,44 @@ impl Read for ChannelReader {
     }
 }
 
-/// Checks and extracts a zip archive. Symlinks (by Unix mode), devices, FIFOs and sockets
+/// Checks and extracts a zip archive. The raw structure is checked first
+/// ([`crate::zip_raw::check_structure`]: no trailing data, local headers that agree with the
+/// central directory, no duplicate names). Symlinks (by Unix mode), devices, FIFOs and sockets
 /// are refused; names must be enclosed; real sizes must match the central directory.
 pub fn extract_zip<R: Read + Seek>(
     reader: R,
     limits: &Limits,
     sink: &mut dyn Sink,
 ) -> Result<Extracted, ExtractError> {
+    extract_zip_allowing(reader, limits, &Allowlist::default(), sink)
+}
+
+/// [`extract_zip`] with the `content` exceptions of an allowlist.
+pub fn extract_zip_allowing<R: Read + Seek>(
+    reader: R,
+    limits: &Limits,
+    allow: &Allowlist,
+    sink: &mut dyn Sink,
+) -> Result<Extracted, ExtractError> {
     let bad = |e: zip::result::ZipError| refused("", code::MALFORMED_ARCHIVE, format!("zip: {e}"));
+    // The raw structure first: one end record at the very end, local headers that agree with
+    // the central directory, no name twice (the crate would keep only one of them).
+    let mut reader = reader;
+    let central = crate::zip_raw::check_structure(&mut reader, limits.max_entries())
+        .map_err(ExtractError::Refused)?;
     let mut za = zip::ZipArchive::new(reader).map_err(bad)?;
-    if za.len() as u64 > limits.max_entries() {
+    if za.len() != central.len() || za.has_duplicate_names() {
         return Err(refused(
             "",
-            code::TOO_MANY_FILES,
+            code::DUPLICATE_ENTRY,
             format!(
-                "{} zip entries, more than {}",
-                za.len(),
-                limits.max_entries()
+                "the central directory holds {} entries, {} distinct names",
+                central.len(),
+                za.len()
             ),
         ));
     }
-    let mut c = Checker::new(limits);
+    let mut c = Checker::new(limits, allow);
     for i in 0..za.len() {
         let mut f = za.by_index(i).map_err(bad)?;
         let raw = f.name_raw().to_vec();
@@ -500,9 +593,16 @@ pub fn extract_zip<R: Read + Seek>(
             continue;
         }
         // Read at most one byte past the declared size, so a lying header cannot run away.
-        let mut limited = (&mut f).take(declared.saturating_add(1));
+        let mut check = ContentCheck::for_path(&path);
+        let mut limited = Inspect {
+            inner: (&mut f).take(declared.saturating_add(1)),
+            check: &mut check,
+        };
         match sink.file(&path, &mut limited) {
-            Ok((digest, len)) if len == declared => c.record(path, digest, len),
+            Ok((digest, len)) if len == declared => {
+                c.content(&path, check)?;
+                c.record(path, digest, len)
+            }
             Ok((_, len)) => {
                 return Err(refused(
                     &path,
@@ -524,7 +624,21 @@ pub fn extract_zip<R: Read + Seek>(
             Err(source) => return Err(ExtractError::Io { path, source }),
         }
     }
-    Ok(c.out)
+    c.finish()
+}
+
+/// Hands every byte read through it to the content checks.
+struct Inspect<'a, R> {
+    inner: R,
+    check: &'a mut ContentCheck,
+}
+
+impl<R: Read> Read for Inspect<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.check.update(&buf[..n]);
+        Ok(n)
+    }
 }
 
 /// Hashes entries without writing them.
@@ -587,7 +701,12 @@ impl DirSink {
 
     fn ensure_dir(&mut self, dir: &Path) -> io::Result<()> {
         if !self.made.contains(dir) {
-            fs::create_dir_all(dir)?;
+            use std::os::unix::fs::DirBuilderExt as _;
+            // 0755 whatever the umask adds: `pack check` refuses world-writable directories.
+            fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o755)
+                .create(dir)?;
             self.made.insert(dir.to_path_buf());
         }
         Ok(())
@@ -667,5 +786,63 @@ mod pipeline_tests {
         bad[mid] ^= 0xff;
         assert!(extract_tar_gz_pipelined(&bad[..], &limits, &mut HashSink).is_err());
         assert!(extract_tar_gz_pipelined(&b"not gzip"[..], &limits, &mut HashSink).is_err());
+    }
+}
+
+#[cfg(test)]
+mod rule_tests {
+    use super::*;
+
+    fn tar(entries: &[(&str, Option<&[u8]>)]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (name, data) in entries {
+            let mut h = tar::Header::new_ustar();
+            match data {
+                Some(d) => {
+                    h.set_size(d.len() as u64);
+                    h.set_mode(0o644);
+                    h.set_cksum();
+                    b.append_data(&mut h, name, &d[..]).unwrap();
+                }
+                None => {
+                    h.set_entry_type(tar::EntryType::Directory);
+                    h.set_size(0);
+                    h.set_mode(0o755);
+                    h.set_cksum();
+                    b.append_data(&mut h, name, io::empty()).unwrap();
+                }
+            }
+        }
+        b.into_inner().unwrap()
+    }
+
+    fn rule(entries: &[(&str, Option<&[u8]>)], allow: &Allowlist) -> Option<&'static str> {
+        extract_tar_allowing(&tar(entries)[..], &Limits::default(), allow, &mut HashSink)
+            .err()
+            .and_then(|e| e.violation().map(|v| v.rule))
+    }
+
+    #[test]
+    fn archive_entries_get_the_content_and_directory_rules() {
+        let none = Allowlist::default();
+        assert_eq!(rule(&[("a/", None), ("a/b.txt", Some(b"hi"))], &none), None);
+        assert_eq!(
+            rule(
+                &[("a/", None), ("e/", None), ("a/b.txt", Some(b"hi"))],
+                &none
+            ),
+            Some(code::EMPTY_DIRECTORY)
+        );
+        let elf: &[u8] = b"\x7fELF\x02\x01";
+        assert_eq!(
+            rule(&[("x.json", Some(elf))], &none),
+            Some(code::EXECUTABLE_CONTENT)
+        );
+        assert_eq!(
+            rule(&[("x.json", Some(b"{"))], &none),
+            Some(code::CONTENT_MISMATCH)
+        );
+        let allow = Allowlist::parse("content x.json fixture for a test\n").unwrap();
+        assert_eq!(rule(&[("x.json", Some(elf))], &allow), None);
     }
 }

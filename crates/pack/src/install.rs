@@ -2,9 +2,16 @@
 //! inside, then move it into place atomically.
 //!
 //! Order of events:
-//! 1. Lock DEST's parent directory (`flock`): one install per parent at a time. Any
-//!    `.<name>.sigil-staging-*` directory found there now is from a killed run and is removed.
-//! 2. Refuse an existing DEST unless `replace`.
+//! 1. Lock DEST's parent directory (`flock`): one install per parent at a time. A
+//!    `.<name>.sigil-staging-*` directory found there now is removed only when it holds an
+//!    owner record ([`OWNER_RECORD`]: process id, its start time and the boot id) naming a
+//!    process that is no longer running: staging of a killed install. Anything else under
+//!    such a name (no record, a live owner, not a directory) is left alone.
+//! 2. Refuse an existing DEST unless `replace`, and with `replace` unless DEST holds an
+//!    installed pack and nothing else ([`check_replaceable`]): `.sigil/` with exactly
+//!    `SHA256SUMS` and `SHA256SUMS.minisig`, every other file listed in that manifest, no
+//!    symlinks or special files. A file the pack did not list (a user's) is never deleted
+//!    by `--replace`; a changed listed file is the pack's and is replaced.
 //! 3. Hand the archive's bytes to the [`ArchiveVerifier`] (for minisign: `ARCHIVE.minisig`)
 //!    while hashing them; nothing is extracted before it accepts every byte.
 //! 4. Create the staging directory beside DEST (mode 0700, random name) and extract into it,
@@ -14,15 +21,18 @@
 //! 5. Verify `.sigil/SHA256SUMS` in staging with the trusted keys and compare it with the
 //!    extracted files (exactly: nothing missing, extra or changed).
 //! 6. `renameat2(RENAME_NOREPLACE)` into DEST, or with `replace` `RENAME_EXCHANGE` (the old
-//!    tree lands in staging and is removed). Where the kernel or file system lacks
-//!    renameat2, a plain rename is used (still atomic for a new DEST; for replace, the old
-//!    tree is moved aside first and put back if the second rename fails).
+//!    tree lands in staging). The old tree is checked again ([`check_replaceable`]: a file
+//!    added to it during the install is not lost): if it no longer qualifies the two are
+//!    exchanged back and the install fails; otherwise it is removed with staging. Where the
+//!    kernel or file system lacks renameat2, a plain rename is used (still atomic for a new
+//!    DEST; for replace, the old tree is moved aside first and put back if the second rename
+//!    fails).
 //!
 //! Any failure removes staging and leaves DEST as it was. A process killed at any point
 //! leaves DEST either old or new, never partial; its staging is removed by the next install
 //! into the same parent.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::DirBuilderExt as _;
@@ -31,16 +41,23 @@ use std::path::{Path, PathBuf};
 use sigil_core::digest::Sha256Hasher;
 use sigil_core::Sha256Digest;
 use sigil_keys::{KeyId, PublicKey};
+use sigil_scan::Allowlist;
 use sigil_sign::minisig::{self, Signature};
 use thiserror::Error;
 
 use crate::extract::{self, DirSink, ExtractError, Extracted};
-use crate::manifest::{MANIFEST_PATH, SIGNATURE_PATH};
+use crate::manifest::{Manifest, MANIFEST_PATH, MAX_MANIFEST_BYTES, SIGIL_DIR, SIGNATURE_PATH};
 use crate::rules::{Limits, Violation};
+use crate::tree;
 use crate::verify::{self, Actual, VerifiedPack, VerifyError};
 
 /// Marker in staging directory names: `.<dest name>.sigil-staging-<random>`.
 pub const STAGING_MARKER: &str = ".sigil-staging-";
+/// The owner record inside a staging directory, written right after it is created:
+/// `sigil-pack-staging pid=<pid> start=<start time in clock ticks since boot> boot=<boot id>`.
+pub const OWNER_RECORD: &str = "owner";
+/// First word of an owner record.
+const OWNER_MAGIC: &str = "sigil-pack-staging";
 
 /// Decides whether an archive's bytes are trusted.
 pub trait ArchiveVerifier {
@@ -156,6 +173,17 @@ pub enum InstallError {
         /// DEST.
         dest: PathBuf,
     },
+    /// `replace` was asked for, but DEST holds more than an installed pack (or no pack):
+    /// replacing it would delete data that no pack put there.
+    #[error("{}: not replaced: it does not hold only an installed pack ({path}: {reason})", dest.display())]
+    DestNotPack {
+        /// DEST.
+        dest: PathBuf,
+        /// The first path that disqualifies it, relative to DEST.
+        path: String,
+        /// Why.
+        reason: &'static str,
+    },
     /// DEST is not something a pack can replace.
     #[error("{}: destination is not a directory", dest.display())]
     DestNotDir {
@@ -241,27 +269,173 @@ pub fn is_staging_name(name: &str) -> bool {
     name.starts_with('.') && name.contains(STAGING_MARKER)
 }
 
-/// Removes stale staging directories in `parent`; call only while holding the parent lock.
+/// Who made a staging directory: this process, identified across pid reuse and reboots.
+fn owner_record() -> Option<String> {
+    let pid = std::process::id();
+    let start = process_start(pid)?;
+    let boot = boot_id()?;
+    Some(format!(
+        "{OWNER_MAGIC} pid={pid} start={start} boot={boot}\n"
+    ))
+}
+
+/// The kernel's boot id (changes at every boot).
+fn boot_id() -> Option<String> {
+    let s = fs::read_to_string("/proc/sys/kernel/random/boot_id").ok()?;
+    let s = s.trim();
+    (!s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')).then(|| s.to_owned())
+}
+
+/// A process's start time (clock ticks after boot, field 22 of `/proc/PID/stat`).
+fn process_start(pid: u32) -> Option<u64> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces and parentheses: fields follow the last `)`.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// What an owner record says about its process.
+#[derive(Debug, PartialEq, Eq)]
+enum Owner {
+    /// The recorded process is gone (no such pid, another start time, or another boot).
+    Dead,
+    /// Still running, or cannot be told: keep the directory.
+    AliveOrUnknown,
+}
+
+fn parse_owner(text: &str) -> Option<(u32, u64, String)> {
+    let mut w = text.trim_end_matches('\n').split(' ');
+    if w.next()? != OWNER_MAGIC {
+        return None;
+    }
+    let pid = w.next()?.strip_prefix("pid=")?.parse().ok()?;
+    let start = w.next()?.strip_prefix("start=")?.parse().ok()?;
+    let boot = w.next()?.strip_prefix("boot=")?.to_owned();
+    if w.next().is_some() || text.lines().count() != 1 {
+        return None;
+    }
+    Some((pid, start, boot))
+}
+
+fn owner_state(pid: u32, start: u64, boot: &str) -> Owner {
+    match boot_id() {
+        Some(now) if now != boot => return Owner::Dead,
+        Some(_) => {}
+        None => return Owner::AliveOrUnknown,
+    }
+    match process_start(pid) {
+        Some(s) if s == start => Owner::AliveOrUnknown,
+        Some(_) => Owner::Dead,
+        None if std::path::Path::new("/proc/self/stat").exists() => Owner::Dead,
+        None => Owner::AliveOrUnknown,
+    }
+}
+
+/// Whether the directory at `path` is staging whose recorded owner is dead. Reads the record
+/// without following symlinks and with a size limit.
+fn stale_staging(path: &Path) -> bool {
+    let record = path.join(OWNER_RECORD);
+    let Ok(bytes) = verify::read_small(&record, 512) else {
+        return false;
+    };
+    let Some((pid, start, boot)) = std::str::from_utf8(&bytes).ok().and_then(parse_owner) else {
+        return false;
+    };
+    pid != std::process::id() && owner_state(pid, start, &boot) == Owner::Dead
+}
+
+/// Removes staging directories in `parent` left by installs that died; call only while
+/// holding the parent lock. See the module docs for what counts.
 fn clean_stale(parent: &Path) -> Result<Vec<PathBuf>, InstallError> {
     let mut removed = Vec::new();
     for e in fs::read_dir(parent).map_err(io_err(parent))? {
         let e = e.map_err(io_err(parent))?;
-        let Some(name) = e.file_name().to_str().map(str::to_owned) else {
+        let Some(entry_name) = e.file_name().to_str().map(str::to_owned) else {
             continue;
         };
-        if !is_staging_name(&name) {
+        if !is_staging_name(&entry_name) {
             continue;
         }
-        // Never follow a symlink planted under a staging name.
+        // Never follow a symlink planted under a staging name; leave anything but a directory.
         let ft = e.file_type().map_err(io_err(&e.path()))?;
-        if ft.is_dir() {
-            fs::remove_dir_all(e.path()).map_err(io_err(&e.path()))?;
-        } else {
-            fs::remove_file(e.path()).map_err(io_err(&e.path()))?;
+        if !ft.is_dir() || !stale_staging(&e.path()) {
+            continue;
         }
+        fs::remove_dir_all(e.path()).map_err(io_err(&e.path()))?;
         removed.push(e.path());
     }
     Ok(removed)
+}
+
+/// Checks that `dest` holds an installed pack and nothing else, so that replacing it loses
+/// nothing a pack did not put there: `.sigil/` is a directory holding exactly `SHA256SUMS`
+/// and `SHA256SUMS.minisig` (regular files), the manifest parses, every regular file outside
+/// `.sigil/` is listed in it, and there is nothing but regular files and directories. Listed
+/// files may have changed (replacing repairs a tampered pack); a file the manifest does not
+/// list is someone else's and stops the replace. The signature is not checked (trust is not
+/// the question here, data loss is).
+pub fn check_replaceable(dest: &Path) -> Result<(), InstallError> {
+    let not_pack = |path: &str, reason: &'static str| InstallError::DestNotPack {
+        dest: dest.to_owned(),
+        path: path.to_owned(),
+        reason,
+    };
+    match fs::symlink_metadata(dest.join(SIGIL_DIR)) {
+        Ok(m) if m.is_dir() => {}
+        _ => {
+            return Err(not_pack(
+                SIGIL_DIR,
+                "no .sigil directory: not an installed pack",
+            ))
+        }
+    }
+    let manifest = match verify::read_small(&dest.join(MANIFEST_PATH), MAX_MANIFEST_BYTES) {
+        Ok(m) => m,
+        Err(VerifyError::Io { path, source }) => return Err(InstallError::Io { path, source }),
+        Err(_) => {
+            return Err(not_pack(
+                MANIFEST_PATH,
+                "missing, not a regular file or too large",
+            ))
+        }
+    };
+    let parsed = std::str::from_utf8(&manifest)
+        .ok()
+        .and_then(|t| Manifest::parse(t).ok())
+        .ok_or_else(|| not_pack(MANIFEST_PATH, "not a pack manifest"))?;
+    let listed: BTreeSet<&str> = parsed.entries.iter().map(|e| e.name.as_str()).collect();
+    let unlimited = Limits {
+        max_files: u64::MAX,
+        max_file_bytes: u64::MAX,
+        max_total_bytes: u64::MAX,
+    };
+    let t = tree::walk(dest, &unlimited).map_err(|e| InstallError::Io {
+        path: e.path,
+        source: e.source,
+    })?;
+    if let Some((p, _)) = t.others.first() {
+        return Err(not_pack(p, "not a regular file or directory"));
+    }
+    if let Some(d) = t.dirs.iter().find(|d| d.starts_with(".sigil/")) {
+        return Err(not_pack(d, "directory inside .sigil/"));
+    }
+    let sigil: Vec<&str> = t.sigil.iter().map(|f| f.rel.as_str()).collect();
+    if let Some(p) = sigil
+        .iter()
+        .find(|p| **p != MANIFEST_PATH && **p != SIGNATURE_PATH)
+    {
+        return Err(not_pack(
+            p,
+            "file in .sigil/ that is not the manifest or its signature",
+        ));
+    }
+    if !sigil.contains(&SIGNATURE_PATH) {
+        return Err(not_pack(SIGNATURE_PATH, "missing or not a regular file"));
+    }
+    if let Some(f) = t.files.iter().find(|f| !listed.contains(f.rel.as_str())) {
+        return Err(not_pack(&f.rel, "file not listed in the pack's manifest"));
+    }
+    Ok(())
 }
 
 enum Format {
@@ -280,7 +454,34 @@ pub fn install_archive(
     dest: &Path,
     opts: &InstallOptions,
 ) -> Result<InstalledPack, InstallError> {
-    install_archive_checked(archive, verifier, manifest_keys, dest, opts, &|_, _| Ok(()))
+    install_archive_allowing(
+        archive,
+        verifier,
+        manifest_keys,
+        dest,
+        opts,
+        &Allowlist::default(),
+    )
+}
+
+/// [`install_archive`] with exceptions to the content rules (`content` lines of `allow`).
+pub fn install_archive_allowing(
+    archive: &Path,
+    verifier: &dyn ArchiveVerifier,
+    manifest_keys: &[PublicKey],
+    dest: &Path,
+    opts: &InstallOptions,
+    allow: &Allowlist,
+) -> Result<InstalledPack, InstallError> {
+    install_archive_checked(
+        archive,
+        verifier,
+        manifest_keys,
+        dest,
+        opts,
+        allow,
+        &|_, _| Ok(()),
+    )
 }
 
 /// A last check on what the archive signature vouched for and the verified pack (for example
@@ -290,14 +491,15 @@ pub type PackCheck<'a> = &'a dyn Fn(
     &VerifiedPack,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
-/// [`install_archive`], with `check` called after step 5 and before step 6: its refusal is
-/// [`InstallError::Rejected`] and leaves DEST unchanged.
+/// [`install_archive_allowing`], with `check` called after step 5 and before step 6: its
+/// refusal is [`InstallError::Rejected`] and leaves DEST unchanged.
 pub fn install_archive_checked(
     archive: &Path,
     verifier: &dyn ArchiveVerifier,
     manifest_keys: &[PublicKey],
     dest: &Path,
     opts: &InstallOptions,
+    allow: &Allowlist,
     check: PackCheck<'_>,
 ) -> Result<InstalledPack, InstallError> {
     let (parent, name) = split_dest(dest)?;
@@ -334,6 +536,9 @@ pub fn install_archive_checked(
             dest: dest.to_owned(),
         });
     }
+    if existing {
+        check_replaceable(dest)?;
+    }
 
     let (mut file, _) = sigil_core::input::open(archive).map_err(io_err(archive))?;
     let mut magic = [0u8; 4];
@@ -355,6 +560,16 @@ pub fn install_archive_checked(
         .rand_bytes(12)
         .tempdir_in(&parent)
         .map_err(io_err(&parent))?;
+    // Without a record (no /proc), nobody will ever clean this up as stale: only this run.
+    if let Some(record) = owner_record() {
+        let path = staging.path().join(OWNER_RECORD);
+        sigil_keys::write_new_file(&path, record.as_bytes(), 0o600, false).map_err(|e| {
+            InstallError::Io {
+                path: path.clone(),
+                source: io::Error::other(e.to_string()),
+            }
+        })?;
+    }
     let root = staging.path().join("pack");
     fs::DirBuilder::new()
         .mode(0o755)
@@ -408,7 +623,12 @@ pub fn install_archive_checked(
                 copy: None,
                 copy_error: None,
             };
-            let r = extract::extract_tar_gz_pipelined(&mut tee, &opts.limits, &mut sink);
+            let r = extract::extract_tar_gz_pipelined_allowing(
+                &mut tee,
+                &opts.limits,
+                allow,
+                &mut sink,
+            );
             let extracted = r.map_err(|e| extract_error(e, &root))?;
             io::copy(&mut tee, &mut io::sink()).map_err(io_err(archive))?;
             if tee.hasher.finalize() != verified_digest {
@@ -423,7 +643,7 @@ pub fn install_archive_checked(
                 path: archive.to_owned(),
             })?;
             copy.seek(SeekFrom::Start(0)).map_err(io_err(&copy_path))?;
-            extract::extract_zip(&mut copy, &opts.limits, &mut sink)
+            extract::extract_zip_allowing(&mut copy, &opts.limits, allow, &mut sink)
                 .map_err(|e| extract_error(e, &root))?
         }
     };
@@ -435,7 +655,19 @@ pub fn install_archive_checked(
 
     // Step 6: into place.
     let replaced = if existing {
-        exchange(&root, dest)?;
+        let old = exchange(&root, dest)?;
+        // DEST was checked before the (long) extraction; check what was really swapped out.
+        if let Err(e) = check_replaceable(&old) {
+            exchange_back(&old, dest)?;
+            return Err(match e {
+                InstallError::DestNotPack { path, reason, .. } => InstallError::DestNotPack {
+                    dest: dest.to_owned(),
+                    path,
+                    reason,
+                },
+                other => other,
+            });
+        }
         true
     } else {
         rename_noreplace(&root, dest)?;
@@ -520,11 +752,11 @@ fn rename_noreplace(from: &Path, to: &Path) -> Result<(), InstallError> {
     }
 }
 
-/// Swaps `from` (new tree) and `to` (old tree) atomically; the old tree ends at `from`.
-fn exchange(from: &Path, to: &Path) -> Result<(), InstallError> {
+/// Swaps `from` (new tree) and `to` (old tree) atomically; returns where the old tree is now.
+fn exchange(from: &Path, to: &Path) -> Result<PathBuf, InstallError> {
     use rustix::fs::{renameat_with, RenameFlags, CWD};
     match renameat_with(CWD, from, CWD, to, RenameFlags::EXCHANGE) {
-        Ok(()) => Ok(()),
+        Ok(()) => Ok(from.to_owned()),
         Err(rustix::io::Errno::INVAL) | Err(rustix::io::Errno::NOSYS) => {
             // Fallback: old aside (into staging), new in, put old back on failure.
             let aside = from.with_file_name("old");
@@ -536,10 +768,27 @@ fn exchange(from: &Path, to: &Path) -> Result<(), InstallError> {
                     source: e,
                 });
             }
-            Ok(())
+            Ok(aside)
         }
         Err(e) => Err(InstallError::Io {
             path: to.to_owned(),
+            source: e.into(),
+        }),
+    }
+}
+
+/// Puts the old tree (at `old`, in staging) back at `dest`; the new tree goes back to staging.
+fn exchange_back(old: &Path, dest: &Path) -> Result<(), InstallError> {
+    use rustix::fs::{renameat_with, RenameFlags, CWD};
+    match renameat_with(CWD, old, CWD, dest, RenameFlags::EXCHANGE) {
+        Ok(()) => Ok(()),
+        Err(rustix::io::Errno::INVAL) | Err(rustix::io::Errno::NOSYS) => {
+            let new_aside = old.with_file_name("new");
+            fs::rename(dest, &new_aside).map_err(io_err(dest))?;
+            fs::rename(old, dest).map_err(io_err(dest))
+        }
+        Err(e) => Err(InstallError::Io {
+            path: dest.to_owned(),
             source: e.into(),
         }),
     }
@@ -557,4 +806,135 @@ pub fn check_installed(
 /// SHA-256 of a whole file, for callers that pin archives.
 pub fn file_digest(path: &Path) -> io::Result<Sha256Digest> {
     Ok(sigil_core::sha256_reader(sigil_core::input::open(path)?.0)?.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tree that looks like an installed pack of `files` (the signature is not checked).
+    fn installed(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+        let d = tempfile::tempdir().unwrap();
+        let mut manifest = String::new();
+        let mut names: Vec<_> = files.to_vec();
+        names.sort();
+        for (name, data) in &names {
+            let p = d.path().join(name);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(&p, data).unwrap();
+            manifest.push_str(&format!("{}  {name}\n", Sha256Digest::of(data).to_hex()));
+        }
+        fs::create_dir(d.path().join(SIGIL_DIR)).unwrap();
+        fs::write(d.path().join(MANIFEST_PATH), manifest).unwrap();
+        fs::write(d.path().join(SIGNATURE_PATH), "sig").unwrap();
+        d
+    }
+
+    fn check(dir: &Path, expect: Result<(), (&str, &str)>) {
+        match (check_replaceable(dir), expect) {
+            (Ok(()), Ok(())) => {}
+            (Err(InstallError::DestNotPack { path, reason, .. }), Err((p, r))) => {
+                assert_eq!((path.as_str(), reason), (p, r));
+            }
+            (got, expect) => panic!("got {got:?}, expected {expect:?}"),
+        }
+    }
+
+    #[test]
+    fn only_an_installed_pack_and_nothing_else_is_replaceable() {
+        let d = installed(&[("a.txt", b"a"), ("docs/b.md", b"b")]);
+        check(d.path(), Ok(()));
+        // A listed file that changed is still the pack's.
+        fs::write(d.path().join("a.txt"), "tampered").unwrap();
+        check(d.path(), Ok(()));
+        fs::write(d.path().join("docs/notes.txt"), "mine").unwrap();
+        check(
+            d.path(),
+            Err(("docs/notes.txt", "file not listed in the pack's manifest")),
+        );
+        fs::remove_file(d.path().join("docs/notes.txt")).unwrap();
+        std::os::unix::fs::symlink("/etc", d.path().join("link")).unwrap();
+        check(d.path(), Err(("link", "not a regular file or directory")));
+        fs::remove_file(d.path().join("link")).unwrap();
+        fs::write(d.path().join(".sigil/extra"), "x").unwrap();
+        check(
+            d.path(),
+            Err((
+                ".sigil/extra",
+                "file in .sigil/ that is not the manifest or its signature",
+            )),
+        );
+        fs::remove_file(d.path().join(".sigil/extra")).unwrap();
+        fs::write(d.path().join(MANIFEST_PATH), "not a manifest").unwrap();
+        check(d.path(), Err((MANIFEST_PATH, "not a pack manifest")));
+
+        let plain = tempfile::tempdir().unwrap();
+        fs::write(plain.path().join("thesis.txt"), "work").unwrap();
+        check(
+            plain.path(),
+            Err((SIGIL_DIR, "no .sigil directory: not an installed pack")),
+        );
+    }
+
+    #[test]
+    fn owner_records_name_live_and_dead_processes() {
+        let record = owner_record().expect("/proc is mounted");
+        let (pid, start, boot) = parse_owner(&record).unwrap();
+        assert_eq!(pid, std::process::id());
+        assert_eq!(owner_state(pid, start, &boot), Owner::AliveOrUnknown);
+        assert_eq!(owner_state(pid, start + 1, &boot), Owner::Dead);
+        assert_eq!(owner_state(pid, start, "another-boot"), Owner::Dead);
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        assert_eq!(owner_state(dead, 1, &boot), Owner::Dead);
+        for bad in [
+            "",
+            "pid=1 start=2 boot=x\n",
+            "sigil-pack-staging pid=1 start=2\n",
+            "sigil-pack-staging pid=1 start=2 boot=x extra\n",
+            "sigil-pack-staging pid=x start=2 boot=x\n",
+        ] {
+            assert_eq!(parse_owner(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn only_staging_with_a_dead_owner_is_stale() {
+        let parent = tempfile::tempdir().unwrap();
+        let boot = boot_id().unwrap();
+        let mk = |name: &str, record: Option<String>| {
+            let p = parent.path().join(name);
+            fs::create_dir(&p).unwrap();
+            if let Some(r) = record {
+                fs::write(p.join(OWNER_RECORD), r).unwrap();
+            }
+            p
+        };
+        let none = mk(".d.sigil-staging-a", None);
+        let me = std::process::id();
+        let live = mk(
+            ".d.sigil-staging-b",
+            Some(format!(
+                "{OWNER_MAGIC} pid={me} start={} boot={boot}\n",
+                process_start(me).unwrap()
+            )),
+        );
+        let dead = mk(
+            ".d.sigil-staging-c",
+            Some(format!("{OWNER_MAGIC} pid={me} start=0 boot=gone\n")),
+        );
+        let other = mk(".d.unrelated", None);
+        let removed = clean_stale(parent.path()).unwrap();
+        // Our own pid is never stale, whatever the record says.
+        assert_eq!(removed, Vec::<PathBuf>::new());
+        assert!(none.exists() && live.exists() && dead.exists() && other.exists());
+        fs::write(
+            dead.join(OWNER_RECORD),
+            format!("{OWNER_MAGIC} pid=999999999 start=0 boot=gone\n"),
+        )
+        .unwrap();
+        assert_eq!(clean_stale(parent.path()).unwrap(), vec![dead.clone()]);
+        assert!(!dead.exists() && none.exists() && live.exists());
+    }
 }

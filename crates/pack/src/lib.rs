@@ -24,12 +24,18 @@
 //!   (a policy with thresholds, Sigstore bundles); the pack's own manifest is always checked
 //!   against `manifest_keys`. See [`install`] for the order of events and crash safety.
 //! - [`extract`] holds the entry checks shared by tar and zip, usable without touching the
-//!   file system (fuzzing, dry runs).
+//!   file system (fuzzing, dry runs); [`zip_raw`] checks a zip's raw structure first (one end
+//!   record at the very end, local headers that agree with the central directory, no name
+//!   twice).
+//! - [`content`] holds the content rules (no executable format under any name; text that is
+//!   UTF-8, JSON that parses), applied by sign, verify and install alike; exceptions are
+//!   `content GLOB REASON` lines of the scan allowlist.
 //!
 //! What it does not do: fetch anything, read the environment or the clock
 //! (`SOURCE_DATE_EPOCH` is passed in), or follow symlinks. Unix only (modes, links, renameat2).
 
 pub mod archive;
+pub mod content;
 pub mod extract;
 pub mod install;
 pub mod manifest;
@@ -38,17 +44,20 @@ pub mod sign;
 pub mod tar_read;
 pub mod tree;
 pub mod verify;
+pub mod zip_raw;
 
 pub use archive::{write_archive, ArchiveError, ArchiveSummary};
 pub use extract::{ExtractError, Extracted};
 pub use install::{
-    install_archive, install_archive_checked, ArchiveTrust, ArchiveVerifier, InstallError,
-    InstallOptions, InstalledPack, MinisignVerifier, PackCheck,
+    install_archive, install_archive_allowing, install_archive_checked, ArchiveTrust,
+    ArchiveVerifier, InstallError, InstallOptions, InstalledPack, MinisignVerifier, PackCheck,
 };
 pub use manifest::{Manifest, ManifestParseError, PackComment, MANIFEST_PATH, SIGNATURE_PATH};
 pub use rules::{Limits, Violation};
 pub use sign::{sign_dir, SignError, SignOptions, SignedPack};
-pub use verify::{verify_dir, Problem, ProblemKind, VerifiedPack, VerifyError};
+pub use verify::{
+    verify_dir, verify_dir_allowing, Problem, ProblemKind, VerifiedPack, VerifyError,
+};
 
 #[cfg(test)]
 mod tests;

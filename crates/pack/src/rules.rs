@@ -46,8 +46,22 @@ pub mod code {
     pub const PAX_SIZE_MISMATCH: &str = "pax-size-mismatch";
     /// An entry whose data is shorter or longer than its header says.
     pub const ENTRY_SIZE_MISMATCH: &str = "entry-size-mismatch";
+    /// A file whose content is an executable format (ELF, Mach-O, PE, `#!` script),
+    /// whatever its name.
+    pub const EXECUTABLE_CONTENT: &str = "executable-content";
+    /// A file whose content contradicts its extension (text that is not UTF-8 or holds NUL
+    /// bytes, JSON that does not parse).
+    pub const CONTENT_MISMATCH: &str = "content-mismatch";
+    /// A directory with no file at any depth below it (an archive cannot carry it faithfully
+    /// and the manifest does not list it).
+    pub const EMPTY_DIRECTORY: &str = "empty-directory";
+    /// A directory writable by every user, or with setuid, setgid or sticky bits.
+    pub const DIRECTORY_MODE: &str = "directory-mode";
     /// An archive that does not parse (bad checksum, truncated, trailing data, bad numbers).
     pub const MALFORMED_ARCHIVE: &str = "malformed-archive";
+    /// A zip entry whose local file header disagrees with its central directory entry (another
+    /// name or compression method), or is missing.
+    pub const LOCAL_HEADER_MISMATCH: &str = "local-header-mismatch";
 }
 
 /// A data-only rule broken by one path.

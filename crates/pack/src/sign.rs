@@ -12,6 +12,7 @@ use sigil_sign::minisig;
 use sigil_sign::sums::Entry;
 use thiserror::Error;
 
+use crate::content::ContentCheck;
 use crate::manifest::{
     self, CommentParseError, Manifest, PackComment, MANIFEST_PATH, SIGIL_DIR, SIGNATURE_PATH,
 };
@@ -92,8 +93,9 @@ impl From<TreeIoError> for SignError {
     }
 }
 
-/// Walks `dir`, checks the data-only rules and scans every file for secrets (one read per
-/// file, hashing in the same pass, in parallel). Any violation or leak refuses with the
+/// Walks `dir`, checks the data-only rules (modes, types, names, and contents: see
+/// [`crate::content`]; the scanner's allowlist holds the `content` exceptions) and scans
+/// every file for secrets (one read per file, hashing in the same pass, in parallel). Any violation or leak refuses with the
 /// full list. Otherwise writes `.sigil/SHA256SUMS` and `.sigil/SHA256SUMS.minisig`.
 pub fn sign_dir(
     dir: &Path,
@@ -142,26 +144,34 @@ pub fn sign_dir(
             let file = tree::open_walked(f)?;
             let mut h = Sha256Hasher::default();
             let mut n = 0u64;
+            let mut content = ContentCheck::for_path(&f.rel);
             let findings = opts
                 .scanner
                 .scan_reader(&f.rel, file.take(u64::MAX), |b| {
                     h.update(b);
+                    content.update(b);
                     n += b.len() as u64;
                 })
                 .map_err(|source| SignError::Io {
                     path: f.path.clone(),
                     source,
                 })?;
-            Ok((h.finalize(), n, findings))
+            Ok((h.finalize(), n, findings, content.finish()))
         })
         .collect();
+    let allow = opts.scanner.allowlist();
     let mut entries = Vec::new();
     let mut secrets = Vec::new();
     let mut placeholders = Vec::new();
     let mut bytes = 0u64;
     for (f, r) in t.files.iter().zip(scanned) {
-        let (digest, n, findings) = r?;
+        let (digest, n, findings, content) = r?;
         bytes += n;
+        if let Some((rule, detail)) = content {
+            if allow.content_exception(&f.rel).is_none() {
+                violations.push(Violation::new(&f.rel, rule, detail));
+            }
+        }
         for finding in findings {
             match finding.kind {
                 Kind::Leak => secrets.push(finding),

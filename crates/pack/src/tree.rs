@@ -19,6 +19,7 @@ use rayon::prelude::*;
 use sigil_core::digest::Sha256Hasher;
 use sigil_core::{Sha256Digest, HASH_BUFFER_SIZE};
 
+use crate::content::{ContentCheck, ContentViolation};
 use crate::manifest::SIGIL_DIR;
 use crate::rules::{self, code, Limits, NameSet, NodeKind, Violation};
 
@@ -87,8 +88,9 @@ enum Probe {
     /// Metadata without following a symlink (`lstat`, or `fstat` of a file opened with
     /// `O_NOFOLLOW`).
     Meta(fs::Metadata),
-    /// `fstat` of the opened file, its SHA-256 and the bytes read to end of file.
-    Hashed(fs::Metadata, Sha256Digest, u64),
+    /// `fstat` of the opened file, its SHA-256, the bytes read to end of file, and the
+    /// content rule it breaks, if any.
+    Hashed(fs::Metadata, Sha256Digest, u64, Option<ContentViolation>),
 }
 
 /// Walks `root` without following symlinks, applying every data-only rule and the limits.
@@ -97,7 +99,8 @@ pub fn walk(root: &Path, limits: &Limits) -> Result<Tree, TreeIoError> {
 }
 
 /// [`walk`], also hashing (in parallel) every regular file whose relative path `hash`
-/// accepts; [`TreeFile::digest`] gives the result. A file that became a symlink, a FIFO,
+/// accepts; [`TreeFile::digest`] gives the result. Hashed files are also put through the
+/// content rules ([`crate::content`]) in the same read; what they break is a violation. A file that became a symlink, a FIFO,
 /// a device or a socket after the listing is reported as that kind, never followed or
 /// read; one replaced by another file is an I/O error.
 pub fn walk_hashing(
@@ -119,8 +122,34 @@ fn walk_inner(
             source,
         })?
         .dev();
+    let root_mode = fs::symlink_metadata(root)
+        .map_err(|source| TreeIoError {
+            path: root.to_owned(),
+            source,
+        })?
+        .mode();
     let listed = list(root, "", root_dev)?;
-    finish(listed, limits, hash)
+    let mut tree = finish(listed, limits, hash)?;
+    if let Some(v) = dir_mode_violation(".", root_mode) {
+        tree.violations.insert(0, v);
+    }
+    Ok(tree)
+}
+
+/// Modes a directory in a pack must not have: writable by every user, setuid, setgid, sticky.
+pub const FORBIDDEN_DIR_MODE: u32 = 0o7002;
+
+fn dir_mode_violation(rel: &str, mode: u32) -> Option<Violation> {
+    (mode & FORBIDDEN_DIR_MODE != 0).then(|| {
+        Violation::new(
+            rel,
+            code::DIRECTORY_MODE,
+            format!(
+                "directory mode {:04o} is writable by every user or has special bits",
+                mode & 0o7777
+            ),
+        )
+    })
 }
 
 /// The probe and assembly phases over a listing.
@@ -159,6 +188,25 @@ fn finish(
     for (l, p) in listed.into_iter().zip(probes) {
         a.entry(l, p)?;
     }
+    // Directories with no regular file anywhere below them (`.sigil` aside).
+    let mut holding: BTreeSet<&str> = BTreeSet::new();
+    for f in a.tree.files.iter().chain(a.tree.sigil.iter()) {
+        let mut rel = f.rel.as_str();
+        while let Some((parent, _)) = rel.rsplit_once('/') {
+            if !holding.insert(parent) {
+                break;
+            }
+            rel = parent;
+        }
+    }
+    let empty: Vec<Violation> = a
+        .tree
+        .dirs
+        .iter()
+        .filter(|d| d.as_str() != SIGIL_DIR && !holding.contains(d.as_str()))
+        .map(|d| Violation::new(d, code::EMPTY_DIRECTORY, "directory holds no file"))
+        .collect();
+    a.tree.violations.extend(empty);
     a.tree
         .files
         .sort_by(|a, b| a.rel.as_bytes().cmp(b.rel.as_bytes()));
@@ -258,7 +306,16 @@ fn open_nofollow(path: &Path) -> io::Result<fs::File> {
 }
 
 /// Reads a file to end of file into a SHA-256, reusing `buf`.
-fn hash_to_eof(mut file: &fs::File, buf: &mut Vec<u8>) -> io::Result<(Sha256Digest, u64)> {
+fn hash_to_eof(file: &fs::File, buf: &mut Vec<u8>) -> io::Result<(Sha256Digest, u64)> {
+    hash_to_eof_with(file, buf, |_| {})
+}
+
+/// [`hash_to_eof`], also handing every byte read to `on_bytes`.
+fn hash_to_eof_with(
+    mut file: &fs::File,
+    buf: &mut Vec<u8>,
+    mut on_bytes: impl FnMut(&[u8]),
+) -> io::Result<(Sha256Digest, u64)> {
     if buf.is_empty() {
         buf.resize(HASH_BUFFER_SIZE, 0);
     }
@@ -272,6 +329,7 @@ fn hash_to_eof(mut file: &fs::File, buf: &mut Vec<u8>) -> io::Result<(Sha256Dige
             Err(e) => return Err(e),
         };
         h.update(&buf[..n]);
+        on_bytes(&buf[..n]);
         total += n as u64;
     }
 }
@@ -313,8 +371,10 @@ fn probe_hash(l: &Listed, buf: &mut Vec<u8>) -> Result<Probe, TreeIoError> {
     if (meta.dev(), meta.ino()) != id {
         return Err(changed(&l.path));
     }
-    let (d, n) = hash_to_eof(&file, buf).map_err(err)?;
-    Ok(Probe::Hashed(meta, d, n))
+    let rel = l.rel.as_deref().unwrap_or_default();
+    let mut content = ContentCheck::for_path(rel);
+    let (d, n) = hash_to_eof_with(&file, buf, |b| content.update(b)).map_err(err)?;
+    Ok(Probe::Hashed(meta, d, n, content.finish()))
 }
 
 struct Assembler<'a> {
@@ -352,6 +412,15 @@ impl Assembler<'_> {
         })?;
         let in_sigil = rel == SIGIL_DIR || rel.starts_with(".sigil/");
         if ft.is_dir() {
+            let mode = fs::symlink_metadata(&l.path)
+                .map_err(|source| TreeIoError {
+                    path: l.path.clone(),
+                    source,
+                })?
+                .mode();
+            if let Some(v) = dir_mode_violation(&rel, mode) {
+                self.tree.violations.push(v);
+            }
             // Its entries follow it in the listing.
             self.tree.dirs.insert(rel.clone());
             if let Err(v) = self.names.insert(&rel, NodeKind::Dir) {
@@ -359,11 +428,16 @@ impl Assembler<'_> {
             }
             return Ok(());
         }
-        let (meta, hashed) = match probe.transpose()? {
-            None => (None, None),
-            Some(Probe::Meta(m)) => (Some(m), None),
-            Some(Probe::Hashed(m, d, n)) => (Some(m), Some((d, n))),
+        let (meta, hashed, content) = match probe.transpose()? {
+            None => (None, None, None),
+            Some(Probe::Meta(m)) => (Some(m), None, None),
+            Some(Probe::Hashed(m, d, n, c)) => (Some(m), Some((d, n)), c),
         };
+        if let Some((rule, detail)) = content {
+            self.tree
+                .violations
+                .push(Violation::new(&rel, rule, detail));
+        }
         let ft = meta.as_ref().map_or(ft, |m| m.file_type());
         let kind = if ft.is_file() {
             None
@@ -650,5 +724,53 @@ mod tests {
                 ("", code::TOTAL_TOO_LARGE),
             ]
         );
+    }
+}
+
+#[cfg(test)]
+mod dir_rule_tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt as _;
+
+    #[test]
+    fn empty_and_world_writable_directories_are_violations() {
+        let d = tempfile::tempdir().unwrap();
+        fs::create_dir_all(d.path().join("a/empty")).unwrap();
+        fs::create_dir_all(d.path().join("w")).unwrap();
+        fs::write(d.path().join("a/f.txt"), "x").unwrap();
+        fs::write(d.path().join("w/f.txt"), "x").unwrap();
+        fs::set_permissions(d.path().join("w"), fs::Permissions::from_mode(0o777)).unwrap();
+        fs::set_permissions(d.path(), fs::Permissions::from_mode(0o700)).unwrap();
+        let t = walk(d.path(), &Limits::default()).unwrap();
+        let got: Vec<(&str, &str)> = t
+            .violations
+            .iter()
+            .map(|v| (v.path.as_str(), v.rule))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("w", code::DIRECTORY_MODE),
+                ("a/empty", code::EMPTY_DIRECTORY)
+            ]
+        );
+        fs::set_permissions(d.path(), fs::Permissions::from_mode(0o1755)).unwrap();
+        let t = walk(d.path(), &Limits::default()).unwrap();
+        assert_eq!(t.violations[0].path, ".");
+        assert_eq!(t.violations[0].rule, code::DIRECTORY_MODE);
+    }
+
+    #[test]
+    fn hashed_files_get_the_content_rules() {
+        let d = tempfile::tempdir().unwrap();
+        fs::write(d.path().join("t.json"), b"#!/bin/sh\n").unwrap();
+        fs::write(d.path().join("u.txt"), b"ok\n").unwrap();
+        let t = walk_hashing(d.path(), &Limits::default(), &|_| true).unwrap();
+        let got: Vec<(&str, &str)> = t
+            .violations
+            .iter()
+            .map(|v| (v.path.as_str(), v.rule))
+            .collect();
+        assert_eq!(got, [("t.json", code::EXECUTABLE_CONTENT)]);
     }
 }

@@ -7,12 +7,13 @@ use std::path::{Path, PathBuf};
 
 use sigil_core::Sha256Digest;
 use sigil_keys::{KeyId, PublicKey};
+use sigil_scan::Allowlist;
 use sigil_sign::minisig::{self, Signature, SignatureParseError, MAX_SIGNATURE_FILE};
 use thiserror::Error;
 
 use crate::manifest::{
     CommentParseError, Manifest, ManifestParseError, PackComment, MANIFEST_PATH,
-    MAX_MANIFEST_BYTES, SIGNATURE_PATH,
+    MAX_MANIFEST_BYTES, SIGIL_DIR, SIGNATURE_PATH,
 };
 use crate::rules::{code, Limits, Violation};
 use crate::tree::{self, TreeIoError};
@@ -76,6 +77,14 @@ pub enum VerifyError {
     Missing {
         /// The path.
         path: PathBuf,
+    },
+    /// `.sigil` is a symlink or another non-directory: its contents are not read through it.
+    #[error(
+        ".sigil is a {found}, not a directory (a pack's manifest is never read through a link)"
+    )]
+    SigilNotDir {
+        /// What `.sigil` is (`symlink`, `file`...).
+        found: &'static str,
     },
     /// The manifest or signature is larger than allowed or not UTF-8.
     #[error("{path}: {reason}")]
@@ -183,6 +192,32 @@ pub(crate) fn read_small(path: &Path, limit: u64) -> Result<Vec<u8>, VerifyError
         });
     }
     Ok(buf)
+}
+
+/// Whether a content-rule violation has an exception in `allow`.
+pub(crate) fn content_allowed(allow: &Allowlist, v: &Violation) -> bool {
+    [code::EXECUTABLE_CONTENT, code::CONTENT_MISMATCH].contains(&v.rule)
+        && allow.content_exception(&v.path).is_some()
+}
+
+/// `DIR/.sigil` must be a real directory (not followed when it is a symlink).
+pub(crate) fn check_sigil_dir(dir: &Path) -> Result<(), VerifyError> {
+    let path = dir.join(SIGIL_DIR);
+    match fs::symlink_metadata(&path) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(m) => Err(VerifyError::SigilNotDir {
+            found: if m.file_type().is_symlink() {
+                "symlink"
+            } else if m.is_file() {
+                "file"
+            } else {
+                "special file"
+            },
+        }),
+        // Absent: the manifest read reports it as missing.
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(source) => Err(VerifyError::Io { path, source }),
+    }
 }
 
 /// Picks the trusted key for a signature: same key id, or a PEM key (which has none).
@@ -325,14 +360,28 @@ pub fn compare(
     Ok(())
 }
 
-/// Verifies a pack directory: the manifest's signature by a trusted key, the signed
-/// comment against the manifest, then the exact tree (nothing missing, extra, changed or
-/// of another type, no data-only violation). Files hash in parallel.
+/// Verifies a pack directory: `.sigil` a real directory, the manifest's signature by a
+/// trusted key, the signed comment against the manifest, then the exact tree (nothing
+/// missing, extra, changed or of another type, no data-only violation: modes, empty or
+/// world-writable directories, contents). Files hash in parallel. At least as strict as
+/// [`crate::sign_dir`]: whatever sign refuses, verify refuses.
 pub fn verify_dir(
     dir: &Path,
     keys: &[PublicKey],
     limits: &Limits,
 ) -> Result<VerifiedPack, VerifyError> {
+    verify_dir_allowing(dir, keys, limits, &Allowlist::default())
+}
+
+/// [`verify_dir`] with exceptions to the content rules: `content` lines of an allowlist
+/// (the same file the publisher signed with, or the consumer's own).
+pub fn verify_dir_allowing(
+    dir: &Path,
+    keys: &[PublicKey],
+    limits: &Limits,
+    allow: &Allowlist,
+) -> Result<VerifiedPack, VerifyError> {
+    check_sigil_dir(dir)?;
     let manifest = read_small(&dir.join(MANIFEST_PATH), MAX_MANIFEST_BYTES)?;
     let signature = read_small(&dir.join(SIGNATURE_PATH), MAX_SIGNATURE_FILE as u64)?;
     let v = verify_manifest(&manifest, &signature, keys, limits)?;
@@ -385,12 +434,25 @@ pub fn verify_dir(
         .violations
         .into_iter()
         .filter(|v| ![code::SYMLINK, code::DEVICE, code::FIFO, code::SOCKET].contains(&v.rule))
+        .filter(|v| !content_allowed(allow, v))
         .map(|v| Problem {
             path: v.path,
             kind: ProblemKind::Rule(v.rule),
             detail: v.detail,
         })
-        .collect();
+        .collect::<Vec<_>>();
+    // The single-file limit, as sign applies it (the walk above ran without limits).
+    let mut problems = problems;
+    for f in tree.files.iter().filter(|f| f.size > limits.max_file_bytes) {
+        problems.push(Problem {
+            path: f.rel.clone(),
+            kind: ProblemKind::Rule(code::FILE_TOO_LARGE),
+            detail: format!(
+                "{} bytes is over the {}-byte file limit",
+                f.size, limits.max_file_bytes
+            ),
+        });
+    }
     compare(&v, &present, &sigil_extra, problems)?;
     Ok(v)
 }

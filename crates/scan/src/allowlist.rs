@@ -4,7 +4,12 @@
 //! path docs/examples/**      # skip files whose label matches the glob (`*`, `?`, `**`)
 //! rule generic-secret-assignment
 //! fingerprint 3f2a9c01d4e5b6a7   # one secret, by the fingerprint printed with its finding
+//! content tools/fixture.bin vendored test fixture, reviewed   # GLOB then a reason
 //! ```
+//!
+//! `content` lines are not used by the secret scan: they are exceptions to the data-only
+//! content rules of packs (`executable-content`, `content-mismatch`) for files matching the
+//! glob, and must say why (everything after the glob is the reason).
 
 use thiserror::Error;
 
@@ -13,7 +18,9 @@ use thiserror::Error;
 #[non_exhaustive]
 pub enum AllowlistParseError {
     /// Not `path`, `rule` or `fingerprint`.
-    #[error("line {line}: unknown directive {directive:?} (expected path, rule or fingerprint)")]
+    #[error(
+        "line {line}: unknown directive {directive:?} (expected path, rule, fingerprint or content)"
+    )]
     UnknownDirective {
         /// Line number.
         line: usize,
@@ -36,6 +43,12 @@ pub enum AllowlistParseError {
         /// The id.
         rule: String,
     },
+    /// A `content` exception without a reason.
+    #[error("line {line}: `content GLOB REASON` needs a reason after the glob")]
+    Reason {
+        /// Line number.
+        line: usize,
+    },
     /// A fingerprint that is not 16 lowercase hex digits.
     #[error("line {line}: fingerprint must be 16 lowercase hex digits")]
     Fingerprint {
@@ -50,6 +63,16 @@ pub struct Allowlist {
     paths: Vec<String>,
     rules: Vec<String>,
     fingerprints: Vec<String>,
+    content: Vec<ContentException>,
+}
+
+/// An exception to the pack content rules: files matching `glob`, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContentException {
+    /// The path glob.
+    pub glob: String,
+    /// Why the exception is there.
+    pub reason: String,
 }
 
 impl Allowlist {
@@ -65,6 +88,23 @@ impl Allowlist {
             }
             let mut words = body.split_whitespace();
             let directive = words.next().unwrap_or_default();
+            if directive == "content" {
+                let Some(glob) = words.next() else {
+                    return Err(AllowlistParseError::Value {
+                        line,
+                        directive: directive.to_owned(),
+                    });
+                };
+                let reason = words.collect::<Vec<_>>().join(" ");
+                if reason.is_empty() {
+                    return Err(AllowlistParseError::Reason { line });
+                }
+                out.content.push(ContentException {
+                    glob: glob.to_owned(),
+                    reason,
+                });
+                continue;
+            }
             let value = words.next();
             let (Some(value), None) = (value, words.next()) else {
                 return Err(AllowlistParseError::Value {
@@ -74,7 +114,9 @@ impl Allowlist {
             };
             match directive {
                 "path" => out.paths.push(value.to_owned()),
-                "rule" if ids.contains(&value) => out.rules.push(value.to_owned()),
+                "rule" if ids.contains(&value) || value == crate::DECODE_LIMIT_RULE => {
+                    out.rules.push(value.to_owned())
+                }
                 "rule" => {
                     return Err(AllowlistParseError::UnknownRule {
                         line,
@@ -110,6 +152,11 @@ impl Allowlist {
     /// Whether a rule is switched off.
     pub fn allows_rule(&self, rule: &str) -> bool {
         self.rules.iter().any(|r| r == rule)
+    }
+
+    /// The content-rule exception covering a pack path, if any.
+    pub fn content_exception(&self, path: &str) -> Option<&ContentException> {
+        self.content.iter().find(|c| glob_match(&c.glob, path))
     }
 
     /// Whether one secret is allowed.

@@ -13,9 +13,17 @@
 //! A finding is suppressed by an inline `sigil:allow` marker on its line (or
 //! `sigil:allow-next-line` on the line before), or by an [`Allowlist`].
 //!
-//! What it does not do: it does not decode archives or base64, and it does not ask any
-//! provider whether a key is live. It reads files and readers only; no network, clock or
-//! environment.
+//! Encoded content is scanned too: a file that is gzip (all members), and every base64
+//! block of at least [`MIN_BASE64_CHARS`] characters (standard or URL-safe alphabet, lines
+//! joined), are decoded and scanned, two levels deep (base64 inside gzip, gzip inside
+//! base64). Decoding is bounded: at most [`MAX_DECODED_BYTES`] per file; past that the
+//! scan reports a `decode-limit` leak rather than pass what it did not read. Findings inside
+//! decoded data carry [`Finding::inside`] (`gzip line 3 column 7`, `base64 line 1 column 9`)
+//! with the outer file's line and column of the block.
+//!
+//! What it does not do: it does not open archives other than gzip (tar, zip), and it does not
+//! ask any provider whether a key is live. It reads files and readers only; no network,
+//! clock or environment.
 
 mod allowlist;
 mod rules;
@@ -24,7 +32,7 @@ use std::fs;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
-pub use allowlist::{Allowlist, AllowlistParseError};
+pub use allowlist::{Allowlist, AllowlistParseError, ContentException};
 use rules::{Class, Rule};
 use thiserror::Error;
 
@@ -64,6 +72,9 @@ pub struct Finding {
     pub excerpt: String,
     /// First 16 hex digits of the SHA-256 of the secret: names it in an allowlist.
     pub fingerprint: String,
+    /// Where inside decoded data the secret is (`base64 line 1 column 9`, `gzip line 2
+    /// column 1`, nested with ` > `); `None` for a secret in the file's own bytes.
+    pub inside: Option<String>,
 }
 
 /// Why scanning a path failed.
@@ -116,6 +127,15 @@ const CHUNK: usize = 4 << 20;
 const LOOKAHEAD: usize = 8 << 10;
 /// Context kept before a chunk, so boundaries and inline markers see the previous line.
 const LOOKBEHIND: usize = 4 << 10;
+
+/// Shortest base64 block that is decoded and scanned (18 bytes decoded).
+pub const MIN_BASE64_CHARS: usize = 24;
+/// Most bytes decoded (gzip and base64 together) per scanned file.
+pub const MAX_DECODED_BYTES: u64 = 16 << 20;
+/// Levels of decoding: base64 inside gzip and the reverse, no deeper.
+const MAX_DEPTH: u8 = 2;
+/// The rule id of the finding for data that was not fully decoded.
+pub const DECODE_LIMIT_RULE: &str = "decode-limit";
 
 /// The inline allow marker.
 pub const ALLOW_MARKER: &str = "sigil:allow";
@@ -170,6 +190,88 @@ struct Hit {
     kind: Kind,
     excerpt: String,
     fingerprint: String,
+    inside: Option<String>,
+}
+
+/// What decoding may still do for one top-level file, and what it found in base64 blocks.
+struct Budget {
+    left: u64,
+    exceeded: bool,
+    seen: std::collections::HashSet<(&'static str, String)>,
+}
+
+/// Characters of a long base64 block decoded again in the next window, so a secret across
+/// the previous window's end is whole in one of the two decodes.
+const B64_OVERLAP: usize = 1024;
+
+/// Collects decoded bytes up to the budget; fails once past it (stopping the decoder).
+struct Capped {
+    out: Vec<u8>,
+    left: u64,
+    exceeded: bool,
+}
+
+impl io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if buf.len() as u64 > self.left {
+            self.exceeded = true;
+            return Err(io::Error::other("decoded size limit"));
+        }
+        self.left -= buf.len() as u64;
+        self.out.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn b64_regex() -> &'static regex::bytes::Regex {
+    static RE: std::sync::OnceLock<regex::bytes::Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| {
+        let pat = format!(
+            r"[A-Za-z0-9+/_\-]{{{n},}}={{0,2}}(?:\r?\n[A-Za-z0-9+/_\-]{{4,}}={{0,2}})*",
+            n = MIN_BASE64_CHARS
+        );
+        // The pattern is a constant; it compiles.
+        regex::bytes::Regex::new(&pat).unwrap_or_else(|_| unreachable!())
+    })
+}
+
+fn is_b64_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'_' | b'-')
+}
+
+/// Decodes a base64 block (lines joined, padding optional, one alphabet), or `None`.
+fn decode_b64(block: &[u8]) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    let mut s: Vec<u8> = block
+        .iter()
+        .copied()
+        .filter(|b| !matches!(b, b'\r' | b'\n' | b'='))
+        .collect();
+    if s.len() % 4 == 1 {
+        s.pop();
+    }
+    let url = s.iter().any(|b| matches!(b, b'-' | b'_'));
+    let std = s.iter().any(|b| matches!(b, b'+' | b'/'));
+    if url && std {
+        return None;
+    }
+    let engine = if url {
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+    } else {
+        &base64::engine::general_purpose::STANDARD_NO_PAD
+    };
+    engine.decode(&s).ok()
+}
+
+fn nest(outer: String, inner: Option<String>) -> String {
+    match inner {
+        Some(i) => format!("{outer} > {i}"),
+        None => outer,
+    }
 }
 
 fn line_bounds(buf: &[u8], at: usize) -> (usize, usize) {
@@ -243,6 +345,11 @@ impl Scanner {
             rules: rules::builtin(),
             allow,
         }
+    }
+
+    /// The allowlist.
+    pub fn allowlist(&self) -> &Allowlist {
+        &self.allow
     }
 
     /// Whether the allowlist skips this path label entirely.
@@ -331,9 +438,105 @@ impl Scanner {
                     kind,
                     excerpt,
                     fingerprint,
+                    inside: None,
                 });
             }
         }
+    }
+
+    /// Base64 blocks starting in `[from, to)`: decoded, scanned, reported as hits at the
+    /// block's start.
+    fn scan_base64(
+        &self,
+        buf: &[u8],
+        from: usize,
+        to: usize,
+        depth: u8,
+        budget: &mut Budget,
+        hits: &mut Vec<Hit>,
+    ) {
+        if depth >= MAX_DEPTH {
+            return;
+        }
+        for m in b64_regex().find_iter(&buf[from..]) {
+            let start = from + m.start();
+            if start >= to || budget.exceeded {
+                break;
+            }
+            if inline_allowed(buf, start) {
+                continue;
+            }
+            // A block that started before this window was decoded up to the previous
+            // window's end (`from + LOOKAHEAD`); decode the rest from a little before that,
+            // at all four alignments (where the block started is no longer known).
+            let continued = start > 0 && is_b64_char(buf[start - 1]);
+            let (at_start, candidates) = if continued {
+                let seg_start = (from + LOOKAHEAD).saturating_sub(B64_OVERLAP).max(start);
+                let end = start + m.len();
+                if end <= seg_start {
+                    continue;
+                }
+                let seg: Vec<u8> = buf[seg_start..end]
+                    .iter()
+                    .copied()
+                    .filter(|b| !matches!(b, b'\r' | b'\n' | b'='))
+                    .collect();
+                let c: Vec<Vec<u8>> = (0..4)
+                    .filter_map(|skip| seg.get(skip..).and_then(decode_b64))
+                    .collect();
+                (seg_start, c)
+            } else {
+                (start, decode_b64(m.as_bytes()).into_iter().collect())
+            };
+            for decoded in candidates {
+                if decoded.len() as u64 > budget.left {
+                    budget.exceeded = true;
+                    return;
+                }
+                budget.left -= decoded.len() as u64;
+                self.report_b64(&decoded, at_start, continued, depth, budget, hits);
+            }
+        }
+    }
+
+    /// Scans one decoded base64 block and adds its findings as hits at `start`.
+    fn report_b64(
+        &self,
+        decoded: &[u8],
+        start: usize,
+        continued: bool,
+        depth: u8,
+        budget: &mut Budget,
+        hits: &mut Vec<Hit>,
+    ) {
+        for f in self.scan_decoded(decoded, depth + 1, budget) {
+            // The overlap with the previous window may find a secret again.
+            if continued && budget.seen.contains(&(f.rule, f.fingerprint.clone())) {
+                continue;
+            }
+            budget.seen.insert((f.rule, f.fingerprint.clone()));
+            let what = if continued {
+                "base64 (continued)"
+            } else {
+                "base64"
+            };
+            let at = format!("{what} line {} column {}", f.line, f.column);
+            hits.push(Hit {
+                start,
+                rule: f.rule,
+                kind: f.kind,
+                excerpt: f.excerpt,
+                fingerprint: f.fingerprint,
+                inside: Some(nest(at, f.inside)),
+            });
+        }
+    }
+
+    /// Scans decoded bytes (one level deeper).
+    fn scan_decoded(&self, data: &[u8], depth: u8, budget: &mut Budget) -> Vec<Finding> {
+        // Reading from a slice cannot fail.
+        self.scan_inner("", data, |_| {}, depth, budget)
+            .unwrap_or_default()
     }
 
     /// Scans bytes in memory.
@@ -342,19 +545,61 @@ impl Scanner {
         self.scan_reader(label, bytes, |_| {}).unwrap_or_default()
     }
 
-    /// Scans a reader in bounded memory. `on_bytes` sees every byte read exactly once, in
-    /// order, so callers can hash the same pass.
+    /// Scans a reader in bounded memory (decoded data: at most [`MAX_DECODED_BYTES`]).
+    /// `on_bytes` sees every byte read exactly once, in order, so callers can hash the same
+    /// pass.
     pub fn scan_reader<R: Read>(
+        &self,
+        label: &str,
+        reader: R,
+        on_bytes: impl FnMut(&[u8]),
+    ) -> io::Result<Vec<Finding>> {
+        let mut budget = Budget {
+            left: MAX_DECODED_BYTES,
+            exceeded: false,
+            seen: Default::default(),
+        };
+        if self.allow.allows_path(label) {
+            sigil_core::digest::stream(reader, on_bytes, |_| {})?;
+            return Ok(Vec::new());
+        }
+        let mut findings = self.scan_inner(label, reader, on_bytes, 0, &mut budget)?;
+        if budget.exceeded {
+            let fingerprint = fingerprint(label.as_bytes());
+            if !self.allow.allows_rule(DECODE_LIMIT_RULE)
+                && !self.allow.allows_fingerprint(&fingerprint)
+            {
+                findings.push(Finding {
+                    path: label.to_owned(),
+                    line: 1,
+                    column: 1,
+                    rule: DECODE_LIMIT_RULE,
+                    kind: Kind::Leak,
+                    excerpt: format!(
+                        "encoded data decodes to more than {MAX_DECODED_BYTES} bytes; the rest was not scanned"
+                    ),
+                    fingerprint,
+                    inside: None,
+                });
+            }
+        }
+        Ok(findings)
+    }
+
+    fn scan_inner<R: Read>(
         &self,
         label: &str,
         mut reader: R,
         mut on_bytes: impl FnMut(&[u8]),
+        depth: u8,
+        budget: &mut Budget,
     ) -> io::Result<Vec<Finding>> {
         let mut findings = Vec::new();
-        if self.allow.allows_path(label) {
-            sigil_core::digest::stream(reader, on_bytes, |_| {})?;
-            return Ok(findings);
-        }
+        // A gzip file: decompressed alongside the plain scan, scanned at the end.
+        let mut gz: Option<flate2::write::MultiGzDecoder<Capped>> = None;
+        // Set when the decoder failed (corrupt, or over the budget): no more input for it.
+        let mut gz_stopped = false;
+        let mut first = true;
         // Grows as needed (up to one chunk plus context): small inputs stay cheap.
         let mut buf: Vec<u8> = Vec::new();
         let mut line_at_buf = 1usize;
@@ -369,6 +614,22 @@ impl Scanner {
                     Ok(n) => {
                         on_bytes(&tmp[..n]);
                         buf.extend_from_slice(&tmp[..n]);
+                        if first && depth < MAX_DEPTH && buf.len() >= 2 {
+                            first = false;
+                            if buf.starts_with(&[0x1f, 0x8b]) {
+                                let mut d = flate2::write::MultiGzDecoder::new(Capped {
+                                    out: Vec::new(),
+                                    left: budget.left,
+                                    exceeded: false,
+                                });
+                                gz_stopped = io::Write::write_all(&mut d, &buf).is_err();
+                                gz = Some(d);
+                                continue;
+                            }
+                        }
+                        if let Some(d) = gz.as_mut().filter(|_| !gz_stopped) {
+                            gz_stopped = io::Write::write_all(d, &tmp[..n]).is_err();
+                        }
                     }
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                     Err(e) => return Err(e),
@@ -381,6 +642,7 @@ impl Scanner {
             };
             let mut hits = Vec::new();
             self.scan_window(&buf, scan_from, scan_to, &mut hits);
+            self.scan_base64(&buf, scan_from, scan_to, depth, budget, &mut hits);
             hits.sort_by_key(|h| h.start);
             let (mut line, mut counted) = (line_at_buf, 0usize);
             for h in hits {
@@ -398,9 +660,31 @@ impl Scanner {
                     kind: h.kind,
                     excerpt: h.excerpt,
                     fingerprint: h.fingerprint,
+                    inside: h.inside,
                 });
             }
             if eof {
+                if let Some(mut d) = gz.take() {
+                    if !gz_stopped {
+                        // A truncated or corrupt end: scan what came out anyway.
+                        let _ = d.try_finish();
+                    }
+                    if d.get_ref().exceeded {
+                        budget.exceeded = true;
+                    }
+                    let data = std::mem::take(&mut d.get_mut().out);
+                    budget.left = budget.left.saturating_sub(data.len() as u64);
+                    for f in self.scan_decoded(&data, depth + 1, budget) {
+                        let at = format!("gzip line {} column {}", f.line, f.column);
+                        findings.push(Finding {
+                            path: label.to_owned(),
+                            line: 1,
+                            column: 1,
+                            inside: Some(nest(at, f.inside)),
+                            ..f
+                        });
+                    }
+                }
                 return Ok(findings);
             }
             let keep_from = scan_to.saturating_sub(LOOKBEHIND);

@@ -399,3 +399,134 @@ proptest! {
         prop_assert!(allowlist::glob_match("**/*.md", &deeper));
     }
 }
+
+fn b64(data: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(data)
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+/// Findings in decoded data (a small gzip keeps a random token as literal bytes, which the
+/// plain scan finds too).
+fn found(findings: &[Finding]) -> Vec<(&'static str, usize, usize, Option<&str>)> {
+    findings
+        .iter()
+        .filter(|f| f.inside.is_some() || f.rule == DECODE_LIMIT_RULE)
+        .map(|f| (f.rule, f.line, f.column, f.inside.as_deref()))
+        .collect()
+}
+
+#[test]
+fn secrets_inside_base64_blocks_are_found() {
+    let token = format!("{}{}", "ghp_", gen(7, 36, ALNUM));
+    let text = format!(
+        "intro\nconfig: \"{}\"\n",
+        b64(format!("x\ntoken {token}\n").as_bytes())
+    );
+    let s = Scanner::default();
+    let f = s.scan_bytes("f.yaml", text.as_bytes());
+    assert_eq!(
+        found(&f),
+        [("github-token", 2, 10, Some("base64 line 2 column 7"))]
+    );
+    assert_eq!(f[0].excerpt, redact(token.as_bytes()));
+    // Wrapped at 76 characters, as PEM and MIME do.
+    let wrapped: String = b64(format!("{}token {token}\n", "padding ".repeat(20)).as_bytes())
+        .as_bytes()
+        .chunks(76)
+        .map(|c| format!("{}\n", std::str::from_utf8(c).unwrap()))
+        .collect();
+    assert_eq!(s.scan_bytes("w", wrapped.as_bytes()).len(), 1);
+    // Short blocks are not decoded, and an inline marker allows the block.
+    let allowed = format!("{} # sigil:allow\n", b64(token.as_bytes()));
+    assert!(s.scan_bytes("a", allowed.as_bytes()).is_empty());
+}
+
+#[test]
+fn secrets_inside_gzip_files_are_found_two_levels_deep() {
+    let token = format!("{}{}", "ghp_", gen(7, 36, ALNUM));
+    let s = Scanner::default();
+    let gz = gzip(format!("one\ntwo {token}\n").as_bytes());
+    assert_eq!(
+        found(&s.scan_bytes("notes.txt.gz", &gz)),
+        [("github-token", 1, 1, Some("gzip line 2 column 5"))]
+    );
+    // Two gzip members, the secret in the second (as `gzip -d` reads them).
+    let mut two = gzip(b"harmless\n");
+    two.extend(gzip(token.as_bytes()));
+    assert_eq!(found(&s.scan_bytes("two.gz", &two)).len(), 1);
+    // base64 inside gzip, and gzip inside base64.
+    let inner = gzip(format!("k: {}\n", b64(format!("t={token}").as_bytes())).as_bytes());
+    assert!(found(&s.scan_bytes("a.gz", &inner)).contains(&(
+        "github-token",
+        1,
+        1,
+        Some("gzip line 1 column 4 > base64 line 1 column 3")
+    )));
+    let outer = format!("blob: {}\n", b64(&gzip(token.as_bytes())));
+    assert!(found(&s.scan_bytes("b.txt", outer.as_bytes())).contains(&(
+        "github-token",
+        1,
+        7,
+        Some("base64 line 1 column 1 > gzip line 1 column 1")
+    )));
+    // A truncated stream: what came out is still scanned.
+    let cut = gzip(format!("{token}\n{}", gen(9, 100_000, ALNUM)).as_bytes());
+    assert_eq!(
+        found(&s.scan_bytes("cut.gz", &cut[..cut.len() / 2])).len(),
+        1
+    );
+}
+
+#[test]
+fn decoding_is_bounded_and_the_rest_is_reported() {
+    let s = Scanner::default();
+    let bomb = gzip(&vec![b'a'; (MAX_DECODED_BYTES + 1) as usize]);
+    let f = s.scan_bytes("bomb.gz", &bomb);
+    assert_eq!(found(&f), [(DECODE_LIMIT_RULE, 1, 1, None)]);
+    assert_eq!(f[0].kind, Kind::Leak);
+    // Allowed by rule or by the fingerprint it prints.
+    let allow = Allowlist::parse(&format!("fingerprint {}\n", f[0].fingerprint)).unwrap();
+    assert!(Scanner::new(allow).scan_bytes("bomb.gz", &bomb).is_empty());
+    let allow = Allowlist::parse("rule decode-limit\n").unwrap();
+    assert!(Scanner::new(allow).scan_bytes("bomb.gz", &bomb).is_empty());
+}
+
+#[test]
+fn content_exceptions_need_a_reason() {
+    let a = Allowlist::parse("content tools/*.bin vendored fixture, reviewed\n").unwrap();
+    let e = a.content_exception("tools/x.bin").unwrap();
+    assert_eq!(e.reason, "vendored fixture, reviewed");
+    assert!(a.content_exception("x.bin").is_none());
+    assert_eq!(
+        Allowlist::parse("content tools/*.bin\n").unwrap_err(),
+        AllowlistParseError::Reason { line: 1 }
+    );
+}
+
+#[test]
+fn base64_blocks_longer_than_a_scan_window_are_decoded_to_their_end() {
+    let token = format!("{}{}", "ghp_", gen(7, 36, ALNUM));
+    let mut data = "x".repeat(CHUNK - CHUNK / 8);
+    data.push_str(&format!(" token={token} "));
+    data.push_str(&"y".repeat(1000));
+    let text = format!("blob: {}\n", b64(data.as_bytes()));
+    assert!(text.len() > CHUNK + LOOKAHEAD);
+    let s = Scanner::default();
+    let all = s.scan_bytes("big.json", text.as_bytes());
+    let f = found(&all);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].0, "github-token");
+    assert!(
+        f[0].3
+            .unwrap()
+            .starts_with("base64 (continued) line 1 column "),
+        "{f:?}"
+    );
+}
