@@ -38,6 +38,7 @@
 //! # }
 //! ```
 
+mod client;
 mod ct;
 mod log;
 mod service;
@@ -53,6 +54,7 @@ use p256::ecdsa::signature::Signer as _;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+pub use client::{http, timestamp_request, ClientError, HttpResponse, HttpSigner};
 pub use ct::CtLog;
 pub use log::{
     dsse_body, hashedrekord_body, inclusion_path, leaf_hash, root_from_inclusion_path, root_hash,
@@ -592,5 +594,7 @@ pub fn github_provenance(
     serde_json::to_vec(&statement).unwrap_or_default()
 }
 
+#[cfg(test)]
+mod service_tests;
 #[cfg(test)]
 mod tests;

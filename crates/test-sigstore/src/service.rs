@@ -714,7 +714,7 @@ fn fulcio(state: &State, req: &Request, faults: &[ServiceFault]) -> Handled {
         }
     } else {
         LeafValidity {
-            not_before: now - 1,
+            not_before: now,
             not_after: now + 600,
         }
     };
