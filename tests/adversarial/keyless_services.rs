@@ -412,3 +412,93 @@ fn stalled_rekor_ends_the_signer_at_its_timeout() {
         "{err}"
     );
 }
+
+#[test]
+fn sigstore_python_attests_through_the_local_rekor_dsse_and_sigil_verifies_the_provenance() {
+    let Some(sigstore) = support::tool("sigstore") else {
+        return;
+    };
+    let l = local();
+    let statement: Value = serde_json::from_slice(&sigil_test_sigstore::github_provenance(
+        "widget.tar.gz",
+        ARTIFACT,
+        "acme/widget",
+        ".github/workflows/release.yml",
+        "refs/tags/v1.0.0",
+    ))
+    .unwrap();
+    let predicate = l.dir.path().join("predicate.json");
+    std::fs::write(&predicate, statement["predicate"].to_string()).unwrap();
+    let bundle = l.dir.path().join("widget.intoto.sigstore.json");
+    let out = std::process::Command::new(&sigstore)
+        .arg("--trust-config")
+        .arg(&l.trust.client_trust_config)
+        .args(["attest", "--predicate"])
+        .arg(&predicate)
+        .args(["--predicate-type", "https://slsa.dev/provenance/v1"])
+        .arg("--identity-token")
+        .arg(l.server.token(&identity()).unwrap())
+        .arg("--bundle")
+        .arg(&bundle)
+        .arg(&l.artifact)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc: Value = serde_json::from_slice(&std::fs::read(&bundle).unwrap()).unwrap();
+    assert_eq!(
+        doc["verificationMaterial"]["tlogEntries"][0]["kindVersion"]["kind"],
+        "dsse"
+    );
+
+    let run = |file: &Path| {
+        let out = sigil()
+            .arg("verify-attestation")
+            .arg(file)
+            .arg("--attestation")
+            .arg(&bundle)
+            .arg("--trusted-root")
+            .arg(&l.trust.trusted_root)
+            .args([
+                "--certificate-identity",
+                SAN,
+                "--certificate-oidc-issuer",
+                GITHUB_ACTIONS_ISSUER,
+                "--builder-id",
+                "https://github.com/actions/runner/github-hosted",
+            ])
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, out, err) = run(&l.artifact);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains(&format!("signer: {SAN} (issuer {GITHUB_ACTIONS_ISSUER})")),
+        "{out}"
+    );
+    assert!(
+        out.contains("  source: https://github.com/acme/widget @ refs/tags/v1.0.0 (commit 0123456789abcdef0123456789abcdef01234567)\n"),
+        "{out}"
+    );
+    let out = python_verify(&sigstore, &l, &bundle, &l.artifact);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    let mut changed = ARTIFACT.to_vec();
+    changed[0] ^= 0x20;
+    let other = l.dir.path().join("changed.tar.gz");
+    std::fs::write(&other, &changed).unwrap();
+    let (code, out, err) = run(&other);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(out, "");
+    assert_eq!(
+        err,
+        format!(
+            "error: {} (document): artifact mismatch: artifact hash does not match any subject in attestation\n",
+            bundle.display()
+        )
+    );
+}
