@@ -1,71 +1,43 @@
 //! `cargo xtask sigstore-local [--dir D] [--port P]`: a Sigstore of our own on 127.0.0.1
 //! (OIDC issuer, Fulcio, Rekor v1, TSA from `sigil-test-sigstore`) for trying keyless signing
-//! offline. Writes the trust files and a token for a default GitHub Actions identity into D,
-//! prints the commands to try, and serves until interrupted.
-
-use std::path::PathBuf;
+//! offline. It runs that crate's `sigstore-local` example, which writes the trust files and a
+//! token for a default identity into D (default `target/sigstore-local`), prints the URLs and
+//! the `sigstore`/`sigil` commands to try, and serves until Ctrl-C. (xtask does not link the
+//! test-support crate: `tests/tidy.rs` keeps it a dev-dependency everywhere.)
 
 use anyhow::{bail, Context as _, Result};
-use sigil_test_sigstore::{Identity, Server};
+
+use crate::{cargo, root, run_cmd};
 
 pub fn run(args: &[String]) -> Result<()> {
-    let mut dir = PathBuf::from("target/sigstore-local");
-    let mut port = 0u16;
+    let here = std::env::current_dir().context("reading the current directory")?;
+    let mut dir = root().join("target/sigstore-local");
+    let mut port = "0".to_owned();
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
-            "--dir" => dir = it.next().context("--dir needs a value")?.into(),
-            "--port" => port = it.next().context("--port needs a value")?.parse()?,
+            "--dir" => dir = here.join(it.next().context("--dir needs a value")?),
+            "--port" => {
+                port = it.next().context("--port needs a value")?.clone();
+                port.parse::<u16>().context("--port needs a port number")?;
+            }
             other => bail!("sigstore-local: unknown argument {other:?}"),
         }
     }
-    let server = Server::start_on(port).context("starting the local sigstore")?;
-    let files = server
-        .write_trust_files(&dir)
-        .context("writing the trust files")?;
-    let id = Identity::github(
-        "acme/widget",
-        ".github/workflows/release.yml",
-        "refs/tags/v1.0.0",
-    );
-    // Tokens live ten minutes, like GitHub's; a fresh one is written every five.
-    let token_file = dir.join("token.jwt");
-    std::fs::write(&token_file, server.token(&id)?)
-        .with_context(|| format!("writing {}", token_file.display()))?;
-    let d = dir.display();
-    println!("local sigstore on {}", server.url());
-    println!(
-        "  oidc issuer  {}  (jwks {}/jwks)",
-        server.url(),
-        server.url()
-    );
-    println!("  fulcio       {}/api/v2/signingCert", server.url());
-    println!("  rekor        {}/api/v1/log/entries", server.url());
-    println!("  tsa          {}/api/v1/timestamp", server.url());
-    println!("files in {d}:");
-    println!("  {}", files.trusted_root.display());
-    println!("  {}", files.signing_config.display());
-    println!("  {}", files.client_trust_config.display());
-    println!("  {}  (identity {})", token_file.display(), id.san.as_str());
-    println!("try:");
-    println!("  echo hello > {d}/hello.txt");
-    println!(
-        "  sigstore --trust-config {d}/trust_config.json sign --identity-token \"$(cat {d}/token.jwt)\" --bundle {d}/hello.txt.sigstore.json {d}/hello.txt"
-    );
-    println!(
-        "  sigil verify --bundle {d}/hello.txt.sigstore.json --trusted-root {d}/trusted_root.json --certificate-identity {} --certificate-oidc-issuer {} {d}/hello.txt",
-        id.san.as_str(),
-        id.issuer
-    );
-    println!(
-        "  sigstore --trust-config {d}/trust_config.json verify identity --offline --bundle {d}/hello.txt.sigstore.json --cert-identity {} --cert-oidc-issuer {} {d}/hello.txt",
-        id.san.as_str(),
-        id.issuer
-    );
-    println!("serving until Ctrl-C");
-    loop {
-        std::thread::sleep(std::time::Duration::from_secs(300));
-        std::fs::write(&token_file, server.token(&id)?)
-            .with_context(|| format!("writing {}", token_file.display()))?;
-    }
+    run_cmd(
+        cargo()
+            .args([
+                "run",
+                "--quiet",
+                "--locked",
+                "-p",
+                "sigil-test-sigstore",
+                "--example",
+                "sigstore-local",
+                "--",
+                "--dir",
+            ])
+            .arg(&dir)
+            .args(["--port", &port]),
+    )
 }
