@@ -855,7 +855,9 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
 // TSA
 
 /// One DER TLV: (tag, header+content bytes, content bytes, rest).
-fn der_tlv(b: &[u8]) -> Option<(u8, &[u8], &[u8], &[u8])> {
+type Tlv<'a> = (u8, &'a [u8], &'a [u8], &'a [u8]);
+
+fn der_tlv(b: &[u8]) -> Option<Tlv<'_>> {
     let tag = *b.first()?;
     let l0 = *b.get(1)? as usize;
     let (len, hl) = if l0 < 0x80 {
