@@ -502,3 +502,49 @@ fn sigstore_python_attests_through_the_local_rekor_dsse_and_sigil_verifies_the_p
         )
     );
 }
+
+/// sigstore-python does not check what Rekor hands back when it signs: under each log fault
+/// it writes a bundle, and both verifiers refuse that bundle, sigil with the reason named. An
+/// expired certificate from Fulcio it refuses itself, writing no bundle.
+#[test]
+fn bundles_sigstore_python_made_from_lying_services_are_refused_by_both_verifiers() {
+    let Some(sigstore) = support::tool("sigstore") else {
+        return;
+    };
+    for (fault, reason) in [
+        (ServiceFault::BadSet, "tlog-rejected"),
+        (ServiceFault::BadInclusionProof, "tlog-rejected"),
+        (ServiceFault::EntryForAnotherBody, "artifact-mismatch"),
+    ] {
+        let l = local();
+        l.server.set_faults(&[fault]);
+        let bundle = l.dir.path().join("widget.tar.gz.sigstore.json");
+        let out = python_sign(&sigstore, &l, &bundle);
+        assert_eq!(out.status.code(), Some(0), "{fault:?}: {}", stderr(&out));
+
+        let (code, _, err, out) = sigil_verify(&l, &bundle, &l.artifact, true);
+        assert_eq!(code, 1, "{fault:?}: {err}");
+        let doc = json_doc(&out);
+        assert_eq!(doc["status"], "not-verified", "{fault:?}");
+        assert_eq!(doc["error"]["details"]["reason"], reason, "{fault:?}");
+        let out = python_verify(&sigstore, &l, &bundle, &l.artifact);
+        assert_eq!(out.status.code(), Some(1), "{fault:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!("FAIL: {}", l.artifact.display())),
+            "{fault:?}: {}",
+            stderr(&out)
+        );
+    }
+
+    let l = local();
+    l.server.set_faults(&[ServiceFault::ExpiredCertificate]);
+    let bundle = l.dir.path().join("widget.tar.gz.sigstore.json");
+    let out = python_sign(&sigstore, &l, &bundle);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("fulcio.client.ExpiredCertificate"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!bundle.exists());
+}
