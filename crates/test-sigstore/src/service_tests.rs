@@ -293,3 +293,33 @@ fn timestamp_request_parses_with_imprint_and_nonce() {
     assert!(parse_timestamp_request(&req[..req.len() - 3]).is_none());
     assert!(parse_timestamp_request(b"").is_none());
 }
+
+#[test]
+fn email_identity_gets_an_email_certificate_over_http() {
+    let server = Server::start().unwrap();
+    let id = Identity::email("alice@sigil.test", "https://oauth2.sigil.test/auth");
+    let signer = HttpSigner::new(server.addr());
+    let bundle = signer
+        .sign_blob(&server.token(&id).unwrap(), b"hello", false)
+        .unwrap();
+    let root = TrustRoot::from_json(&server.sigstore().trusted_root().to_string()).unwrap();
+    let parsed = Parsed::parse(bundle.to_string().as_bytes()).unwrap();
+    let policy = |who: &str| Policy::Keyless {
+        identity: Matcher::exact(who),
+        issuer: Matcher::exact("https://oauth2.sigil.test/auth"),
+    };
+    verify(
+        &root,
+        &parsed,
+        Artifact::Bytes(b"hello"),
+        &policy("alice@sigil.test"),
+    )
+    .unwrap();
+    assert!(verify(
+        &root,
+        &parsed,
+        Artifact::Bytes(b"hello"),
+        &policy("bob@sigil.test")
+    )
+    .is_err());
+}
