@@ -89,7 +89,7 @@ fn python_sign(sigstore: &Path, l: &Local, bundle: &Path) -> std::process::Outpu
         .arg("--trust-config")
         .arg(&l.trust.client_trust_config)
         .args(["sign", "--identity-token"])
-        .arg(l.server.token(&identity()).unwrap())
+        .arg(l.server.token(&identity()))
         .arg("--bundle")
         .arg(bundle)
         .arg(&l.artifact)
@@ -262,7 +262,7 @@ fn sigstore_python_gets_no_bundle_when_fulcio_fails() {
 fn signed_while(l: &Local, faults: &[ServiceFault], with_timestamp: bool) -> (PathBuf, Value) {
     l.server.set_faults(faults);
     let signer = sigil_test_sigstore::HttpSigner::new(l.server.addr());
-    let token = l.server.token(&identity()).unwrap();
+    let token = l.server.token(&identity());
     let doc = signer.sign_blob(&token, ARTIFACT, with_timestamp).unwrap();
     l.server.set_faults(&[]);
     (write_bundle(l, &doc), doc)
@@ -403,7 +403,7 @@ fn stalled_rekor_ends_the_signer_at_its_timeout() {
         .set_faults(&[ServiceFault::Stall(Service::Rekor, Duration::from_secs(3))]);
     let mut signer = sigil_test_sigstore::HttpSigner::new(l.server.addr());
     signer.timeout = Duration::from_millis(500);
-    let token = l.server.token(&identity()).unwrap();
+    let token = l.server.token(&identity());
     let start = std::time::Instant::now();
     let err = signer.sign_blob(&token, ARTIFACT, false).unwrap_err();
     assert!(start.elapsed() < Duration::from_secs(3));
@@ -437,7 +437,7 @@ fn sigstore_python_attests_through_the_local_rekor_dsse_and_sigil_verifies_the_p
         .arg(&predicate)
         .args(["--predicate-type", "https://slsa.dev/provenance/v1"])
         .arg("--identity-token")
-        .arg(l.server.token(&identity()).unwrap())
+        .arg(l.server.token(&identity()))
         .arg("--bundle")
         .arg(&bundle)
         .arg(&l.artifact)

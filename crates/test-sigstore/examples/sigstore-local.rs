@@ -36,7 +36,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     );
     // Tokens live ten minutes, like GitHub's; a fresh one is written every five.
     let token_file = dir.join("token.jwt");
-    std::fs::write(&token_file, server.token(&id)?)?;
+    std::fs::write(&token_file, server.token(&id))?;
     let d = dir.display();
     println!("local sigstore on {}", server.url());
     println!(
@@ -70,6 +70,6 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     println!("serving until Ctrl-C");
     loop {
         std::thread::sleep(std::time::Duration::from_secs(300));
-        std::fs::write(&token_file, server.token(&id)?)?;
+        std::fs::write(&token_file, server.token(&id))?;
     }
 }

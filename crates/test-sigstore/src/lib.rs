@@ -60,10 +60,7 @@ pub use log::{
     dsse_body, hashedrekord_body, inclusion_path, leaf_hash, root_from_inclusion_path, root_hash,
     LogEntry, Rekor,
 };
-pub use service::{
-    identity_from_claims, parse_timestamp_request, ServeError, Server, Service, ServiceFault,
-    MAX_STALL,
-};
+pub use service::{parse_timestamp_request, ServeError, Server, Service, ServiceFault, MAX_STALL};
 pub use trust::{
     rfc3339, Urls, CLIENT_TRUST_CONFIG_MEDIA_TYPE, SIGNING_CONFIG_MEDIA_TYPE,
     TRUSTED_ROOT_MEDIA_TYPE,

@@ -7,7 +7,7 @@
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let server = Server::start()?;
 //! let id = Identity::github("acme/widget", ".github/workflows/release.yml", "refs/tags/v1.0.0");
-//! let token = server.token(&id)?; // ES256 JWT with GitHub Actions-style claims
+//! let token = server.token(&id); // ES256 JWT with GitHub Actions-style claims
 //! server.set_faults(&[ServiceFault::BadSet]); // the next log entries carry a bad SET
 //! # let _ = token;
 //! # Ok(())
@@ -201,9 +201,9 @@ impl Server {
     }
 
     /// An identity token for `identity`, valid for ten minutes.
-    pub fn token(&self, identity: &Identity) -> Result<String, ServeError> {
+    pub fn token(&self, identity: &Identity) -> String {
         let now = unix_now();
-        Ok(self.token_with(identity, now - 5, now + 600))
+        self.token_with(identity, now - 5, now + 600)
     }
 
     /// An identity token for `identity` with this `iat`/`nbf` and `exp`.
@@ -373,7 +373,7 @@ fn claims_for(identity: &Identity, server_issuer: &str) -> Value {
 }
 
 /// What Fulcio certifies for verified claims: the SAN and the Sigstore extensions.
-pub fn identity_from_claims(claims: &Value) -> Result<Identity, String> {
+pub(crate) fn identity_from_claims(claims: &Value) -> Result<Identity, String> {
     let s = |k: &str| claims[k].as_str().unwrap_or("").to_owned();
     let iss = s("iss");
     if iss.is_empty() {

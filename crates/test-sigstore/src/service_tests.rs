@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use sigil_sigstore::{verify, Artifact, Bundle as Parsed, Matcher, Policy, TrustRoot};
 
 use super::*;
+use crate::service::identity_from_claims;
 
 const SAN: &str = "https://github.com/acme/widget/.github/workflows/release.yml@refs/tags/v1.0.0";
 
@@ -50,7 +51,7 @@ fn status(e: ClientError) -> (u16, String) {
 #[test]
 fn github_identity_survives_token_and_fulcio_claims_mapping() {
     let server = Server::start().unwrap();
-    let token = server.token(&identity()).unwrap();
+    let token = server.token(&identity());
     let claims: Value = serde_json::from_slice(
         &base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(token.split('.').nth(1).unwrap())
@@ -108,7 +109,7 @@ fn keyless_flow_over_http_verifies_and_a_changed_byte_does_not() {
     let server = Server::start().unwrap();
     let signer = HttpSigner::new(server.addr());
     let bundle = signer
-        .sign_blob(&server.token(&identity()).unwrap(), b"hello", true)
+        .sign_blob(&server.token(&identity()), b"hello", true)
         .unwrap();
     let v = verified(&server, &bundle, b"hello").unwrap();
     let sigil_sigstore::Signer::Certificate {
@@ -151,7 +152,7 @@ fn keyless_flow_over_http_verifies_and_a_changed_byte_does_not() {
 fn fulcio_refuses_bad_tokens_and_proofs() {
     let server = Server::start().unwrap();
     let signer = HttpSigner::new(server.addr());
-    let good = server.token(&identity()).unwrap();
+    let good = server.token(&identity());
 
     let expired = server.token_with(&identity(), 1_000, 2_000);
     assert_eq!(
@@ -181,7 +182,7 @@ fn fulcio_refuses_bad_tokens_and_proofs() {
 
     // A token from another issuer key (another server).
     let other = Server::start().unwrap();
-    let foreign = other.token(&identity()).unwrap();
+    let foreign = other.token(&identity());
     assert_eq!(
         status(signer.signing_cert(&foreign).unwrap_err()),
         (401, "identity token signature is invalid".into())
@@ -201,7 +202,7 @@ fn rekor_refuses_a_signature_the_certificate_does_not_verify() {
     server.set_faults(&[ServiceFault::CertificateForAnotherKey]);
     let signer = HttpSigner::new(server.addr());
     let err = signer
-        .sign_blob(&server.token(&identity()).unwrap(), b"hello", false)
+        .sign_blob(&server.token(&identity()), b"hello", false)
         .unwrap_err();
     assert_eq!(
         status(err),
@@ -227,7 +228,7 @@ fn rekor_refuses_a_signature_the_certificate_does_not_verify() {
 fn faults_switch_on_and_off_while_running() {
     let server = Server::start().unwrap();
     let signer = HttpSigner::new(server.addr());
-    let token = server.token(&identity()).unwrap();
+    let token = server.token(&identity());
     server.set_faults(&[ServiceFault::Http500(Service::Fulcio)]);
     assert_eq!(
         status(signer.sign_blob(&token, b"hello", false).unwrap_err()),
@@ -269,7 +270,7 @@ fn a_stall_outlasts_a_client_timeout_and_ends() {
     server.set_faults(&[ServiceFault::Stall(Service::Rekor, Duration::from_secs(2))]);
     let mut signer = HttpSigner::new(server.addr());
     signer.timeout = Duration::from_millis(500);
-    let token = server.token(&identity()).unwrap();
+    let token = server.token(&identity());
     let start = Instant::now();
     let err = signer.sign_blob(&token, b"hello", false).unwrap_err();
     assert!(
@@ -300,7 +301,7 @@ fn email_identity_gets_an_email_certificate_over_http() {
     let id = Identity::email("alice@sigil.test", "https://oauth2.sigil.test/auth");
     let signer = HttpSigner::new(server.addr());
     let bundle = signer
-        .sign_blob(&server.token(&id).unwrap(), b"hello", false)
+        .sign_blob(&server.token(&id), b"hello", false)
         .unwrap();
     let root = TrustRoot::from_json(&server.sigstore().trusted_root().to_string()).unwrap();
     let parsed = Parsed::parse(bundle.to_string().as_bytes()).unwrap();
