@@ -548,3 +548,53 @@ fn bundles_sigstore_python_made_from_lying_services_are_refused_by_both_verifier
     );
     assert!(!bundle.exists());
 }
+
+#[test]
+fn rekor_refuses_what_sigstore_python_signed_under_a_certificate_for_another_key() {
+    let Some(sigstore) = support::tool("sigstore") else {
+        return;
+    };
+    let l = local();
+    l.server
+        .set_faults(&[ServiceFault::CertificateForAnotherKey]);
+    let bundle = l.dir.path().join("widget.tar.gz.sigstore.json");
+    let out = python_sign(&sigstore, &l, &bundle);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("400 Client Error") && stderr(&out).contains("RekorClientError"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!bundle.exists());
+}
+
+#[test]
+fn stalled_tsa_costs_sigstore_python_its_timestamp_but_not_the_bundle() {
+    let Some(sigstore) = support::tool("sigstore") else {
+        return;
+    };
+    let l = local();
+    // sigstore-python gives the TSA 5 s; the stall outlasts that and then ends.
+    l.server
+        .set_faults(&[ServiceFault::Stall(Service::Tsa, Duration::from_secs(7))]);
+    let bundle = l.dir.path().join("widget.tar.gz.sigstore.json");
+    let out = python_sign(&sigstore, &l, &bundle);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        // (rich wraps the warning; these pieces stay on one line each)
+        stderr(&out).contains("Unable to use") && stderr(&out).contains("Read timed out"),
+        "{}",
+        stderr(&out)
+    );
+    let doc: Value = serde_json::from_slice(&std::fs::read(&bundle).unwrap()).unwrap();
+    assert_eq!(
+        doc["verificationMaterial"]["timestampVerificationData"]["rfc3161Timestamps"]
+            .as_array()
+            .map_or(0, Vec::len),
+        0
+    );
+    // The SET alone is the signing time.
+    let (code, _, err, out) = sigil_verify(&l, &bundle, &l.artifact, true);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(json_doc(&out)["status"], "verified");
+}
