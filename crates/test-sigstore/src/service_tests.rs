@@ -324,3 +324,24 @@ fn email_identity_gets_an_email_certificate_over_http() {
     )
     .is_err());
 }
+
+#[test]
+fn trust_files_name_the_server_and_a_dropped_server_stops_listening() {
+    let server = Server::start().unwrap();
+    let addr = server.addr();
+    let base = server.url();
+    let config = server.sigstore().signing_config();
+    assert_eq!(config["caUrls"][0]["url"], base);
+    assert_eq!(config["oidcUrls"][0]["url"], base);
+    assert_eq!(config["rekorTlogUrls"][0]["url"], base);
+    assert_eq!(
+        config["tsaUrls"][0]["url"],
+        format!("{base}/api/v1/timestamp")
+    );
+    assert_eq!(
+        server.sigstore().trusted_root()["tlogs"][0]["baseUrl"],
+        base
+    );
+    drop(server);
+    assert!(std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_err());
+}
