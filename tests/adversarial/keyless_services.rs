@@ -1,11 +1,11 @@
 //! Keyless signing against a Sigstore of our own served on 127.0.0.1 (`sigil_test_sigstore::
 //! Server`: OIDC issuer, Fulcio, Rekor v1, TSA). A client nobody here wrote (sigstore-python)
-//! signs through the services and both sigil and sigstore-python accept the bundle offline and
-//! refuse a changed byte; bundles made while a service misbehaves (an impostor certificate, an
-//! expired certificate, a log entry for another body, a bad inclusion proof or SET, a timestamp
-//! over other bytes) are "not verified" with the cause named; a failing or stalled service
-//! stops the signer instead of yielding a bundle.
-
+//! signs and attests through the services, and both sigil and sigstore-python accept the
+//! bundle offline and refuse a changed byte. Bundles made while a service lies (an impostor
+//! certificate, an expired certificate, a log entry for another body, a bad inclusion proof or
+//! SET, a timestamp over other bytes) are "not verified" with the cause named. A failing
+//! Fulcio, or Rekor refusing a signature its certificate does not verify, leaves no bundle; a
+//! stalled service ends the signer's request at its timeout.
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
