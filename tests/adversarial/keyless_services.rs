@@ -6,6 +6,7 @@
 //! SET, a timestamp over other bytes) are "not verified" with the cause named. A failing
 //! Fulcio, or Rekor refusing a signature its certificate does not verify, leaves no bundle; a
 //! stalled service ends the signer's request at its timeout.
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
