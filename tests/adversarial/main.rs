@@ -16,6 +16,7 @@ mod data_only;
 mod dsse_threshold;
 mod hangs;
 mod json_strictness;
+mod keyless_services;
 mod keyless_testca;
 mod log_rewrite;
 mod pack_replace;

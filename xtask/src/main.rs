@@ -15,6 +15,7 @@
 mod bench;
 mod demo;
 mod release;
+mod sigstore_local;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -23,13 +24,14 @@ use std::sync::OnceLock;
 
 use anyhow::{bail, Context as _, Result};
 
-const USAGE: &str = "usage: cargo xtask <test|demo|release|bench|fuzz|lint|root> [args]
+const USAGE: &str = "usage: cargo xtask <test|demo|release|bench|fuzz|lint|root|sigstore-local> [args]
   test [-- CARGO_TEST_ARGS]   install test tools, then run every test (interop required)
   demo                        sign, checksum, verify and reject a tampered artifact
   release [--key K] [--out D] [--check]  build, pack, sign, attest and verify dist/ (see --help)
   bench [--size-mib N]        sigil vs openssl/sha256sum/minisign/sigstore-python
   fuzz [--seconds N] [TARGET] run fuzz targets (nightly toolchain, cargo-fuzz)
   lint                        cargo fmt --check and cargo clippy -D warnings
+  sigstore-local [--dir D] [--port P]  serve OIDC/Fulcio/Rekor/TSA on 127.0.0.1 for keyless tries
   root                        print the checkout every task acts on (found from the current directory)";
 
 fn main() {
@@ -55,6 +57,7 @@ fn run() -> Result<()> {
         "release" => release::run(rest),
         "fuzz" => fuzz(rest),
         "lint" => lint(),
+        "sigstore-local" => sigstore_local::run(rest),
         "root" => {
             println!("{}", root().display());
             Ok(())

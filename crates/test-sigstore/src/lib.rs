@@ -16,7 +16,10 @@
 //!   for another body, bad inclusion proof, bad SET, bad checkpoint, missing SCT, wrong identity;
 //! - an RFC 3161 timestamp authority ([`Tsa`], [`TestSigstore::add_timestamp`]).
 //!
-//! What it does not do (yet): HTTP services, OIDC tokens, Rekor v2.
+//! - HTTP services on 127.0.0.1 ([`Server`]): OIDC issuer, Fulcio, Rekor v1 and TSA, with
+//!   faults switchable while running ([`ServiceFault`]).
+//!
+//! What it does not do (yet): TLS, Rekor v2.
 //! Keys are fresh for every instance; nothing is written outside the directory a test names.
 //!
 //! ```
@@ -35,8 +38,10 @@
 //! # }
 //! ```
 
+mod client;
 mod ct;
 mod log;
+mod service;
 mod trust;
 mod tsa;
 mod x509;
@@ -49,11 +54,13 @@ use p256::ecdsa::signature::Signer as _;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+pub use client::{http, timestamp_request, ClientError, HttpResponse, HttpSigner};
 pub use ct::CtLog;
 pub use log::{
     dsse_body, hashedrekord_body, inclusion_path, leaf_hash, root_from_inclusion_path, root_hash,
     LogEntry, Rekor,
 };
+pub use service::{parse_timestamp_request, ServeError, Server, Service, ServiceFault, MAX_STALL};
 pub use trust::{
     rfc3339, Urls, CLIENT_TRUST_CONFIG_MEDIA_TYPE, SIGNING_CONFIG_MEDIA_TYPE,
     TRUSTED_ROOT_MEDIA_TYPE,
@@ -584,5 +591,7 @@ pub fn github_provenance(
     serde_json::to_vec(&statement).unwrap_or_default()
 }
 
+#[cfg(test)]
+mod service_tests;
 #[cfg(test)]
 mod tests;

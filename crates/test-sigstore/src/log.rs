@@ -230,6 +230,11 @@ impl Rekor {
         sig.to_der().as_bytes().to_vec()
     }
 
+    /// The root hash of the tree as it now is.
+    pub fn current_root(&self) -> [u8; 32] {
+        root_hash(&self.leaves)
+    }
+
     /// Appends a canonicalized body and returns the entry with its SET, inclusion proof and
     /// checkpoint for the tree as it now is.
     pub fn append(&mut self, kind: &'static str, body: Vec<u8>, integrated_time: i64) -> LogEntry {

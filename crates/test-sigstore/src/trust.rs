@@ -14,8 +14,8 @@ pub const SIGNING_CONFIG_MEDIA_TYPE: &str = "application/vnd.dev.sigstore.signin
 pub const CLIENT_TRUST_CONFIG_MEDIA_TYPE: &str =
     "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json";
 
-/// Base URLs the trust files name for each service. Nothing listens on them yet; they are
-/// written so the files are complete (the HTTP services will come later, on 127.0.0.1).
+/// Base URLs the trust files name for each service. The defaults are placeholders nothing
+/// listens on; a [`Server`](crate::Server) writes its own 127.0.0.1 URLs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Urls {
     /// Fulcio.

@@ -107,25 +107,38 @@ impl Tsa {
     /// signature bytes) at `time`: TSTInfo v1 with a SHA-256 imprint, in a CMS SignedData
     /// signed by the TSA certificate (signed attributes content-type and message-digest).
     pub fn timestamp(&self, message: &[u8], time: i64, serial: u64) -> Result<Vec<u8>, Error> {
+        self.timestamp_digest(&Sha256::digest(message).into(), None, time, serial)
+    }
+
+    /// [`Tsa::timestamp`] for a SHA-256 `digest` taken from a request, echoing the request's
+    /// `nonce` (a DER INTEGER, copied as given) when there is one.
+    pub fn timestamp_digest(
+        &self,
+        digest: &[u8; 32],
+        nonce_der: Option<&[u8]>,
+        time: i64,
+        serial: u64,
+    ) -> Result<Vec<u8>, Error> {
         let secs = u64::try_from(time).map_err(|_| Error::Time(time))?;
         let gen_time = GeneralizedTime::from_unix_duration(Duration::from_secs(secs))?;
         let imprint = tlv(
             0x30,
             &[
                 &alg(ID_SHA256)?,
-                &OctetString::new(Sha256::digest(message).to_vec())?.to_der()?,
+                &OctetString::new(digest.to_vec())?.to_der()?,
             ],
         );
-        let tst_info = tlv(
-            0x30,
-            &[
-                &1u8.to_der()?,
-                &POLICY.to_der()?,
-                &imprint,
-                &serial.to_der()?,
-                &gen_time.to_der()?,
-            ],
+        let (version, policy, serial, gen_time) = (
+            1u8.to_der()?,
+            POLICY.to_der()?,
+            serial.to_der()?,
+            gen_time.to_der()?,
         );
+        let mut fields: Vec<&[u8]> = vec![&version, &policy, &imprint, &serial, &gen_time];
+        if let Some(nonce) = nonce_der {
+            fields.push(nonce);
+        }
+        let tst_info = tlv(0x30, &fields);
         let encap = tlv(
             0x30,
             &[
