@@ -541,14 +541,21 @@ fn keyless_certificate_with_conflicting_issuer_extensions_is_refused() {
 }
 
 /// One keyless provenance case: the certificate, what the provenance claims, what is
-/// expected, and the verdict both commands must give.
+/// expected, the verdict both commands must give, verify-attestation's reason codes and the
+/// policy's denying finding codes.
 struct Case {
     name: &'static str,
     id: Identity,
     claims: Claims,
     expect: Expect,
     allowed: bool,
+    reasons: &'static [&'static str],
+    findings: &'static [&'static str],
 }
+
+const CERT: &str = "certificate-mismatch";
+const INVALID: &str = "attestation-invalid";
+const MISSING: &str = "provenance-missing";
 
 #[test]
 fn policy_and_verify_attestation_agree_on_every_keyless_provenance_case() {
@@ -569,6 +576,8 @@ fn policy_and_verify_attestation_agree_on_every_keyless_provenance_case() {
             claims: GOOD,
             expect: tag,
             allowed: true,
+            reasons: &[],
+            findings: &[],
         },
         Case {
             name: "certificate repository differs only in case",
@@ -577,6 +586,8 @@ fn policy_and_verify_attestation_agree_on_every_keyless_provenance_case() {
             claims: GOOD,
             expect: tag,
             allowed: true,
+            reasons: &[],
+            findings: &[],
         },
         Case {
             name: "issuer extensions equal",
@@ -584,6 +595,8 @@ fn policy_and_verify_attestation_agree_on_every_keyless_provenance_case() {
             claims: GOOD,
             expect: tag,
             allowed: true,
+            reasons: &[],
+            findings: &[],
         },
         Case {
             name: "trigger, dependency and certificate name three sources",
@@ -591,6 +604,14 @@ fn policy_and_verify_attestation_agree_on_every_keyless_provenance_case() {
             claims: three_claims,
             expect: WIDGET,
             allowed: false,
+            reasons: &[
+                "source-conflict",
+                CERT,
+                CERT,
+                "source-mismatch",
+                "source-mismatch",
+            ],
+            findings: &[INVALID, INVALID, INVALID, "source-mismatch", MISSING],
         },
         Case {
             name: "certificate from another repository, provenance consistent",
@@ -601,6 +622,8 @@ fn policy_and_verify_attestation_agree_on_every_keyless_provenance_case() {
             claims: GOOD,
             expect: tag,
             allowed: false,
+            reasons: &[CERT, CERT, "source-mismatch"],
+            findings: &[INVALID, INVALID, "source-mismatch", MISSING],
         },
         Case {
             name: "provenance claims the tag, certificate the feature branch",
@@ -608,6 +631,8 @@ fn policy_and_verify_attestation_agree_on_every_keyless_provenance_case() {
             claims: feature_claims,
             expect: tag,
             allowed: false,
+            reasons: &[CERT, CERT],
+            findings: &[INVALID, INVALID, MISSING],
         },
         Case {
             name: "certificate commit (1.13) differs",
@@ -618,6 +643,8 @@ fn policy_and_verify_attestation_agree_on_every_keyless_provenance_case() {
             claims: GOOD,
             expect: tag,
             allowed: false,
+            reasons: &[CERT],
+            findings: &[INVALID, MISSING],
         },
         Case {
             name: "certificate build config (1.18) names another workflow",
@@ -628,6 +655,8 @@ fn policy_and_verify_attestation_agree_on_every_keyless_provenance_case() {
             claims: GOOD,
             expect: tag,
             allowed: false,
+            reasons: &[CERT],
+            findings: &[INVALID, MISSING],
         },
         Case {
             name: "certificate run (1.21) names another run",
@@ -638,6 +667,8 @@ fn policy_and_verify_attestation_agree_on_every_keyless_provenance_case() {
             claims: GOOD,
             expect: tag,
             allowed: false,
+            reasons: &[CERT],
+            findings: &[INVALID, MISSING],
         },
         Case {
             name: "issuer extensions 1.1 and 1.8 disagree",
@@ -645,6 +676,8 @@ fn policy_and_verify_attestation_agree_on_every_keyless_provenance_case() {
             claims: GOOD,
             expect: tag,
             allowed: false,
+            reasons: &["issuer-conflict"],
+            findings: &[INVALID, MISSING],
         },
     ];
     for c in cases {
@@ -660,19 +693,18 @@ fn policy_and_verify_attestation_agree_on_every_keyless_provenance_case() {
             doc["error"],
             verdict(&policy).1
         );
-        // Allowed by both with nothing denying; denied by both with the reason on each side.
-        if c.allowed {
-            assert_eq!(verdict(&policy).1, Vec::<String>::new(), "{}", c.name);
-        } else {
-            assert!(!reasons(&doc).is_empty() || doc["error"]["details"]["reason"].is_string());
-            assert!(
-                verdict(&policy)
-                    .1
-                    .contains(&"attestation-invalid".to_owned()),
-                "{}: {:?}",
-                c.name,
-                verdict(&policy).1
-            );
-        }
+        assert_eq!(c.allowed, c.reasons.is_empty(), "{}", c.name);
+        assert_eq!(
+            reasons(&doc),
+            strings(c.reasons),
+            "{}: verify-attestation",
+            c.name
+        );
+        assert_eq!(
+            verdict(&policy).1,
+            strings(c.findings),
+            "{}: verify --policy",
+            c.name
+        );
     }
 }
