@@ -472,6 +472,92 @@ fn keyless_provenance_claiming_another_ref_than_the_certificate_is_denied() {
 }
 
 #[test]
+fn keyless_provenance_from_another_commit_workflow_or_run_than_the_certificate_is_denied() {
+    // The certificate's commit (1.13), build config (1.18) and run (1.21) are each held
+    // against the provenance; one differing fact is one certificate-mismatch on both paths.
+    let nightly = "https://github.com/acme/widget/.github/workflows/nightly.yml@refs/tags/v1.0.0";
+    let other_commit = "fedcba9876543210fedcba9876543210fedcba98";
+    let other_run = "https://github.com/acme/widget/actions/runs/2/attempts/1";
+    let variants = [
+        (
+            oid::SOURCE_REPOSITORY_DIGEST,
+            other_commit,
+            format!(
+                "provenance commit \"{COMMIT}\" does not match the certificate's \"{other_commit}\""
+            ),
+        ),
+        (
+            oid::BUILD_CONFIG_URI,
+            nightly,
+            format!("provenance workflow \"{SAN}\" does not match the certificate's \"{nightly}\""),
+        ),
+        (
+            oid::RUN_INVOCATION_URI,
+            other_run,
+            format!(
+                "provenance invocation id \"{RUN}\" does not match the certificate's \"{other_run}\""
+            ),
+        ),
+    ];
+    let tag = Expect {
+        git_ref: Some(TAG),
+        ..WIDGET
+    };
+    for (extension, value, want) in variants {
+        let r = release(&widget(TAG).with_extension(extension, value), GOOD);
+        let (code, doc) = verify_attestation(&r, tag);
+        assert_eq!(code, Some(1), "{extension}: {doc}");
+        assert_eq!(
+            reasons(&doc),
+            strings(&["certificate-mismatch"]),
+            "{extension}"
+        );
+        assert_eq!(
+            doc["error"]["message"],
+            format!("{} (document): {want}", r.att.display()),
+            "{extension}"
+        );
+        let o = verify_policy(&r, tag, "");
+        assert_eq!(
+            verdict(&o),
+            (
+                Some(1),
+                strings(&["attestation-invalid", "provenance-missing"])
+            ),
+            "{extension}"
+        );
+        assert_eq!(
+            message(&o, "attestation-invalid"),
+            format!("attestation ({SLSA}): {want} [certificate-mismatch]"),
+            "{extension}"
+        );
+    }
+}
+
+#[test]
+fn certificate_repository_in_another_case_is_the_same_github_repository() {
+    // GitHub owner and repository names are case-insensitive: 1.12 `Acme/WIDGET` against a
+    // provenance and a policy that say `acme/widget` is no mismatch, on either path.
+    let id =
+        widget(TAG).with_extension(oid::SOURCE_REPOSITORY_URI, "https://github.com/Acme/WIDGET");
+    let r = release(&id, GOOD);
+    let tag = Expect {
+        git_ref: Some(TAG),
+        ..WIDGET
+    };
+    let (code, doc) = verify_attestation(&r, tag);
+    assert_eq!(code, Some(0), "{doc}");
+    assert_eq!(doc["status"], "verified");
+    assert_eq!(
+        doc["result"]["verified"][0]["signer"]["source_repository_uri"],
+        "https://github.com/Acme/WIDGET"
+    );
+    let o = verify_policy(&r, tag, "");
+    assert_eq!(verdict(&o), (Some(0), Vec::new()));
+    assert_eq!(json_doc(&o)["result"]["verdict"], "allow");
+}
+
+#[test]
 fn keyless_certificate_with_conflicting_issuer_extensions_is_refused() {
     // 1.1 says GitHub Actions, 1.8 another issuer: which one a verifier reads decides whose
     // token it was. sigil refuses the certificate.
