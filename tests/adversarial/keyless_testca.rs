@@ -506,11 +506,20 @@ fn provenance_from_another_repository_than_the_certificate_is_refused() {
     let (code, out, err, bundle) = verify_provenance(&mut i, &id, &statement);
     assert_eq!(code, 1, "{out}");
     assert_eq!(out, "");
+    // Every certificate fact that disagrees is reported (trigger and dependency repository,
+    // workflow, run), not only the first.
     assert_eq!(
         err,
         format!(
-            "error: {} (document): provenance repository \"https://github.com/acme/widget\" does not match the certificate's \"https://github.com/evil/widget\"\n",
-            bundle.display()
+            "error: {} (document): {}\n",
+            bundle.display(),
+            [
+                r#"provenance repository "https://github.com/acme/widget" does not match the certificate's "https://github.com/evil/widget""#,
+                r#"provenance repository "https://github.com/acme/widget" does not match the certificate's "https://github.com/evil/widget""#,
+                r#"provenance workflow "https://github.com/acme/widget/.github/workflows/release.yml@refs/tags/v1.0.0" does not match the certificate's "https://github.com/evil/widget/.github/workflows/release.yml@refs/tags/v1.0.0""#,
+                r#"provenance invocation id "https://github.com/acme/widget/actions/runs/1/attempts/1" does not match the certificate's "https://github.com/evil/widget/actions/runs/1/attempts/1""#,
+            ]
+            .join("; ")
         )
     );
 }

@@ -24,6 +24,7 @@ mod pack_strictness;
 mod policy_footguns;
 mod replay;
 mod source_binding;
+mod source_binding_keyless;
 mod sums_strictness;
 mod terminal_escape;
 mod vex_scope;
