@@ -59,11 +59,20 @@ pub fn run(out: &Output, cmd: SumsCommand) -> Result<Report, CliError> {
 /// Hashes one file in constant memory.
 pub fn hash_file(out: &Output, path: &Path) -> Result<Sha256Digest, CliError> {
     let (f, len) = super::open_input(path)?;
-    let name = path.display().to_string();
-    let mut progress = super::progress(out, &name, len);
+    hash_open(out, &path.display().to_string(), f, len)
+}
+
+/// Hashes a file already opened, in constant memory.
+fn hash_open(
+    out: &Output,
+    name: &str,
+    f: std::fs::File,
+    len: u64,
+) -> Result<Sha256Digest, CliError> {
+    let mut progress = super::progress(out, name, len);
     let mut h = sigil_core::digest::Sha256Hasher::default();
     sigil_core::digest::stream(f, |b| h.update(b), &mut progress)
-        .map_err(|e| CliError::io(format!("{}: {}", path.display(), super::io_reason(&e))))?;
+        .map_err(|e| CliError::io(format!("{name}: {}", super::io_reason(&e))))?;
     Ok(h.finalize())
 }
 
@@ -193,11 +202,17 @@ fn verify(out: &Output, a: VerifyArgs) -> Result<Report, CliError> {
         let (status, detail) = if !safe_relative(&e.name) {
             ("unsafe-path", "path leaves the list's directory".to_owned())
         } else {
-            let path = dir.join(&e.name);
-            match super::open_input(&path) {
-                Err(_) if !path.exists() => ("missing", "no such file".to_owned()),
-                Err(err) => ("unreadable", err.message),
-                Ok(_) => match hash_file(out, &path) {
+            // Opened beneath the list's directory: a symlink out of it is not followed.
+            match sigil_core::input::open_beneath(dir, Path::new(&e.name)) {
+                Err(err) if sigil_core::input::escapes(&err) => (
+                    "unsafe-path",
+                    "path leaves the list's directory through a symlink".to_owned(),
+                ),
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                    ("missing", "no such file".to_owned())
+                }
+                Err(err) => ("unreadable", super::io_reason(&err)),
+                Ok((f, meta)) => match hash_open(out, &e.name, f, meta.len()) {
                     Ok(d) if d == e.digest => ("ok", String::new()),
                     Ok(d) => (
                         "changed",

@@ -62,6 +62,72 @@ pub fn open(path: &Path) -> io::Result<(File, Metadata)> {
     Ok((f, meta))
 }
 
+/// The path, through a symlink or `..`, resolves outside the directory it must stay in.
+#[derive(Debug, Error, Clone, Copy, PartialEq, Eq)]
+#[error("resolves outside its directory")]
+pub struct Escapes;
+
+/// Opens `rel` inside `dir` as [`open`] does, refusing a path that resolves outside `dir` at
+/// any step (a symlink to an outside file or directory, `..`, an absolute path) with an error
+/// whose inner error is [`Escapes`]. Symlinks that stay inside `dir` are followed. The kernel
+/// resolves the whole path beneath `dir` in one call (`openat2` with `RESOLVE_BENEATH`), so
+/// nothing can be swapped between a check and the open. On kernels without `openat2`, every
+/// symlink is refused instead (`O_NOFOLLOW` on the last step, and each directory above it
+/// checked by `lstat`), which is stricter.
+pub fn open_beneath(dir: &Path, rel: &Path) -> io::Result<(File, Metadata)> {
+    use rustix::fs::{Mode, ResolveFlags};
+    let escapes = || io::Error::new(io::ErrorKind::PermissionDenied, Escapes);
+    let d = File::open(dir)?;
+    let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
+    let fd = match rustix::fs::openat2(
+        &d,
+        rel,
+        flags,
+        Mode::empty(),
+        ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS,
+    ) {
+        Ok(fd) => fd,
+        Err(rustix::io::Errno::XDEV) => return Err(escapes()),
+        Err(rustix::io::Errno::NOSYS) => {
+            let mut at = dir.to_path_buf();
+            let parts: Vec<_> = rel.components().collect();
+            for (i, c) in parts.iter().enumerate() {
+                let std::path::Component::Normal(name) = c else {
+                    return Err(escapes());
+                };
+                at.push(name);
+                if i + 1 < parts.len() && std::fs::symlink_metadata(&at)?.file_type().is_symlink() {
+                    return Err(escapes());
+                }
+            }
+            match rustix::fs::openat(&d, rel, flags | OFlags::NOFOLLOW, Mode::empty()) {
+                Ok(fd) => fd,
+                Err(rustix::io::Errno::LOOP) => return Err(escapes()),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let f = File::from(fd);
+    let meta = f.metadata()?;
+    if !meta.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            NotRegularFile {
+                kind: kind_of(&meta),
+            },
+        ));
+    }
+    let flags = rustix::fs::fcntl_getfl(&f)?;
+    rustix::fs::fcntl_setfl(&f, flags - OFlags::NONBLOCK)?;
+    Ok((f, meta))
+}
+
+/// Whether an error from [`open_beneath`] means the path left its directory.
+pub fn escapes(e: &io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<Escapes>())
+}
+
 /// Reads a whole file opened with [`open`] (for small inputs; large ones are streamed).
 pub fn read(path: &Path) -> io::Result<Vec<u8>> {
     use io::Read as _;
@@ -86,6 +152,41 @@ pub fn not_regular(e: &io::Error) -> Option<NotRegularFile> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_beneath_a_directory_stay_beneath_it() {
+        let t = tempfile::tempdir().unwrap();
+        let (inside, outside) = (t.path().join("list"), t.path().join("secret"));
+        std::fs::create_dir_all(inside.join("sub")).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(inside.join("sub/a"), b"a").unwrap();
+        std::fs::write(outside.join("key"), b"k").unwrap();
+        std::os::unix::fs::symlink(&outside, inside.join("out")).unwrap();
+        std::os::unix::fs::symlink(outside.join("key"), inside.join("key")).unwrap();
+        std::os::unix::fs::symlink("sub/a", inside.join("alias")).unwrap();
+        let (f, meta) = open_beneath(&inside, Path::new("sub/a")).unwrap();
+        assert_eq!(meta.len(), 1);
+        assert!(!rustix::fs::fcntl_getfl(&f)
+            .unwrap()
+            .contains(OFlags::NONBLOCK));
+        assert_eq!(
+            open_beneath(&inside, Path::new("alias")).unwrap().1.len(),
+            1
+        );
+        for escaping in [
+            "out/key",
+            "key",
+            "../secret/key",
+            "/etc/hostname",
+            "sub/../../secret/key",
+        ] {
+            let e = open_beneath(&inside, Path::new(escaping)).unwrap_err();
+            assert!(escapes(&e), "{escaping}: {e}");
+            assert_eq!(e.to_string(), "resolves outside its directory");
+        }
+        let e = open_beneath(&inside, Path::new("sub")).unwrap_err();
+        assert_eq!(not_regular(&e), Some(NotRegularFile { kind: "directory" }));
+    }
 
     #[test]
     fn regular_files_open_blocking_again() {

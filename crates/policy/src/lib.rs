@@ -23,8 +23,7 @@ pub use evaluate::{
 pub use evidence::{
     AttestationEvidence, Evidence, KeylessEvidence, KeylessOutcome, PackFacts, Problem,
     ProvenanceFacts, ProvenanceFinding, Purpose, SignatureEvidence, SignatureOutcome, SignatureVia,
-    SignedComment,
-    Signer, Subject, SubjectKind,
+    SignedComment, Signer, Subject, SubjectKind,
 };
 pub use model::{
     matches_everything, parse_key_id, Exception, FsFiles, Identity, InstallRule, KeyOrigin,
