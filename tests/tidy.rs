@@ -195,3 +195,53 @@ fn promised_documents_exist() {
         "the README shows the test command"
     );
 }
+
+/// SECURITY.md's promise table: every row names a finding code (or `-`) and at least one test
+/// as `` `path/to/file.rs::test_name` ``, and every named test exists as a `fn` in that file.
+/// A promise with no test, or a test that was renamed or removed, fails here.
+#[test]
+fn every_security_promise_names_a_test_that_exists() {
+    let security = support::read(support::root().join("SECURITY.md"));
+    let heading = "## Promises and the tests that prove them";
+    let start = security
+        .find(heading)
+        .unwrap_or_else(|| panic!("SECURITY.md has no section {heading:?}"));
+    let section = &security[start + heading.len()..];
+    let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+    let rows: Vec<&str> = section
+        .lines()
+        .filter(|l| l.starts_with('|') && !l.starts_with("|---") && !l.starts_with("| promise"))
+        .collect();
+    assert!(
+        rows.len() >= 20,
+        "the promise table has only {} rows",
+        rows.len()
+    );
+    let mut problems = Vec::new();
+    for row in rows {
+        let cells: Vec<&str> = row.trim_matches('|').split('|').map(str::trim).collect();
+        assert_eq!(cells.len(), 3, "promise rows have 3 cells: {row}");
+        let tests: Vec<&str> = cells[2]
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .filter(|t| t.contains(".rs::"))
+            .collect();
+        if tests.is_empty() {
+            problems.push(format!("no test named for: {}", cells[0]));
+        }
+        for t in tests {
+            let (file, name) = t.split_once(".rs::").unwrap();
+            let path = support::root().join(format!("{file}.rs"));
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            if !text.contains(&format!("fn {name}(")) {
+                problems.push(format!("{t}: no `fn {name}(` in {file}.rs"));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "SECURITY.md promises:\n{}",
+        problems.join("\n")
+    );
+}

@@ -135,15 +135,15 @@ fn a_fifo_listed_in_a_signed_checksum_list_fails_verification() {
     let o = run(c);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let stdout = String::from_utf8_lossy(&o.stdout);
-    let lines: Vec<&str> = stdout.lines().collect();
+    let lines: Vec<&str> = stdout
+        .lines()
+        .filter(|l| !l.starts_with("trusted comment: "))
+        .collect();
     assert_eq!(
         lines,
         [
             "a.txt: OK".to_owned(),
-            format!(
-                "b.txt: UNREADABLE {}: is a fifo, not a regular file",
-                other.display()
-            ),
+            "b.txt: UNREADABLE is a fifo, not a regular file".to_owned(),
             "1 of 2 files did not verify".to_owned(),
         ]
     );

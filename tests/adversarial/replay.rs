@@ -25,6 +25,12 @@ fn renamed_blob(fx: &Fx) -> (PathBuf, PathBuf) {
     (k, renamed)
 }
 
+/// A trusted comment as a terminal shows it: control characters (the tabs of minisign's
+/// default comment too) escaped by `sigil_core::terminal::escape`.
+fn shown(tc: &str) -> String {
+    tc.replace('\t', "\\t")
+}
+
 fn tc_of(sig: &Path) -> String {
     let text = std::fs::read_to_string(sig).unwrap();
     text.lines()
@@ -75,7 +81,8 @@ fn renamed_blob_is_denied_by_verify_policy() {
     );
     assert!(
         text.contains(&format!(
-            "  trusted comment (widget-2.0.tar.gz.minisig): {tc}"
+            "  trusted comment (widget-2.0.tar.gz.minisig): {}",
+            shown(&tc)
         )),
         "{text}"
     );
@@ -143,7 +150,10 @@ fn renamed_blob_is_refused_by_plain_verify_unless_the_signed_name_is_expected() 
         )),
         "{err}"
     );
-    assert!(err.contains(&format!("(trusted comment: {tc})")), "{err}");
+    assert!(
+        err.contains(&format!("(trusted comment: {})", shown(&tc))),
+        "{err}"
+    );
 
     // Saying which name was signed accepts a file renamed on purpose.
     let o = sigil()
@@ -155,7 +165,10 @@ fn renamed_blob_is_refused_by_plain_verify_unless_the_signed_name_is_expected() 
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains(&format!("trusted comment: {tc}")), "{out}");
+    assert!(
+        out.contains(&format!("trusted comment: {}", shown(&tc))),
+        "{out}"
+    );
 }
 
 /// A file signed with `release:widget-1.0` in its trusted comment.
@@ -343,7 +356,7 @@ fn old_checksum_list_is_denied_as_a_new_release() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(
-        out.contains("trusted comment: timestamp:1\tfile:SHA256SUMS\trelease:widget-0.1.0"),
+        out.contains("trusted comment: timestamp:1\\tfile:SHA256SUMS\\trelease:widget-0.1.0"),
         "{out}"
     );
 
