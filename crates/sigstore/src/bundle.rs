@@ -288,6 +288,19 @@ mod tests {
     }
 
     #[test]
+    fn bundle_size_limit_is_inclusive() {
+        let at = vec![b'a'; MAX_BUNDLE_FILE];
+        assert!(text(&at).is_ok());
+        let over = vec![b'a'; MAX_BUNDLE_FILE + 1];
+        assert!(matches!(
+            text(&over),
+            Err(BundleParseError::TooLarge {
+                limit: MAX_BUNDLE_FILE
+            })
+        ));
+    }
+
+    #[test]
     fn rejects_non_bundles() {
         check("", "bundle is empty");
         check(" \n\n", "bundle is empty");
