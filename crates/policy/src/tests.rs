@@ -1022,3 +1022,282 @@ fn provenance_findings_of_the_producer_are_taken_each_with_its_own_code() {
         "gitlab.example/Acme/widget"
     );
 }
+
+#[test]
+fn verdict_and_severity_names_are_stable() {
+    assert_eq!(Verdict::Allow.as_str(), "allow");
+    assert_eq!(Verdict::Deny.as_str(), "deny");
+    assert_eq!(Severity::Deny.as_str(), "deny");
+    assert_eq!(Severity::Warning.as_str(), "warning");
+}
+
+#[test]
+fn refused_decision_fails_only_the_rule_of_its_code() {
+    let d = Decision::refused(Code::DigestMismatch, "too big to check", Some("widget"));
+    assert!(!d.allowed());
+    assert_eq!(d.verdict, Verdict::Deny);
+    let rules: Vec<(&str, &str, &str)> = d
+        .rules
+        .iter()
+        .map(|r| (r.rule.as_str(), r.verdict.as_str(), r.detail.as_str()))
+        .collect();
+    assert_eq!(
+        rules,
+        vec![
+            ("evidence", "not-required", "not evaluated"),
+            ("trust", "fail", "too big to check"),
+            ("provenance", "not-required", "not evaluated"),
+            ("sbom", "not-required", "not evaluated"),
+            ("pack", "not-required", "not evaluated"),
+            ("run", "not-required", "not evaluated"),
+            ("exceptions", "not-required", "not evaluated"),
+        ]
+    );
+    let a = SecretKey::generate().public();
+    let mut ev = Evidence::new(subject(SubjectKind::File), Purpose::Verify);
+    ev.signatures.push(verified(&a));
+    assert!(decide(&policy_with(&[&a], ""), &ev, Verdict::Allow, &[]).allowed());
+}
+
+#[test]
+fn key_window_bounds_are_inclusive() {
+    // NOW is 2027-01-15T08:00:00Z: a key is valid from its not-before through its not-after.
+    let a = SecretKey::generate().public();
+    let mut ev = Evidence::new(subject(SubjectKind::File), Purpose::Verify);
+    ev.signatures.push(verified(&a));
+    let windowed =
+        |extra: &str| policy_with(&[&a], "").replacen("\" },", &format!("\", {extra} }},"), 1);
+    decide(
+        &windowed("not-before = 2027-01-15T08:00:00Z"),
+        &ev,
+        Verdict::Allow,
+        &[],
+    );
+    decide(
+        &windowed("not-after = 2027-01-15T08:00:00Z"),
+        &ev,
+        Verdict::Allow,
+        &[],
+    );
+}
+
+#[test]
+fn builder_id_without_ref_matches_any_ref_of_that_builder() {
+    let a = SecretKey::generate().public();
+    let mut ev = Evidence::new(subject(SubjectKind::File), Purpose::Verify);
+    ev.signatures.push(verified(&a));
+    let att = |builder: &str| AttestationEvidence {
+        source: "widget.intoto.jsonl".into(),
+        signer: Signer::Key(a.raw()),
+        predicate_type: SLSA_PROVENANCE_V1.into(),
+        provenance: Some(ProvenanceFacts {
+            builder_id: Some(builder.into()),
+            source_uri: None,
+            source_ref: None,
+            findings: None,
+        }),
+    };
+    let prov = |builder: &str| {
+        policy_with(
+            &[&a],
+            &format!("[provenance]\nbuilder-id = \"{builder}\"\n"),
+        )
+    };
+    ev.attestations = vec![att("https://ci.example/builder@refs/tags/v2")];
+    decide(
+        &prov("https://ci.example/builder"),
+        &ev,
+        Verdict::Allow,
+        &[],
+    );
+    // A pinned ref must be that ref, not a longer one.
+    decide(
+        &prov("https://ci.example/builder@refs/tags/v2"),
+        &ev,
+        Verdict::Allow,
+        &[],
+    );
+    ev.attestations = vec![att("https://ci.example/builder@refs/tags/v2@x")];
+    decide(
+        &prov("https://ci.example/builder@refs/tags/v2"),
+        &ev,
+        Verdict::Deny,
+        &[("builder-mismatch", false)],
+    );
+}
+
+#[test]
+fn attestation_by_an_untrusted_identity_denies() {
+    let pol = "schema = 1\n[trust]\n[[trust.identities]]\nissuer = \"https://issuer.example\"\nsubject-regex = '^https://github\\.com/acme/'\n";
+    let mut ev = Evidence::new(subject(SubjectKind::File), Purpose::Verify);
+    ev.keyless.push(KeylessEvidence {
+        source: "widget.sigstore.json".into(),
+        outcome: KeylessOutcome::Verified {
+            issuer: "https://issuer.example".into(),
+            subject: "https://github.com/acme/widget".into(),
+        },
+    });
+    let att = |issuer: &str, subject: &str| AttestationEvidence {
+        source: "widget.intoto.jsonl".into(),
+        signer: Signer::Identity {
+            issuer: issuer.into(),
+            subject: subject.into(),
+        },
+        predicate_type: "https://cyclonedx.org/bom".into(),
+        provenance: None,
+    };
+    ev.attestations = vec![att(
+        "https://issuer.example",
+        "https://github.com/acme/widget",
+    )];
+    decide(pol, &ev, Verdict::Allow, &[]);
+    ev.attestations = vec![att(
+        "https://issuer.example",
+        "https://github.com/evil/widget",
+    )];
+    decide(pol, &ev, Verdict::Deny, &[("identity-mismatch", false)]);
+    ev.attestations = vec![att(
+        "https://evil.example",
+        "https://github.com/acme/widget",
+    )];
+    decide(pol, &ev, Verdict::Deny, &[("identity-mismatch", false)]);
+    // Nor does such an attestation count as the required SBOM.
+    let sbom = format!("{pol}[sbom]\nrequired = true\n");
+    ev.attestations = vec![att(
+        "https://issuer.example",
+        "https://github.com/acme/widget",
+    )];
+    decide(&sbom, &ev, Verdict::Allow, &[]);
+    for (issuer, subject) in [
+        ("https://issuer.example", "https://github.com/evil/widget"),
+        ("https://evil.example", "https://github.com/acme/widget"),
+    ] {
+        ev.attestations = vec![att(issuer, subject)];
+        decide(
+            &sbom,
+            &ev,
+            Verdict::Deny,
+            &[("identity-mismatch", false), ("sbom-missing", false)],
+        );
+    }
+}
+
+#[test]
+fn exception_live_until_its_expiry_waives_without_warning() {
+    let a = SecretKey::generate().public();
+    let mut ev = Evidence::new(subject(SubjectKind::File), Purpose::Verify);
+    ev.signatures.push(verified(&a));
+    let pol = policy_with(
+        &[&a],
+        "[sbom]\nrequired = true\n[[exceptions]]\ncode = \"sbom-missing\"\nreason = \"legacy build\"\nexpires = 2027-01-15T08:00:00Z\n",
+    );
+    decide(&pol, &ev, Verdict::Allow, &[("sbom-missing", true)]);
+}
+
+#[test]
+fn a_deny_fails_only_the_rule_it_belongs_to() {
+    let a = SecretKey::generate().public();
+    let ev = Evidence::new(subject(SubjectKind::File), Purpose::Verify);
+    let d = decide(
+        &policy_with(&[&a], ""),
+        &ev,
+        Verdict::Deny,
+        &[("signature-missing", false)],
+    );
+    let rules: Vec<(&str, &str)> = d
+        .rules
+        .iter()
+        .map(|r| (r.rule.as_str(), r.verdict.as_str()))
+        .collect();
+    assert_eq!(
+        rules,
+        vec![
+            ("evidence", "pass"),
+            ("trust", "fail"),
+            ("provenance", "not-required"),
+            ("sbom", "not-required"),
+            ("pack", "not-required"),
+            ("run", "not-required"),
+            ("exceptions", "not-required"),
+        ]
+    );
+}
+
+#[test]
+fn missing_provenance_counts_ignored_untrusted_attestations() {
+    let a = SecretKey::generate().public();
+    let other = SecretKey::generate().public();
+    let mut ev = Evidence::new(subject(SubjectKind::File), Purpose::Verify);
+    ev.signatures.push(verified(&a));
+    let prov = policy_with(
+        &[&a],
+        "[provenance]\nbuilder-id = \"https://ci.example/builder\"\n",
+    );
+    let d = decide(&prov, &ev, Verdict::Deny, &[("provenance-missing", false)]);
+    assert_eq!(
+        d.findings[0].message,
+        format!("no provenance ({SLSA_PROVENANCE_V1}) from a trusted signer names the artifact")
+    );
+    ev.attestations.push(AttestationEvidence {
+        source: "widget.intoto.jsonl".into(),
+        signer: Signer::Key(other.raw()),
+        predicate_type: SLSA_PROVENANCE_V1.into(),
+        provenance: None,
+    });
+    let d = decide(&prov, &ev, Verdict::Deny, &[("provenance-missing", false)]);
+    assert_eq!(
+        d.findings[0].message,
+        format!("no provenance ({SLSA_PROVENANCE_V1}) from a trusted signer names the artifact (1 from untrusted signers ignored)")
+    );
+}
+
+#[test]
+fn digest_mismatch_names_what_was_signed() {
+    let a = SecretKey::generate().public();
+    let mut ev = Evidence::new(subject(SubjectKind::File), Purpose::Verify);
+    let mismatch = sig(
+        &a,
+        SignatureOutcome::DigestMismatch {
+            listed: Sha256Digest::of(b"x"),
+        },
+    );
+    let pol = policy_with(&[&a], "");
+    for (via, what) in [
+        (SignatureVia::Sidecar, "the signature"),
+        (SignatureVia::ChecksumList, "the signed checksum list"),
+    ] {
+        ev.signatures = vec![SignatureEvidence {
+            via,
+            ..mismatch.clone()
+        }];
+        let d = decide(
+            &pol,
+            &ev,
+            Verdict::Deny,
+            &[("digest-mismatch", false), ("threshold-not-met", false)],
+        );
+        assert!(
+            d.findings[0].message.contains(what),
+            "{}",
+            d.findings[0].message
+        );
+    }
+}
+
+#[test]
+fn a_pack_problem_is_not_also_reported_as_unsupported() {
+    let a = SecretKey::generate().public();
+    let mut pack = Evidence::new(subject(SubjectKind::Pack), Purpose::Install);
+    pack.signatures.push(verified(&a));
+    pack.problems.push(Problem {
+        code: Code::PackLimitExceeded,
+        source: "widget".into(),
+        message: "too many files".into(),
+    });
+    decide(
+        &policy_with(&[&a], ""),
+        &pack,
+        Verdict::Deny,
+        &[("pack-limit-exceeded", false)],
+    );
+}

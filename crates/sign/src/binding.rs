@@ -314,6 +314,21 @@ mod tests {
     }
 
     #[test]
+    fn first_release_field_counts_even_without_a_version() {
+        claims(
+            "release:nightly\trelease:evil-9.9",
+            None,
+            Some("nightly"),
+            None,
+        );
+    }
+
+    #[test]
+    fn empty_release_field_claims_nothing() {
+        claims("release:", None, None, None);
+    }
+
+    #[test]
     fn release_and_archive_names() {
         assert_eq!(split_release("sigil-0.1.0"), Some(("sigil", "0.1.0")));
         assert_eq!(split_release("-1"), None);
@@ -452,5 +467,36 @@ mod tests {
             check_pack(&[archive, manifest], "prompts-1.4.0.tar.gz", &exact),
             []
         );
+    }
+
+    #[test]
+    fn renamed_pack_archive_needs_both_name_and_version_expected() {
+        let archive = st(
+            Some(("prompts-1.3.0.tar.gz", "prompts-1.4.0.tar.gz")),
+            None,
+            None,
+        );
+        let manifest = st(None, Some("prompts"), Some("1.3.0"));
+        let renamed = "signed for file name \"prompts-1.3.0.tar.gz\", but \"prompts-1.4.0.tar.gz\" is expected";
+        for half in [
+            Expect {
+                name: Some("prompts".into()),
+                ..Expect::NONE
+            },
+            Expect {
+                version: Some("1.3.0".into()),
+                ..Expect::NONE
+            },
+        ] {
+            let got: Vec<String> = check_pack(
+                &[archive.clone(), manifest.clone()],
+                "prompts-1.4.0.tar.gz",
+                &half,
+            )
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+            assert!(got.iter().any(|m| m == renamed), "{half:?}: {got:?}");
+        }
     }
 }

@@ -221,6 +221,19 @@ mod tests {
     }
 
     #[test]
+    fn gnu_line_needs_two_separator_characters() {
+        // A space then anything but a space or `*` is not the GNU separator.
+        check(
+            &format!("{ABC} xa.txt\n"),
+            Err(SumsParseError::Malformed { line: 1 }),
+        );
+        check(
+            &format!("{ABC}x a.txt\n"),
+            Err(SumsParseError::Malformed { line: 1 }),
+        );
+    }
+
+    #[test]
     fn gnu_bsd_and_escapes() {
         check(&format!("{ABC}  a.txt\n"), Ok(vec![(ABC, "a.txt")]));
         check(&format!("{ABC} *bin/a b\n"), Ok(vec![(ABC, "bin/a b")]));

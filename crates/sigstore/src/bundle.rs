@@ -288,6 +288,47 @@ mod tests {
     }
 
     #[test]
+    fn accessors_report_what_the_bundle_holds() {
+        const VM: &str = r#""verificationMaterial":{"publicKey":{"hint":"x"},"tlogEntries":[]}"#;
+        const DS: &str = r#""dsseEnvelope":{"payload":"e30=","payloadType":"application/vnd.in-toto+json","signatures":[{"sig":"AAAA","keyid":""}]}"#;
+        const V3: &str = r#""mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json""#;
+        let one = format!("{{{V3},{VM},{DS}}}");
+        let b = Bundle::parse(one.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            b.media_type(),
+            "application/vnd.dev.sigstore.bundle.v0.3+json"
+        );
+        assert_eq!(
+            (b.signer_kind(), b.content_kind()),
+            (SignerKind::PublicKey, ContentKind::Dsse)
+        );
+        assert_eq!(b.listed_predicate_type(), None);
+        let listed = format!(
+            "{{\"attestations\":[{{\"predicateType\":\"https://slsa.dev/provenance/v1\",\"bundle\":{one}}}]}}"
+        );
+        let v = parse_bundles(listed.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            v.iter()
+                .map(Bundle::listed_predicate_type)
+                .collect::<Vec<_>>(),
+            [Some("https://slsa.dev/provenance/v1")]
+        );
+    }
+
+    #[test]
+    fn bundle_size_limit_is_inclusive() {
+        let at = vec![b'a'; MAX_BUNDLE_FILE];
+        assert!(text(&at).is_ok());
+        let over = vec![b'a'; MAX_BUNDLE_FILE + 1];
+        assert!(matches!(
+            text(&over),
+            Err(BundleParseError::TooLarge {
+                limit: MAX_BUNDLE_FILE
+            })
+        ));
+    }
+
+    #[test]
     fn rejects_non_bundles() {
         check("", "bundle is empty");
         check(" \n\n", "bundle is empty");
