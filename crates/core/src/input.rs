@@ -48,6 +48,11 @@ pub fn open(path: &Path) -> io::Result<(File, Metadata)> {
         .read(true)
         .custom_flags((OFlags::NONBLOCK | OFlags::NOCTTY).bits() as i32)
         .open(path)?;
+    regular_and_blocking(f)
+}
+
+/// Refuses what is not a regular file, then clears `O_NONBLOCK` so reads block as usual.
+fn regular_and_blocking(f: File) -> io::Result<(File, Metadata)> {
     let meta = f.metadata()?;
     if !meta.is_file() {
         return Err(io::Error::new(
@@ -108,19 +113,7 @@ pub fn open_beneath(dir: &Path, rel: &Path) -> io::Result<(File, Metadata)> {
         }
         Err(e) => return Err(e.into()),
     };
-    let f = File::from(fd);
-    let meta = f.metadata()?;
-    if !meta.is_file() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            NotRegularFile {
-                kind: kind_of(&meta),
-            },
-        ));
-    }
-    let flags = rustix::fs::fcntl_getfl(&f)?;
-    rustix::fs::fcntl_setfl(&f, flags - OFlags::NONBLOCK)?;
-    Ok((f, meta))
+    regular_and_blocking(File::from(fd))
 }
 
 /// Whether an error from [`open_beneath`] means the path left its directory.
