@@ -3,7 +3,7 @@
 //! offline. It runs that crate's `sigstore-local` example, which writes the trust files and a
 //! token for a default identity into D (default `target/sigstore-local`), prints the URLs and
 //! the `sigstore`/`sigil` commands to try, and serves until Ctrl-C. (xtask does not link the
-//! test-support crate: `tests/tidy.rs` keeps it a dev-dependency everywhere.)
+//! test-support crate: `tests/it/tidy.rs` keeps it a dev-dependency everywhere.)
 
 use anyhow::{bail, Context as _, Result};
 

@@ -1,5 +1,5 @@
 //! A Sigstore instance of our own, for tests only: it is never shipped and no crate may depend
-//! on it except as a dev-dependency (`tests/tidy.rs` holds that).
+//! on it except as a dev-dependency (`tests/it/tidy.rs` holds that).
 //!
 //! Everything runs offline and in-process. [`TestSigstore`] holds:
 //! - a Fulcio-like CA ([`Ca`]: root and intermediate, ECDSA P-384) issuing ten-minute leaf

@@ -1,8 +1,8 @@
 //! Issue 3, done-when 1: every archive attack is refused with a clear message although the
 //! archive's signature is valid; DEST is left exactly as it was and no staging remains.
 
-mod pack_util;
-mod support;
+use crate::pack_util;
+use crate::support;
 
 use std::fs;
 use std::io::Write as _;

@@ -6,7 +6,7 @@
 //! SHA256SUMS, SLSA provenance from a simulated GitHub Actions run of the release workflow, and
 //! the SBOM attestation, all beside the archive.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 

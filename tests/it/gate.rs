@@ -1,7 +1,7 @@
 //! `sigil install`, `sigil run` and `sigil verify --policy` against real files and a real HTTP
 //! server on 127.0.0.1 (issue 7).
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 use std::io::{Read, Write};

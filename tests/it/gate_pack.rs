@@ -2,8 +2,8 @@
 //! archives, and `sigil install` of pack archives from paths and over HTTP on 127.0.0.1, with
 //! the policy's keys, revocation and `[pack]` limits.
 
-mod gate_util;
-mod support;
+use crate::gate_util;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 

@@ -7,7 +7,7 @@
 //! - key-signed attestations: JSON Lines with several envelopes, CycloneDX predicates, statements
 //!   given as predicates, and the JSON document on failure.
 
-mod support;
+use crate::support;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -1,8 +1,8 @@
 //! Issue 3: `sigil pack sign|verify|archive|install|check` — data-only rules, exact-tree
 //! verification, deterministic archives, interop with `sha256sum -c` and `minisign -V`.
 
-mod pack_util;
-mod support;
+use crate::pack_util;
+use crate::support;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt as _;

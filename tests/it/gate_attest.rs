@@ -2,8 +2,8 @@
 //! from a simulated GitHub Actions job and a CycloneDX SBOM, each signed with `sigil attest`,
 //! must be authenticated by a trusted signer, name the artifact and match the policy.
 
-mod gate_util;
-mod support;
+use crate::gate_util;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 

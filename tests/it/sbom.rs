@@ -3,7 +3,7 @@
 //! `cargo metadata` and `Cargo.lock` and is reproducible; a `cargo auditable` binary yields its
 //! lock file's packages; diffs; exit codes; an SBOM can be attested.
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! `sigil audit` against a local OSV directory and a RustSec advisory-db checkout built by the
 //! tests, with OpenVEX (issue 8).
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 

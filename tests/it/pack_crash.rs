@@ -2,8 +2,8 @@
 //! DEST exactly as it was; the next install of the same destination removes the stale
 //! staging, succeeds, and leaves no staging behind.
 
-mod pack_util;
-mod support;
+use crate::pack_util;
+use crate::support;
 
 use std::fs;
 use std::path::Path;

@@ -5,7 +5,7 @@
 //! it. Changing the payload, the payloadType or the signature fails in both.
 //! Without the venv these tests skip loudly; with `SIGIL_INTEROP=1` they fail instead.
 
-mod support;
+use crate::support;
 
 use std::fs;
 use std::path::Path;

@@ -1,6 +1,6 @@
 //! `sigil policy check` and the shipped policies in `policies/` (issue 7).
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 
@@ -84,7 +84,7 @@ fn issue7_every_shipped_policy_loads_and_decides() {
             "data-only-pack.toml" => {
                 assert_eq!(codes, ["pack-invalid", "signature-missing"]);
                 // Signed by the publisher: trust passes, and the pack rule fails: the archive
-                // is not a pack (tests/gate_pack.rs has real ones).
+                // is not a pack (tests/it/gate_pack.rs has real ones).
                 sigil()
                     .arg("sign")
                     .arg("--key")

@@ -1,7 +1,7 @@
 //! The audit log: `sigil log list|verify`, tampering with the sqlite3 CLI, parallel writers
 //! (issue 7).
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -3,7 +3,7 @@
 //! What sigil writes is checked against the official OSV 1.7.5 and OpenVEX 0.2 JSON Schemas
 //! with the venv's Python `jsonschema`, and CVSS v4.0 scores against Red Hat's `cvss` library.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 

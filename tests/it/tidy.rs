@@ -2,7 +2,7 @@
 //! ARCHITECTURE.md holds (per `cargo metadata`), only the gate reaches the network, and the
 //! documents the code promises are present.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::process::Command;

@@ -1,4 +1,4 @@
-//! Helpers shared by `tests/gate_attest.rs` and `tests/gate_pack.rs`: a work directory with
+//! Helpers shared by `tests/it/gate_attest.rs` and `tests/it/gate_pack.rs`: a work directory with
 //! keys and an audit log, verdict extraction from `--format json`, and a static file server on
 //! 127.0.0.1 that serves a directory.
 #![allow(dead_code)]

@@ -1,7 +1,7 @@
 //! `sigil verify --bundle` (issue 4): the public Sigstore vectors with the verdicts their README
 //! states, named mismatches, the SLSA vectors' bundles, and interop with sigstore-python.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 

@@ -1,5 +1,5 @@
 //! Helpers for the pack tests: keys, packs, raw tar bytes for malicious archives, tree
-//! snapshots. Fake secrets are assembled at run time (see `tests/scan.rs`).
+//! snapshots. Fake secrets are assembled at run time (see `tests/it/scan.rs`).
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;

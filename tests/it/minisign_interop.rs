@@ -1,7 +1,7 @@
 //! Interop with Debian's `minisign` and coreutils' `sha256sum`, both directions (issue 2).
 //! Without the tools these tests skip loudly; with `SIGIL_INTEROP=1` they fail instead.
 
-mod support;
+use crate::support;
 
 use std::fs;
 use std::io::Write as _;

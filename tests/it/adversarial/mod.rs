@@ -1,13 +1,7 @@
 //! Adversarial tests: one module per threat. Each test reproduces an attack or a broken
 //! promise found by a review, and asserts the exact verdict, exit code and message sigil
-//! gives now. SECURITY.md's promise table names these tests; `tests/tidy.rs` keeps them in step.
+//! gives now. SECURITY.md's promise table names these tests; `tests/it/tidy.rs` keeps them in step.
 
-#[path = "../gate_util/mod.rs"]
-mod gate_util;
-#[path = "../pack_util/mod.rs"]
-mod pack_util;
-#[path = "../support/mod.rs"]
-mod support;
 
 mod audit_fail_closed;
 mod clobber;

@@ -1,7 +1,7 @@
 //! CLI contract for keys, signatures and checksum lists: exit codes, messages, JSON
 //! documents, file permissions, and bad input of every kind (issue 2).
 
-mod support;
+use crate::support;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt as _;

@@ -5,7 +5,7 @@
 //! generated characters, so this file holds nothing that looks like a secret: running
 //! `sigil scan` over the repository's tests reports no leak (checked below).
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -439,11 +439,11 @@ fn issue_3_the_repository_tests_hold_no_leak() {
     // This file and the other pack/scan tests build their fake keys at run time.
     let root = support::root();
     let paths: Vec<std::path::PathBuf> = [
-        "tests/scan.rs",
-        "tests/pack.rs",
-        "tests/pack_attacks.rs",
-        "tests/pack_crash.rs",
-        "tests/pack_util",
+        "tests/it/scan.rs",
+        "tests/it/pack.rs",
+        "tests/it/pack_attacks.rs",
+        "tests/it/pack_crash.rs",
+        "tests/it/pack_util",
         "crates/scan/src",
     ]
     .iter()
