@@ -74,7 +74,7 @@ fn osv_schema() -> Option<PathBuf> {
 }
 
 #[test]
-fn issue8_new_writes_schema_valid_osv_and_shows_the_score() {
+fn new_writes_schema_valid_osv_and_shows_the_score() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("a.json");
     let assert = sigil()
@@ -181,7 +181,7 @@ fn issue8_new_writes_schema_valid_osv_and_shows_the_score() {
 }
 
 #[test]
-fn issue8_new_refuses_bad_input_without_prompting() {
+fn new_refuses_bad_input_without_prompting() {
     let o = sigil()
         .args(["advisory", "new", "--summary", "x"])
         .write_stdin("")
@@ -227,7 +227,7 @@ fn issue8_new_refuses_bad_input_without_prompting() {
 }
 
 #[test]
-fn issue8_cvss_v4_scores_match_the_reference_library() {
+fn cvss_v4_scores_match_the_reference_library() {
     let Some(py) = python() else { return };
     let vectors = [
         "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H",
@@ -282,7 +282,7 @@ fn issue8_cvss_v4_scores_match_the_reference_library() {
 }
 
 #[test]
-fn issue8_validate_reports_each_rule_with_its_code() {
+fn validate_reports_each_rule_with_its_code() {
     let dir = tempfile::tempdir().expect("tempdir");
     let good = new_advisory(dir.path(), "good.json", &["--id", "GHSA-2222-3333-4444"]);
     let text = read(&good);
@@ -374,7 +374,7 @@ fn issue8_validate_reports_each_rule_with_its_code() {
 }
 
 #[test]
-fn issue8_export_rustsec_and_markdown() {
+fn export_rustsec_and_markdown() {
     let dir = tempfile::tempdir().expect("tempdir");
     let adv = new_advisory(
         dir.path(),
@@ -452,7 +452,7 @@ fn issue8_export_rustsec_and_markdown() {
 }
 
 #[test]
-fn issue8_vex_new_writes_schema_valid_openvex() {
+fn vex_new_writes_schema_valid_openvex() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("vex.json");
     let o = sigil()

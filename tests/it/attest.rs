@@ -59,7 +59,7 @@ fn verify_keyless(
 }
 
 #[test]
-fn issue5_bcr_attestation_passes_with_publish_to_bcr_builder() {
+fn bcr_attestation_passes_with_publish_to_bcr_builder() {
     let Some(v) = vectors() else { return };
     let module = v.slsa.join("MODULE.bazel");
     let (code, out, err) = verify_keyless(
@@ -145,7 +145,7 @@ fn issue5_bcr_attestation_passes_with_publish_to_bcr_builder() {
 }
 
 #[test]
-fn issue5_bcr_attestation_fails_otherwise() {
+fn bcr_attestation_fails_otherwise() {
     let Some(v) = vectors() else { return };
     let module = v.slsa.join("MODULE.bazel");
     let (code, _, err) = verify_keyless(
@@ -219,7 +219,7 @@ fn issue5_bcr_attestation_fails_otherwise() {
 }
 
 #[test]
-fn issue5_wrong_signer_fails_because_signer_is_not_the_builder() {
+fn wrong_signer_fails_because_signer_is_not_the_builder() {
     let Some(v) = vectors() else { return };
     let module = v.slsa.join("MODULE.bazel");
     let (code, out, err) = verify_keyless(
@@ -270,7 +270,7 @@ fn issue5_wrong_signer_fails_because_signer_is_not_the_builder() {
 }
 
 #[test]
-fn issue5_delegator_provenance_needs_its_builder_id() {
+fn delegator_provenance_needs_its_builder_id() {
     let Some(v) = vectors() else { return };
     let dir = tempfile::tempdir().unwrap();
     let artifact = dir.path().join("binary-linux-amd64-workflow_dispatch");
@@ -335,7 +335,7 @@ fn issue5_delegator_provenance_needs_its_builder_id() {
 }
 
 #[test]
-fn issue5_npm_provenance_passes_for_the_sha512_subject() {
+fn npm_provenance_passes_for_the_sha512_subject() {
     let Some(v) = vectors() else { return };
     let tgz = v.slsa.join("gundam-visor-cli-v1-tag.tgz");
     let att = "gundam-visor-cli-v1-tag.tgz.json";
@@ -437,7 +437,7 @@ fn github_env(cmd: &mut assert_cmd::Command) -> &mut assert_cmd::Command {
 }
 
 #[test]
-fn issue5_provenance_from_github_actions_signed_and_verified() {
+fn provenance_from_github_actions_signed_and_verified() {
     let dir = tempfile::tempdir().unwrap();
     let bin = dir.path().join("widget-linux-amd64");
     let tgz = dir.path().join("widget.tar.gz");
@@ -659,7 +659,7 @@ fn issue5_provenance_from_github_actions_signed_and_verified() {
 }
 
 #[test]
-fn issue5_provenance_requires_the_variables_github_always_sets() {
+fn provenance_requires_the_variables_github_always_sets() {
     let dir = tempfile::tempdir().unwrap();
     let bin = dir.path().join("a");
     fs::write(&bin, b"a").unwrap();
@@ -696,7 +696,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 #[test]
-fn issue5_jsonl_with_many_attestations_and_sbom_predicates() {
+fn jsonl_with_many_attestations_and_sbom_predicates() {
     let dir = tempfile::tempdir().unwrap();
     sigil()
         .args(["key", "generate", "--no-password", "--out"])
@@ -814,7 +814,7 @@ fn issue5_jsonl_with_many_attestations_and_sbom_predicates() {
 }
 
 #[test]
-fn issue5_malformed_and_usage_errors() {
+fn malformed_and_usage_errors() {
     let dir = tempfile::tempdir().unwrap();
     sigil()
         .args(["key", "generate", "--no-password", "--out"])

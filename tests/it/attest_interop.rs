@@ -100,7 +100,7 @@ fn tamper(src: &Path, how: &str) -> std::path::PathBuf {
 }
 
 #[test]
-fn issue5_securesystemslib_signs_sigil_verifies() {
+fn securesystemslib_signs_sigil_verifies() {
     if python().is_none() {
         return;
     }
@@ -171,7 +171,7 @@ fn issue5_securesystemslib_signs_sigil_verifies() {
 }
 
 #[test]
-fn issue5_sigil_signs_securesystemslib_verifies() {
+fn sigil_signs_securesystemslib_verifies() {
     if python().is_none() {
         return;
     }

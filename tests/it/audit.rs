@@ -145,7 +145,7 @@ fn row(
 }
 
 #[test]
-fn issue8_audit_sbom_ranges_prereleases_withdrawn_and_vex() {
+fn audit_sbom_ranges_prereleases_withdrawn_and_vex() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = advisory_dir(tmp.path());
     let bom = cyclonedx(
@@ -324,7 +324,7 @@ fn issue8_audit_sbom_ranges_prereleases_withdrawn_and_vex() {
 }
 
 #[test]
-fn issue8_vex_affected_is_reported_and_still_counts() {
+fn vex_affected_is_reported_and_still_counts() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = advisory_dir(tmp.path());
     let bom = cyclonedx(tmp.path(), &[("foo", "1.1.0")]);
@@ -360,7 +360,7 @@ fn issue8_vex_affected_is_reported_and_still_counts() {
 }
 
 #[test]
-fn issue8_audit_lockfile_against_osv() {
+fn audit_lockfile_against_osv() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = advisory_dir(tmp.path());
     let lock = tmp.path().join("Cargo.lock");
@@ -404,7 +404,7 @@ fn rustsec_md(id: &str, package: &str, extra: &str, patched: &str, title: &str) 
 }
 
 #[test]
-fn issue8_audit_lockfile_against_a_rustsec_checkout() {
+fn audit_lockfile_against_a_rustsec_checkout() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let db = tmp.path().join("advisory-db");
     let put = |pkg: &str, id: &str, text: String| {
@@ -560,7 +560,7 @@ fn issue8_audit_lockfile_against_a_rustsec_checkout() {
 }
 
 #[test]
-fn issue8_audit_fails_closed_on_bad_evidence() {
+fn audit_fails_closed_on_bad_evidence() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = advisory_dir(tmp.path());
     let bom = cyclonedx(tmp.path(), &[("foo", "1.1.0")]);

@@ -95,7 +95,7 @@ fn lines(o: &std::process::Output) -> Vec<String> {
 }
 
 #[test]
-fn issue7_one_entry_per_decision() {
+fn one_entry_per_decision() {
     let fx = Fx::new();
     fx.verify(&fx.good, 0);
     fx.verify(&fx.bad, 1);
@@ -198,7 +198,7 @@ const UNLINKED: &str =
     "does not follow the previous row's hash (a row before it was deleted, edited or reordered)";
 
 #[test]
-fn issue7_edited_row_is_detected() {
+fn edited_row_is_detected() {
     tampered(
         "UPDATE audit_log SET verdict = 'allow', findings = '[]' WHERE seq = 2;",
         &[&format!("row 2: {EDITED}")],
@@ -206,7 +206,7 @@ fn issue7_edited_row_is_detected() {
 }
 
 #[test]
-fn issue7_edited_row_with_recomputed_looking_hash_breaks_the_next_link() {
+fn edited_row_with_recomputed_looking_hash_breaks_the_next_link() {
     // Changing a row's hash to hide an edit breaks the link from the row after it.
     tampered(
         "UPDATE audit_log SET verdict = 'allow', hash = 'aaaa' WHERE seq = 2;",
@@ -215,7 +215,7 @@ fn issue7_edited_row_with_recomputed_looking_hash_breaks_the_next_link() {
 }
 
 #[test]
-fn issue7_deleted_row_is_detected() {
+fn deleted_row_is_detected() {
     tampered(
         "DELETE FROM audit_log WHERE seq = 2;",
         &[
@@ -226,7 +226,7 @@ fn issue7_deleted_row_is_detected() {
 }
 
 #[test]
-fn issue7_reordered_rows_are_detected() {
+fn reordered_rows_are_detected() {
     tampered(
         "UPDATE audit_log SET seq = 100 WHERE seq = 2; UPDATE audit_log SET seq = 2 WHERE seq = 3; UPDATE audit_log SET seq = 3 WHERE seq = 100;",
         &[&format!("row 2: {UNLINKED}"), &format!("row 2: {EDITED}"), &format!("row 3: {UNLINKED}"), &format!("row 3: {EDITED}"), &format!("row 4: {UNLINKED}")],
@@ -234,7 +234,7 @@ fn issue7_reordered_rows_are_detected() {
 }
 
 #[test]
-fn issue7_parallel_processes_lose_no_entry() {
+fn parallel_processes_lose_no_entry() {
     let fx = Fx::new();
     let bin = assert_cmd::cargo::cargo_bin("sigil");
     let per = 5;

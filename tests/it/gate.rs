@@ -175,7 +175,7 @@ fn bytes(p: &Path) -> Vec<u8> {
 }
 
 #[test]
-fn issue7_install_over_http_only_the_good_artifact_installs() {
+fn install_over_http_only_the_good_artifact_installs() {
     let fx = Fx::new();
     let trusted = fx.key("trusted");
     let stranger = fx.key("stranger");
@@ -344,7 +344,7 @@ fn issue7_install_over_http_only_the_good_artifact_installs() {
 }
 
 #[test]
-fn issue7_refusal_leaves_an_existing_destination_untouched() {
+fn refusal_leaves_an_existing_destination_untouched() {
     let fx = Fx::new();
     let trusted = fx.key("trusted");
     let good = fx.write("src/tool", b"good v1");
@@ -403,7 +403,7 @@ fn issue7_refusal_leaves_an_existing_destination_untouched() {
 }
 
 #[test]
-fn issue7_plain_http_and_downgrading_redirects_are_refused() {
+fn plain_http_and_downgrading_redirects_are_refused() {
     let fx = Fx::new();
     let trusted = fx.key("trusted");
     let policy = fx.policy(&[&trusted], "");
@@ -508,7 +508,7 @@ fn issue7_plain_http_and_downgrading_redirects_are_refused() {
 const GOOD_PROG: &[u8] = b"#!/bin/sh\necho \"args: $*\"\nexit 7\n";
 
 #[test]
-fn issue7_run_passes_args_stdio_and_exit_code() {
+fn run_passes_args_stdio_and_exit_code() {
     let fx = Fx::new();
     let k = fx.key("trusted");
     let prog = fx.write("prog", GOOD_PROG);
@@ -533,7 +533,7 @@ fn issue7_run_passes_args_stdio_and_exit_code() {
 }
 
 #[test]
-fn issue7_unsigned_or_disallowed_programs_never_run() {
+fn unsigned_or_disallowed_programs_never_run() {
     let fx = Fx::new();
     let k = fx.key("trusted");
     let marker = fx.p("ran");
@@ -581,7 +581,7 @@ fn issue7_unsigned_or_disallowed_programs_never_run() {
 }
 
 #[test]
-fn issue7_swapping_the_file_during_run_never_executes_unverified_bytes() {
+fn swapping_the_file_during_run_never_executes_unverified_bytes() {
     let fx = Fx::new();
     let k = fx.key("trusted");
     let prog = fx.write("prog", GOOD_PROG);
@@ -642,7 +642,7 @@ fn issue7_swapping_the_file_during_run_never_executes_unverified_bytes() {
 }
 
 #[test]
-fn issue7_verify_policy_reports_every_rule() {
+fn verify_policy_reports_every_rule() {
     let fx = Fx::new();
     let alice = fx.key("alice");
     let bob = fx.key("bob");
@@ -741,7 +741,7 @@ fn issue7_verify_policy_reports_every_rule() {
 }
 
 #[test]
-fn issue7_signed_checksum_list_is_evidence() {
+fn signed_checksum_list_is_evidence() {
     let fx = Fx::new();
     let k = fx.key("release");
     let a = fx.write("rel/a.bin", b"aaa");

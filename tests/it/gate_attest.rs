@@ -98,7 +98,7 @@ fn release(with_provenance: bool, with_sbom: bool) -> Release {
 }
 
 #[test]
-fn issue7_signed_provenance_and_sbom_pass() {
+fn signed_provenance_and_sbom_pass() {
     let r = release(true, true);
     let policy = r.fx.policy(
         "policy.toml",
@@ -144,7 +144,7 @@ fn issue7_signed_provenance_and_sbom_pass() {
 }
 
 #[test]
-fn issue7_spdx_sbom_is_accepted_by_default() {
+fn spdx_sbom_is_accepted_by_default() {
     let fx = Fx::new();
     let key = fx.key("release");
     let art = fx.write("widget.bin", b"widget");
@@ -169,7 +169,7 @@ fn issue7_spdx_sbom_is_accepted_by_default() {
 }
 
 #[test]
-fn issue7_wrong_builder_id_is_refused() {
+fn wrong_builder_id_is_refused() {
     let r = release(true, true);
     let other = "https://github.com/acme/widget/.github/workflows/nightly.yml";
     let policy = r.fx.policy(
@@ -201,7 +201,7 @@ fn issue7_wrong_builder_id_is_refused() {
 }
 
 #[test]
-fn issue7_wrong_source_uri_is_refused() {
+fn wrong_source_uri_is_refused() {
     let r = release(true, true);
     let policy = r.fx.policy(
         "policy.toml",
@@ -227,7 +227,7 @@ fn issue7_wrong_source_uri_is_refused() {
 }
 
 #[test]
-fn issue7_missing_sbom_is_refused() {
+fn missing_sbom_is_refused() {
     let r = release(true, false);
     let policy = r.fx.policy(
         "policy.toml",
@@ -251,7 +251,7 @@ fn issue7_missing_sbom_is_refused() {
 }
 
 #[test]
-fn issue7_attestation_by_untrusted_key_is_refused() {
+fn attestation_by_untrusted_key_is_refused() {
     let r = release(false, true);
     let stranger = r.fx.key("stranger");
     let prov = provenance(&r.fx, &r.art, "provenance.json");
@@ -283,7 +283,7 @@ fn issue7_attestation_by_untrusted_key_is_refused() {
 }
 
 #[test]
-fn issue7_attestation_about_another_artifact_is_refused() {
+fn attestation_about_another_artifact_is_refused() {
     let r = release(false, true);
     let other = r.fx.write("gadget-1.0", b"another artifact");
     let prov = provenance(&r.fx, &other, "other-provenance.json");
@@ -310,7 +310,7 @@ fn issue7_attestation_about_another_artifact_is_refused() {
 }
 
 #[test]
-fn issue7_changed_attestation_is_an_integrity_failure() {
+fn changed_attestation_is_an_integrity_failure() {
     let r = release(true, true);
     // Flip the predicate type inside the signed payload of the SBOM line.
     let text = std::fs::read_to_string(&r.att).unwrap();
@@ -366,7 +366,7 @@ fn issue7_changed_attestation_is_an_integrity_failure() {
 }
 
 #[test]
-fn issue7_attestations_by_revoked_or_expired_keys_do_not_count() {
+fn attestations_by_revoked_or_expired_keys_do_not_count() {
     let fx = Fx::new();
     let signer = fx.key("signer");
     let ci = fx.key("ci");
@@ -420,7 +420,7 @@ fn issue7_attestations_by_revoked_or_expired_keys_do_not_count() {
 }
 
 #[test]
-fn issue7_install_downloads_and_checks_attestations() {
+fn install_downloads_and_checks_attestations() {
     let r = release(true, true);
     let policy = r.fx.policy(
         "policy.toml",

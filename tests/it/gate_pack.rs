@@ -102,7 +102,7 @@ fn parent_listing(fx: &Fx) -> Vec<String> {
 }
 
 #[test]
-fn issue7_pack_dir_verifies_under_policy() {
+fn pack_dir_verifies_under_policy() {
     let fx = Fx::new();
     let key = fx.key("publisher");
     let dir = pack_dir(&fx, &key, "prompts");
@@ -154,7 +154,7 @@ fn sigil_core_hex(bytes: &[u8]) -> String {
 }
 
 #[test]
-fn issue7_tampered_pack_dir_is_refused() {
+fn tampered_pack_dir_is_refused() {
     let fx = Fx::new();
     let key = fx.key("publisher");
     let dir = pack_dir(&fx, &key, "prompts");
@@ -185,7 +185,7 @@ fn issue7_tampered_pack_dir_is_refused() {
 }
 
 #[test]
-fn issue7_pack_archive_verifies_and_installs_from_path_and_url() {
+fn pack_archive_verifies_and_installs_from_path_and_url() {
     let fx = Fx::new();
     let key = fx.key("publisher");
     let dir = pack_dir(&fx, &key, "src/prompts");
@@ -255,7 +255,7 @@ fn issue7_pack_archive_verifies_and_installs_from_path_and_url() {
 }
 
 #[test]
-fn issue7_archive_trust_comes_from_the_archive_signature() {
+fn archive_trust_comes_from_the_archive_signature() {
     let fx = Fx::new();
     let key = fx.key("publisher");
     let dir = pack_dir(&fx, &key, "src/prompts");
@@ -295,7 +295,7 @@ fn issue7_archive_trust_comes_from_the_archive_signature() {
 }
 
 #[test]
-fn issue7_tampered_pack_archive_is_refused_with_dest_untouched() {
+fn tampered_pack_archive_is_refused_with_dest_untouched() {
     let fx = Fx::new();
     let key = fx.key("publisher");
     let dir = pack_dir(&fx, &key, "src/prompts");
@@ -340,7 +340,7 @@ fn issue7_tampered_pack_archive_is_refused_with_dest_untouched() {
 }
 
 #[test]
-fn issue7_pack_over_policy_limits_is_refused_with_dest_untouched() {
+fn pack_over_policy_limits_is_refused_with_dest_untouched() {
     let fx = Fx::new();
     let key = fx.key("publisher");
     let dir = pack_dir(&fx, &key, "src/prompts");
@@ -381,7 +381,7 @@ fn issue7_pack_over_policy_limits_is_refused_with_dest_untouched() {
 }
 
 #[test]
-fn issue7_archive_without_pack_table_is_a_plain_file() {
+fn archive_without_pack_table_is_a_plain_file() {
     // A release archive (an executable inside, no .sigil/) under a policy without [pack]:
     // verified and installed as a file.
     let fx = Fx::new();

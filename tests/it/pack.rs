@@ -47,7 +47,7 @@ fn sign_refused(env: &Env, dir: &std::path::Path, extra: &[&str]) -> (String, se
 }
 
 #[test]
-fn issue_3_sign_writes_a_manifest_that_sha256sum_and_minisign_accept() {
+fn sign_writes_a_manifest_that_sha256sum_and_minisign_accept() {
     let env = Env::new();
     let dir = env.pack(
         "p",
@@ -119,7 +119,7 @@ fn issue_3_sign_writes_a_manifest_that_sha256sum_and_minisign_accept() {
 }
 
 #[test]
-fn issue_3_verify_reports_missing_extra_changed_and_retyped_files() {
+fn verify_reports_missing_extra_changed_and_retyped_files() {
     let env = Env::new();
     let dir = env.pack(
         "p",
@@ -212,7 +212,7 @@ fn issue_3_verify_reports_missing_extra_changed_and_retyped_files() {
 }
 
 #[test]
-fn issue_3_verify_refuses_wrong_keys_and_edited_manifests() {
+fn verify_refuses_wrong_keys_and_edited_manifests() {
     let env = Env::new();
     let dir = env.pack("p", "1.0.0", &[("a.txt", b"a\n")]);
     let other = Env::new();
@@ -267,7 +267,7 @@ fn sha256_hex(data: &[u8]) -> String {
 }
 
 #[test]
-fn issue_3_sign_refuses_every_data_only_violation_at_once() {
+fn sign_refuses_every_data_only_violation_at_once() {
     let env = Env::new();
     let dir = env.write_tree(
         "p",
@@ -327,7 +327,7 @@ fn issue_3_sign_refuses_every_data_only_violation_at_once() {
 }
 
 #[test]
-fn issue_3_sign_enforces_limits_from_flags() {
+fn sign_enforces_limits_from_flags() {
     let env = Env::new();
     let dir = env.write_tree(
         "p",
@@ -351,7 +351,7 @@ fn issue_3_sign_enforces_limits_from_flags() {
 }
 
 #[test]
-fn issue_3_sign_refuses_leaked_secrets_with_redacted_excerpts() {
+fn sign_refuses_leaked_secrets_with_redacted_excerpts() {
     let env = Env::new();
     // Assembled at run time: no literal in this file looks like a key.
     let body: String = (0..36u32)
@@ -414,7 +414,7 @@ fn issue_3_sign_refuses_leaked_secrets_with_redacted_excerpts() {
 }
 
 #[test]
-fn issue_3_archives_are_byte_identical_whatever_mtimes_umask_and_order() {
+fn archives_are_byte_identical_whatever_mtimes_umask_and_order() {
     let env = Env::new();
     let files: [(&str, &[u8]); 4] = [
         ("z.txt", b"zed\n"),
@@ -546,7 +546,7 @@ fn issue_3_archives_are_byte_identical_whatever_mtimes_umask_and_order() {
 }
 
 #[test]
-fn issue_3_install_then_interop_check_and_tamper_detection() {
+fn install_then_interop_check_and_tamper_detection() {
     let env = Env::new();
     let dir = env.pack("p", "1.0.0", &[("a.txt", b"a\n"), ("docs/b.md", b"b\n")]);
     let archive = env.archive(&dir, "p.tar.gz");

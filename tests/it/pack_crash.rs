@@ -53,7 +53,7 @@ fn has_files(dir: &Path) -> bool {
 }
 
 #[test]
-fn issue_3_install_killed_midway_leaves_dest_unchanged_and_next_install_succeeds() {
+fn install_killed_midway_leaves_dest_unchanged_and_next_install_succeeds() {
     let env = Env::new();
     let v1 = env.pack("v1", "1.0.0", &[("a.txt", b"version one\n")]);
     let archive1 = env.archive(&v1, "v1.tar.gz");

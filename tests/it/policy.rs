@@ -46,7 +46,7 @@ fn verdict(o: &std::process::Output) -> (Option<i32>, Vec<String>) {
 }
 
 #[test]
-fn issue7_every_shipped_policy_loads_and_decides() {
+fn every_shipped_policy_loads_and_decides() {
     let dir = root().join("policies");
     let mut seen = Vec::new();
     for entry in std::fs::read_dir(&dir).unwrap() {
@@ -234,7 +234,7 @@ fn check_rejected(text: &str, first_line: &str, hint: Option<&str>) {
 const KEY: &str = "RWQTlp/0/vxze2SUsE8aHn9L4iTLhosQP0cAnf7piKJQxtA7t8Cu/eRa";
 
 #[test]
-fn issue7_bad_policies_are_rejected_with_their_location() {
+fn bad_policies_are_rejected_with_their_location() {
     let base = format!("schema = 1\n[trust]\nkeys = [{{ public-key = \"{KEY}\" }}]\n");
     check_rejected(
         &format!("{base}[install]\nfile-mode = 0o644\nmode = 1\n"),
@@ -269,7 +269,7 @@ fn issue7_bad_policies_are_rejected_with_their_location() {
 }
 
 #[test]
-fn issue7_policy_check_summarises_a_good_policy() {
+fn policy_check_summarises_a_good_policy() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("ok.toml");
     std::fs::write(&p, format!("schema = 1\n[trust]\nkeys = [{{ public-key = \"{KEY}\", name = \"rel\" }}]\n[run]\nallow = true\n")).unwrap();

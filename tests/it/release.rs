@@ -211,7 +211,7 @@ fn codes(want: &[&str]) -> Vec<String> {
 }
 
 #[test]
-fn issue9_shipped_release_policy_is_valid_and_requires_all_three() {
+fn shipped_release_policy_is_valid_and_requires_all_three() {
     let o = sigil()
         .args(["policy", "check"])
         .arg(root().join("policies/release.toml"))
@@ -251,7 +251,7 @@ fn issue9_shipped_release_policy_is_valid_and_requires_all_three() {
 }
 
 #[test]
-fn issue9_release_policy_requires_signature_provenance_and_sbom() {
+fn release_policy_requires_signature_provenance_and_sbom() {
     let r = Release::new();
 
     // Nothing beside the archive: every requirement fails, each with its code.
@@ -336,7 +336,7 @@ fn issue9_release_policy_requires_signature_provenance_and_sbom() {
 }
 
 #[test]
-fn issue9_release_policy_rejects_provenance_from_another_builder_source_or_ref() {
+fn release_policy_rejects_provenance_from_another_builder_source_or_ref() {
     let r = Release::new();
     r.sign("keys/release-test.key", &r.artifact());
     let sbom = r.sbom();

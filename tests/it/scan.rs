@@ -196,7 +196,7 @@ fn scan_json(args: &[&std::path::Path], extra: &[&str]) -> (i32, serde_json::Val
 }
 
 #[test]
-fn issue_3_every_provider_sample_is_detected_and_redacted() {
+fn every_provider_sample_is_detected_and_redacted() {
     let dir = tempfile::tempdir().unwrap();
     let corpus = provider_corpus();
     for (name, content, _) in &corpus {
@@ -255,7 +255,7 @@ fn issue_3_every_provider_sample_is_detected_and_redacted() {
 }
 
 #[test]
-fn issue_3_placeholders_are_reported_but_are_not_leaks() {
+fn placeholders_are_reported_but_are_not_leaks() {
     let dir = tempfile::tempdir().unwrap();
     let env_example = "\
 # Copy to .env and fill in.
@@ -368,7 +368,7 @@ fn clean_corpus() -> Vec<(&'static str, String)> {
 }
 
 #[test]
-fn issue_3_ordinary_files_give_no_finding() {
+fn ordinary_files_give_no_finding() {
     let dir = tempfile::tempdir().unwrap();
     for (name, content) in clean_corpus() {
         fs::write(dir.path().join(name), content).unwrap();
@@ -380,7 +380,7 @@ fn issue_3_ordinary_files_give_no_finding() {
 }
 
 #[test]
-fn issue_3_allowlist_and_inline_markers() {
+fn allowlist_and_inline_markers() {
     let dir = tempfile::tempdir().unwrap();
     let token = format!("{}{}", "ghp_", gen(900, 36, ALNUM));
     fs::write(
@@ -435,7 +435,7 @@ fn issue_3_allowlist_and_inline_markers() {
 }
 
 #[test]
-fn issue_3_the_repository_tests_hold_no_leak() {
+fn the_repository_tests_hold_no_leak() {
     // This file and the other pack/scan tests build their fake keys at run time.
     let root = support::root();
     let paths: Vec<std::path::PathBuf> = [
