@@ -2,7 +2,6 @@
 //! promise found by a review, and asserts the exact verdict, exit code and message sigil
 //! gives now. SECURITY.md's promise table names these tests; `tests/it/tidy.rs` keeps them in step.
 
-
 mod audit_fail_closed;
 mod clobber;
 mod contract;
