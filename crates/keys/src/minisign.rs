@@ -9,8 +9,6 @@
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
-use blake2::digest::consts::U32;
-use blake2::{Blake2b, Digest as _};
 use ed25519_dalek::SigningKey;
 use thiserror::Error;
 use zeroize::{Zeroize, Zeroizing};
@@ -155,11 +153,13 @@ pub(crate) fn format_public(pk: &PublicKey) -> String {
 }
 
 fn checksum(sig_alg: &[u8], keynum: &[u8], sk: &[u8]) -> [u8; 32] {
-    let mut h = Blake2b::<U32>::new();
+    let mut h = blake2b_simd::Params::new().hash_length(32).to_state();
     h.update(sig_alg);
     h.update(keynum);
     h.update(sk);
-    h.finalize().into()
+    let mut out = [0u8; 32];
+    out.copy_from_slice(h.finalize().as_bytes());
+    out
 }
 
 fn scrypt_stream(
