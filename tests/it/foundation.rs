@@ -136,6 +136,57 @@ fn sign_verify_and_tamper() {
         .contains("signature verification failed: content does not match the signature"));
 }
 
+/// One rule for `SOURCE_DATE_EPOCH` in every command that records a time: empty is unset, a
+/// number of seconds is used as is, and anything else is a usage error naming the value.
+#[test]
+fn source_date_epoch_has_one_rule_for_every_command() {
+    let d = tempfile::tempdir().unwrap();
+    keypair(d.path(), "k");
+    let f = write(d.path(), "a.txt", b"hello\n");
+    let sign = |epoch: &str| {
+        let _ = fs::remove_file(d.path().join("a.txt.minisig"));
+        sigil()
+            .env("SOURCE_DATE_EPOCH", epoch)
+            .args(["sign", "--key"])
+            .arg(d.path().join("k.key"))
+            .arg(&f)
+            .output()
+            .unwrap()
+    };
+    let out = sign(" 1700000001 ");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(read(d.path().join("a.txt.minisig")).contains("timestamp:1700000001\t"));
+    // Empty is unset: the clock is used, and it is later than 2023.
+    let out = sign("");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let sig = read(d.path().join("a.txt.minisig"));
+    let secs: u64 = sig
+        .split("timestamp:")
+        .nth(1)
+        .unwrap()
+        .split('\t')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(secs > 1_700_000_001, "{sig}");
+    let message = "error: SOURCE_DATE_EPOCH is not a number of seconds: \"-5\"\nhint: set it to seconds since 1970-01-01 UTC, e.g. `git log -1 --format=%ct`, or unset it\n";
+    let out = sign("-5");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stderr(&out), message);
+    assert!(!d.path().join("a.txt.minisig").exists());
+    let out = sigil()
+        .env("SOURCE_DATE_EPOCH", "-5")
+        .args(["pack", "archive"])
+        .arg(d.path())
+        .arg("-o")
+        .arg(d.path().join("p.tar.gz"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(stderr(&out), message);
+}
+
 #[test]
 fn json_output_is_one_document_on_success_and_failure() {
     let d = tempfile::tempdir().unwrap();

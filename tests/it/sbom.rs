@@ -340,7 +340,7 @@ fn cargo_errors_are_setup_errors() {
         .arg(root_manifest())
         .assert()
         .code(2)
-        .stderr("error: SOURCE_DATE_EPOCH=yesterday is not a whole number of seconds\nhint: set it to seconds since 1970-01-01 UTC, e.g. `git log -1 --format=%ct`\n");
+        .stderr("error: SOURCE_DATE_EPOCH is not a number of seconds: \"yesterday\"\nhint: set it to seconds since 1970-01-01 UTC, e.g. `git log -1 --format=%ct`, or unset it\n");
     // A crate without a lock file: --locked refuses to invent one.
     std::fs::create_dir(dir.path().join("src")).expect("src");
     std::fs::write(dir.path().join("src/lib.rs"), "").expect("lib.rs");

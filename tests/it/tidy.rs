@@ -171,6 +171,43 @@ fn no_unsafe_code_anywhere() {
     }
 }
 
+/// Every rs file under `dir`, recursively.
+fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// `SOURCE_DATE_EPOCH` has one rule because it is read in one function
+/// (`crates/cli/cmd/mod.rs::source_date_epoch`); libraries take the time as a parameter.
+#[test]
+fn source_date_epoch_is_read_in_exactly_one_function() {
+    let mut files = Vec::new();
+    rust_files(&support::root().join("crates"), &mut files);
+    let mut reads = Vec::new();
+    for f in files {
+        let text = support::read(&f);
+        for (i, line) in text.lines().enumerate() {
+            if line.contains("\"SOURCE_DATE_EPOCH\")")
+                && (line.contains("var(") || line.contains("var_os("))
+            {
+                reads.push(format!(
+                    "{}:{}",
+                    f.strip_prefix(support::root()).unwrap().display(),
+                    i + 1
+                ));
+            }
+        }
+    }
+    assert_eq!(reads.len(), 1, "SOURCE_DATE_EPOCH is read at {reads:?}");
+    assert!(reads[0].starts_with("crates/cli/cmd/mod.rs:"), "{reads:?}");
+}
+
 #[test]
 fn promised_documents_exist() {
     for f in [

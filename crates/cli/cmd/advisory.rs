@@ -192,19 +192,10 @@ pub struct VexNewArgs {
     force: bool,
 }
 
-/// `SOURCE_DATE_EPOCH` when set (reproducible output), else the current time.
-pub fn now() -> Result<i64, CliError> {
-    match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(s) => s.trim().parse().map_err(|_| {
-            CliError::usage(format!(
-                "SOURCE_DATE_EPOCH is not a number of seconds: {s:?}"
-            ))
-        }),
-        Err(_) => Ok(std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-            .unwrap_or(0)),
-    }
+/// The time to record, as the advisory library wants it.
+fn now() -> Result<i64, CliError> {
+    i64::try_from(super::now_or_source_date_epoch()?)
+        .map_err(|_| CliError::usage("SOURCE_DATE_EPOCH is out of range"))
 }
 
 /// Writes `text` to `path`, refusing to replace an existing file unless `force`.

@@ -277,7 +277,7 @@ pub fn run_provenance(out: &Output, a: ProvenanceArgs) -> Result<Report, CliErro
     let opts = ProvenanceOptions {
         builder_id: a.builder_id,
         build_type: a.build_type,
-        finished_on: Some(super::sign::timestamp()?),
+        finished_on: Some(super::now_or_source_date_epoch()?),
     };
     let g = provenance::generate(subjects, &env, &git, &opts).map_err(|e| {
         CliError::usage(e).hint("run inside the CI job, or outside CI for local provenance")

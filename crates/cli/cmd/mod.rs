@@ -130,3 +130,34 @@ pub fn progress(out: &Output, name: &str, len: u64) -> impl FnMut(u64) {
         }
     }
 }
+
+/// `SOURCE_DATE_EPOCH`, the one place sigil reads it (reproducible output).
+///
+/// Unset or empty: `None`. Otherwise it must be a whole, non-negative number of seconds since
+/// 1970-01-01 UTC (surrounding blanks allowed); anything else is a usage error, never ignored.
+pub fn source_date_epoch() -> Result<Option<u64>, CliError> {
+    let Some(v) = std::env::var_os("SOURCE_DATE_EPOCH") else {
+        return Ok(None);
+    };
+    let text = v.to_string_lossy();
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    text.trim().parse().map(Some).map_err(|_| {
+        CliError::usage(format!(
+            "SOURCE_DATE_EPOCH is not a number of seconds: {text:?}"
+        ))
+        .hint("set it to seconds since 1970-01-01 UTC, e.g. `git log -1 --format=%ct`, or unset it")
+    })
+}
+
+/// The time to record: `SOURCE_DATE_EPOCH` when set, else the system clock, in seconds.
+pub fn now_or_source_date_epoch() -> Result<u64, CliError> {
+    if let Some(s) = source_date_epoch()? {
+        return Ok(s);
+    }
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .map_err(|_| CliError::io("the system clock is before 1970"))
+}

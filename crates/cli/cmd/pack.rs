@@ -304,20 +304,9 @@ fn verify(a: VerifyArgs, what: &str) -> Result<Report, CliError> {
     }
 }
 
-/// `SOURCE_DATE_EPOCH` when set, else 0.
-fn source_date_epoch() -> Result<u64, CliError> {
-    match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(s) => s.trim().parse().map_err(|_| {
-            CliError::usage(format!(
-                "SOURCE_DATE_EPOCH is not a number of seconds: {s:?}"
-            ))
-        }),
-        Err(_) => Ok(0),
-    }
-}
-
 fn archive(a: ArchiveArgs) -> Result<Report, CliError> {
-    let mtime = source_date_epoch()?;
+    // Archives are reproducible by default: entries carry SOURCE_DATE_EPOCH, or 0.
+    let mtime = super::source_date_epoch()?.unwrap_or(0);
     let out_dir = a
         .output
         .parent()

@@ -150,27 +150,10 @@ pub fn run(out: &Output, cmd: SbomCommand) -> Result<Report, CliError> {
 
 /// `SOURCE_DATE_EPOCH` when set (reproducible builds), else the current time.
 fn timestamp() -> Result<Timestamp, CliError> {
-    match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(v) if !v.trim().is_empty() => {
-            let secs: i64 = v.trim().parse().map_err(|_| {
-                CliError::usage(format!(
-                    "SOURCE_DATE_EPOCH={v} is not a whole number of seconds"
-                ))
-                .hint("set it to seconds since 1970-01-01 UTC, e.g. `git log -1 --format=%ct`")
-            })?;
-            Timestamp::from_unix_seconds(secs)
-                .map_err(|e| CliError::usage(format!("SOURCE_DATE_EPOCH: {e}")))
-        }
-        _ => {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_err(|_| CliError::io("the system clock is before 1970"))?;
-            let secs = i64::try_from(now.as_secs())
-                .map_err(|_| CliError::io("the system clock is out of range"))?;
-            Timestamp::from_unix_seconds(secs)
-                .map_err(|e| CliError::io(format!("system clock: {e}")))
-        }
-    }
+    let secs = i64::try_from(super::now_or_source_date_epoch()?)
+        .map_err(|_| CliError::usage("SOURCE_DATE_EPOCH is out of range"))?;
+    Timestamp::from_unix_seconds(secs)
+        .map_err(|e| CliError::usage(format!("SOURCE_DATE_EPOCH: {e}")))
 }
 
 /// Renders and writes the SBOM, or puts it on stdout.

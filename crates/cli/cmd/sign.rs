@@ -33,21 +33,6 @@ pub struct SignArgs {
     files: Vec<PathBuf>,
 }
 
-/// `SOURCE_DATE_EPOCH` when set (reproducible builds), else the current time.
-pub fn timestamp() -> Result<u64, CliError> {
-    if let Ok(s) = std::env::var("SOURCE_DATE_EPOCH") {
-        return s.trim().parse().map_err(|_| {
-            CliError::usage(format!(
-                "SOURCE_DATE_EPOCH is not a number of seconds: {s:?}"
-            ))
-        });
-    }
-    Ok(std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0))
-}
-
 /// `FILE.minisig`.
 pub fn signature_path(file: &Path) -> PathBuf {
     let mut s = file.as_os_str().to_owned();
@@ -85,7 +70,11 @@ pub fn sign_file(
         .unwrap_or_default();
     let tc = match trusted_comment {
         Some(t) => t.to_owned(),
-        None => format!("timestamp:{}\tfile:{}\thashed", timestamp()?, name),
+        None => format!(
+            "timestamp:{}\tfile:{}\thashed",
+            super::now_or_source_date_epoch()?,
+            name
+        ),
     };
     let sig = minisig::sign(
         key,
