@@ -9,6 +9,7 @@
 //!   and that a flipped byte anywhere in dist/ fails verification.
 //! - `bench`: sigil against the reference tools in one run, with ratios and peak memory.
 //! - `fuzz`: every fuzz target for a given time.
+//! - `tuf-conformance`: the TUF client conformance suite against sigil, in a venv of its own.
 //! - `lint`: `cargo fmt --check` and `cargo clippy --all-targets -D warnings`.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -17,6 +18,7 @@ mod demo;
 mod release;
 mod sigstore_local;
 mod tools;
+mod tuf_conformance;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -24,7 +26,7 @@ use std::sync::OnceLock;
 
 use anyhow::{bail, Context as _, Result};
 
-const USAGE: &str = "usage: cargo xtask <test|demo|release|bench|fuzz|lint|root|sigstore-local> [args]
+const USAGE: &str = "usage: cargo xtask <test|demo|release|bench|fuzz|lint|root|sigstore-local|tuf-conformance> [args]
   test [-- CARGO_TEST_ARGS]   install test tools, then run every test (interop required)
   demo                        sign, checksum, verify and reject a tampered artifact
   release [--key K] [--out D] [--check]  build, pack, sign, attest and verify dist/ (see --help)
@@ -32,6 +34,7 @@ const USAGE: &str = "usage: cargo xtask <test|demo|release|bench|fuzz|lint|root|
   fuzz [--seconds N] [TARGET] run fuzz targets (nightly toolchain, cargo-fuzz)
   lint                        cargo fmt --check and cargo clippy -D warnings
   sigstore-local [--dir D] [--port P]  serve OIDC/Fulcio/Rekor/TSA on 127.0.0.1 for keyless tries
+  tuf-conformance [PYTEST_ARGS]  the TUF conformance suite against `sigil trust conformance-client`
   root                        print the checkout every task acts on (found from the current directory)";
 
 fn main() {
@@ -58,6 +61,7 @@ fn run() -> Result<()> {
         "fuzz" => fuzz(rest),
         "lint" => lint(),
         "sigstore-local" => sigstore_local::run(rest),
+        "tuf-conformance" => tuf_conformance::run(rest),
         "root" => {
             println!("{}", root().display());
             Ok(())
@@ -138,7 +142,7 @@ pub fn run_cmd(cmd: &mut Command) -> Result<()> {
     Ok(())
 }
 
-fn cargo() -> Command {
+pub(crate) fn cargo() -> Command {
     let mut c = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     c.current_dir(root());
     c

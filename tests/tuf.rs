@@ -1,0 +1,462 @@
+//! TUF: `sigil repo` repositories served on 127.0.0.1, `sigil install tuf+http://...` through
+//! them (and refusing rollback, freeze, endless data, wrong hashes and under-signed root
+//! rotations with DEST untouched), the conformance client's protocol, and `sigil trust
+//! update/show` refreshing a Sigstore trusted root through TUF.
+
+mod gate_util;
+mod support;
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use gate_util::Fx;
+use serde_json::{json, Value};
+use support::{json_doc, sigil};
+
+/// What the test server answers for a path instead of the file.
+#[derive(Clone)]
+enum Body {
+    /// An endless body with no length.
+    Endless,
+}
+
+/// A static file server on 127.0.0.1 over a directory (any depth), with overrides.
+struct Server {
+    base: String,
+    overrides: Arc<Mutex<HashMap<String, Body>>>,
+    requests: Arc<Mutex<Vec<String>>>,
+}
+
+fn serve(root: &Path) -> Server {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let root = root.to_path_buf();
+    let overrides: Arc<Mutex<HashMap<String, Body>>> = Arc::default();
+    let requests: Arc<Mutex<Vec<String>>> = Arc::default();
+    let (o, r) = (overrides.clone(), requests.clone());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { continue };
+            let (root, o, r) = (root.clone(), o.clone(), r.clone());
+            std::thread::spawn(move || {
+                let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+                let mut req = Vec::new();
+                let mut b = [0u8; 1024];
+                while !req.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match s.read(&mut b) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => req.extend_from_slice(&b[..n]),
+                    }
+                }
+                let line = String::from_utf8_lossy(&req)
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .to_owned();
+                let path = line.split(' ').nth(1).unwrap_or("/").to_owned();
+                let name = path.trim_start_matches('/').to_owned();
+                r.lock().unwrap().push(name.clone());
+                let over = o.lock().unwrap().get(&name).cloned();
+                if let Some(Body::Endless) = over {
+                    let _ = s.write_all(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n");
+                    let chunk = [b' '; 8192];
+                    while s.write_all(&chunk).is_ok() {}
+                    return;
+                }
+                let body = (!name.split('/').any(|c| c == ".." || c.is_empty()))
+                    .then(|| std::fs::read(root.join(&name)).ok())
+                    .flatten();
+                let _ = match body {
+                    None => s.write_all(
+                        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                    ),
+                    Some(body) => s
+                        .write_all(
+                            format!(
+                                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                                body.len()
+                            )
+                            .as_bytes(),
+                        )
+                        .and_then(|()| s.write_all(&body)),
+                };
+            });
+        }
+    });
+    Server {
+        base,
+        overrides,
+        requests,
+    }
+}
+
+/// A signed pack archive `prompts-1.0.0.tar.gz` (with its `.minisig`) and the publisher key.
+fn pack_archive(fx: &Fx) -> (PathBuf, PathBuf) {
+    let key = fx.key("publisher");
+    let dir = fx.p("prompts");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("review.md"), b"Review this code carefully.\n").unwrap();
+    sigil()
+        .args(["pack", "sign"])
+        .arg(&dir)
+        .arg("--key")
+        .arg(key.with_extension("key"))
+        .args(["--name", "prompts", "--version", "1.0.0"])
+        .assert()
+        .code(0);
+    let out = fx.p("prompts-1.0.0.tar.gz");
+    sigil()
+        .args(["pack", "archive"])
+        .arg(&dir)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(0);
+    fx.sign(&key, &out);
+    (out, key)
+}
+
+/// A published repository holding the pack, served; a policy pinning its root 1.
+struct Repo {
+    fx: Fx,
+    dir: PathBuf,
+    policy: PathBuf,
+    server: Server,
+    pack: PathBuf,
+}
+
+impl Repo {
+    fn new() -> Self {
+        let fx = Fx::new();
+        let (pack, key) = pack_archive(&fx);
+        let dir = fx.p("repo");
+        sigil().args(["repo", "init"]).arg(&dir).assert().code(0);
+        sigil()
+            .args(["repo", "add"])
+            .arg(&dir)
+            .arg(&pack)
+            .assert()
+            .code(0);
+        sigil().args(["repo", "publish"]).arg(&dir).assert().code(0);
+        let root = dir.join("site/metadata/1.root.json");
+        let policy = fx.policy(
+            "policy.toml",
+            &[&key],
+            &format!(
+                "tuf-root = {:?}\n[pack]\nmax-files = 10\nmax-total-bytes = 4096\n",
+                root.display().to_string()
+            ),
+        );
+        let server = serve(&dir.join("site"));
+        Repo {
+            fx,
+            dir,
+            policy,
+            server,
+            pack,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("tuf+{}/metadata#prompts@1.0.0", self.server.base)
+    }
+
+    fn meta(&self, name: &str) -> PathBuf {
+        self.dir.join("site/metadata").join(name)
+    }
+
+    fn install(&self, dest: &str) -> std::process::Output {
+        self.fx
+            .cmd()
+            .env("XDG_CACHE_HOME", self.fx.p("cache"))
+            .args([
+                "install",
+                "--format",
+                "json",
+                "--insecure-allow-http",
+                "--policy",
+            ])
+            .arg(&self.policy)
+            .arg("--to")
+            .arg(self.fx.p(dest))
+            .arg(self.url())
+            .output()
+            .unwrap()
+    }
+
+    fn signed(&self, name: &str) -> Value {
+        let v: Value = serde_json::from_slice(&std::fs::read(self.meta(name)).unwrap()).unwrap();
+        v["signed"].clone()
+    }
+
+    fn write_signed(&self, role: &str, name: &str, signed: &Value) {
+        let bytes = sigil_tuf::repo::sign_as(&self.dir, role, signed).unwrap();
+        std::fs::write(self.meta(name), bytes).unwrap();
+    }
+}
+
+fn meta_entry(version: u64, bytes: &[u8]) -> Value {
+    json!({ "version": version, "length": bytes.len(), "hashes": { "sha256": sigil_tuf::sha256_hex(bytes) } })
+}
+
+/// Exit code and `error.details.code`.
+fn refusal(o: &std::process::Output) -> (Option<i32>, String) {
+    let doc = json_doc(o);
+    (
+        o.status.code(),
+        doc["error"]["details"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    )
+}
+
+fn assert_installed(r: &Repo, o: &std::process::Output, dest: &str) {
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(json_doc(o)["result"]["verdict"], "allow");
+    assert_eq!(
+        std::fs::read(r.fx.p(dest).join("review.md")).unwrap(),
+        b"Review this code carefully.\n"
+    );
+}
+
+#[test]
+fn a_pack_installs_through_a_served_sigil_repository() {
+    let r = Repo::new();
+    let o = r.install("dest");
+    assert_installed(&r, &o, "dest");
+    let reqs = r.server.requests.lock().unwrap().clone();
+    assert!(
+        reqs.contains(&"metadata/2.root.json".to_owned()),
+        "{reqs:?}"
+    );
+    assert!(reqs.contains(&"metadata/timestamp.json".to_owned()));
+    assert!(reqs.contains(&"metadata/1.snapshot.json".to_owned()));
+    assert!(reqs.contains(&"metadata/1.targets.json".to_owned()));
+    let sha = sigil_tuf::sha256_hex(&std::fs::read(&r.pack).unwrap());
+    assert!(reqs.contains(&format!("targets/{sha}.prompts-1.0.0.tar.gz")));
+}
+
+#[test]
+fn a_timestamp_rollback_is_refused_and_dest_untouched() {
+    let r = Repo::new();
+    let old = std::fs::read(r.meta("timestamp.json")).unwrap();
+    sigil()
+        .args(["repo", "publish"])
+        .arg(&r.dir)
+        .assert()
+        .code(0);
+    assert_installed(&r, &r.install("first"), "first");
+    std::fs::write(r.meta("timestamp.json"), old).unwrap();
+    let o = r.install("second");
+    assert_eq!(refusal(&o), (Some(1), "tuf-rollback".to_owned()));
+    assert!(!r.fx.p("second").exists());
+}
+
+#[test]
+fn a_snapshot_rollback_is_refused_and_dest_untouched() {
+    let r = Repo::new();
+    sigil()
+        .args(["repo", "publish"])
+        .arg(&r.dir)
+        .assert()
+        .code(0);
+    assert_installed(&r, &r.install("first"), "first");
+    // A new timestamp (v3) pointing at the old snapshot v1.
+    let snap1 = std::fs::read(r.meta("1.snapshot.json")).unwrap();
+    let mut ts = r.signed("timestamp.json");
+    ts["version"] = json!(3);
+    ts["meta"]["snapshot.json"] = meta_entry(1, &snap1);
+    r.write_signed("timestamp", "timestamp.json", &ts);
+    let o = r.install("second");
+    assert_eq!(refusal(&o), (Some(1), "tuf-rollback".to_owned()));
+    assert!(!r.fx.p("second").exists());
+}
+
+#[test]
+fn a_targets_rollback_is_refused_and_dest_untouched() {
+    let r = Repo::new();
+    sigil()
+        .args(["repo", "publish"])
+        .arg(&r.dir)
+        .assert()
+        .code(0);
+    assert_installed(&r, &r.install("first"), "first");
+    // A new snapshot (v3) listing the old targets v1, and a timestamp (v3) for it.
+    let targets1 = std::fs::read(r.meta("1.targets.json")).unwrap();
+    let mut snap = r.signed("2.snapshot.json");
+    snap["version"] = json!(3);
+    snap["meta"]["targets.json"] = meta_entry(1, &targets1);
+    r.write_signed("snapshot", "3.snapshot.json", &snap);
+    let snap3 = std::fs::read(r.meta("3.snapshot.json")).unwrap();
+    let mut ts = r.signed("timestamp.json");
+    ts["version"] = json!(3);
+    ts["meta"]["snapshot.json"] = meta_entry(3, &snap3);
+    r.write_signed("timestamp", "timestamp.json", &ts);
+    let o = r.install("second");
+    assert_eq!(refusal(&o), (Some(1), "tuf-rollback".to_owned()));
+    assert!(!r.fx.p("second").exists());
+}
+
+#[test]
+fn an_expired_timestamp_is_refused_as_a_freeze() {
+    let r = Repo::new();
+    // Published three days ago: the one-day timestamp has expired.
+    let past = SystemTime::now() - Duration::from_secs(3 * 86_400);
+    sigil_tuf::repo::publish(&r.dir, past).unwrap();
+    let o = r.install("dest");
+    assert_eq!(refusal(&o), (Some(1), "tuf-expired".to_owned()));
+    assert!(!r.fx.p("dest").exists());
+}
+
+#[test]
+fn endless_and_oversized_metadata_are_refused() {
+    let r = Repo::new();
+    r.server
+        .overrides
+        .lock()
+        .unwrap()
+        .insert("metadata/timestamp.json".into(), Body::Endless);
+    let o = r.install("dest");
+    assert_eq!(refusal(&o), (Some(1), "tuf-too-large".to_owned()));
+    assert!(!r.fx.p("dest").exists());
+    r.server.overrides.lock().unwrap().clear();
+    // A timestamp past the 16 KiB limit, with its length announced.
+    let mut ts = std::fs::read(r.meta("timestamp.json")).unwrap();
+    ts.extend(std::iter::repeat_n(b' ', 20_000));
+    std::fs::write(r.meta("timestamp.json"), ts).unwrap();
+    let o = r.install("dest");
+    assert_eq!(refusal(&o), (Some(1), "tuf-too-large".to_owned()));
+    assert!(!r.fx.p("dest").exists());
+}
+
+#[test]
+fn a_target_with_the_right_name_and_the_wrong_hash_is_refused() {
+    let r = Repo::new();
+    let bytes = std::fs::read(&r.pack).unwrap();
+    let sha = sigil_tuf::sha256_hex(&bytes);
+    let served = r
+        .dir
+        .join("site/targets")
+        .join(format!("{sha}.prompts-1.0.0.tar.gz"));
+    let mut evil = bytes.clone();
+    let last = evil.len() - 1;
+    evil[last] ^= 0xff;
+    std::fs::write(&served, evil).unwrap();
+    let o = r.install("dest");
+    assert_eq!(refusal(&o), (Some(1), "tuf-integrity-mismatch".to_owned()));
+    assert!(!r.fx.p("dest").exists());
+}
+
+#[test]
+fn a_root_rotation_needs_the_old_and_the_new_keys() {
+    let r = Repo::new();
+    sigil()
+        .args(["repo", "rotate", "--role", "root"])
+        .arg(&r.dir)
+        .assert()
+        .code(0);
+    sigil()
+        .args(["repo", "publish"])
+        .arg(&r.dir)
+        .assert()
+        .code(0);
+    let good = std::fs::read(r.meta("2.root.json")).unwrap();
+    // Only the new key's signature: too few for the root clients trust.
+    let mut v: Value = serde_json::from_slice(&good).unwrap();
+    let sigs = v["signatures"].as_array().unwrap().clone();
+    assert_eq!(sigs.len(), 2);
+    v["signatures"] = json!([sigs[1]]);
+    std::fs::write(r.meta("2.root.json"), serde_json::to_vec(&v).unwrap()).unwrap();
+    let o = r.install("dest");
+    assert_eq!(refusal(&o), (Some(1), "tuf-threshold-not-met".to_owned()));
+    assert!(!r.fx.p("dest").exists());
+    // Signed by both, the rotation is followed.
+    std::fs::write(r.meta("2.root.json"), good).unwrap();
+    assert_installed(&r, &r.install("dest"), "dest");
+}
+
+#[test]
+fn the_conformance_client_speaks_the_suite_protocol() {
+    let r = Repo::new();
+    let md = r.fx.p("md");
+    let td = r.fx.p("td");
+    std::fs::create_dir_all(&md).unwrap();
+    std::fs::create_dir_all(&td).unwrap();
+    let client = |args: &[&str]| {
+        let mut c = sigil();
+        c.args(["trust", "conformance-client", "--metadata-dir"])
+            .arg(&md)
+            .args(args);
+        c.output().unwrap()
+    };
+    let root = r.meta("1.root.json");
+    let o = client(&["init", root.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    let url = format!("{}/metadata", r.server.base);
+    let turl = format!("{}/targets", r.server.base);
+    let o = client(&["--metadata-url", &url, "refresh"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let mut names: Vec<String> = std::fs::read_dir(&md)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "root.json",
+            "snapshot.json",
+            "targets.json",
+            "timestamp.json"
+        ]
+    );
+    let o = client(&[
+        "--metadata-url",
+        &url,
+        "--target-name",
+        "prompts-1.0.0.tar.gz",
+        "--target-base-url",
+        &turl,
+        "--target-dir",
+        td.to_str().unwrap(),
+        "download",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(
+        std::fs::read(td.join("prompts-1.0.0.tar.gz")).unwrap(),
+        std::fs::read(&r.pack).unwrap()
+    );
+    // Any failure is exit 1, never 2: the protocol knows only 0 and 1.
+    let o = client(&[
+        "--metadata-url",
+        &url,
+        "--target-name",
+        "missing",
+        "--target-base-url",
+        &turl,
+        "--target-dir",
+        td.to_str().unwrap(),
+        "download",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+}
