@@ -460,3 +460,231 @@ fn the_conformance_client_speaks_the_suite_protocol() {
     ]);
     assert_eq!(o.status.code(), Some(1));
 }
+
+const SAN: &str = "https://github.com/acme/widget/.github/workflows/release.yml@refs/tags/v1.0.0";
+const ARTIFACT: &[u8] = b"widget 1.0.0 release archive\n";
+
+/// `sigil verify --bundle` with no `--trusted-root`: the cached (or embedded) root decides.
+fn verify_keyless(fx: &Fx, bundle: &Path, artifact: &Path) -> std::process::Output {
+    sigil()
+        .env("XDG_CACHE_HOME", fx.p("cache"))
+        .args(["--format", "json", "verify", "--bundle"])
+        .arg(bundle)
+        .args([
+            "--certificate-identity",
+            SAN,
+            "--certificate-oidc-issuer",
+            sigil_test_sigstore::GITHUB_ACTIONS_ISSUER,
+        ])
+        .arg(artifact)
+        .output()
+        .unwrap()
+}
+
+fn trust_update(fx: &Fx, server: &Server, root: &Path) -> std::process::Output {
+    sigil()
+        .env("XDG_CACHE_HOME", fx.p("cache"))
+        .args([
+            "--format",
+            "json",
+            "trust",
+            "update",
+            "--instance",
+            "public-good",
+        ])
+        .arg("--repo")
+        .arg(format!("{}/metadata", server.base))
+        .arg("--root")
+        .arg(root)
+        .arg("--insecure-allow-http")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn trust_update_follows_a_rotated_sigstore_key_and_show_reports_it() {
+    use sigil_test_sigstore::{Identity, TestSigstore};
+    let fx = Fx::new();
+    let old = TestSigstore::new().unwrap();
+    let mut new = TestSigstore::new().unwrap();
+    let repo = fx.p("repo");
+    sigil().args(["repo", "init"]).arg(&repo).assert().code(0);
+    let tr = fx.write(
+        "trusted_root.json",
+        serde_json::to_string(&old.trusted_root())
+            .unwrap()
+            .as_bytes(),
+    );
+    sigil()
+        .args(["repo", "add"])
+        .arg(&repo)
+        .arg(&tr)
+        .assert()
+        .code(0);
+    sigil()
+        .args(["repo", "publish"])
+        .arg(&repo)
+        .assert()
+        .code(0);
+    let server = serve(&repo.join("site"));
+    let root = repo.join("site/metadata/1.root.json");
+
+    let o = trust_update(&fx, &server, &root);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(json_doc(&o)["result"]["targets_version"], 1);
+
+    // A bundle from the instance's new key: not trusted by the cached root yet.
+    let artifact = fx.write("widget.tar.gz", ARTIFACT);
+    let b = new
+        .sign_blob(
+            &Identity::github(
+                "acme/widget",
+                ".github/workflows/release.yml",
+                "refs/tags/v1.0.0",
+            ),
+            ARTIFACT,
+        )
+        .unwrap();
+    let bundle = fx.write("widget.sigstore.json", b.to_json().as_bytes());
+    let o = verify_keyless(&fx, &bundle, &artifact);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(json_doc(&o)["status"], "not-verified");
+
+    // The instance rotates: its TUF repository publishes the new trusted root.
+    std::fs::write(&tr, serde_json::to_string(&new.trusted_root()).unwrap()).unwrap();
+    sigil()
+        .args(["repo", "add"])
+        .arg(&repo)
+        .arg(&tr)
+        .assert()
+        .code(0);
+    sigil()
+        .args(["repo", "publish"])
+        .arg(&repo)
+        .assert()
+        .code(0);
+    let o = trust_update(&fx, &server, &root);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = verify_keyless(&fx, &bundle, &artifact);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(json_doc(&o)["status"], "verified");
+
+    // `trust show` reports the source, versions and expiry.
+    let o = sigil()
+        .env("XDG_CACHE_HOME", fx.p("cache"))
+        .args(["--format", "json", "trust", "show"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let doc = json_doc(&o);
+    let c = &doc["result"]["cached"][0];
+    assert_eq!(c["instance"], "public-good");
+    assert_eq!(c["repository"], format!("{}/metadata", server.base));
+    assert_eq!(
+        (
+            c["root_version"].clone(),
+            c["timestamp_version"].clone(),
+            c["snapshot_version"].clone(),
+            c["targets_version"].clone()
+        ),
+        (json!(1), json!(2), json!(2), json!(2))
+    );
+    assert_eq!(c["expired"], false);
+    let ts = std::fs::read(repo.join("site/metadata/timestamp.json")).unwrap();
+    let ts: Value = serde_json::from_slice(&ts).unwrap();
+    assert_eq!(
+        c["expires"], ts["signed"]["expires"],
+        "the timestamp expires first"
+    );
+    let human = sigil()
+        .env("XDG_CACHE_HOME", fx.p("cache"))
+        .args(["trust", "show"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        text.starts_with(&format!(
+            "public-good: {}/metadata (root v1, timestamp v2, snapshot v2, targets v2); expires {}",
+            server.base,
+            ts["signed"]["expires"].as_str().unwrap()
+        )),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_expired_trust_cache_is_reported_with_a_hint() {
+    let fx = Fx::new();
+    let sigstore = sigil_test_sigstore::TestSigstore::new().unwrap();
+    let repo = fx.p("repo");
+    sigil().args(["repo", "init"]).arg(&repo).assert().code(0);
+    let tr = fx.write(
+        "trusted_root.json",
+        serde_json::to_string(&sigstore.trusted_root())
+            .unwrap()
+            .as_bytes(),
+    );
+    sigil()
+        .args(["repo", "add"])
+        .arg(&repo)
+        .arg(&tr)
+        .assert()
+        .code(0);
+    sigil()
+        .args(["repo", "publish"])
+        .arg(&repo)
+        .assert()
+        .code(0);
+    let server = serve(&repo.join("site"));
+    let o = trust_update(&fx, &server, &repo.join("site/metadata/1.root.json"));
+    assert_eq!(o.status.code(), Some(0));
+    // Make the recorded expiry lie in the past, as a day without updates would.
+    let state_path = fx.p("cache/sigil/trust/public-good/state.json");
+    let mut state: Value = serde_json::from_slice(&std::fs::read(&state_path).unwrap()).unwrap();
+    state["expires"] = json!("2020-01-01T00:00:00Z");
+    std::fs::write(&state_path, serde_json::to_vec(&state).unwrap()).unwrap();
+    let o = sigil()
+        .env("XDG_CACHE_HOME", fx.p("cache"))
+        .args(["trust", "show"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("; EXPIRED at 2020-01-01T00:00:00Z;"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  hint: run `sigil trust update --instance public-good`"),
+        "{text}"
+    );
+    // Verification warns and names the fix.
+    let artifact = fx.write("widget.tar.gz", ARTIFACT);
+    let bundle = fx.write("widget.sigstore.json", b"{}");
+    let o = verify_keyless(&fx, &bundle, &artifact);
+    assert_eq!(o.status.code(), Some(1), "an empty bundle is not verified");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.starts_with("warning: the cached public-good trusted root's TUF metadata expired at 2020-01-01T00:00:00Z; run `sigil trust update --instance public-good`\n"),
+        "{err}"
+    );
+}
