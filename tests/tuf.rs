@@ -688,3 +688,174 @@ fn an_expired_trust_cache_is_reported_with_a_hint() {
         "{err}"
     );
 }
+
+/// `python3 -m http.server` over `dir` on 127.0.0.1; killed on drop.
+struct PyServer {
+    child: std::process::Child,
+    base: String,
+}
+
+impl Drop for PyServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn py_serve(python: &Path, dir: &Path) -> PyServer {
+    use std::io::BufRead as _;
+    let mut child = std::process::Command::new(python)
+        .args(["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory"])
+        .arg(dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    // "Serving HTTP on 127.0.0.1 port 40123 (http://127.0.0.1:40123/) ..."
+    let port = line
+        .split(" port ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .unwrap_or_else(|| panic!("http.server said {line:?}"))
+        .to_owned();
+    PyServer {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    }
+}
+
+/// python-tuf's ngclient: refresh from a pinned root, then download one target.
+const NGCLIENT: &str = r#"
+import shutil, sys
+from tuf.ngclient import Updater
+md, base, root, tdir, name = sys.argv[1:]
+shutil.copy(root, md + "/root.json")
+u = Updater(metadata_dir=md, metadata_base_url=base + "/metadata/",
+            target_base_url=base + "/targets/", target_dir=tdir)
+u.refresh()
+info = u.get_targetinfo(name)
+assert info is not None, "no such target"
+print(u.download_target(info, filepath=tdir + "/" + name))
+"#;
+
+#[test]
+fn python_tuf_ngclient_downloads_a_pack_from_a_sigil_repository() {
+    let Some(python) = support::python() else {
+        return;
+    };
+    let r = Repo::new();
+    let server = py_serve(&python, &r.dir.join("site"));
+    let (md, td) = (r.fx.p("ng-md"), r.fx.p("ng-td"));
+    std::fs::create_dir_all(&md).unwrap();
+    std::fs::create_dir_all(&td).unwrap();
+    let o = std::process::Command::new(&python)
+        .arg("-c")
+        .arg(NGCLIENT)
+        .arg(&md)
+        .arg(&server.base)
+        .arg(r.meta("1.root.json"))
+        .arg(&td)
+        .arg("prompts-1.0.0.tar.gz")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        td.join("prompts-1.0.0.tar.gz").display().to_string()
+    );
+    assert_eq!(
+        std::fs::read(td.join("prompts-1.0.0.tar.gz")).unwrap(),
+        std::fs::read(&r.pack).unwrap()
+    );
+    // ngclient trusts what sigil signed: all four roles, at sigil's versions.
+    let v: Value = serde_json::from_slice(&std::fs::read(md.join("timestamp.json")).unwrap()).unwrap();
+    assert_eq!(v["signed"]["version"], 1);
+}
+
+/// A repository written with python-tuf's Metadata API (ed25519 keys from securesystemslib,
+/// consistent snapshots, hash-prefixed targets), holding the given files as targets.
+const PY_REPO: &str = r#"
+import hashlib, os, shutil, sys
+from datetime import datetime, timedelta, timezone
+from securesystemslib.signer import CryptoSigner
+from tuf.api.metadata import (Metadata, MetaFile, Root, Snapshot, TargetFile,
+                              Targets, Timestamp)
+from tuf.api.serialization.json import JSONSerializer
+out, files = sys.argv[1], sys.argv[2:]
+md, tg = os.path.join(out, "metadata"), os.path.join(out, "targets")
+os.makedirs(md); os.makedirs(tg)
+exp = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=7)
+signers = {r: CryptoSigner.generate_ed25519() for r in ["root", "targets", "snapshot", "timestamp"]}
+root = Metadata(Root(expires=exp, consistent_snapshot=True))
+for role, s in signers.items():
+    root.signed.add_key(s.public_key, role)
+targets = Metadata(Targets(expires=exp))
+for f in files:
+    name = os.path.basename(f)
+    tf = TargetFile.from_file(name, f, ["sha256"])
+    targets.signed.targets[name] = tf
+    shutil.copy(f, os.path.join(tg, tf.hashes["sha256"] + "." + name))
+ser = JSONSerializer(compact=False)
+def write(md_obj, role, name):
+    md_obj.sign(signers[role])
+    data = md_obj.to_bytes(ser)
+    with open(os.path.join(md, name), "wb") as fh:
+        fh.write(data)
+    return data
+write(root, "root", "1.root.json")
+tbytes = write(targets, "targets", "1.targets.json")
+snap = Metadata(Snapshot(expires=exp))
+snap.signed.meta["targets.json"] = MetaFile(1, len(tbytes), {"sha256": hashlib.sha256(tbytes).hexdigest()})
+sbytes = write(snap, "snapshot", "1.snapshot.json")
+ts = Metadata(Timestamp(expires=exp))
+ts.signed.snapshot_meta = MetaFile(1, len(sbytes), {"sha256": hashlib.sha256(sbytes).hexdigest()})
+write(ts, "timestamp", "timestamp.json")
+"#;
+
+#[test]
+fn sigil_installs_a_pack_from_a_python_tuf_repository() {
+    let Some(python) = support::python() else {
+        return;
+    };
+    let fx = Fx::new();
+    let (pack, key) = pack_archive(&fx);
+    let site = fx.p("pysite");
+    let o = std::process::Command::new(&python)
+        .arg("-c")
+        .arg(PY_REPO)
+        .arg(&site)
+        .arg(&pack)
+        .arg(pack.with_file_name("prompts-1.0.0.tar.gz.minisig"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let policy = fx.policy(
+        "policy.toml",
+        &[&key],
+        &format!(
+            "tuf-root = {:?}\n[pack]\nmax-files = 10\nmax-total-bytes = 4096\n",
+            site.join("metadata/1.root.json").display().to_string()
+        ),
+    );
+    let server = py_serve(&python, &site);
+    let o = fx
+        .cmd()
+        .env("XDG_CACHE_HOME", fx.p("cache"))
+        .args(["install", "--format", "json", "--insecure-allow-http", "--policy"])
+        .arg(&policy)
+        .arg("--to")
+        .arg(fx.p("dest"))
+        .arg(format!("tuf+{}/metadata#prompts@1.0.0", server.base))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(json_doc(&o)["result"]["verdict"], "allow");
+    assert_eq!(
+        std::fs::read(fx.p("dest/review.md")).unwrap(),
+        b"Review this code carefully.\n"
+    );
+}
