@@ -705,7 +705,15 @@ impl Drop for PyServer {
 fn py_serve(python: &Path, dir: &Path) -> PyServer {
     use std::io::BufRead as _;
     let mut child = std::process::Command::new(python)
-        .args(["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory"])
+        .args([
+            "-u",
+            "-m",
+            "http.server",
+            "0",
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+        ])
         .arg(dir)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
@@ -730,12 +738,16 @@ fn py_serve(python: &Path, dir: &Path) -> PyServer {
 
 /// python-tuf's ngclient: refresh from a pinned root, then download one target.
 const NGCLIENT: &str = r#"
-import shutil, sys
+import inspect, shutil, sys
 from tuf.ngclient import Updater
 md, base, root, tdir, name = sys.argv[1:]
 shutil.copy(root, md + "/root.json")
+# python-tuf 7 takes the pinned root as `bootstrap`; older releases read md/root.json.
+kw = {}
+if "bootstrap" in inspect.signature(Updater.__init__).parameters:
+    kw["bootstrap"] = open(root, "rb").read()
 u = Updater(metadata_dir=md, metadata_base_url=base + "/metadata/",
-            target_base_url=base + "/targets/", target_dir=tdir)
+            target_base_url=base + "/targets/", target_dir=tdir, **kw)
 u.refresh()
 info = u.get_targetinfo(name)
 assert info is not None, "no such target"
@@ -762,7 +774,12 @@ fn python_tuf_ngclient_downloads_a_pack_from_a_sigil_repository() {
         .arg("prompts-1.0.0.tar.gz")
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert_eq!(
         String::from_utf8_lossy(&o.stdout).trim(),
         td.join("prompts-1.0.0.tar.gz").display().to_string()
@@ -772,7 +789,8 @@ fn python_tuf_ngclient_downloads_a_pack_from_a_sigil_repository() {
         std::fs::read(&r.pack).unwrap()
     );
     // ngclient trusts what sigil signed: all four roles, at sigil's versions.
-    let v: Value = serde_json::from_slice(&std::fs::read(md.join("timestamp.json")).unwrap()).unwrap();
+    let v: Value =
+        serde_json::from_slice(&std::fs::read(md.join("timestamp.json")).unwrap()).unwrap();
     assert_eq!(v["signed"]["version"], 1);
 }
 
@@ -832,7 +850,12 @@ fn sigil_installs_a_pack_from_a_python_tuf_repository() {
         .arg(pack.with_file_name("prompts-1.0.0.tar.gz.minisig"))
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let policy = fx.policy(
         "policy.toml",
         &[&key],
@@ -845,14 +868,25 @@ fn sigil_installs_a_pack_from_a_python_tuf_repository() {
     let o = fx
         .cmd()
         .env("XDG_CACHE_HOME", fx.p("cache"))
-        .args(["install", "--format", "json", "--insecure-allow-http", "--policy"])
+        .args([
+            "install",
+            "--format",
+            "json",
+            "--insecure-allow-http",
+            "--policy",
+        ])
         .arg(&policy)
         .arg("--to")
         .arg(fx.p("dest"))
         .arg(format!("tuf+{}/metadata#prompts@1.0.0", server.base))
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert_eq!(json_doc(&o)["result"]["verdict"], "allow");
     assert_eq!(
         std::fs::read(fx.p("dest/review.md")).unwrap(),
