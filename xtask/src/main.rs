@@ -1,7 +1,8 @@
 //! sigil's own automation, run as `cargo xtask <task>`:
 //!
 //! - `test`: installs what the tests need (Debian's minisign, a Python venv from
-//!   `tests/requirements.txt`, cargo tools) and runs every test with interop required.
+//!   `tests/requirements.txt`, cargo tools) and runs every test with interop required, then
+//!   (unless given test arguments) the TUF conformance suite.
 //! - `demo`: sigil's main job end to end: keys, a signed artifact and `SHA256SUMS`,
 //!   verification, then a tampered byte that must be rejected.
 //! - `release`: sigil released with sigil: deterministic archive, SHA256SUMS, SBOM, provenance,
@@ -157,10 +158,16 @@ fn test(rest: &[String]) -> Result<()> {
         .env("SIGIL_INTEROP", "1")
         .env("SIGIL_VENV", tools::venv_dir())
         .env("PATH", tools::path_with_venv()?);
-    if !extra.is_empty() {
+    let filtered = !extra.is_empty();
+    if filtered {
         c.arg("--").args(extra);
     }
-    run_cmd(&mut c)
+    run_cmd(&mut c)?;
+    // The TUF conformance suite takes about a minute; a filtered run skips it.
+    if !filtered {
+        tuf_conformance::run(&[])?;
+    }
+    Ok(())
 }
 
 fn lint() -> Result<()> {

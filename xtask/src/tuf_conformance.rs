@@ -35,12 +35,29 @@ fn pinned_dependencies(pyproject: &str) -> Result<Vec<String>> {
         .find("dependencies = [")
         .context("no `dependencies = [` in the suite's pyproject.toml")?;
     let rest = &pyproject[start + "dependencies = [".len()..];
-    let end = rest.find(']').context("unterminated dependencies list")?;
-    let deps: Vec<String> = rest[..end]
-        .split(',')
-        .map(|d| d.trim().trim_matches('"').to_owned())
-        .filter(|d| !d.is_empty())
-        .collect();
+    // Quoted requirements up to the `]` that closes the list (extras like `[crypto]` sit
+    // inside the quotes).
+    let mut deps = Vec::new();
+    let mut current: Option<String> = None;
+    let mut closed = false;
+    for c in rest.chars() {
+        match (&mut current, c) {
+            (Some(s), '"') => {
+                deps.push(std::mem::take(s));
+                current = None;
+            }
+            (Some(s), c) => s.push(c),
+            (None, '"') => current = Some(String::new()),
+            (None, ']') => {
+                closed = true;
+                break;
+            }
+            (None, _) => {}
+        }
+    }
+    if !closed {
+        bail!("unterminated dependencies list in the suite's pyproject.toml");
+    }
     if deps.is_empty() {
         bail!("the suite's pyproject.toml lists no dependencies");
     }
@@ -181,7 +198,7 @@ mod tests {
 
     #[test]
     fn pinned_dependencies_are_read_from_pyproject() {
-        let text = "[project]\nname = \"x\"\ndependencies = [\n    \"a[b]==1.4.0\",\n    \"tuf==7.0.0\"\n]\n";
+        let text = "[project]\nname = \"x\"\ndependencies = [\n    \"a[b]==1.4.0\",\n    \"tuf==7.0.0\"\n]\n[x]\ny = [\"z\"]\n";
         assert_eq!(
             pinned_dependencies(text).unwrap(),
             vec!["a[b]==1.4.0".to_owned(), "tuf==7.0.0".to_owned()]
