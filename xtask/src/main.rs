@@ -28,7 +28,7 @@ use std::sync::OnceLock;
 use anyhow::{bail, Context as _, Result};
 
 const USAGE: &str = "usage: cargo xtask <test|demo|release|bench|fuzz|lint|root|sigstore-local|tuf-conformance> [args]
-  test [-- CARGO_TEST_ARGS]   install test tools, then run every test (interop required)
+  test [-- CARGO_TEST_ARGS]   install test tools, run every test (interop required), then tuf-conformance
   demo                        sign, checksum, verify and reject a tampered artifact
   release [--key K] [--out D] [--check]  build, pack, sign, attest and verify dist/ (see --help)
   bench [--size-mib N]        sigil vs openssl/sha256sum/minisign/sigstore-python

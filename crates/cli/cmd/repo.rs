@@ -56,7 +56,7 @@ pub struct AddArgs {
     #[arg(value_name = "DIR")]
     dir: PathBuf,
     /// Pack archives; each is added under its file name, with any sidecar beside it
-    /// (`.minisig`, `.sig`, `.sigstore.json`) that exists.
+    /// (`.minisig`, `.1.minisig`..., `.sigstore.json`, `.intoto.jsonl`) that exists.
     #[arg(required = true, value_name = "PACK")]
     packs: Vec<PathBuf>,
 }
@@ -72,8 +72,22 @@ pub struct RotateArgs {
     role: String,
 }
 
-/// Sidecars added with a pack when they exist beside it.
-const SIDECARS: &[&str] = &[".minisig", ".sig", ".sigstore.json", ".sigstore"];
+/// Sidecars added with a pack when they exist beside it: those `sigil install` looks for
+/// (`NAME.minisig`, numbered `NAME.N.minisig`, the bundle and the attestations).
+const SIDECARS: &[&str] = &[
+    ".minisig",
+    ".1.minisig",
+    ".2.minisig",
+    ".3.minisig",
+    ".4.minisig",
+    ".5.minisig",
+    ".6.minisig",
+    ".7.minisig",
+    ".8.minisig",
+    ".9.minisig",
+    ".sigstore.json",
+    ".intoto.jsonl",
+];
 
 /// Runs `sigil repo`.
 pub fn run(c: RepoCommand) -> Result<Report, CliError> {
