@@ -260,6 +260,94 @@ fn a_timestamp_rollback_is_refused_and_dest_untouched() {
     let o = r.install("second");
     assert_eq!(refusal(&o), (Some(1), "tuf-rollback".to_owned()));
     assert!(!r.fx.p("second").exists());
+    // The refusal is in the audit log, as every install attempt is.
+    let log =
+        r.fx.cmd()
+            .args(["--format", "json", "log", "list"])
+            .output()
+            .unwrap();
+    assert_eq!(log.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&log.stdout);
+    assert!(
+        text.contains("tuf-rollback: rollback detected for timestamp"),
+        "{text}"
+    );
+}
+
+#[test]
+fn repo_commands_report_versions_expiry_and_keys() {
+    let fx = Fx::new();
+    let dir = fx.p("repo");
+    let json_of = |args: &[&str]| {
+        let o = sigil()
+            .args(["--format", "json", "repo"])
+            .args(args)
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        json_doc(&o)["result"].clone()
+    };
+    let init = json_of(&["init"]);
+    let root = std::fs::read(dir.join("site/metadata/1.root.json")).unwrap();
+    assert_eq!(init["root_sha256"], sigil_tuf::sha256_hex(&root));
+    let published = json_of(&["publish"]);
+    assert_eq!(
+        published["versions"],
+        json!({ "root": 1, "targets": 1, "snapshot": 1, "timestamp": 1 })
+    );
+    assert_eq!(published["targets"], 0);
+    let ts = &published["expires"]["timestamp"];
+    let exp: jiff_like::Ts = jiff_like::parse(ts.as_str().unwrap());
+    let day = exp.0 - jiff_like::now().0;
+    assert!(
+        (86_300..=86_400).contains(&day),
+        "timestamp expires in a day: {ts}"
+    );
+    let rotated = json_of(&["rotate", "--role", "timestamp"]);
+    assert_eq!(rotated, json!({ "role": "timestamp", "root_version": 2 }));
+    assert!(dir.join("keys/timestamp.key.retired-2").is_file());
+    // A second init refuses to touch the repository.
+    let o = sigil().args(["repo", "init"]).arg(&dir).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("exists and is not empty"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// RFC 3339 UTC seconds without a date library (the tests do not depend on jiff).
+mod jiff_like {
+    pub struct Ts(pub i64);
+
+    pub fn now() -> Ts {
+        Ts(std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64)
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SSZ`.
+    pub fn parse(s: &str) -> Ts {
+        let n = |r: std::ops::Range<usize>| s[r].parse::<i64>().unwrap();
+        let (y, m, d) = (n(0..4), n(5..7), n(8..10));
+        let (hh, mm, ss) = (n(11..13), n(14..16), n(17..19));
+        // Days from civil (Howard Hinnant's algorithm).
+        let y = if m <= 2 { y - 1 } else { y };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let mp = (m + 9) % 12;
+        let doy = (153 * mp + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        let days = era * 146_097 + doe - 719_468;
+        Ts(days * 86_400 + hh * 3600 + mm * 60 + ss)
+    }
 }
 
 #[test]

@@ -394,7 +394,21 @@ pub fn install(out: &Output, a: InstallArgs) -> Result<Report, CliError> {
         read_timeout: Duration::from_secs(a.read_timeout.max(1)),
     };
     // `tuf+https://...#NAME@VERSION`: fetched through TUF first, then installed as a local file.
-    let tuf_staged = super::trust::stage_tuf_pack(&policy, &a.source, &opts)?;
+    let tuf_staged = match super::trust::stage_tuf_pack(&policy, &a.source, &opts) {
+        Ok(s) => s,
+        Err(e) => {
+            // Recorded like any other failed install, so the log shows every attempt.
+            let _ = record(
+                &mut log,
+                "install",
+                &a.source,
+                None,
+                &policy,
+                Err(&e.message),
+            );
+            return Err(e);
+        }
+    };
     let source = match &tuf_staged {
         Some((_, path)) => Source::Path(path.clone()),
         None => Source::parse(&a.source),
