@@ -70,6 +70,12 @@ enum Command {
     /// Write OpenVEX documents.
     #[command(subcommand)]
     Vex(cmd::advisory::VexCommand),
+    /// Sigstore trust roots kept fresh through TUF: update, show.
+    #[command(subcommand)]
+    Trust(cmd::trust::TrustCommand),
+    /// TUF repositories of packs for any static host: init, add, publish, rotate.
+    #[command(subcommand)]
+    Repo(cmd::repo::RepoCommand),
 }
 
 impl Command {
@@ -100,6 +106,8 @@ impl Command {
             Command::Advisory(c) => c.name(),
             Command::Audit(_) => "audit",
             Command::Vex(cmd::advisory::VexCommand::New(_)) => "vex new",
+            Command::Trust(c) => c.name(),
+            Command::Repo(c) => c.name(),
         }
     }
 }
@@ -152,6 +160,8 @@ fn dispatch(out: &Output, fmt: FormatArg, command: Command) -> Result<output::Re
         Command::Advisory(c) => cmd::advisory::run(c, export_format),
         Command::Audit(a) => cmd::audit::run(a),
         Command::Vex(c) => cmd::advisory::run_vex(c),
+        Command::Trust(c) => cmd::trust::run(c),
+        Command::Repo(c) => cmd::repo::run(c),
     }
 }
 

@@ -26,3 +26,4 @@ mod sbom;
 mod scan;
 mod sigstore;
 mod tidy;
+mod tuf;

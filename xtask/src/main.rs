@@ -1,7 +1,8 @@
 //! sigil's own automation, run as `cargo xtask <task>`:
 //!
 //! - `test`: installs what the tests need (Debian's minisign, a Python venv from
-//!   `tests/requirements.txt`, cargo tools) and runs every test with interop required.
+//!   `tests/requirements.txt`, cargo tools) and runs every test with interop required, then
+//!   (unless given test arguments) the TUF conformance suite.
 //! - `demo`: sigil's main job end to end: keys, a signed artifact and `SHA256SUMS`,
 //!   verification, then a tampered byte that must be rejected.
 //! - `release`: sigil released with sigil: deterministic archive, SHA256SUMS, SBOM, provenance,
@@ -9,6 +10,7 @@
 //!   and that a flipped byte anywhere in dist/ fails verification.
 //! - `bench`: sigil against the reference tools in one run, with ratios and peak memory.
 //! - `fuzz`: every fuzz target for a given time.
+//! - `tuf-conformance`: the TUF client conformance suite against sigil, in a venv of its own.
 //! - `lint`: `cargo fmt --check` and `cargo clippy --all-targets -D warnings`.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -17,6 +19,7 @@ mod demo;
 mod release;
 mod sigstore_local;
 mod tools;
+mod tuf_conformance;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -24,14 +27,15 @@ use std::sync::OnceLock;
 
 use anyhow::{bail, Context as _, Result};
 
-const USAGE: &str = "usage: cargo xtask <test|demo|release|bench|fuzz|lint|root|sigstore-local> [args]
-  test [-- CARGO_TEST_ARGS]   install test tools, then run every test (interop required)
+const USAGE: &str = "usage: cargo xtask <test|demo|release|bench|fuzz|lint|root|sigstore-local|tuf-conformance> [args]
+  test [-- CARGO_TEST_ARGS]   install test tools, run every test (interop required), then tuf-conformance
   demo                        sign, checksum, verify and reject a tampered artifact
   release [--key K] [--out D] [--check]  build, pack, sign, attest and verify dist/ (see --help)
   bench [--size-mib N]        sigil vs openssl/sha256sum/minisign/sigstore-python
   fuzz [--seconds N] [TARGET] run fuzz targets (nightly toolchain, cargo-fuzz)
   lint                        cargo fmt --check and cargo clippy -D warnings
   sigstore-local [--dir D] [--port P]  serve OIDC/Fulcio/Rekor/TSA on 127.0.0.1 for keyless tries
+  tuf-conformance [PYTEST_ARGS]  the TUF conformance suite against `sigil trust conformance-client`
   root                        print the checkout every task acts on (found from the current directory)";
 
 fn main() {
@@ -58,6 +62,7 @@ fn run() -> Result<()> {
         "fuzz" => fuzz(rest),
         "lint" => lint(),
         "sigstore-local" => sigstore_local::run(rest),
+        "tuf-conformance" => tuf_conformance::run(rest),
         "root" => {
             println!("{}", root().display());
             Ok(())
@@ -138,7 +143,7 @@ pub fn run_cmd(cmd: &mut Command) -> Result<()> {
     Ok(())
 }
 
-fn cargo() -> Command {
+pub(crate) fn cargo() -> Command {
     let mut c = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     c.current_dir(root());
     c
@@ -153,10 +158,16 @@ fn test(rest: &[String]) -> Result<()> {
         .env("SIGIL_INTEROP", "1")
         .env("SIGIL_VENV", tools::venv_dir())
         .env("PATH", tools::path_with_venv()?);
-    if !extra.is_empty() {
+    let filtered = !extra.is_empty();
+    if filtered {
         c.arg("--").args(extra);
     }
-    run_cmd(&mut c)
+    run_cmd(&mut c)?;
+    // The TUF conformance suite takes about a minute; a filtered run skips it.
+    if !filtered {
+        tuf_conformance::run(&[])?;
+    }
+    Ok(())
 }
 
 fn lint() -> Result<()> {

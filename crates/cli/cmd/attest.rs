@@ -379,9 +379,8 @@ fn trust_root(path: Option<&Path>) -> Result<TrustRoot, CliError> {
                 CliError::usage(format!("{}: {}", p.display(), CliError::chain(&e))).hint(hint)
             })
         }
-        None => {
-            TrustRoot::public_good().map_err(|e| CliError::usage(CliError::chain(&e)).hint(hint))
-        }
+        // The freshest root `sigil trust update` cached, else the embedded one (no network).
+        None => super::trust::default_root(sigil_tuf::trust::Instance::PublicGood),
     }
 }
 

@@ -140,8 +140,9 @@ fn trust_root(r: &BundleRequest) -> Result<TrustRoot, CliError> {
             TrustRoot::from_json(&text)
                 .map_err(|e| CliError::usage(format!("{}: {}", p.display(), CliError::chain(&e))))
         }
-        (None, true) => TrustRoot::staging().map_err(|e| CliError::usage(CliError::chain(&e))),
-        (None, false) => TrustRoot::public_good().map_err(|e| CliError::usage(CliError::chain(&e))),
+        // The freshest root `sigil trust update` cached, else the embedded one (no network).
+        (None, true) => super::trust::default_root(sigil_tuf::trust::Instance::Staging),
+        (None, false) => super::trust::default_root(sigil_tuf::trust::Instance::PublicGood),
     };
     root.map_err(|e| e.hint("pass a Sigstore trusted_root.json (media type application/vnd.dev.sigstore.trustedroot+json;version=0.1)"))
 }

@@ -387,12 +387,31 @@ pub fn install(out: &Output, a: InstallArgs) -> Result<Report, CliError> {
     let _ = out;
     let policy = super::policy::load_policy(out, &a.policy)?;
     let mut log = open_log(&a.audit)?;
-    let source = Source::parse(&a.source);
     let opts = FetchOptions {
         insecure_allow_http: a.insecure_allow_http,
         max_bytes: policy.install.max_download_bytes,
         connect_timeout: Duration::from_secs(a.connect_timeout.max(1)),
         read_timeout: Duration::from_secs(a.read_timeout.max(1)),
+    };
+    // `tuf+https://...#NAME@VERSION`: fetched through TUF first, then installed as a local file.
+    let tuf_staged = match super::trust::stage_tuf_pack(&policy, &a.source, &opts) {
+        Ok(s) => s,
+        Err(e) => {
+            // Recorded like any other failed install, so the log shows every attempt.
+            let _ = record(
+                &mut log,
+                "install",
+                &a.source,
+                None,
+                &policy,
+                Err(&e.message),
+            );
+            return Err(e);
+        }
+    };
+    let source = match &tuf_staged {
+        Some((_, path)) => Source::Path(path.clone()),
+        None => Source::parse(&a.source),
     };
     let mut seq = None;
     let result = {

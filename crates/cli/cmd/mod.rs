@@ -8,10 +8,12 @@ pub mod gate;
 pub mod key;
 pub mod pack;
 pub mod policy;
+pub mod repo;
 pub mod sbom;
 pub mod scan;
 pub mod sign;
 pub mod sums;
+pub mod trust;
 pub mod verify;
 
 use std::fs::File;

@@ -9,6 +9,7 @@
 //!   place atomically; nothing reaches the destination before the policy allows it;
 //! - [`pack`]: pack archives and directories under a policy (manifest, limits, install);
 //! - [`run`]: copy into a sealed memfd, verify and hash that copy, and execute exactly it;
+//! - [`tuf`]: the fetcher as the transport of sigil-tuf's TUF client;
 //! - [`audit`]: the append-only, hash-chained SQLite audit log.
 //!
 //! What it does not do: decide trust (that is `sigil-policy`), print, or parse arguments.
@@ -20,5 +21,6 @@ pub mod fetch;
 pub mod install;
 pub mod pack;
 pub mod run;
+pub mod tuf;
 
 pub use evidence::{gather, GatherError, Target};

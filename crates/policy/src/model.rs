@@ -313,6 +313,8 @@ pub struct Policy {
     pub identities: Vec<Identity>,
     /// A Sigstore `trusted_root.json` (text) for keyless bundles; `None` means the public-good root.
     pub sigstore_root: Option<String>,
+    /// A TUF `root.json` (text) pinned for `tuf+https://` pack repositories (`tuf-root`).
+    pub tuf_root: Option<String>,
     /// Required provenance.
     pub provenance: Option<ProvenanceRule>,
     /// Required SBOM.
@@ -360,6 +362,7 @@ struct RawTrust {
     #[serde(default)]
     revoked: Vec<Spanned<String>>,
     sigstore_trusted_root: Option<Spanned<String>>,
+    tuf_root: Option<Spanned<String>>,
 }
 
 enum RawKey {
@@ -994,6 +997,13 @@ impl Policy {
             })?),
         };
 
+        let tuf_root = match &trust.tuf_root {
+            None => None,
+            Some(p) => Some(files.text(Path::new(p.get_ref())).map_err(|m| {
+                src.error(p.span(), format!("tuf-root {}: {m}", p.get_ref()), None)
+            })?),
+        };
+
         // Only keys that may sign artifacts count towards the threshold.
         let usable = keys
             .iter()
@@ -1247,6 +1257,7 @@ impl Policy {
             threshold,
             identities,
             sigstore_root,
+            tuf_root,
             provenance,
             sbom,
             pack,

@@ -54,6 +54,12 @@ pub use bundle::{
     MAX_BUNDLE_FILE, MEDIA_TYPES,
 };
 pub use trust::{TrustRoot, TrustRootError, TrustRootSource};
+
+/// Installs sigil's pure-Rust provider into `sigstore-crypto` unless one is installed already,
+/// for sibling crates that verify with it (sigil-tuf's TUF metadata signatures).
+pub fn install_crypto_provider() {
+    provider::ensure_installed();
+}
 pub use verify::{
     verify, verify_dsse, Artifact, Cause, Content, FulcioClaims, LogEntry, Matcher, PatternError,
     Policy, PublicKey, PublicKeyParseError, Signer, Time, Verified, VerifyError,

@@ -1,0 +1,203 @@
+//! The Update Framework (TUF) for sigil.
+//!
+//! - A client ([`Client`]) following the TUF client workflow (root chain, timestamp, snapshot,
+//!   targets, delegations, consistent snapshots) through `sigstore-tuf` (sigstore/sigstore-rust),
+//!   over any [`Transport`]: this crate does no network itself (sigil-gate passes its HTTPS
+//!   fetcher in) and reads no clock (callers pass `now`). Every refusal carries a stable finding
+//!   code ([`TufError::code`], listed in `docs/codes.md`).
+//! - Trust roots that update themselves ([`trust`]): the TUF roots of Sigstore's public-good
+//!   and staging instances and of GitHub's instance are embedded, and `trusted_root.json` is
+//!   refreshed through TUF into a cache directory the caller names.
+//! - A repository writer for packs ([`repo`]): four top-level roles with keys of their own,
+//!   consistent snapshots, expiry per role, and root rotation signed by old and new keys.
+//!
+//! Signatures are checked with sigil-sigstore's pure-Rust provider (Ed25519, ECDSA P-256/P-384,
+//! RSA-PSS); key ids declared in metadata are authoritative, as in python-tuf and go-tuf.
+
+mod client;
+pub mod repo;
+pub mod trust;
+
+pub use client::{matches_target, Client, Limits, MetadataDir};
+pub use sigstore_tuf::FileStore;
+
+use std::future::Future;
+use std::task::{Context, Poll, Waker};
+
+/// Fetches a URL, returning at most `max_length` bytes; `Ok(None)` when the server says the
+/// file does not exist (404/410, or 403 as object stores answer for missing keys).
+pub trait Transport: Send + Sync {
+    /// Fetches `url`.
+    fn fetch(&self, url: &str, max_length: u64) -> Result<Option<Vec<u8>>, FetchFailure>;
+}
+
+/// Why a fetch failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FetchFailure {
+    /// The body was larger than allowed (an endless-data attack, or a wrong limit).
+    #[error("{url}: larger than the {limit}-byte limit")]
+    TooLarge {
+        /// The URL.
+        url: String,
+        /// The limit.
+        limit: u64,
+    },
+    /// Anything else: refused URL, network trouble, timeouts, other statuses.
+    #[error("{url}: {message}")]
+    Other {
+        /// The URL.
+        url: String,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// Why a TUF operation failed: a refusal with its finding code, or a setup problem.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TufError {
+    /// The repository's metadata or a target failed a TUF check (not verified).
+    #[error("{message}")]
+    Refused {
+        /// Stable finding code (`docs/codes.md`).
+        code: &'static str,
+        /// What was refused and why.
+        message: String,
+    },
+    /// The repository could not be reached (network, status, refused URL).
+    #[error("{message}")]
+    Unreachable {
+        /// What failed.
+        message: String,
+    },
+    /// Local files could not be read or written, or an argument is unusable.
+    #[error("{message}")]
+    Setup {
+        /// What failed.
+        message: String,
+    },
+}
+
+impl TufError {
+    /// The finding code: one of the `tuf-*` codes for refusals, `tuf-unreachable` or
+    /// `tuf-setup` otherwise.
+    pub fn code(&self) -> &'static str {
+        match self {
+            TufError::Refused { code, .. } => code,
+            TufError::Unreachable { .. } => "tuf-unreachable",
+            TufError::Setup { .. } => "tuf-setup",
+        }
+    }
+
+    /// True for a refusal (exit 1, "not verified"); false for setup or transport trouble (exit 2).
+    pub fn is_refusal(&self) -> bool {
+        matches!(self, TufError::Refused { .. })
+    }
+
+    pub(crate) fn setup(message: impl Into<String>) -> Self {
+        TufError::Setup {
+            message: message.into(),
+        }
+    }
+}
+
+/// Every finding code this crate reports, for `docs/codes.md`.
+pub const CODES: &[&str] = &[
+    "tuf-rollback",
+    "tuf-expired",
+    "tuf-threshold-not-met",
+    "tuf-integrity-mismatch",
+    "tuf-too-large",
+    "tuf-target-not-found",
+    "tuf-malformed",
+    "tuf-unreachable",
+    "tuf-setup",
+];
+
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let cs = c.to_string();
+        if !s.contains(&cs) {
+            s.push_str(": ");
+            s.push_str(&cs);
+        }
+        cur = c.source();
+    }
+    s
+}
+
+impl From<sigstore_tuf::Error> for TufError {
+    fn from(e: sigstore_tuf::Error) -> Self {
+        use sigstore_tuf::Error as E;
+        let message = chain(&e);
+        let code = match &e {
+            E::Rollback { .. } | E::BadRootVersion { .. } => "tuf-rollback",
+            E::Expired { .. } => "tuf-expired",
+            E::ThresholdNotMet { .. } | E::DuplicateSignature { .. } => "tuf-threshold-not-met",
+            E::IntegrityMismatch(_) => "tuf-integrity-mismatch",
+            E::TargetNotFound(_) => "tuf-target-not-found",
+            E::Io { .. } => return TufError::Setup { message },
+            E::Transport { source, .. } => {
+                let too_large = source
+                    .as_deref()
+                    .and_then(|s| s.downcast_ref::<FetchFailure>())
+                    .is_some_and(|f| matches!(f, FetchFailure::TooLarge { .. }));
+                if too_large {
+                    "tuf-too-large"
+                } else {
+                    return TufError::Unreachable { message };
+                }
+            }
+            _ => "tuf-malformed",
+        };
+        TufError::Refused { code, message }
+    }
+}
+
+/// Runs a future to completion on this thread. The futures here never wait on anything (the
+/// transport is blocking), so they are ready at their first poll; the loop is a safety net.
+pub(crate) fn block_on<F: Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+        std::thread::yield_now();
+    }
+}
+
+/// SHA-256 of `bytes` in lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    sigil_core::Sha256Digest::of(bytes).to_hex()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_map_to_their_codes() {
+        let e: TufError = sigstore_tuf::Error::TargetNotFound("a".into()).into();
+        assert_eq!(e.code(), "tuf-target-not-found");
+        assert!(e.is_refusal());
+        let e: TufError = sigstore_tuf::Error::transport_with_source(
+            "GET x",
+            FetchFailure::TooLarge {
+                url: "x".into(),
+                limit: 3,
+            },
+        )
+        .into();
+        assert_eq!(e.code(), "tuf-too-large");
+        let e: TufError = sigstore_tuf::Error::transport("down").into();
+        assert_eq!(e.code(), "tuf-unreachable");
+        assert!(!e.is_refusal());
+        for c in CODES {
+            assert!(c.starts_with("tuf-"));
+        }
+    }
+}
