@@ -70,6 +70,9 @@ enum Command {
     /// Write OpenVEX documents.
     #[command(subcommand)]
     Vex(cmd::advisory::VexCommand),
+    /// Write shell completions and man pages into a directory (for packagers and the release).
+    #[command(hide = true)]
+    Generate(cmd::generate::GenerateArgs),
 }
 
 impl Command {
@@ -100,6 +103,7 @@ impl Command {
             Command::Advisory(c) => c.name(),
             Command::Audit(_) => "audit",
             Command::Vex(cmd::advisory::VexCommand::New(_)) => "vex new",
+            Command::Generate(_) => "generate",
         }
     }
 }
@@ -152,6 +156,7 @@ fn dispatch(out: &Output, fmt: FormatArg, command: Command) -> Result<output::Re
         Command::Advisory(c) => cmd::advisory::run(c, export_format),
         Command::Audit(a) => cmd::audit::run(a),
         Command::Vex(c) => cmd::advisory::run_vex(c),
+        Command::Generate(a) => cmd::generate::run(a),
     }
 }
 
