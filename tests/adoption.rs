@@ -1049,3 +1049,89 @@ fn wheel_installs_into_a_fresh_venv_and_its_sigil_verifies_a_pack() {
     let o = venv_sigil(&["pack", "verify", "prompts", "--key", "k.pub"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
 }
+
+// --- Friction: pack install into a directory that does not exist yet.
+
+#[test]
+fn pack_install_makes_missing_parents_and_removes_them_when_refused() {
+    let t = tempfile::tempdir().unwrap();
+    let p = |rel: &str| t.path().join(rel);
+    let run = |args: &[&str]| {
+        sigil()
+            .args(args)
+            .current_dir(t.path())
+            .env("HOME", t.path())
+            .env("SIGIL_AUDIT_DB", p("audit.db"))
+            .output()
+            .unwrap()
+    };
+    std::fs::create_dir(p("prompts")).unwrap();
+    std::fs::write(p("prompts/hello.txt"), b"hello\n").unwrap();
+    for args in [
+        &["key", "generate", "--no-password", "--out", "k"][..],
+        &[
+            "pack",
+            "sign",
+            "prompts",
+            "--key",
+            "k.key",
+            "--name",
+            "prompts",
+            "--version",
+            "1.0.0",
+        ],
+        &["pack", "archive", "prompts", "-o", "prompts-1.0.0.tar.gz"],
+        &["sign", "--key", "k.key", "prompts-1.0.0.tar.gz"],
+    ] {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+    }
+    let o = run(&[
+        "pack",
+        "install",
+        "prompts-1.0.0.tar.gz",
+        "--key",
+        "k.pub",
+        "--to",
+        "a/b/c",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(support::read(p("a/b/c/hello.txt")), "hello\n");
+
+    // Refused (one flipped byte): the directories it made are gone again.
+    let mut bytes = std::fs::read(p("prompts-1.0.0.tar.gz")).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 1;
+    std::fs::write(p("prompts-1.0.0.tar.gz"), bytes).unwrap();
+    let o = run(&[
+        "pack",
+        "install",
+        "prompts-1.0.0.tar.gz",
+        "--key",
+        "k.pub",
+        "--to",
+        "x/y/z",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(!p("x").exists(), "x/ was left behind");
+
+    // A regular file where a parent must be is refused before anything is made.
+    std::fs::write(p("file"), b"").unwrap();
+    let o = run(&[
+        "pack",
+        "install",
+        "prompts-1.0.0.tar.gz",
+        "--key",
+        "k.pub",
+        "--to",
+        "file/sub/pack",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "file/sub/pack: destination must name a directory whose parents are directories"
+        ),
+        "{}",
+        stderr(&o)
+    );
+}

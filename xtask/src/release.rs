@@ -9,9 +9,14 @@
 //!    installed (the binary then carries its dependency list), else `cargo build`.
 //! 3. `sigil-VERSION-TARGET.tar.gz`, written here: sorted entries under one top-level
 //!    directory, mtime `SOURCE_DATE_EPOCH`, uid/gid 0, no user or group names, modes 0755 (binary,
-//!    directory) and 0644, gzip with a fixed level, header mtime 0 and no file name.
+//!    directory) and 0644, gzip with a fixed level, header mtime 0 and no file name; it holds
+//!    the binary, LICENSE, README.md, SECURITY.md and `share/` (completions and man pages the
+//!    binary itself writes with `sigil generate`).
 //! 4. `sigil sign` (ARCHIVE.minisig), `sigil sbom cargo` (sigil-VERSION.cdx.json),
 //!    `sigil provenance` and `sigil attest` (ARCHIVE.intoto.jsonl: SLSA provenance and the SBOM),
+//!    the wheel around the same binary (`wheel.rs`; signed, with its own provenance and the
+//!    SBOM attested), `install.sh` carrying the archive's SHA-256 and the release key
+//!    (`installer.rs`; signed), then
 //!    `sigil sums create` and `sigil sign` (SHA256SUMS, SHA256SUMS.minisig, listing every other file).
 //! 5. Verification of the whole of dist/: `sigil verify --policy` for each archive,
 //!    `sigil verify-attestation` for its provenance and SBOM, `sigil sums verify`; and, when
