@@ -76,6 +76,9 @@ enum Command {
     /// TUF repositories of packs for any static host: init, add, publish, rotate.
     #[command(subcommand)]
     Repo(cmd::repo::RepoCommand),
+    /// Write shell completions and man pages into a directory (for packagers and the release).
+    #[command(hide = true)]
+    Generate(cmd::generate::GenerateArgs),
 }
 
 impl Command {
@@ -108,6 +111,7 @@ impl Command {
             Command::Vex(cmd::advisory::VexCommand::New(_)) => "vex new",
             Command::Trust(c) => c.name(),
             Command::Repo(c) => c.name(),
+            Command::Generate(_) => "generate",
         }
     }
 }
@@ -162,6 +166,7 @@ fn dispatch(out: &Output, fmt: FormatArg, command: Command) -> Result<output::Re
         Command::Vex(c) => cmd::advisory::run_vex(c),
         Command::Trust(c) => cmd::trust::run(c),
         Command::Repo(c) => cmd::repo::run(c),
+        Command::Generate(a) => cmd::generate::run(a),
     }
 }
 

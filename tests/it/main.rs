@@ -6,6 +6,7 @@ mod gate_util;
 mod pack_util;
 mod support;
 
+mod adoption;
 mod adversarial;
 mod advisory;
 mod attest;

@@ -12,14 +12,18 @@
 //! - `fuzz`: every fuzz target for a given time.
 //! - `tuf-conformance`: the TUF client conformance suite against sigil, in a venv of its own.
 //! - `lint`: `cargo fmt --check` and `cargo clippy --all-targets -D warnings`.
+//! - `wheel`: the Python wheel around an already-built sigil binary (the release's by default).
+//! - `completions`: shell completions and man pages from the clap definitions into `share/`.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod bench;
 mod demo;
+mod installer;
 mod release;
 mod sigstore_local;
 mod tools;
 mod tuf_conformance;
+mod wheel;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -27,10 +31,12 @@ use std::sync::OnceLock;
 
 use anyhow::{bail, Context as _, Result};
 
-const USAGE: &str = "usage: cargo xtask <test|demo|release|bench|fuzz|lint|root|sigstore-local|tuf-conformance> [args]
+const USAGE: &str = "usage: cargo xtask <test|demo|release|wheel|completions|bench|fuzz|lint|root|sigstore-local|tuf-conformance> [args]
   test [-- CARGO_TEST_ARGS]   install test tools, run every test (interop required), then tuf-conformance
   demo                        sign, checksum, verify and reject a tampered artifact
   release [--key K] [--out D] [--check]  build, pack, sign, attest and verify dist/ (see --help)
+  wheel [--binary B] [--target T] [--out D]  Python wheel around a built sigil (default: the release build)
+  completions                 shell completions and man pages from the CLI into share/
   bench [--size-mib N]        sigil vs openssl/sha256sum/minisign/sigstore-python
   fuzz [--seconds N] [TARGET] run fuzz targets (nightly toolchain, cargo-fuzz)
   lint                        cargo fmt --check and cargo clippy -D warnings
@@ -59,6 +65,8 @@ fn run() -> Result<()> {
         "demo" => demo::run(),
         "bench" => bench::run(rest),
         "release" => release::run(rest),
+        "wheel" => wheel_task(rest),
+        "completions" => completions(),
         "fuzz" => fuzz(rest),
         "lint" => lint(),
         "sigstore-local" => sigstore_local::run(rest),
@@ -168,6 +176,84 @@ fn test(rest: &[String]) -> Result<()> {
         tuf_conformance::run(&[])?;
     }
     Ok(())
+}
+
+/// `cargo xtask wheel`: wraps a built binary (default: `cargo build --release`, the same build
+/// `release` makes) in a wheel; its version is the one the binary reports.
+fn wheel_task(rest: &[String]) -> Result<()> {
+    let (mut binary, mut target, mut out) = (None, None, None);
+    let mut it = rest.iter();
+    while let Some(a) = it.next() {
+        let mut value = || {
+            it.next()
+                .cloned()
+                .with_context(|| format!("{a} needs a value"))
+        };
+        match a.as_str() {
+            "--binary" => binary = Some(PathBuf::from(value()?)),
+            "--target" => target = Some(value()?),
+            "--out" => out = Some(PathBuf::from(value()?)),
+            other => bail!("unknown argument {other:?}\n{USAGE}"),
+        }
+    }
+    let binary = match binary {
+        Some(b) => b,
+        None => {
+            run_cmd(cargo().args([
+                "build",
+                "--release",
+                "--locked",
+                "--package",
+                "sigil",
+                "--bin",
+                "sigil",
+            ]))?;
+            target_dir().join("release/sigil")
+        }
+    };
+    let reported = release::output(Command::new(&binary).arg("--version"))?;
+    let version = reported
+        .strip_prefix("sigil ")
+        .with_context(|| format!("{} --version printed {reported:?}", binary.display()))?;
+    let target = match target {
+        Some(t) => t,
+        None => release::host_target()?,
+    };
+    let out = out.unwrap_or_else(|| target_dir().join("wheels"));
+    std::fs::create_dir_all(&out)?;
+    let path = wheel::build(&wheel::Spec {
+        version,
+        target: &target,
+        binary: &binary,
+        license: &root().join("LICENSE"),
+        out_dir: &out,
+    })?;
+    println!("{}", path.display());
+    Ok(())
+}
+
+/// `cargo xtask completions`: `sigil generate share` with the debug build, replacing
+/// `share/completions` and `share/man` (a removed subcommand's page goes too).
+fn completions() -> Result<()> {
+    let share = root().join("share");
+    for d in ["completions", "man"] {
+        let _ = std::fs::remove_dir_all(share.join(d));
+    }
+    run_cmd(
+        cargo()
+            .args([
+                "run",
+                "--quiet",
+                "--locked",
+                "--package",
+                "sigil",
+                "--bin",
+                "sigil",
+                "--",
+                "generate",
+            ])
+            .arg(&share),
+    )
 }
 
 fn lint() -> Result<()> {

@@ -9,9 +9,14 @@
 //!    installed (the binary then carries its dependency list), else `cargo build`.
 //! 3. `sigil-VERSION-TARGET.tar.gz`, written here: sorted entries under one top-level
 //!    directory, mtime `SOURCE_DATE_EPOCH`, uid/gid 0, no user or group names, modes 0755 (binary,
-//!    directory) and 0644, gzip with a fixed level, header mtime 0 and no file name.
+//!    directory) and 0644, gzip with a fixed level, header mtime 0 and no file name; it holds
+//!    the binary, LICENSE, README.md, SECURITY.md and `share/` (completions and man pages the
+//!    binary itself writes with `sigil generate`).
 //! 4. `sigil sign` (ARCHIVE.minisig), `sigil sbom cargo` (sigil-VERSION.cdx.json),
 //!    `sigil provenance` and `sigil attest` (ARCHIVE.intoto.jsonl: SLSA provenance and the SBOM),
+//!    the wheel around the same binary (`wheel.rs`; signed, with its own provenance and the
+//!    SBOM attested), `install.sh` carrying the archive's SHA-256 and the release key
+//!    (`installer.rs`; signed), then
 //!    `sigil sums create` and `sigil sign` (SHA256SUMS, SHA256SUMS.minisig, listing every other file).
 //! 5. Verification of the whole of dist/: `sigil verify --policy` for each archive,
 //!    `sigil verify-attestation` for its provenance and SBOM, `sigil sums verify`; and, when
@@ -173,7 +178,7 @@ fn step(what: &str) {
 }
 
 /// Standard output of a command that must succeed, trimmed.
-fn output(cmd: &mut Command) -> Result<String> {
+pub(crate) fn output(cmd: &mut Command) -> Result<String> {
     let shown = format!("{cmd:?}");
     let out = cmd.output().with_context(|| format!("starting {shown}"))?;
     if !out.status.success() {
@@ -298,7 +303,7 @@ fn cargo_version() -> Result<String> {
 }
 
 /// The host target triple, from `rustc -vV`.
-fn host_target() -> Result<String> {
+pub(crate) fn host_target() -> Result<String> {
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
     let text = output(Command::new(rustc).arg("-vV"))?;
     text.lines()
@@ -403,7 +408,9 @@ fn prepare_out(out: &Path) -> Result<()> {
             let e = e?;
             let name = e.file_name().to_string_lossy().into_owned();
             let ours = e.file_type()?.is_file()
-                && (name.starts_with("sigil-") || name.starts_with("SHA256SUMS"));
+                && (name.starts_with("sigil-")
+                    || name.starts_with("SHA256SUMS")
+                    || name.starts_with("install.sh"));
             ensure!(
                 ours,
                 "{} holds {name:?}, which a release does not write; choose an empty --out",
@@ -536,17 +543,20 @@ fn release(ctx: &Ctx, out: &Path, binary: &Path) -> Result<()> {
         ctx.archive_name()
     ));
     let r = root();
-    write_archive(
-        &archive,
-        &top,
-        &[
-            ("LICENSE", &r.join("LICENSE"), 0o644),
-            ("README.md", &r.join("README.md"), 0o644),
-            ("SECURITY.md", &r.join("SECURITY.md"), 0o644),
-            ("sigil", binary, 0o755),
-        ],
-        ctx.epoch,
-    )?;
+    let share = generated_share(ctx)?;
+    let (license, readme, security) = (
+        r.join("LICENSE"),
+        r.join("README.md"),
+        r.join("SECURITY.md"),
+    );
+    let mut contents: Vec<(&str, &Path, u32)> = vec![
+        ("LICENSE", &license, 0o644),
+        ("README.md", &readme, 0o644),
+        ("SECURITY.md", &security, 0o644),
+        ("sigil", binary, 0o755),
+    ];
+    contents.extend(share.iter().map(|(n, p)| (n.as_str(), p.as_path(), 0o644)));
+    write_archive(&archive, &top, &contents, ctx.epoch)?;
     println!(
         "wrote {} ({} bytes, sha256 {})",
         show(&[archive.clone().into()]),
@@ -613,6 +623,8 @@ fn release(ctx: &Ctx, out: &Path, binary: &Path) -> Result<()> {
             &attestations,
         ],
     )?;
+
+    wheel_and_installer(ctx, out, binary, &archive, &sbom)?;
 
     step("SHA256SUMS over every file, signed");
     let mut listed = files(out)?;
@@ -683,6 +695,88 @@ fn release(ctx: &Ctx, out: &Path, binary: &Path) -> Result<()> {
         show(&[out.to_path_buf().into()]),
         checks.len() - missing.len()
     );
+    Ok(())
+}
+
+/// Completions and man pages written by the release binary itself (`sigil generate`), as
+/// (name in the archive, path): `share/completions/*` and `share/man/man1/*`, sorted.
+fn generated_share(ctx: &Ctx) -> Result<Vec<(String, PathBuf)>> {
+    let dir = ctx.work.join("generated");
+    let _ = std::fs::remove_dir_all(&dir);
+    let share = dir.join("share");
+    run_cmd(ctx.sigil().arg("--quiet").arg("generate").arg(&share))?;
+    let mut v = Vec::new();
+    for sub in ["completions", "man/man1"] {
+        for p in files(&share.join(sub))? {
+            v.push((format!("share/{sub}/{}", file_name(&p)), p));
+        }
+    }
+    Ok(v)
+}
+
+/// The Python wheel around the same binary (signed, with its own provenance and the SBOM
+/// attested) and `install.sh` carrying the archive's SHA-256 and the release key (signed).
+fn wheel_and_installer(
+    ctx: &Ctx,
+    out: &Path,
+    binary: &Path,
+    archive: &Path,
+    sbom: &Path,
+) -> Result<()> {
+    step("Python wheel around the same binary: signed, provenance and SBOM attested");
+    let wheel = crate::wheel::build(&crate::wheel::Spec {
+        version: &ctx.version,
+        target: &ctx.target,
+        binary,
+        license: &root().join("LICENSE"),
+        out_dir: out,
+    })?;
+    println!(
+        "wrote {} (sha256 {})",
+        file_name(&wheel),
+        sha256_hex(&wheel)?
+    );
+    sigil_step(ctx, &[&"sign", &"--key", &ctx.secret, &wheel])?;
+    let statement = ctx
+        .work
+        .join(format!("{}.provenance.json", file_name(&wheel)));
+    let attestations = out.join(format!("{}.intoto.jsonl", file_name(&wheel)));
+    sigil_step(ctx, &[&"provenance", &wheel, &"-o", &statement])?;
+    check_checkout(&statement, &root())?;
+    for (predicate_type, predicate) in [(SLSA, statement.as_path()), (CYCLONEDX, sbom)] {
+        sigil_step(
+            ctx,
+            &[
+                &"attest",
+                &"--key",
+                &ctx.secret,
+                &"--predicate-type",
+                &predicate_type,
+                &"--predicate",
+                &predicate,
+                &wheel,
+                &"-o",
+                &attestations,
+            ],
+        )?;
+    }
+
+    step("install.sh: the archive's SHA-256 and the release key, signed");
+    let public = std::fs::read_to_string(&ctx.public)
+        .with_context(|| format!("reading {}", ctx.public.display()))?;
+    let pins = crate::installer::Pins {
+        version: ctx.version.clone(),
+        public_key: crate::installer::key_line(&public)
+            .context("install.sh carries the release key as a minisign key line")?,
+        sha256: vec![(ctx.target.clone(), sha256_hex(archive)?)],
+        base_url: String::new(),
+    };
+    let script = out.join("install.sh");
+    std::fs::write(
+        &script,
+        crate::installer::render(crate::installer::TEMPLATE, &pins)?,
+    )?;
+    sigil_step(ctx, &[&"sign", &"--key", &ctx.secret, &script])?;
     Ok(())
 }
 
@@ -772,7 +866,11 @@ fn checks(ctx: &Ctx, dist: &Path) -> Result<Vec<Check>> {
         });
     };
     let names: Vec<String> = files(dist)?.iter().map(|p| file_name(p)).collect();
-    let archives: Vec<&String> = names.iter().filter(|n| n.ends_with(".tar.gz")).collect();
+    // The archives and the wheel: each signed, with provenance and SBOM attestations beside it.
+    let archives: Vec<&String> = names
+        .iter()
+        .filter(|n| n.ends_with(".tar.gz") || n.ends_with(".whl"))
+        .collect();
     ensure!(!archives.is_empty(), "{} holds no archive", dist.display());
     for a in &archives {
         let art = dist.join(a);
@@ -1107,7 +1205,12 @@ fn check(a: &Args) -> Result<()> {
         differ.is_empty(),
         "not reproducible: {differ:?} differ between two runs from the same commit"
     );
-    for want in ["SHA256SUMS".to_owned(), ctx.archive_name(), ctx.sbom_name()] {
+    for want in [
+        "SHA256SUMS".to_owned(),
+        ctx.archive_name(),
+        ctx.sbom_name(),
+        "install.sh".to_owned(),
+    ] {
         ensure!(f1.contains(&want), "{want} is missing from the release");
     }
 

@@ -9,7 +9,15 @@ use anyhow::{bail, Context as _, Result};
 use crate::{root, run_cmd};
 
 /// Debian packages the interop tests run.
-const APT_PACKAGES: &[(&str, &str)] = &[("minisign", "minisign"), ("sqlite3", "sqlite3")];
+/// dash, busybox, curl and wget: install.sh is tested under each shell and downloader.
+const APT_PACKAGES: &[(&str, &str)] = &[
+    ("minisign", "minisign"),
+    ("sqlite3", "sqlite3"),
+    ("dash", "dash"),
+    ("busybox", "busybox"),
+    ("curl", "curl"),
+    ("wget", "wget"),
+];
 
 /// Cargo-installed tools: (binary, crate).
 const CARGO_TOOLS: &[(&str, &str)] = &[("cargo-auditable", "cargo-auditable")];

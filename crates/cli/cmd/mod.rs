@@ -5,6 +5,7 @@ pub mod attest;
 pub mod audit;
 pub mod bundle;
 pub mod gate;
+pub mod generate;
 pub mod key;
 pub mod pack;
 pub mod policy;

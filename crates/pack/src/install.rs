@@ -191,7 +191,7 @@ pub enum InstallError {
         dest: PathBuf,
     },
     /// DEST has no usable name or parent.
-    #[error("{}: destination must name a directory inside an existing directory", dest.display())]
+    #[error("{}: destination must name a directory whose parents are directories", dest.display())]
     DestInvalid {
         /// DEST.
         dest: PathBuf,
@@ -493,7 +493,71 @@ pub type PackCheck<'a> = &'a dyn Fn(
 
 /// [`install_archive_allowing`], with `check` called after step 5 and before step 6: its
 /// refusal is [`InstallError::Rejected`] and leaves DEST unchanged.
+///
+/// Missing parent directories of DEST are made first (mode 0755 less the umask), as
+/// `install -D` and `cargo install --root` do; when the install fails they are removed again,
+/// so a refused install leaves the file system as it was.
 pub fn install_archive_checked(
+    archive: &Path,
+    verifier: &dyn ArchiveVerifier,
+    manifest_keys: &[PublicKey],
+    dest: &Path,
+    opts: &InstallOptions,
+    allow: &Allowlist,
+    check: PackCheck<'_>,
+) -> Result<InstalledPack, InstallError> {
+    let made = make_parents(dest)?;
+    let result =
+        install_into_existing_parent(archive, verifier, manifest_keys, dest, opts, allow, check);
+    if result.is_err() {
+        remove_made(&made);
+    }
+    result
+}
+
+/// Makes DEST's missing ancestors, outermost first; returns the directories made. An ancestor
+/// that exists but is not a directory is [`InstallError::DestInvalid`].
+fn make_parents(dest: &Path) -> Result<Vec<PathBuf>, InstallError> {
+    let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let mut missing = Vec::new();
+    for a in parent.ancestors().filter(|a| !a.as_os_str().is_empty()) {
+        match fs::symlink_metadata(a) {
+            Ok(_) if a.is_dir() => break,
+            Ok(_) => {
+                return Err(InstallError::DestInvalid {
+                    dest: dest.to_owned(),
+                })
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => missing.push(a.to_owned()),
+            Err(e) => {
+                return Err(InstallError::Io {
+                    path: a.to_owned(),
+                    source: e,
+                })
+            }
+        }
+    }
+    let mut made = Vec::new();
+    for d in missing.into_iter().rev() {
+        if let Err(e) = fs::DirBuilder::new().mode(0o755).create(&d) {
+            remove_made(&made);
+            return Err(InstallError::Io { path: d, source: e });
+        }
+        made.push(d);
+    }
+    Ok(made)
+}
+
+/// Removes directories [`make_parents`] made, innermost first, if they are still empty.
+fn remove_made(made: &[PathBuf]) {
+    for d in made.iter().rev() {
+        let _ = fs::remove_dir(d);
+    }
+}
+
+fn install_into_existing_parent(
     archive: &Path,
     verifier: &dyn ArchiveVerifier,
     manifest_keys: &[PublicKey],
