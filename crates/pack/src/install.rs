@@ -531,6 +531,12 @@ fn make_parents(dest: &Path) -> Result<Vec<PathBuf>, InstallError> {
                 })
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => missing.push(a.to_owned()),
+            // A regular file further up (`file/sub`).
+            Err(e) if e.kind() == io::ErrorKind::NotADirectory => {
+                return Err(InstallError::DestInvalid {
+                    dest: dest.to_owned(),
+                })
+            }
             Err(e) => {
                 return Err(InstallError::Io {
                     path: a.to_owned(),
