@@ -6,6 +6,7 @@ pub mod audit;
 pub mod bundle;
 pub mod gate;
 pub mod key;
+pub mod keyless;
 pub mod pack;
 pub mod policy;
 pub mod sbom;

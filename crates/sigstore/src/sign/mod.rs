@@ -47,6 +47,9 @@ use crate::{Artifact, Bundle, Matcher, Policy, TrustRoot, VerifyError};
 pub const BUNDLE_V03: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
 /// DSSE payload type of in-toto statements.
 pub const IN_TOTO: &str = "application/vnd.in-toto+json";
+/// How far Fulcio's clock may run ahead of ours: a certificate that starts this many seconds
+/// after `now` is still taken as valid now (it ends ten minutes later at Fulcio).
+pub const CLOCK_SKEW: i64 = 60;
 /// Largest Fulcio or Rekor answer accepted.
 pub const MAX_SERVICE_RESPONSE: usize = 1024 * 1024;
 
@@ -358,7 +361,7 @@ fn der_wrap(tag: u8, content: &[u8]) -> Vec<u8> {
 }
 
 /// Reads Fulcio's answer and checks the leaf: our key, the token's identity and issuer, valid
-/// at `now`. Returns the chain, leaf first, DER.
+/// at `now` (with [`CLOCK_SKEW`] for its start). Returns the chain, leaf first, DER.
 pub fn check_fulcio_response(
     body: &[u8],
     key: &p256::ecdsa::VerifyingKey,
@@ -409,7 +412,7 @@ pub fn check_fulcio_response(
             actual: issuer,
         });
     }
-    if now < facts.not_before || now > facts.not_after {
+    if now < facts.not_before.saturating_sub(CLOCK_SKEW) || now > facts.not_after {
         return Err(KeylessError::CertificateNotValidNow {
             not_before: facts.not_before,
             not_after: facts.not_after,
