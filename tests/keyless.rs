@@ -578,3 +578,191 @@ fn plain_http_services_need_the_insecure_flag() {
     no_token_in(&l, &out);
     assert!(!bundle_of(&l.artifact).exists());
 }
+
+#[test]
+fn one_keyless_bundle_covers_a_checksum_list_and_sums_verify_checks_every_file() {
+    let l = local();
+    let second = l.dir.path().join("widget.sbom.json");
+    std::fs::write(&second, b"{}\n").unwrap();
+    let list = l.dir.path().join("SHA256SUMS");
+    let out = sigil()
+        .args(["sums", "create"])
+        .arg(&l.artifact)
+        .arg(&second)
+        .arg("-o")
+        .arg(&list)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = sign(&l, false, &[], &[&list]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let bundle = bundle_of(&list);
+    both_verifiers_accept_then_refuse_a_changed_byte(&l, &bundle, &list);
+
+    let sums_verify = |san: &str, json: bool| {
+        let mut c = sigil();
+        if json {
+            c.args(["--format", "json"]);
+        }
+        c.args(["sums", "verify"])
+            .arg(&list)
+            .arg("--trusted-root")
+            .arg(&l.trust.trusted_root)
+            .args([
+                "--certificate-identity",
+                san,
+                "--certificate-oidc-issuer",
+                GITHUB_ACTIONS_ISSUER,
+            ])
+            .output()
+            .unwrap()
+    };
+    let out = sums_verify(SAN, false);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        format!("identity: {SAN}\nissuer: {GITHUB_ACTIONS_ISSUER}\nwidget.tar.gz: OK\nwidget.sbom.json: OK\nverified 2 files (list signed keyless by {SAN})\n")
+    );
+    let doc = json_doc(&sums_verify(SAN, true));
+    assert_eq!(doc["result"]["identity"], SAN);
+    assert_eq!(doc["result"]["bundle"], bundle.display().to_string());
+    assert_eq!(doc["result"]["failed"], 0);
+
+    // Another identity: not verified, and no file is read.
+    let other = "https://github.com/acme/widget/.github/workflows/ci.yml@refs/heads/main";
+    let out = sums_verify(other, true);
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json_doc(&out);
+    assert_eq!(doc["error"]["details"]["reason"], "identity-mismatch");
+
+    // A changed release file under a good list: named, exit 1.
+    std::fs::write(&second, b"{\"x\":1}\n").unwrap();
+    let out = sums_verify(SAN, false);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("widget.sbom.json: CHANGED sha256 "),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // A changed list: the bundle no longer verifies.
+    std::fs::write(
+        &list,
+        std::fs::read_to_string(&list)
+            .unwrap()
+            .replace("widget.sbom.json", "widget.sbom.jsom"),
+    )
+    .unwrap();
+    let out = sums_verify(SAN, true);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        json_doc(&out)["error"]["details"]["reason"],
+        "artifact-mismatch"
+    );
+}
+
+#[test]
+fn keyless_attestation_is_a_dsse_bundle_that_verify_attestation_and_sigstore_python_accept() {
+    let l = local();
+    let predicate = l.dir.path().join("predicate.json");
+    std::fs::write(
+        &predicate,
+        br#"{"buildDefinition":{"buildType":"https://example.com/b"}}"#,
+    )
+    .unwrap();
+    let att = l.dir.path().join("widget.intoto.jsonl");
+    let out = sigil()
+        .env_remove("SIGSTORE_ID_TOKEN")
+        .args(["attest", "--keyless"])
+        .args(service_args(&l))
+        .args(["--identity-token", &l.token])
+        .args([
+            "--predicate-type",
+            "https://example.com/predicate/v1",
+            "--predicate",
+        ])
+        .arg(&predicate)
+        .arg("-o")
+        .arg(&att)
+        .arg(&l.artifact)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    no_token_in(&l, &out);
+    let lines = std::fs::read_to_string(&att).unwrap();
+    assert_eq!(lines.lines().count(), 1);
+    let b: Value = serde_json::from_str(lines.trim()).unwrap();
+    assert_eq!(
+        b["dsseEnvelope"]["payloadType"],
+        "application/vnd.in-toto+json"
+    );
+    assert_eq!(
+        b["verificationMaterial"]["tlogEntries"][0]["kindVersion"]["kind"],
+        "dsse"
+    );
+
+    let verify_att = |file: &Path, san: &str| {
+        sigil()
+            .args(["--format", "json", "verify-attestation"])
+            .arg(file)
+            .arg("--attestation")
+            .arg(&att)
+            .arg("--trusted-root")
+            .arg(&l.trust.trusted_root)
+            .args([
+                "--certificate-identity",
+                san,
+                "--certificate-oidc-issuer",
+                GITHUB_ACTIONS_ISSUER,
+            ])
+            .args(["--predicate-type", "https://example.com/predicate/v1"])
+            .output()
+            .unwrap()
+    };
+    let out = verify_att(&l.artifact, SAN);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let out = verify_att(
+        &l.artifact,
+        "https://github.com/acme/widget/.github/workflows/ci.yml@refs/heads/main",
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    let changed = changed_copy(&l, &l.artifact);
+    let out = verify_att(&changed, SAN);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+
+    // The same bundle on its own, for `verify --bundle` and sigstore-python.
+    let single = l.dir.path().join("widget.att.sigstore.json");
+    std::fs::write(&single, lines.trim()).unwrap();
+    both_verifiers_accept_then_refuse_a_changed_byte(&l, &single, &l.artifact);
+}
+
+#[test]
+fn sigstore_python_bundle_from_the_local_services_verifies_in_sigil_for_its_identity_only() {
+    let Some(py) = support::tool("sigstore") else {
+        return;
+    };
+    let l = local();
+    let bundle = l.dir.path().join("py.sigstore.json");
+    let out = std::process::Command::new(&py)
+        .arg("--trust-config")
+        .arg(&l.trust.client_trust_config)
+        .args(["sign", "--identity-token", &l.token, "--bundle"])
+        .arg(&bundle)
+        .arg(&l.artifact)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = verify(&l, &bundle, &l.artifact, SAN);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = verify(
+        &l,
+        &bundle,
+        &l.artifact,
+        "https://github.com/acme/widget/.github/workflows/release.yml@refs/tags/v1.0.1",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json_doc(&out);
+    assert_eq!(doc["error"]["details"]["reason"], "identity-mismatch");
+    let out = verify(&l, &bundle, &changed_copy(&l, &l.artifact), SAN);
+    assert_eq!(out.status.code(), Some(1));
+}
