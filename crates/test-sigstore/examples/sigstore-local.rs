@@ -58,6 +58,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         "  sigstore --trust-config {d}/trust_config.json sign --identity-token \"$(cat {d}/token.jwt)\" --bundle {d}/hello.txt.sigstore.json {d}/hello.txt"
     );
     println!(
+        "  sigil sign --keyless --signing-config {d}/signing_config.json --trusted-root {d}/trusted_root.json --insecure-allow-http --identity-token @{d}/token.jwt --force {d}/hello.txt"
+    );
+    println!(
         "  sigil verify --bundle {d}/hello.txt.sigstore.json --trusted-root {d}/trusted_root.json --certificate-identity {} --certificate-oidc-issuer {} {d}/hello.txt",
         id.san.as_str(),
         id.issuer
