@@ -766,3 +766,158 @@ fn sigstore_python_bundle_from_the_local_services_verifies_in_sigil_for_its_iden
     let out = verify(&l, &bundle, &changed_copy(&l, &l.artifact), SAN);
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// `policies/release.toml` with only `sigstore-trusted-root` added (the local Sigstore's root
+/// instead of the public-good one): its `[[trust.identities]]` rule trusts sigil's release
+/// workflow on a `v` tag as an alternative to the release key.
+fn release_policy_for(l: &Local) -> PathBuf {
+    let shipped = support::read(support::root().join("policies/release.toml"));
+    let mut out = String::new();
+    let mut added = 0;
+    for line in shipped.lines() {
+        out.push_str(line);
+        out.push('\n');
+        if line.starts_with("revoked = ") {
+            out.push_str(&format!(
+                "sigstore-trusted-root = {:?}\n",
+                l.trust.trusted_root.display().to_string()
+            ));
+            added += 1;
+        }
+    }
+    assert_eq!(added, 1);
+    let p = l.dir.path().join("release.toml");
+    std::fs::write(&p, out).unwrap();
+    p
+}
+
+/// A keyless release of `archive` by `workflow_ref` (under a simulated GitHub Actions run of
+/// sigil's repository): the archive's bundle and keyless provenance and SBOM attestations.
+fn keyless_release(l: &Local, token: &str, archive: &Path, git_ref: &str) {
+    let repo = "sigil-project/sigil";
+    let prov = l.dir.path().join("provenance.json");
+    let out = sigil()
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_SERVER_URL", "https://github.com")
+        .env("GITHUB_REPOSITORY", repo)
+        .env("GITHUB_REF", git_ref)
+        .env("GITHUB_SHA", "0123456789abcdef0123456789abcdef01234567") // what the test Fulcio certifies
+        .env(
+            "GITHUB_WORKFLOW_REF",
+            format!("{repo}/.github/workflows/release.yml@{git_ref}"),
+        )
+        .env("GITHUB_EVENT_NAME", "push")
+        .env("GITHUB_RUN_ID", "1")
+        .env("GITHUB_RUN_ATTEMPT", "1")
+        .env("RUNNER_ENVIRONMENT", "github-hosted")
+        .current_dir(l.dir.path())
+        .arg("provenance")
+        .arg(archive)
+        .arg("-o")
+        .arg(&prov)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let sbom = l.dir.path().join("sigil.cdx.json");
+    std::fs::write(
+        &sbom,
+        r#"{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[]}"#,
+    )
+    .unwrap();
+    let att = bundle_of(archive)
+        .with_extension("")
+        .with_extension("intoto.jsonl");
+    for (ptype, pred) in [
+        ("https://slsa.dev/provenance/v1", &prov),
+        ("https://cyclonedx.org/bom", &sbom),
+    ] {
+        let out = sigil()
+            .args(["attest", "--keyless"])
+            .args(service_args(l))
+            .args([
+                "--identity-token",
+                token,
+                "--predicate-type",
+                ptype,
+                "--predicate",
+            ])
+            .arg(pred)
+            .arg("-o")
+            .arg(&att)
+            .arg(archive)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    }
+    let out = sigil()
+        .args(["sign", "--keyless"])
+        .args(service_args(l))
+        .args(["--identity-token", token])
+        .arg(archive)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+#[test]
+fn release_policy_trusts_the_release_workflow_on_a_v_tag_keyless() {
+    let l = local();
+    let archive = l
+        .dir
+        .path()
+        .join("sigil-0.1.0-x86_64-unknown-linux-gnu.tar.gz");
+    std::fs::write(&archive, b"pretend this is sigil's release archive\n").unwrap();
+    let git_ref = "refs/tags/v0.1.0";
+    let id = Identity::github(
+        "sigil-project/sigil",
+        ".github/workflows/release.yml",
+        git_ref,
+    );
+    keyless_release(&l, &l.server.token(&id), &archive, git_ref);
+    let policy = release_policy_for(&l);
+    let verify_policy = || {
+        sigil()
+            .env("SIGIL_AUDIT_DB", l.dir.path().join("audit.db"))
+            .args(["--format", "json", "verify", "--policy"])
+            .arg(&policy)
+            .arg(&archive)
+            .output()
+            .unwrap()
+    };
+    let out = verify_policy();
+    let doc = json_doc(&out);
+    assert_eq!(out.status.code(), Some(0), "{doc}");
+    assert_eq!(doc["result"]["verdict"], "allow", "{doc}");
+
+    // The same workflow on a branch is not the release identity: no trusted signer at all.
+    let branch = "refs/heads/main";
+    let l2 = local();
+    let archive2 = l2
+        .dir
+        .path()
+        .join("sigil-0.1.0-x86_64-unknown-linux-gnu.tar.gz");
+    std::fs::write(&archive2, b"pretend this is sigil's release archive\n").unwrap();
+    let id = Identity::github(
+        "sigil-project/sigil",
+        ".github/workflows/release.yml",
+        branch,
+    );
+    keyless_release(&l2, &l2.server.token(&id), &archive2, branch);
+    let out = sigil()
+        .env("SIGIL_AUDIT_DB", l2.dir.path().join("audit.db"))
+        .args(["--format", "json", "verify", "--policy"])
+        .arg(release_policy_for(&l2))
+        .arg(&archive2)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json_doc(&out);
+    assert_eq!(doc["result"]["verdict"], "deny", "{doc}");
+    let codes: Vec<&str> = doc["result"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["code"].as_str())
+        .collect();
+    assert!(codes.contains(&"identity-mismatch"), "{codes:?}");
+}
