@@ -441,7 +441,7 @@ fn bench_keyless(rows: &mut Vec<Row>, dir: &Path, sig: &str, mib: u64) -> Result
             sigstore.display()
         );
     }
-    let local = crate::sigstore_local::start(&dir.join("keyless-local"))?;
+    let local = crate::sigstore_local::start(&dir.join("keyless-local"), &[])?;
     let token = local.token()?;
     let p = |p: std::path::PathBuf| p.display().to_string();
     compare(

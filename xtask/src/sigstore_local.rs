@@ -65,13 +65,14 @@ impl Background {
     }
     /// A token for the default identity (rewritten every five minutes, lives ten).
     pub fn token(&self) -> Result<String> {
-        Ok(std::fs::read_to_string(self.dir.join("token.jwt"))?.trim().to_owned())
+        Ok(std::fs::read_to_string(self.dir.join("token.jwt"))?
+            .trim()
+            .to_owned())
     }
-    /// The default identity's SAN and issuer.
-    pub const IDENTITY: &'static str =
-        "https://github.com/acme/widget/.github/workflows/release.yml@refs/tags/v1.0.0";
-    /// GitHub Actions' issuer.
-    pub const ISSUER: &'static str = "https://token.actions.githubusercontent.com";
+    /// The token file.
+    pub fn token_file(&self) -> std::path::PathBuf {
+        self.dir.join("token.jwt")
+    }
 }
 
 impl Drop for Background {
@@ -83,7 +84,7 @@ impl Drop for Background {
 
 /// Builds and starts the local Sigstore serving from `dir` (fresh files) and waits for its
 /// token.
-pub fn start(dir: &std::path::Path) -> Result<Background> {
+pub fn start(dir: &std::path::Path, identity: &[&str]) -> Result<Background> {
     run_cmd(cargo().args([
         "build",
         "--quiet",
@@ -99,6 +100,7 @@ pub fn start(dir: &std::path::Path) -> Result<Background> {
     let child = std::process::Command::new(&exe)
         .arg("--dir")
         .arg(dir)
+        .args(identity)
         .stdout(std::process::Stdio::null())
         .spawn()
         .with_context(|| format!("starting {}", exe.display()))?;
