@@ -42,7 +42,7 @@ pub struct VerifyArgs {
     key: Option<PathBuf>,
     /// Or a keyless Sigstore bundle of the list (`sigil sign --keyless SHA256SUMS`).
     #[command(flatten)]
-    keyless: super::keyless::IdentityArgs,
+    keyless: Box<super::keyless::IdentityArgs>,
     /// Signature of the list; default SHA256SUMS.minisig.
     #[arg(long, short = 'x', value_name = "SIG")]
     signature: Option<PathBuf>,

@@ -144,7 +144,7 @@ fn candidates(doc: &Value, kind: &'static str, now: i64) -> Result<Vec<Candidate
         }
     }
     // Newest first, as the specification asks.
-    out.sort_by(|a, b| b.start.cmp(&a.start));
+    out.sort_by_key(|c| std::cmp::Reverse(c.start));
     Ok(out)
 }
 
