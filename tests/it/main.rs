@@ -17,6 +17,7 @@ mod foundation;
 mod gate;
 mod gate_attest;
 mod gate_pack;
+mod keyless;
 mod minisign_interop;
 mod pack;
 mod pack_attacks;

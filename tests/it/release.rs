@@ -220,7 +220,7 @@ fn shipped_release_policy_is_valid_and_requires_all_three() {
     assert_eq!(o.status.code(), Some(0));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(
-        out.contains("requires: 1 of 1 trusted signers, provenance, an SBOM attestation\n"),
+        out.contains("requires: 1 of 2 trusted signers, provenance, an SBOM attestation\n"),
         "{out}"
     );
     assert!(out.contains("run allowed: no\nexceptions: 0\n"), "{out}");

@@ -123,10 +123,12 @@ fn make_file(path: &Path, mib: u64) -> Result<()> {
 /// The benchmark.
 pub fn run(rest: &[String]) -> Result<()> {
     let mut mib = 1024u64;
+    let mut only: Option<String> = None;
     let mut it = rest.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--size-mib" => mib = it.next().context("--size-mib needs a value")?.parse()?,
+            "--only" => only = Some(it.next().context("--only needs a case: keyless")?.clone()),
             other => bail!("unknown bench option {other:?}"),
         }
     }
@@ -141,6 +143,15 @@ pub fn run(rest: &[String]) -> Result<()> {
     );
     make_file(&big, mib)?;
     let mut rows = Vec::new();
+    match only.as_deref() {
+        None => {}
+        Some("keyless") => {
+            bench_keyless(&mut rows, &dir, &sig, mib)?;
+            print_table(&rows);
+            return Ok(());
+        }
+        Some(other) => bail!("--only knows keyless, not {other:?}"),
+    }
 
     let openssl = which("openssl").context("openssl is needed for the hashing comparison")?;
     compare(
@@ -239,6 +250,7 @@ pub fn run(rest: &[String]) -> Result<()> {
 
     bench_packs(&mut rows, &dir, &sig)?;
     bench_sigstore(&mut rows, &dir, &sig)?;
+    bench_keyless(&mut rows, &dir, &sig, mib)?;
 
     print_table(&rows);
     Ok(())
@@ -415,6 +427,55 @@ fn bench_sigstore(rows: &mut Vec<Row>, dir: &Path, sig: &str) -> Result<()> {
         ]))
         .collect(),
         0.05,
+    )?;
+    Ok(())
+}
+
+/// Issue 14: keyless signing of the big file against the local Sigstore (OIDC, Fulcio, Rekor v1,
+/// TSA on 127.0.0.1), sigil against sigstore-python, same services, same token.
+fn bench_keyless(rows: &mut Vec<Row>, dir: &Path, sig: &str, mib: u64) -> Result<()> {
+    let sigstore = crate::tools::venv_dir().join("bin/sigstore");
+    if !sigstore.exists() {
+        bail!(
+            "{} is missing: run `cargo xtask test` first to install sigstore-python",
+            sigstore.display()
+        );
+    }
+    let local = crate::sigstore_local::start(&dir.join("keyless-local"), &[])?;
+    let token = local.token()?;
+    let p = |p: std::path::PathBuf| p.display().to_string();
+    compare(
+        rows,
+        dir,
+        &format!("sign --keyless ({mib} MiB)"),
+        s(&[
+            sig,
+            "sign",
+            "--keyless",
+            "--force",
+            "--signing-config",
+            &p(local.signing_config()),
+            "--trusted-root",
+            &p(local.trusted_root()),
+            "--insecure-allow-http",
+            "--identity-token",
+            &token,
+            "big.bin",
+        ]),
+        "sigstore-python sign",
+        s(&[
+            &p(sigstore),
+            "--trust-config",
+            &p(local.trust_config()),
+            "sign",
+            "--overwrite",
+            "--identity-token",
+            &token,
+            "--bundle",
+            "big.bin.py.sigstore.json",
+            "big.bin",
+        ]),
+        0.2,
     )?;
     Ok(())
 }

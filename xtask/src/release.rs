@@ -44,10 +44,15 @@ use sha2::{Digest as _, Sha256};
 use crate::demo::which;
 use crate::{root, run_cmd, target_dir};
 
-const USAGE: &str = "usage: cargo xtask release [--key KEY [--pub PUB]] [--policy P] [--out DIR] [--allow-dirty] [--check]
+#[path = "release_keyless.rs"]
+mod keyless;
+
+const USAGE: &str = "usage: cargo xtask release [--key KEY [--pub PUB] | --keyless] [--policy P] [--out DIR] [--allow-dirty] [--check]
   --key KEY      minisign secret key; its password comes from SIGIL_PASSWORD
                  (default: a throwaway key under target/release-key/ and a matching throwaway policy)
   --pub PUB      public key of KEY (default keys/release.pub)
+  --keyless      sign with `sigil sign/attest --keyless` (GitHub Actions' token and public-good
+                 Sigstore in CI; elsewhere a rehearsal against the local Sigstore on 127.0.0.1)
   --policy P     policy that dist/ must satisfy (default policies/release.toml with --key)
   --out DIR      output directory (default dist/); it must be empty or hold only a previous release
   --allow-dirty  release a working tree with uncommitted changes (provenance records it as dirty)
@@ -70,6 +75,7 @@ struct Args {
     out: Option<PathBuf>,
     allow_dirty: bool,
     check: bool,
+    keyless: bool,
 }
 
 fn parse(args: &[String]) -> Result<Args> {
@@ -88,12 +94,16 @@ fn parse(args: &[String]) -> Result<Args> {
             "--out" => a.out = Some(value("--out")?),
             "--allow-dirty" => a.allow_dirty = true,
             "--check" => a.check = true,
+            "--keyless" => a.keyless = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
             }
             other => bail!("unknown argument {other:?}\n{USAGE}"),
         }
+    }
+    if a.keyless && (a.key.is_some() || a.policy.is_some()) {
+        bail!("--keyless signs without a key and verifies with policies/release.toml's keyless rule; --key, --pub and --policy do not apply");
     }
     if a.public.is_some() && a.key.is_none() {
         bail!("--pub needs --key (the throwaway key brings its own public key)");
@@ -122,6 +132,7 @@ struct Ctx {
     builder_id: String,
     throwaway: bool,
     work: PathBuf,
+    keyless: Option<keyless::Keyless>,
 }
 
 impl Ctx {
@@ -145,6 +156,14 @@ impl Ctx {
 
     fn sbom_name(&self) -> String {
         format!("sigil-{}.cdx.json", self.version)
+    }
+
+    /// How `sigil sign` and `sigil attest` sign: `--key SECRET`, or `--keyless ...`.
+    fn signer(&self) -> Vec<OsString> {
+        match &self.keyless {
+            Some(k) => k.sign_flags.clone(),
+            None => vec!["--key".into(), self.secret.clone().into()],
+        }
     }
 }
 
@@ -565,9 +584,15 @@ fn release(ctx: &Ctx, out: &Path, binary: &Path) -> Result<()> {
     );
 
     step("sign the archive and check the key pair matches");
-    sigil_step(ctx, &[&"sign", &"--key", &ctx.secret, &archive])?;
-    sigil_step(ctx, &[&"verify", &"--key", &ctx.public, &archive])
-        .context("the archive's signature does not verify with the public key: --key and --pub are not a pair")?;
+    let signer = ctx.signer();
+    let mut sign: Vec<&dyn AsRef<OsStr>> = vec![&"sign"];
+    sign.extend(signer.iter().map(|a| a as &dyn AsRef<OsStr>));
+    sign.push(&archive);
+    sigil_step(ctx, &sign)?;
+    if ctx.keyless.is_none() {
+        sigil_step(ctx, &[&"verify", &"--key", &ctx.public, &archive])
+            .context("the archive's signature does not verify with the public key: --key and --pub are not a pair")?;
+    }
 
     step("SBOM: sigil sbom cargo (CycloneDX 1.6)");
     let sbom = out.join(ctx.sbom_name());
@@ -591,38 +616,49 @@ fn release(ctx: &Ctx, out: &Path, binary: &Path) -> Result<()> {
         .work
         .join(format!("{}.provenance.json", ctx.archive_name()));
     let attestations = out.join(format!("{}.intoto.jsonl", ctx.archive_name()));
-    sigil_step(ctx, &[&"provenance", &archive, &"-o", &statement])?;
+    match &ctx.keyless {
+        Some(k) if !k.provenance_env.is_empty() => {
+            println!(
+                "$ sigil provenance {} -o {} (under the simulated release run)",
+                show(&[archive.clone().into()]),
+                show(&[statement.clone().into()])
+            );
+            run_cmd(
+                ctx.sigil()
+                    .envs(k.provenance_env.iter().map(|(a, b)| (a, b)))
+                    .arg("provenance")
+                    .arg(&archive)
+                    .arg("-o")
+                    .arg(&statement),
+            )?;
+        }
+        _ => sigil_step(ctx, &[&"provenance", &archive, &"-o", &statement])?,
+    }
     check_checkout(&statement, &root())?;
-    sigil_step(
-        ctx,
-        &[
-            &"attest",
-            &"--key",
-            &ctx.secret,
-            &"--predicate-type",
-            &SLSA,
-            &"--predicate",
-            &statement,
-            &archive,
-            &"-o",
-            &attestations,
-        ],
-    )?;
-    sigil_step(
-        ctx,
-        &[
-            &"attest",
-            &"--key",
-            &ctx.secret,
-            &"--predicate-type",
-            &CYCLONEDX,
-            &"--predicate",
-            &sbom,
-            &archive,
-            &"-o",
-            &attestations,
-        ],
-    )?;
+    let mut attest: Vec<&dyn AsRef<OsStr>> = vec![&"attest"];
+    attest.extend(signer.iter().map(|a| a as &dyn AsRef<OsStr>));
+    attest.extend([
+        &"--predicate-type" as &dyn AsRef<OsStr>,
+        &SLSA,
+        &"--predicate",
+        &statement,
+        &archive,
+        &"-o",
+        &attestations,
+    ]);
+    sigil_step(ctx, &attest)?;
+    let mut attest: Vec<&dyn AsRef<OsStr>> = vec![&"attest"];
+    attest.extend(signer.iter().map(|a| a as &dyn AsRef<OsStr>));
+    attest.extend([
+        &"--predicate-type" as &dyn AsRef<OsStr>,
+        &CYCLONEDX,
+        &"--predicate",
+        &sbom,
+        &archive,
+        &"-o",
+        &attestations,
+    ]);
+    sigil_step(ctx, &attest)?;
 
     wheel_and_installer(ctx, out, binary, &archive, &sbom)?;
 
@@ -641,17 +677,25 @@ fn release(ctx: &Ctx, out: &Path, binary: &Path) -> Result<()> {
         "timestamp:{}\tfile:SHA256SUMS\trelease:sigil-{}",
         ctx.epoch, ctx.version
     );
-    sigil_step(
-        ctx,
-        &[
-            &"sign",
-            &"--key",
-            &ctx.secret,
-            &"--trusted-comment",
-            &comment,
-            &sums,
-        ],
-    )?;
+    if ctx.keyless.is_some() {
+        // One keyless bundle over the list covers every file of the release.
+        let mut sign: Vec<&dyn AsRef<OsStr>> = vec![&"sign"];
+        sign.extend(signer.iter().map(|a| a as &dyn AsRef<OsStr>));
+        sign.push(&sums);
+        sigil_step(ctx, &sign)?;
+    } else {
+        sigil_step(
+            ctx,
+            &[
+                &"sign",
+                &"--key",
+                &ctx.secret,
+                &"--trusted-comment",
+                &comment,
+                &sums,
+            ],
+        )?;
+    }
 
     step(&format!(
         "verify {} against {}",
@@ -853,6 +897,9 @@ fn checks(ctx: &Ctx, dist: &Path) -> Result<Vec<Check>> {
         ("NO_COLOR", OsString::from("1")),
         ("SIGIL_AUDIT_DB", ctx.work.join("audit.db").into_os_string()),
     ];
+    if let Some(k) = &ctx.keyless {
+        return keyless::checks(k, &ctx.sigil, &env, dist);
+    }
     let mut sigil = |args: Vec<OsString>| {
         let shown = format!("sigil {}", show(&args));
         v.push(Check {
@@ -1016,8 +1063,14 @@ fn context(a: &Args, work: PathBuf) -> Result<Ctx> {
     let builder_id = builder_id()?;
     println!("xtask release: sigil {version} for {target}, builder {builder_id}");
     std::fs::create_dir_all(&work)?;
-    let (secret, public, policy, throwaway) = match &a.key {
-        None => {
+    let keyless = if a.keyless {
+        Some(keyless::setup(&version, &work)?)
+    } else {
+        None
+    };
+    let (secret, public, policy, throwaway) = match (&a.key, &keyless) {
+        (_, Some(k)) => (PathBuf::new(), PathBuf::new(), k.policy.clone(), false),
+        (None, None) => {
             ensure!(
                 a.policy.is_none(),
                 "--policy needs --key: the throwaway key comes with its own throwaway policy"
@@ -1025,7 +1078,7 @@ fn context(a: &Args, work: PathBuf) -> Result<Ctx> {
             let (s, p, pol) = throwaway(&sigil, &builder_id)?;
             (s, p, pol, true)
         }
-        Some(k) => {
+        (Some(k), None) => {
             ensure!(
                 std::env::var_os("SIGIL_PASSWORD").is_some(),
                 "--key needs the key's password in SIGIL_PASSWORD (the release signs several files; it never prompts)"
@@ -1054,6 +1107,9 @@ fn context(a: &Args, work: PathBuf) -> Result<Ctx> {
         ("public key", &public),
         ("policy", &policy),
     ] {
+        if keyless.is_some() && what != "policy" {
+            continue;
+        }
         ensure!(p.is_file(), "the {what} {} does not exist", p.display());
     }
     run_cmd(
@@ -1073,6 +1129,7 @@ fn context(a: &Args, work: PathBuf) -> Result<Ctx> {
         builder_id,
         throwaway,
         work,
+        keyless,
     })
 }
 
@@ -1164,7 +1221,18 @@ fn check(a: &Args) -> Result<()> {
     let _ = std::fs::remove_dir_all(&base);
     std::fs::create_dir_all(&base)?;
     for tool in ["minisign", "sha256sum"] {
+        if a.keyless && tool == "minisign" {
+            continue;
+        }
         ensure!(which(tool).is_some(), "--check needs `{tool}` for the independent verification (cargo xtask test installs it)");
+    }
+    if a.keyless {
+        let py = crate::tools::venv_dir().join("bin/sigstore");
+        ensure!(
+            py.is_file(),
+            "--check --keyless needs sigstore-python ({}; cargo xtask test installs it)",
+            py.display()
+        );
     }
     let ctx = context(a, base.join("work"))?;
     let built = started.elapsed();
@@ -1187,6 +1255,10 @@ fn check(a: &Args) -> Result<()> {
     );
     let mut differ = Vec::new();
     for n in &f1 {
+        if ctx.keyless.is_some() && keyless::fresh_per_run(n) {
+            println!("  fresh per keyless run (a new key, log entry and timestamp): {n}");
+            continue;
+        }
         let (h1, h2) = (sha256_hex(&one.join(n))?, sha256_hex(&two.join(n))?);
         let same = std::fs::read(one.join(n))? == std::fs::read(two.join(n))?;
         println!(

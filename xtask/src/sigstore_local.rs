@@ -41,3 +41,78 @@ pub fn run(args: &[String]) -> Result<()> {
             .args(["--port", &port]),
     )
 }
+
+/// A local Sigstore started in the background (the same example, built first); stopped when
+/// dropped. Used by `bench` and `release --keyless`.
+pub struct Background {
+    child: std::process::Child,
+    /// Where its trust files and token are.
+    pub dir: std::path::PathBuf,
+}
+
+impl Background {
+    /// `trusted_root.json`.
+    pub fn trusted_root(&self) -> std::path::PathBuf {
+        self.dir.join("trusted_root.json")
+    }
+    /// `signing_config.json`.
+    pub fn signing_config(&self) -> std::path::PathBuf {
+        self.dir.join("signing_config.json")
+    }
+    /// The client trust config for sigstore-python.
+    pub fn trust_config(&self) -> std::path::PathBuf {
+        self.dir.join("trust_config.json")
+    }
+    /// A token for the default identity (rewritten every five minutes, lives ten).
+    pub fn token(&self) -> Result<String> {
+        Ok(std::fs::read_to_string(self.dir.join("token.jwt"))?
+            .trim()
+            .to_owned())
+    }
+    /// The token file.
+    pub fn token_file(&self) -> std::path::PathBuf {
+        self.dir.join("token.jwt")
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Builds and starts the local Sigstore serving from `dir` (fresh files) and waits for its
+/// token.
+pub fn start(dir: &std::path::Path, identity: &[&str]) -> Result<Background> {
+    run_cmd(cargo().args([
+        "build",
+        "--quiet",
+        "--locked",
+        "-p",
+        "sigil-test-sigstore",
+        "--example",
+        "sigstore-local",
+    ]))?;
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir)?;
+    let exe = crate::target_dir().join("debug/examples/sigstore-local");
+    let child = std::process::Command::new(&exe)
+        .arg("--dir")
+        .arg(dir)
+        .args(identity)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .with_context(|| format!("starting {}", exe.display()))?;
+    let bg = Background {
+        child,
+        dir: dir.to_owned(),
+    };
+    for _ in 0..600 {
+        if bg.dir.join("token.jwt").exists() && bg.token().is_ok_and(|t| !t.is_empty()) {
+            return Ok(bg);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    bail!("the local Sigstore wrote no token in 60 s")
+}

@@ -36,8 +36,17 @@ pub enum DigestArg {
 #[derive(Debug, clap::Args)]
 pub struct AttestArgs {
     /// Secret key file (minisign format, as made by `sigil key generate`).
-    #[arg(long, short = 'k', value_name = "KEY")]
-    key: PathBuf,
+    #[arg(
+        long,
+        short = 'k',
+        value_name = "KEY",
+        required_unless_present = "keyless",
+        conflicts_with = "keyless"
+    )]
+    key: Option<PathBuf>,
+    /// `--keyless`: a Sigstore DSSE bundle (as actions/attest-build-provenance makes) instead.
+    #[command(flatten)]
+    keyless: super::keyless::KeylessArgs,
     /// The predicate type URI (e.g. https://slsa.dev/provenance/v1, https://cyclonedx.org/bom).
     #[arg(long, value_name = "URI")]
     predicate_type: String,
@@ -178,7 +187,20 @@ pub fn run_attest(out: &Output, a: AttestArgs) -> Result<Report, CliError> {
         ))
         .hint("write the attestation to its own file, e.g. ARTIFACT.intoto.jsonl"));
     }
-    let key = super::load_secret_key(&a.key)?;
+    if a.keyless.keyless && matches!(a.digest, DigestArg::Sha512) {
+        return Err(
+            CliError::usage("--keyless attestations name SHA-256 subjects")
+                .hint("drop --digest sha512"),
+        );
+    }
+    let key = match (&a.key, a.keyless.keyless) {
+        (Some(k), false) => Some(super::load_secret_key(k)?),
+        _ => None,
+    };
+    let prepared = match &key {
+        None => Some(super::keyless::prepare(&a.keyless)?),
+        Some(_) => None,
+    };
     let predicate = super::read_text(&a.predicate, MAX_PREDICATE, "predicate")
         .map_err(|e| CliError::usage(e.message))?;
     let mut subjects = Vec::new();
@@ -192,9 +214,53 @@ pub fn run_attest(out: &Output, a: AttestArgs) -> Result<Report, CliError> {
     let (payload, statement) =
         sigil_attest::attest_payload(&a.predicate_type, predicate.as_bytes(), &subjects, digest)
             .map_err(|e| CliError::usage(format!("{}: {e}", a.predicate.display())))?;
-    let env = Envelope::sign(&key, INTOTO_PAYLOAD_TYPE, payload);
-    append_line(&a.output, &env.to_json())?;
-    let keyid = key.public().fingerprint();
+    let (line, keyid, signer_line, keyless) = match (&key, &prepared) {
+        (Some(key), _) => {
+            let env = Envelope::sign(key, INTOTO_PAYLOAD_TYPE, payload);
+            let keyid = key.public().fingerprint();
+            (
+                env.to_json(),
+                json!(keyid),
+                format!("signed with key {keyid}"),
+                Value::Null,
+            )
+        }
+        (None, Some(p)) => {
+            let subject = subjects
+                .first()
+                .map(|(_, d)| d.sha256.0)
+                .unwrap_or_default();
+            let what = [sigil_sigstore::sign::ToSign::Dsse {
+                payload_type: INTOTO_PAYLOAD_TYPE,
+                payload: &payload,
+                subject,
+            }];
+            let signed = super::keyless::sign(p, &what, &a.output.display().to_string())?;
+            let s = signed
+                .into_iter()
+                .next()
+                .ok_or_else(|| CliError::not_verified("no bundle"))?;
+            let compact: Value = serde_json::from_slice(&s.bundle)
+                .map_err(|e| CliError::not_verified(format!("bundle: {e}")))?;
+            (
+                compact.to_string(),
+                Value::Null,
+                format!(
+                    "signed keyless as {} ({}), log index {}",
+                    s.identity,
+                    s.issuer,
+                    s.log_indexes
+                        .iter()
+                        .map(u64::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                json!({ "identity": s.identity, "issuer": s.issuer, "log_indexes": s.log_indexes }),
+            )
+        }
+        (None, None) => return Err(CliError::usage("attest needs --key KEY or --keyless")),
+    };
+    append_line(&a.output, &line)?;
     let mut report = Report::ok(
         "ok",
         json!({
@@ -202,6 +268,7 @@ pub fn run_attest(out: &Output, a: AttestArgs) -> Result<Report, CliError> {
             "predicate_type": statement.predicate_type,
             "statement_type": statement.version.as_str(),
             "keyid": keyid,
+            "keyless": keyless,
             "subjects": statement.subjects.iter().map(|s| json!({"name": s.name, "digest": s.digests})).collect::<Vec<_>>(),
         }),
     );
@@ -215,7 +282,7 @@ pub fn run_attest(out: &Output, a: AttestArgs) -> Result<Report, CliError> {
     }
     Ok(report
         .line(format!("predicate type: {}", statement.predicate_type))
-        .line(format!("signed with key {keyid}"))
+        .line(signer_line)
         .line(format!("appended to {}", a.output.display())))
 }
 

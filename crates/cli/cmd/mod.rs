@@ -7,6 +7,7 @@ pub mod bundle;
 pub mod gate;
 pub mod generate;
 pub mod key;
+pub mod keyless;
 pub mod pack;
 pub mod policy;
 pub mod repo;

@@ -14,8 +14,16 @@ pub const UNTRUSTED_COMMENT: &str = "signature from sigil secret key";
 #[derive(Debug, clap::Args)]
 pub struct SignArgs {
     /// Secret key file (minisign format, as made by `sigil key generate` or `minisign -G`).
-    #[arg(long, short = 'k', value_name = "KEY")]
-    key: PathBuf,
+    #[arg(
+        long,
+        short = 'k',
+        value_name = "KEY",
+        required_unless_present = "keyless",
+        conflicts_with = "keyless"
+    )]
+    key: Option<PathBuf>,
+    #[command(flatten)]
+    keyless: super::keyless::KeylessArgs,
     /// Signed comment; default `timestamp:<unix time>\tfile:<name>\thashed`, as minisign writes.
     #[arg(long, short = 't', value_name = "TEXT")]
     trusted_comment: Option<String>,
@@ -109,9 +117,19 @@ pub fn run(out: &Output, a: SignArgs) -> Result<Report, CliError> {
             return Err(CliError::usage("-x/--output takes one FILE to sign")
                 .hint("sign several files without -x: each gets FILE.minisig"))
         }
+        (None, files) if a.keyless.keyless => files
+            .iter()
+            .map(|f| (f, super::keyless::bundle_path(f)))
+            .collect(),
         (None, files) => files.iter().map(|f| (f, signature_path(f))).collect(),
     };
-    let key = super::load_secret_key(&a.key)?;
+    if a.keyless.keyless {
+        return run_keyless(out, &a, &targets);
+    }
+    let Some(key_path) = &a.key else {
+        return Err(CliError::usage("sign needs --key KEY or --keyless"));
+    };
+    let key = super::load_secret_key(key_path)?;
     // Refuse before signing anything.
     for (file, sig_path) in &targets {
         super::open_input(file)?;
@@ -144,5 +162,51 @@ pub fn run(out: &Output, a: SignArgs) -> Result<Report, CliError> {
         }));
     }
     report.data = json!({ "key_id": key.key_id().to_string(), "signed": signed });
+    Ok(report)
+}
+
+/// `sigil sign --keyless`: one certificate for the run, one bundle per file, each verified
+/// before anything is written; every bundle is written only when all were made.
+fn run_keyless(
+    out: &Output,
+    a: &SignArgs,
+    targets: &[(&PathBuf, PathBuf)],
+) -> Result<Report, CliError> {
+    if a.trusted_comment.is_some() {
+        return Err(CliError::usage(
+            "-t/--trusted-comment applies to minisign signatures only",
+        ));
+    }
+    let mut digests = Vec::with_capacity(targets.len());
+    for (file, bundle) in targets {
+        super::open_input(file)?;
+        super::keyless::refuse_existing(bundle, a.force)?;
+    }
+    let prepared = super::keyless::prepare(&a.keyless)?;
+    for (file, _) in targets {
+        let (reader, len) = super::open_input(file)?;
+        let name = file.to_string_lossy();
+        let mut h = sigil_core::digest::Sha256Hasher::default();
+        sigil_core::digest::stream(reader, |b| h.update(b), super::progress(out, &name, len))
+            .map_err(|e| CliError::io(format!("{}: {}", file.display(), super::io_reason(&e))))?;
+        digests.push(sigil_sigstore::sign::ToSign::Digest(h.finalize().0));
+    }
+    let names = targets
+        .iter()
+        .map(|(f, _)| f.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let signed = super::keyless::sign(&prepared, &digests, &names)?;
+    let mut report = Report::ok("ok", json!(null));
+    let mut items = Vec::new();
+    for ((file, bundle), s) in targets.iter().zip(&signed) {
+        super::keyless::write(bundle, &s.bundle, a.force)?;
+        let (j, lines) = super::keyless::describe(file, bundle, s);
+        items.push(j);
+        for l in lines {
+            report = report.line(l);
+        }
+    }
+    report.data = json!({ "keyless": true, "signed": items });
     Ok(report)
 }

@@ -38,8 +38,11 @@ pub struct VerifyArgs {
     #[arg(value_name = "SHA256SUMS")]
     list: PathBuf,
     /// Trusted public key (minisign or SPKI PEM).
-    #[arg(long, short = 'k', value_name = "PUB")]
-    key: PathBuf,
+    #[arg(long, short = 'k', value_name = "PUB", required_unless_present_any = ["certificate_identity", "certificate_identity_regexp"])]
+    key: Option<PathBuf>,
+    /// Or a keyless Sigstore bundle of the list (`sigil sign --keyless SHA256SUMS`).
+    #[command(flatten)]
+    keyless: Box<super::keyless::IdentityArgs>,
     /// Signature of the list; default SHA256SUMS.minisig.
     #[arg(long, short = 'x', value_name = "SIG")]
     signature: Option<PathBuf>,
@@ -160,7 +163,14 @@ pub fn safe_relative(name: &str) -> bool {
 }
 
 fn verify(out: &Output, a: VerifyArgs) -> Result<Report, CliError> {
-    let key = super::load_public_key(&a.key)?;
+    let Some(key_path) = &a.key else {
+        return verify_keyless(out, &a);
+    };
+    if a.keyless.given() || a.keyless.bundle.is_some() {
+        return Err(CliError::usage("--key and the keyless flags are exclusive")
+            .hint("use --key for SHA256SUMS.minisig, the --certificate-* flags for SHA256SUMS.sigstore.json"));
+    }
+    let key = super::load_public_key(key_path)?;
     let sig_path = a
         .signature
         .clone()
@@ -187,16 +197,84 @@ fn verify(out: &Output, a: VerifyArgs) -> Result<Report, CliError> {
         ..a.expect.expect()
     };
     super::verify::require_binding(&a.list, &[statement], &expect, &v.trusted_comment)?;
-    let list = SumsFile::parse(&text)
-        .map_err(|e| CliError::not_verified(format!("{}: {e}", a.list.display())))?;
-    let dir = a
-        .list
+    let report =
+        Report::ok("verified", json!(null)).line(format!("trusted comment: {}", v.trusted_comment));
+    let signer = json!({
+        "signature": sig_path,
+        "key_id": v.key_id.to_string(),
+        "trusted_comment": v.trusted_comment,
+    });
+    check_list(
+        out,
+        &a.list,
+        &text,
+        report,
+        signer,
+        format!("list signed by key {}", v.key_id),
+    )
+}
+
+/// `sums verify` of a keyless bundle: the bundle over the list's bytes as read once, with the
+/// identity asked, then every file.
+fn verify_keyless(out: &Output, a: &VerifyArgs) -> Result<Report, CliError> {
+    if !a.keyless.given() {
+        return Err(CliError::usage("sums verify needs --key PUB or the certificate identity flags")
+            .hint("pass --certificate-identity and --certificate-oidc-issuer for SHA256SUMS.sigstore.json"));
+    }
+    if a.signature.is_some() || a.expect.any() {
+        return Err(
+            CliError::usage("-x/--signature and --expect-* apply to minisign lists only")
+                .hint("a keyless bundle names no release; check the identity instead"),
+        );
+    }
+    let bundle = a
+        .keyless
+        .bundle
+        .clone()
+        .unwrap_or_else(|| super::keyless::bundle_path(&a.list));
+    let text = super::read_text(&a.list, MAX_LIST, "checksum list")?;
+    let v = a.keyless.verify_bytes(&bundle, text.as_bytes())?;
+    let (identity, issuer) = match &v.signer {
+        sigil_sigstore::Signer::Certificate {
+            identity, issuer, ..
+        } => (identity.clone(), issuer.clone()),
+        _ => (String::new(), String::new()),
+    };
+    let report = Report::ok("verified", json!(null))
+        .line(format!("identity: {identity}"))
+        .line(format!("issuer: {issuer}"));
+    let signer = json!({
+        "bundle": bundle,
+        "identity": identity,
+        "issuer": issuer,
+        "log_index": v.log_entries.first().map(|e| e.log_index),
+    });
+    check_list(
+        out,
+        &a.list,
+        &text,
+        report,
+        signer,
+        format!("list signed keyless by {identity}"),
+    )
+}
+
+/// Checks every file of a list whose signature verified; `signer` goes into the JSON.
+fn check_list(
+    out: &Output,
+    list_path: &Path,
+    text: &str,
+    mut report: Report,
+    signer: serde_json::Value,
+    signed_by: String,
+) -> Result<Report, CliError> {
+    let list = SumsFile::parse(text)
+        .map_err(|e| CliError::not_verified(format!("{}: {e}", list_path.display())))?;
+    let dir = list_path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let mut results = Vec::new();
-    let mut report =
-        Report::ok("verified", json!(null)).line(format!("trusted comment: {}", v.trusted_comment));
     let mut failed = 0usize;
     for e in &list.entries {
         let (status, detail) = if !safe_relative(&e.name) {
@@ -230,14 +308,15 @@ fn verify(out: &Output, a: VerifyArgs) -> Result<Report, CliError> {
         }
         results.push(json!({ "name": e.name, "status": status, "expected": e.digest.to_hex(), "detail": detail }));
     }
-    report.data = json!({
-        "list": a.list,
-        "signature": sig_path,
-        "key_id": v.key_id.to_string(),
-        "trusted_comment": v.trusted_comment,
+    let mut data = json!({
+        "list": list_path,
         "files": results,
         "failed": failed,
     });
+    if let (Some(d), Some(s)) = (data.as_object_mut(), signer.as_object()) {
+        d.extend(s.clone());
+    }
+    report.data = data;
     if failed > 0 {
         report.status = crate::output::Status::NotVerified;
         report = report.line(format!(
@@ -246,9 +325,8 @@ fn verify(out: &Output, a: VerifyArgs) -> Result<Report, CliError> {
         ));
     } else {
         report = report.line(format!(
-            "verified {} files (list signed by key {})",
+            "verified {} files ({signed_by})",
             list.entries.len(),
-            v.key_id
         ));
     }
     Ok(report)

@@ -5,6 +5,8 @@
 //!   policy's keys (trust decisions stay in `sigil-policy`);
 //! - [`fetch`]: HTTPS downloads (loopback `http://` only behind `insecure_allow_http`) streamed
 //!   into private files with a size limit and timeouts;
+//! - [`keyless`]: the HTTPS transport of keyless signing (Fulcio, Rekor, TSA) and GitHub
+//!   Actions' ambient identity token;
 //! - [`install`]: verify in a private staging directory beside the destination, then move into
 //!   place atomically; nothing reaches the destination before the policy allows it;
 //! - [`pack`]: pack archives and directories under a policy (manifest, limits, install);
@@ -19,6 +21,7 @@ pub mod audit;
 pub mod evidence;
 pub mod fetch;
 pub mod install;
+pub mod keyless;
 pub mod pack;
 pub mod run;
 pub mod tuf;

@@ -46,6 +46,7 @@
 
 mod bundle;
 mod provider;
+pub mod sign;
 pub mod trust;
 mod verify;
 

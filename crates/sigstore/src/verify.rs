@@ -406,6 +406,13 @@ impl fmt::Display for Cause {
 
 impl std::error::Error for Cause {}
 
+impl Cause {
+    /// A bundle that is not what it should be (used by the signer's own checks).
+    pub(crate) fn invalid(what: String) -> Self {
+        Cause(sigstore_verify::Error::InvalidBundle(what))
+    }
+}
+
 fn classify(e: sigstore_verify::Error) -> VerifyError {
     use sigstore_verify::bundle::Error as B;
     use sigstore_verify::Error as E;
@@ -606,7 +613,7 @@ pub fn verify(
 
 /// The OIDC issuer extensions of a DER certificate: (deprecated 1.1, current 1.8). The 1.1
 /// value is raw UTF-8 (a DER UTF8String is accepted too); 1.8 is a DER UTF8String.
-fn issuer_extensions(der: &[u8]) -> (Option<String>, Option<String>) {
+pub(crate) fn issuer_extensions(der: &[u8]) -> (Option<String>, Option<String>) {
     use x509_cert::der::asn1::{ObjectIdentifier, Utf8StringRef};
     use x509_cert::der::Decode as _;
     const LEGACY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.1");

@@ -19,21 +19,40 @@ fn main() {
 fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut dir = PathBuf::from("target/sigstore-local");
     let mut port = 0u16;
+    // The GitHub Actions identity the tokens stand for (`cargo xtask release --keyless` asks for
+    // sigil's release workflow on its version tag and HEAD's commit).
+    let (mut repo, mut workflow, mut git_ref) = (
+        "acme/widget".to_owned(),
+        ".github/workflows/release.yml".to_owned(),
+        "refs/tags/v1.0.0".to_owned(),
+    );
+    let mut sha: Option<String> = None;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         match a.as_str() {
             "--dir" => dir = it.next().ok_or("--dir needs a value")?.into(),
             "--port" => port = it.next().ok_or("--port needs a value")?.parse()?,
+            "--repo" => repo = it.next().ok_or("--repo needs a value")?,
+            "--workflow" => workflow = it.next().ok_or("--workflow needs a value")?,
+            "--ref" => git_ref = it.next().ok_or("--ref needs a value")?,
+            "--sha" => sha = Some(it.next().ok_or("--sha needs a value")?),
             other => return Err(format!("unknown argument {other:?}").into()),
         }
     }
     let server = Server::start_on(port)?;
     let files = server.write_trust_files(&dir)?;
-    let id = Identity::github(
-        "acme/widget",
-        ".github/workflows/release.yml",
-        "refs/tags/v1.0.0",
-    );
+    let mut id = Identity::github(&repo, &workflow, &git_ref);
+    if let Some(sha) = sha {
+        use sigil_test_sigstore::oid;
+        for o in [
+            oid::GITHUB_WORKFLOW_SHA,
+            oid::BUILD_SIGNER_DIGEST,
+            oid::SOURCE_REPOSITORY_DIGEST,
+            oid::BUILD_CONFIG_DIGEST,
+        ] {
+            id = id.with_extension(o, sha.clone());
+        }
+    }
     // Tokens live ten minutes, like GitHub's; a fresh one is written every five.
     let token_file = dir.join("token.jwt");
     std::fs::write(&token_file, server.token(&id))?;
@@ -56,6 +75,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     println!("  echo hello > {d}/hello.txt");
     println!(
         "  sigstore --trust-config {d}/trust_config.json sign --identity-token \"$(cat {d}/token.jwt)\" --bundle {d}/hello.txt.sigstore.json {d}/hello.txt"
+    );
+    println!(
+        "  sigil sign --keyless --signing-config {d}/signing_config.json --trusted-root {d}/trusted_root.json --insecure-allow-http --identity-token @{d}/token.jwt --force {d}/hello.txt"
     );
     println!(
         "  sigil verify --bundle {d}/hello.txt.sigstore.json --trusted-root {d}/trusted_root.json --certificate-identity {} --certificate-oidc-issuer {} {d}/hello.txt",
