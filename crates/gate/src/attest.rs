@@ -74,14 +74,141 @@ pub fn keyless_evidence(
         return Ok(());
     };
     let source = name_of(&path);
-    let outcome = verify_bundle(policy, target, &bytes);
-    ev.keyless.push(KeylessEvidence { source, outcome });
+    let (outcome, claims) = verify_bundle(policy, target, &bytes);
+    ev.keyless.push(KeylessEvidence {
+        source,
+        outcome,
+        claims,
+    });
     Ok(())
 }
 
-fn verify_bundle(policy: &Policy, target: &Target<'_>, bytes: &[u8]) -> KeylessOutcome {
+/// The policy's view of a verified certificate's publisher facts.
+pub fn publisher_claims(f: &sigil_sigstore::PublisherFacts) -> sigil_policy::PublisherClaims {
+    sigil_policy::PublisherClaims {
+        repository: f.repository(),
+        owner: f.owner(),
+        signer_workflow: f.signer_workflow(),
+        source_ref: f.source_ref(),
+        runner_environment: f.runner_environment.clone(),
+        environment: None,
+    }
+}
+
+/// `NAME.publish.attestation` (a PEP 740 attestation object) and `NAME.provenance` (a PEP 740
+/// provenance object, as PyPI's Integrity API serves it): each attestation verified by PyPI's
+/// rules (one subject naming this distribution with its sha256; a provenance object's
+/// publisher held against the certificate) for any identity, then judged by the policy's
+/// identities like a `.sigstore.json` bundle. Ignored when the policy trusts no identity.
+pub fn pep740_evidence(
+    policy: &Policy,
+    target: &Target<'_>,
+    ev: &mut Evidence,
+) -> Result<(), GatherError> {
+    use sigil_sigstore::pep740::{self, Publisher};
+    if policy.identities.is_empty() {
+        return Ok(());
+    }
+    for suffix in [".publish.attestation", ".provenance"] {
+        let path = sidecar(target, suffix);
+        let Some(bytes) = read_limited(&path, ev)? else {
+            continue;
+        };
+        let file = name_of(&path);
+        let atts = match pep740::parse(&bytes) {
+            Ok(a) => a,
+            Err(e) => {
+                problem(ev, Code::EvidenceMalformed, &file, error_chain(&e));
+                continue;
+            }
+        };
+        let root = match &policy.sigstore_root {
+            Some(json) => TrustRoot::from_json(json),
+            None => TrustRoot::public_good(),
+        };
+        let (Ok(any_id), Ok(any_issuer)) = (
+            sigil_sigstore::Matcher::regex(".*"),
+            sigil_sigstore::Matcher::regex(".*"),
+        ) else {
+            continue;
+        };
+        let spol = sigil_sigstore::Policy::Keyless {
+            identity: any_id,
+            issuer: any_issuer,
+        };
+        for att in &atts {
+            let source = if atts.len() == 1 {
+                file.clone()
+            } else {
+                format!("{file} {}", att.location)
+            };
+            let result = match &root {
+                Ok(root) => pep740::verify(root, att, target.name, &ev.subject.sha256, &spol)
+                    .map_err(|e| format!("{} [{}]", error_chain(&e), e.code())),
+                Err(e) => Err(format!("trusted root: {e}")),
+            };
+            let (outcome, claims) = match result {
+                Ok(v) => match (&v.verified.signer, v.verified.publisher.as_deref()) {
+                    (
+                        sigil_sigstore::Signer::Certificate {
+                            identity, issuer, ..
+                        },
+                        Some(f),
+                    ) => {
+                        let mut claims = publisher_claims(f);
+                        claims.environment = match &v.publisher {
+                            Some(Publisher::GitHub { environment, .. })
+                            | Some(Publisher::GitLab { environment, .. }) => environment.clone(),
+                            _ => None,
+                        };
+                        (
+                            KeylessOutcome::Verified {
+                                issuer: issuer.clone(),
+                                subject: identity.clone(),
+                            },
+                            Some(claims),
+                        )
+                    }
+                    _ => (
+                        KeylessOutcome::Invalid {
+                            reason: "not signed with a Fulcio certificate".into(),
+                        },
+                        None,
+                    ),
+                },
+                Err(reason) => (KeylessOutcome::Invalid { reason }, None),
+            };
+            ev.keyless.push(KeylessEvidence {
+                source,
+                outcome,
+                claims,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn verify_bundle(
+    policy: &Policy,
+    target: &Target<'_>,
+    bytes: &[u8],
+) -> (KeylessOutcome, Option<sigil_policy::PublisherClaims>) {
+    let outcome = verify_bundle_outcome(policy, target, bytes);
+    match outcome {
+        Ok((o, facts)) => (o, facts.as_deref().map(publisher_claims)),
+        Err(o) => (o, None),
+    }
+}
+
+type BundleOutcome = (KeylessOutcome, Option<Box<sigil_sigstore::PublisherFacts>>);
+
+fn verify_bundle_outcome(
+    policy: &Policy,
+    target: &Target<'_>,
+    bytes: &[u8],
+) -> Result<BundleOutcome, KeylessOutcome> {
     use sigil_sigstore::{Artifact, Matcher, Policy as SPolicy, Signer, TrustRoot};
-    let invalid = |reason: String| KeylessOutcome::Invalid { reason };
+    let invalid = |reason: String| Err(KeylessOutcome::Invalid { reason });
     let bundle = match sigil_sigstore::Bundle::parse(bytes) {
         Ok(b) => b,
         Err(e) => return invalid(format!("bundle does not parse: {e}")),
@@ -109,10 +236,13 @@ fn verify_bundle(policy: &Policy, target: &Target<'_>, bytes: &[u8]) -> KeylessO
         Ok(v) => match v.signer {
             Signer::Certificate {
                 identity, issuer, ..
-            } => KeylessOutcome::Verified {
-                issuer,
-                subject: identity,
-            },
+            } => Ok((
+                KeylessOutcome::Verified {
+                    issuer,
+                    subject: identity,
+                },
+                v.publisher,
+            )),
             _ => invalid("bundle is not signed with a Fulcio certificate".into()),
         },
         Err(e) => invalid(e.to_string()),
@@ -214,6 +344,7 @@ pub fn sigstore_code(e: &VerifyError) -> &'static str {
         VerifyError::IdentityMismatch { .. } => "identity-mismatch",
         VerifyError::IssuerMismatch { .. } => "issuer-mismatch",
         VerifyError::IssuerConflict { .. } => "issuer-conflict",
+        VerifyError::ClaimMismatch(_) => "claim-mismatch",
         VerifyError::WrongSignerKind { .. } => "wrong-signer-kind",
         VerifyError::NotDsse => "not-dsse",
         VerifyError::ArtifactMismatch(_) => "subject-mismatch",
@@ -840,6 +971,7 @@ pub fn attestation_evidence(
                     builder_id: rule.builder_id.clone(),
                     source_uri: rule.source_uri.clone(),
                     source_ref: None,
+                    certificate_policy: false,
                 }
             }
             _ => Expectations::default(),

@@ -45,6 +45,9 @@
 //! ```
 
 mod bundle;
+pub mod cosign;
+pub mod extensions;
+pub mod pep740;
 mod provider;
 pub mod trust;
 mod verify;
@@ -53,6 +56,7 @@ pub use bundle::{
     parse_bundles, Bundle, BundleParseError, BundleShapeError, ContentKind, SignerKind,
     MAX_BUNDLE_FILE, MEDIA_TYPES,
 };
+pub use extensions::{ClaimMismatch, PublisherFacts, PublisherPolicy};
 pub use trust::{TrustRoot, TrustRootError, TrustRootSource};
 pub use verify::{
     verify, verify_dsse, Artifact, Cause, Content, FulcioClaims, LogEntry, Matcher, PatternError,
