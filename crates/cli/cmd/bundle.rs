@@ -341,18 +341,7 @@ fn report(r: &BundleRequest, root: &TrustRoot, bundle: &Bundle, v: &Verified) ->
                     "claims": claims_json,
                     "publisher": v.publisher.as_deref().map(super::publisher::facts_json),
                 }),
-                {
-                    let mut lines =
-                        vec![format!("identity: {identity}"), format!("issuer: {issuer}")];
-                    if let Some(f) = v.publisher.as_deref() {
-                        for (k, val) in f.pairs() {
-                            if matches!(k, "repository" | "ref" | "digest" | "runner-environment") {
-                                lines.push(format!("{k}: {val}"));
-                            }
-                        }
-                    }
-                    lines
-                },
+                vec![format!("identity: {identity}"), format!("issuer: {issuer}")],
             )
         }
         _ => (
@@ -393,11 +382,20 @@ fn report(r: &BundleRequest, root: &TrustRoot, bundle: &Bundle, v: &Verified) ->
     for e in &v.log_entries {
         rep = rep.line(format!("log index: {} ({})", e.log_index, e.kind));
     }
-    match &v.integrated_time {
+    rep = match &v.integrated_time {
         Some(t) => rep.line(format!("integrated time: {}", t.rfc3339)),
         None => match v.verified_times.first() {
             Some(t) => rep.line(format!("signed at: {} (timestamp authority)", t.rfc3339)),
             None => rep,
         },
+    };
+    // The publisher the certificate names (its Fulcio extensions).
+    if let Some(f) = v.publisher.as_deref() {
+        for (k, val) in f.pairs() {
+            if matches!(k, "repository" | "ref" | "digest" | "runner-environment") {
+                rep = rep.line(format!("{k}: {val}"));
+            }
+        }
     }
+    rep
 }
