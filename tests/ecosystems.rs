@@ -1059,3 +1059,173 @@ fn install_lets_a_distribution_through_only_with_its_attestation_from_the_right_
     );
     assert_eq!(std::fs::read_dir(&d4).unwrap().count(), 0);
 }
+
+// ---------------------------------------------------------------------------------------
+// 5. GitHub's own Sigstore instance, with its trusted root
+// ---------------------------------------------------------------------------------------
+
+/// GitHub's instance (private repositories' attestations) has a Fulcio CA and a TSA but no
+/// transparency log and no CT log: its `trusted_root.json` lists neither, its certificates carry
+/// no SCT and its bundles no log entry, only an RFC 3161 timestamp. Our test Sigstore mints such
+/// a bundle; with that root it verifies, and the same bundle is refused by a root that does list
+/// a log and a CT log (public-good rules: an SCT and a log entry are required).
+#[test]
+fn github_instance_attestations_verify_with_its_trusted_root() {
+    use sigil_test_sigstore::{github_provenance, Fault, Identity, TestSigstore};
+    let dir = tempfile::tempdir().unwrap();
+    let mut ts = TestSigstore::new().unwrap();
+    let artifact = dir.path().join("widget.tar.gz");
+    std::fs::write(&artifact, b"private widget\n").unwrap();
+    let id = Identity::github(
+        "acme/private",
+        ".github/workflows/release.yml",
+        "refs/tags/v2.0.0",
+    );
+    let statement = github_provenance(
+        "widget.tar.gz",
+        b"private widget\n",
+        "acme/private",
+        ".github/workflows/release.yml",
+        "refs/tags/v2.0.0",
+    );
+    let mut b = ts.attest_with(&id, &statement, &[Fault::NoSct]).unwrap();
+    ts.add_timestamp(&mut b, true).unwrap();
+    b.json["verificationMaterial"]["tlogEntries"] = json!([]);
+    let bundle = dir.path().join("widget.tar.gz.sigstore.json");
+    std::fs::write(&bundle, b.to_json()).unwrap();
+
+    let mut github_root = ts.trusted_root();
+    github_root["tlogs"] = json!([]);
+    github_root["ctlogs"] = json!([]);
+    let gh = dir.path().join("github_trusted_root.json");
+    std::fs::write(&gh, github_root.to_string()).unwrap();
+    let full = dir.path().join("full_trusted_root.json");
+    std::fs::write(&full, ts.trusted_root().to_string()).unwrap();
+
+    let attest = |root: &Path, repo: &str| {
+        run([
+            "verify-attestation",
+            "--attestation",
+            &s(&bundle),
+            "--trusted-root",
+            &s(root),
+            "--repo",
+            repo,
+            &s(&artifact),
+        ])
+    };
+    let (code, out, err) = attest(&gh, "acme/private");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with(&format!(
+            "verified {} against {} (document, sigstore-bundle)\n",
+            s(&artifact),
+            s(&bundle)
+        )),
+        "{out}"
+    );
+    let (code, _, err) = attest(&gh, "acme/other");
+    assert_eq!(code, 1);
+    assert_eq!(err, format!("error: {} (document): certificate repository is \"https://github.com/acme/private\", expected https://github.com/acme/other\n", s(&bundle)));
+    let (code, _, err) = run([
+        "verify",
+        "--bundle",
+        &s(&bundle),
+        "--trusted-root",
+        &s(&gh),
+        "--signer-workflow",
+        "acme/private/.github/workflows/release.yml",
+        &s(&artifact),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    // A root that lists a transparency log and a CT log demands both.
+    let (code, _, err) = attest(&full, "acme/private");
+    assert_eq!(code, 1);
+    assert_eq!(err, format!("error: {} (document): transparency log evidence rejected: the trusted root lists transparency logs but the bundle has no log entry\n", s(&bundle)));
+    let mut no_log_root = ts.trusted_root();
+    no_log_root["tlogs"] = json!([]);
+    std::fs::write(&full, no_log_root.to_string()).unwrap();
+    let (code, _, err) = attest(&full, "acme/private");
+    assert_eq!(code, 1);
+    assert!(err.contains("certificate rejected"), "{err}");
+}
+
+/// The npm and GitHub examples of docs/policy.md hold: `sigil verify --policy` with the
+/// registry's document (npm) or `gh attestation download` output (GitHub) as `NAME.sigstore.json`.
+#[test]
+fn policy_publisher_examples_for_npm_and_github_hold() {
+    let Some(v) = vectors() else { return };
+    let fx = gate_util::Fx::new();
+    let slsa = v.join("slsa");
+    let put = |name: &str, from: &Path| {
+        std::fs::copy(from, fx.p(name)).unwrap();
+        fx.p(name)
+    };
+    let tgz = put(
+        "gundam-visor-1.0.1.tgz",
+        &slsa.join("gundam-visor-cli-v1-tag.tgz"),
+    );
+    put(
+        "gundam-visor-1.0.1.tgz.sigstore.json",
+        &slsa.join("gundam-visor-cli-v1-tag.tgz.json"),
+    );
+    let module = put("MODULE.bazel", &slsa.join("MODULE.bazel"));
+    put(
+        "MODULE.bazel.sigstore.json",
+        &slsa.join("MODULE.bazel.intoto.jsonl"),
+    );
+    let npm = |wf: &str| {
+        format!("schema = 1\n[trust]\n[[trust.identities]]\nissuer = \"{GHA}\"\nrepository = \"ramonpetgrave64/gundam-visor\"\nsigner-workflow = \"ramonpetgrave64/gundam-visor/.github/workflows/{wf}\"\n")
+    };
+    let github = |r: &str| {
+        format!("schema = 1\n[trust]\n[[trust.identities]]\nissuer = \"{GHA}\"\nowner = \"aspect-build\"\nsigner-workflow = \"bazel-contrib/publish-to-bcr/.github/workflows/publish.yaml\"\nsource-ref = \"{r}\"\n")
+    };
+    let ok = fx.write("npm.toml", npm("npm-publish.yml").as_bytes());
+    assert_eq!(gate_util::verdict(&fx.verify(&ok, &tgz)), (Some(0), vec![]));
+    let bad = fx.write("npm-bad.toml", npm("other.yml").as_bytes());
+    assert_eq!(
+        gate_util::verdict(&fx.verify(&bad, &tgz)),
+        (
+            Some(1),
+            vec![
+                "identity-mismatch".to_owned(),
+                "threshold-not-met".to_owned()
+            ]
+        )
+    );
+    let ok = fx.write("gh.toml", github("refs/heads/publish-to-bcr").as_bytes());
+    assert_eq!(
+        gate_util::verdict(&fx.verify(&ok, &module)),
+        (Some(0), vec![])
+    );
+    let bad = fx.write("gh-bad.toml", github("refs/heads/main").as_bytes());
+    assert_eq!(
+        gate_util::verdict(&fx.verify(&bad, &module)),
+        (
+            Some(1),
+            vec![
+                "identity-mismatch".to_owned(),
+                "threshold-not-met".to_owned()
+            ]
+        )
+    );
+    // A publisher key that cannot be blank, and an identity that names nobody, are refused.
+    let blank = fx.write(
+        "blank.toml",
+        format!(
+            "schema = 1\n[trust]\n[[trust.identities]]\nissuer = \"{GHA}\"\nrepository = \"\"\n"
+        )
+        .as_bytes(),
+    );
+    let o = fx.verify(&blank, &module);
+    assert_eq!(o.status.code(), Some(2));
+    let nobody = fx.write("nobody.toml", format!("schema = 1\n[trust]\n[[trust.identities]]\nissuer = \"{GHA}\"\nsource-ref = \"refs/heads/main\"\n").as_bytes());
+    let o = fx.verify(&nobody, &module);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        gate_util::stderr(&o)
+            .contains("an identity needs exactly one of `subject` or `subject-regex`"),
+        "{}",
+        gate_util::stderr(&o)
+    );
+}

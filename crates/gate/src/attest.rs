@@ -209,10 +209,19 @@ fn verify_bundle_outcome(
 ) -> Result<BundleOutcome, KeylessOutcome> {
     use sigil_sigstore::{Artifact, Matcher, Policy as SPolicy, Signer, TrustRoot};
     let invalid = |reason: String| Err(KeylessOutcome::Invalid { reason });
-    let bundle = match sigil_sigstore::Bundle::parse(bytes) {
+    // One bundle, `gh attestation download` JSON Lines, an npm attestations document or a
+    // cosign `--bundle` document: the first keyless bundle that verifies counts.
+    let bundles = match sigil_sigstore::parse_bundles(bytes) {
         Ok(b) => b,
         Err(e) => return invalid(format!("bundle does not parse: {e}")),
     };
+    let keyless: Vec<_> = bundles
+        .iter()
+        .filter(|b| b.signer_kind() == sigil_sigstore::SignerKind::Certificate)
+        .collect();
+    if keyless.is_empty() {
+        return invalid("bundle is not signed with a Fulcio certificate".into());
+    }
     let root = match &policy.sigstore_root {
         Some(json) => TrustRoot::from_json(json),
         None => TrustRoot::public_good(),
@@ -224,29 +233,56 @@ fn verify_bundle_outcome(
     let (Ok(any_id), Ok(any_issuer)) = (Matcher::regex(".*"), Matcher::regex(".*")) else {
         return invalid("internal: matcher".into());
     };
-    let mut f = match sigil_core::input::open(target.content) {
-        Ok((f, _)) => f,
+    let d = match sigil_core::input::open(target.content)
+        .and_then(|(f, _)| sigil_attest::digests(f, |_| {}))
+    {
+        Ok(d) => d,
         Err(e) => return invalid(format!("cannot read artifact: {e}")),
     };
     let spol = SPolicy::Keyless {
         identity: any_id,
         issuer: any_issuer,
     };
-    match sigil_sigstore::verify(&root, &bundle, Artifact::Reader(&mut f), &spol) {
-        Ok(v) => match v.signer {
-            Signer::Certificate {
-                identity, issuer, ..
-            } => Ok((
-                KeylessOutcome::Verified {
-                    issuer,
-                    subject: identity,
-                },
-                v.publisher,
-            )),
-            _ => invalid("bundle is not signed with a Fulcio certificate".into()),
-        },
-        Err(e) => invalid(e.to_string()),
+    let mut first_err = None;
+    for bundle in keyless {
+        let result = if bundle.content_kind() == sigil_sigstore::ContentKind::Dsse {
+            // npm subjects name only sha512.
+            match sigil_sigstore::verify(&root, bundle, Artifact::Sha256(d.sha256), &spol) {
+                Err(sigil_sigstore::VerifyError::ArtifactMismatch(_)) => {
+                    sigil_sigstore::verify(&root, bundle, Artifact::Sha512(d.sha512), &spol)
+                }
+                other => other,
+            }
+        } else {
+            // A message signature is checked over the bytes (Ed25519 needs them whole).
+            match sigil_core::input::open(target.content) {
+                Ok((mut f, _)) => {
+                    sigil_sigstore::verify(&root, bundle, Artifact::Reader(&mut f), &spol)
+                }
+                Err(e) => return invalid(format!("cannot read artifact: {e}")),
+            }
+        };
+        match result {
+            Ok(v) => {
+                if let Signer::Certificate {
+                    identity, issuer, ..
+                } = v.signer
+                {
+                    return Ok((
+                        KeylessOutcome::Verified {
+                            issuer,
+                            subject: identity,
+                        },
+                        v.publisher,
+                    ));
+                }
+            }
+            Err(e) => {
+                first_err.get_or_insert_with(|| e.to_string());
+            }
+        }
     }
+    invalid(first_err.unwrap_or_else(|| "bundle is not signed with a Fulcio certificate".into()))
 }
 
 /// What an attestation verifier trusts. Keep it plain: callers pass the keys they trust for

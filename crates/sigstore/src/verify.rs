@@ -487,7 +487,23 @@ pub fn verify(
     }
     let v = &root.verifier;
     let raw = &bundle.inner;
-    let cert_policy = VerificationPolicy::any_identity();
+    // A root without CT logs (or transparency logs) is an instance that has none, like
+    // GitHub's own: its certificates carry no SCT and its bundles no log entry, and its RFC
+    // 3161 timestamps are then the only signing-time evidence (still required).
+    let mut cert_policy = VerificationPolicy::any_identity();
+    if !root.requires_sct {
+        cert_policy = cert_policy.skip_sct();
+    }
+    if !root.requires_tlog {
+        cert_policy = cert_policy.skip_tlog_unsafe();
+    }
+    if root.requires_tlog && raw.verification_material.tlog_entries.is_empty() {
+        return Err(VerifyError::TransparencyLog(Cause(
+            sigstore_verify::Error::InvalidBundle(
+                "the trusted root lists transparency logs but the bundle has no log entry".into(),
+            ),
+        )));
+    }
     let key_policy;
     let p: &dyn sigstore_verify::Policy = match policy {
         Policy::Keyless { .. } | Policy::Publisher(_) => &cert_policy,
@@ -541,7 +557,7 @@ pub fn verify(
                     "no verified certificate".into(),
                 )))
             })?;
-            if !result.certificate_verified() || !result.sct_verified() {
+            if !result.certificate_verified() || (root.requires_sct && !result.sct_verified()) {
                 return Err(VerifyError::Certificate(Cause(
                     sigstore_verify::Error::InvalidBundle(
                         "certificate or sct was not verified".into(),
@@ -577,7 +593,7 @@ pub fn verify(
             }
         }
     };
-    if !result.tlog_verified() {
+    if root.requires_tlog && !result.tlog_verified() {
         return Err(VerifyError::TransparencyLog(Cause(
             sigstore_verify::Error::InvalidBundle(
                 "transparency log inclusion was not verified".into(),
