@@ -369,3 +369,95 @@ impl Evidence {
         }
     }
 }
+
+#[cfg(test)]
+mod publisher_tests {
+    use super::PublisherClaims;
+    use crate::model::IdentityClaims;
+
+    const GHA: &str = "https://token.actions.githubusercontent.com";
+
+    fn facts() -> PublisherClaims {
+        PublisherClaims {
+            repository: Some("https://github.com/Acme/Widget".into()),
+            owner: Some("https://github.com/Acme".into()),
+            signer_workflow: Some(
+                "https://github.com/Acme/Widget/.github/workflows/release.yml".into(),
+            ),
+            source_ref: Some("refs/tags/v1".into()),
+            runner_environment: Some("github-hosted".into()),
+            environment: None,
+        }
+    }
+
+    #[test]
+    fn publisher_keys_are_held_against_the_certificate_claims() {
+        let f = facts();
+        let ok = |c: IdentityClaims| f.satisfy(&c, GHA);
+        assert!(ok(IdentityClaims {
+            repository: Some("acme/widget".into()),
+            ..Default::default()
+        }));
+        assert!(ok(IdentityClaims {
+            owner: Some("acme".into()),
+            signer_workflow: Some("github.com/acme/widget/.github/workflows/release.yml".into()),
+            source_ref: Some("refs/tags/v1".into()),
+            self_hosted_runners: Some(false),
+            ..Default::default()
+        }));
+        for bad in [
+            IdentityClaims {
+                repository: Some("acme/other".into()),
+                ..Default::default()
+            },
+            IdentityClaims {
+                repository: Some("acme/widget-evil".into()),
+                ..Default::default()
+            },
+            IdentityClaims {
+                owner: Some("evil".into()),
+                ..Default::default()
+            },
+            IdentityClaims {
+                signer_workflow: Some("acme/widget/.github/workflows/other.yml".into()),
+                ..Default::default()
+            },
+            IdentityClaims {
+                repository: Some("acme/widget".into()),
+                source_ref: Some("refs/heads/main".into()),
+                ..Default::default()
+            },
+            // Only PEP 740 provenance says the environment: absent here, so no match.
+            IdentityClaims {
+                repository: Some("acme/widget".into()),
+                environment: Some("pypi".into()),
+                ..Default::default()
+            },
+        ] {
+            assert!(!ok(bad.clone()), "{bad:?}");
+        }
+        let mut self_hosted = facts();
+        self_hosted.runner_environment = Some("self-hosted".into());
+        assert!(!self_hosted.satisfy(
+            &IdentityClaims {
+                repository: Some("acme/widget".into()),
+                self_hosted_runners: Some(false),
+                ..Default::default()
+            },
+            GHA
+        ));
+        // Another forge: short forms name the issuer's host.
+        let gl = PublisherClaims {
+            repository: Some("https://gitlab.com/group/project".into()),
+            signer_workflow: Some("https://gitlab.com/group/project//.gitlab-ci.yml".into()),
+            ..Default::default()
+        };
+        assert!(gl.satisfy(
+            &IdentityClaims {
+                repository: Some("group/project".into()),
+                ..Default::default()
+            },
+            "https://gitlab.com"
+        ));
+    }
+}
