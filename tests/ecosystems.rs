@@ -641,6 +641,36 @@ fn every_pep740_vector_gets_its_readme_verdict() {
     ]));
     assert_eq!(code, 1);
     assert_eq!(j["error"]["details"]["reason"], "claim-mismatch");
+    // No provenance builder binds an unnamed signer: a PEP 740 attestation needs it named.
+    let att = s(&p.join(format!("{POA}.publish.attestation")));
+    let (code, _, err) = run([
+        "verify-attestation",
+        "--attestation",
+        &att,
+        "--builder-id",
+        "https://example.com/b",
+        "--source-uri",
+        "github.com/a/b",
+        &s(&p.join(POA)),
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.starts_with("error: a PEP 740 attestation needs its signer named\n"),
+        "{err}"
+    );
+    // --predicate-type filters as for other attestations.
+    let (code, _, err) = run([
+        "verify-attestation",
+        "--attestation",
+        &att,
+        "--repo",
+        "trailofbits/pypi-attestations",
+        "--predicate-type",
+        "https://slsa.dev/provenance/v1",
+        &s(&p.join(POA)),
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(err, format!("error: {att} (PEP 740): document: predicate type \"https://docs.pypi.org/attestations/publish/v1\" is not the one asked for (\"https://slsa.dev/provenance/v1\") [predicate-type-mismatch]\n"));
 }
 
 /// The reference verifier, through its Python API (its CLI's `verify attestation` takes no

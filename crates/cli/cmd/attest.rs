@@ -518,7 +518,25 @@ pub fn run_verify(out: &Output, a: VerifyAttestationArgs) -> Result<Report, CliE
     let text = super::read_text(&a.attestation, MAX_DOCUMENT_BYTES as u64, "attestation")?;
     if let (Some(root), Some(policy)) = (&root, &policy) {
         if let Some(atts) = super::pep740::read(&a.attestation, &text)? {
-            return super::pep740::run(&a.subject, &a.attestation, atts, root, policy, &digests);
+            // PEP 740 has no provenance builder to bind an unnamed signer to: the signer
+            // must be named.
+            let named = a.certificate_identity.is_some()
+                || a.certificate_identity_regexp.is_some()
+                || a.publisher.names_signer();
+            if !named {
+                return Err(CliError::usage("a PEP 740 attestation needs its signer named").hint(
+                    "pass --repo OWNER/REPO (with --signer-workflow), --owner, or --certificate-identity",
+                ));
+            }
+            return super::pep740::run(
+                &a.subject,
+                &a.attestation,
+                atts,
+                root,
+                policy,
+                &digests,
+                a.predicate_type.as_deref(),
+            );
         }
     }
     let malformed = |e: &dyn std::error::Error| {

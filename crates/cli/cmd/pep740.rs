@@ -58,7 +58,8 @@ fn publisher_json(p: &Publisher) -> Value {
 }
 
 /// Verifies every attestation of the document for the distribution `subject`; passes when
-/// at least one passes and none fails (a PEP 740 document is about one distribution).
+/// at least one passes and none fails (a PEP 740 document is about one distribution), and
+/// each has the `--predicate-type` asked for, if any.
 pub fn run(
     subject: &Path,
     attestation: &Path,
@@ -66,6 +67,7 @@ pub fn run(
     root: &TrustRoot,
     policy: &Policy,
     digests: &ArtifactDigests,
+    predicate_type: Option<&str>,
 ) -> Result<Report, CliError> {
     let dist = subject
         .file_name()
@@ -75,6 +77,15 @@ pub fn run(
     let mut rejected = Vec::new();
     for att in &atts {
         match pep740::verify(root, att, &dist, &digests.sha256, policy) {
+            Ok(v) if predicate_type.is_some_and(|p| p != v.predicate_type) => rejected.push((
+                att.location.clone(),
+                "predicate-type-mismatch",
+                format!(
+                    "predicate type {:?} is not the one asked for ({:?})",
+                    v.predicate_type,
+                    predicate_type.unwrap_or_default()
+                ),
+            )),
             Ok(v) => verified.push((att.location.clone(), v)),
             Err(e) => rejected.push((att.location.clone(), e.code(), CliError::chain(&e))),
         }
