@@ -13,6 +13,7 @@ mod attest;
 mod attest_interop;
 mod audit;
 mod auditlog;
+mod ecosystems;
 mod foundation;
 mod gate;
 mod gate_attest;

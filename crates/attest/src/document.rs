@@ -87,6 +87,14 @@ pub enum DocumentError {
 }
 
 fn classify(v: Value) -> Result<Attestation, DocumentError> {
+    // cosign `attest-blob --bundle` output: the Sigstore bundle v0.1 it stands for.
+    if sigil_sigstore::cosign::is_cosign_bundle(&v) {
+        let json = sigil_sigstore::cosign::to_bundle_json(&v)
+            .map_err(|e| DocumentError::Json(e.to_string()))?;
+        let bundle =
+            sigil_core::json::parse_str(&json).map_err(|e| DocumentError::Json(e.to_string()))?;
+        return classify(bundle);
+    }
     let obj = v.as_object().ok_or(DocumentError::Unrecognised)?;
     if obj.contains_key("verificationMaterial") || obj.contains_key("mediaType") {
         let media_type = obj

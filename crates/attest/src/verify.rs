@@ -132,6 +132,10 @@ pub struct Expectations {
     pub source_uri: Option<String>,
     /// `--source-ref` (`refs/tags/v1`, or a short `v1`/`main` matching a tag or branch).
     pub source_ref: Option<String>,
+    /// The certificate's publisher claims (repository, owner or signing workflow) were checked
+    /// by the caller (`--owner`, `--repo`, `--signer-*`, as `gh attestation verify` does):
+    /// provenance naming GitHub's runner as builder then needs no `--builder-id`.
+    pub certificate_policy: bool,
 }
 
 impl Expectations {
@@ -559,6 +563,7 @@ fn check_builder(view: &ProvenanceView, signer: &Signer, exp: &Expectations) -> 
     {
         require_github(&mut out);
         match exp.builder_id.as_deref() {
+            None if exp.certificate_policy => {}
             None => out.push(CheckError::BuilderIdRequired {
                 signer: cert.identity.clone(),
             }),
@@ -857,6 +862,7 @@ mod tests {
             builder_id: builder.map(Into::into),
             source_uri: source.map(Into::into),
             source_ref: r.map(Into::into),
+            certificate_policy: false,
         }
     }
 

@@ -87,7 +87,9 @@ pub struct VerifyAttestationArgs {
     /// The artifact.
     #[arg(value_name = "SUBJECT")]
     subject: PathBuf,
-    /// `.intoto.jsonl`, a DSSE envelope, a Sigstore bundle or an npm attestations document.
+    /// `.intoto.jsonl`, a DSSE envelope, a Sigstore bundle, `gh attestation download` JSON
+    /// Lines, an npm attestations document, a cosign `--bundle` document, or a PEP 740
+    /// attestation (`.publish.attestation`) or provenance (`.provenance`) object.
     #[arg(long, value_name = "FILE")]
     attestation: PathBuf,
     /// Trusted public key (minisign or PEM); repeat to trust several.
@@ -106,9 +108,15 @@ pub struct VerifyAttestationArgs {
     /// Expected certificate identity, as a regular expression.
     #[arg(long, value_name = "RE")]
     certificate_identity_regexp: Option<String>,
-    /// Expected OIDC issuer (default https://token.actions.githubusercontent.com).
-    #[arg(long, value_name = "URL")]
+    /// Expected OIDC issuer (default https://token.actions.githubusercontent.com; alias
+    /// --cert-oidc-issuer).
+    #[arg(long, alias = "cert-oidc-issuer", value_name = "URL")]
     certificate_oidc_issuer: Option<String>,
+    /// Use the embedded Sigstore staging trusted root.
+    #[arg(long, conflicts_with = "trusted_root")]
+    staging: bool,
+    #[command(flatten)]
+    publisher: super::publisher::PublisherArgs,
     /// Expected predicate type.
     #[arg(long, value_name = "URI")]
     predicate_type: Option<String>,
@@ -118,7 +126,8 @@ pub struct VerifyAttestationArgs {
     /// Expected source repository (e.g. github.com/org/repo).
     #[arg(long, value_name = "URI")]
     source_uri: Option<String>,
-    /// Expected source ref (refs/tags/v1.2.3, or a short tag/branch name).
+    /// Expected source ref (refs/tags/v1.2.3, or a short tag/branch name); with the publisher
+    /// flags, the certificate's Source Repository Ref exactly.
     #[arg(long, value_name = "REF")]
     source_ref: Option<String>,
 }
@@ -436,8 +445,11 @@ fn load_keys(paths: &[PathBuf]) -> Result<TrustedKeys, CliError> {
     Ok(keys)
 }
 
-fn trust_root(path: Option<&Path>) -> Result<TrustRoot, CliError> {
+fn trust_root(path: Option<&Path>, staging: bool) -> Result<TrustRoot, CliError> {
     let hint = "pass a Sigstore trusted_root.json (media type application/vnd.dev.sigstore.trustedroot+json;version=0.1)";
+    if staging {
+        return TrustRoot::staging().map_err(|e| CliError::usage(CliError::chain(&e)).hint(hint));
+    }
     match path {
         Some(p) => {
             let text = super::read_text(p, MAX_TRUST_FILE, "trusted root")
@@ -493,6 +505,15 @@ fn signer_json(s: &Signer) -> Value {
             "source_repository_ref": c.source_repository_ref,
             "source_repository_digest": c.source_repository_digest,
             "runner_environment": c.runner_environment,
+            "publisher": {
+                "repository": c.source_repository_uri,
+                "workflow": c.identity,
+                "build_config": c.build_config_uri,
+                "ref": c.source_repository_ref,
+                "digest": c.source_repository_digest,
+                "runner_environment": c.runner_environment,
+                "run_url": c.run_invocation_uri,
+            },
         }),
     }
 }
@@ -500,9 +521,14 @@ fn signer_json(s: &Signer) -> Value {
 /// Runs `sigil verify-attestation`.
 pub fn run_verify(out: &Output, a: VerifyAttestationArgs) -> Result<Report, CliError> {
     let keyless = a.keys.is_empty();
-    let identity_given =
-        a.certificate_identity.is_some() || a.certificate_identity_regexp.is_some();
-    if !keyless && (identity_given || a.certificate_oidc_issuer.is_some()) {
+    // `--source-ref` alone keeps its provenance meaning; with a publisher flag it is the
+    // certificate's ref too.
+    let publisher_mode = a.publisher.any(None);
+    let identity_given = a.certificate_identity.is_some()
+        || a.certificate_identity_regexp.is_some()
+        || a.publisher.names_signer();
+    if !keyless && (identity_given || a.certificate_oidc_issuer.is_some() || a.publisher.any(None))
+    {
         return Err(
             CliError::usage("--key and the --certificate-* flags are exclusive").hint(
                 "use --key for key-signed attestations, the certificate flags for Sigstore bundles",
@@ -521,7 +547,7 @@ pub fn run_verify(out: &Output, a: VerifyAttestationArgs) -> Result<Report, CliE
     };
     let needs_root = keys.as_ref().is_none_or(|k| !k.managed.is_empty());
     let root = if needs_root {
-        Some(trust_root(a.trusted_root.as_deref())?)
+        Some(trust_root(a.trusted_root.as_deref(), a.staging)?)
     } else {
         None
     };
@@ -539,13 +565,46 @@ pub fn run_verify(out: &Output, a: VerifyAttestationArgs) -> Result<Report, CliE
                 .clone()
                 .unwrap_or_else(|| GITHUB_ACTIONS_ISSUER.to_owned()),
         );
-        Some(Policy::Keyless { identity, issuer })
+        if publisher_mode {
+            let given = a.certificate_identity.is_some() || a.certificate_identity_regexp.is_some();
+            let p = a.publisher.policy(
+                given.then_some(identity),
+                Some(issuer),
+                a.source_ref.clone(),
+            )?;
+            Some(Policy::Publisher(Box::new(p)))
+        } else {
+            Some(Policy::Keyless { identity, issuer })
+        }
     } else {
         None
     };
 
     let digests = hash_file(out, &a.subject)?;
     let text = super::read_text(&a.attestation, MAX_DOCUMENT_BYTES as u64, "attestation")?;
+    if let (Some(root), Some(policy)) = (&root, &policy) {
+        if let Some(atts) = super::pep740::read(&a.attestation, &text)? {
+            // PEP 740 has no provenance builder to bind an unnamed signer to: the signer
+            // must be named.
+            let named = a.certificate_identity.is_some()
+                || a.certificate_identity_regexp.is_some()
+                || a.publisher.names_signer();
+            if !named {
+                return Err(CliError::usage("a PEP 740 attestation needs its signer named").hint(
+                    "pass --repo OWNER/REPO (with --signer-workflow), --owner, or --certificate-identity",
+                ));
+            }
+            return super::pep740::run(
+                &a.subject,
+                &a.attestation,
+                atts,
+                root,
+                policy,
+                &digests,
+                a.predicate_type.as_deref(),
+            );
+        }
+    }
     let malformed = |e: &dyn std::error::Error| {
         CliError::not_verified(format!(
             "{}: {}",
@@ -559,7 +618,9 @@ pub fn run_verify(out: &Output, a: VerifyAttestationArgs) -> Result<Report, CliE
         predicate_type: a.predicate_type.clone(),
         builder_id: a.builder_id.clone(),
         source_uri: a.source_uri.clone(),
-        source_ref: a.source_ref.clone(),
+        // With the publisher flags the ref is the certificate's (checked in the policy).
+        source_ref: a.source_ref.clone().filter(|_| !publisher_mode),
+        certificate_policy: a.publisher.names_signer(),
     };
     let no_keys = TrustedKeys {
         ed25519: Vec::new(),

@@ -40,6 +40,10 @@ pub struct BundleRequest {
     pub issuer_regexp: Option<String>,
     /// FILE: a path, or `sha256:<hex>` / `sha512:<hex>`.
     pub file: PathBuf,
+    /// `--source-ref`: the certificate's Source Repository Ref.
+    pub source_ref: Option<String>,
+    /// `--owner`, `--repo`, `--signer-*`, `--source-digest`, `--deny-self-hosted-runners`.
+    pub publisher: super::publisher::PublisherArgs,
 }
 
 enum Subject {
@@ -90,6 +94,11 @@ fn matcher(
 
 fn policy(r: &mut BundleRequest) -> Result<Policy, CliError> {
     if let Some(key) = &r.key {
+        if r.publisher.any(r.source_ref.as_ref()) {
+            return Err(CliError::usage(
+                "--key and the publisher flags are exclusive",
+            ));
+        }
         if r.identity.is_some()
             || r.identity_regexp.is_some()
             || r.issuer.is_some()
@@ -107,6 +116,29 @@ fn policy(r: &mut BundleRequest) -> Result<Policy, CliError> {
             CliError::usage(format!("{}: {}", key.display(), CliError::chain(&e)))
                 .hint("a Sigstore managed key is a PEM `PUBLIC KEY` (SPKI), as `cosign public-key` writes")
         });
+    }
+    if r.publisher.any(r.source_ref.as_ref()) {
+        let optional = |e: Option<String>, re: Option<String>, what, flag| {
+            if e.is_none() && re.is_none() {
+                Ok(None)
+            } else {
+                matcher(e, re, what, flag).map(Some)
+            }
+        };
+        let identity = optional(
+            r.identity.take(),
+            r.identity_regexp.take(),
+            "certificate identity",
+            "certificate-identity",
+        )?;
+        let issuer = optional(
+            r.issuer.take(),
+            r.issuer_regexp.take(),
+            "oidc issuer",
+            "certificate-oidc-issuer",
+        )?;
+        let p = r.publisher.policy(identity, issuer, r.source_ref.take())?;
+        return Ok(Policy::Publisher(Box::new(p)));
     }
     Ok(Policy::Keyless {
         identity: matcher(
@@ -165,6 +197,7 @@ fn reason(e: &VerifyError) -> &'static str {
         VerifyError::IdentityMismatch { .. } => "identity-mismatch",
         VerifyError::IssuerMismatch { .. } => "issuer-mismatch",
         VerifyError::IssuerConflict { .. } => "issuer-conflict",
+        VerifyError::ClaimMismatch(_) => "claim-mismatch",
         VerifyError::WrongSignerKind { .. } => "wrong-signer-kind",
         VerifyError::NotDsse => "not-dsse",
         VerifyError::ArtifactMismatch(_) => "artifact-mismatch",
@@ -264,6 +297,11 @@ pub fn run(_out: &Output, mut r: BundleRequest) -> Result<Report, CliError> {
                 data["expected"] = json!(expected);
                 data["actual"] = json!(actual);
             }
+            VerifyError::ClaimMismatch(m) => {
+                data["claim"] = json!(m.claim);
+                data["expected"] = json!(m.expected);
+                data["actual"] = json!(m.actual);
+            }
             _ => {}
         }
         return Err(CliError::not_verified(format!(
@@ -302,6 +340,7 @@ fn report(r: &BundleRequest, root: &TrustRoot, bundle: &Bundle, v: &Verified) ->
                     "not_before": not_before.rfc3339,
                     "not_after": not_after.rfc3339,
                     "claims": claims_json,
+                    "publisher": v.publisher.as_deref().map(super::publisher::facts_json),
                 }),
                 vec![format!("identity: {identity}"), format!("issuer: {issuer}")],
             )
@@ -344,11 +383,20 @@ fn report(r: &BundleRequest, root: &TrustRoot, bundle: &Bundle, v: &Verified) ->
     for e in &v.log_entries {
         rep = rep.line(format!("log index: {} ({})", e.log_index, e.kind));
     }
-    match &v.integrated_time {
+    rep = match &v.integrated_time {
         Some(t) => rep.line(format!("integrated time: {}", t.rfc3339)),
         None => match v.verified_times.first() {
             Some(t) => rep.line(format!("signed at: {} (timestamp authority)", t.rfc3339)),
             None => rep,
         },
+    };
+    // The publisher the certificate names (its Fulcio extensions).
+    if let Some(f) = v.publisher.as_deref() {
+        for (k, val) in f.pairs() {
+            if matches!(k, "repository" | "ref" | "digest" | "runner-environment") {
+                rep = rep.line(format!("{k}: {val}"));
+            }
+        }
     }
+    rep
 }

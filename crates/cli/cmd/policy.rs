@@ -89,6 +89,12 @@ fn check(out: &Output, path: &Path) -> Result<Report, CliError> {
         .map(|i| match &i.subject {
             SubjectMatch::Exact(s) => json!({ "issuer": i.issuer, "subject": s }),
             SubjectMatch::Regex(r) => json!({ "issuer": i.issuer, "subject_regex": r.as_str() }),
+            _ => json!({
+                "issuer": i.issuer,
+                "repository": i.claims.repository,
+                "owner": i.claims.owner,
+                "signer_workflow": i.claims.signer_workflow,
+            }),
         })
         .collect();
     // What counts, as evaluation counts it: keys with the role and not revoked, plus identities.

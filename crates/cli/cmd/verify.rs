@@ -42,9 +42,11 @@ pub struct VerifyArgs {
     /// Expected certificate identity (SAN), as a regular expression (unanchored, like cosign).
     #[arg(long, value_name = "RE", requires = "bundle")]
     certificate_identity_regexp: Option<String>,
-    /// Expected OIDC issuer, exactly.
+    /// Expected OIDC issuer, exactly (alias --cert-oidc-issuer; default with the publisher
+    /// flags: GitHub Actions').
     #[arg(
         long,
+        alias = "cert-oidc-issuer",
         value_name = "O",
         requires = "bundle",
         conflicts_with = "certificate_oidc_issuer_regexp"
@@ -53,6 +55,11 @@ pub struct VerifyArgs {
     /// Expected OIDC issuer, as a regular expression.
     #[arg(long, value_name = "RE", requires = "bundle")]
     certificate_oidc_issuer_regexp: Option<String>,
+    /// The source ref the certificate must name (Source Repository Ref), e.g. refs/tags/v1.
+    #[arg(long, value_name = "REF", requires = "bundle")]
+    source_ref: Option<String>,
+    #[command(flatten)]
+    publisher: super::publisher::PublisherArgs,
     /// The file to verify (with --bundle, also `sha256:<hex>`).
     #[arg(value_name = "FILE")]
     file: PathBuf,
@@ -232,8 +239,16 @@ pub fn run(out: &Output, a: VerifyArgs) -> Result<Report, CliError> {
             issuer: a.certificate_oidc_issuer,
             issuer_regexp: a.certificate_oidc_issuer_regexp,
             file: a.file,
+            source_ref: a.source_ref,
+            publisher: a.publisher,
         };
         return super::bundle::run(out, r);
+    }
+    if a.publisher.any(a.source_ref.as_ref()) {
+        return Err(CliError::usage(
+            "--owner, --repo, --signer-*, --source-* and --deny-self-hosted-runners check a Sigstore certificate",
+        )
+        .hint("pass the bundle with --bundle"));
     }
     let key_path = a.key.ok_or_else(|| {
         CliError::usage("nothing to verify against")

@@ -74,18 +74,154 @@ pub fn keyless_evidence(
         return Ok(());
     };
     let source = name_of(&path);
-    let outcome = verify_bundle(policy, target, &bytes);
-    ev.keyless.push(KeylessEvidence { source, outcome });
+    let (outcome, claims) = verify_bundle(policy, target, &bytes);
+    ev.keyless.push(KeylessEvidence {
+        source,
+        outcome,
+        claims,
+    });
     Ok(())
 }
 
-fn verify_bundle(policy: &Policy, target: &Target<'_>, bytes: &[u8]) -> KeylessOutcome {
+/// The policy's view of a verified certificate's publisher facts.
+pub fn publisher_claims(f: &sigil_sigstore::PublisherFacts) -> sigil_policy::PublisherClaims {
+    sigil_policy::PublisherClaims {
+        repository: f.repository(),
+        owner: f.owner(),
+        signer_workflow: f.signer_workflow(),
+        source_ref: f.source_ref(),
+        runner_environment: f.runner_environment.clone(),
+        environment: None,
+    }
+}
+
+/// `NAME.publish.attestation` (a PEP 740 attestation object) and `NAME.provenance` (a PEP 740
+/// provenance object, as PyPI's Integrity API serves it): each attestation verified by PyPI's
+/// rules (one subject naming this distribution with its sha256; a provenance object's
+/// publisher held against the certificate) for any identity, then judged by the policy's
+/// identities like a `.sigstore.json` bundle. Ignored when the policy trusts no identity.
+pub fn pep740_evidence(
+    policy: &Policy,
+    target: &Target<'_>,
+    ev: &mut Evidence,
+) -> Result<(), GatherError> {
+    use sigil_sigstore::pep740::{self, Publisher};
+    if policy.identities.is_empty() {
+        return Ok(());
+    }
+    for suffix in [".publish.attestation", ".provenance"] {
+        let path = sidecar(target, suffix);
+        let Some(bytes) = read_limited(&path, ev)? else {
+            continue;
+        };
+        let file = name_of(&path);
+        let atts = match pep740::parse(&bytes) {
+            Ok(a) => a,
+            Err(e) => {
+                problem(ev, Code::EvidenceMalformed, &file, error_chain(&e));
+                continue;
+            }
+        };
+        let root = match &policy.sigstore_root {
+            Some(json) => TrustRoot::from_json(json),
+            None => TrustRoot::public_good(),
+        };
+        let (Ok(any_id), Ok(any_issuer)) = (
+            sigil_sigstore::Matcher::regex(".*"),
+            sigil_sigstore::Matcher::regex(".*"),
+        ) else {
+            continue;
+        };
+        let spol = sigil_sigstore::Policy::Keyless {
+            identity: any_id,
+            issuer: any_issuer,
+        };
+        for att in &atts {
+            let source = if atts.len() == 1 {
+                file.clone()
+            } else {
+                format!("{file} {}", att.location)
+            };
+            let result = match &root {
+                Ok(root) => pep740::verify(root, att, target.name, &ev.subject.sha256, &spol)
+                    .map_err(|e| format!("{} [{}]", error_chain(&e), e.code())),
+                Err(e) => Err(format!("trusted root: {e}")),
+            };
+            let (outcome, claims) = match result {
+                Ok(v) => match (&v.verified.signer, v.verified.publisher.as_deref()) {
+                    (
+                        sigil_sigstore::Signer::Certificate {
+                            identity, issuer, ..
+                        },
+                        Some(f),
+                    ) => {
+                        let mut claims = publisher_claims(f);
+                        claims.environment = match &v.publisher {
+                            Some(Publisher::GitHub { environment, .. })
+                            | Some(Publisher::GitLab { environment, .. }) => environment.clone(),
+                            _ => None,
+                        };
+                        (
+                            KeylessOutcome::Verified {
+                                issuer: issuer.clone(),
+                                subject: identity.clone(),
+                            },
+                            Some(claims),
+                        )
+                    }
+                    _ => (
+                        KeylessOutcome::Invalid {
+                            reason: "not signed with a Fulcio certificate".into(),
+                        },
+                        None,
+                    ),
+                },
+                Err(reason) => (KeylessOutcome::Invalid { reason }, None),
+            };
+            ev.keyless.push(KeylessEvidence {
+                source,
+                outcome,
+                claims,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn verify_bundle(
+    policy: &Policy,
+    target: &Target<'_>,
+    bytes: &[u8],
+) -> (KeylessOutcome, Option<sigil_policy::PublisherClaims>) {
+    let outcome = verify_bundle_outcome(policy, target, bytes);
+    match outcome {
+        Ok((o, facts)) => (o, facts.as_deref().map(publisher_claims)),
+        Err(o) => (o, None),
+    }
+}
+
+type BundleOutcome = (KeylessOutcome, Option<Box<sigil_sigstore::PublisherFacts>>);
+
+fn verify_bundle_outcome(
+    policy: &Policy,
+    target: &Target<'_>,
+    bytes: &[u8],
+) -> Result<BundleOutcome, KeylessOutcome> {
     use sigil_sigstore::{Artifact, Matcher, Policy as SPolicy, Signer, TrustRoot};
-    let invalid = |reason: String| KeylessOutcome::Invalid { reason };
-    let bundle = match sigil_sigstore::Bundle::parse(bytes) {
+    let invalid = |reason: String| Err(KeylessOutcome::Invalid { reason });
+    // One bundle, `gh attestation download` JSON Lines, an npm attestations document or a
+    // cosign `--bundle` document: the first keyless bundle that verifies counts.
+    let bundles = match sigil_sigstore::parse_bundles(bytes) {
         Ok(b) => b,
         Err(e) => return invalid(format!("bundle does not parse: {e}")),
     };
+    let keyless: Vec<_> = bundles
+        .iter()
+        .filter(|b| b.signer_kind() == sigil_sigstore::SignerKind::Certificate)
+        .collect();
+    if keyless.is_empty() {
+        return invalid("bundle is not signed with a Fulcio certificate".into());
+    }
     let root = match &policy.sigstore_root {
         Some(json) => TrustRoot::from_json(json),
         None => TrustRoot::public_good(),
@@ -97,26 +233,56 @@ fn verify_bundle(policy: &Policy, target: &Target<'_>, bytes: &[u8]) -> KeylessO
     let (Ok(any_id), Ok(any_issuer)) = (Matcher::regex(".*"), Matcher::regex(".*")) else {
         return invalid("internal: matcher".into());
     };
-    let mut f = match sigil_core::input::open(target.content) {
-        Ok((f, _)) => f,
+    let d = match sigil_core::input::open(target.content)
+        .and_then(|(f, _)| sigil_attest::digests(f, |_| {}))
+    {
+        Ok(d) => d,
         Err(e) => return invalid(format!("cannot read artifact: {e}")),
     };
     let spol = SPolicy::Keyless {
         identity: any_id,
         issuer: any_issuer,
     };
-    match sigil_sigstore::verify(&root, &bundle, Artifact::Reader(&mut f), &spol) {
-        Ok(v) => match v.signer {
-            Signer::Certificate {
-                identity, issuer, ..
-            } => KeylessOutcome::Verified {
-                issuer,
-                subject: identity,
-            },
-            _ => invalid("bundle is not signed with a Fulcio certificate".into()),
-        },
-        Err(e) => invalid(e.to_string()),
+    let mut first_err = None;
+    for bundle in keyless {
+        let result = if bundle.content_kind() == sigil_sigstore::ContentKind::Dsse {
+            // npm subjects name only sha512.
+            match sigil_sigstore::verify(&root, bundle, Artifact::Sha256(d.sha256), &spol) {
+                Err(sigil_sigstore::VerifyError::ArtifactMismatch(_)) => {
+                    sigil_sigstore::verify(&root, bundle, Artifact::Sha512(d.sha512), &spol)
+                }
+                other => other,
+            }
+        } else {
+            // A message signature is checked over the bytes (Ed25519 needs them whole).
+            match sigil_core::input::open(target.content) {
+                Ok((mut f, _)) => {
+                    sigil_sigstore::verify(&root, bundle, Artifact::Reader(&mut f), &spol)
+                }
+                Err(e) => return invalid(format!("cannot read artifact: {e}")),
+            }
+        };
+        match result {
+            Ok(v) => {
+                if let Signer::Certificate {
+                    identity, issuer, ..
+                } = v.signer
+                {
+                    return Ok((
+                        KeylessOutcome::Verified {
+                            issuer,
+                            subject: identity,
+                        },
+                        v.publisher,
+                    ));
+                }
+            }
+            Err(e) => {
+                first_err.get_or_insert_with(|| e.to_string());
+            }
+        }
     }
+    invalid(first_err.unwrap_or_else(|| "bundle is not signed with a Fulcio certificate".into()))
 }
 
 /// What an attestation verifier trusts. Keep it plain: callers pass the keys they trust for
@@ -214,6 +380,7 @@ pub fn sigstore_code(e: &VerifyError) -> &'static str {
         VerifyError::IdentityMismatch { .. } => "identity-mismatch",
         VerifyError::IssuerMismatch { .. } => "issuer-mismatch",
         VerifyError::IssuerConflict { .. } => "issuer-conflict",
+        VerifyError::ClaimMismatch(_) => "claim-mismatch",
         VerifyError::WrongSignerKind { .. } => "wrong-signer-kind",
         VerifyError::NotDsse => "not-dsse",
         VerifyError::ArtifactMismatch(_) => "subject-mismatch",
@@ -840,6 +1007,7 @@ pub fn attestation_evidence(
                     builder_id: rule.builder_id.clone(),
                     source_uri: rule.source_uri.clone(),
                     source_ref: None,
+                    certificate_policy: false,
                 }
             }
             _ => Expectations::default(),

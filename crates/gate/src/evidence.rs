@@ -5,6 +5,7 @@
 //!   digits, `-`, `_`), one per signer, for k-of-n thresholds;
 //! - `SHA256SUMS` with `SHA256SUMS.minisig` beside the artifact, when the list names it;
 //! - `NAME.sigstore.json` (Sigstore bundle) and `NAME.intoto.jsonl` (attestations);
+//! - `NAME.publish.attestation` and `NAME.provenance` (PEP 740, as PyPI publishes them);
 //! - for packs, the manifest inside (see [`crate::pack`]).
 //!
 //! Every signature is checked against the policy's keys here; trust decisions (revocation,
@@ -333,6 +334,7 @@ pub(crate) fn gather_common(
 
     sums_evidence(policy, target, &mut ev, statements)?;
     crate::attest::keyless_evidence(policy, target, &mut ev)?;
+    crate::attest::pep740_evidence(policy, target, &mut ev)?;
     crate::attest::attestation_evidence(policy, target, &mut ev)?;
     Ok(ev)
 }

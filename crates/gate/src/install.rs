@@ -306,6 +306,8 @@ pub fn sidecar_names(name: &str, policy: &Policy) -> (Vec<String>, Vec<String>) 
         format!("{name}.minisig"),
         format!("{name}.sigstore.json"),
         format!("{name}.intoto.jsonl"),
+        format!("{name}.publish.attestation"),
+        format!("{name}.provenance"),
         SUMS_NAME.to_owned(),
         format!("{SUMS_NAME}.minisig"),
     ];

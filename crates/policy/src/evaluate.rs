@@ -268,7 +268,7 @@ fn attestation_signers(
                 if !policy
                     .identities
                     .iter()
-                    .any(|i| &i.issuer == issuer && i.subject.matches(subject))
+                    .any(|i| i.matches(issuer, subject, None))
                 {
                     findings.push(Finding::deny(
                         Code::IdentityMismatch,
@@ -290,7 +290,7 @@ fn signer_trusted(policy: &Policy, s: &Signer, now: Timestamp, role: KeyRole) ->
         Signer::Identity { issuer, subject } => policy
             .identities
             .iter()
-            .any(|i| &i.issuer == issuer && i.subject.matches(subject)),
+            .any(|i| i.matches(issuer, subject, None)),
     }
 }
 
@@ -375,7 +375,7 @@ fn trust(
         let src = Some(k.source.as_str());
         match &k.outcome {
             KeylessOutcome::Verified { issuer, subject } => {
-                if policy.identities.iter().any(|i| &i.issuer == issuer && i.subject.matches(subject)) {
+                if policy.identities.iter().any(|i| i.matches(issuer, subject, k.claims.as_ref())) {
                     if ids.insert((issuer.clone(), subject.clone())) {
                         signers.push(format!("identity {subject} ({issuer})"));
                     }

@@ -124,6 +124,125 @@ pub struct KeylessEvidence {
     pub source: String,
     /// What checking it showed.
     pub outcome: KeylessOutcome,
+    /// The verified certificate's publisher claims (`None`: not read), for identities with
+    /// publisher keys.
+    pub claims: Option<PublisherClaims>,
+}
+
+/// What a verified Fulcio certificate says about its publisher (its 1.3.6.1.4.1.57264.1.*
+/// extensions), and for PEP 740 provenance the Trusted Publisher's environment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PublisherClaims {
+    /// Source Repository URI (`https://github.com/o/r`).
+    pub repository: Option<String>,
+    /// Source Repository Owner URI (`https://github.com/o`).
+    pub owner: Option<String>,
+    /// The workflow that signed (Build Signer URI, or the SAN), without its `@ref`.
+    pub signer_workflow: Option<String>,
+    /// Source Repository Ref.
+    pub source_ref: Option<String>,
+    /// Runner Environment (`github-hosted`, `self-hosted`).
+    pub runner_environment: Option<String>,
+    /// The deployment environment a PEP 740 provenance object's publisher names.
+    pub environment: Option<String>,
+}
+
+/// `OWNER/REPO` → `https://HOST/OWNER/REPO`; a full `https://` URL is kept.
+fn url_of(s: &str, host: &str) -> String {
+    let s = s.trim_end_matches('/');
+    if s.starts_with("https://") {
+        s.to_owned()
+    } else {
+        format!("https://{host}/{s}")
+    }
+}
+
+/// Equal, or on github.com equal ignoring ASCII case (GitHub names are case-insensitive).
+fn same_url(a: &str, b: &str) -> bool {
+    let (a, b) = (a.trim_end_matches('/'), b.trim_end_matches('/'));
+    a == b
+        || (a.to_ascii_lowercase().starts_with("https://github.com/") && a.eq_ignore_ascii_case(b))
+}
+
+fn under(url: &str, prefix: &str) -> bool {
+    let p = format!("{}/", prefix.trim_end_matches('/'));
+    url.get(..p.len()).is_some_and(|head| same_url(head, &p))
+}
+
+impl PublisherClaims {
+    /// Whether these claims satisfy an identity's publisher keys. Short forms (`o/r`) name
+    /// GitHub for GitHub Actions' issuer, else the issuer's host (`https://gitlab.com`).
+    pub fn satisfy(&self, want: &crate::model::IdentityClaims, issuer: &str) -> bool {
+        let host = if issuer == "https://token.actions.githubusercontent.com" {
+            "github.com".to_owned()
+        } else {
+            issuer
+                .strip_prefix("https://")
+                .and_then(|h| h.split('/').next())
+                .unwrap_or("github.com")
+                .to_owned()
+        };
+        let eq = |got: &Option<String>, w: &str| got.as_deref().is_some_and(|g| same_url(g, w));
+        if let Some(r) = &want.repository {
+            if !eq(&self.repository, &url_of(r, &host)) {
+                return false;
+            }
+        }
+        if let Some(o) = &want.owner {
+            if !eq(&self.owner, &url_of(o, &host)) {
+                return false;
+            }
+        }
+        match &want.signer_workflow {
+            Some(w) => {
+                let w = w.trim_start_matches("https://");
+                let w = w.rsplit_once('@').map_or(w, |(x, _)| x);
+                let first = w.split('/').next().unwrap_or_default();
+                let url = if first.contains('.') && w.split('/').count() > 3 {
+                    format!("https://{w}")
+                } else {
+                    format!("https://{host}/{w}")
+                };
+                if !eq(&self.signer_workflow, &url) {
+                    return false;
+                }
+            }
+            None => {
+                // As `gh attestation verify`: the signing workflow lies in the repository
+                // (or under the owner) named.
+                let scope = want
+                    .repository
+                    .as_ref()
+                    .or(want.owner.as_ref())
+                    .map(|s| url_of(s, &host));
+                if let Some(scope) = scope {
+                    if !self
+                        .signer_workflow
+                        .as_deref()
+                        .is_some_and(|w| under(w, &scope))
+                    {
+                        return false;
+                    }
+                }
+            }
+        }
+        if let Some(r) = &want.source_ref {
+            if self.source_ref.as_deref() != Some(r.as_str()) {
+                return false;
+            }
+        }
+        if let Some(e) = &want.environment {
+            if self.environment.as_deref() != Some(e.as_str()) {
+                return false;
+            }
+        }
+        if want.self_hosted_runners == Some(false)
+            && self.runner_environment.as_deref() != Some("github-hosted")
+        {
+            return false;
+        }
+        true
+    }
 }
 
 /// Who signed an attestation.
@@ -248,5 +367,97 @@ impl Evidence {
             problems: Vec::new(),
             signed_comments: Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod publisher_tests {
+    use super::PublisherClaims;
+    use crate::model::IdentityClaims;
+
+    const GHA: &str = "https://token.actions.githubusercontent.com";
+
+    fn facts() -> PublisherClaims {
+        PublisherClaims {
+            repository: Some("https://github.com/Acme/Widget".into()),
+            owner: Some("https://github.com/Acme".into()),
+            signer_workflow: Some(
+                "https://github.com/Acme/Widget/.github/workflows/release.yml".into(),
+            ),
+            source_ref: Some("refs/tags/v1".into()),
+            runner_environment: Some("github-hosted".into()),
+            environment: None,
+        }
+    }
+
+    #[test]
+    fn publisher_keys_are_held_against_the_certificate_claims() {
+        let f = facts();
+        let ok = |c: IdentityClaims| f.satisfy(&c, GHA);
+        assert!(ok(IdentityClaims {
+            repository: Some("acme/widget".into()),
+            ..Default::default()
+        }));
+        assert!(ok(IdentityClaims {
+            owner: Some("acme".into()),
+            signer_workflow: Some("github.com/acme/widget/.github/workflows/release.yml".into()),
+            source_ref: Some("refs/tags/v1".into()),
+            self_hosted_runners: Some(false),
+            ..Default::default()
+        }));
+        for bad in [
+            IdentityClaims {
+                repository: Some("acme/other".into()),
+                ..Default::default()
+            },
+            IdentityClaims {
+                repository: Some("acme/widget-evil".into()),
+                ..Default::default()
+            },
+            IdentityClaims {
+                owner: Some("evil".into()),
+                ..Default::default()
+            },
+            IdentityClaims {
+                signer_workflow: Some("acme/widget/.github/workflows/other.yml".into()),
+                ..Default::default()
+            },
+            IdentityClaims {
+                repository: Some("acme/widget".into()),
+                source_ref: Some("refs/heads/main".into()),
+                ..Default::default()
+            },
+            // Only PEP 740 provenance says the environment: absent here, so no match.
+            IdentityClaims {
+                repository: Some("acme/widget".into()),
+                environment: Some("pypi".into()),
+                ..Default::default()
+            },
+        ] {
+            assert!(!ok(bad.clone()), "{bad:?}");
+        }
+        let mut self_hosted = facts();
+        self_hosted.runner_environment = Some("self-hosted".into());
+        assert!(!self_hosted.satisfy(
+            &IdentityClaims {
+                repository: Some("acme/widget".into()),
+                self_hosted_runners: Some(false),
+                ..Default::default()
+            },
+            GHA
+        ));
+        // Another forge: short forms name the issuer's host.
+        let gl = PublisherClaims {
+            repository: Some("https://gitlab.com/group/project".into()),
+            signer_workflow: Some("https://gitlab.com/group/project//.gitlab-ci.yml".into()),
+            ..Default::default()
+        };
+        assert!(gl.satisfy(
+            &IdentityClaims {
+                repository: Some("group/project".into()),
+                ..Default::default()
+            },
+            "https://gitlab.com"
+        ));
     }
 }

@@ -22,14 +22,14 @@ pub use evaluate::{
 };
 pub use evidence::{
     AttestationEvidence, Evidence, KeylessEvidence, KeylessOutcome, PackFacts, Problem,
-    ProvenanceFacts, ProvenanceFinding, Purpose, SignatureEvidence, SignatureOutcome, SignatureVia,
-    SignedComment, Signer, Subject, SubjectKind,
+    ProvenanceFacts, ProvenanceFinding, PublisherClaims, Purpose, SignatureEvidence,
+    SignatureOutcome, SignatureVia, SignedComment, Signer, Subject, SubjectKind,
 };
 pub use model::{
-    matches_everything, parse_key_id, Exception, FsFiles, Identity, InstallRule, KeyOrigin,
-    KeyRole, Location, PackRule, Policy, PolicyError, PolicyFiles, PolicyWarning, ProvenanceRule,
-    RefMatch, SbomRule, SubjectMatch, TrustedKey, DEFAULT_FILE_MODE, DEFAULT_MAX_DOWNLOAD,
-    DEFAULT_SBOM_TYPES, MAX_POLICY_BYTES, SCHEMA, SLSA_PROVENANCE_V1,
+    matches_everything, parse_key_id, Exception, FsFiles, Identity, IdentityClaims, InstallRule,
+    KeyOrigin, KeyRole, Location, PackRule, Policy, PolicyError, PolicyFiles, PolicyWarning,
+    ProvenanceRule, RefMatch, SbomRule, SubjectMatch, TrustedKey, DEFAULT_FILE_MODE,
+    DEFAULT_MAX_DOWNLOAD, DEFAULT_SBOM_TYPES, MAX_POLICY_BYTES, SCHEMA, SLSA_PROVENANCE_V1,
 };
 pub use time::Timestamp;
 

@@ -204,6 +204,9 @@ pub enum SubjectMatch {
     Exact(String),
     /// A regex searched in the subject (unanchored, like cosign; anchor it with `^...$`).
     Regex(Regex),
+    /// Any subject: the identity names a publisher (`repository`, `owner` or
+    /// `signer-workflow`) instead, and the certificate's claims are the rule.
+    Any,
 }
 
 impl SubjectMatch {
@@ -212,6 +215,7 @@ impl SubjectMatch {
         match self {
             SubjectMatch::Exact(s) => s == subject,
             SubjectMatch::Regex(r) => r.is_match(subject),
+            SubjectMatch::Any => true,
         }
     }
 }
@@ -223,6 +227,61 @@ pub struct Identity {
     pub issuer: String,
     /// The subject.
     pub subject: SubjectMatch,
+    /// The publisher claims the certificate must carry (empty: none).
+    pub claims: IdentityClaims,
+}
+
+/// Publisher keys of a `[[trust.identities]]` entry, held against the Fulcio certificate's
+/// claims (1.3.6.1.4.1.57264.1.*) as `gh attestation verify` holds its flags. Repositories,
+/// owners and workflows are `OWNER/REPO`-style or full `https://HOST/...` URLs; on github.com
+/// they compare case-insensitively.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IdentityClaims {
+    /// `repository`: the Source Repository URI (`owner/repo` or `https://HOST/PATH`).
+    pub repository: Option<String>,
+    /// `owner`: the Source Repository Owner URI.
+    pub owner: Option<String>,
+    /// `signer-workflow`: `[HOST/]OWNER/REPO/PATH` of the workflow that signed, any ref.
+    pub signer_workflow: Option<String>,
+    /// `source-ref`: the Source Repository Ref, exactly.
+    pub source_ref: Option<String>,
+    /// `environment`: the deployment environment the publisher names (only PEP 740
+    /// provenance objects say it; other evidence does not match an identity that asks).
+    pub environment: Option<String>,
+    /// `self-hosted-runners = false`: the Runner Environment must be `github-hosted`.
+    pub self_hosted_runners: Option<bool>,
+}
+
+impl IdentityClaims {
+    /// Whether no claim is asked.
+    pub fn is_empty(&self) -> bool {
+        *self == IdentityClaims::default()
+    }
+
+    /// Whether a publisher (repository, owner or signing workflow) is named.
+    pub fn names_publisher(&self) -> bool {
+        self.repository.is_some() || self.owner.is_some() || self.signer_workflow.is_some()
+    }
+}
+
+impl Identity {
+    /// Whether a verified signer (issuer, SAN and, when known, its certificate's claims) is
+    /// this identity. An identity that asks claims never matches a signer whose claims are
+    /// unknown.
+    pub fn matches(
+        &self,
+        issuer: &str,
+        subject: &str,
+        claims: Option<&crate::evidence::PublisherClaims>,
+    ) -> bool {
+        if self.issuer != issuer || !self.subject.matches(subject) {
+            return false;
+        }
+        if self.claims.is_empty() {
+            return true;
+        }
+        claims.is_some_and(|c| c.satisfy(&self.claims, issuer))
+    }
 }
 
 /// How a source ref is matched.
@@ -407,6 +466,12 @@ struct RawIdentity {
     issuer: Spanned<String>,
     subject: Option<Spanned<String>>,
     subject_regex: Option<Spanned<String>>,
+    repository: Option<Spanned<String>>,
+    owner: Option<Spanned<String>>,
+    signer_workflow: Option<Spanned<String>>,
+    source_ref: Option<Spanned<String>>,
+    environment: Option<Spanned<String>>,
+    self_hosted_runners: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -938,34 +1003,83 @@ impl Policy {
                 "issuer",
                 "write the OIDC issuer URL, e.g. https://token.actions.githubusercontent.com",
             )?;
-            let subject = match (&raw.subject, &raw.subject_regex) {
-                (Some(s), None) => {
-                    not_blank(
+            let subject =
+                match (&raw.subject, &raw.subject_regex) {
+                    (Some(s), None) => {
+                        not_blank(
+                            &src,
+                            s,
+                            "subject",
+                            "write the certificate subject (SAN) to trust",
+                        )?;
+                        SubjectMatch::Exact(s.get_ref().clone())
+                    }
+                    (None, Some(r)) => SubjectMatch::Regex(policy_regex(
                         &src,
-                        s,
-                        "subject",
-                        "write the certificate subject (SAN) to trust",
-                    )?;
-                    SubjectMatch::Exact(s.get_ref().clone())
-                }
-                (None, Some(r)) => SubjectMatch::Regex(policy_regex(
-                    &src,
-                    r,
-                    "subject-regex",
-                    true,
-                    &mut warnings,
-                )?),
-                _ => {
-                    return Err(src.error(
+                        r,
+                        "subject-regex",
+                        true,
+                        &mut warnings,
+                    )?),
+                    (None, None)
+                        if raw.repository.is_some()
+                            || raw.owner.is_some()
+                            || raw.signer_workflow.is_some() =>
+                    {
+                        SubjectMatch::Any
+                    }
+                    _ => return Err(src.error(
                         i.span(),
                         "an identity needs exactly one of `subject` or `subject-regex`",
-                        None,
-                    ))
+                        Some(
+                            "or name the publisher with `repository`, `owner` or `signer-workflow`",
+                        ),
+                    )),
+                };
+            let mut claims = IdentityClaims::default();
+            for (slot, value, key, example) in [
+                (
+                    &mut claims.repository,
+                    &raw.repository,
+                    "repository",
+                    "write OWNER/REPO, e.g. pypa/sampleproject",
+                ),
+                (
+                    &mut claims.owner,
+                    &raw.owner,
+                    "owner",
+                    "write the repository owner, e.g. pypa",
+                ),
+                (
+                    &mut claims.signer_workflow,
+                    &raw.signer_workflow,
+                    "signer-workflow",
+                    "write OWNER/REPO/.github/workflows/release.yml",
+                ),
+                (
+                    &mut claims.source_ref,
+                    &raw.source_ref,
+                    "source-ref",
+                    "write the ref, e.g. refs/tags/v1.0.0",
+                ),
+                (
+                    &mut claims.environment,
+                    &raw.environment,
+                    "environment",
+                    "write the environment name, e.g. pypi",
+                ),
+            ] {
+                if let Some(v) = value {
+                    not_blank(&src, v, key, example)?;
+                    *slot = Some(v.get_ref().clone());
                 }
-            };
+            }
+            claims.self_hosted_runners = raw.self_hosted_runners;
             let same = |o: &Identity| {
                 o.issuer == *raw.issuer.get_ref()
+                    && o.claims == claims
                     && match (&o.subject, &subject) {
+                        (SubjectMatch::Any, SubjectMatch::Any) => true,
                         (SubjectMatch::Exact(a), SubjectMatch::Exact(b)) => a == b,
                         (SubjectMatch::Regex(a), SubjectMatch::Regex(b)) => {
                             a.as_str() == b.as_str()
@@ -983,6 +1097,7 @@ impl Policy {
             identities.push(Identity {
                 issuer: raw.issuer.get_ref().clone(),
                 subject,
+                claims,
             });
         }
 

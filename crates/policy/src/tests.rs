@@ -843,6 +843,7 @@ fn keyless_identities() {
     let bundle = |outcome| KeylessEvidence {
         source: "widget.sigstore.json".into(),
         outcome,
+        claims: None,
     };
     ev.keyless.push(bundle(KeylessOutcome::Unsupported));
     decide(
@@ -1136,6 +1137,7 @@ fn attestation_by_an_untrusted_identity_denies() {
             issuer: "https://issuer.example".into(),
             subject: "https://github.com/acme/widget".into(),
         },
+        claims: None,
     });
     let att = |issuer: &str, subject: &str| AttestationEvidence {
         source: "widget.intoto.jsonl".into(),

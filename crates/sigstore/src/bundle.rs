@@ -214,8 +214,9 @@ fn parse_one(
 }
 
 /// Parses every bundle in a file: a single bundle, JSON Lines of bundles (`.intoto.jsonl`,
-/// `.sigstore.jsonl`), or an npm registry attestations document
-/// (`{"attestations":[{"predicateType":..,"bundle":{..}},..]}`). Any invalid entry fails the
+/// `.sigstore.jsonl`, `gh attestation download` output), an npm registry attestations document
+/// (`{"attestations":[{"predicateType":..,"bundle":{..}},..]}`), cosign's `--bundle` JSON
+/// ([`crate::cosign`]) or a PEP 740 attestation object ([`crate::pep740`]). Any invalid entry fails the
 /// whole file: evidence is never silently skipped.
 pub fn parse_bundles(bytes: &[u8]) -> Result<Vec<Bundle>, BundleParseError> {
     let text = text(bytes)?;
@@ -260,6 +261,27 @@ pub fn parse_bundles(bytes: &[u8]) -> Result<Vec<Bundle>, BundleParseError> {
                     Ok(b)
                 })
                 .collect();
+        }
+        // cosign's own `--bundle` JSON and PEP 740 attestation objects stand for one bundle.
+        let value = serde_json::Value::Object(doc);
+        if crate::cosign::is_cosign_bundle(&value) {
+            let json =
+                crate::cosign::to_bundle_json(&value).map_err(|e| BundleParseError::Invalid {
+                    line: None,
+                    index: None,
+                    source: Box::new(e),
+                })?;
+            return parse_one(&json, None, None).map(|b| vec![b]);
+        }
+        if crate::pep740::is_attestation_object(&value) {
+            let json = crate::pep740::attestation_bundle(&value).map_err(|e| {
+                BundleParseError::Invalid {
+                    line: None,
+                    index: None,
+                    source: Box::new(e),
+                }
+            })?;
+            return parse_one(&json, None, None).map(|b| vec![b]);
         }
         return parse_one(text, None, None).map(|b| vec![b]);
     }

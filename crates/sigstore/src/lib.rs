@@ -45,6 +45,9 @@
 //! ```
 
 mod bundle;
+pub mod cosign;
+pub mod extensions;
+pub mod pep740;
 mod provider;
 pub mod sign;
 pub mod trust;
@@ -54,6 +57,7 @@ pub use bundle::{
     parse_bundles, Bundle, BundleParseError, BundleShapeError, ContentKind, SignerKind,
     MAX_BUNDLE_FILE, MEDIA_TYPES,
 };
+pub use extensions::{ClaimMismatch, PublisherFacts, PublisherPolicy};
 pub use trust::{TrustRoot, TrustRootError, TrustRootSource};
 
 /// Installs sigil's pure-Rust provider into `sigstore-crypto` unless one is installed already,

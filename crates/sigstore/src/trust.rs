@@ -60,6 +60,13 @@ pub enum TrustRootError {
 pub struct TrustRoot {
     pub(crate) verifier: Verifier,
     source: TrustRootSource,
+    /// The root lists CT logs: certificates must carry a verified SCT. GitHub's own instance
+    /// (private repositories) lists none and its certificates carry none, as `gh attestation
+    /// verify` expects for it.
+    pub(crate) requires_sct: bool,
+    /// The root lists transparency logs: a bundle must carry a verified entry of one. GitHub's
+    /// own instance lists none (RFC 3161 timestamps from its TSA prove the signing time).
+    pub(crate) requires_tlog: bool,
 }
 
 impl fmt::Debug for TrustRoot {
@@ -113,7 +120,18 @@ impl TrustRoot {
         let verifier = Verifier::new(&root).map_err(|e| TrustRootError::Unusable {
             source: Box::new(e),
         })?;
-        Ok(Self { verifier, source })
+        let lists = |key: &str| {
+            serde_json::from_str::<serde_json::Value>(json)
+                .ok()
+                .and_then(|v| v.get(key).and_then(|l| l.as_array()).map(|l| !l.is_empty()))
+                .unwrap_or(false)
+        };
+        Ok(Self {
+            verifier,
+            source,
+            requires_sct: lists("ctlogs"),
+            requires_tlog: lists("tlogs"),
+        })
     }
 
     /// Where this root came from.

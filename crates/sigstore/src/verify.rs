@@ -117,6 +117,9 @@ pub enum Policy {
     },
     /// A managed-key signature by this key.
     PublicKey(PublicKey),
+    /// A keyless signature whose certificate claims (repository, owner, signer workflow, ref,
+    /// digest, runner, issuer; the SAN when given) are what `gh attestation verify`'s flags ask.
+    Publisher(Box<crate::extensions::PublisherPolicy>),
 }
 
 /// The artifact the bundle must be about.
@@ -308,6 +311,9 @@ pub struct Verified {
     pub integrated_time: Option<Time>,
     /// Every authenticated signing time (integrated times and RFC 3161 timestamps).
     pub verified_times: Vec<Time>,
+    /// The verified certificate's publisher facts (extensions and SAN); `None` for a managed
+    /// key.
+    pub publisher: Option<Box<crate::extensions::PublisherFacts>>,
 }
 
 /// Why a bundle did not verify. Every variant means "not verified"; only [`VerifyError::Read`]
@@ -376,6 +382,9 @@ pub enum VerifyError {
     /// Reading the artifact failed.
     #[error("cannot read artifact")]
     Read(#[source] std::io::Error),
+    /// A certificate claim is not what a [`Policy::Publisher`] asks.
+    #[error(transparent)]
+    ClaimMismatch(crate::extensions::ClaimMismatch),
 }
 
 fn opt(v: &Option<String>) -> String {
@@ -452,7 +461,7 @@ fn needs_blob(bundle: &Bundle, policy: &Policy) -> bool {
                 .windows(5)
                 .any(|w| w == [0x06, 0x03, 0x2b, 0x65, 0x70]);
         }
-        Policy::Keyless { .. } => bundle
+        Policy::Keyless { .. } | Policy::Publisher(_) => bundle
             .inner
             .signing_certificate()
             .and_then(|c| parse_certificate_info(c).ok())
@@ -472,9 +481,12 @@ pub fn verify(
     policy: &Policy,
 ) -> Result<Verified, VerifyError> {
     provider::ensure_installed();
+    if let Policy::Publisher(p) = policy {
+        return verify_publisher(root, bundle, artifact, p);
+    }
     let found = bundle.signer_kind();
     let expected = match policy {
-        Policy::Keyless { .. } => SignerKind::Certificate,
+        Policy::Keyless { .. } | Policy::Publisher(_) => SignerKind::Certificate,
         Policy::PublicKey(_) => SignerKind::PublicKey,
     };
     if found != expected {
@@ -482,10 +494,26 @@ pub fn verify(
     }
     let v = &root.verifier;
     let raw = &bundle.inner;
-    let cert_policy = VerificationPolicy::any_identity();
+    // A root without CT logs (or transparency logs) is an instance that has none, like
+    // GitHub's own: its certificates carry no SCT and its bundles no log entry, and its RFC
+    // 3161 timestamps are then the only signing-time evidence (still required).
+    let mut cert_policy = VerificationPolicy::any_identity();
+    if !root.requires_sct {
+        cert_policy = cert_policy.skip_sct();
+    }
+    if !root.requires_tlog {
+        cert_policy = cert_policy.skip_tlog_unsafe();
+    }
+    if root.requires_tlog && raw.verification_material.tlog_entries.is_empty() {
+        return Err(VerifyError::TransparencyLog(Cause(
+            sigstore_verify::Error::InvalidBundle(
+                "the trusted root lists transparency logs but the bundle has no log entry".into(),
+            ),
+        )));
+    }
     let key_policy;
     let p: &dyn sigstore_verify::Policy = match policy {
-        Policy::Keyless { .. } => &cert_policy,
+        Policy::Keyless { .. } | Policy::Publisher(_) => &cert_policy,
         Policy::PublicKey(PublicKey(der)) => {
             key_policy = PublicKeyVerificationPolicy::new(der.clone());
             &key_policy
@@ -509,7 +537,7 @@ pub fn verify(
     .map_err(classify)?;
 
     let signer = match policy {
-        Policy::PublicKey(_) => Signer::PublicKey,
+        Policy::PublicKey(_) | Policy::Publisher(_) => Signer::PublicKey,
         Policy::Keyless { identity, issuer } => {
             let actual_id = result.identity().map(|s| s.as_str().to_owned());
             let actual_issuer = result.issuer().map(str::to_owned);
@@ -536,7 +564,7 @@ pub fn verify(
                     "no verified certificate".into(),
                 )))
             })?;
-            if !result.certificate_verified() || !result.sct_verified() {
+            if !result.certificate_verified() || (root.requires_sct && !result.sct_verified()) {
                 return Err(VerifyError::Certificate(Cause(
                     sigstore_verify::Error::InvalidBundle(
                         "certificate or sct was not verified".into(),
@@ -572,7 +600,7 @@ pub fn verify(
             }
         }
     };
-    if !result.tlog_verified() {
+    if root.requires_tlog && !result.tlog_verified() {
         return Err(VerifyError::TransparencyLog(Cause(
             sigstore_verify::Error::InvalidBundle(
                 "transparency log inclusion was not verified".into(),
@@ -597,7 +625,16 @@ pub fn verify(
             integrated_time: e.integrated_time.map(|t| time(t, t.as_second())),
         })
         .collect();
+    let publisher = match &signer {
+        Signer::Certificate { .. } => bundle
+            .inner
+            .signing_certificate()
+            .and_then(|der| crate::extensions::PublisherFacts::from_der(der.as_bytes()).ok())
+            .map(Box::new),
+        Signer::PublicKey => None,
+    };
     Ok(Verified {
+        publisher,
         media_type: bundle.media_type(),
         signer,
         content,
@@ -609,6 +646,36 @@ pub fn verify(
             .map(|t| time(*t, t.as_second()))
             .collect(),
     })
+}
+
+/// [`verify`] under a [`Policy::Publisher`]: the chain, proofs and signature as for any keyless
+/// bundle, the issuer (and SAN when given), then every claim the policy names.
+fn verify_publisher(
+    root: &TrustRoot,
+    bundle: &Bundle,
+    artifact: Artifact<'_>,
+    p: &crate::extensions::PublisherPolicy,
+) -> Result<Verified, VerifyError> {
+    let identity = match &p.identity {
+        Some(m) => m.clone(),
+        None => Matcher::Regex(regex::Regex::new("").map_err(|e| {
+            VerifyError::Bundle(Cause(sigstore_verify::Error::InvalidBundle(e.to_string())))
+        })?),
+    };
+    let keyless = Policy::Keyless {
+        identity,
+        issuer: p.issuer.clone(),
+    };
+    let v = verify(root, bundle, artifact, &keyless)?;
+    let Some(facts) = &v.publisher else {
+        return Err(VerifyError::Certificate(Cause(
+            sigstore_verify::Error::InvalidBundle(
+                "certificate extensions could not be read".into(),
+            ),
+        )));
+    };
+    p.check(facts).map_err(VerifyError::ClaimMismatch)?;
+    Ok(v)
 }
 
 /// The OIDC issuer extensions of a DER certificate: (deprecated 1.1, current 1.8). The 1.1

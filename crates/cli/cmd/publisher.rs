@@ -1,0 +1,99 @@
+//! The publisher flags of `sigil verify --bundle` and `sigil verify-attestation`, named as
+//! `gh attestation verify` names them; the rules are `sigil_sigstore::PublisherPolicy`.
+
+use serde_json::{json, Value};
+use sigil_sigstore::extensions::GITHUB_ACTIONS_ISSUER;
+use sigil_sigstore::{Matcher, PublisherFacts, PublisherPolicy};
+
+use crate::output::CliError;
+
+/// `--owner`, `--repo`, `--signer-workflow`, `--signer-repo`, `--source-digest`,
+/// `--deny-self-hosted-runners`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct PublisherArgs {
+    /// The repository owner the certificate must name (Source Repository Owner URI); a
+    /// full `https://HOST/OWNER` URL for other forges.
+    #[arg(long, value_name = "OWNER")]
+    pub owner: Option<String>,
+    /// The repository the certificate must name (Source Repository URI): OWNER/REPO, or a full
+    /// `https://HOST/PATH` URL (GitLab and other forges).
+    #[arg(long = "repo", value_name = "OWNER/REPO")]
+    pub repository: Option<String>,
+    /// The workflow that signed, any ref: [HOST/]OWNER/REPO/PATH (Build Signer URI).
+    #[arg(long, value_name = "[HOST/]OWNER/REPO/PATH")]
+    pub signer_workflow: Option<String>,
+    /// The repository of the workflow that signed (a reusable workflow's repository).
+    #[arg(long = "signer-repo", value_name = "OWNER/REPO")]
+    pub signer_repository: Option<String>,
+    /// The commit the certificate must name (Source Repository Digest).
+    #[arg(long, value_name = "SHA")]
+    pub source_digest: Option<String>,
+    /// Refuse certificates from self-hosted runners (Runner Environment must be github-hosted).
+    #[arg(long)]
+    pub deny_self_hosted_runners: bool,
+}
+
+impl PublisherArgs {
+    /// Whether any publisher flag (or `--source-ref` for the certificate) was given.
+    pub fn any(&self, source_ref: Option<&String>) -> bool {
+        self.owner.is_some()
+            || self.repository.is_some()
+            || self.signer_workflow.is_some()
+            || self.signer_repository.is_some()
+            || self.source_digest.is_some()
+            || self.deny_self_hosted_runners
+            || source_ref.is_some()
+    }
+
+    /// Whether an owner, repository or signer is named: the certificate is then the policy.
+    pub fn names_signer(&self) -> bool {
+        self.owner.is_some()
+            || self.repository.is_some()
+            || self.signer_workflow.is_some()
+            || self.signer_repository.is_some()
+    }
+
+    /// The certificate policy: the issuer (default GitHub Actions'), the SAN when given, and
+    /// every claim named. Without an owner, repository, signer or SAN there is no identity.
+    pub fn policy(
+        &self,
+        identity: Option<Matcher>,
+        issuer: Option<Matcher>,
+        source_ref: Option<String>,
+    ) -> Result<PublisherPolicy, CliError> {
+        let mut p =
+            PublisherPolicy::new(issuer.unwrap_or_else(|| Matcher::exact(GITHUB_ACTIONS_ISSUER)));
+        p.identity = identity;
+        p.owner.clone_from(&self.owner);
+        p.repository.clone_from(&self.repository);
+        p.signer_workflow.clone_from(&self.signer_workflow);
+        p.signer_repository.clone_from(&self.signer_repository);
+        p.source_digest.clone_from(&self.source_digest);
+        p.source_ref = source_ref;
+        p.deny_self_hosted_runners = self.deny_self_hosted_runners;
+        if p.identity.is_none() && !p.names_publisher() {
+            return Err(CliError::usage("the certificate checks need a signer").hint(
+                "add --owner, --repo, --signer-workflow or --signer-repo (or --certificate-identity)",
+            ));
+        }
+        Ok(p)
+    }
+}
+
+/// The publisher facts for `--format json`.
+pub fn facts_json(f: &PublisherFacts) -> Value {
+    json!({
+        "repository": f.repository(),
+        "owner": f.owner(),
+        "workflow": f.build_signer_uri,
+        "build_config": f.build_config_uri,
+        "ref": f.source_ref(),
+        "digest": f.source_digest(),
+        "runner_environment": f.runner_environment,
+        "run_url": f.run_invocation_uri,
+        "trigger": f.build_trigger,
+        "visibility": f.source_repository_visibility,
+        "issuer": f.issuer,
+        "identity": f.san,
+    })
+}
