@@ -647,6 +647,40 @@ fn trust_update_follows_a_rotated_sigstore_key_and_show_reports_it() {
         String::from_utf8_lossy(&o.stderr)
     );
     assert_eq!(json_doc(&o)["status"], "not-verified");
+    // The policy gate too: a keyless identity, no `sigstore-trusted-root`.
+    std::fs::write(fx.p("widget.tar.gz.sigstore.json"), b.to_json()).unwrap();
+    let policy = fx.write(
+        "keyless.toml",
+        format!(
+            "schema = 1\n[trust]\n[[trust.identities]]\nissuer = {:?}\nsubject = {SAN:?}\n",
+            sigil_test_sigstore::GITHUB_ACTIONS_ISSUER
+        )
+        .as_bytes(),
+    );
+    let gate = || {
+        fx.cmd()
+            .env("XDG_CACHE_HOME", fx.p("cache"))
+            .args(["verify", "--format", "json", "--policy"])
+            .arg(&policy)
+            .arg(&artifact)
+            .output()
+            .unwrap()
+    };
+    let o = gate();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(json_doc(&o)["result"]["verdict"], "deny");
+    assert_eq!(
+        gate_util::verdict(&o),
+        (
+            Some(1),
+            vec!["bundle-invalid".to_owned(), "threshold-not-met".to_owned()]
+        )
+    );
 
     // The instance rotates: its TUF repository publishes the new trusted root.
     std::fs::write(&tr, serde_json::to_string(&new.trusted_root()).unwrap()).unwrap();
@@ -676,6 +710,14 @@ fn trust_update_follows_a_rotated_sigstore_key_and_show_reports_it() {
         String::from_utf8_lossy(&o.stderr)
     );
     assert_eq!(json_doc(&o)["status"], "verified");
+    let o = gate();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(json_doc(&o)["result"]["verdict"], "allow");
 
     // `trust show` reports the source, versions and expiry.
     let o = sigil()
