@@ -293,7 +293,7 @@ fn repo_commands_report_versions_expiry_and_keys() {
         );
         json_doc(&o)["result"].clone()
     };
-    let init = json_of(&["init"]);
+    let init = json_of(&["init", "--expiry", "timestamp=2"]);
     let root = std::fs::read(dir.join("site/metadata/1.root.json")).unwrap();
     assert_eq!(init["root_sha256"], sigil_tuf::sha256_hex(&root));
     let published = json_of(&["publish"]);
@@ -306,12 +306,22 @@ fn repo_commands_report_versions_expiry_and_keys() {
     let exp: jiff_like::Ts = jiff_like::parse(ts.as_str().unwrap());
     let day = exp.0 - jiff_like::now().0;
     assert!(
-        (86_300..=86_400).contains(&day),
-        "timestamp expires in a day: {ts}"
+        (2 * 86_400 - 100..=2 * 86_400).contains(&day),
+        "timestamp expires in the two days asked for: {ts}"
     );
+    let state = std::fs::read_to_string(dir.join("repo.json")).unwrap();
+    assert!(state.contains("\"timestamp\": 2"), "{state}");
     let rotated = json_of(&["rotate", "--role", "timestamp"]);
     assert_eq!(rotated, json!({ "role": "timestamp", "root_version": 2 }));
     assert!(dir.join("keys/timestamp.key.retired-2").is_file());
+    let o = sigil()
+        .args(["repo", "init", "--expiry", "timestamp"])
+        .arg(fx.p("other"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr)
+        .contains("--expiry timestamp: expected ROLE=DAYS, e.g. timestamp=2"));
     // A second init refuses to touch the repository.
     let o = sigil().args(["repo", "init"]).arg(&dir).output().unwrap();
     assert_eq!(o.status.code(), Some(2));
