@@ -293,7 +293,7 @@ fn repo_commands_report_versions_expiry_and_keys() {
         );
         json_doc(&o)["result"].clone()
     };
-    let init = json_of(&["init"]);
+    let init = json_of(&["init", "--expiry", "timestamp=2"]);
     let root = std::fs::read(dir.join("site/metadata/1.root.json")).unwrap();
     assert_eq!(init["root_sha256"], sigil_tuf::sha256_hex(&root));
     let published = json_of(&["publish"]);
@@ -306,12 +306,22 @@ fn repo_commands_report_versions_expiry_and_keys() {
     let exp: jiff_like::Ts = jiff_like::parse(ts.as_str().unwrap());
     let day = exp.0 - jiff_like::now().0;
     assert!(
-        (86_300..=86_400).contains(&day),
-        "timestamp expires in a day: {ts}"
+        (2 * 86_400 - 100..=2 * 86_400).contains(&day),
+        "timestamp expires in the two days asked for: {ts}"
     );
+    let state = std::fs::read_to_string(dir.join("repo.json")).unwrap();
+    assert!(state.contains("\"timestamp\": 2"), "{state}");
     let rotated = json_of(&["rotate", "--role", "timestamp"]);
     assert_eq!(rotated, json!({ "role": "timestamp", "root_version": 2 }));
     assert!(dir.join("keys/timestamp.key.retired-2").is_file());
+    let o = sigil()
+        .args(["repo", "init", "--expiry", "timestamp"])
+        .arg(fx.p("other"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr)
+        .contains("--expiry timestamp: expected ROLE=DAYS, e.g. timestamp=2"));
     // A second init refuses to touch the repository.
     let o = sigil().args(["repo", "init"]).arg(&dir).output().unwrap();
     assert_eq!(o.status.code(), Some(2));
@@ -647,6 +657,40 @@ fn trust_update_follows_a_rotated_sigstore_key_and_show_reports_it() {
         String::from_utf8_lossy(&o.stderr)
     );
     assert_eq!(json_doc(&o)["status"], "not-verified");
+    // The policy gate too: a keyless identity, no `sigstore-trusted-root`.
+    std::fs::write(fx.p("widget.tar.gz.sigstore.json"), b.to_json()).unwrap();
+    let policy = fx.write(
+        "keyless.toml",
+        format!(
+            "schema = 1\n[trust]\n[[trust.identities]]\nissuer = {:?}\nsubject = {SAN:?}\n",
+            sigil_test_sigstore::GITHUB_ACTIONS_ISSUER
+        )
+        .as_bytes(),
+    );
+    let gate = || {
+        fx.cmd()
+            .env("XDG_CACHE_HOME", fx.p("cache"))
+            .args(["verify", "--format", "json", "--policy"])
+            .arg(&policy)
+            .arg(&artifact)
+            .output()
+            .unwrap()
+    };
+    let o = gate();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(json_doc(&o)["result"]["verdict"], "deny");
+    assert_eq!(
+        gate_util::verdict(&o),
+        (
+            Some(1),
+            vec!["bundle-invalid".to_owned(), "threshold-not-met".to_owned()]
+        )
+    );
 
     // The instance rotates: its TUF repository publishes the new trusted root.
     std::fs::write(&tr, serde_json::to_string(&new.trusted_root()).unwrap()).unwrap();
@@ -676,6 +720,14 @@ fn trust_update_follows_a_rotated_sigstore_key_and_show_reports_it() {
         String::from_utf8_lossy(&o.stderr)
     );
     assert_eq!(json_doc(&o)["status"], "verified");
+    let o = gate();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(json_doc(&o)["result"]["verdict"], "allow");
 
     // `trust show` reports the source, versions and expiry.
     let o = sigil()

@@ -25,9 +25,14 @@ pub struct CheckArgs {
 /// Loads a policy; an invalid one is a setup error (exit 2) naming file:line:col with a snippet.
 /// Its warnings (allowed but suspicious settings) go to stderr.
 pub fn load_policy(out: &Output, path: &Path) -> Result<Policy, CliError> {
-    let p = Policy::load(path).map_err(policy_error)?;
+    let mut p = Policy::load(path).map_err(policy_error)?;
     for w in &p.warnings {
         out.warn(w);
+    }
+    // Keyless identities without `sigstore-trusted-root`: the public-good root that
+    // `sigil trust update` cached, if any (else the gate uses the embedded one).
+    if p.sigstore_root.is_none() && !p.identities.is_empty() {
+        p.sigstore_root = super::trust::cached_root_json(sigil_tuf::trust::Instance::PublicGood)?;
     }
     Ok(p)
 }

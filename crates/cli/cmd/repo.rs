@@ -39,6 +39,10 @@ pub struct InitArgs {
     /// The repository directory to create (must not exist, or be empty).
     #[arg(value_name = "DIR")]
     dir: PathBuf,
+    /// Expiry period of a role, in days (repeatable); defaults: root=365, targets=90,
+    /// snapshot=7, timestamp=1.
+    #[arg(long = "expiry", value_name = "ROLE=DAYS")]
+    expiry: Vec<String>,
 }
 
 /// `sigil repo publish`.
@@ -94,7 +98,20 @@ pub fn run(c: RepoCommand) -> Result<Report, CliError> {
     let now = SystemTime::now();
     match c {
         RepoCommand::Init(a) => {
-            let root = sigil_tuf::repo::init(&a.dir, now).map_err(tuf_error)?;
+            let mut expiry = Vec::new();
+            for e in &a.expiry {
+                let parsed = e
+                    .split_once('=')
+                    .and_then(|(r, d)| Some((r.to_owned(), d.parse::<u32>().ok()?)));
+                let Some(pair) = parsed else {
+                    return Err(CliError::usage(format!(
+                        "--expiry {e}: expected ROLE=DAYS, e.g. timestamp=2"
+                    )));
+                };
+                expiry.push(pair);
+            }
+            let root = sigil_tuf::repo::init(&a.dir, now, &expiry)
+                .map_err(|e| CliError::usage(tuf_error(e).message))?;
             let root_path = sigil_tuf::repo::metadata_dir(&a.dir).join("1.root.json");
             Ok(Report::ok(
                 "initialised",

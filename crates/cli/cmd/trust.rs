@@ -208,30 +208,17 @@ fn show() -> Result<Report, CliError> {
     Ok(report)
 }
 
-/// The trusted root verification uses for `inst` when no `--trusted-root` is given: the one
-/// `sigil trust update` cached (with a warning on stderr when its TUF metadata has expired),
-/// else the embedded one. Never touches the network.
-pub fn default_root(inst: Instance) -> Result<sigil_sigstore::TrustRoot, CliError> {
-    let embedded = || {
-        match inst {
-            Instance::Staging => sigil_sigstore::TrustRoot::staging(),
-            _ => sigil_sigstore::TrustRoot::public_good(),
-        }
-        .map_err(|e| CliError::usage(CliError::chain(&e)))
-    };
+/// The `trusted_root.json` text `sigil trust update` cached for `inst`, if any, with a warning
+/// on stderr when its TUF metadata has expired. A cache whose bytes no longer match the hash
+/// recorded at update is an error. Never touches the network.
+pub fn cached_root_json(inst: Instance) -> Result<Option<String>, CliError> {
     let Ok(cache) = cache_dir() else {
-        return embedded();
+        return Ok(None);
     };
     let update_hint = format!("run `sigil trust update --instance {}`", inst.name());
     let cached = match sigil_tuf::trust::cached(&cache, inst.name()) {
         Ok(Some(c)) => c,
-        Ok(None) if inst == Instance::GitHub => {
-            return Err(
-                CliError::usage("no trusted root for GitHub's Sigstore instance is cached")
-                    .hint(update_hint),
-            )
-        }
-        Ok(None) => return embedded(),
+        Ok(None) => return Ok(None),
         Err(e) => return Err(tuf_error(e).hint(update_hint)),
     };
     if cached.state.expired_at(SystemTime::now()) {
@@ -245,14 +232,32 @@ pub fn default_root(inst: Instance) -> Result<sigil_sigstore::TrustRoot, CliErro
             cached.state.expires,
         ));
     }
-    sigil_sigstore::TrustRoot::from_json(&cached.trusted_root).map_err(|e| {
-        CliError::usage(format!(
-            "{}: {}",
-            cached.path.display(),
-            CliError::chain(&e)
-        ))
-        .hint(update_hint)
-    })
+    Ok(Some(cached.trusted_root))
+}
+
+/// The trusted root verification uses for `inst` when no `--trusted-root` is given: the one
+/// `sigil trust update` cached, else the embedded one (GitHub's instance has none embedded).
+pub fn default_root(inst: Instance) -> Result<sigil_sigstore::TrustRoot, CliError> {
+    let update_hint = format!("run `sigil trust update --instance {}`", inst.name());
+    match cached_root_json(inst)? {
+        Some(json) => sigil_sigstore::TrustRoot::from_json(&json).map_err(|e| {
+            CliError::usage(format!(
+                "cached {} trusted root: {}",
+                inst.name(),
+                CliError::chain(&e)
+            ))
+            .hint(update_hint)
+        }),
+        None if inst == Instance::GitHub => Err(CliError::usage(
+            "no trusted root for GitHub's Sigstore instance is cached",
+        )
+        .hint(update_hint)),
+        None => match inst {
+            Instance::Staging => sigil_sigstore::TrustRoot::staging(),
+            _ => sigil_sigstore::TrustRoot::public_good(),
+        }
+        .map_err(|e| CliError::usage(CliError::chain(&e))),
+    }
 }
 
 /// For `sigil install tuf+https://HOST/PATH/metadata#NAME@VERSION`: fetches the pack and its

@@ -63,7 +63,7 @@ fn parse_errors_name_file_line_and_column() {
     check(&format!("colour = 1\n{good}"), Err("p.toml:1:1: unknown field `colour`, expected one of `schema`, `trust`, `provenance`, `sbom`, `pack`, `install`, `run`, `exceptions`"));
     check(
         &format!("{good}colour = 1\n"),
-        Err("p.toml:6:1: unknown field `colour`, expected one of `keys`, `threshold`, `identities`, `revoked`, `sigstore-trusted-root`"),
+        Err("p.toml:6:1: unknown field `colour`, expected one of `keys`, `threshold`, `identities`, `revoked`, `sigstore-trusted-root`, `tuf-root`"),
     );
     check(
         &policy_with(&[&k], "[pack]\nmax-file = 3\n"),
@@ -135,7 +135,7 @@ fn parse_errors_name_file_line_and_column() {
     );
     check(
         &policy_with(&[&k], "[trust.x]\n"),
-        Err("p.toml:6:8: unknown field `x`, expected one of `keys`, `threshold`, `identities`, `revoked`, `sigstore-trusted-root`"),
+        Err("p.toml:6:8: unknown field `x`, expected one of `keys`, `threshold`, `identities`, `revoked`, `sigstore-trusted-root`, `tuf-root`"),
     );
     check(
         &policy_with(&[&k], "").replace("\" },", "\", not-after = 2026-01-01T00:00:00 },"),

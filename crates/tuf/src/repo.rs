@@ -232,9 +232,27 @@ fn write_root(dir: &Path, version: u64, bytes: &[u8]) -> Result<(), TufError> {
 }
 
 /// Creates a repository in `dir` (which must not exist or be empty): a key per role and root
-/// version 1, valid from `now`. Returns the root's bytes (the root clients pin).
-pub fn init(dir: &Path, now: SystemTime) -> Result<Vec<u8>, TufError> {
+/// version 1, valid from `now`, with the expiry periods of [`DEFAULT_EXPIRY_DAYS`] except those
+/// given in `expiry_days` (role, days; at least one day). Returns the root's bytes (the root
+/// clients pin).
+pub fn init(
+    dir: &Path,
+    now: SystemTime,
+    expiry_days: &[(String, u32)],
+) -> Result<Vec<u8>, TufError> {
     use std::os::unix::fs::PermissionsExt as _;
+    for (role, days) in expiry_days {
+        if !ROLES.contains(&role.as_str()) {
+            return Err(TufError::setup(format!(
+                "{role:?} is not a role: root, targets, snapshot or timestamp"
+            )));
+        }
+        if *days == 0 || *days > 36_500 {
+            return Err(TufError::setup(format!(
+                "{role} expiry of {days} days: give 1 to 36500"
+            )));
+        }
+    }
     if dir.exists()
         && std::fs::read_dir(dir)
             .map_err(|e| io(dir, e))?
@@ -255,11 +273,15 @@ pub fn init(dir: &Path, now: SystemTime) -> Result<Vec<u8>, TufError> {
     for role in ROLES {
         new_key(dir, role)?;
     }
+    let mut days: BTreeMap<String, u32> = DEFAULT_EXPIRY_DAYS
+        .iter()
+        .map(|(r, d)| ((*r).to_owned(), *d))
+        .collect();
+    for (role, d) in expiry_days {
+        days.insert(role.clone(), *d);
+    }
     let state = RepoState {
-        expiry_days: DEFAULT_EXPIRY_DAYS
-            .iter()
-            .map(|(r, d)| ((*r).to_owned(), *d))
-            .collect(),
+        expiry_days: days,
         versions: ROLES.iter().map(|r| ((*r).to_owned(), 0)).collect(),
         targets: BTreeMap::new(),
     };
@@ -487,15 +509,18 @@ mod tests {
         sigil_sigstore::install_crypto_provider();
         let d = tempfile::tempdir().unwrap();
         let dir = d.path().join("repo");
-        let root = init(&dir, now()).unwrap();
+        let root = init(&dir, now(), &[("root".into(), 30)]).unwrap();
         let set = sigstore_tuf::TrustedMetadataSet::from_root(&root).unwrap();
         assert_eq!(set.root().version, 1);
-        assert_eq!(set.root().expires.to_string(), "2027-12-02T10:00:00Z");
+        assert_eq!(set.root().expires.to_string(), "2027-01-01T10:00:00Z");
         for role in ROLES {
             let m = std::fs::metadata(key_path(&dir, role)).unwrap();
             assert_eq!(m.permissions().mode() & 0o777, 0o600);
         }
-        assert!(init(&dir, now()).is_err(), "a second init refuses");
+        assert!(init(&dir, now(), &[]).is_err(), "a second init refuses");
+        let other = d.path().join("other");
+        assert!(init(&other, now(), &[("timestamp".into(), 0)]).is_err());
+        assert!(init(&other, now(), &[("mirror".into(), 1)]).is_err());
     }
 
     #[test]
@@ -503,7 +528,7 @@ mod tests {
         sigil_sigstore::install_crypto_provider();
         let d = tempfile::tempdir().unwrap();
         let dir = d.path().join("repo");
-        let root1 = init(&dir, now()).unwrap();
+        let root1 = init(&dir, now(), &[]).unwrap();
         let root2 = rotate(&dir, "root", now()).unwrap();
         let mut set = sigstore_tuf::TrustedMetadataSet::from_root(&root1).unwrap();
         set.update_root(&root2).unwrap();
