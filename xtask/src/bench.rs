@@ -12,7 +12,8 @@ use anyhow::{bail, Context as _, Result};
 use crate::demo::{build_sigil, which};
 use crate::target_dir;
 
-const RUNS: usize = 3;
+/// Runs per command; the fastest counts.
+pub const RUNS: usize = 3;
 
 /// Runs a command once and returns (wall seconds, peak RSS in KiB).
 const MEASURE: &str = r#"
@@ -123,10 +124,14 @@ fn make_file(path: &Path, mib: u64) -> Result<()> {
 /// The benchmark.
 pub fn run(rest: &[String]) -> Result<()> {
     let mut mib = 1024u64;
+    let mut scale = false;
+    let mut cases: Vec<String> = Vec::new();
     let mut it = rest.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--size-mib" => mib = it.next().context("--size-mib needs a value")?.parse()?,
+            "--scale" => scale = true,
+            "--case" => cases.push(it.next().context("--case needs a name")?.clone()),
             other => bail!("unknown bench option {other:?}"),
         }
     }
@@ -134,6 +139,20 @@ pub fn run(rest: &[String]) -> Result<()> {
     let sig = sigil.display().to_string();
     let dir = target_dir().join("bench");
     std::fs::create_dir_all(&dir)?;
+    if scale {
+        let rows = crate::scale::run_scale(&dir, &sig, &cases)?;
+        crate::scale::print_scale(&rows);
+        return Ok(());
+    }
+    if !cases.is_empty() {
+        // Only the named cases of issue 17 (`audit`).
+        let mut rows = Vec::new();
+        if cases.iter().any(|c| c == "audit") {
+            crate::scale::bench_audit(&mut rows, &dir, &sig)?;
+        }
+        print_table(&rows);
+        return Ok(());
+    }
     let big = dir.join("big.bin");
     println!(
         "xtask bench: preparing a {mib} MiB input in {}",
@@ -239,6 +258,7 @@ pub fn run(rest: &[String]) -> Result<()> {
 
     bench_packs(&mut rows, &dir, &sig)?;
     bench_sigstore(&mut rows, &dir, &sig)?;
+    crate::scale::bench_audit(&mut rows, &dir, &sig)?;
 
     print_table(&rows);
     Ok(())

@@ -12,9 +12,11 @@
 //! - `lint`: `cargo fmt --check` and `cargo clippy --all-targets -D warnings`.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod advgen;
 mod bench;
 mod demo;
 mod release;
+mod scale;
 mod sigstore_local;
 mod tools;
 
@@ -28,7 +30,9 @@ const USAGE: &str = "usage: cargo xtask <test|demo|release|bench|fuzz|lint|root|
   test [-- CARGO_TEST_ARGS]   install test tools, then run every test (interop required)
   demo                        sign, checksum, verify and reject a tampered artifact
   release [--key K] [--out D] [--check]  build, pack, sign, attest and verify dist/ (see --help)
-  bench [--size-mib N]        sigil vs openssl/sha256sum/minisign/sigstore-python
+  bench [--size-mib N]        sigil vs openssl/sha256sum/minisign/sigstore-python/rustsec
+        [--case audit]        only the named case(s)
+        [--scale]             each scaled command at three sizes, 10x apart
   fuzz [--seconds N] [TARGET] run fuzz targets (nightly toolchain, cargo-fuzz)
   lint                        cargo fmt --check and cargo clippy -D warnings
   sigstore-local [--dir D] [--port P]  serve OIDC/Fulcio/Rekor/TSA on 127.0.0.1 for keyless tries
