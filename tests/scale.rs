@@ -152,8 +152,8 @@ fn informational_findings_fail_only_with_fail_on_informational() {
         assert_eq!(o.status.code(), Some(0));
         let text = String::from_utf8_lossy(&o.stdout);
         assert!(
-            text.lines().any(|l| l.starts_with("INFO ")
-                && l.contains(&format!(" {name} {version}"))),
+            text.lines()
+                .any(|l| l.starts_with("INFO ") && l.contains(&format!(" {name} {version}"))),
             "{text}"
         );
         assert!(
@@ -161,7 +161,9 @@ fn informational_findings_fail_only_with_fail_on_informational() {
             "{text}"
         );
         assert!(
-            text.contains("informational finding(s), not failing (--fail-on-informational to fail)\n"),
+            text.contains(
+                "informational finding(s), not failing (--fail-on-informational to fail)\n"
+            ),
             "{text}"
         );
     }

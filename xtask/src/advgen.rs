@@ -16,6 +16,12 @@ const VECTORS: [&str; 3] = [
     "CVSS:3.1/AV:L/AC:H/PR:H/UI:R/S:U/C:L/I:N/A:N",
 ];
 
+/// A version `major.minor.patch`.
+pub type Ver = (u64, u64, u64);
+
+/// An affected interval `[introduced, fixed)`.
+pub type Interval = (Option<Ver>, Option<Ver>);
+
 /// One generated advisory.
 #[derive(Debug, Clone)]
 pub struct GenAdvisory {
@@ -25,7 +31,7 @@ pub struct GenAdvisory {
     pub package: String,
     /// Affected intervals `[introduced, fixed)`; `introduced` `None` is from the start,
     /// `fixed` `None` is never fixed.
-    pub intervals: Vec<(Option<(u64, u64, u64)>, Option<(u64, u64, u64)>)>,
+    pub intervals: Vec<Interval>,
     /// `unmaintained`, `unsound`, or none for a vulnerability.
     pub informational: Option<&'static str>,
     /// Withdrawn advisories match nothing.
@@ -73,7 +79,10 @@ pub fn generate(n: usize, seed: u64) -> Generated {
     let mut crate_no = 0usize;
     let mut i = 0usize;
     while i < n {
-        let name = format!("crate{crate_no}_{}", ["x", "core", "sys", "rs"][crate_no % 4]);
+        let name = format!(
+            "crate{crate_no}_{}",
+            ["x", "core", "sys", "rs"][crate_no % 4]
+        );
         crate_no += 1;
         let count = match rng.below(4) {
             0 => 2 + rng.below(2) as usize,
@@ -157,9 +166,10 @@ pub fn generate(n: usize, seed: u64) -> Generated {
             if a.withdrawn {
                 continue;
             }
-            let hit = a.intervals.iter().find(|(lo, hi)| {
-                lo.is_none_or(|lo| *ver >= lo) && hi.is_none_or(|hi| *ver < hi)
-            });
+            let hit = a
+                .intervals
+                .iter()
+                .find(|(lo, hi)| lo.is_none_or(|lo| *ver >= lo) && hi.is_none_or(|hi| *ver < hi));
             if let Some((_, hi)) = hit {
                 g.expected.insert((
                     a.id.clone(),

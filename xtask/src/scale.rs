@@ -14,6 +14,12 @@ use anyhow::{bail, Context as _, Result};
 use crate::advgen;
 use crate::bench::{measure, Row, RUNS};
 
+/// Findings as (advisory id, crate, version).
+type Found = BTreeSet<(String, String, String)>;
+
+/// One size of a scaled command: (size in words, items, seconds, peak RSS KiB, reference s).
+type Point = (String, u64, f64, u64, Option<f64>);
+
 /// `sh -c` wrapper: the command's exit code 1 (findings, "not verified") still counts as a
 /// run; only 2 and above fail the measurement.
 fn allow_1(argv: &[String]) -> Vec<String> {
@@ -83,7 +89,7 @@ pub fn real() -> Option<AuditInputs> {
 
 /// The `rustsec` crate, in this process: open the database, load the lock file, query.
 /// Best of [`RUNS`]; returns (seconds, findings as (id, crate, version)).
-fn rustsec_query(inputs: &AuditInputs) -> Result<(f64, BTreeSet<(String, String, String)>)> {
+fn rustsec_query(inputs: &AuditInputs) -> Result<(f64, Found)> {
     let mut best = f64::INFINITY;
     let mut found = BTreeSet::new();
     for _ in 0..RUNS {
@@ -114,8 +120,12 @@ fn sigil_findings(sig: &str, lock: &Path, db: &Path) -> Result<BTreeSet<(String,
         .arg("--advisories")
         .arg(db)
         .output()?;
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .with_context(|| format!("sigil audit output: {}", String::from_utf8_lossy(&out.stderr)))?;
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).with_context(|| {
+        format!(
+            "sigil audit output: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })?;
     Ok(doc["result"]["findings"]
         .as_array()
         .context("no findings array")?
@@ -192,7 +202,7 @@ pub struct ScaleRow {
     /// The command.
     pub name: String,
     /// (size in words, items, seconds, peak RSS KiB, reference seconds) per size.
-    pub points: Vec<(String, u64, f64, u64, Option<f64>)>,
+    pub points: Vec<Point>,
     /// The reference tool, when there is one.
     pub reference: Option<String>,
 }
@@ -211,7 +221,10 @@ pub fn print_scale(rows: &[ScaleRow]) {
         for (i, (size, items, t, rss, reft)) in r.points.iter().enumerate() {
             let per_item = match base {
                 Some((n0, rss0)) if *items > n0 => {
-                    format!("{:.0}", (*rss as f64 - rss0 as f64) * 1024.0 / (*items - n0) as f64)
+                    format!(
+                        "{:.0}",
+                        (*rss as f64 - rss0 as f64) * 1024.0 / (*items - n0) as f64
+                    )
                 }
                 _ => "-".to_owned(),
             };
@@ -224,7 +237,11 @@ pub fn print_scale(rows: &[ScaleRow]) {
                 "{:<28} {size:>10} {t:>9.3} {:>9.1} {per_item:>8} {reft:>9} {ratio:>7}  {}",
                 if i == 0 { r.name.as_str() } else { "" },
                 *rss as f64 / 1024.0,
-                if i == 0 { r.reference.as_deref().unwrap_or("") } else { "" },
+                if i == 0 {
+                    r.reference.as_deref().unwrap_or("")
+                } else {
+                    ""
+                },
             );
         }
         let growth: Vec<String> = r
@@ -245,7 +262,8 @@ fn ensure_key(dir: &Path) -> Result<()> {
     if dir.join("bench.key").exists() && dir.join("bench.pub").exists() {
         return Ok(());
     }
-    let minisign = crate::demo::which("minisign").context("minisign is needed (cargo xtask test installs it)")?;
+    let minisign = crate::demo::which("minisign")
+        .context("minisign is needed (cargo xtask test installs it)")?;
     let _ = std::fs::remove_file(dir.join("bench.key"));
     let _ = std::fs::remove_file(dir.join("bench.pub"));
     crate::run_cmd(
@@ -266,7 +284,10 @@ pub fn make_tree(dir: &Path, name: &str, files: usize, size: usize) -> Result<Pa
     if tree.exists() {
         std::fs::remove_dir_all(&tree)?;
     }
-    println!("xtask bench: writing {files} files of {size} bytes in {}", tree.display());
+    println!(
+        "xtask bench: writing {files} files of {size} bytes in {}",
+        tree.display()
+    );
     let mut x: u64 = 0x2545_f491_4f6c_dd1d ^ files as u64;
     let mut buf = vec![b'a'; size];
     for i in 0..files {
@@ -297,15 +318,31 @@ fn strs(v: &[&str]) -> Vec<String> {
 
 /// One pack size: sign, verify (against `sha256sum -c`), archive, install (against
 /// `tar xzf`). Returns (sign, verify, archive, install) points.
-fn pack_size(dir: &Path, sig: &str, files: usize, size: usize) -> Result<[(f64, u64, Option<f64>); 4]> {
+fn pack_size(
+    dir: &Path,
+    sig: &str,
+    files: usize,
+    size: usize,
+) -> Result<[(f64, u64, Option<f64>); 4]> {
     let name = format!("pack-{files}x{size}");
     let tree = make_tree(dir, &name, files, size)?;
     let max = files.to_string();
     let limits = ["--max-files", &max, "--max-total-bytes", "1099511627776"];
-    let sign: Vec<String> = strs(&[sig, "pack", "sign", &name, "--key", "bench.key", "--name", "bench", "--version", "1"])
-        .into_iter()
-        .chain(strs(&limits))
-        .collect();
+    let sign: Vec<String> = strs(&[
+        sig,
+        "pack",
+        "sign",
+        &name,
+        "--key",
+        "bench.key",
+        "--name",
+        "bench",
+        "--version",
+        "1",
+    ])
+    .into_iter()
+    .chain(strs(&limits))
+    .collect();
     let sign_sh = format!("rm -rf {name}/.sigil && {}", sign.join(" "));
     let (t_sign, rss_sign) = measure(dir, &strs(&["sh", "-c", &sign_sh]))?;
     let sha256sum = crate::demo::which("sha256sum").context("sha256sum is needed")?;
@@ -316,9 +353,17 @@ fn pack_size(dir: &Path, sig: &str, files: usize, size: usize) -> Result<[(f64, 
     let (t_ver, rss_ver) = measure(&tree, &verify)?;
     let (t_sha, _) = measure(
         &tree,
-        &[sha256sum.display().to_string(), "-c".into(), "--quiet".into(), ".sigil/SHA256SUMS".into()],
+        &[
+            sha256sum.display().to_string(),
+            "-c".into(),
+            "--quiet".into(),
+            ".sigil/SHA256SUMS".into(),
+        ],
     )?;
-    let archive = format!("rm -f {name}.tar.gz && {sig} pack archive {name} -o {name}.tar.gz {}", limits.join(" "));
+    let archive = format!(
+        "rm -f {name}.tar.gz && {sig} pack archive {name} -o {name}.tar.gz {}",
+        limits.join(" ")
+    );
     let (t_arc, rss_arc) = measure(dir, &strs(&["sh", "-c", &archive]))?;
     crate::run_cmd(
         Command::new(sig)
@@ -369,10 +414,18 @@ fn sums_size(dir: &Path, sig: &str, files: usize) -> Result<(f64, u64, f64)> {
                 .current_dir(dir),
         )?;
     }
-    let (t, rss) = measure(dir, &strs(&[sig, "sums", "verify", &list, "--key", "bench.pub"]))?;
+    let (t, rss) = measure(
+        dir,
+        &strs(&[sig, "sums", "verify", &list, "--key", "bench.pub"]),
+    )?;
     let (t_ref, _) = measure(
         dir,
-        &[sha256sum.display().to_string(), "-c".into(), "--quiet".into(), list.clone()],
+        &[
+            sha256sum.display().to_string(),
+            "-c".into(),
+            "--quiet".into(),
+            list.clone(),
+        ],
     )?;
     Ok((t, rss, t_ref))
 }
@@ -388,9 +441,17 @@ pub fn run_scale(dir: &Path, sig: &str, cases: &[String]) -> Result<Vec<ScaleRow
             for n in [100, 1_000, 10_000] {
                 let i = generated(dir, n)?;
                 println!("xtask bench --scale: audit, {form} form, {}", i.what);
-                let db = if osv { i.osv.clone().context("OSV form")? } else { i.rustsec.clone() };
+                let db = if osv {
+                    i.osv.clone().context("OSV form")?
+                } else {
+                    i.rustsec.clone()
+                };
                 let (t, rss) = measure(dir, &audit_argv(sig, &i.lock, &db))?;
-                let t_ref = if osv { None } else { Some(rustsec_query(&i)?.0) };
+                let t_ref = if osv {
+                    None
+                } else {
+                    Some(rustsec_query(&i)?.0)
+                };
                 points.push((format!("{n} adv"), n as u64, t, rss, t_ref));
             }
             rows.push(ScaleRow {
@@ -419,8 +480,11 @@ pub fn run_scale(dir: &Path, sig: &str, cases: &[String]) -> Result<Vec<ScaleRow
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(1_000_000);
-        let sizes: Vec<usize> = [max / 100, max / 10, max].into_iter().filter(|n| *n > 0).collect();
-        let mut per: [Vec<(String, u64, f64, u64, Option<f64>)>; 4] = Default::default();
+        let sizes: Vec<usize> = [max / 100, max / 10, max]
+            .into_iter()
+            .filter(|n| *n > 0)
+            .collect();
+        let mut per: [Vec<Point>; 4] = Default::default();
         for &n in &sizes {
             println!("xtask bench --scale: packs, {n} files of 512 B");
             let r = pack_size(dir, sig, n, 512)?;

@@ -561,7 +561,11 @@ pub fn audit(
     for (_, a) in &advisories.osv {
         if a.withdrawn.is_some() {
             withdrawn.push(a.id.clone());
-        } else if a.affected.iter().any(|aff| osv_informational(aff).is_some()) {
+        } else if a
+            .affected
+            .iter()
+            .any(|aff| osv_informational(aff).is_some())
+        {
             informational.push(a.id.clone());
         }
     }

@@ -182,10 +182,7 @@ pub fn run(a: AuditArgs) -> Result<Report, CliError> {
             .as_deref()
             .map(|s| format!(": {s}"))
             .unwrap_or_default();
-        let head = format!(
-            "INFO {kind} {} {} {}{summary}",
-            f.id, f.package, f.version
-        );
+        let head = format!("INFO {kind} {} {} {}{summary}", f.id, f.package, f.version);
         match &f.vex {
             Some(v) if f.suppressed => {
                 lines.push(format!("suppressed {head}"));

@@ -151,7 +151,6 @@ fn create(out: &Output, a: CreateArgs) -> Result<Report, CliError> {
     }
 }
 
-
 fn verify(out: &Output, a: VerifyArgs) -> Result<Report, CliError> {
     let key = super::load_public_key(&a.key)?;
     let sig_path = a
@@ -193,7 +192,9 @@ fn verify(out: &Output, a: VerifyArgs) -> Result<Report, CliError> {
             Some(list.entries.len() as u64),
             indicatif::ProgressDrawTarget::stderr(),
         );
-        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} files {per_sec}") {
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} files {per_sec}")
+        {
             bar.set_style(style);
         }
         bar

@@ -113,10 +113,22 @@ mod tests {
             h.finalize()
         };
         let entries = vec![
-            Entry { digest: digest(b"a"), name: "a".into() },
-            Entry { digest: digest(b"a"), name: "b".into() },
-            Entry { digest: digest(b"c"), name: "c".into() },
-            Entry { digest: digest(b"c"), name: "../c".into() },
+            Entry {
+                digest: digest(b"a"),
+                name: "a".into(),
+            },
+            Entry {
+                digest: digest(b"a"),
+                name: "b".into(),
+            },
+            Entry {
+                digest: digest(b"c"),
+                name: "c".into(),
+            },
+            Entry {
+                digest: digest(b"c"),
+                name: "../c".into(),
+            },
         ];
         let got: Vec<&str> = check(tmp.path(), &entries, &|| {})
             .expect("dir")
