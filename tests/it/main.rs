@@ -26,6 +26,7 @@ mod pack_crash;
 mod policy;
 mod release;
 mod sbom;
+mod scale;
 mod scan;
 mod sigstore;
 mod tidy;

@@ -12,7 +12,8 @@ use anyhow::{bail, Context as _, Result};
 use crate::demo::{build_sigil, which};
 use crate::target_dir;
 
-const RUNS: usize = 3;
+/// Runs per command; the fastest counts.
+pub const RUNS: usize = 3;
 
 /// Runs a command once and returns (wall seconds, peak RSS in KiB).
 const MEASURE: &str = r#"
@@ -123,12 +124,18 @@ fn make_file(path: &Path, mib: u64) -> Result<()> {
 /// The benchmark.
 pub fn run(rest: &[String]) -> Result<()> {
     let mut mib = 1024u64;
-    let mut only: Option<String> = None;
+    let mut scale = false;
+    let mut cases: Vec<String> = Vec::new();
     let mut it = rest.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--size-mib" => mib = it.next().context("--size-mib needs a value")?.parse()?,
-            "--only" => only = Some(it.next().context("--only needs a case: keyless")?.clone()),
+            "--scale" => scale = true,
+            "--case" | "--only" => cases.push(
+                it.next()
+                    .context("--case needs a name: audit or keyless")?
+                    .clone(),
+            ),
             other => bail!("unknown bench option {other:?}"),
         }
     }
@@ -136,22 +143,36 @@ pub fn run(rest: &[String]) -> Result<()> {
     let sig = sigil.display().to_string();
     let dir = target_dir().join("bench");
     std::fs::create_dir_all(&dir)?;
+    if scale {
+        let rows = crate::scale::run_scale(&dir, &sig, &cases)?;
+        crate::scale::print_scale(&rows);
+        return Ok(());
+    }
+    if let Some(other) = cases
+        .iter()
+        .find(|c| !["audit", "keyless"].contains(&c.as_str()))
+    {
+        bail!("--case knows audit and keyless, not {other:?}");
+    }
     let big = dir.join("big.bin");
+    let mut rows = Vec::new();
+    if !cases.is_empty() {
+        // Only the named cases.
+        if cases.iter().any(|c| c == "audit") {
+            crate::scale::bench_audit(&mut rows, &dir, &sig)?;
+        }
+        if cases.iter().any(|c| c == "keyless") {
+            make_file(&big, mib)?;
+            bench_keyless(&mut rows, &dir, &sig, mib)?;
+        }
+        print_table(&rows);
+        return Ok(());
+    }
     println!(
         "xtask bench: preparing a {mib} MiB input in {}",
         big.display()
     );
     make_file(&big, mib)?;
-    let mut rows = Vec::new();
-    match only.as_deref() {
-        None => {}
-        Some("keyless") => {
-            bench_keyless(&mut rows, &dir, &sig, mib)?;
-            print_table(&rows);
-            return Ok(());
-        }
-        Some(other) => bail!("--only knows keyless, not {other:?}"),
-    }
 
     let openssl = which("openssl").context("openssl is needed for the hashing comparison")?;
     compare(
@@ -251,6 +272,7 @@ pub fn run(rest: &[String]) -> Result<()> {
     bench_packs(&mut rows, &dir, &sig)?;
     bench_sigstore(&mut rows, &dir, &sig)?;
     bench_keyless(&mut rows, &dir, &sig, mib)?;
+    crate::scale::bench_audit(&mut rows, &dir, &sig)?;
 
     print_table(&rows);
     Ok(())

@@ -16,10 +16,12 @@
 //! - `completions`: shell completions and man pages from the clap definitions into `share/`.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod advgen;
 mod bench;
 mod demo;
 mod installer;
 mod release;
+mod scale;
 mod sigstore_local;
 mod tools;
 mod tuf_conformance;
@@ -37,7 +39,9 @@ const USAGE: &str = "usage: cargo xtask <test|demo|release|wheel|completions|ben
   release [--key K] [--out D] [--check]  build, pack, sign, attest and verify dist/ (see --help)
   wheel [--binary B] [--target T] [--out D]  Python wheel around a built sigil (default: the release build)
   completions                 shell completions and man pages from the CLI into share/
-  bench [--size-mib N]        sigil vs openssl/sha256sum/minisign/sigstore-python
+  bench [--size-mib N]        sigil vs openssl/sha256sum/minisign/sigstore-python/rustsec
+        [--case audit|keyless] only the named case(s) (--only is an alias)
+        [--scale]             each scaled command at three sizes, 10x apart
   fuzz [--seconds N] [TARGET] run fuzz targets (nightly toolchain, cargo-fuzz)
   lint                        cargo fmt --check and cargo clippy -D warnings
   sigstore-local [--dir D] [--port P]  serve OIDC/Fulcio/Rekor/TSA on 127.0.0.1 for keyless tries

@@ -101,6 +101,10 @@ pub struct Finding {
     /// Set when the match could not be decided: why.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub indeterminate: Option<String>,
+    /// The informational kind (`unmaintained`, `unsound`, `notice`...) of an informational
+    /// advisory's finding; such findings are in [`Report::informational_findings`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub informational: Option<String>,
     /// The VEX statement applied.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vex: Option<VexApplied>,
@@ -203,45 +207,49 @@ fn walk_json(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> Result<(), Loa
     Ok(())
 }
 
+fn load_osv_file(path: PathBuf) -> Result<(PathBuf, Advisory), LoadError> {
+    let meta = std::fs::metadata(&path).map_err(|source| LoadError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    if meta.len() > osv::MAX_ADVISORY_BYTES as u64 {
+        return Err(LoadError::Osv {
+            path,
+            source: osv::OsvParseError::TooLarge {
+                limit: osv::MAX_ADVISORY_BYTES,
+            },
+        });
+    }
+    let text = sigil_core::input::read_to_string(&path).map_err(|source| LoadError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    let adv = Advisory::from_json(&text).map_err(|source| LoadError::Osv {
+        path: path.clone(),
+        source,
+    })?;
+    let problems = crate::validate::audit_errors(&adv);
+    if !problems.is_empty() {
+        return Err(LoadError::Malformed {
+            path,
+            id: adv.id,
+            problems,
+        });
+    }
+    Ok((path, adv))
+}
+
 impl Advisories {
     /// Loads OSV JSON files anywhere under `dir` (hidden entries skipped, symlinks not
     /// followed) and, when `dir` is a RustSec advisory-db checkout, its advisories.
     pub fn load_dir(dir: &Path) -> Result<Self, LoadError> {
         let mut files = Vec::new();
         walk_json(dir, &mut files, 0)?;
-        let mut osv = Vec::new();
-        for path in files {
-            let meta = std::fs::metadata(&path).map_err(|source| LoadError::Io {
-                path: path.clone(),
-                source,
-            })?;
-            if meta.len() > osv::MAX_ADVISORY_BYTES as u64 {
-                return Err(LoadError::Osv {
-                    path,
-                    source: osv::OsvParseError::TooLarge {
-                        limit: osv::MAX_ADVISORY_BYTES,
-                    },
-                });
-            }
-            let text =
-                sigil_core::input::read_to_string(&path).map_err(|source| LoadError::Io {
-                    path: path.clone(),
-                    source,
-                })?;
-            let adv = Advisory::from_json(&text).map_err(|source| LoadError::Osv {
-                path: path.clone(),
-                source,
-            })?;
-            let problems = crate::validate::audit_errors(&adv);
-            if !problems.is_empty() {
-                return Err(LoadError::Malformed {
-                    path,
-                    id: adv.id,
-                    problems,
-                });
-            }
-            osv.push((path, adv));
-        }
+        // Read and parsed on every core; errors are reported for the first file in order.
+        use rayon::prelude::*;
+        let parsed: Vec<Result<(PathBuf, Advisory), LoadError>> =
+            files.into_par_iter().map(load_osv_file).collect();
+        let osv = parsed.into_iter().collect::<Result<Vec<_>, _>>()?;
         let rustsec = if crate::rustsec_db::is_checkout(dir) {
             crate::rustsec_db::load(dir)?
         } else {
@@ -341,10 +349,14 @@ pub struct Report {
     pub advisories: usize,
     /// Ids of withdrawn advisories that were skipped.
     pub withdrawn: Vec<String>,
-    /// Ids of RustSec informational advisories (unmaintained, unsound, notice) that were skipped.
+    /// Ids of informational advisories (unmaintained, unsound, notice), RustSec's
+    /// `informational` or OSV's `affected[].database_specific.informational`.
     pub informational: Vec<String>,
-    /// Findings, most severe first.
+    /// Vulnerability findings, most severe first.
     pub findings: Vec<Finding>,
+    /// Findings of informational advisories, by package: reported apart, failing only when
+    /// the caller asks ([`Report::passes_with`]).
+    pub informational_findings: Vec<Finding>,
 }
 
 impl Report {
@@ -356,8 +368,20 @@ impl Report {
     /// Whether the audit passes: no finding fails at `threshold`, and every component was
     /// audited unless `insecure_allow_unaudited` (then unaudited components are only reported).
     pub fn passes(&self, threshold: Severity, insecure_allow_unaudited: bool) -> bool {
+        self.passes_with(threshold, insecure_allow_unaudited, false)
+    }
+
+    /// [`Report::passes`], where `fail_on_informational` also fails the audit on any
+    /// informational finding not suppressed by VEX.
+    pub fn passes_with(
+        &self,
+        threshold: Severity,
+        insecure_allow_unaudited: bool,
+        fail_on_informational: bool,
+    ) -> bool {
         self.failing(threshold).next().is_none()
             && (insecure_allow_unaudited || self.unaudited.is_empty())
+            && !(fail_on_informational && self.informational_findings.iter().any(|f| !f.suppressed))
     }
 }
 
@@ -448,8 +472,81 @@ fn auditable(comp: &Component) -> Result<Purl, Unaudited> {
     Ok(purl)
 }
 
+/// The key under which an audit looks packages up: type, namespace and the name as the
+/// registry compares it ([`Purl::registry_spelling`], else the name). Two purls can match or
+/// misspell each other only when their keys are equal, so an index by key finds every
+/// advisory the former scan over all advisories found, in the same order.
+type PackageKey = (String, Option<String>, String);
+
+fn package_key(p: &Purl) -> PackageKey {
+    (
+        p.ty.clone(),
+        p.namespace.clone(),
+        p.registry_spelling().unwrap_or_else(|| p.name.clone()),
+    )
+}
+
+/// The advisories of one audit, indexed by package. Built once per audit: each component
+/// then looks at the few advisories that can name it instead of at all of them.
+struct Index {
+    /// OSV advisory positions (ascending) per package key of any of their `affected` entries.
+    osv: std::collections::HashMap<PackageKey, Vec<usize>>,
+    /// RustSec advisory positions (ascending) per crates.io spelling of their package.
+    rustsec: std::collections::HashMap<String, Vec<usize>>,
+}
+
+impl Index {
+    fn new(advisories: &Advisories) -> Self {
+        let mut osv: std::collections::HashMap<PackageKey, Vec<usize>> =
+            std::collections::HashMap::new();
+        for (i, (_, a)) in advisories.osv.iter().enumerate() {
+            if a.withdrawn.is_some() {
+                continue;
+            }
+            for aff in &a.affected {
+                for p in aff.package_purls() {
+                    let v = osv.entry(package_key(&p)).or_default();
+                    if v.last() != Some(&i) {
+                        v.push(i);
+                    }
+                }
+            }
+        }
+        let mut rustsec: std::collections::HashMap<String, Vec<usize>> =
+            std::collections::HashMap::new();
+        for (i, (_, a)) in advisories.rustsec.iter().enumerate() {
+            if a.metadata.withdrawn.is_some() {
+                continue;
+            }
+            rustsec
+                .entry(cargo_spelling(a.metadata.package.as_str()))
+                .or_default()
+                .push(i);
+        }
+        Self { osv, rustsec }
+    }
+}
+
+fn cargo_spelling(name: &str) -> String {
+    name.to_ascii_lowercase().replace('_', "-")
+}
+
+/// The informational kind an OSV `affected` entry gives in `database_specific.informational`
+/// (`unmaintained`, `unsound`, `notice`...: the RustSec database's OSV export), if any.
+pub fn osv_informational(aff: &osv::Affected) -> Option<String> {
+    match aff.database_specific.as_ref()?.get("informational")? {
+        serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
+        _ => None,
+    }
+}
+
 /// Audits `components` of `products` (the purls of what the SBOM describes, or that the user
 /// named) against `advisories`, applying `vex` documents.
+///
+/// Advisories are indexed by package once; each component is checked against the advisories
+/// naming its package (or a spelling of it the registry takes for the same package).
+/// Informational advisories (RustSec `informational`, OSV `affected[].database_specific
+/// .informational`) give [`Report::informational_findings`], apart from vulnerabilities.
 pub fn audit(
     components: &[Component],
     products: &[Purl],
@@ -457,12 +554,19 @@ pub fn audit(
     vex_docs: &[vex::Document],
 ) -> Report {
     let mut findings = Vec::new();
+    let mut notices = Vec::new();
     let mut unaudited = Vec::new();
     let mut withdrawn = Vec::new();
     let mut informational = Vec::new();
     for (_, a) in &advisories.osv {
         if a.withdrawn.is_some() {
             withdrawn.push(a.id.clone());
+        } else if a
+            .affected
+            .iter()
+            .any(|aff| osv_informational(aff).is_some())
+        {
+            informational.push(a.id.clone());
         }
     }
     for (_, a) in &advisories.rustsec {
@@ -472,6 +576,10 @@ pub fn audit(
             informational.push(a.metadata.id.to_string());
         }
     }
+    let index = Index::new(advisories);
+    // (advisory id, purl) pairs already reported: an advisory in both forms is reported once.
+    let mut seen: std::collections::HashSet<(String, String)> = std::collections::HashSet::new();
+    let none: Vec<usize> = Vec::new();
     for comp in components {
         let purl = match auditable(comp) {
             Ok(p) => p,
@@ -481,9 +589,11 @@ pub fn audit(
             }
         };
         let purl = &purl;
+        let purl_text = purl.to_string();
         let Some(version) = comp.version.clone() else {
             continue;
         };
+        let key = package_key(purl);
         // An advisory naming this package spelt otherwise: the first one, for the report.
         let mut misspelt: Option<String> = None;
         let mut note_misspelling = |id: &str, other: &Purl| {
@@ -494,10 +604,8 @@ pub fn audit(
                 ));
             }
         };
-        for (file, a) in &advisories.osv {
-            if a.withdrawn.is_some() {
-                continue;
-            }
+        for &i in index.osv.get(&key).unwrap_or(&none) {
+            let (file, a) = &advisories.osv[i];
             for aff in &a.affected {
                 if !aff.matches(purl) {
                     for p in aff.package_purls() {
@@ -524,6 +632,7 @@ pub fn audit(
                     (None, Some(u)) => u.to_string(),
                     (None, None) => "listed as affected; no fixed version recorded".to_owned(),
                 };
+                let kind = osv_informational(aff);
                 let mut f = Finding {
                     id: a.id.clone(),
                     aliases: a.aliases.clone(),
@@ -531,7 +640,7 @@ pub fn audit(
                     file: file.clone(),
                     package: comp.name.clone(),
                     version: version.clone(),
-                    purl: Some(purl.to_string()),
+                    purl: Some(purl_text.clone()),
                     summary: a.summary.clone(),
                     severity,
                     score: cv.as_ref().map(|c| c.score),
@@ -539,13 +648,19 @@ pub fn audit(
                     fixed,
                     remediation,
                     indeterminate,
+                    informational: kind,
                     vex: None,
                     suppressed: false,
                 };
                 let mut ids: Vec<&str> = vec![a.id.as_str()];
                 ids.extend(a.aliases.iter().map(String::as_str));
                 apply_vex(&mut f, &ids, purl, products, vex_docs);
-                findings.push(f);
+                seen.insert((f.id.clone(), purl_text.clone()));
+                if f.informational.is_some() {
+                    notices.push(f);
+                } else {
+                    findings.push(f);
+                }
                 break;
             }
         }
@@ -555,33 +670,30 @@ pub fn audit(
             }
             continue;
         }
-        for (file, a) in &advisories.rustsec {
+        // Parsed once per component, for every RustSec advisory of its package.
+        let parsed = semver::Version::parse(version.strip_prefix('v').unwrap_or(&version));
+        for &i in index.rustsec.get(&key.2).unwrap_or(&none) {
+            let (file, a) = &advisories.rustsec[i];
             let m = &a.metadata;
-            if m.withdrawn.is_some() || m.informational.is_some() {
-                continue;
-            }
             if m.package.as_str() != purl.name {
                 if let Some(p) = Purl::for_osv_package("crates.io", m.package.as_str(), None) {
                     note_misspelling(m.id.as_str(), &p);
                 }
                 continue;
             }
-            if findings.iter().any(|f: &Finding| {
-                f.id == m.id.as_str() && f.purl.as_deref() == Some(&purl.to_string())
-            }) {
+            if seen.contains(&(m.id.to_string(), purl_text.clone())) {
                 continue;
             }
-            let (affected, indeterminate, fixed) =
-                match semver::Version::parse(version.strip_prefix('v').unwrap_or(&version)) {
-                    Ok(v) => (a.versions.is_vulnerable(&v), None, rustsec_upgrade(a, &v)),
-                    Err(e) => (
-                        true,
-                        Some(format!(
-                            "{version:?} is not a valid SemVer 2.0 version: {e}"
-                        )),
-                        None,
-                    ),
-                };
+            let (affected, indeterminate, fixed) = match &parsed {
+                Ok(v) => (a.versions.is_vulnerable(v), None, rustsec_upgrade(a, v)),
+                Err(e) => (
+                    true,
+                    Some(format!(
+                        "{version:?} is not a valid SemVer 2.0 version: {e}"
+                    )),
+                    None,
+                ),
+            };
             if !affected {
                 continue;
             }
@@ -601,7 +713,7 @@ pub fn audit(
                 file: file.clone(),
                 package: comp.name.clone(),
                 version: version.clone(),
-                purl: Some(purl.to_string()),
+                purl: Some(purl_text.clone()),
                 summary: Some(m.title.clone()).filter(|t| !t.is_empty()),
                 severity: cv.as_ref().map(cvss::Cvss::severity),
                 score: cv.as_ref().map(|c| c.score),
@@ -609,6 +721,7 @@ pub fn audit(
                 fixed,
                 remediation,
                 indeterminate,
+                informational: m.informational.as_ref().map(|k| k.as_str().to_owned()),
                 vex: None,
                 suppressed: false,
             };
@@ -616,7 +729,12 @@ pub fn audit(
             ids.extend(f.aliases.iter().cloned());
             let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
             apply_vex(&mut f, &ids, purl, products, vex_docs);
-            findings.push(f);
+            seen.insert((f.id.clone(), purl_text.clone()));
+            if f.informational.is_some() {
+                notices.push(f);
+            } else {
+                findings.push(f);
+            }
         }
         if let Some(why) = misspelt {
             unaudited.push(Unaudited::new(Unauditable::NameNotCanonical, comp, why));
@@ -624,11 +742,18 @@ pub fn audit(
     }
     // Most severe first (unknown severity at the top, as it counts at every threshold).
     let rank = |f: &Finding| f.severity.map_or(5, |s| s as u8);
-    findings.sort_by(|a, b| {
+    let order = |a: &Finding, b: &Finding| {
         rank(b)
             .cmp(&rank(a))
             .then(b.score.unwrap_or(0.0).total_cmp(&a.score.unwrap_or(0.0)))
             .then_with(|| a.package.cmp(&b.package))
+            .then_with(|| a.id.cmp(&b.id))
+    };
+    findings.sort_by(order);
+    notices.sort_by(|a, b| {
+        a.package
+            .cmp(&b.package)
+            .then_with(|| a.version.cmp(&b.version))
             .then_with(|| a.id.cmp(&b.id))
     });
     Report {
@@ -639,6 +764,7 @@ pub fn audit(
         withdrawn,
         informational,
         findings,
+        informational_findings: notices,
     }
 }
 

@@ -59,7 +59,7 @@ pub fn load(dir: &Path) -> Result<Vec<(PathBuf, rustsec::Advisory)>, RustsecDbEr
         .collect::<Result<_, _>>()
         .map_err(io(&crates))?;
     pkg_dirs.sort();
-    let mut out = Vec::new();
+    let mut paths: Vec<(PathBuf, PathBuf)> = Vec::new();
     for pkg_dir in pkg_dirs {
         if !pkg_dir.is_dir() {
             continue;
@@ -80,34 +80,50 @@ pub fn load(dir: &Path) -> Result<Vec<(PathBuf, rustsec::Advisory)>, RustsecDbEr
             if rustsec::Advisory::is_draft(&path) {
                 continue;
             }
-            let bad = |reason: String| RustsecDbError::Advisory {
-                path: path.clone(),
-                reason,
-            };
-            let meta = std::fs::metadata(&path).map_err(io(&path))?;
-            if meta.len() > MAX_RUSTSEC_BYTES {
-                return Err(bad(format!("larger than {MAX_RUSTSEC_BYTES} bytes")));
-            }
-            let text = sigil_core::input::read_to_string(&path).map_err(io(&path))?;
-            let adv = parse_advisory(&text).map_err(bad)?;
-            if file_name != format!("{}.md", adv.metadata.id) {
-                return Err(bad(format!(
-                    "expected the file to be named {}.md",
-                    adv.metadata.id
-                )));
-            }
-            let dir_name = pkg_dir
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or_default();
-            if dir_name != adv.metadata.package.as_str() {
-                return Err(bad(format!(
-                    "advisory for {} is in the {dir_name:?} directory",
-                    adv.metadata.package
-                )));
-            }
-            out.push((path, adv));
+            paths.push((pkg_dir.clone(), path));
         }
     }
+    // Read and parsed on every core; errors are reported for the first file in order.
+    use rayon::prelude::*;
+    let parsed: Vec<Result<(PathBuf, rustsec::Advisory), RustsecDbError>> = paths
+        .into_par_iter()
+        .map(|(pkg_dir, path)| load_one(&pkg_dir, path))
+        .collect();
+    let out = parsed.into_iter().collect::<Result<Vec<_>, _>>()?;
     Ok(out)
+}
+
+fn load_one(pkg_dir: &Path, path: PathBuf) -> Result<(PathBuf, rustsec::Advisory), RustsecDbError> {
+    let file_name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_owned();
+    let bad = |reason: String| RustsecDbError::Advisory {
+        path: path.clone(),
+        reason,
+    };
+    let meta = std::fs::metadata(&path).map_err(io(&path))?;
+    if meta.len() > MAX_RUSTSEC_BYTES {
+        return Err(bad(format!("larger than {MAX_RUSTSEC_BYTES} bytes")));
+    }
+    let text = sigil_core::input::read_to_string(&path).map_err(io(&path))?;
+    let adv = parse_advisory(&text).map_err(bad)?;
+    if file_name != format!("{}.md", adv.metadata.id) {
+        return Err(bad(format!(
+            "expected the file to be named {}.md",
+            adv.metadata.id
+        )));
+    }
+    let dir_name = pkg_dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    if dir_name != adv.metadata.package.as_str() {
+        return Err(bad(format!(
+            "advisory for {} is in the {dir_name:?} directory",
+            adv.metadata.package
+        )));
+    }
+    Ok((path, adv))
 }

@@ -54,6 +54,10 @@ pub struct AuditArgs {
     /// Report components that could not be audited (no purl, no version...) without failing.
     #[arg(long)]
     insecure_allow_unaudited: bool,
+    /// Also fail (exit 1) on findings of informational advisories (unmaintained, unsound,
+    /// notice), which are otherwise reported apart without failing.
+    #[arg(long)]
+    fail_on_informational: bool,
 }
 
 fn load_error(e: LoadError) -> CliError {
@@ -133,8 +137,8 @@ pub fn run(a: AuditArgs) -> Result<Report, CliError> {
     }
     if !report.informational.is_empty() {
         lines.push(format!(
-            "skipped informational: {}",
-            report.informational.join(", ")
+            "informational advisories (reported apart): {}",
+            report.informational.len()
         ));
     }
     for f in &report.findings {
@@ -171,6 +175,26 @@ pub fn run(a: AuditArgs) -> Result<Report, CliError> {
             lines.push(format!("  indeterminate: {why}"));
         }
     }
+    for f in &report.informational_findings {
+        let kind = f.informational.as_deref().unwrap_or("informational");
+        let summary = f
+            .summary
+            .as_deref()
+            .map(|s| format!(": {s}"))
+            .unwrap_or_default();
+        let head = format!("INFO {kind} {} {} {}{summary}", f.id, f.package, f.version);
+        match &f.vex {
+            Some(v) if f.suppressed => {
+                lines.push(format!("suppressed {head}"));
+                lines.push(format!("  vex {}: {}", v.status, v.reason()));
+            }
+            Some(v) => {
+                lines.push(head);
+                lines.push(format!("  vex {}: {}", v.status, v.reason()));
+            }
+            None => lines.push(head),
+        }
+    }
     for u in &report.unaudited {
         let version = u
             .version
@@ -188,6 +212,17 @@ pub fn run(a: AuditArgs) -> Result<Report, CliError> {
         FailOn::High => "high",
         FailOn::Critical => "critical",
     };
+    if !report.informational_findings.is_empty() {
+        lines.push(format!(
+            "{} informational finding(s){}",
+            report.informational_findings.len(),
+            if a.fail_on_informational {
+                " (failing: --fail-on-informational)"
+            } else {
+                ", not failing (--fail-on-informational to fail)"
+            }
+        ));
+    }
     lines.push(format!(
         "{} finding(s), {failing} at or above {fail_word}, {suppressed} suppressed by VEX",
         report.findings.len()
@@ -213,11 +248,17 @@ pub fn run(a: AuditArgs) -> Result<Report, CliError> {
         "failing": failing,
         "suppressed": suppressed,
         "findings": report.findings,
+        "informational_findings": report.informational_findings,
+        "fail_on_informational": a.fail_on_informational,
         "products": report.products,
         "unaudited": report.unaudited,
         "insecure_allow_unaudited": a.insecure_allow_unaudited,
     });
-    let mut r = if !report.passes(threshold, a.insecure_allow_unaudited) {
+    let mut r = if !report.passes_with(
+        threshold,
+        a.insecure_allow_unaudited,
+        a.fail_on_informational,
+    ) {
         Report::not_verified(data)
     } else {
         Report::ok("ok", data)

@@ -1,6 +1,6 @@
 //! `sigil sums create` and `sigil sums verify`: GNU `SHA256SUMS` lists, signed with minisign.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use serde_json::json;
 use sigil_core::Sha256Digest;
@@ -154,14 +154,6 @@ fn create(out: &Output, a: CreateArgs) -> Result<Report, CliError> {
     }
 }
 
-/// Refuses names that could reach outside the list's directory.
-pub fn safe_relative(name: &str) -> bool {
-    let p = Path::new(name);
-    !name.is_empty()
-        && p.components()
-            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
-}
-
 fn verify(out: &Output, a: VerifyArgs) -> Result<Report, CliError> {
     let Some(key_path) = &a.key else {
         return verify_keyless(out, &a);
@@ -274,39 +266,61 @@ fn check_list(
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
+    // Hashed on every core; the JSON document's per-file array is built only for JSON output.
+    let bar = (out.progress_allowed() && list.entries.len() >= 1000).then(|| {
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(list.entries.len() as u64),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} files {per_sec}")
+        {
+            bar.set_style(style);
+        }
+        bar
+    });
+    let statuses = sigil_sign::sums_check::check(dir, &list.entries, &|| {
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+    })
+    .map_err(|e| CliError::io(format!("{}: {}", dir.display(), super::io_reason(&e))))?;
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let json_wanted = out.format == crate::output::Format::Json;
     let mut results = Vec::new();
     let mut failed = 0usize;
-    for e in &list.entries {
-        let (status, detail) = if !safe_relative(&e.name) {
-            ("unsafe-path", "path leaves the list's directory".to_owned())
-        } else {
-            // Opened beneath the list's directory: a symlink out of it is not followed.
-            match sigil_core::input::open_beneath(dir, Path::new(&e.name)) {
-                Err(err) if sigil_core::input::escapes(&err) => (
-                    "unsafe-path",
-                    "path leaves the list's directory through a symlink".to_owned(),
-                ),
-                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                    ("missing", "no such file".to_owned())
+    for (e, st) in list.entries.iter().zip(&statuses) {
+        use sigil_sign::sums_check::Status;
+        let detail = match st {
+            Status::Ok | Status::Missing => {
+                if matches!(st, Status::Missing) {
+                    "no such file".to_owned()
+                } else {
+                    String::new()
                 }
-                Err(err) => ("unreadable", super::io_reason(&err)),
-                Ok((f, meta)) => match hash_open(out, &e.name, f, meta.len()) {
-                    Ok(d) if d == e.digest => ("ok", String::new()),
-                    Ok(d) => (
-                        "changed",
-                        format!("sha256 {} (expected {})", d.to_hex(), e.digest.to_hex()),
-                    ),
-                    Err(err) => ("unreadable", err.message),
-                },
             }
+            Status::Changed(d) => {
+                format!("sha256 {} (expected {})", d.to_hex(), e.digest.to_hex())
+            }
+            Status::UnsafePath(false) => "path leaves the list's directory".to_owned(),
+            Status::UnsafePath(_) => {
+                "path leaves the list's directory through a symlink".to_owned()
+            }
+            Status::Unreadable(err) => super::io_reason(err),
+            _ => "unknown".to_owned(),
         };
+        let status = st.code();
         if status != "ok" {
             failed += 1;
             report = report.line(format!("{}: {} {}", e.name, status.to_uppercase(), detail));
-        } else {
+        } else if !out.quiet {
             report = report.line(format!("{}: OK", e.name));
         }
-        results.push(json!({ "name": e.name, "status": status, "expected": e.digest.to_hex(), "detail": detail }));
+        if json_wanted {
+            results.push(json!({ "name": e.name, "status": status, "expected": e.digest.to_hex(), "detail": detail }));
+        }
     }
     let mut data = json!({
         "list": list_path,

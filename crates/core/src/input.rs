@@ -80,12 +80,17 @@ pub struct Escapes;
 /// symlink is refused instead (`O_NOFOLLOW` on the last step, and each directory above it
 /// checked by `lstat`), which is stricter.
 pub fn open_beneath(dir: &Path, rel: &Path) -> io::Result<(File, Metadata)> {
+    let d = File::open(dir)?;
+    open_beneath_at(&d, dir, rel)
+}
+
+/// [`open_beneath`] with `dir` already open as `d` (one handle for many files).
+pub fn open_beneath_at(d: &File, dir: &Path, rel: &Path) -> io::Result<(File, Metadata)> {
     use rustix::fs::{Mode, ResolveFlags};
     let escapes = || io::Error::new(io::ErrorKind::PermissionDenied, Escapes);
-    let d = File::open(dir)?;
     let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
     let fd = match rustix::fs::openat2(
-        &d,
+        d,
         rel,
         flags,
         Mode::empty(),
@@ -105,7 +110,7 @@ pub fn open_beneath(dir: &Path, rel: &Path) -> io::Result<(File, Metadata)> {
                     return Err(escapes());
                 }
             }
-            match rustix::fs::openat(&d, rel, flags | OFlags::NOFOLLOW, Mode::empty()) {
+            match rustix::fs::openat(d, rel, flags | OFlags::NOFOLLOW, Mode::empty()) {
                 Ok(fd) => fd,
                 Err(rustix::io::Errno::LOOP) => return Err(escapes()),
                 Err(e) => return Err(e.into()),

@@ -20,8 +20,9 @@ pub const MANIFEST_PATH: &str = ".sigil/SHA256SUMS";
 pub const SIGNATURE_PATH: &str = ".sigil/SHA256SUMS.minisig";
 /// The directory holding both.
 pub const SIGIL_DIR: &str = ".sigil";
-/// Largest manifest read (a 10,000-file pack's manifest is about 1 MiB).
-pub const MAX_MANIFEST_BYTES: u64 = 64 << 20;
+/// Largest manifest read (a 10,000-file pack's manifest is about 1 MiB; a 1,000,000-file
+/// pack's, with short names, about 90 MiB).
+pub const MAX_MANIFEST_BYTES: u64 = 256 << 20;
 
 const COMMENT_PREFIX: &str = "sigil-pack";
 

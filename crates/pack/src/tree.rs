@@ -84,13 +84,59 @@ struct Listed {
 }
 
 /// What the second phase learnt about a regular file.
+/// What the assembly phase needs of a file's metadata: 48 bytes, where `fs::Metadata` takes
+/// several times that (it is held for every file of a pack until assembly).
+#[derive(Debug, Clone, Copy)]
+struct Stat {
+    ft: fs::FileType,
+    mode: u32,
+    nlink: u64,
+    len: u64,
+    dev: u64,
+    ino: u64,
+}
+
+impl From<fs::Metadata> for Stat {
+    fn from(m: fs::Metadata) -> Self {
+        Self {
+            ft: m.file_type(),
+            mode: m.mode(),
+            nlink: m.nlink(),
+            len: m.len(),
+            dev: m.dev(),
+            ino: m.ino(),
+        }
+    }
+}
+
+impl Stat {
+    fn file_type(&self) -> fs::FileType {
+        self.ft
+    }
+    fn mode(&self) -> u32 {
+        self.mode
+    }
+    fn nlink(&self) -> u64 {
+        self.nlink
+    }
+    fn len(&self) -> u64 {
+        self.len
+    }
+    fn dev(&self) -> u64 {
+        self.dev
+    }
+    fn ino(&self) -> u64 {
+        self.ino
+    }
+}
+
 enum Probe {
     /// Metadata without following a symlink (`lstat`, or `fstat` of a file opened with
     /// `O_NOFOLLOW`).
-    Meta(fs::Metadata),
+    Meta(Stat),
     /// `fstat` of the opened file, its SHA-256, the bytes read to end of file, and the
     /// content rule it breaks, if any.
-    Hashed(fs::Metadata, Sha256Digest, u64, Option<ContentViolation>),
+    Hashed(Stat, Sha256Digest, u64, Option<ContentViolation>),
 }
 
 /// Walks `root` without following symlinks, applying every data-only rule and the limits.
@@ -170,7 +216,7 @@ fn finish(
             Some(match hash {
                 Some(h) if h(rel) => probe_hash(l, buf),
                 _ => fs::symlink_metadata(&l.path)
-                    .map(Probe::Meta)
+                    .map(|m| Probe::Meta(m.into()))
                     .map_err(|source| TreeIoError {
                         path: l.path.clone(),
                         source,
@@ -347,7 +393,7 @@ fn probe_hash(l: &Listed, buf: &mut Vec<u8>) -> Result<Probe, TreeIoError> {
         None => {
             let before = fs::symlink_metadata(&l.path).map_err(err)?;
             if !before.is_file() {
-                return Ok(Probe::Meta(before));
+                return Ok(Probe::Meta(before.into()));
             }
             (before.dev(), before.ino())
         }
@@ -360,13 +406,13 @@ fn probe_hash(l: &Listed, buf: &mut Vec<u8>) -> Result<Probe, TreeIoError> {
             if meta.is_file() {
                 return Err(err(e));
             }
-            return Ok(Probe::Meta(meta));
+            return Ok(Probe::Meta(meta.into()));
         }
         Err(e) => return Err(err(e)),
     };
     let meta = file.metadata().map_err(err)?;
     if !meta.is_file() {
-        return Ok(Probe::Meta(meta));
+        return Ok(Probe::Meta(meta.into()));
     }
     if (meta.dev(), meta.ino()) != id {
         return Err(changed(&l.path));
@@ -374,7 +420,7 @@ fn probe_hash(l: &Listed, buf: &mut Vec<u8>) -> Result<Probe, TreeIoError> {
     let rel = l.rel.as_deref().unwrap_or_default();
     let mut content = ContentCheck::for_path(rel);
     let (d, n) = hash_to_eof_with(&file, buf, |b| content.update(b)).map_err(err)?;
-    Ok(Probe::Hashed(meta, d, n, content.finish()))
+    Ok(Probe::Hashed(meta.into(), d, n, content.finish()))
 }
 
 struct Assembler<'a> {

@@ -10,6 +10,7 @@
 pub mod binding;
 pub mod minisig;
 pub mod sums;
+pub mod sums_check;
 
 pub use minisig::{Signature, SignatureParseError, Verified, VerifyError};
 pub use sums::{SumsFile, SumsParseError};

@@ -21,7 +21,10 @@ pub fn sigil() -> assert_cmd::Command {
         .env_remove("SOURCE_DATE_EPOCH")
         // No developer's trust cache (`sigil trust update`) leaks into a test: tests that want
         // one set their own XDG_CACHE_HOME after this.
-        .env("XDG_CACHE_HOME", "/nonexistent/sigil-tests-have-no-trust-cache")
+        .env(
+            "XDG_CACHE_HOME",
+            "/nonexistent/sigil-tests-have-no-trust-cache",
+        )
         .env("NO_COLOR", "1");
     c
 }

@@ -1,0 +1,140 @@
+//! Checking the files a checksum list names, on every core.
+//!
+//! Each entry is opened beneath the list's directory ([`sigil_core::input::open_beneath_at`]:
+//! one directory handle for the whole list, no symlink out of it followed), hashed, and
+//! compared. Results come back in list order, whatever the scheduling.
+
+use std::fs::File;
+use std::io::{self, Read as _};
+use std::path::{Component, Path};
+
+use rayon::prelude::*;
+use sigil_core::digest::Sha256Hasher;
+use sigil_core::{Sha256Digest, HASH_BUFFER_SIZE};
+
+use crate::sums::Entry;
+
+/// What checking one entry found.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Status {
+    /// The file's SHA-256 is the listed one.
+    Ok,
+    /// Another SHA-256 (the one read).
+    Changed(Sha256Digest),
+    /// No such file.
+    Missing,
+    /// The name leaves the list's directory: by itself (`..`, absolute), or through a symlink
+    /// (`true`).
+    UnsafePath(bool),
+    /// Opening or reading failed.
+    Unreadable(io::Error),
+}
+
+impl Status {
+    /// The stable status word: `ok`, `changed`, `missing`, `unsafe-path`, `unreadable`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Changed(_) => "changed",
+            Status::Missing => "missing",
+            Status::UnsafePath(_) => "unsafe-path",
+            Status::Unreadable(_) => "unreadable",
+        }
+    }
+}
+
+/// Whether a listed name stays inside the list's directory by its spelling alone.
+pub fn safe_relative(name: &str) -> bool {
+    let p = Path::new(name);
+    !name.is_empty()
+        && p.components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+}
+
+fn hash(mut f: &File, buf: &mut Vec<u8>) -> io::Result<Sha256Digest> {
+    if buf.is_empty() {
+        buf.resize(HASH_BUFFER_SIZE, 0);
+    }
+    let mut h = Sha256Hasher::default();
+    loop {
+        match f.read(buf) {
+            Ok(0) => return Ok(h.finalize()),
+            Ok(n) => h.update(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn check_one(d: &File, dir: &Path, e: &Entry, buf: &mut Vec<u8>) -> Status {
+    if !safe_relative(&e.name) {
+        return Status::UnsafePath(false);
+    }
+    match sigil_core::input::open_beneath_at(d, dir, Path::new(&e.name)) {
+        Err(err) if sigil_core::input::escapes(&err) => Status::UnsafePath(true),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Status::Missing,
+        Err(err) => Status::Unreadable(err),
+        Ok((f, _)) => match hash(&f, buf) {
+            Ok(got) if got == e.digest => Status::Ok,
+            Ok(got) => Status::Changed(got),
+            Err(err) => Status::Unreadable(err),
+        },
+    }
+}
+
+/// Checks every entry against the files beneath `dir`, in parallel; `done` is called once
+/// per entry checked (for a progress display). Results are in entry order.
+pub fn check(dir: &Path, entries: &[Entry], done: &(dyn Fn() + Sync)) -> io::Result<Vec<Status>> {
+    let d = File::open(dir)?;
+    Ok(entries
+        .par_iter()
+        .with_min_len(64)
+        .map_init(Vec::new, |buf, e| {
+            let s = check_one(&d, dir, e, buf);
+            done();
+            s
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_come_back_in_list_order() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        std::fs::write(tmp.path().join("a"), b"a").expect("write");
+        std::fs::write(tmp.path().join("b"), b"b").expect("write");
+        let digest = |b: &[u8]| {
+            let mut h = Sha256Hasher::default();
+            h.update(b);
+            h.finalize()
+        };
+        let entries = vec![
+            Entry {
+                digest: digest(b"a"),
+                name: "a".into(),
+            },
+            Entry {
+                digest: digest(b"a"),
+                name: "b".into(),
+            },
+            Entry {
+                digest: digest(b"c"),
+                name: "c".into(),
+            },
+            Entry {
+                digest: digest(b"c"),
+                name: "../c".into(),
+            },
+        ];
+        let got: Vec<&str> = check(tmp.path(), &entries, &|| {})
+            .expect("dir")
+            .iter()
+            .map(Status::code)
+            .collect();
+        assert_eq!(got, ["ok", "changed", "missing", "unsafe-path"]);
+    }
+}
