@@ -49,6 +49,9 @@ _sigil() {
             sigil,provenance)
                 cmd="sigil__subcmd__provenance"
                 ;;
+            sigil,repo)
+                cmd="sigil__subcmd__repo"
+                ;;
             sigil,run)
                 cmd="sigil__subcmd__run"
                 ;;
@@ -63,6 +66,9 @@ _sigil() {
                 ;;
             sigil,sums)
                 cmd="sigil__subcmd__sums"
+                ;;
+            sigil,trust)
+                cmd="sigil__subcmd__trust"
                 ;;
             sigil,verify)
                 cmd="sigil__subcmd__verify"
@@ -130,6 +136,9 @@ _sigil() {
             sigil__subcmd__help,provenance)
                 cmd="sigil__subcmd__help__subcmd__provenance"
                 ;;
+            sigil__subcmd__help,repo)
+                cmd="sigil__subcmd__help__subcmd__repo"
+                ;;
             sigil__subcmd__help,run)
                 cmd="sigil__subcmd__help__subcmd__run"
                 ;;
@@ -144,6 +153,9 @@ _sigil() {
                 ;;
             sigil__subcmd__help,sums)
                 cmd="sigil__subcmd__help__subcmd__sums"
+                ;;
+            sigil__subcmd__help,trust)
+                cmd="sigil__subcmd__help__subcmd__trust"
                 ;;
             sigil__subcmd__help,verify)
                 cmd="sigil__subcmd__help__subcmd__verify"
@@ -196,6 +208,18 @@ _sigil() {
             sigil__subcmd__help__subcmd__policy,check)
                 cmd="sigil__subcmd__help__subcmd__policy__subcmd__check"
                 ;;
+            sigil__subcmd__help__subcmd__repo,add)
+                cmd="sigil__subcmd__help__subcmd__repo__subcmd__add"
+                ;;
+            sigil__subcmd__help__subcmd__repo,init)
+                cmd="sigil__subcmd__help__subcmd__repo__subcmd__init"
+                ;;
+            sigil__subcmd__help__subcmd__repo,publish)
+                cmd="sigil__subcmd__help__subcmd__repo__subcmd__publish"
+                ;;
+            sigil__subcmd__help__subcmd__repo,rotate)
+                cmd="sigil__subcmd__help__subcmd__repo__subcmd__rotate"
+                ;;
             sigil__subcmd__help__subcmd__sbom,binary)
                 cmd="sigil__subcmd__help__subcmd__sbom__subcmd__binary"
                 ;;
@@ -213,6 +237,15 @@ _sigil() {
                 ;;
             sigil__subcmd__help__subcmd__sums,verify)
                 cmd="sigil__subcmd__help__subcmd__sums__subcmd__verify"
+                ;;
+            sigil__subcmd__help__subcmd__trust,conformance-client)
+                cmd="sigil__subcmd__help__subcmd__trust__subcmd__conformance__subcmd__client"
+                ;;
+            sigil__subcmd__help__subcmd__trust,show)
+                cmd="sigil__subcmd__help__subcmd__trust__subcmd__show"
+                ;;
+            sigil__subcmd__help__subcmd__trust,update)
+                cmd="sigil__subcmd__help__subcmd__trust__subcmd__update"
                 ;;
             sigil__subcmd__help__subcmd__vex,new)
                 cmd="sigil__subcmd__help__subcmd__vex__subcmd__new"
@@ -307,6 +340,36 @@ _sigil() {
             sigil__subcmd__policy__subcmd__help,help)
                 cmd="sigil__subcmd__policy__subcmd__help__subcmd__help"
                 ;;
+            sigil__subcmd__repo,add)
+                cmd="sigil__subcmd__repo__subcmd__add"
+                ;;
+            sigil__subcmd__repo,help)
+                cmd="sigil__subcmd__repo__subcmd__help"
+                ;;
+            sigil__subcmd__repo,init)
+                cmd="sigil__subcmd__repo__subcmd__init"
+                ;;
+            sigil__subcmd__repo,publish)
+                cmd="sigil__subcmd__repo__subcmd__publish"
+                ;;
+            sigil__subcmd__repo,rotate)
+                cmd="sigil__subcmd__repo__subcmd__rotate"
+                ;;
+            sigil__subcmd__repo__subcmd__help,add)
+                cmd="sigil__subcmd__repo__subcmd__help__subcmd__add"
+                ;;
+            sigil__subcmd__repo__subcmd__help,help)
+                cmd="sigil__subcmd__repo__subcmd__help__subcmd__help"
+                ;;
+            sigil__subcmd__repo__subcmd__help,init)
+                cmd="sigil__subcmd__repo__subcmd__help__subcmd__init"
+                ;;
+            sigil__subcmd__repo__subcmd__help,publish)
+                cmd="sigil__subcmd__repo__subcmd__help__subcmd__publish"
+                ;;
+            sigil__subcmd__repo__subcmd__help,rotate)
+                cmd="sigil__subcmd__repo__subcmd__help__subcmd__rotate"
+                ;;
             sigil__subcmd__sbom,binary)
                 cmd="sigil__subcmd__sbom__subcmd__binary"
                 ;;
@@ -355,6 +418,30 @@ _sigil() {
             sigil__subcmd__sums__subcmd__help,verify)
                 cmd="sigil__subcmd__sums__subcmd__help__subcmd__verify"
                 ;;
+            sigil__subcmd__trust,conformance-client)
+                cmd="sigil__subcmd__trust__subcmd__conformance__subcmd__client"
+                ;;
+            sigil__subcmd__trust,help)
+                cmd="sigil__subcmd__trust__subcmd__help"
+                ;;
+            sigil__subcmd__trust,show)
+                cmd="sigil__subcmd__trust__subcmd__show"
+                ;;
+            sigil__subcmd__trust,update)
+                cmd="sigil__subcmd__trust__subcmd__update"
+                ;;
+            sigil__subcmd__trust__subcmd__help,conformance-client)
+                cmd="sigil__subcmd__trust__subcmd__help__subcmd__conformance__subcmd__client"
+                ;;
+            sigil__subcmd__trust__subcmd__help,help)
+                cmd="sigil__subcmd__trust__subcmd__help__subcmd__help"
+                ;;
+            sigil__subcmd__trust__subcmd__help,show)
+                cmd="sigil__subcmd__trust__subcmd__help__subcmd__show"
+                ;;
+            sigil__subcmd__trust__subcmd__help,update)
+                cmd="sigil__subcmd__trust__subcmd__help__subcmd__update"
+                ;;
             sigil__subcmd__vex,help)
                 cmd="sigil__subcmd__vex__subcmd__help"
                 ;;
@@ -374,7 +461,7 @@ _sigil() {
 
     case "${cmd}" in
         sigil)
-            opts="-q -h -V --format --quiet --help --version key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex generate help"
+            opts="-q -h -V --format --quiet --help --version key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex trust repo generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -618,7 +705,7 @@ _sigil() {
             return 0
             ;;
         sigil__subcmd__attest)
-            opts="-k -o -q -h -V --key --predicate-type --predicate --output --digest --format --quiet --help --version"
+            opts="-k -o -q -h -V --key --keyless --identity-token --staging --signing-config --trusted-root --insecure-allow-http --service-timeout --predicate-type --predicate --output --digest --format --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -629,6 +716,22 @@ _sigil() {
                     return 0
                     ;;
                 -k)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity-token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --signing-config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trusted-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -664,7 +767,7 @@ _sigil() {
             return 0
             ;;
         sigil__subcmd__audit)
-            opts="-q -h -V --sbom --lockfile --advisories --vex --fail-on --product --insecure-allow-unaudited --format --quiet --help --version"
+            opts="-q -h -V --sbom --lockfile --advisories --vex --fail-on --product --insecure-allow-unaudited --fail-on-informational --format --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -724,7 +827,7 @@ _sigil() {
             return 0
             ;;
         sigil__subcmd__help)
-            opts="key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex generate help"
+            opts="key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex trust repo generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1087,6 +1190,76 @@ _sigil() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sigil__subcmd__help__subcmd__repo)
+            opts="init add publish rotate"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sigil__subcmd__help__subcmd__repo__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sigil__subcmd__help__subcmd__repo__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sigil__subcmd__help__subcmd__repo__subcmd__publish)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sigil__subcmd__help__subcmd__repo__subcmd__rotate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sigil__subcmd__help__subcmd__run)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1228,6 +1401,62 @@ _sigil() {
             return 0
             ;;
         sigil__subcmd__help__subcmd__sums__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sigil__subcmd__help__subcmd__trust)
+            opts="update show conformance-client"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sigil__subcmd__help__subcmd__trust__subcmd__conformance__subcmd__client)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sigil__subcmd__help__subcmd__trust__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sigil__subcmd__help__subcmd__trust__subcmd__update)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2121,6 +2350,188 @@ _sigil() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sigil__subcmd__repo)
+            opts="-q -h -V --format --quiet --help --version init add publish rotate help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "human json pem minisign rustsec markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sigil__subcmd__repo__subcmd__add)
+            opts="-q -h -V --format --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "human json pem minisign rustsec markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sigil__subcmd__repo__subcmd__help)
+            opts="init add publish rotate help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sigil__subcmd__repo__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sigil__subcmd__repo__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sigil__subcmd__repo__subcmd__help__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sigil__subcmd__repo__subcmd__help__subcmd__publish)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sigil__subcmd__repo__subcmd__help__subcmd__rotate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sigil__subcmd__repo__subcmd__init)
+            opts="-q -h -V --expiry --format --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --expiry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "human json pem minisign rustsec markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sigil__subcmd__repo__subcmd__publish)
+            opts="-q -h -V --format --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "human json pem minisign rustsec markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sigil__subcmd__repo__subcmd__rotate)
+            opts="-q -h -V --role --format --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --role)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "human json pem minisign rustsec markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sigil__subcmd__run)
             opts="-q -h -V --policy --audit-db --format --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -2392,7 +2803,7 @@ _sigil() {
             return 0
             ;;
         sigil__subcmd__sign)
-            opts="-k -t -c -x -f -q -h -V --key --trusted-comment --untrusted-comment --output --force --format --quiet --help --version"
+            opts="-k -t -c -x -f -q -h -V --key --keyless --identity-token --staging --signing-config --trusted-root --insecure-allow-http --service-timeout --trusted-comment --untrusted-comment --output --force --format --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2403,6 +2814,22 @@ _sigil() {
                     return 0
                     ;;
                 -k)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity-token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --signing-config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trusted-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2542,7 +2969,7 @@ _sigil() {
             return 0
             ;;
         sigil__subcmd__sums__subcmd__verify)
-            opts="-k -x -q -h -V --key --signature --expect-name --expect-version --format --quiet --help --version"
+            opts="-k -x -q -h -V --key --bundle --certificate-identity --certificate-identity-regexp --certificate-oidc-issuer --certificate-oidc-issuer-regexp --trusted-root --staging --signature --expect-name --expect-version --format --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2553,6 +2980,30 @@ _sigil() {
                     return 0
                     ;;
                 -k)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bundle)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --certificate-identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --certificate-identity-regexp)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --certificate-oidc-issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --certificate-oidc-issuer-regexp)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trusted-root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2583,8 +3034,182 @@ _sigil() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sigil__subcmd__trust)
+            opts="-q -h -V --format --quiet --help --version update show conformance-client help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "human json pem minisign rustsec markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sigil__subcmd__trust__subcmd__conformance__subcmd__client)
+            opts="-q -h -V --metadata-dir --metadata-url --target-name --target-base-url --target-dir --format --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --metadata-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metadata-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --target-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --target-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --target-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "human json pem minisign rustsec markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sigil__subcmd__trust__subcmd__help)
+            opts="update show conformance-client help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sigil__subcmd__trust__subcmd__help__subcmd__conformance__subcmd__client)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sigil__subcmd__trust__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sigil__subcmd__trust__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sigil__subcmd__trust__subcmd__help__subcmd__update)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sigil__subcmd__trust__subcmd__show)
+            opts="-q -h -V --format --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "human json pem minisign rustsec markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sigil__subcmd__trust__subcmd__update)
+            opts="-q -h -V --instance --repo --root --insecure-allow-http --format --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --instance)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "human json pem minisign rustsec markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sigil__subcmd__verify)
-            opts="-k -x -q -h -V --key --signature --bundle --trusted-root --staging --certificate-identity --certificate-identity-regexp --certificate-oidc-issuer --certificate-oidc-issuer-regexp --policy --expect-name --expect-version --audit-db --format --quiet --help --version"
+            opts="-k -x -q -h -V --key --signature --bundle --trusted-root --staging --certificate-identity --certificate-identity-regexp --certificate-oidc-issuer --certificate-oidc-issuer-regexp --source-ref --owner --repo --signer-workflow --signer-repo --source-digest --deny-self-hosted-runners --policy --expect-name --expect-version --audit-db --format --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2630,6 +3255,30 @@ _sigil() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --source-ref)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --owner)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --signer-workflow)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --signer-repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source-digest)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --policy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2658,7 +3307,7 @@ _sigil() {
             return 0
             ;;
         sigil__subcmd__verify__subcmd__attestation)
-            opts="-k -q -h -V --attestation --key --trusted-root --certificate-identity --certificate-identity-regexp --certificate-oidc-issuer --predicate-type --builder-id --source-uri --source-ref --format --quiet --help --version"
+            opts="-k -q -h -V --attestation --key --trusted-root --certificate-identity --certificate-identity-regexp --certificate-oidc-issuer --staging --owner --repo --signer-workflow --signer-repo --source-digest --deny-self-hosted-runners --predicate-type --builder-id --source-uri --source-ref --format --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2689,6 +3338,26 @@ _sigil() {
                     return 0
                     ;;
                 --certificate-oidc-issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --owner)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --signer-workflow)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --signer-repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source-digest)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -50,6 +50,8 @@ complete -c sigil -n "__fish_sigil_needs_command" -f -a "log" -d 'Show or verify
 complete -c sigil -n "__fish_sigil_needs_command" -f -a "advisory" -d 'Write, validate and export OSV advisories'
 complete -c sigil -n "__fish_sigil_needs_command" -f -a "audit" -d 'Audit an SBOM or Cargo.lock against OSV/RustSec advisories, with OpenVEX applied'
 complete -c sigil -n "__fish_sigil_needs_command" -f -a "vex" -d 'Write OpenVEX documents'
+complete -c sigil -n "__fish_sigil_needs_command" -f -a "trust" -d 'Sigstore trust roots kept fresh through TUF: update, show'
+complete -c sigil -n "__fish_sigil_needs_command" -f -a "repo" -d 'TUF repositories of packs for any static host: init, add, publish, rotate'
 complete -c sigil -n "__fish_sigil_needs_command" -f -a "generate" -d 'Write shell completions and man pages into a directory (for packagers and the release)'
 complete -c sigil -n "__fish_sigil_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sigil -n "__fish_sigil_using_subcommand key; and not __fish_seen_subcommand_from generate export help" -l format -d 'Output format: `human` or `json` (one document on stdout); `pem`/`minisign` for `key export`; `rustsec`/`markdown` for `advisory export`' -r -f -a "human\t'Text for people'
@@ -90,6 +92,10 @@ complete -c sigil -n "__fish_sigil_using_subcommand key; and __fish_seen_subcomm
 complete -c sigil -n "__fish_sigil_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "export" -d 'Convert a public key between minisign and SPKI PEM'
 complete -c sigil -n "__fish_sigil_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sigil -n "__fish_sigil_using_subcommand sign" -s k -l key -d 'Secret key file (minisign format, as made by `sigil key generate` or `minisign -G`)' -r -F
+complete -c sigil -n "__fish_sigil_using_subcommand sign" -l identity-token -d 'OIDC identity token, or @FILE to read it from a file (else SIGSTORE_ID_TOKEN, else GitHub Actions\' ambient token)' -r
+complete -c sigil -n "__fish_sigil_using_subcommand sign" -l signing-config -d 'Sigstore SigningConfig v0.2 naming Fulcio, Rekor and TSA URLs with validity windows' -r -F
+complete -c sigil -n "__fish_sigil_using_subcommand sign" -l trusted-root -d 'trusted_root.json to verify each new bundle against before it is written (default: the embedded public-good root, or the staging root with --staging)' -r -F
+complete -c sigil -n "__fish_sigil_using_subcommand sign" -l service-timeout -d 'Longest a single service request may take, in seconds' -r
 complete -c sigil -n "__fish_sigil_using_subcommand sign" -s t -l trusted-comment -d 'Signed comment; default `timestamp:<unix time>\\tfile:<name>\\thashed`, as minisign writes' -r
 complete -c sigil -n "__fish_sigil_using_subcommand sign" -s c -l untrusted-comment -d 'Unsigned comment on the first line' -r
 complete -c sigil -n "__fish_sigil_using_subcommand sign" -s x -l output -d 'Write the signature here instead of FILE.minisig (one FILE only)' -r -F
@@ -99,6 +105,9 @@ pem\t'`key export` only: SPKI PEM'
 minisign\t'`key export` only: minisign public key file'
 rustsec\t'`advisory export` only: RustSec advisory (TOML front matter and Markdown)'
 markdown\t'`advisory export` only: Markdown notice'"
+complete -c sigil -n "__fish_sigil_using_subcommand sign" -l keyless -d 'Sign keyless: an OIDC identity token, a Fulcio certificate, Rekor and a timestamp authority, written as a Sigstore bundle (FILE.sigstore.json). No key is kept'
+complete -c sigil -n "__fish_sigil_using_subcommand sign" -l staging -d 'Use Sigstore\'s staging instance and its embedded trusted root'
+complete -c sigil -n "__fish_sigil_using_subcommand sign" -l insecure-allow-http -d 'Allow plain http:// services on 127.0.0.1 or [::1] (a local Sigstore for tests)'
 complete -c sigil -n "__fish_sigil_using_subcommand sign" -s f -l force -d 'Overwrite an existing signature file (it may be another signer\'s)'
 complete -c sigil -n "__fish_sigil_using_subcommand sign" -s q -l quiet -d 'Print only errors (and results that fail)'
 complete -c sigil -n "__fish_sigil_using_subcommand sign" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -109,8 +118,14 @@ complete -c sigil -n "__fish_sigil_using_subcommand verify" -l bundle -d 'Sigsto
 complete -c sigil -n "__fish_sigil_using_subcommand verify" -l trusted-root -d 'Sigstore trusted_root.json; default: the embedded public-good root' -r -F
 complete -c sigil -n "__fish_sigil_using_subcommand verify" -l certificate-identity -d 'Expected certificate identity (SAN), exactly' -r
 complete -c sigil -n "__fish_sigil_using_subcommand verify" -l certificate-identity-regexp -d 'Expected certificate identity (SAN), as a regular expression (unanchored, like cosign)' -r
-complete -c sigil -n "__fish_sigil_using_subcommand verify" -l certificate-oidc-issuer -d 'Expected OIDC issuer, exactly' -r
+complete -c sigil -n "__fish_sigil_using_subcommand verify" -l certificate-oidc-issuer -d 'Expected OIDC issuer, exactly (alias --cert-oidc-issuer; default with the publisher flags: GitHub Actions\')' -r
 complete -c sigil -n "__fish_sigil_using_subcommand verify" -l certificate-oidc-issuer-regexp -d 'Expected OIDC issuer, as a regular expression' -r
+complete -c sigil -n "__fish_sigil_using_subcommand verify" -l source-ref -d 'The source ref the certificate must name (Source Repository Ref), e.g. refs/tags/v1' -r
+complete -c sigil -n "__fish_sigil_using_subcommand verify" -l owner -d 'The repository owner the certificate must name (Source Repository Owner URI); a full `https://HOST/OWNER` URL for other forges' -r
+complete -c sigil -n "__fish_sigil_using_subcommand verify" -l repo -d 'The repository the certificate must name (Source Repository URI): OWNER/REPO, or a full `https://HOST/PATH` URL (GitLab and other forges)' -r
+complete -c sigil -n "__fish_sigil_using_subcommand verify" -l signer-workflow -d 'The workflow that signed, any ref: [HOST/]OWNER/REPO/PATH (Build Signer URI)' -r
+complete -c sigil -n "__fish_sigil_using_subcommand verify" -l signer-repo -d 'The repository of the workflow that signed (a reusable workflow\'s repository)' -r
+complete -c sigil -n "__fish_sigil_using_subcommand verify" -l source-digest -d 'The commit the certificate must name (Source Repository Digest)' -r
 complete -c sigil -n "__fish_sigil_using_subcommand verify" -l policy -d 'Evaluate a policy: gather sidecar evidence by convention and report every rule' -r -F
 complete -c sigil -n "__fish_sigil_using_subcommand verify" -l expect-name -d 'The name the trusted comment must state: the signed file name (`file:`) for a file (default: the file\'s own name), the pack name for a pack, the release name (`release:NAME-VERSION`) for a checksum list' -r
 complete -c sigil -n "__fish_sigil_using_subcommand verify" -l expect-version -d 'The version the trusted comment must state (`release:NAME-VERSION`, or the pack\'s version)' -r
@@ -122,6 +137,7 @@ minisign\t'`key export` only: minisign public key file'
 rustsec\t'`advisory export` only: RustSec advisory (TOML front matter and Markdown)'
 markdown\t'`advisory export` only: Markdown notice'"
 complete -c sigil -n "__fish_sigil_using_subcommand verify" -l staging -d 'Use the embedded Sigstore staging trusted root'
+complete -c sigil -n "__fish_sigil_using_subcommand verify" -l deny-self-hosted-runners -d 'Refuse certificates from self-hosted runners (Runner Environment must be github-hosted)'
 complete -c sigil -n "__fish_sigil_using_subcommand verify" -s q -l quiet -d 'Print only errors (and results that fail)'
 complete -c sigil -n "__fish_sigil_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sigil -n "__fish_sigil_using_subcommand verify" -s V -l version -d 'Print version'
@@ -148,6 +164,12 @@ complete -c sigil -n "__fish_sigil_using_subcommand sums; and __fish_seen_subcom
 complete -c sigil -n "__fish_sigil_using_subcommand sums; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sigil -n "__fish_sigil_using_subcommand sums; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
 complete -c sigil -n "__fish_sigil_using_subcommand sums; and __fish_seen_subcommand_from verify" -s k -l key -d 'Trusted public key (minisign or SPKI PEM)' -r -F
+complete -c sigil -n "__fish_sigil_using_subcommand sums; and __fish_seen_subcommand_from verify" -l bundle -d 'Sigstore bundle of the list (default LIST.sigstore.json when identity flags are given)' -r -F
+complete -c sigil -n "__fish_sigil_using_subcommand sums; and __fish_seen_subcommand_from verify" -l certificate-identity -d 'Expected certificate identity (SAN), exactly' -r
+complete -c sigil -n "__fish_sigil_using_subcommand sums; and __fish_seen_subcommand_from verify" -l certificate-identity-regexp -d 'Expected certificate identity, as a regular expression (anchor it with ^...$)' -r
+complete -c sigil -n "__fish_sigil_using_subcommand sums; and __fish_seen_subcommand_from verify" -l certificate-oidc-issuer -d 'Expected OIDC issuer, exactly' -r
+complete -c sigil -n "__fish_sigil_using_subcommand sums; and __fish_seen_subcommand_from verify" -l certificate-oidc-issuer-regexp -d 'Expected OIDC issuer, as a regular expression' -r
+complete -c sigil -n "__fish_sigil_using_subcommand sums; and __fish_seen_subcommand_from verify" -l trusted-root -d 'Sigstore trusted_root.json (default: the embedded public-good root)' -r -F
 complete -c sigil -n "__fish_sigil_using_subcommand sums; and __fish_seen_subcommand_from verify" -s x -l signature -d 'Signature of the list; default SHA256SUMS.minisig' -r -F
 complete -c sigil -n "__fish_sigil_using_subcommand sums; and __fish_seen_subcommand_from verify" -l expect-name -d 'The name the trusted comment must state: the signed file name (`file:`) for a file (default: the file\'s own name), the pack name for a pack, the release name (`release:NAME-VERSION`) for a checksum list' -r
 complete -c sigil -n "__fish_sigil_using_subcommand sums; and __fish_seen_subcommand_from verify" -l expect-version -d 'The version the trusted comment must state (`release:NAME-VERSION`, or the pack\'s version)' -r
@@ -157,6 +179,7 @@ pem\t'`key export` only: SPKI PEM'
 minisign\t'`key export` only: minisign public key file'
 rustsec\t'`advisory export` only: RustSec advisory (TOML front matter and Markdown)'
 markdown\t'`advisory export` only: Markdown notice'"
+complete -c sigil -n "__fish_sigil_using_subcommand sums; and __fish_seen_subcommand_from verify" -l staging -d 'Use the embedded Sigstore staging trusted root'
 complete -c sigil -n "__fish_sigil_using_subcommand sums; and __fish_seen_subcommand_from verify" -s q -l quiet -d 'Print only errors (and results that fail)'
 complete -c sigil -n "__fish_sigil_using_subcommand sums; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sigil -n "__fish_sigil_using_subcommand sums; and __fish_seen_subcommand_from verify" -s V -l version -d 'Print version'
@@ -164,6 +187,10 @@ complete -c sigil -n "__fish_sigil_using_subcommand sums; and __fish_seen_subcom
 complete -c sigil -n "__fish_sigil_using_subcommand sums; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Verify SHA256SUMS.minisig, then every file the list names'
 complete -c sigil -n "__fish_sigil_using_subcommand sums; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sigil -n "__fish_sigil_using_subcommand attest" -s k -l key -d 'Secret key file (minisign format, as made by `sigil key generate`)' -r -F
+complete -c sigil -n "__fish_sigil_using_subcommand attest" -l identity-token -d 'OIDC identity token, or @FILE to read it from a file (else SIGSTORE_ID_TOKEN, else GitHub Actions\' ambient token)' -r
+complete -c sigil -n "__fish_sigil_using_subcommand attest" -l signing-config -d 'Sigstore SigningConfig v0.2 naming Fulcio, Rekor and TSA URLs with validity windows' -r -F
+complete -c sigil -n "__fish_sigil_using_subcommand attest" -l trusted-root -d 'trusted_root.json to verify each new bundle against before it is written (default: the embedded public-good root, or the staging root with --staging)' -r -F
+complete -c sigil -n "__fish_sigil_using_subcommand attest" -l service-timeout -d 'Longest a single service request may take, in seconds' -r
 complete -c sigil -n "__fish_sigil_using_subcommand attest" -l predicate-type -d 'The predicate type URI (e.g. https://slsa.dev/provenance/v1, https://cyclonedx.org/bom)' -r
 complete -c sigil -n "__fish_sigil_using_subcommand attest" -l predicate -d 'The predicate: any JSON object, or a whole in-toto Statement (taken as the statement)' -r -F
 complete -c sigil -n "__fish_sigil_using_subcommand attest" -s o -l output -d 'Attestation file; one envelope line is appended (several attestations can share a file)' -r -F
@@ -175,6 +202,9 @@ pem\t'`key export` only: SPKI PEM'
 minisign\t'`key export` only: minisign public key file'
 rustsec\t'`advisory export` only: RustSec advisory (TOML front matter and Markdown)'
 markdown\t'`advisory export` only: Markdown notice'"
+complete -c sigil -n "__fish_sigil_using_subcommand attest" -l keyless -d 'Sign keyless: an OIDC identity token, a Fulcio certificate, Rekor and a timestamp authority, written as a Sigstore bundle (FILE.sigstore.json). No key is kept'
+complete -c sigil -n "__fish_sigil_using_subcommand attest" -l staging -d 'Use Sigstore\'s staging instance and its embedded trusted root'
+complete -c sigil -n "__fish_sigil_using_subcommand attest" -l insecure-allow-http -d 'Allow plain http:// services on 127.0.0.1 or [::1] (a local Sigstore for tests)'
 complete -c sigil -n "__fish_sigil_using_subcommand attest" -s q -l quiet -d 'Print only errors (and results that fail)'
 complete -c sigil -n "__fish_sigil_using_subcommand attest" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sigil -n "__fish_sigil_using_subcommand attest" -s V -l version -d 'Print version'
@@ -190,22 +220,29 @@ markdown\t'`advisory export` only: Markdown notice'"
 complete -c sigil -n "__fish_sigil_using_subcommand provenance" -s q -l quiet -d 'Print only errors (and results that fail)'
 complete -c sigil -n "__fish_sigil_using_subcommand provenance" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sigil -n "__fish_sigil_using_subcommand provenance" -s V -l version -d 'Print version'
-complete -c sigil -n "__fish_sigil_using_subcommand verify-attestation" -l attestation -d '`.intoto.jsonl`, a DSSE envelope, a Sigstore bundle or an npm attestations document' -r -F
+complete -c sigil -n "__fish_sigil_using_subcommand verify-attestation" -l attestation -d '`.intoto.jsonl`, a DSSE envelope, a Sigstore bundle, `gh attestation download` JSON Lines, an npm attestations document, a cosign `--bundle` document, or a PEP 740 attestation (`.publish.attestation`) or provenance (`.provenance`) object' -r -F
 complete -c sigil -n "__fish_sigil_using_subcommand verify-attestation" -s k -l key -d 'Trusted public key (minisign or PEM); repeat to trust several' -r -F
 complete -c sigil -n "__fish_sigil_using_subcommand verify-attestation" -l trusted-root -d 'Sigstore trusted_root.json for keyless bundles (default: the embedded public-good root)' -r -F
 complete -c sigil -n "__fish_sigil_using_subcommand verify-attestation" -l certificate-identity -d 'Expected certificate identity (SAN), exactly' -r
 complete -c sigil -n "__fish_sigil_using_subcommand verify-attestation" -l certificate-identity-regexp -d 'Expected certificate identity, as a regular expression' -r
-complete -c sigil -n "__fish_sigil_using_subcommand verify-attestation" -l certificate-oidc-issuer -d 'Expected OIDC issuer (default https://token.actions.githubusercontent.com)' -r
+complete -c sigil -n "__fish_sigil_using_subcommand verify-attestation" -l certificate-oidc-issuer -d 'Expected OIDC issuer (default https://token.actions.githubusercontent.com; alias --cert-oidc-issuer)' -r
+complete -c sigil -n "__fish_sigil_using_subcommand verify-attestation" -l owner -d 'The repository owner the certificate must name (Source Repository Owner URI); a full `https://HOST/OWNER` URL for other forges' -r
+complete -c sigil -n "__fish_sigil_using_subcommand verify-attestation" -l repo -d 'The repository the certificate must name (Source Repository URI): OWNER/REPO, or a full `https://HOST/PATH` URL (GitLab and other forges)' -r
+complete -c sigil -n "__fish_sigil_using_subcommand verify-attestation" -l signer-workflow -d 'The workflow that signed, any ref: [HOST/]OWNER/REPO/PATH (Build Signer URI)' -r
+complete -c sigil -n "__fish_sigil_using_subcommand verify-attestation" -l signer-repo -d 'The repository of the workflow that signed (a reusable workflow\'s repository)' -r
+complete -c sigil -n "__fish_sigil_using_subcommand verify-attestation" -l source-digest -d 'The commit the certificate must name (Source Repository Digest)' -r
 complete -c sigil -n "__fish_sigil_using_subcommand verify-attestation" -l predicate-type -d 'Expected predicate type' -r
 complete -c sigil -n "__fish_sigil_using_subcommand verify-attestation" -l builder-id -d 'Expected builder id: exact, or without `@ref` to accept any ref' -r
 complete -c sigil -n "__fish_sigil_using_subcommand verify-attestation" -l source-uri -d 'Expected source repository (e.g. github.com/org/repo)' -r
-complete -c sigil -n "__fish_sigil_using_subcommand verify-attestation" -l source-ref -d 'Expected source ref (refs/tags/v1.2.3, or a short tag/branch name)' -r
+complete -c sigil -n "__fish_sigil_using_subcommand verify-attestation" -l source-ref -d 'Expected source ref (refs/tags/v1.2.3, or a short tag/branch name); with the publisher flags, the certificate\'s Source Repository Ref exactly' -r
 complete -c sigil -n "__fish_sigil_using_subcommand verify-attestation" -l format -d 'Output format: `human` or `json` (one document on stdout); `pem`/`minisign` for `key export`; `rustsec`/`markdown` for `advisory export`' -r -f -a "human\t'Text for people'
 json\t'Exactly one JSON document on stdout'
 pem\t'`key export` only: SPKI PEM'
 minisign\t'`key export` only: minisign public key file'
 rustsec\t'`advisory export` only: RustSec advisory (TOML front matter and Markdown)'
 markdown\t'`advisory export` only: Markdown notice'"
+complete -c sigil -n "__fish_sigil_using_subcommand verify-attestation" -l staging -d 'Use the embedded Sigstore staging trusted root'
+complete -c sigil -n "__fish_sigil_using_subcommand verify-attestation" -l deny-self-hosted-runners -d 'Refuse certificates from self-hosted runners (Runner Environment must be github-hosted)'
 complete -c sigil -n "__fish_sigil_using_subcommand verify-attestation" -s q -l quiet -d 'Print only errors (and results that fail)'
 complete -c sigil -n "__fish_sigil_using_subcommand verify-attestation" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sigil -n "__fish_sigil_using_subcommand verify-attestation" -s V -l version -d 'Print version'
@@ -577,6 +614,7 @@ minisign\t'`key export` only: minisign public key file'
 rustsec\t'`advisory export` only: RustSec advisory (TOML front matter and Markdown)'
 markdown\t'`advisory export` only: Markdown notice'"
 complete -c sigil -n "__fish_sigil_using_subcommand audit" -l insecure-allow-unaudited -d 'Report components that could not be audited (no purl, no version...) without failing'
+complete -c sigil -n "__fish_sigil_using_subcommand audit" -l fail-on-informational -d 'Also fail (exit 1) on findings of informational advisories (unmaintained, unsound, notice), which are otherwise reported apart without failing'
 complete -c sigil -n "__fish_sigil_using_subcommand audit" -s q -l quiet -d 'Print only errors (and results that fail)'
 complete -c sigil -n "__fish_sigil_using_subcommand audit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sigil -n "__fish_sigil_using_subcommand audit" -s V -l version -d 'Print version'
@@ -614,6 +652,116 @@ complete -c sigil -n "__fish_sigil_using_subcommand vex; and __fish_seen_subcomm
 complete -c sigil -n "__fish_sigil_using_subcommand vex; and __fish_seen_subcommand_from new" -s V -l version -d 'Print version'
 complete -c sigil -n "__fish_sigil_using_subcommand vex; and __fish_seen_subcommand_from help" -f -a "new" -d 'Write an OpenVEX 0.2 document with one statement'
 complete -c sigil -n "__fish_sigil_using_subcommand vex; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sigil -n "__fish_sigil_using_subcommand trust; and not __fish_seen_subcommand_from update show conformance-client help" -l format -d 'Output format: `human` or `json` (one document on stdout); `pem`/`minisign` for `key export`; `rustsec`/`markdown` for `advisory export`' -r -f -a "human\t'Text for people'
+json\t'Exactly one JSON document on stdout'
+pem\t'`key export` only: SPKI PEM'
+minisign\t'`key export` only: minisign public key file'
+rustsec\t'`advisory export` only: RustSec advisory (TOML front matter and Markdown)'
+markdown\t'`advisory export` only: Markdown notice'"
+complete -c sigil -n "__fish_sigil_using_subcommand trust; and not __fish_seen_subcommand_from update show conformance-client help" -s q -l quiet -d 'Print only errors (and results that fail)'
+complete -c sigil -n "__fish_sigil_using_subcommand trust; and not __fish_seen_subcommand_from update show conformance-client help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sigil -n "__fish_sigil_using_subcommand trust; and not __fish_seen_subcommand_from update show conformance-client help" -s V -l version -d 'Print version'
+complete -c sigil -n "__fish_sigil_using_subcommand trust; and not __fish_seen_subcommand_from update show conformance-client help" -f -a "update" -d 'Refresh an instance\'s trusted_root.json (and signing config) through TUF into the cache'
+complete -c sigil -n "__fish_sigil_using_subcommand trust; and not __fish_seen_subcommand_from update show conformance-client help" -f -a "show" -d 'Show what the cache holds: instance, repository, TUF versions, expiry'
+complete -c sigil -n "__fish_sigil_using_subcommand trust; and not __fish_seen_subcommand_from update show conformance-client help" -f -a "conformance-client" -d 'The tuf-conformance client-under-test protocol (init, refresh, download); for `cargo xtask tuf-conformance`. Exits 0 or 1'
+complete -c sigil -n "__fish_sigil_using_subcommand trust; and not __fish_seen_subcommand_from update show conformance-client help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sigil -n "__fish_sigil_using_subcommand trust; and __fish_seen_subcommand_from update" -l instance -d 'The Sigstore instance: public-good, staging or github' -r
+complete -c sigil -n "__fish_sigil_using_subcommand trust; and __fish_seen_subcommand_from update" -l repo -d 'Fetch from this TUF repository instead of the instance\'s own (a mirror). Targets are read from its sibling `targets` when the URL ends in `/metadata`, else from `URL/targets`' -r
+complete -c sigil -n "__fish_sigil_using_subcommand trust; and __fish_seen_subcommand_from update" -l root -d 'Start from this TUF root.json instead of the embedded one (only with --repo)' -r -F
+complete -c sigil -n "__fish_sigil_using_subcommand trust; and __fish_seen_subcommand_from update" -l format -d 'Output format: `human` or `json` (one document on stdout); `pem`/`minisign` for `key export`; `rustsec`/`markdown` for `advisory export`' -r -f -a "human\t'Text for people'
+json\t'Exactly one JSON document on stdout'
+pem\t'`key export` only: SPKI PEM'
+minisign\t'`key export` only: minisign public key file'
+rustsec\t'`advisory export` only: RustSec advisory (TOML front matter and Markdown)'
+markdown\t'`advisory export` only: Markdown notice'"
+complete -c sigil -n "__fish_sigil_using_subcommand trust; and __fish_seen_subcommand_from update" -l insecure-allow-http -d 'Allow plain http:// to a loopback address (tests, local mirrors)'
+complete -c sigil -n "__fish_sigil_using_subcommand trust; and __fish_seen_subcommand_from update" -s q -l quiet -d 'Print only errors (and results that fail)'
+complete -c sigil -n "__fish_sigil_using_subcommand trust; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sigil -n "__fish_sigil_using_subcommand trust; and __fish_seen_subcommand_from update" -s V -l version -d 'Print version'
+complete -c sigil -n "__fish_sigil_using_subcommand trust; and __fish_seen_subcommand_from show" -l format -d 'Output format: `human` or `json` (one document on stdout); `pem`/`minisign` for `key export`; `rustsec`/`markdown` for `advisory export`' -r -f -a "human\t'Text for people'
+json\t'Exactly one JSON document on stdout'
+pem\t'`key export` only: SPKI PEM'
+minisign\t'`key export` only: minisign public key file'
+rustsec\t'`advisory export` only: RustSec advisory (TOML front matter and Markdown)'
+markdown\t'`advisory export` only: Markdown notice'"
+complete -c sigil -n "__fish_sigil_using_subcommand trust; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only errors (and results that fail)'
+complete -c sigil -n "__fish_sigil_using_subcommand trust; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sigil -n "__fish_sigil_using_subcommand trust; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c sigil -n "__fish_sigil_using_subcommand trust; and __fish_seen_subcommand_from conformance-client" -l metadata-dir -d 'Where trusted metadata is kept (unversioned names)' -r -F
+complete -c sigil -n "__fish_sigil_using_subcommand trust; and __fish_seen_subcommand_from conformance-client" -l metadata-url -d 'Base URL of the repository\'s metadata' -r
+complete -c sigil -n "__fish_sigil_using_subcommand trust; and __fish_seen_subcommand_from conformance-client" -l target-name -d 'Target path to download (repeatable; processed in order)' -r
+complete -c sigil -n "__fish_sigil_using_subcommand trust; and __fish_seen_subcommand_from conformance-client" -l target-base-url -d 'Base URL of the repository\'s targets' -r
+complete -c sigil -n "__fish_sigil_using_subcommand trust; and __fish_seen_subcommand_from conformance-client" -l target-dir -d 'Where downloaded targets are stored' -r -F
+complete -c sigil -n "__fish_sigil_using_subcommand trust; and __fish_seen_subcommand_from conformance-client" -l format -d 'Output format: `human` or `json` (one document on stdout); `pem`/`minisign` for `key export`; `rustsec`/`markdown` for `advisory export`' -r -f -a "human\t'Text for people'
+json\t'Exactly one JSON document on stdout'
+pem\t'`key export` only: SPKI PEM'
+minisign\t'`key export` only: minisign public key file'
+rustsec\t'`advisory export` only: RustSec advisory (TOML front matter and Markdown)'
+markdown\t'`advisory export` only: Markdown notice'"
+complete -c sigil -n "__fish_sigil_using_subcommand trust; and __fish_seen_subcommand_from conformance-client" -s q -l quiet -d 'Print only errors (and results that fail)'
+complete -c sigil -n "__fish_sigil_using_subcommand trust; and __fish_seen_subcommand_from conformance-client" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sigil -n "__fish_sigil_using_subcommand trust; and __fish_seen_subcommand_from conformance-client" -s V -l version -d 'Print version'
+complete -c sigil -n "__fish_sigil_using_subcommand trust; and __fish_seen_subcommand_from help" -f -a "update" -d 'Refresh an instance\'s trusted_root.json (and signing config) through TUF into the cache'
+complete -c sigil -n "__fish_sigil_using_subcommand trust; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show what the cache holds: instance, repository, TUF versions, expiry'
+complete -c sigil -n "__fish_sigil_using_subcommand trust; and __fish_seen_subcommand_from help" -f -a "conformance-client" -d 'The tuf-conformance client-under-test protocol (init, refresh, download); for `cargo xtask tuf-conformance`. Exits 0 or 1'
+complete -c sigil -n "__fish_sigil_using_subcommand trust; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sigil -n "__fish_sigil_using_subcommand repo; and not __fish_seen_subcommand_from init add publish rotate help" -l format -d 'Output format: `human` or `json` (one document on stdout); `pem`/`minisign` for `key export`; `rustsec`/`markdown` for `advisory export`' -r -f -a "human\t'Text for people'
+json\t'Exactly one JSON document on stdout'
+pem\t'`key export` only: SPKI PEM'
+minisign\t'`key export` only: minisign public key file'
+rustsec\t'`advisory export` only: RustSec advisory (TOML front matter and Markdown)'
+markdown\t'`advisory export` only: Markdown notice'"
+complete -c sigil -n "__fish_sigil_using_subcommand repo; and not __fish_seen_subcommand_from init add publish rotate help" -s q -l quiet -d 'Print only errors (and results that fail)'
+complete -c sigil -n "__fish_sigil_using_subcommand repo; and not __fish_seen_subcommand_from init add publish rotate help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sigil -n "__fish_sigil_using_subcommand repo; and not __fish_seen_subcommand_from init add publish rotate help" -s V -l version -d 'Print version'
+complete -c sigil -n "__fish_sigil_using_subcommand repo; and not __fish_seen_subcommand_from init add publish rotate help" -f -a "init" -d 'Create a repository: a key per role (root, targets, snapshot, timestamp) and root v1'
+complete -c sigil -n "__fish_sigil_using_subcommand repo; and not __fish_seen_subcommand_from init add publish rotate help" -f -a "add" -d 'Add packs (and the signatures beside them) as targets; `publish` makes them visible'
+complete -c sigil -n "__fish_sigil_using_subcommand repo; and not __fish_seen_subcommand_from init add publish rotate help" -f -a "publish" -d 'Sign new targets, snapshot and timestamp metadata; serve DIR/site from any static host'
+complete -c sigil -n "__fish_sigil_using_subcommand repo; and not __fish_seen_subcommand_from init add publish rotate help" -f -a "rotate" -d 'Replace a role\'s key: writes the next root version, signed by the old and new root keys'
+complete -c sigil -n "__fish_sigil_using_subcommand repo; and not __fish_seen_subcommand_from init add publish rotate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sigil -n "__fish_sigil_using_subcommand repo; and __fish_seen_subcommand_from init" -l expiry -d 'Expiry period of a role, in days (repeatable); defaults: root=365, targets=90, snapshot=7, timestamp=1' -r
+complete -c sigil -n "__fish_sigil_using_subcommand repo; and __fish_seen_subcommand_from init" -l format -d 'Output format: `human` or `json` (one document on stdout); `pem`/`minisign` for `key export`; `rustsec`/`markdown` for `advisory export`' -r -f -a "human\t'Text for people'
+json\t'Exactly one JSON document on stdout'
+pem\t'`key export` only: SPKI PEM'
+minisign\t'`key export` only: minisign public key file'
+rustsec\t'`advisory export` only: RustSec advisory (TOML front matter and Markdown)'
+markdown\t'`advisory export` only: Markdown notice'"
+complete -c sigil -n "__fish_sigil_using_subcommand repo; and __fish_seen_subcommand_from init" -s q -l quiet -d 'Print only errors (and results that fail)'
+complete -c sigil -n "__fish_sigil_using_subcommand repo; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sigil -n "__fish_sigil_using_subcommand repo; and __fish_seen_subcommand_from init" -s V -l version -d 'Print version'
+complete -c sigil -n "__fish_sigil_using_subcommand repo; and __fish_seen_subcommand_from add" -l format -d 'Output format: `human` or `json` (one document on stdout); `pem`/`minisign` for `key export`; `rustsec`/`markdown` for `advisory export`' -r -f -a "human\t'Text for people'
+json\t'Exactly one JSON document on stdout'
+pem\t'`key export` only: SPKI PEM'
+minisign\t'`key export` only: minisign public key file'
+rustsec\t'`advisory export` only: RustSec advisory (TOML front matter and Markdown)'
+markdown\t'`advisory export` only: Markdown notice'"
+complete -c sigil -n "__fish_sigil_using_subcommand repo; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Print only errors (and results that fail)'
+complete -c sigil -n "__fish_sigil_using_subcommand repo; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sigil -n "__fish_sigil_using_subcommand repo; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
+complete -c sigil -n "__fish_sigil_using_subcommand repo; and __fish_seen_subcommand_from publish" -l format -d 'Output format: `human` or `json` (one document on stdout); `pem`/`minisign` for `key export`; `rustsec`/`markdown` for `advisory export`' -r -f -a "human\t'Text for people'
+json\t'Exactly one JSON document on stdout'
+pem\t'`key export` only: SPKI PEM'
+minisign\t'`key export` only: minisign public key file'
+rustsec\t'`advisory export` only: RustSec advisory (TOML front matter and Markdown)'
+markdown\t'`advisory export` only: Markdown notice'"
+complete -c sigil -n "__fish_sigil_using_subcommand repo; and __fish_seen_subcommand_from publish" -s q -l quiet -d 'Print only errors (and results that fail)'
+complete -c sigil -n "__fish_sigil_using_subcommand repo; and __fish_seen_subcommand_from publish" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sigil -n "__fish_sigil_using_subcommand repo; and __fish_seen_subcommand_from publish" -s V -l version -d 'Print version'
+complete -c sigil -n "__fish_sigil_using_subcommand repo; and __fish_seen_subcommand_from rotate" -l role -d 'The role whose key is replaced: root, targets, snapshot or timestamp' -r
+complete -c sigil -n "__fish_sigil_using_subcommand repo; and __fish_seen_subcommand_from rotate" -l format -d 'Output format: `human` or `json` (one document on stdout); `pem`/`minisign` for `key export`; `rustsec`/`markdown` for `advisory export`' -r -f -a "human\t'Text for people'
+json\t'Exactly one JSON document on stdout'
+pem\t'`key export` only: SPKI PEM'
+minisign\t'`key export` only: minisign public key file'
+rustsec\t'`advisory export` only: RustSec advisory (TOML front matter and Markdown)'
+markdown\t'`advisory export` only: Markdown notice'"
+complete -c sigil -n "__fish_sigil_using_subcommand repo; and __fish_seen_subcommand_from rotate" -s q -l quiet -d 'Print only errors (and results that fail)'
+complete -c sigil -n "__fish_sigil_using_subcommand repo; and __fish_seen_subcommand_from rotate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sigil -n "__fish_sigil_using_subcommand repo; and __fish_seen_subcommand_from rotate" -s V -l version -d 'Print version'
+complete -c sigil -n "__fish_sigil_using_subcommand repo; and __fish_seen_subcommand_from help" -f -a "init" -d 'Create a repository: a key per role (root, targets, snapshot, timestamp) and root v1'
+complete -c sigil -n "__fish_sigil_using_subcommand repo; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add packs (and the signatures beside them) as targets; `publish` makes them visible'
+complete -c sigil -n "__fish_sigil_using_subcommand repo; and __fish_seen_subcommand_from help" -f -a "publish" -d 'Sign new targets, snapshot and timestamp metadata; serve DIR/site from any static host'
+complete -c sigil -n "__fish_sigil_using_subcommand repo; and __fish_seen_subcommand_from help" -f -a "rotate" -d 'Replace a role\'s key: writes the next root version, signed by the old and new root keys'
+complete -c sigil -n "__fish_sigil_using_subcommand repo; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sigil -n "__fish_sigil_using_subcommand generate" -l format -d 'Output format: `human` or `json` (one document on stdout); `pem`/`minisign` for `key export`; `rustsec`/`markdown` for `advisory export`' -r -f -a "human\t'Text for people'
 json\t'Exactly one JSON document on stdout'
 pem\t'`key export` only: SPKI PEM'
@@ -623,25 +771,27 @@ markdown\t'`advisory export` only: Markdown notice'"
 complete -c sigil -n "__fish_sigil_using_subcommand generate" -s q -l quiet -d 'Print only errors (and results that fail)'
 complete -c sigil -n "__fish_sigil_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sigil -n "__fish_sigil_using_subcommand generate" -s V -l version -d 'Print version'
-complete -c sigil -n "__fish_sigil_using_subcommand help; and not __fish_seen_subcommand_from key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex generate help" -f -a "key" -d 'Generate and convert keys'
-complete -c sigil -n "__fish_sigil_using_subcommand help; and not __fish_seen_subcommand_from key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex generate help" -f -a "sign" -d 'Sign files with a minisign secret key (writes FILE.minisig)'
-complete -c sigil -n "__fish_sigil_using_subcommand help; and not __fish_seen_subcommand_from key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex generate help" -f -a "verify" -d 'Verify a file\'s signature'
-complete -c sigil -n "__fish_sigil_using_subcommand help; and not __fish_seen_subcommand_from key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex generate help" -f -a "sums" -d 'Create and verify SHA256SUMS checksum lists'
-complete -c sigil -n "__fish_sigil_using_subcommand help; and not __fish_seen_subcommand_from key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex generate help" -f -a "attest" -d 'Sign an in-toto attestation (DSSE) about artifacts; appends to OUT.intoto.jsonl'
-complete -c sigil -n "__fish_sigil_using_subcommand help; and not __fish_seen_subcommand_from key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex generate help" -f -a "provenance" -d 'Write SLSA v1 provenance for artifacts from the CI environment (or local git)'
-complete -c sigil -n "__fish_sigil_using_subcommand help; and not __fish_seen_subcommand_from key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex generate help" -f -a "verify-attestation" -d 'Verify attestations: signature, subject, predicate type, builder and source'
-complete -c sigil -n "__fish_sigil_using_subcommand help; and not __fish_seen_subcommand_from key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex generate help" -f -a "sbom" -d 'Write CycloneDX/SPDX SBOMs for a Cargo workspace, a pack or a binary; diff two SBOMs'
-complete -c sigil -n "__fish_sigil_using_subcommand help; and not __fish_seen_subcommand_from key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex generate help" -f -a "pack" -d 'Sign, verify, archive and install data packs'
-complete -c sigil -n "__fish_sigil_using_subcommand help; and not __fish_seen_subcommand_from key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex generate help" -f -a "scan" -d 'Find secrets (API keys, tokens, private keys) in files and trees; exit 1 on leaks'
-complete -c sigil -n "__fish_sigil_using_subcommand help; and not __fish_seen_subcommand_from key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex generate help" -f -a "policy" -d 'Check policy files'
-complete -c sigil -n "__fish_sigil_using_subcommand help; and not __fish_seen_subcommand_from key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex generate help" -f -a "install" -d 'Install a file (path or https URL) only if it passes a policy; atomic, nothing on failure'
-complete -c sigil -n "__fish_sigil_using_subcommand help; and not __fish_seen_subcommand_from key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex generate help" -f -a "run" -d 'Verify a program against a policy, then run exactly the verified bytes'
-complete -c sigil -n "__fish_sigil_using_subcommand help; and not __fish_seen_subcommand_from key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex generate help" -f -a "log" -d 'Show or verify the tamper-evident audit log of decisions'
-complete -c sigil -n "__fish_sigil_using_subcommand help; and not __fish_seen_subcommand_from key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex generate help" -f -a "advisory" -d 'Write, validate and export OSV advisories'
-complete -c sigil -n "__fish_sigil_using_subcommand help; and not __fish_seen_subcommand_from key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex generate help" -f -a "audit" -d 'Audit an SBOM or Cargo.lock against OSV/RustSec advisories, with OpenVEX applied'
-complete -c sigil -n "__fish_sigil_using_subcommand help; and not __fish_seen_subcommand_from key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex generate help" -f -a "vex" -d 'Write OpenVEX documents'
-complete -c sigil -n "__fish_sigil_using_subcommand help; and not __fish_seen_subcommand_from key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex generate help" -f -a "generate" -d 'Write shell completions and man pages into a directory (for packagers and the release)'
-complete -c sigil -n "__fish_sigil_using_subcommand help; and not __fish_seen_subcommand_from key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sigil -n "__fish_sigil_using_subcommand help; and not __fish_seen_subcommand_from key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex trust repo generate help" -f -a "key" -d 'Generate and convert keys'
+complete -c sigil -n "__fish_sigil_using_subcommand help; and not __fish_seen_subcommand_from key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex trust repo generate help" -f -a "sign" -d 'Sign files with a minisign secret key (writes FILE.minisig)'
+complete -c sigil -n "__fish_sigil_using_subcommand help; and not __fish_seen_subcommand_from key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex trust repo generate help" -f -a "verify" -d 'Verify a file\'s signature'
+complete -c sigil -n "__fish_sigil_using_subcommand help; and not __fish_seen_subcommand_from key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex trust repo generate help" -f -a "sums" -d 'Create and verify SHA256SUMS checksum lists'
+complete -c sigil -n "__fish_sigil_using_subcommand help; and not __fish_seen_subcommand_from key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex trust repo generate help" -f -a "attest" -d 'Sign an in-toto attestation (DSSE) about artifacts; appends to OUT.intoto.jsonl'
+complete -c sigil -n "__fish_sigil_using_subcommand help; and not __fish_seen_subcommand_from key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex trust repo generate help" -f -a "provenance" -d 'Write SLSA v1 provenance for artifacts from the CI environment (or local git)'
+complete -c sigil -n "__fish_sigil_using_subcommand help; and not __fish_seen_subcommand_from key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex trust repo generate help" -f -a "verify-attestation" -d 'Verify attestations: signature, subject, predicate type, builder and source'
+complete -c sigil -n "__fish_sigil_using_subcommand help; and not __fish_seen_subcommand_from key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex trust repo generate help" -f -a "sbom" -d 'Write CycloneDX/SPDX SBOMs for a Cargo workspace, a pack or a binary; diff two SBOMs'
+complete -c sigil -n "__fish_sigil_using_subcommand help; and not __fish_seen_subcommand_from key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex trust repo generate help" -f -a "pack" -d 'Sign, verify, archive and install data packs'
+complete -c sigil -n "__fish_sigil_using_subcommand help; and not __fish_seen_subcommand_from key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex trust repo generate help" -f -a "scan" -d 'Find secrets (API keys, tokens, private keys) in files and trees; exit 1 on leaks'
+complete -c sigil -n "__fish_sigil_using_subcommand help; and not __fish_seen_subcommand_from key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex trust repo generate help" -f -a "policy" -d 'Check policy files'
+complete -c sigil -n "__fish_sigil_using_subcommand help; and not __fish_seen_subcommand_from key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex trust repo generate help" -f -a "install" -d 'Install a file (path or https URL) only if it passes a policy; atomic, nothing on failure'
+complete -c sigil -n "__fish_sigil_using_subcommand help; and not __fish_seen_subcommand_from key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex trust repo generate help" -f -a "run" -d 'Verify a program against a policy, then run exactly the verified bytes'
+complete -c sigil -n "__fish_sigil_using_subcommand help; and not __fish_seen_subcommand_from key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex trust repo generate help" -f -a "log" -d 'Show or verify the tamper-evident audit log of decisions'
+complete -c sigil -n "__fish_sigil_using_subcommand help; and not __fish_seen_subcommand_from key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex trust repo generate help" -f -a "advisory" -d 'Write, validate and export OSV advisories'
+complete -c sigil -n "__fish_sigil_using_subcommand help; and not __fish_seen_subcommand_from key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex trust repo generate help" -f -a "audit" -d 'Audit an SBOM or Cargo.lock against OSV/RustSec advisories, with OpenVEX applied'
+complete -c sigil -n "__fish_sigil_using_subcommand help; and not __fish_seen_subcommand_from key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex trust repo generate help" -f -a "vex" -d 'Write OpenVEX documents'
+complete -c sigil -n "__fish_sigil_using_subcommand help; and not __fish_seen_subcommand_from key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex trust repo generate help" -f -a "trust" -d 'Sigstore trust roots kept fresh through TUF: update, show'
+complete -c sigil -n "__fish_sigil_using_subcommand help; and not __fish_seen_subcommand_from key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex trust repo generate help" -f -a "repo" -d 'TUF repositories of packs for any static host: init, add, publish, rotate'
+complete -c sigil -n "__fish_sigil_using_subcommand help; and not __fish_seen_subcommand_from key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex trust repo generate help" -f -a "generate" -d 'Write shell completions and man pages into a directory (for packagers and the release)'
+complete -c sigil -n "__fish_sigil_using_subcommand help; and not __fish_seen_subcommand_from key sign verify sums attest provenance verify-attestation sbom pack scan policy install run log advisory audit vex trust repo generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sigil -n "__fish_sigil_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "generate" -d 'Generate a minisign key pair: PREFIX.key (0600, scrypt-encrypted) and PREFIX.pub'
 complete -c sigil -n "__fish_sigil_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "export" -d 'Convert a public key between minisign and SPKI PEM'
 complete -c sigil -n "__fish_sigil_using_subcommand help; and __fish_seen_subcommand_from sums" -f -a "create" -d 'Write a SHA256SUMS list (GNU coreutils format) for files'
@@ -663,3 +813,10 @@ complete -c sigil -n "__fish_sigil_using_subcommand help; and __fish_seen_subcom
 complete -c sigil -n "__fish_sigil_using_subcommand help; and __fish_seen_subcommand_from advisory" -f -a "validate" -d 'Check OSV advisories against the schema and the OSV specification\'s semantics'
 complete -c sigil -n "__fish_sigil_using_subcommand help; and __fish_seen_subcommand_from advisory" -f -a "export" -d 'Export an advisory: `--format rustsec` (RustSec advisory-db) or `--format markdown`'
 complete -c sigil -n "__fish_sigil_using_subcommand help; and __fish_seen_subcommand_from vex" -f -a "new" -d 'Write an OpenVEX 0.2 document with one statement'
+complete -c sigil -n "__fish_sigil_using_subcommand help; and __fish_seen_subcommand_from trust" -f -a "update" -d 'Refresh an instance\'s trusted_root.json (and signing config) through TUF into the cache'
+complete -c sigil -n "__fish_sigil_using_subcommand help; and __fish_seen_subcommand_from trust" -f -a "show" -d 'Show what the cache holds: instance, repository, TUF versions, expiry'
+complete -c sigil -n "__fish_sigil_using_subcommand help; and __fish_seen_subcommand_from trust" -f -a "conformance-client" -d 'The tuf-conformance client-under-test protocol (init, refresh, download); for `cargo xtask tuf-conformance`. Exits 0 or 1'
+complete -c sigil -n "__fish_sigil_using_subcommand help; and __fish_seen_subcommand_from repo" -f -a "init" -d 'Create a repository: a key per role (root, targets, snapshot, timestamp) and root v1'
+complete -c sigil -n "__fish_sigil_using_subcommand help; and __fish_seen_subcommand_from repo" -f -a "add" -d 'Add packs (and the signatures beside them) as targets; `publish` makes them visible'
+complete -c sigil -n "__fish_sigil_using_subcommand help; and __fish_seen_subcommand_from repo" -f -a "publish" -d 'Sign new targets, snapshot and timestamp metadata; serve DIR/site from any static host'
+complete -c sigil -n "__fish_sigil_using_subcommand help; and __fish_seen_subcommand_from repo" -f -a "rotate" -d 'Replace a role\'s key: writes the next root version, signed by the old and new root keys'
