@@ -44,6 +44,8 @@ use sha2::{Digest as _, Sha256};
 use crate::demo::which;
 use crate::{root, run_cmd, target_dir};
 
+#[path = "release_installers.rs"]
+mod installers;
 #[path = "release_keyless.rs"]
 mod keyless;
 
@@ -1390,6 +1392,17 @@ fn check(a: &Args) -> Result<()> {
             "  accepted by one route or both, as the minisign format allows (bytes no signature covers): {}",
             gaps.join(", ")
         );
+    }
+    if ctx.keyless.is_none() {
+        step("installers: install.sh and the Action's install step, against this release on 127.0.0.1");
+        installers::check(
+            &ctx.sigil,
+            &one,
+            &base.join("installers"),
+            &ctx.archive_name(),
+            &ctx.version,
+            &ctx.public,
+        )?;
     }
     run_cmd(ctx.sigil().args(["log", "verify"]))?;
 
