@@ -618,25 +618,7 @@ fn release(ctx: &Ctx, out: &Path, binary: &Path) -> Result<()> {
         .work
         .join(format!("{}.provenance.json", ctx.archive_name()));
     let attestations = out.join(format!("{}.intoto.jsonl", ctx.archive_name()));
-    match &ctx.keyless {
-        Some(k) if !k.provenance_env.is_empty() => {
-            println!(
-                "$ sigil provenance {} -o {} (under the simulated release run)",
-                show(&[archive.clone().into()]),
-                show(&[statement.clone().into()])
-            );
-            run_cmd(
-                ctx.sigil()
-                    .envs(k.provenance_env.iter().map(|(a, b)| (a, b)))
-                    .arg("provenance")
-                    .arg(&archive)
-                    .arg("-o")
-                    .arg(&statement),
-            )?;
-        }
-        _ => sigil_step(ctx, &[&"provenance", &archive, &"-o", &statement])?,
-    }
-    check_checkout(&statement, &root())?;
+    provenance(ctx, &archive, &statement)?;
     let mut attest: Vec<&dyn AsRef<OsStr>> = vec![&"attest"];
     attest.extend(signer.iter().map(|a| a as &dyn AsRef<OsStr>));
     attest.extend([
@@ -760,6 +742,30 @@ fn generated_share(ctx: &Ctx) -> Result<Vec<(String, PathBuf)>> {
     Ok(v)
 }
 
+/// `sigil provenance SUBJECT -o STATEMENT` (under the simulated release run for a keyless
+/// rehearsal), then the check that it names this checkout.
+fn provenance(ctx: &Ctx, subject: &Path, statement: &Path) -> Result<()> {
+    match &ctx.keyless {
+        Some(k) if !k.provenance_env.is_empty() => {
+            println!(
+                "$ sigil provenance {} -o {} (under the simulated release run)",
+                show(&[subject.into()]),
+                show(&[statement.into()])
+            );
+            run_cmd(
+                ctx.sigil()
+                    .envs(k.provenance_env.iter().map(|(a, b)| (a, b)))
+                    .arg("provenance")
+                    .arg(subject)
+                    .arg("-o")
+                    .arg(statement),
+            )?;
+        }
+        _ => sigil_step(ctx, &[&"provenance", &subject, &"-o", &statement])?,
+    }
+    check_checkout(statement, &root())
+}
+
 /// The Python wheel around the same binary (signed, with its own provenance and the SBOM
 /// attested) and `install.sh` carrying the archive's SHA-256 and the release key (signed).
 fn wheel_and_installer(
@@ -782,29 +788,36 @@ fn wheel_and_installer(
         file_name(&wheel),
         sha256_hex(&wheel)?
     );
-    sigil_step(ctx, &[&"sign", &"--key", &ctx.secret, &wheel])?;
+    let signer = ctx.signer();
+    let mut sign: Vec<&dyn AsRef<OsStr>> = vec![&"sign"];
+    sign.extend(signer.iter().map(|a| a as &dyn AsRef<OsStr>));
+    sign.push(&wheel);
+    sigil_step(ctx, &sign)?;
     let statement = ctx
         .work
         .join(format!("{}.provenance.json", file_name(&wheel)));
     let attestations = out.join(format!("{}.intoto.jsonl", file_name(&wheel)));
-    sigil_step(ctx, &[&"provenance", &wheel, &"-o", &statement])?;
-    check_checkout(&statement, &root())?;
+    provenance(ctx, &wheel, &statement)?;
     for (predicate_type, predicate) in [(SLSA, statement.as_path()), (CYCLONEDX, sbom)] {
-        sigil_step(
-            ctx,
-            &[
-                &"attest",
-                &"--key",
-                &ctx.secret,
-                &"--predicate-type",
-                &predicate_type,
-                &"--predicate",
-                &predicate,
-                &wheel,
-                &"-o",
-                &attestations,
-            ],
-        )?;
+        let mut attest: Vec<&dyn AsRef<OsStr>> = vec![&"attest"];
+        attest.extend(signer.iter().map(|a| a as &dyn AsRef<OsStr>));
+        attest.extend([
+            &"--predicate-type" as &dyn AsRef<OsStr>,
+            &predicate_type,
+            &"--predicate",
+            &predicate,
+            &wheel,
+            &"-o",
+            &attestations,
+        ]);
+        sigil_step(ctx, &attest)?;
+    }
+
+    if ctx.keyless.is_some() {
+        // install.sh checks a minisign signature against the key it carries; a keyless release
+        // has no such key, so it gets no installer (the Action and sigil verify its bundles).
+        println!("install.sh: not written for a keyless release (it verifies with a minisign release key)");
+        return Ok(());
     }
 
     step("install.sh: the archive's SHA-256 and the release key, signed");
@@ -1279,12 +1292,11 @@ fn check(a: &Args) -> Result<()> {
         differ.is_empty(),
         "not reproducible: {differ:?} differ between two runs from the same commit"
     );
-    for want in [
-        "SHA256SUMS".to_owned(),
-        ctx.archive_name(),
-        ctx.sbom_name(),
-        "install.sh".to_owned(),
-    ] {
+    let mut wanted = vec!["SHA256SUMS".to_owned(), ctx.archive_name(), ctx.sbom_name()];
+    if ctx.keyless.is_none() {
+        wanted.push("install.sh".to_owned());
+    }
+    for want in wanted {
         ensure!(f1.contains(&want), "{want} is missing from the release");
     }
 
