@@ -8,6 +8,7 @@
 //! escaping untrusted text for a terminal.
 
 pub mod digest;
+pub mod error;
 pub mod hex;
 pub mod input;
 pub mod json;

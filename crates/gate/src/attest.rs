@@ -118,7 +118,12 @@ pub fn pep740_evidence(
         let atts = match pep740::parse(&bytes) {
             Ok(a) => a,
             Err(e) => {
-                problem(ev, Code::EvidenceMalformed, &file, error_chain(&e));
+                problem(
+                    ev,
+                    Code::EvidenceMalformed,
+                    &file,
+                    sigil_core::error::chain(&e),
+                );
                 continue;
             }
         };
@@ -144,7 +149,7 @@ pub fn pep740_evidence(
             };
             let result = match &root {
                 Ok(root) => pep740::verify(root, att, target.name, &ev.subject.sha256, &spol)
-                    .map_err(|e| format!("{} [{}]", error_chain(&e), e.code())),
+                    .map_err(|e| format!("{} [{}]", sigil_core::error::chain(&e), e.code())),
                 Err(e) => Err(format!("trusted root: {e}")),
             };
             let (outcome, claims) = match result {
@@ -353,25 +358,11 @@ impl std::fmt::Display for Rejection {
             Rejection::NoCertificate => {
                 f.write_str("a bare DSSE envelope carries no certificate; verify it with --key")
             }
-            Rejection::Bundle(e) => write!(f, "{}", error_chain(e)),
+            Rejection::Bundle(e) => write!(f, "{}", sigil_core::error::chain(e)),
             Rejection::NoTrustedRoot => f.write_str("no trusted root"),
             Rejection::Check(e) => write!(f, "{e}"),
         }
     }
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        let m = c.to_string();
-        if !s.contains(&m) {
-            s.push_str(": ");
-            s.push_str(&m);
-        }
-        cur = c.source();
-    }
-    s
 }
 
 /// The reason code for a Sigstore verification failure.
@@ -533,7 +524,7 @@ fn authenticate(
         }
         Attestation::Bundle { json, .. } => {
             let bundle = sigil_sigstore::Bundle::parse(json.as_bytes())
-                .map_err(|e| Rejection::BundleMalformed(error_chain(&e)))?;
+                .map_err(|e| Rejection::BundleMalformed(sigil_core::error::chain(&e)))?;
             if trust.keyless.is_none() && trust.managed.is_empty() {
                 return Err(Rejection::WrongSignerKind(
                     "a Sigstore bundle needs a PEM public key or the keyless flags".to_owned(),
@@ -904,7 +895,7 @@ fn rejected(
             ev,
             Code::AttestationInvalid,
             source,
-            format!("bundle does not verify: {}", error_chain(&e)),
+            format!("bundle does not verify: {}", sigil_core::error::chain(&e)),
         ),
         Rejection::Check(e) => problem(
             ev,

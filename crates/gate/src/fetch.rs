@@ -230,7 +230,7 @@ impl Fetcher {
             }
             FetchError::Network {
                 url: url_s.clone(),
-                message: chain(&e),
+                message: sigil_core::error::chain(&e),
             }
         };
         let mut resp = self.client.get(u.clone()).send().map_err(classify)?;
@@ -260,13 +260,13 @@ impl Fetcher {
                         || e.get_ref()
                             .and_then(|i| i.downcast_ref::<reqwest::Error>())
                             .is_some_and(reqwest::Error::is_timeout)
-                        || chain(&e).contains("timed out");
+                        || sigil_core::error::chain(&e).contains("timed out");
                     return Err(if timeout {
                         FetchError::Timeout { url: url_s }
                     } else {
                         FetchError::Network {
                             url: url_s,
-                            message: chain(&e),
+                            message: sigil_core::error::chain(&e),
                         }
                     });
                 }
@@ -322,20 +322,6 @@ pub fn private_file(path: &Path) -> Result<std::fs::File, FetchError> {
             path: path.to_path_buf(),
             source,
         })
-}
-
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        let cs = c.to_string();
-        if !s.contains(&cs) {
-            s.push_str(": ");
-            s.push_str(&cs);
-        }
-        cur = c.source();
-    }
-    s
 }
 
 /// The URL of a file beside `url` (same directory), e.g. its sidecars.

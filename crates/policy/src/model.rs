@@ -775,32 +775,19 @@ pub struct FsFiles {
     pub base: PathBuf,
 }
 
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        let cs = c.to_string();
-        if !s.contains(&cs) {
-            s.push_str(": ");
-            s.push_str(&cs);
-        }
-        cur = c.source();
-    }
-    s
-}
-
 impl PolicyFiles for FsFiles {
     fn public_key(&self, path: &Path) -> Result<PublicKey, String> {
-        sigil_keys::read_public_key(&self.base.join(path)).map_err(|e| chain(&e))
+        sigil_keys::read_public_key(&self.base.join(path)).map_err(|e| sigil_core::error::chain(&e))
     }
 
     fn text(&self, path: &Path) -> Result<String, String> {
         use std::io::Read as _;
-        let (f, _) = sigil_core::input::open(&self.base.join(path)).map_err(|e| chain(&e))?;
+        let (f, _) = sigil_core::input::open(&self.base.join(path))
+            .map_err(|e| sigil_core::error::chain(&e))?;
         let mut s = String::new();
         f.take(MAX_POLICY_BYTES * 16)
             .read_to_string(&mut s)
-            .map_err(|e| chain(&e))?;
+            .map_err(|e| sigil_core::error::chain(&e))?;
         Ok(s)
     }
 }

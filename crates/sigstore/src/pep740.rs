@@ -409,23 +409,12 @@ pub fn attestation_bundle(v: &Value) -> Result<String, Pep740Error> {
 fn one(location: String, publisher: Option<Publisher>, v: &Value) -> Pep740Attestation {
     let bundle = attestation_bundle(v)
         .and_then(|j| Bundle::parse(j.as_bytes()).map_err(Pep740Error::from))
-        .map_err(|e| error_chain(&e));
+        .map_err(|e| sigil_core::error::chain(&e));
     Pep740Attestation {
         location,
         publisher,
         bundle,
     }
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
 }
 
 /// Reads a PEP 740 attestation object or provenance object (strict JSON: no key twice).

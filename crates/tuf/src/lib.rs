@@ -115,24 +115,10 @@ pub const CODES: &[&str] = &[
     "tuf-setup",
 ];
 
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        let cs = c.to_string();
-        if !s.contains(&cs) {
-            s.push_str(": ");
-            s.push_str(&cs);
-        }
-        cur = c.source();
-    }
-    s
-}
-
 impl From<sigstore_tuf::Error> for TufError {
     fn from(e: sigstore_tuf::Error) -> Self {
         use sigstore_tuf::Error as E;
-        let message = chain(&e);
+        let message = sigil_core::error::chain(&e);
         let code = match &e {
             E::Rollback { .. } | E::BadRootVersion { .. } => "tuf-rollback",
             E::Expired { .. } => "tuf-expired",
