@@ -283,3 +283,105 @@ fn every_security_promise_names_a_test_that_exists() {
         problems.join("\n")
     );
 }
+
+/// The codes a `docs/codes.md` section lists: the first cell of each table row, from the line
+/// `Rust: `PATH`.` to the next heading. Panics when the marker is missing or repeated.
+fn documented_codes(doc: &str, path: &str) -> Vec<String> {
+    let marker = format!("Rust: `{path}`.");
+    let lines: Vec<&str> = doc.lines().collect();
+    let at: Vec<usize> = (0..lines.len()).filter(|&i| lines[i] == marker).collect();
+    assert_eq!(at.len(), 1, "docs/codes.md has {} `{marker}` lines", at.len());
+    lines[at[0] + 1..]
+        .iter()
+        .take_while(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let cell = l.strip_prefix("| `")?;
+            Some(cell[..cell.find('`')?].to_owned())
+        })
+        .collect()
+}
+
+/// Every family of finding codes is an enum, and its section of `docs/codes.md` lists exactly
+/// its `ALL`, each once: no undocumented code, no documented code that nothing reports.
+#[test]
+fn every_finding_code_family_matches_its_docs_section() {
+    fn codes<T: Copy>(all: &[T], code: fn(T) -> &'static str) -> Vec<String> {
+        all.iter().map(|c| code(*c).to_owned()).collect()
+    }
+    let families: &[(&str, Vec<String>)] = &[
+        ("sigil_policy::Code", codes(sigil_policy::Code::ALL, sigil_policy::Code::as_str)),
+        (
+            "sigil_sigstore::BundleReason",
+            codes(sigil_sigstore::BundleReason::ALL, sigil_sigstore::BundleReason::code),
+        ),
+        (
+            "sigil_attest::AttestReason",
+            codes(sigil_attest::AttestReason::ALL, sigil_attest::AttestReason::code),
+        ),
+        (
+            "sigil_sigstore::pep740::Pep740Reason",
+            codes(
+                sigil_sigstore::pep740::Pep740Reason::ALL,
+                sigil_sigstore::pep740::Pep740Reason::code,
+            ),
+        ),
+        (
+            "sigil_sigstore::sign::KeylessReason",
+            codes(
+                sigil_sigstore::sign::KeylessReason::ALL,
+                sigil_sigstore::sign::KeylessReason::code,
+            ),
+        ),
+        (
+            "sigil_pack::PackCode",
+            codes(sigil_pack::PackCode::ALL, sigil_pack::PackCode::code),
+        ),
+        (
+            "sigil_sign::sums_check::EntryCode",
+            codes(
+                sigil_sign::sums_check::EntryCode::ALL,
+                sigil_sign::sums_check::EntryCode::code,
+            ),
+        ),
+        (
+            "sigil_advisory::validate::ValidateCode",
+            codes(
+                sigil_advisory::validate::ValidateCode::ALL,
+                sigil_advisory::validate::ValidateCode::code,
+            ),
+        ),
+        (
+            "sigil_advisory::audit::Unauditable",
+            codes(
+                sigil_advisory::audit::Unauditable::ALL,
+                sigil_advisory::audit::Unauditable::code,
+            ),
+        ),
+        (
+            "sigil_tuf::TufCode",
+            codes(sigil_tuf::TufCode::ALL, sigil_tuf::TufCode::code),
+        ),
+    ];
+    let doc = support::read(support::root().join("docs/codes.md"));
+    for (path, all) in families {
+        let mut seen = std::collections::BTreeSet::new();
+        for c in all {
+            assert!(
+                !c.is_empty()
+                    && c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+                "{path}: `{c}` is not kebab-case"
+            );
+            assert!(seen.insert(c), "{path}: `{c}` twice");
+        }
+        let documented = documented_codes(&doc, path);
+        let undocumented: Vec<_> = all.iter().filter(|c| !documented.contains(c)).collect();
+        let unknown: Vec<_> = documented.iter().filter(|c| !all.contains(c)).collect();
+        assert!(
+            undocumented.is_empty() && unknown.is_empty() && documented.len() == all.len(),
+            "docs/codes.md's section for `{path}`: undocumented {undocumented:?}, \
+             not in `ALL` {unknown:?}, {} rows for {} codes",
+            documented.len(),
+            all.len()
+        );
+    }
+}

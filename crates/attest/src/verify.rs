@@ -284,25 +284,114 @@ pub enum CheckError {
     },
 }
 
-impl CheckError {
-    /// A stable kebab-case code (see docs/attest.md).
-    pub fn code(&self) -> &'static str {
-        match self {
-            CheckError::PayloadType(_) => "payload-type",
-            CheckError::Statement(_) => "statement-malformed",
-            CheckError::SubjectMismatch { .. } => "subject-mismatch",
-            CheckError::PredicateType { .. } => "predicate-type-mismatch",
-            CheckError::Provenance(_) => "provenance-malformed",
-            CheckError::BuilderMismatch { .. } => "builder-mismatch",
-            CheckError::BuilderIdRequired { .. } => "builder-id-required",
-            CheckError::SignerNotBuilder { .. } => "signer-not-builder",
-            CheckError::Issuer(_) => "issuer-mismatch",
-            CheckError::Unpinned { .. } => "builder-unpinned",
-            CheckError::CertificateMismatch { .. } => "certificate-mismatch",
-            CheckError::SourceMismatch { .. } => "source-mismatch",
-            CheckError::SourceConflict { .. } => "source-conflict",
-            CheckError::RefMismatch { .. } => "ref-mismatch",
+sigil_core::finding_codes! {
+    /// Why `sigil verify-attestation` did not accept an attestation (JSON `reason`; listed in
+    /// `docs/codes.md`): authentication failures, then what [`CheckError`] finds.
+    pub enum AttestReason {
+        /// The entry is not an attestation, or its bundle does not parse.
+        AttestationMalformed = "attestation-malformed",
+        /// A DSSE signature does not verify with the trusted keys.
+        SignatureInvalid = "signature-invalid",
+        /// A bare DSSE envelope where only keyless bundles are trusted.
+        NoCertificate = "no-certificate",
+        /// A bundle no trusted key or identity can verify.
+        WrongSignerKind = "wrong-signer-kind",
+        /// The certificate's SAN is not the expected identity.
+        IdentityMismatch = "identity-mismatch",
+        /// The certificate's (or provenance's) OIDC issuer is not the expected one.
+        IssuerMismatch = "issuer-mismatch",
+        /// The certificate's two OIDC-issuer extensions name different issuers.
+        IssuerConflict = "issuer-conflict",
+        /// A certificate claim is not what the publisher flags ask.
+        ClaimMismatch = "claim-mismatch",
+        /// A message-signature bundle where a DSSE envelope is needed.
+        NotDsse = "not-dsse",
+        /// The certificate does not chain, was not valid at signing time, or lacks a valid SCT.
+        CertificateRejected = "certificate-rejected",
+        /// Transparency log evidence failed.
+        TlogRejected = "tlog-rejected",
+        /// An RFC 3161 timestamp failed, or no trusted signing time exists.
+        TimestampRejected = "timestamp-rejected",
+        /// The bundle is inconsistent, uses something this verifier cannot check, or no trusted
+        /// root is loaded.
+        BundleRejected = "bundle-rejected",
+        /// The envelope's payload type is not in-toto's.
+        PayloadType = "payload-type",
+        /// The payload is not an in-toto statement (with a predicate type).
+        StatementMalformed = "statement-malformed",
+        /// No subject has the artifact's digest.
+        SubjectMismatch = "subject-mismatch",
+        /// The predicate type is not the expected one.
+        PredicateTypeMismatch = "predicate-type-mismatch",
+        /// The SLSA provenance does not parse.
+        ProvenanceMalformed = "provenance-malformed",
+        /// The provenance names another builder.
+        BuilderMismatch = "builder-mismatch",
+        /// The signer delegates to the builder the provenance names, and no `--builder-id` says
+        /// which builder to trust.
+        BuilderIdRequired = "builder-id-required",
+        /// A keyless signer that is not the builder the provenance names.
+        SignerNotBuilder = "signer-not-builder",
+        /// The builder is not pinned to a commit or tag.
+        BuilderUnpinned = "builder-unpinned",
+        /// The certificate contradicts the provenance's repository, ref, commit, workflow, run or
+        /// runner environment.
+        CertificateMismatch = "certificate-mismatch",
+        /// A source fact differs from `--source-uri`.
+        SourceMismatch = "source-mismatch",
+        /// The source ref differs from `--source-ref`.
+        RefMismatch = "ref-mismatch",
+        /// The provenance's trigger and first resolved dependency name different sources.
+        SourceConflict = "source-conflict",
+    }
+}
+
+impl AttestReason {
+    /// The reason of a Sigstore verification failure of an attestation bundle (an artifact
+    /// mismatch is a subject mismatch: the digest is in no subject).
+    pub fn from_bundle(r: sigil_sigstore::BundleReason) -> Self {
+        use sigil_sigstore::BundleReason as B;
+        match r {
+            B::IdentityMismatch => AttestReason::IdentityMismatch,
+            B::IssuerMismatch => AttestReason::IssuerMismatch,
+            B::IssuerConflict => AttestReason::IssuerConflict,
+            B::ClaimMismatch => AttestReason::ClaimMismatch,
+            B::WrongSignerKind => AttestReason::WrongSignerKind,
+            B::NotDsse => AttestReason::NotDsse,
+            B::ArtifactMismatch => AttestReason::SubjectMismatch,
+            B::SignatureInvalid => AttestReason::SignatureInvalid,
+            B::CertificateRejected => AttestReason::CertificateRejected,
+            B::TlogRejected => AttestReason::TlogRejected,
+            B::TimestampRejected => AttestReason::TimestampRejected,
+            _ => AttestReason::BundleRejected,
         }
+    }
+}
+
+impl CheckError {
+    /// The stable reason code.
+    pub fn reason(&self) -> AttestReason {
+        match self {
+            CheckError::PayloadType(_) => AttestReason::PayloadType,
+            CheckError::Statement(_) => AttestReason::StatementMalformed,
+            CheckError::SubjectMismatch { .. } => AttestReason::SubjectMismatch,
+            CheckError::PredicateType { .. } => AttestReason::PredicateTypeMismatch,
+            CheckError::Provenance(_) => AttestReason::ProvenanceMalformed,
+            CheckError::BuilderMismatch { .. } => AttestReason::BuilderMismatch,
+            CheckError::BuilderIdRequired { .. } => AttestReason::BuilderIdRequired,
+            CheckError::SignerNotBuilder { .. } => AttestReason::SignerNotBuilder,
+            CheckError::Issuer(_) => AttestReason::IssuerMismatch,
+            CheckError::Unpinned { .. } => AttestReason::BuilderUnpinned,
+            CheckError::CertificateMismatch { .. } => AttestReason::CertificateMismatch,
+            CheckError::SourceMismatch { .. } => AttestReason::SourceMismatch,
+            CheckError::SourceConflict { .. } => AttestReason::SourceConflict,
+            CheckError::RefMismatch { .. } => AttestReason::RefMismatch,
+        }
+    }
+
+    /// [`CheckError::reason`]'s code.
+    pub fn code(&self) -> &'static str {
+        self.reason().code()
     }
 }
 

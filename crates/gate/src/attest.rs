@@ -12,7 +12,7 @@ use std::io::Read as _;
 use sigil_attest::document::{Attestation, Located};
 use sigil_attest::provenance::ProvenanceView;
 use sigil_attest::verify::{self, Assessment, CertificateIdentity, CheckError, Expectations};
-use sigil_attest::{ArtifactDigests, EnvelopeVerifyError, Signer as AttestSigner};
+use sigil_attest::{ArtifactDigests, AttestReason, EnvelopeVerifyError, Signer as AttestSigner};
 use sigil_policy::{
     AttestationEvidence, Code, Evidence, KeylessEvidence, KeylessOutcome, Policy, Problem,
     ProvenanceFacts, ProvenanceFinding, Signer,
@@ -331,18 +331,25 @@ pub enum Rejection {
 }
 
 impl Rejection {
-    /// The reason code `sigil verify-attestation` reports (docs/attest.md).
-    pub fn code(&self) -> &'static str {
+    /// The reason `sigil verify-attestation` reports.
+    pub fn reason(&self) -> AttestReason {
         match self {
-            Rejection::Malformed(_) | Rejection::BundleMalformed(_) => "attestation-malformed",
-            Rejection::NoPredicateType => "statement-malformed",
-            Rejection::Envelope(_) => "signature-invalid",
-            Rejection::NoCertificate => "no-certificate",
-            Rejection::WrongSignerKind(_) => "wrong-signer-kind",
-            Rejection::Bundle(e) => sigstore_code(e),
-            Rejection::NoTrustedRoot => "bundle-rejected",
-            Rejection::Check(e) => e.code(),
+            Rejection::Malformed(_) | Rejection::BundleMalformed(_) => {
+                AttestReason::AttestationMalformed
+            }
+            Rejection::NoPredicateType => AttestReason::StatementMalformed,
+            Rejection::Envelope(_) => AttestReason::SignatureInvalid,
+            Rejection::NoCertificate => AttestReason::NoCertificate,
+            Rejection::WrongSignerKind(_) => AttestReason::WrongSignerKind,
+            Rejection::Bundle(e) => AttestReason::from_bundle(e.reason()),
+            Rejection::NoTrustedRoot => AttestReason::BundleRejected,
+            Rejection::Check(e) => e.reason(),
         }
+    }
+
+    /// [`Rejection::reason`]'s code (`docs/codes.md`).
+    pub fn code(&self) -> &'static str {
+        self.reason().code()
     }
 }
 
@@ -362,24 +369,6 @@ impl std::fmt::Display for Rejection {
             Rejection::NoTrustedRoot => f.write_str("no trusted root"),
             Rejection::Check(e) => write!(f, "{e}"),
         }
-    }
-}
-
-/// The reason code for a Sigstore verification failure.
-pub fn sigstore_code(e: &VerifyError) -> &'static str {
-    match e {
-        VerifyError::IdentityMismatch { .. } => "identity-mismatch",
-        VerifyError::IssuerMismatch { .. } => "issuer-mismatch",
-        VerifyError::IssuerConflict { .. } => "issuer-conflict",
-        VerifyError::ClaimMismatch(_) => "claim-mismatch",
-        VerifyError::WrongSignerKind { .. } => "wrong-signer-kind",
-        VerifyError::NotDsse => "not-dsse",
-        VerifyError::ArtifactMismatch(_) => "subject-mismatch",
-        VerifyError::SignatureInvalid(_) => "signature-invalid",
-        VerifyError::Certificate(_) => "certificate-rejected",
-        VerifyError::TransparencyLog(_) => "tlog-rejected",
-        VerifyError::Timestamp(_) => "timestamp-rejected",
-        _ => "bundle-rejected",
     }
 }
 

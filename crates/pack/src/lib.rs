@@ -53,7 +53,7 @@ pub use install::{
     ArchiveVerifier, InstallError, InstallOptions, InstalledPack, MinisignVerifier, PackCheck,
 };
 pub use manifest::{Manifest, ManifestParseError, PackComment, MANIFEST_PATH, SIGNATURE_PATH};
-pub use rules::{Limits, Violation};
+pub use rules::{Limits, PackCode, Violation};
 pub use sign::{sign_dir, SignError, SignOptions, SignedPack};
 pub use verify::{
     verify_dir, verify_dir_allowing, Problem, ProblemKind, VerifiedPack, VerifyError,

@@ -15,7 +15,7 @@ use crate::manifest::{
     CommentParseError, Manifest, ManifestParseError, PackComment, MANIFEST_PATH,
     MAX_MANIFEST_BYTES, SIGIL_DIR, SIGNATURE_PATH,
 };
-use crate::rules::{code, Limits, Violation};
+use crate::rules::{code, Limits, PackCode, Violation};
 use crate::tree::{self, TreeIoError};
 
 /// What kind of difference a [`Problem`] is.
@@ -37,10 +37,10 @@ impl ProblemKind {
     /// Stable code: `missing`, `extra`, `changed`, `type-changed` or the rule's code.
     pub fn code(self) -> &'static str {
         match self {
-            ProblemKind::Missing => "missing",
-            ProblemKind::Extra => "extra",
-            ProblemKind::Changed => "changed",
-            ProblemKind::TypeChanged => "type-changed",
+            ProblemKind::Missing => PackCode::Missing.code(),
+            ProblemKind::Extra => PackCode::Extra.code(),
+            ProblemKind::Changed => PackCode::Changed.code(),
+            ProblemKind::TypeChanged => PackCode::TypeChanged.code(),
             ProblemKind::Rule(c) => c,
         }
     }

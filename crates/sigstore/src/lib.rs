@@ -66,6 +66,6 @@ pub fn install_crypto_provider() {
     provider::ensure_installed();
 }
 pub use verify::{
-    verify, verify_dsse, Artifact, Cause, Content, FulcioClaims, LogEntry, Matcher, PatternError,
+    verify, verify_dsse, Artifact, BundleReason, Cause, Content, FulcioClaims, LogEntry, Matcher, PatternError,
     Policy, PublicKey, PublicKeyParseError, Signer, Time, Verified, VerifyError,
 };

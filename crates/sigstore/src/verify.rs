@@ -387,6 +387,63 @@ pub enum VerifyError {
     ClaimMismatch(crate::extensions::ClaimMismatch),
 }
 
+sigil_core::finding_codes! {
+    /// Why `sigil verify --bundle` did not verify a bundle (`error.details.reason`): one code per
+    /// [`VerifyError`] variant ([`VerifyError::reason`]), and `bundle-malformed` for a bundle
+    /// that does not parse.
+    pub enum BundleReason {
+        /// The certificate's SAN is not the expected identity.
+        IdentityMismatch = "identity-mismatch",
+        /// The certificate's OIDC issuer is not the expected one.
+        IssuerMismatch = "issuer-mismatch",
+        /// The certificate's two OIDC-issuer extensions name different issuers.
+        IssuerConflict = "issuer-conflict",
+        /// A certificate claim is not what the publisher flags ask.
+        ClaimMismatch = "claim-mismatch",
+        /// A keyless bundle given a key, or a managed-key bundle given identity rules.
+        WrongSignerKind = "wrong-signer-kind",
+        /// A message-signature bundle where a DSSE envelope was expected.
+        NotDsse = "not-dsse",
+        /// The bundle is about another artifact.
+        ArtifactMismatch = "artifact-mismatch",
+        /// The signature does not verify.
+        SignatureInvalid = "signature-invalid",
+        /// The certificate does not chain, was not valid at signing time, or lacks a valid SCT.
+        CertificateRejected = "certificate-rejected",
+        /// Inclusion proof, checkpoint, SET or log-entry consistency failed.
+        TlogRejected = "tlog-rejected",
+        /// An RFC 3161 timestamp failed, or no trusted signing time exists.
+        TimestampRejected = "timestamp-rejected",
+        /// The artifact could not be read.
+        ReadError = "read-error",
+        /// The bundle is inconsistent or uses something this verifier cannot check.
+        BundleRejected = "bundle-rejected",
+        /// The bundle does not parse.
+        BundleMalformed = "bundle-malformed",
+    }
+}
+
+impl VerifyError {
+    /// The stable reason code of this failure.
+    pub fn reason(&self) -> BundleReason {
+        match self {
+            VerifyError::IdentityMismatch { .. } => BundleReason::IdentityMismatch,
+            VerifyError::IssuerMismatch { .. } => BundleReason::IssuerMismatch,
+            VerifyError::IssuerConflict { .. } => BundleReason::IssuerConflict,
+            VerifyError::ClaimMismatch(_) => BundleReason::ClaimMismatch,
+            VerifyError::WrongSignerKind { .. } => BundleReason::WrongSignerKind,
+            VerifyError::NotDsse => BundleReason::NotDsse,
+            VerifyError::ArtifactMismatch(_) => BundleReason::ArtifactMismatch,
+            VerifyError::SignatureInvalid(_) => BundleReason::SignatureInvalid,
+            VerifyError::Certificate(_) => BundleReason::CertificateRejected,
+            VerifyError::TransparencyLog(_) => BundleReason::TlogRejected,
+            VerifyError::Timestamp(_) => BundleReason::TimestampRejected,
+            VerifyError::Read(_) => BundleReason::ReadError,
+            VerifyError::Bundle(_) => BundleReason::BundleRejected,
+        }
+    }
+}
+
 fn opt(v: &Option<String>) -> String {
     match v {
         Some(s) => format!("{s:?}"),
