@@ -14,7 +14,7 @@ use sigil_attest::provenance::{self, GitFacts, ProvenanceOptions};
 use sigil_attest::verify::{Checked, Expectations, Signer, GITHUB_ACTIONS_ISSUER};
 use sigil_attest::{ArtifactDigests, Envelope, SubjectDigest, INTOTO_PAYLOAD_TYPE};
 use sigil_gate::attest::{judge_document, Ask, AttestationTrust, Outcome};
-use sigil_sigstore::{Matcher, Policy, TrustRoot};
+use sigil_sigstore::{Matcher, SignerPolicy, TrustRoot};
 
 use crate::output::{CliError, Output, Report};
 
@@ -572,9 +572,9 @@ pub fn run_verify(out: &Output, a: VerifyAttestationArgs) -> Result<Report, CliE
                 Some(issuer),
                 a.source_ref.clone(),
             )?;
-            Some(Policy::Publisher(Box::new(p)))
+            Some(SignerPolicy::Publisher(Box::new(p)))
         } else {
-            Some(Policy::Keyless { identity, issuer })
+            Some(SignerPolicy::Keyless { identity, issuer })
         }
     } else {
         None

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 use sigil_core::{Sha256Digest, Sha512Digest};
 use sigil_sigstore::{
-    Artifact, Bundle, Content, Matcher, Policy, PublicKey, Signer, SignerKind, TrustRoot, Verified,
+    Artifact, Bundle, Content, Matcher, SignerPolicy, PublicKey, Signer, SignerKind, TrustRoot, Verified,
     VerifyError,
 };
 
@@ -92,7 +92,7 @@ fn matcher(
     }
 }
 
-fn policy(r: &mut BundleRequest) -> Result<Policy, CliError> {
+fn policy(r: &mut BundleRequest) -> Result<SignerPolicy, CliError> {
     if let Some(key) = &r.key {
         if r.publisher.any(r.source_ref.as_ref()) {
             return Err(CliError::usage(
@@ -112,7 +112,7 @@ fn policy(r: &mut BundleRequest) -> Result<Policy, CliError> {
         }
         let pem = super::read_text(key, MAX_TRUST_FILE, "public key")
             .map_err(|e| CliError::usage(e.message))?;
-        return PublicKey::from_pem(&pem).map(Policy::PublicKey).map_err(|e| {
+        return PublicKey::from_pem(&pem).map(SignerPolicy::PublicKey).map_err(|e| {
             CliError::usage(format!("{}: {}", key.display(), CliError::chain(&e)))
                 .hint("a Sigstore managed key is a PEM `PUBLIC KEY` (SPKI), as `cosign public-key` writes")
         });
@@ -138,9 +138,9 @@ fn policy(r: &mut BundleRequest) -> Result<Policy, CliError> {
             "certificate-oidc-issuer",
         )?;
         let p = r.publisher.policy(identity, issuer, r.source_ref.take())?;
-        return Ok(Policy::Publisher(Box::new(p)));
+        return Ok(SignerPolicy::Publisher(Box::new(p)));
     }
-    Ok(Policy::Keyless {
+    Ok(SignerPolicy::Keyless {
         identity: matcher(
             r.identity.take(),
             r.identity_regexp.take(),
@@ -214,7 +214,7 @@ fn verify_one(
     root: &TrustRoot,
     bundle: &Bundle,
     subject: &Subject,
-    policy: &Policy,
+    policy: &SignerPolicy,
 ) -> Result<Verified, VerifyError> {
     match subject {
         Subject::Sha256(d) => sigil_sigstore::verify(root, bundle, Artifact::Sha256(*d), policy),
@@ -243,7 +243,7 @@ pub fn run(_out: &Output, mut r: BundleRequest) -> Result<Report, CliError> {
     let root = trust_root(&r)?;
     let bundles = read_bundles(&r.bundle)?;
     let want = match policy {
-        Policy::PublicKey(_) => SignerKind::PublicKey,
+        SignerPolicy::PublicKey(_) => SignerKind::PublicKey,
         _ => SignerKind::Certificate,
     };
     let candidates: Vec<&Bundle> = bundles.iter().filter(|b| b.signer_kind() == want).collect();

@@ -296,7 +296,7 @@ impl IdentityArgs {
         bundle: &Path,
         bytes: &[u8],
     ) -> Result<sigil_sigstore::Verified, CliError> {
-        let policy = sigil_sigstore::Policy::Keyless {
+        let policy = sigil_sigstore::SignerPolicy::Keyless {
             identity: Self::matcher(
                 &self.certificate_identity,
                 &self.certificate_identity_regexp,

@@ -137,7 +137,7 @@ pub fn pep740_evidence(
         ) else {
             continue;
         };
-        let spol = sigil_sigstore::Policy::Keyless {
+        let spol = sigil_sigstore::SignerPolicy::Keyless {
             identity: any_id,
             issuer: any_issuer,
         };
@@ -212,7 +212,7 @@ fn verify_bundle_outcome(
     target: &Target<'_>,
     bytes: &[u8],
 ) -> Result<BundleOutcome, KeylessOutcome> {
-    use sigil_sigstore::{Artifact, Matcher, Policy as SPolicy, Signer, TrustRoot};
+    use sigil_sigstore::{Artifact, Matcher, SignerPolicy, Signer, TrustRoot};
     let invalid = |reason: String| Err(KeylessOutcome::Invalid { reason });
     // One bundle, `gh attestation download` JSON Lines, an npm attestations document or a
     // cosign `--bundle` document: the first keyless bundle that verifies counts.
@@ -244,7 +244,7 @@ fn verify_bundle_outcome(
         Ok(d) => d,
         Err(e) => return invalid(format!("cannot read artifact: {e}")),
     };
-    let spol = SPolicy::Keyless {
+    let spol = SignerPolicy::Keyless {
         identity: any_id,
         issuer: any_issuer,
     };
@@ -302,7 +302,7 @@ pub struct AttestationTrust<'a> {
     pub root: Option<&'a TrustRoot>,
     /// The certificate identity and issuer keyless bundles must have (`None`: keyless
     /// bundles are not trusted; bare DSSE envelopes are then checked with `keys`).
-    pub keyless: Option<&'a sigil_sigstore::Policy>,
+    pub keyless: Option<&'a sigil_sigstore::SignerPolicy>,
 }
 
 /// Why an attestation was not authenticated or cannot be judged.
@@ -529,7 +529,7 @@ fn authenticate(
                 "a Sigstore bundle needs a PEM public key or the keyless flags".to_owned(),
             );
             for (pk, fp) in trust.managed {
-                let policy = sigil_sigstore::Policy::PublicKey(pk.clone());
+                let policy = sigil_sigstore::SignerPolicy::PublicKey(pk.clone());
                 match verify_dsse_bundle(root, &bundle, d, &policy, Some(fp)) {
                     Ok(v) => return Ok(v),
                     Err(e) => last = e,
@@ -545,7 +545,7 @@ fn verify_dsse_bundle(
     root: &TrustRoot,
     bundle: &sigil_sigstore::Bundle,
     d: &ArtifactDigests,
-    policy: &sigil_sigstore::Policy,
+    policy: &sigil_sigstore::SignerPolicy,
     key_fingerprint: Option<&str>,
 ) -> Result<Authenticated, Rejection> {
     use sigil_sigstore::Artifact;
@@ -956,7 +956,7 @@ pub fn attestation_evidence(
         sigil_sigstore::Matcher::regex(".*"),
         sigil_sigstore::Matcher::regex(".*"),
     ) {
-        (Ok(identity), Ok(issuer)) => Some(sigil_sigstore::Policy::Keyless { identity, issuer }),
+        (Ok(identity), Ok(issuer)) => Some(sigil_sigstore::SignerPolicy::Keyless { identity, issuer }),
         _ => None,
     };
     let keys: Vec<sigil_keys::PublicKey> = policy.keys.iter().map(|k| k.key.clone()).collect();

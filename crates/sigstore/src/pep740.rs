@@ -787,7 +787,7 @@ pub fn verify(
     att: &Pep740Attestation,
     dist_file: &str,
     sha256: &Sha256Digest,
-    policy: &crate::Policy,
+    policy: &crate::SignerPolicy,
 ) -> Result<Pep740Verified, Pep740Error> {
     let bundle = att
         .bundle

@@ -107,7 +107,7 @@ impl PublicKey {
 /// Who must have signed.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
-pub enum Policy {
+pub enum SignerPolicy {
     /// A keyless signature whose Fulcio certificate has a matching SAN identity and OIDC issuer.
     Keyless {
         /// Expected SAN (URI or email).
@@ -382,7 +382,7 @@ pub enum VerifyError {
     /// Reading the artifact failed.
     #[error("cannot read artifact")]
     Read(#[source] std::io::Error),
-    /// A certificate claim is not what a [`Policy::Publisher`] asks.
+    /// A certificate claim is not what a [`SignerPolicy::Publisher`] asks.
     #[error(transparent)]
     ClaimMismatch(crate::extensions::ClaimMismatch),
 }
@@ -505,20 +505,20 @@ fn classify(e: sigstore_verify::Error) -> VerifyError {
 
 /// Whether the message signature must be checked over the whole artifact (Ed25519, ML-DSA),
 /// so a reader has to be read into memory.
-fn needs_blob(bundle: &Bundle, policy: &Policy) -> bool {
+fn needs_blob(bundle: &Bundle, policy: &SignerPolicy) -> bool {
     use sigstore_verify::crypto::{parse_certificate_info, KeyAlgorithm};
     if bundle.content_kind() != ContentKind::MessageSignature {
         return false;
     }
     let alg = match policy {
-        Policy::PublicKey(PublicKey(der)) => {
+        SignerPolicy::PublicKey(PublicKey(der)) => {
             // Ed25519 SPKI: OID 1.3.101.112 (06 03 2b 65 70).
             return der
                 .as_bytes()
                 .windows(5)
                 .any(|w| w == [0x06, 0x03, 0x2b, 0x65, 0x70]);
         }
-        Policy::Keyless { .. } | Policy::Publisher(_) => bundle
+        SignerPolicy::Keyless { .. } | SignerPolicy::Publisher(_) => bundle
             .inner
             .signing_certificate()
             .and_then(|c| parse_certificate_info(c).ok())
@@ -535,16 +535,16 @@ pub fn verify(
     root: &TrustRoot,
     bundle: &Bundle,
     artifact: Artifact<'_>,
-    policy: &Policy,
+    policy: &SignerPolicy,
 ) -> Result<Verified, VerifyError> {
     provider::ensure_installed();
-    if let Policy::Publisher(p) = policy {
+    if let SignerPolicy::Publisher(p) = policy {
         return verify_publisher(root, bundle, artifact, p);
     }
     let found = bundle.signer_kind();
     let expected = match policy {
-        Policy::Keyless { .. } | Policy::Publisher(_) => SignerKind::Certificate,
-        Policy::PublicKey(_) => SignerKind::PublicKey,
+        SignerPolicy::Keyless { .. } | SignerPolicy::Publisher(_) => SignerKind::Certificate,
+        SignerPolicy::PublicKey(_) => SignerKind::PublicKey,
     };
     if found != expected {
         return Err(VerifyError::WrongSignerKind { expected, found });
@@ -570,8 +570,8 @@ pub fn verify(
     }
     let key_policy;
     let p: &dyn sigstore_verify::Policy = match policy {
-        Policy::Keyless { .. } | Policy::Publisher(_) => &cert_policy,
-        Policy::PublicKey(PublicKey(der)) => {
+        SignerPolicy::Keyless { .. } | SignerPolicy::Publisher(_) => &cert_policy,
+        SignerPolicy::PublicKey(PublicKey(der)) => {
             key_policy = PublicKeyVerificationPolicy::new(der.clone());
             &key_policy
         }
@@ -594,8 +594,8 @@ pub fn verify(
     .map_err(classify)?;
 
     let signer = match policy {
-        Policy::PublicKey(_) | Policy::Publisher(_) => Signer::PublicKey,
-        Policy::Keyless { identity, issuer } => {
+        SignerPolicy::PublicKey(_) | SignerPolicy::Publisher(_) => Signer::PublicKey,
+        SignerPolicy::Keyless { identity, issuer } => {
             let actual_id = result.identity().map(|s| s.as_str().to_owned());
             let actual_issuer = result.issuer().map(str::to_owned);
             let (Some(id), Some(iss)) = (
@@ -705,7 +705,7 @@ pub fn verify(
     })
 }
 
-/// [`verify`] under a [`Policy::Publisher`]: the chain, proofs and signature as for any keyless
+/// [`verify`] under a [`SignerPolicy::Publisher`]: the chain, proofs and signature as for any keyless
 /// bundle, the issuer (and SAN when given), then every claim the policy names.
 fn verify_publisher(
     root: &TrustRoot,
@@ -719,7 +719,7 @@ fn verify_publisher(
             VerifyError::Bundle(Cause(sigstore_verify::Error::InvalidBundle(e.to_string())))
         })?),
     };
-    let keyless = Policy::Keyless {
+    let keyless = SignerPolicy::Keyless {
         identity,
         issuer: p.issuer.clone(),
     };
@@ -784,7 +784,7 @@ pub fn verify_dsse(
     root: &TrustRoot,
     bundle: &Bundle,
     artifact: Artifact<'_>,
-    policy: &Policy,
+    policy: &SignerPolicy,
 ) -> Result<(Verified, String, Vec<u8>), VerifyError> {
     if bundle.content_kind() != ContentKind::Dsse {
         return Err(VerifyError::NotDsse);

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use sigil_sigstore::{
-    parse_bundles, verify, verify_dsse, Artifact, Content, Matcher, Policy, Signer, TrustRoot,
+    parse_bundles, verify, verify_dsse, Artifact, Content, Matcher, SignerPolicy, Signer, TrustRoot,
     VerifyError,
 };
 
@@ -32,14 +32,14 @@ fn root(v: &std::path::Path) -> TrustRoot {
         .unwrap()
 }
 
-fn keyless(id: &str, issuer: &str) -> Policy {
-    Policy::Keyless {
+fn keyless(id: &str, issuer: &str) -> SignerPolicy {
+    SignerPolicy::Keyless {
         identity: Matcher::exact(id),
         issuer: Matcher::exact(issuer),
     }
 }
 
-fn check(file: &str, artifact: &[u8], policy: &Policy, expect: &str) {
+fn check(file: &str, artifact: &[u8], policy: &SignerPolicy, expect: &str) {
     let Some(v) = shared() else { return };
     let root = root(&v);
     let bundles = parse_bundles(&std::fs::read(v.join(file)).unwrap()).unwrap();
@@ -141,7 +141,7 @@ fn dsse_payload_and_claims_come_back() {
     let bundle = &parse_bundles(&std::fs::read(v.join("slsa/MODULE.bazel.intoto.jsonl")).unwrap())
         .unwrap()[0];
     let artifact = std::fs::read(v.join("slsa/MODULE.bazel")).unwrap();
-    let policy = Policy::Keyless {
+    let policy = SignerPolicy::Keyless {
         identity: Matcher::regex(r"^https://github\.com/bazel-contrib/publish-to-bcr/").unwrap(),
         issuer: Matcher::exact(GHA),
     };

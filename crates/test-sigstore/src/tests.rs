@@ -2,7 +2,7 @@
 //! `sigstore-verify`), and each fault is rejected for its own reason.
 
 use sigil_sigstore::{
-    verify, verify_dsse, Artifact, Bundle as Parsed, Matcher, Policy, Signer, TrustRoot,
+    verify, verify_dsse, Artifact, Bundle as Parsed, Matcher, SignerPolicy, Signer, TrustRoot,
     VerifyError,
 };
 
@@ -17,8 +17,8 @@ fn identity() -> Identity {
     Identity::github(REPO, WORKFLOW, REF)
 }
 
-fn policy(san: &str, issuer: &str) -> Policy {
-    Policy::Keyless {
+fn policy(san: &str, issuer: &str) -> SignerPolicy {
+    SignerPolicy::Keyless {
         identity: Matcher::exact(san),
         issuer: Matcher::exact(issuer),
     }

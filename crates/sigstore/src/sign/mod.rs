@@ -41,7 +41,7 @@ pub use config::{ConfigError, Services};
 pub use token::{IdentityToken, TokenError};
 pub use tsa::TsaError;
 
-use crate::{Artifact, Bundle, Matcher, Policy, TrustRoot, VerifyError};
+use crate::{Artifact, Bundle, Matcher, SignerPolicy, TrustRoot, VerifyError};
 
 /// Media type of the bundles sigil writes.
 pub const BUNDLE_V03: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
@@ -780,7 +780,7 @@ impl<'a, T: Transport> Session<'a, T> {
                 e.to_string(),
             )))
         })?;
-        let policy = Policy::Keyless {
+        let policy = SignerPolicy::Keyless {
             identity: Matcher::exact(self.identity.clone()),
             issuer: Matcher::exact(self.issuer.clone()),
         };
