@@ -17,7 +17,7 @@ use sigil_policy::{
     AttestationEvidence, Code, Evidence, KeylessEvidence, KeylessOutcome, Policy, Problem,
     ProvenanceFacts, ProvenanceFinding, Signer,
 };
-use sigil_sigstore::{TrustRoot, VerifyError};
+use sigil_sigstore::{TrustRoot, BundleVerifyError};
 
 use crate::evidence::{GatherError, Target, MAX_SIDECAR};
 
@@ -253,7 +253,7 @@ fn verify_bundle_outcome(
         let result = if bundle.content_kind() == sigil_sigstore::ContentKind::Dsse {
             // npm subjects name only sha512.
             match sigil_sigstore::verify(&root, bundle, Artifact::Sha256(d.sha256), &spol) {
-                Err(sigil_sigstore::VerifyError::ArtifactMismatch(_)) => {
+                Err(sigil_sigstore::BundleVerifyError::ArtifactMismatch(_)) => {
                     sigil_sigstore::verify(&root, bundle, Artifact::Sha512(d.sha512), &spol)
                 }
                 other => other,
@@ -322,7 +322,7 @@ pub enum Rejection {
     /// The bundle does not parse.
     BundleMalformed(String),
     /// The bundle does not verify.
-    Bundle(VerifyError),
+    Bundle(BundleVerifyError),
     /// A bundle, but no Sigstore trusted root could be loaded.
     NoTrustedRoot,
     /// The statement cannot be judged (payload type, statement, subject, predicate type,
@@ -551,7 +551,7 @@ fn verify_dsse_bundle(
     use sigil_sigstore::Artifact;
     let run = |a: Artifact<'_>| sigil_sigstore::verify_dsse(root, bundle, a, policy);
     let result = match run(Artifact::Sha256(d.sha256)) {
-        Err(VerifyError::ArtifactMismatch(_)) => run(Artifact::Sha512(d.sha512)),
+        Err(BundleVerifyError::ArtifactMismatch(_)) => run(Artifact::Sha512(d.sha512)),
         other => other,
     };
     let (v, payload_type, payload) = result.map_err(Rejection::Bundle)?;
@@ -870,7 +870,7 @@ fn rejected(
             source,
             format!("bundle does not verify: {m}"),
         ),
-        Rejection::Bundle(VerifyError::ArtifactMismatch(_))
+        Rejection::Bundle(BundleVerifyError::ArtifactMismatch(_))
         | Rejection::Check(CheckError::SubjectMismatch { .. }) => problem(
             ev,
             Code::AttestationSubjectMismatch,

@@ -71,7 +71,7 @@ pub enum Pep740Error {
     /// The Sigstore verification failed (chain, proofs, signature, identity or claims; an
     /// artifact mismatch means the distribution's sha256 is in no subject).
     #[error(transparent)]
-    Verify(crate::VerifyError),
+    Verify(crate::BundleVerifyError),
     /// The provenance object's publisher is not the certificate's.
     #[error("publisher ({kind}) does not match the certificate: {source}")]
     Publisher {

@@ -316,11 +316,11 @@ pub struct Verified {
     pub publisher: Option<Box<crate::extensions::PublisherFacts>>,
 }
 
-/// Why a bundle did not verify. Every variant means "not verified"; only [`VerifyError::Read`]
+/// Why a bundle did not verify. Every variant means "not verified"; only [`BundleVerifyError::Read`]
 /// is an I/O problem.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum VerifyError {
+pub enum BundleVerifyError {
     /// The certificate's SAN is not the expected identity.
     #[error(
         "certificate identity mismatch: expected {expected}, got {}",
@@ -389,7 +389,7 @@ pub enum VerifyError {
 
 sigil_core::finding_codes! {
     /// Why `sigil verify --bundle` did not verify a bundle (`error.details.reason`): one code per
-    /// [`VerifyError`] variant ([`VerifyError::reason`]), and `bundle-malformed` for a bundle
+    /// [`BundleVerifyError`] variant ([`BundleVerifyError::reason`]), and `bundle-malformed` for a bundle
     /// that does not parse.
     pub enum BundleReason {
         /// The certificate's SAN is not the expected identity.
@@ -423,23 +423,23 @@ sigil_core::finding_codes! {
     }
 }
 
-impl VerifyError {
+impl BundleVerifyError {
     /// The stable reason code of this failure.
     pub fn reason(&self) -> BundleReason {
         match self {
-            VerifyError::IdentityMismatch { .. } => BundleReason::IdentityMismatch,
-            VerifyError::IssuerMismatch { .. } => BundleReason::IssuerMismatch,
-            VerifyError::IssuerConflict { .. } => BundleReason::IssuerConflict,
-            VerifyError::ClaimMismatch(_) => BundleReason::ClaimMismatch,
-            VerifyError::WrongSignerKind { .. } => BundleReason::WrongSignerKind,
-            VerifyError::NotDsse => BundleReason::NotDsse,
-            VerifyError::ArtifactMismatch(_) => BundleReason::ArtifactMismatch,
-            VerifyError::SignatureInvalid(_) => BundleReason::SignatureInvalid,
-            VerifyError::Certificate(_) => BundleReason::CertificateRejected,
-            VerifyError::TransparencyLog(_) => BundleReason::TlogRejected,
-            VerifyError::Timestamp(_) => BundleReason::TimestampRejected,
-            VerifyError::Read(_) => BundleReason::ReadError,
-            VerifyError::Bundle(_) => BundleReason::BundleRejected,
+            BundleVerifyError::IdentityMismatch { .. } => BundleReason::IdentityMismatch,
+            BundleVerifyError::IssuerMismatch { .. } => BundleReason::IssuerMismatch,
+            BundleVerifyError::IssuerConflict { .. } => BundleReason::IssuerConflict,
+            BundleVerifyError::ClaimMismatch(_) => BundleReason::ClaimMismatch,
+            BundleVerifyError::WrongSignerKind { .. } => BundleReason::WrongSignerKind,
+            BundleVerifyError::NotDsse => BundleReason::NotDsse,
+            BundleVerifyError::ArtifactMismatch(_) => BundleReason::ArtifactMismatch,
+            BundleVerifyError::SignatureInvalid(_) => BundleReason::SignatureInvalid,
+            BundleVerifyError::Certificate(_) => BundleReason::CertificateRejected,
+            BundleVerifyError::TransparencyLog(_) => BundleReason::TlogRejected,
+            BundleVerifyError::Timestamp(_) => BundleReason::TimestampRejected,
+            BundleVerifyError::Read(_) => BundleReason::ReadError,
+            BundleVerifyError::Bundle(_) => BundleReason::BundleRejected,
         }
     }
 }
@@ -479,7 +479,7 @@ impl Cause {
     }
 }
 
-fn classify(e: sigstore_verify::Error) -> VerifyError {
+fn classify(e: sigstore_verify::Error) -> BundleVerifyError {
     use sigstore_verify::bundle::Error as B;
     use sigstore_verify::Error as E;
     match e {
@@ -489,17 +489,17 @@ fn classify(e: sigstore_verify::Error) -> VerifyError {
             | B::MissingCheckpoint
             | B::LogIndexOutOfRange { .. }
             | B::CheckpointRootMismatch,
-        ) => VerifyError::TransparencyLog(Cause(e)),
+        ) => BundleVerifyError::TransparencyLog(Cause(e)),
         E::Bundle(B::MissingTimestamp | B::MissingSigningTimeEvidence) => {
-            VerifyError::Timestamp(Cause(e))
+            BundleVerifyError::Timestamp(Cause(e))
         }
-        E::ArtifactRead(io) => VerifyError::Read(io),
-        E::ArtifactMismatch(_) => VerifyError::ArtifactMismatch(Cause(e)),
-        E::SignatureInvalid(_) => VerifyError::SignatureInvalid(Cause(e)),
-        E::Certificate(_) => VerifyError::Certificate(Cause(e)),
-        E::TransparencyLog(_) => VerifyError::TransparencyLog(Cause(e)),
-        E::Timestamp(_) => VerifyError::Timestamp(Cause(e)),
-        other => VerifyError::Bundle(Cause(other)),
+        E::ArtifactRead(io) => BundleVerifyError::Read(io),
+        E::ArtifactMismatch(_) => BundleVerifyError::ArtifactMismatch(Cause(e)),
+        E::SignatureInvalid(_) => BundleVerifyError::SignatureInvalid(Cause(e)),
+        E::Certificate(_) => BundleVerifyError::Certificate(Cause(e)),
+        E::TransparencyLog(_) => BundleVerifyError::TransparencyLog(Cause(e)),
+        E::Timestamp(_) => BundleVerifyError::Timestamp(Cause(e)),
+        other => BundleVerifyError::Bundle(Cause(other)),
     }
 }
 
@@ -536,7 +536,7 @@ pub fn verify(
     bundle: &Bundle,
     artifact: Artifact<'_>,
     policy: &SignerPolicy,
-) -> Result<Verified, VerifyError> {
+) -> Result<Verified, BundleVerifyError> {
     provider::ensure_installed();
     if let SignerPolicy::Publisher(p) = policy {
         return verify_publisher(root, bundle, artifact, p);
@@ -547,7 +547,7 @@ pub fn verify(
         SignerPolicy::PublicKey(_) => SignerKind::PublicKey,
     };
     if found != expected {
-        return Err(VerifyError::WrongSignerKind { expected, found });
+        return Err(BundleVerifyError::WrongSignerKind { expected, found });
     }
     let v = &root.verifier;
     let raw = &bundle.inner;
@@ -562,7 +562,7 @@ pub fn verify(
         cert_policy = cert_policy.skip_tlog_unsafe();
     }
     if root.requires_tlog && raw.verification_material.tlog_entries.is_empty() {
-        return Err(VerifyError::TransparencyLog(Cause(
+        return Err(BundleVerifyError::TransparencyLog(Cause(
             sigstore_verify::Error::InvalidBundle(
                 "the trusted root lists transparency logs but the bundle has no log entry".into(),
             ),
@@ -580,7 +580,7 @@ pub fn verify(
         Artifact::Bytes(b) => v.verify(b, raw, p),
         Artifact::Reader(r) if needs_blob(bundle, policy) => {
             let mut buf = Vec::new();
-            r.read_to_end(&mut buf).map_err(VerifyError::Read)?;
+            r.read_to_end(&mut buf).map_err(BundleVerifyError::Read)?;
             v.verify(buf.as_slice(), raw, p)
         }
         Artifact::Reader(r) => v.verify_reader(r, raw, p),
@@ -602,7 +602,7 @@ pub fn verify(
                 actual_id.clone().filter(|a| identity.matches(a)),
                 actual_issuer.clone(),
             ) else {
-                return Err(VerifyError::IdentityMismatch {
+                return Err(BundleVerifyError::IdentityMismatch {
                     expected: identity.to_string(),
                     actual: actual_id,
                 });
@@ -611,18 +611,18 @@ pub fn verify(
                 check_issuers_agree(der.as_bytes())?;
             }
             if !issuer.matches(&iss) {
-                return Err(VerifyError::IssuerMismatch {
+                return Err(BundleVerifyError::IssuerMismatch {
                     expected: issuer.to_string(),
                     actual: actual_issuer,
                 });
             }
             let cert = result.certificate().ok_or_else(|| {
-                VerifyError::Certificate(Cause(sigstore_verify::Error::InvalidBundle(
+                BundleVerifyError::Certificate(Cause(sigstore_verify::Error::InvalidBundle(
                     "no verified certificate".into(),
                 )))
             })?;
             if !result.certificate_verified() || (root.requires_sct && !result.sct_verified()) {
-                return Err(VerifyError::Certificate(Cause(
+                return Err(BundleVerifyError::Certificate(Cause(
                     sigstore_verify::Error::InvalidBundle(
                         "certificate or sct was not verified".into(),
                     ),
@@ -658,7 +658,7 @@ pub fn verify(
         }
     };
     if root.requires_tlog && !result.tlog_verified() {
-        return Err(VerifyError::TransparencyLog(Cause(
+        return Err(BundleVerifyError::TransparencyLog(Cause(
             sigstore_verify::Error::InvalidBundle(
                 "transparency log inclusion was not verified".into(),
             ),
@@ -712,11 +712,11 @@ fn verify_publisher(
     bundle: &Bundle,
     artifact: Artifact<'_>,
     p: &crate::extensions::PublisherPolicy,
-) -> Result<Verified, VerifyError> {
+) -> Result<Verified, BundleVerifyError> {
     let identity = match &p.identity {
         Some(m) => m.clone(),
         None => Matcher::Regex(regex::Regex::new("").map_err(|e| {
-            VerifyError::Bundle(Cause(sigstore_verify::Error::InvalidBundle(e.to_string())))
+            BundleVerifyError::Bundle(Cause(sigstore_verify::Error::InvalidBundle(e.to_string())))
         })?),
     };
     let keyless = SignerPolicy::Keyless {
@@ -725,13 +725,13 @@ fn verify_publisher(
     };
     let v = verify(root, bundle, artifact, &keyless)?;
     let Some(facts) = &v.publisher else {
-        return Err(VerifyError::Certificate(Cause(
+        return Err(BundleVerifyError::Certificate(Cause(
             sigstore_verify::Error::InvalidBundle(
                 "certificate extensions could not be read".into(),
             ),
         )));
     };
-    p.check(facts).map_err(VerifyError::ClaimMismatch)?;
+    p.check(facts).map_err(BundleVerifyError::ClaimMismatch)?;
     Ok(v)
 }
 
@@ -763,16 +763,16 @@ pub(crate) fn issuer_extensions(der: &[u8]) -> (Option<String>, Option<String>) 
 }
 
 /// Refuses a certificate whose two issuer extensions are both present and differ.
-fn issuers_agree(legacy: Option<String>, current: Option<String>) -> Result<(), VerifyError> {
+fn issuers_agree(legacy: Option<String>, current: Option<String>) -> Result<(), BundleVerifyError> {
     match (legacy, current) {
         (Some(legacy), Some(current)) if legacy != current => {
-            Err(VerifyError::IssuerConflict { legacy, current })
+            Err(BundleVerifyError::IssuerConflict { legacy, current })
         }
         _ => Ok(()),
     }
 }
 
-fn check_issuers_agree(der: &[u8]) -> Result<(), VerifyError> {
+fn check_issuers_agree(der: &[u8]) -> Result<(), BundleVerifyError> {
     let (legacy, current) = issuer_extensions(der);
     issuers_agree(legacy, current)
 }
@@ -785,9 +785,9 @@ pub fn verify_dsse(
     bundle: &Bundle,
     artifact: Artifact<'_>,
     policy: &SignerPolicy,
-) -> Result<(Verified, String, Vec<u8>), VerifyError> {
+) -> Result<(Verified, String, Vec<u8>), BundleVerifyError> {
     if bundle.content_kind() != ContentKind::Dsse {
-        return Err(VerifyError::NotDsse);
+        return Err(BundleVerifyError::NotDsse);
     }
     let v = verify(root, bundle, artifact, policy)?;
     match &v.content {
@@ -798,7 +798,7 @@ pub fn verify_dsse(
             let (t, p) = (payload_type.clone(), payload.clone());
             Ok((v, t, p))
         }
-        Content::MessageSignature => Err(VerifyError::NotDsse),
+        Content::MessageSignature => Err(BundleVerifyError::NotDsse),
     }
 }
 

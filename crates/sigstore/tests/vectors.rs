@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use sigil_sigstore::{
     parse_bundles, verify, verify_dsse, Artifact, Content, Matcher, SignerPolicy, Signer, TrustRoot,
-    VerifyError,
+    BundleVerifyError,
 };
 
 const ID: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
@@ -174,7 +174,7 @@ fn dsse_payload_and_claims_come_back() {
     )
     .unwrap()[0];
     match verify_dsse(&root, wrong, Artifact::Bytes(&artifact), &policy) {
-        Err(VerifyError::IdentityMismatch { actual, .. }) => assert_eq!(
+        Err(BundleVerifyError::IdentityMismatch { actual, .. }) => assert_eq!(
             actual.as_deref(),
             Some("https://github.com/loosebazooka/aa-test/.github/workflows/malicious_attestation.yaml@refs/heads/main")
         ),

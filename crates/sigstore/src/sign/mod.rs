@@ -41,7 +41,7 @@ pub use config::{ConfigError, Services};
 pub use token::{IdentityToken, TokenError};
 pub use tsa::TsaError;
 
-use crate::{Artifact, Bundle, Matcher, SignerPolicy, TrustRoot, VerifyError};
+use crate::{Artifact, Bundle, Matcher, SignerPolicy, TrustRoot, BundleVerifyError};
 
 /// Media type of the bundles sigil writes.
 pub const BUNDLE_V03: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
@@ -173,7 +173,7 @@ pub enum KeylessError {
     Timestamp(#[from] TsaError),
     /// The assembled bundle did not verify against the trusted root and the token's identity.
     #[error("the new bundle does not verify: {0}")]
-    NotVerified(#[source] VerifyError),
+    NotVerified(#[source] BundleVerifyError),
 }
 
 sigil_core::finding_codes! {
@@ -225,9 +225,9 @@ impl KeylessError {
             KeylessError::LogEntryMismatch(_) => R::LogEntryMismatch,
             KeylessError::Timestamp(TsaError::Refused(_)) => R::TimestampRefused,
             KeylessError::Timestamp(_) => R::TimestampMismatch,
-            KeylessError::NotVerified(VerifyError::TransparencyLog(_)) => R::TlogRejected,
-            KeylessError::NotVerified(VerifyError::Timestamp(_)) => R::TimestampRejected,
-            KeylessError::NotVerified(VerifyError::Certificate(_)) => R::CertificateRejected,
+            KeylessError::NotVerified(BundleVerifyError::TransparencyLog(_)) => R::TlogRejected,
+            KeylessError::NotVerified(BundleVerifyError::Timestamp(_)) => R::TimestampRejected,
+            KeylessError::NotVerified(BundleVerifyError::Certificate(_)) => R::CertificateRejected,
             KeylessError::NotVerified(_) => R::BundleNotVerified,
         }
     }
@@ -776,7 +776,7 @@ impl<'a, T: Transport> Session<'a, T> {
             .map_err(|e| malformed(Service::Rekor, e.to_string()))?;
         bytes.push(b'\n');
         let parsed = Bundle::parse(&bytes).map_err(|e| {
-            KeylessError::NotVerified(VerifyError::Bundle(crate::verify::Cause::invalid(
+            KeylessError::NotVerified(BundleVerifyError::Bundle(crate::verify::Cause::invalid(
                 e.to_string(),
             )))
         })?;
