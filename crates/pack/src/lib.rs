@@ -56,7 +56,7 @@ pub use manifest::{Manifest, ManifestParseError, PackComment, MANIFEST_PATH, SIG
 pub use rules::{Limits, PackCode, Violation};
 pub use sign::{sign_dir, SignError, SignOptions, SignedPack};
 pub use verify::{
-    verify_dir, verify_dir_allowing, Problem, ProblemKind, VerifiedPack, VerifyError,
+    verify_dir, verify_dir_allowing, Problem, ProblemKind, VerifiedPack, PackVerifyError,
 };
 
 #[cfg(test)]
