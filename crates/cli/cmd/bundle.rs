@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 use sigil_core::{Sha256Digest, Sha512Digest};
 use sigil_sigstore::{
-    Artifact, Bundle, Content, Matcher, SignerPolicy, PublicKey, Signer, SignerKind, TrustRoot, Verified,
+    Artifact, Bundle, Content, Matcher, SignerPolicy, PublicKey, BundleSigner, SignerKind, TrustRoot, Verified,
     BundleVerifyError,
 };
 
@@ -320,7 +320,7 @@ fn time_json(t: &Option<sigil_sigstore::Time>) -> Value {
 
 fn report(r: &BundleRequest, root: &TrustRoot, bundle: &Bundle, v: &Verified) -> Report {
     let (signer, identity_lines) = match &v.signer {
-        Signer::Certificate {
+        BundleSigner::Certificate {
             identity,
             issuer,
             not_before,

@@ -12,10 +12,10 @@ use std::io::Read as _;
 use sigil_attest::document::{Attestation, Located};
 use sigil_attest::provenance::ProvenanceView;
 use sigil_attest::verify::{self, Assessment, CertificateIdentity, CheckError, Expectations};
-use sigil_attest::{ArtifactDigests, AttestReason, EnvelopeVerifyError, Signer as AttestSigner};
+use sigil_attest::{ArtifactDigests, AttestReason, EnvelopeVerifyError, StatementSigner};
 use sigil_policy::{
     AttestationEvidence, Code, Evidence, KeylessEvidence, KeylessOutcome, Policy, Problem,
-    ProvenanceFacts, ProvenanceFinding, Signer,
+    ProvenanceFacts, ProvenanceFinding, EvidenceSigner,
 };
 use sigil_sigstore::{TrustRoot, BundleVerifyError};
 
@@ -155,7 +155,7 @@ pub fn pep740_evidence(
             let (outcome, claims) = match result {
                 Ok(v) => match (&v.verified.signer, v.verified.publisher.as_deref()) {
                     (
-                        sigil_sigstore::Signer::Certificate {
+                        sigil_sigstore::BundleSigner::Certificate {
                             identity, issuer, ..
                         },
                         Some(f),
@@ -212,7 +212,7 @@ fn verify_bundle_outcome(
     target: &Target<'_>,
     bytes: &[u8],
 ) -> Result<BundleOutcome, KeylessOutcome> {
-    use sigil_sigstore::{Artifact, Matcher, SignerPolicy, Signer, TrustRoot};
+    use sigil_sigstore::{Artifact, BundleSigner, Matcher, SignerPolicy, TrustRoot};
     let invalid = |reason: String| Err(KeylessOutcome::Invalid { reason });
     // One bundle, `gh attestation download` JSON Lines, an npm attestations document or a
     // cosign `--bundle` document: the first keyless bundle that verifies counts.
@@ -269,7 +269,7 @@ fn verify_bundle_outcome(
         };
         match result {
             Ok(v) => {
-                if let Signer::Certificate {
+                if let BundleSigner::Certificate {
                     identity, issuer, ..
                 } = v.signer
                 {
@@ -382,7 +382,7 @@ pub enum Outcome {
     /// Authenticated and judged: it passes when `assessment.findings` is empty.
     Judged {
         /// Who signed: each distinct trusted key (DSSE), or the certificate or managed key.
-        signers: Vec<AttestSigner>,
+        signers: Vec<StatementSigner>,
         /// The statement and every finding of `sigil-attest`'s checks.
         assessment: Box<Assessment>,
     },
@@ -491,7 +491,7 @@ pub fn judge(
     }
 }
 
-type Authenticated = (String, Vec<u8>, Vec<AttestSigner>);
+type Authenticated = (String, Vec<u8>, Vec<StatementSigner>);
 
 fn authenticate(
     att: &Attestation,
@@ -507,7 +507,7 @@ fn authenticate(
             let signers = v
                 .signers
                 .into_iter()
-                .map(|fingerprint| AttestSigner::Key { fingerprint })
+                .map(|fingerprint| StatementSigner::Key { fingerprint })
                 .collect();
             Ok((v.payload_type, v.payload, signers))
         }
@@ -556,13 +556,13 @@ fn verify_dsse_bundle(
     };
     let (v, payload_type, payload) = result.map_err(Rejection::Bundle)?;
     let signer = match v.signer {
-        sigil_sigstore::Signer::Certificate {
+        sigil_sigstore::BundleSigner::Certificate {
             identity,
             issuer,
             claims,
             ..
-        } => AttestSigner::Certificate(certificate_identity(identity, issuer, &claims)),
-        _ => AttestSigner::Key {
+        } => StatementSigner::Certificate(certificate_identity(identity, issuer, &claims)),
+        _ => StatementSigner::Key {
             fingerprint: key_fingerprint.unwrap_or_default().to_owned(),
         },
     };
@@ -734,7 +734,7 @@ fn record(
     let role = policy.role_for_predicate(&predicate_type);
     for s in signers {
         let policy_signer = match &s {
-            AttestSigner::Key { fingerprint } => {
+            StatementSigner::Key { fingerprint } => {
                 let Some(k) = policy
                     .keys
                     .iter()
@@ -756,9 +756,9 @@ fn record(
                     );
                     continue;
                 }
-                Signer::Key(k.key.raw())
+                EvidenceSigner::Key(k.key.raw())
             }
-            AttestSigner::Certificate(c) => Signer::Identity {
+            StatementSigner::Certificate(c) => EvidenceSigner::Identity {
                 issuer: c.issuer.clone(),
                 subject: c.identity.clone(),
             },

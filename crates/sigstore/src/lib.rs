@@ -67,5 +67,5 @@ pub fn install_crypto_provider() {
 }
 pub use verify::{
     verify, verify_dsse, Artifact, BundleReason, Cause, Content, FulcioClaims, LogEntry, Matcher, PatternError,
-    SignerPolicy, PublicKey, PublicKeyParseError, Signer, Time, Verified, BundleVerifyError,
+    SignerPolicy, PublicKey, PublicKeyParseError, BundleSigner, Time, Verified, BundleVerifyError,
 };

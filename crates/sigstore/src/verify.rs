@@ -247,7 +247,7 @@ impl FulcioClaims {
 /// The verified signer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Signer {
+pub enum BundleSigner {
     /// A Fulcio certificate that chains to the trusted root and was valid at signing time.
     Certificate {
         /// The SAN (URI or email) the policy matched.
@@ -302,7 +302,7 @@ pub struct Verified {
     /// The bundle's media type.
     pub media_type: &'static str,
     /// Who signed.
-    pub signer: Signer,
+    pub signer: BundleSigner,
     /// What was signed (with the DSSE payload).
     pub content: Content,
     /// Transparency-log entries.
@@ -594,7 +594,7 @@ pub fn verify(
     .map_err(classify)?;
 
     let signer = match policy {
-        SignerPolicy::PublicKey(_) | SignerPolicy::Publisher(_) => Signer::PublicKey,
+        SignerPolicy::PublicKey(_) | SignerPolicy::Publisher(_) => BundleSigner::PublicKey,
         SignerPolicy::Keyless { identity, issuer } => {
             let actual_id = result.identity().map(|s| s.as_str().to_owned());
             let actual_issuer = result.issuer().map(str::to_owned);
@@ -630,7 +630,7 @@ pub fn verify(
             }
             let c = &cert.ci_claims;
             let g = &c.deprecated_github;
-            Signer::Certificate {
+            BundleSigner::Certificate {
                 identity: id,
                 issuer: iss,
                 not_before: time(cert.not_before, cert.not_before.as_second()),
@@ -683,12 +683,12 @@ pub fn verify(
         })
         .collect();
     let publisher = match &signer {
-        Signer::Certificate { .. } => bundle
+        BundleSigner::Certificate { .. } => bundle
             .inner
             .signing_certificate()
             .and_then(|der| crate::extensions::PublisherFacts::from_der(der.as_bytes()).ok())
             .map(Box::new),
-        Signer::PublicKey => None,
+        BundleSigner::PublicKey => None,
     };
     Ok(Verified {
         publisher,

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use sigil_sigstore::{
-    parse_bundles, verify, verify_dsse, Artifact, Content, Matcher, SignerPolicy, Signer, TrustRoot,
+    parse_bundles, verify, verify_dsse, Artifact, Content, Matcher, SignerPolicy, BundleSigner, TrustRoot,
     BundleVerifyError,
 };
 
@@ -45,7 +45,7 @@ fn check(file: &str, artifact: &[u8], policy: &SignerPolicy, expect: &str) {
     let bundles = parse_bundles(&std::fs::read(v.join(file)).unwrap()).unwrap();
     let got = match verify(&root, &bundles[0], Artifact::Bytes(artifact), policy) {
         Ok(ok) => match ok.signer {
-            Signer::Certificate { identity, .. } => format!("ok {identity}"),
+            BundleSigner::Certificate { identity, .. } => format!("ok {identity}"),
             other => format!("ok {other:?}"),
         },
         Err(e) => {
@@ -151,7 +151,7 @@ fn dsse_payload_and_claims_come_back() {
     let statement: serde_json::Value = serde_json::from_slice(&payload).unwrap();
     assert_eq!(statement["predicateType"], "https://slsa.dev/provenance/v1");
     assert!(matches!(verified.content, Content::Dsse { .. }));
-    let Signer::Certificate {
+    let BundleSigner::Certificate {
         identity,
         issuer,
         claims,

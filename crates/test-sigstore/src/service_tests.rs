@@ -112,7 +112,7 @@ fn keyless_flow_over_http_verifies_and_a_changed_byte_does_not() {
         .sign_blob(&server.token(&identity()), b"hello", true)
         .unwrap();
     let v = verified(&server, &bundle, b"hello").unwrap();
-    let sigil_sigstore::Signer::Certificate {
+    let sigil_sigstore::BundleSigner::Certificate {
         identity,
         issuer,
         claims,

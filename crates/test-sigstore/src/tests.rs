@@ -2,7 +2,7 @@
 //! `sigstore-verify`), and each fault is rejected for its own reason.
 
 use sigil_sigstore::{
-    verify, verify_dsse, Artifact, Bundle as Parsed, Matcher, SignerPolicy, Signer, TrustRoot,
+    verify, verify_dsse, Artifact, Bundle as Parsed, Matcher, SignerPolicy, BundleSigner, TrustRoot,
     BundleVerifyError,
 };
 
@@ -59,7 +59,7 @@ fn check_dsse(faults: &[Fault]) -> Result<sigil_sigstore::Verified, BundleVerify
 #[test]
 fn blob_bundle_verifies_with_identity_issuer_and_claims() {
     let v = check_blob(&[]).expect("verifies");
-    let Signer::Certificate {
+    let BundleSigner::Certificate {
         identity,
         issuer,
         claims,
