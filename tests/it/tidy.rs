@@ -385,3 +385,84 @@ fn every_finding_code_family_matches_its_docs_section() {
         );
     }
 }
+
+/// The modules each library crate makes public on purpose, as namespaces of its API; every
+/// other module is private and what callers need is re-exported with `pub use` from lib.rs.
+/// Making a module public means adding it here (internal parsers such as sigil-pack's tar and
+/// zip readers stay private; a module public only under `#[cfg(fuzzing)]` is a fuzz hook).
+const PUBLIC_MODULES: &[(&str, &[&str])] = &[
+    ("core", &["codes", "digest", "error", "hex", "input", "json", "terminal"]),
+    ("keys", &[]),
+    ("scan", &[]),
+    ("sign", &["binding", "minisig", "sums", "sums_check"]),
+    ("sigstore", &["cosign", "extensions", "pep740", "sign", "trust"]),
+    (
+        "pack",
+        &["archive", "content", "extract", "install", "manifest", "rules", "sign", "tree", "verify"],
+    ),
+    ("attest", &["document", "dsse", "provenance", "statement", "verify"]),
+    (
+        "sbom",
+        &["binary", "cargo", "cyclonedx", "diff", "license", "lockfile", "model", "pack", "purl", "spdx"],
+    ),
+    (
+        "advisory",
+        &[
+            "audit", "author", "cvss", "export", "inventory", "osv", "purl", "rustsec_db",
+            "validate", "version", "vex",
+        ],
+    ),
+    ("tuf", &["repo", "trust"]),
+    ("policy", &["time"]),
+    (
+        "gate",
+        &["attest", "audit", "evidence", "fetch", "install", "keyless", "pack", "run", "tuf"],
+    ),
+    ("test-sigstore", &[]),
+];
+
+/// Each library's public API is curated in its lib.rs: modules are private unless listed in
+/// [`PUBLIC_MODULES`], and every crate re-exports its main items with `pub use`.
+#[test]
+fn every_crate_curates_its_public_api_in_lib_rs() {
+    let crates_dir = support::root().join("crates");
+    let mut on_disk: Vec<String> = std::fs::read_dir(&crates_dir)
+        .expect("crates/ lists")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("src/lib.rs").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    on_disk.sort();
+    let mut listed: Vec<String> = PUBLIC_MODULES.iter().map(|(c, _)| (*c).to_owned()).collect();
+    listed.sort();
+    assert_eq!(on_disk, listed, "PUBLIC_MODULES lists every library crate");
+    let mut problems = Vec::new();
+    for (name, allowed) in PUBLIC_MODULES {
+        let lib = support::read(crates_dir.join(name).join("src/lib.rs"));
+        let lines: Vec<&str> = lib.lines().collect();
+        let mut public = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            let Some(m) = line.strip_prefix("pub mod ").and_then(|m| m.strip_suffix(';')) else {
+                continue;
+            };
+            let fuzz_hook = i > 0 && lines[i - 1].trim() == "#[cfg(fuzzing)]";
+            if !fuzz_hook {
+                public.push(m.to_owned());
+            }
+        }
+        for m in &public {
+            if !allowed.contains(&m.as_str()) {
+                problems.push(format!("crates/{name}/src/lib.rs: `pub mod {m}` is not listed as public API"));
+            }
+        }
+        for m in *allowed {
+            if !public.iter().any(|p| p == m) {
+                problems.push(format!("crates/{name}: `{m}` is listed as a public module but is not one"));
+            }
+        }
+        if !lines.iter().any(|l| l.starts_with("pub use ")) {
+            problems.push(format!("crates/{name}/src/lib.rs re-exports nothing with `pub use`"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
