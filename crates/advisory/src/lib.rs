@@ -18,3 +18,7 @@ pub mod rustsec_db;
 pub mod validate;
 pub mod version;
 pub mod vex;
+
+pub use audit::{audit, Advisories, LoadError, Report, Unauditable, Unaudited};
+pub use osv::{Advisory, OsvParseError};
+pub use validate::ValidateCode;

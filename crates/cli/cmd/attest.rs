@@ -11,10 +11,10 @@ use std::process::Command;
 use serde_json::{json, Value};
 use sigil_attest::document::{self, MAX_DOCUMENT_BYTES};
 use sigil_attest::provenance::{self, GitFacts, ProvenanceOptions};
-use sigil_attest::verify::{Checked, Expectations, Signer, GITHUB_ACTIONS_ISSUER};
+use sigil_attest::verify::{Checked, Expectations, StatementSigner, GITHUB_ACTIONS_ISSUER};
 use sigil_attest::{ArtifactDigests, Envelope, SubjectDigest, INTOTO_PAYLOAD_TYPE};
 use sigil_gate::attest::{judge_document, Ask, AttestationTrust, Outcome};
-use sigil_sigstore::{Matcher, Policy, TrustRoot};
+use sigil_sigstore::{Matcher, SignerPolicy, TrustRoot};
 
 use crate::output::{CliError, Output, Report};
 
@@ -494,10 +494,10 @@ fn matched_digest(c: &Checked, d: &ArtifactDigests) -> String {
     }
 }
 
-fn signer_json(s: &Signer) -> Value {
+fn signer_json(s: &StatementSigner) -> Value {
     match s {
-        Signer::Key { fingerprint } => json!({ "kind": "key", "fingerprint": fingerprint }),
-        Signer::Certificate(c) => json!({
+        StatementSigner::Key { fingerprint } => json!({ "kind": "key", "fingerprint": fingerprint }),
+        StatementSigner::Certificate(c) => json!({
             "kind": "certificate",
             "identity": c.identity,
             "issuer": c.issuer,
@@ -572,9 +572,9 @@ pub fn run_verify(out: &Output, a: VerifyAttestationArgs) -> Result<Report, CliE
                 Some(issuer),
                 a.source_ref.clone(),
             )?;
-            Some(Policy::Publisher(Box::new(p)))
+            Some(SignerPolicy::Publisher(Box::new(p)))
         } else {
-            Some(Policy::Keyless { identity, issuer })
+            Some(SignerPolicy::Keyless { identity, issuer })
         }
     } else {
         None
@@ -635,7 +635,7 @@ pub fn run_verify(out: &Output, a: VerifyAttestationArgs) -> Result<Report, CliE
     };
 
     // The same loop the policy gate runs (sigil-gate's judge_document).
-    let mut accepted: Vec<(String, &'static str, Signer, Checked)> = Vec::new();
+    let mut accepted: Vec<(String, &'static str, StatementSigner, Checked)> = Vec::new();
     let mut rejected: Vec<Rejection> = Vec::new();
     for j in judge_document(items, &trust, &digests, Ask::All(&exp)) {
         match j.outcome {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 use sigil_pack::{
     ArchiveError, InstallError, InstallOptions, Limits, MinisignVerifier, SignError, SignOptions,
-    VerifiedPack, VerifyError, SIGNATURE_PATH,
+    VerifiedPack, PackVerifyError, SIGNATURE_PATH,
 };
 use sigil_scan::Scanner;
 use sigil_sign::binding::{self, Expect, Statement};
@@ -240,9 +240,9 @@ fn manifest_statement(v: &VerifiedPack) -> Statement {
 }
 
 /// Sorts a pack verification failure: problems become a not-verified report.
-fn verify_failure(dir: &Path, e: VerifyError) -> Result<Report, CliError> {
+fn verify_failure(dir: &Path, e: PackVerifyError) -> Result<Report, CliError> {
     match e {
-        VerifyError::Tree { comment, problems } => {
+        PackVerifyError::Tree { comment, problems } => {
             let mut r = Report::not_verified(json!({
                 "dir": dir,
                 "name": comment.name,
@@ -260,12 +260,12 @@ fn verify_failure(dir: &Path, e: VerifyError) -> Result<Report, CliError> {
                 problems.len()
             )))
         }
-        VerifyError::Io { .. } => Err(CliError::io(CliError::chain(&e))),
-        VerifyError::UntrustedKey { .. } => {
+        PackVerifyError::Io { .. } => Err(CliError::io(CliError::chain(&e))),
+        PackVerifyError::UntrustedKey { .. } => {
             Err(CliError::not_verified(format!("{}: {e}", dir.display()))
                 .hint("pass the publisher's public key with --key"))
         }
-        VerifyError::Missing { .. } => Err(CliError::not_verified(format!("{e}"))
+        PackVerifyError::Missing { .. } => Err(CliError::not_verified(format!("{e}"))
             .hint("a pack is signed with `sigil pack sign DIR --key KEY --name N --version V`")),
         other => Err(CliError::not_verified(format!(
             "{}: {}",
@@ -525,7 +525,7 @@ fn install_error(a: &InstallArgs, e: InstallError) -> CliError {
             a.archive.display()
         ))
         .data(json!({ "path": v.path, "rule": v.rule, "detail": v.detail })),
-        InstallError::Pack(VerifyError::Tree { comment, problems }) => {
+        InstallError::Pack(PackVerifyError::Tree { comment, problems }) => {
             let list: Vec<String> = problems
                 .iter()
                 .map(|p| format!("{}: {} ({})", p.path, p.kind.code(), p.detail))

@@ -6,7 +6,7 @@ use std::path::Path;
 use serde_json::{json, Value};
 use sigil_attest::ArtifactDigests;
 use sigil_sigstore::pep740::{self, Pep740Attestation, Publisher};
-use sigil_sigstore::{Policy, Signer, TrustRoot};
+use sigil_sigstore::{BundleSigner, SignerPolicy, TrustRoot};
 
 use crate::output::{CliError, Report};
 
@@ -65,7 +65,7 @@ pub fn run(
     attestation: &Path,
     atts: Vec<Pep740Attestation>,
     root: &TrustRoot,
-    policy: &Policy,
+    policy: &SignerPolicy,
     digests: &ArtifactDigests,
     predicate_type: Option<&str>,
 ) -> Result<Report, CliError> {
@@ -117,7 +117,7 @@ pub fn run(
     let mut out = Vec::new();
     for (location, v) in &verified {
         let (identity, issuer) = match &v.verified.signer {
-            Signer::Certificate {
+            BundleSigner::Certificate {
                 identity, issuer, ..
             } => (identity.clone(), issuer.clone()),
             _ => (String::new(), String::new()),

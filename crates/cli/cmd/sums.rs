@@ -227,7 +227,7 @@ fn verify_keyless(out: &Output, a: &VerifyArgs) -> Result<Report, CliError> {
     let text = super::read_text(&a.list, MAX_LIST, "checksum list")?;
     let v = a.keyless.verify_bytes(&bundle, text.as_bytes())?;
     let (identity, issuer) = match &v.signer {
-        sigil_sigstore::Signer::Certificate {
+        sigil_sigstore::BundleSigner::Certificate {
             identity, issuer, ..
         } => (identity.clone(), issuer.clone()),
         _ => (String::new(), String::new()),

@@ -7,6 +7,7 @@
 //! a FIFO or a device is refused instead of blocking. [`terminal::escape`] is the one home of
 //! escaping untrusted text for a terminal.
 
+pub mod codes;
 pub mod digest;
 pub mod error;
 pub mod hex;

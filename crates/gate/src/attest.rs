@@ -12,12 +12,12 @@ use std::io::Read as _;
 use sigil_attest::document::{Attestation, Located};
 use sigil_attest::provenance::ProvenanceView;
 use sigil_attest::verify::{self, Assessment, CertificateIdentity, CheckError, Expectations};
-use sigil_attest::{ArtifactDigests, EnvelopeVerifyError, Signer as AttestSigner};
+use sigil_attest::{ArtifactDigests, AttestReason, EnvelopeVerifyError, StatementSigner};
 use sigil_policy::{
     AttestationEvidence, Code, Evidence, KeylessEvidence, KeylessOutcome, Policy, Problem,
-    ProvenanceFacts, ProvenanceFinding, Signer,
+    ProvenanceFacts, ProvenanceFinding, EvidenceSigner,
 };
-use sigil_sigstore::{TrustRoot, VerifyError};
+use sigil_sigstore::{TrustRoot, BundleVerifyError};
 
 use crate::evidence::{GatherError, Target, MAX_SIDECAR};
 
@@ -137,7 +137,7 @@ pub fn pep740_evidence(
         ) else {
             continue;
         };
-        let spol = sigil_sigstore::Policy::Keyless {
+        let spol = sigil_sigstore::SignerPolicy::Keyless {
             identity: any_id,
             issuer: any_issuer,
         };
@@ -155,7 +155,7 @@ pub fn pep740_evidence(
             let (outcome, claims) = match result {
                 Ok(v) => match (&v.verified.signer, v.verified.publisher.as_deref()) {
                     (
-                        sigil_sigstore::Signer::Certificate {
+                        sigil_sigstore::BundleSigner::Certificate {
                             identity, issuer, ..
                         },
                         Some(f),
@@ -212,7 +212,7 @@ fn verify_bundle_outcome(
     target: &Target<'_>,
     bytes: &[u8],
 ) -> Result<BundleOutcome, KeylessOutcome> {
-    use sigil_sigstore::{Artifact, Matcher, Policy as SPolicy, Signer, TrustRoot};
+    use sigil_sigstore::{Artifact, BundleSigner, Matcher, SignerPolicy, TrustRoot};
     let invalid = |reason: String| Err(KeylessOutcome::Invalid { reason });
     // One bundle, `gh attestation download` JSON Lines, an npm attestations document or a
     // cosign `--bundle` document: the first keyless bundle that verifies counts.
@@ -244,7 +244,7 @@ fn verify_bundle_outcome(
         Ok(d) => d,
         Err(e) => return invalid(format!("cannot read artifact: {e}")),
     };
-    let spol = SPolicy::Keyless {
+    let spol = SignerPolicy::Keyless {
         identity: any_id,
         issuer: any_issuer,
     };
@@ -253,7 +253,7 @@ fn verify_bundle_outcome(
         let result = if bundle.content_kind() == sigil_sigstore::ContentKind::Dsse {
             // npm subjects name only sha512.
             match sigil_sigstore::verify(&root, bundle, Artifact::Sha256(d.sha256), &spol) {
-                Err(sigil_sigstore::VerifyError::ArtifactMismatch(_)) => {
+                Err(sigil_sigstore::BundleVerifyError::ArtifactMismatch(_)) => {
                     sigil_sigstore::verify(&root, bundle, Artifact::Sha512(d.sha512), &spol)
                 }
                 other => other,
@@ -269,7 +269,7 @@ fn verify_bundle_outcome(
         };
         match result {
             Ok(v) => {
-                if let Signer::Certificate {
+                if let BundleSigner::Certificate {
                     identity, issuer, ..
                 } = v.signer
                 {
@@ -302,7 +302,7 @@ pub struct AttestationTrust<'a> {
     pub root: Option<&'a TrustRoot>,
     /// The certificate identity and issuer keyless bundles must have (`None`: keyless
     /// bundles are not trusted; bare DSSE envelopes are then checked with `keys`).
-    pub keyless: Option<&'a sigil_sigstore::Policy>,
+    pub keyless: Option<&'a sigil_sigstore::SignerPolicy>,
 }
 
 /// Why an attestation was not authenticated or cannot be judged.
@@ -322,7 +322,7 @@ pub enum Rejection {
     /// The bundle does not parse.
     BundleMalformed(String),
     /// The bundle does not verify.
-    Bundle(VerifyError),
+    Bundle(BundleVerifyError),
     /// A bundle, but no Sigstore trusted root could be loaded.
     NoTrustedRoot,
     /// The statement cannot be judged (payload type, statement, subject, predicate type,
@@ -331,18 +331,25 @@ pub enum Rejection {
 }
 
 impl Rejection {
-    /// The reason code `sigil verify-attestation` reports (docs/attest.md).
-    pub fn code(&self) -> &'static str {
+    /// The reason `sigil verify-attestation` reports.
+    pub fn reason(&self) -> AttestReason {
         match self {
-            Rejection::Malformed(_) | Rejection::BundleMalformed(_) => "attestation-malformed",
-            Rejection::NoPredicateType => "statement-malformed",
-            Rejection::Envelope(_) => "signature-invalid",
-            Rejection::NoCertificate => "no-certificate",
-            Rejection::WrongSignerKind(_) => "wrong-signer-kind",
-            Rejection::Bundle(e) => sigstore_code(e),
-            Rejection::NoTrustedRoot => "bundle-rejected",
-            Rejection::Check(e) => e.code(),
+            Rejection::Malformed(_) | Rejection::BundleMalformed(_) => {
+                AttestReason::AttestationMalformed
+            }
+            Rejection::NoPredicateType => AttestReason::StatementMalformed,
+            Rejection::Envelope(_) => AttestReason::SignatureInvalid,
+            Rejection::NoCertificate => AttestReason::NoCertificate,
+            Rejection::WrongSignerKind(_) => AttestReason::WrongSignerKind,
+            Rejection::Bundle(e) => AttestReason::from_bundle(e.reason()),
+            Rejection::NoTrustedRoot => AttestReason::BundleRejected,
+            Rejection::Check(e) => e.reason(),
         }
+    }
+
+    /// [`Rejection::reason`]'s code (`docs/codes.md`).
+    pub fn code(&self) -> &'static str {
+        self.reason().code()
     }
 }
 
@@ -365,24 +372,6 @@ impl std::fmt::Display for Rejection {
     }
 }
 
-/// The reason code for a Sigstore verification failure.
-pub fn sigstore_code(e: &VerifyError) -> &'static str {
-    match e {
-        VerifyError::IdentityMismatch { .. } => "identity-mismatch",
-        VerifyError::IssuerMismatch { .. } => "issuer-mismatch",
-        VerifyError::IssuerConflict { .. } => "issuer-conflict",
-        VerifyError::ClaimMismatch(_) => "claim-mismatch",
-        VerifyError::WrongSignerKind { .. } => "wrong-signer-kind",
-        VerifyError::NotDsse => "not-dsse",
-        VerifyError::ArtifactMismatch(_) => "subject-mismatch",
-        VerifyError::SignatureInvalid(_) => "signature-invalid",
-        VerifyError::Certificate(_) => "certificate-rejected",
-        VerifyError::TransparencyLog(_) => "tlog-rejected",
-        VerifyError::Timestamp(_) => "timestamp-rejected",
-        _ => "bundle-rejected",
-    }
-}
-
 /// What became of one attestation of a document.
 #[derive(Debug)]
 pub enum Outcome {
@@ -393,7 +382,7 @@ pub enum Outcome {
     /// Authenticated and judged: it passes when `assessment.findings` is empty.
     Judged {
         /// Who signed: each distinct trusted key (DSSE), or the certificate or managed key.
-        signers: Vec<AttestSigner>,
+        signers: Vec<StatementSigner>,
         /// The statement and every finding of `sigil-attest`'s checks.
         assessment: Box<Assessment>,
     },
@@ -502,7 +491,7 @@ pub fn judge(
     }
 }
 
-type Authenticated = (String, Vec<u8>, Vec<AttestSigner>);
+type Authenticated = (String, Vec<u8>, Vec<StatementSigner>);
 
 fn authenticate(
     att: &Attestation,
@@ -518,7 +507,7 @@ fn authenticate(
             let signers = v
                 .signers
                 .into_iter()
-                .map(|fingerprint| AttestSigner::Key { fingerprint })
+                .map(|fingerprint| StatementSigner::Key { fingerprint })
                 .collect();
             Ok((v.payload_type, v.payload, signers))
         }
@@ -540,7 +529,7 @@ fn authenticate(
                 "a Sigstore bundle needs a PEM public key or the keyless flags".to_owned(),
             );
             for (pk, fp) in trust.managed {
-                let policy = sigil_sigstore::Policy::PublicKey(pk.clone());
+                let policy = sigil_sigstore::SignerPolicy::PublicKey(pk.clone());
                 match verify_dsse_bundle(root, &bundle, d, &policy, Some(fp)) {
                     Ok(v) => return Ok(v),
                     Err(e) => last = e,
@@ -556,24 +545,24 @@ fn verify_dsse_bundle(
     root: &TrustRoot,
     bundle: &sigil_sigstore::Bundle,
     d: &ArtifactDigests,
-    policy: &sigil_sigstore::Policy,
+    policy: &sigil_sigstore::SignerPolicy,
     key_fingerprint: Option<&str>,
 ) -> Result<Authenticated, Rejection> {
     use sigil_sigstore::Artifact;
     let run = |a: Artifact<'_>| sigil_sigstore::verify_dsse(root, bundle, a, policy);
     let result = match run(Artifact::Sha256(d.sha256)) {
-        Err(VerifyError::ArtifactMismatch(_)) => run(Artifact::Sha512(d.sha512)),
+        Err(BundleVerifyError::ArtifactMismatch(_)) => run(Artifact::Sha512(d.sha512)),
         other => other,
     };
     let (v, payload_type, payload) = result.map_err(Rejection::Bundle)?;
     let signer = match v.signer {
-        sigil_sigstore::Signer::Certificate {
+        sigil_sigstore::BundleSigner::Certificate {
             identity,
             issuer,
             claims,
             ..
-        } => AttestSigner::Certificate(certificate_identity(identity, issuer, &claims)),
-        _ => AttestSigner::Key {
+        } => StatementSigner::Certificate(certificate_identity(identity, issuer, &claims)),
+        _ => StatementSigner::Key {
             fingerprint: key_fingerprint.unwrap_or_default().to_owned(),
         },
     };
@@ -745,7 +734,7 @@ fn record(
     let role = policy.role_for_predicate(&predicate_type);
     for s in signers {
         let policy_signer = match &s {
-            AttestSigner::Key { fingerprint } => {
+            StatementSigner::Key { fingerprint } => {
                 let Some(k) = policy
                     .keys
                     .iter()
@@ -767,9 +756,9 @@ fn record(
                     );
                     continue;
                 }
-                Signer::Key(k.key.raw())
+                EvidenceSigner::Key(k.key.raw())
             }
-            AttestSigner::Certificate(c) => Signer::Identity {
+            StatementSigner::Certificate(c) => EvidenceSigner::Identity {
                 issuer: c.issuer.clone(),
                 subject: c.identity.clone(),
             },
@@ -881,7 +870,7 @@ fn rejected(
             source,
             format!("bundle does not verify: {m}"),
         ),
-        Rejection::Bundle(VerifyError::ArtifactMismatch(_))
+        Rejection::Bundle(BundleVerifyError::ArtifactMismatch(_))
         | Rejection::Check(CheckError::SubjectMismatch { .. }) => problem(
             ev,
             Code::AttestationSubjectMismatch,
@@ -967,7 +956,7 @@ pub fn attestation_evidence(
         sigil_sigstore::Matcher::regex(".*"),
         sigil_sigstore::Matcher::regex(".*"),
     ) {
-        (Ok(identity), Ok(issuer)) => Some(sigil_sigstore::Policy::Keyless { identity, issuer }),
+        (Ok(identity), Ok(issuer)) => Some(sigil_sigstore::SignerPolicy::Keyless { identity, issuer }),
         _ => None,
     };
     let keys: Vec<sigil_keys::PublicKey> = policy.keys.iter().map(|k| k.key.clone()).collect();

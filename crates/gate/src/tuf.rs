@@ -140,14 +140,14 @@ pub fn fetch_pack(
                 break;
             }
             Err(TufError::Refused {
-                code: "tuf-target-not-found",
+                code: sigil_tuf::TufCode::TargetNotFound,
                 ..
             }) => continue,
             Err(e) => return Err(e),
         }
     }
     let (name, info) = found.ok_or_else(|| TufError::Refused {
-        code: "tuf-target-not-found",
+        code: sigil_tuf::TufCode::TargetNotFound,
         message: format!("the repository lists no {base}.tar.gz, .tgz or .zip"),
     })?;
     let bytes = client.download(&info, &name)?;
@@ -161,7 +161,7 @@ pub fn fetch_pack(
                 write_private(&into.join(&side), &b)?;
             }
             Err(TufError::Refused {
-                code: "tuf-target-not-found",
+                code: sigil_tuf::TufCode::TargetNotFound,
                 ..
             }) => {}
             Err(e) => return Err(e),

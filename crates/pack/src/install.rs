@@ -49,7 +49,7 @@ use crate::extract::{self, DirSink, ExtractError, Extracted};
 use crate::manifest::{Manifest, MANIFEST_PATH, MAX_MANIFEST_BYTES, SIGIL_DIR, SIGNATURE_PATH};
 use crate::rules::{Limits, Violation};
 use crate::tree;
-use crate::verify::{self, Actual, VerifiedPack, VerifyError};
+use crate::verify::{self, Actual, VerifiedPack, PackVerifyError};
 
 /// Marker in staging directory names: `.<dest name>.sigil-staging-<random>`.
 pub const STAGING_MARKER: &str = ".sigil-staging-";
@@ -160,7 +160,7 @@ pub enum InstallError {
     Refused(Violation),
     /// The pack inside did not verify.
     #[error("pack inside the archive did not verify: {0}")]
-    Pack(#[source] VerifyError),
+    Pack(#[source] PackVerifyError),
     /// The archive changed between verification and extraction.
     #[error("{}: archive changed while it was being installed", path.display())]
     Tampered {
@@ -391,7 +391,7 @@ pub fn check_replaceable(dest: &Path) -> Result<(), InstallError> {
     }
     let manifest = match verify::read_small(&dest.join(MANIFEST_PATH), MAX_MANIFEST_BYTES) {
         Ok(m) => m,
-        Err(VerifyError::Io { path, source }) => return Err(InstallError::Io { path, source }),
+        Err(PackVerifyError::Io { path, source }) => return Err(InstallError::Io { path, source }),
         Err(_) => {
             return Err(not_pack(
                 MANIFEST_PATH,
@@ -771,7 +771,7 @@ fn verify_extracted(
     x: &Extracted,
     keys: &[PublicKey],
     limits: &Limits,
-) -> Result<VerifiedPack, VerifyError> {
+) -> Result<VerifiedPack, PackVerifyError> {
     let manifest = verify::read_small(
         &root.join(MANIFEST_PATH),
         crate::manifest::MAX_MANIFEST_BYTES,
@@ -869,7 +869,7 @@ pub fn check_installed(
     dest: &Path,
     keys: &[PublicKey],
     limits: &Limits,
-) -> Result<VerifiedPack, VerifyError> {
+) -> Result<VerifiedPack, PackVerifyError> {
     verify::verify_dir(dest, keys, limits)
 }
 

@@ -15,7 +15,7 @@ use crate::manifest::{
     CommentParseError, Manifest, ManifestParseError, PackComment, MANIFEST_PATH,
     MAX_MANIFEST_BYTES, SIGIL_DIR, SIGNATURE_PATH,
 };
-use crate::rules::{code, Limits, Violation};
+use crate::rules::{code, Limits, PackCode, Violation};
 use crate::tree::{self, TreeIoError};
 
 /// What kind of difference a [`Problem`] is.
@@ -37,10 +37,10 @@ impl ProblemKind {
     /// Stable code: `missing`, `extra`, `changed`, `type-changed` or the rule's code.
     pub fn code(self) -> &'static str {
         match self {
-            ProblemKind::Missing => "missing",
-            ProblemKind::Extra => "extra",
-            ProblemKind::Changed => "changed",
-            ProblemKind::TypeChanged => "type-changed",
+            ProblemKind::Missing => PackCode::Missing.code(),
+            ProblemKind::Extra => PackCode::Extra.code(),
+            ProblemKind::Changed => PackCode::Changed.code(),
+            ProblemKind::TypeChanged => PackCode::TypeChanged.code(),
             ProblemKind::Rule(c) => c,
         }
     }
@@ -68,10 +68,10 @@ pub struct VerifiedPack {
     pub manifest: Manifest,
 }
 
-/// Why a pack did not verify. Every variant is "not verified" except [`VerifyError::Io`].
+/// Why a pack did not verify. Every variant is "not verified" except [`PackVerifyError::Io`].
 #[derive(Debug, Error)]
 #[non_exhaustive]
-pub enum VerifyError {
+pub enum PackVerifyError {
     /// The manifest or its signature is absent or not a regular file.
     #[error("{path}: missing or not a regular file")]
     Missing {
@@ -144,9 +144,9 @@ pub enum VerifyError {
     },
 }
 
-impl From<TreeIoError> for VerifyError {
+impl From<TreeIoError> for PackVerifyError {
     fn from(e: TreeIoError) -> Self {
-        VerifyError::Io {
+        PackVerifyError::Io {
             path: e.path,
             source: e.source,
         }
@@ -154,39 +154,39 @@ impl From<TreeIoError> for VerifyError {
 }
 
 /// Reads a small regular file without following a symlink at its name.
-pub(crate) fn read_small(path: &Path, limit: u64) -> Result<Vec<u8>, VerifyError> {
+pub(crate) fn read_small(path: &Path, limit: u64) -> Result<Vec<u8>, PackVerifyError> {
     match fs::symlink_metadata(path) {
         Ok(m) if m.is_file() => {}
         Ok(_) => {
-            return Err(VerifyError::Missing {
+            return Err(PackVerifyError::Missing {
                 path: path.to_owned(),
             })
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            return Err(VerifyError::Missing {
+            return Err(PackVerifyError::Missing {
                 path: path.to_owned(),
             })
         }
         Err(source) => {
-            return Err(VerifyError::Io {
+            return Err(PackVerifyError::Io {
                 path: path.to_owned(),
                 source,
             })
         }
     }
-    let (f, _) = sigil_core::input::open(path).map_err(|source| VerifyError::Io {
+    let (f, _) = sigil_core::input::open(path).map_err(|source| PackVerifyError::Io {
         path: path.to_owned(),
         source,
     })?;
     let mut buf = Vec::new();
     f.take(limit + 1)
         .read_to_end(&mut buf)
-        .map_err(|source| VerifyError::Io {
+        .map_err(|source| PackVerifyError::Io {
             path: path.to_owned(),
             source,
         })?;
     if buf.len() as u64 > limit {
-        return Err(VerifyError::Unreadable {
+        return Err(PackVerifyError::Unreadable {
             path: path.to_owned(),
             reason: "file is larger than allowed",
         });
@@ -201,11 +201,11 @@ pub(crate) fn content_allowed(allow: &Allowlist, v: &Violation) -> bool {
 }
 
 /// `DIR/.sigil` must be a real directory (not followed when it is a symlink).
-pub(crate) fn check_sigil_dir(dir: &Path) -> Result<(), VerifyError> {
+pub(crate) fn check_sigil_dir(dir: &Path) -> Result<(), PackVerifyError> {
     let path = dir.join(SIGIL_DIR);
     match fs::symlink_metadata(&path) {
         Ok(m) if m.is_dir() => Ok(()),
-        Ok(m) => Err(VerifyError::SigilNotDir {
+        Ok(m) => Err(PackVerifyError::SigilNotDir {
             found: if m.file_type().is_symlink() {
                 "symlink"
             } else if m.is_file() {
@@ -216,7 +216,7 @@ pub(crate) fn check_sigil_dir(dir: &Path) -> Result<(), VerifyError> {
         }),
         // Absent: the manifest read reports it as missing.
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(source) => Err(VerifyError::Io { path, source }),
+        Err(source) => Err(PackVerifyError::Io { path, source }),
     }
 }
 
@@ -233,30 +233,30 @@ pub fn verify_manifest(
     signature: &[u8],
     keys: &[PublicKey],
     limits: &Limits,
-) -> Result<VerifiedPack, VerifyError> {
-    let sig_text = std::str::from_utf8(signature).map_err(|_| VerifyError::Unreadable {
+) -> Result<VerifiedPack, PackVerifyError> {
+    let sig_text = std::str::from_utf8(signature).map_err(|_| PackVerifyError::Unreadable {
         path: SIGNATURE_PATH.into(),
         reason: "signature is not UTF-8",
     })?;
-    let sig = Signature::parse(sig_text).map_err(VerifyError::SignatureParse)?;
-    let key = key_for(keys, &sig).ok_or(VerifyError::UntrustedKey { key_id: sig.key_id })?;
-    let v = minisig::verify(key, &sig, manifest, |_| {}).map_err(VerifyError::Signature)?;
-    let comment = PackComment::parse(&v.trusted_comment).map_err(VerifyError::Comment)?;
-    let text = std::str::from_utf8(manifest).map_err(|_| VerifyError::Unreadable {
+    let sig = Signature::parse(sig_text).map_err(PackVerifyError::SignatureParse)?;
+    let key = key_for(keys, &sig).ok_or(PackVerifyError::UntrustedKey { key_id: sig.key_id })?;
+    let v = minisig::verify(key, &sig, manifest, |_| {}).map_err(PackVerifyError::Signature)?;
+    let comment = PackComment::parse(&v.trusted_comment).map_err(PackVerifyError::Comment)?;
+    let text = std::str::from_utf8(manifest).map_err(|_| PackVerifyError::Unreadable {
         path: MANIFEST_PATH.into(),
         reason: "manifest is not UTF-8",
     })?;
-    let manifest = Manifest::parse(text).map_err(VerifyError::Manifest)?;
+    let manifest = Manifest::parse(text).map_err(PackVerifyError::Manifest)?;
     let files = manifest.entries.len() as u64;
     if comment.files != files {
-        return Err(VerifyError::CommentMismatch {
+        return Err(PackVerifyError::CommentMismatch {
             field: "files",
             signed: comment.files,
             actual: files,
         });
     }
     if files > limits.max_files {
-        return Err(VerifyError::Limit(Violation::new(
+        return Err(PackVerifyError::Limit(Violation::new(
             "",
             code::TOO_MANY_FILES,
             format!(
@@ -266,7 +266,7 @@ pub fn verify_manifest(
         )));
     }
     if comment.bytes > limits.max_total_bytes {
-        return Err(VerifyError::Limit(Violation::new(
+        return Err(PackVerifyError::Limit(Violation::new(
             "",
             code::TOTAL_TOO_LARGE,
             format!(
@@ -298,7 +298,7 @@ pub fn compare(
     present: &BTreeMap<String, Actual>,
     sigil_extra: &[String],
     mut problems: Vec<Problem>,
-) -> Result<(), VerifyError> {
+) -> Result<(), PackVerifyError> {
     let listed: BTreeSet<&str> = v.manifest.entries.iter().map(|e| e.name.as_str()).collect();
     let mut bytes = 0u64;
     for e in &v.manifest.entries {
@@ -345,13 +345,13 @@ pub fn compare(
     if !problems.is_empty() {
         problems.sort_by(|a, b| (&a.path, a.kind.code()).cmp(&(&b.path, b.kind.code())));
         problems.dedup_by(|a, b| a.path == b.path && a.kind == b.kind);
-        return Err(VerifyError::Tree {
+        return Err(PackVerifyError::Tree {
             comment: v.comment.clone(),
             problems,
         });
     }
     if bytes != v.comment.bytes {
-        return Err(VerifyError::CommentMismatch {
+        return Err(PackVerifyError::CommentMismatch {
             field: "bytes",
             signed: v.comment.bytes,
             actual: bytes,
@@ -369,7 +369,7 @@ pub fn verify_dir(
     dir: &Path,
     keys: &[PublicKey],
     limits: &Limits,
-) -> Result<VerifiedPack, VerifyError> {
+) -> Result<VerifiedPack, PackVerifyError> {
     verify_dir_allowing(dir, keys, limits, &Allowlist::default())
 }
 
@@ -380,7 +380,7 @@ pub fn verify_dir_allowing(
     keys: &[PublicKey],
     limits: &Limits,
     allow: &Allowlist,
-) -> Result<VerifiedPack, VerifyError> {
+) -> Result<VerifiedPack, PackVerifyError> {
     check_sigil_dir(dir)?;
     let manifest = read_small(&dir.join(MANIFEST_PATH), MAX_MANIFEST_BYTES)?;
     let signature = read_small(&dir.join(SIGNATURE_PATH), MAX_SIGNATURE_FILE as u64)?;

@@ -23,7 +23,7 @@ pub use evaluate::{
 pub use evidence::{
     AttestationEvidence, Evidence, KeylessEvidence, KeylessOutcome, PackFacts, Problem,
     ProvenanceFacts, ProvenanceFinding, PublisherClaims, Purpose, SignatureEvidence,
-    SignatureOutcome, SignatureVia, SignedComment, Signer, Subject, SubjectKind,
+    SignatureOutcome, SignatureVia, SignedComment, EvidenceSigner, Subject, SubjectKind,
 };
 pub use model::{
     matches_everything, parse_key_id, Exception, FsFiles, Identity, IdentityClaims, InstallRule,

@@ -9,7 +9,7 @@
 //!
 //! The facts mean something only for a certificate whose chain verified: [`crate::verify`]
 //! fills [`crate::Verified::publisher`] after it has checked the chain, and applies a
-//! [`crate::Policy::Publisher`] there.
+//! [`crate::SignerPolicy::Publisher`] there.
 
 use std::fmt;
 
