@@ -290,7 +290,12 @@ fn documented_codes(doc: &str, path: &str) -> Vec<String> {
     let marker = format!("Rust: `{path}`.");
     let lines: Vec<&str> = doc.lines().collect();
     let at: Vec<usize> = (0..lines.len()).filter(|&i| lines[i] == marker).collect();
-    assert_eq!(at.len(), 1, "docs/codes.md has {} `{marker}` lines", at.len());
+    assert_eq!(
+        at.len(),
+        1,
+        "docs/codes.md has {} `{marker}` lines",
+        at.len()
+    );
     lines[at[0] + 1..]
         .iter()
         .take_while(|l| !l.starts_with('#'))
@@ -309,14 +314,23 @@ fn every_finding_code_family_matches_its_docs_section() {
         all.iter().map(|c| code(*c).to_owned()).collect()
     }
     let families: &[(&str, Vec<String>)] = &[
-        ("sigil_policy::Code", codes(sigil_policy::Code::ALL, sigil_policy::Code::as_str)),
+        (
+            "sigil_policy::Code",
+            codes(sigil_policy::Code::ALL, sigil_policy::Code::as_str),
+        ),
         (
             "sigil_sigstore::BundleReason",
-            codes(sigil_sigstore::BundleReason::ALL, sigil_sigstore::BundleReason::code),
+            codes(
+                sigil_sigstore::BundleReason::ALL,
+                sigil_sigstore::BundleReason::code,
+            ),
         ),
         (
             "sigil_attest::AttestReason",
-            codes(sigil_attest::AttestReason::ALL, sigil_attest::AttestReason::code),
+            codes(
+                sigil_attest::AttestReason::ALL,
+                sigil_attest::AttestReason::code,
+            ),
         ),
         (
             "sigil_sigstore::pep740::Pep740Reason",
@@ -368,7 +382,8 @@ fn every_finding_code_family_matches_its_docs_section() {
         for c in all {
             assert!(
                 !c.is_empty()
-                    && c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+                    && c.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
                 "{path}: `{c}` is not kebab-case"
             );
             assert!(seen.insert(c), "{path}: `{c}` twice");
@@ -391,32 +406,68 @@ fn every_finding_code_family_matches_its_docs_section() {
 /// Making a module public means adding it here (internal parsers such as sigil-pack's tar and
 /// zip readers stay private; a module public only under `#[cfg(fuzzing)]` is a fuzz hook).
 const PUBLIC_MODULES: &[(&str, &[&str])] = &[
-    ("core", &["codes", "digest", "error", "hex", "input", "json", "terminal"]),
+    (
+        "core",
+        &[
+            "codes", "digest", "error", "hex", "input", "json", "terminal",
+        ],
+    ),
     ("keys", &[]),
     ("scan", &[]),
     ("sign", &["binding", "minisig", "sums", "sums_check"]),
-    ("sigstore", &["cosign", "extensions", "pep740", "sign", "trust"]),
+    (
+        "sigstore",
+        &["cosign", "extensions", "pep740", "sign", "trust"],
+    ),
     (
         "pack",
-        &["archive", "content", "extract", "install", "manifest", "rules", "sign", "tree", "verify"],
+        &[
+            "archive", "content", "extract", "install", "manifest", "rules", "sign", "tree",
+            "verify",
+        ],
     ),
-    ("attest", &["document", "dsse", "provenance", "statement", "verify"]),
+    (
+        "attest",
+        &["document", "dsse", "provenance", "statement", "verify"],
+    ),
     (
         "sbom",
-        &["binary", "cargo", "cyclonedx", "diff", "license", "lockfile", "model", "pack", "purl", "spdx"],
+        &[
+            "binary",
+            "cargo",
+            "cyclonedx",
+            "diff",
+            "license",
+            "lockfile",
+            "model",
+            "pack",
+            "purl",
+            "spdx",
+        ],
     ),
     (
         "advisory",
         &[
-            "audit", "author", "cvss", "export", "inventory", "osv", "purl", "rustsec_db",
-            "validate", "version", "vex",
+            "audit",
+            "author",
+            "cvss",
+            "export",
+            "inventory",
+            "osv",
+            "purl",
+            "rustsec_db",
+            "validate",
+            "version",
+            "vex",
         ],
     ),
     ("tuf", &["repo", "trust"]),
     ("policy", &["time"]),
     (
         "gate",
-        &["attest", "audit", "evidence", "fetch", "install", "keyless", "pack", "run", "tuf"],
+        &[
+            "attest", "audit", "evidence", "fetch", "install", "keyless", "pack", "run", "tuf",
+        ],
     ),
     ("test-sigstore", &[]),
 ];
@@ -433,7 +484,10 @@ fn every_crate_curates_its_public_api_in_lib_rs() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     on_disk.sort();
-    let mut listed: Vec<String> = PUBLIC_MODULES.iter().map(|(c, _)| (*c).to_owned()).collect();
+    let mut listed: Vec<String> = PUBLIC_MODULES
+        .iter()
+        .map(|(c, _)| (*c).to_owned())
+        .collect();
     listed.sort();
     assert_eq!(on_disk, listed, "PUBLIC_MODULES lists every library crate");
     let mut problems = Vec::new();
@@ -442,7 +496,10 @@ fn every_crate_curates_its_public_api_in_lib_rs() {
         let lines: Vec<&str> = lib.lines().collect();
         let mut public = Vec::new();
         for (i, line) in lines.iter().enumerate() {
-            let Some(m) = line.strip_prefix("pub mod ").and_then(|m| m.strip_suffix(';')) else {
+            let Some(m) = line
+                .strip_prefix("pub mod ")
+                .and_then(|m| m.strip_suffix(';'))
+            else {
                 continue;
             };
             let fuzz_hook = i > 0 && lines[i - 1].trim() == "#[cfg(fuzzing)]";
@@ -452,16 +509,22 @@ fn every_crate_curates_its_public_api_in_lib_rs() {
         }
         for m in &public {
             if !allowed.contains(&m.as_str()) {
-                problems.push(format!("crates/{name}/src/lib.rs: `pub mod {m}` is not listed as public API"));
+                problems.push(format!(
+                    "crates/{name}/src/lib.rs: `pub mod {m}` is not listed as public API"
+                ));
             }
         }
         for m in *allowed {
             if !public.iter().any(|p| p == m) {
-                problems.push(format!("crates/{name}: `{m}` is listed as a public module but is not one"));
+                problems.push(format!(
+                    "crates/{name}: `{m}` is listed as a public module but is not one"
+                ));
             }
         }
         if !lines.iter().any(|l| l.starts_with("pub use ")) {
-            problems.push(format!("crates/{name}/src/lib.rs re-exports nothing with `pub use`"));
+            problems.push(format!(
+                "crates/{name}/src/lib.rs re-exports nothing with `pub use`"
+            ));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));

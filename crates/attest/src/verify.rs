@@ -597,7 +597,11 @@ pub fn check_provenance(
     out
 }
 
-fn check_builder(view: &ProvenanceView, signer: &StatementSigner, exp: &Expectations) -> Vec<CheckError> {
+fn check_builder(
+    view: &ProvenanceView,
+    signer: &StatementSigner,
+    exp: &Expectations,
+) -> Vec<CheckError> {
     let mut out = Vec::new();
     let mismatch = |expected: &str| CheckError::BuilderMismatch {
         expected: expected.to_owned(),
@@ -932,7 +936,11 @@ mod tests {
         .map_err(|e| e.code())
     }
 
-    fn check_with(payload: &[u8], signer: &StatementSigner, exp: Expectations) -> Result<(), &'static str> {
+    fn check_with(
+        payload: &[u8],
+        signer: &StatementSigner,
+        exp: Expectations,
+    ) -> Result<(), &'static str> {
         check(
             INTOTO_PAYLOAD_TYPE,
             payload,
@@ -1391,7 +1399,11 @@ mod tests {
         c.source_repository_ref = Some("refs/tags/v1.0.0".into());
         c.source_repository_digest = Some("9999".into());
         assert_eq!(
-            codes(&p, &StatementSigner::Certificate(c.clone()), exp(None, None, None)),
+            codes(
+                &p,
+                &StatementSigner::Certificate(c.clone()),
+                exp(None, None, None)
+            ),
             Ok(vec!["certificate-mismatch"])
         );
         // The build config (1.18) and the run (1.21), with GitHub's case rules.
@@ -1400,7 +1412,11 @@ mod tests {
             "https://github.com/ACME/widget/.github/workflows/release.yml@refs/tags/v1.0.0".into(),
         );
         assert_eq!(
-            codes(&p, &StatementSigner::Certificate(c.clone()), exp(None, None, None)),
+            codes(
+                &p,
+                &StatementSigner::Certificate(c.clone()),
+                exp(None, None, None)
+            ),
             Ok(vec![])
         );
         c.build_config_uri = Some(
@@ -1457,7 +1473,11 @@ mod tests {
         d.build_config_uri = None;
         d.source_repository_ref = Some("refs/heads/main".into());
         assert_eq!(
-            codes(&p, &StatementSigner::Certificate(d), exp(Some(trw), None, None)),
+            codes(
+                &p,
+                &StatementSigner::Certificate(d),
+                exp(Some(trw), None, None)
+            ),
             Ok(vec!["certificate-mismatch"])
         );
 
@@ -1473,7 +1493,11 @@ mod tests {
             Ok(())
         );
         assert_eq!(
-            check_with(&p, &StatementSigner::Certificate(c.clone()), exp(None, None, None)),
+            check_with(
+                &p,
+                &StatementSigner::Certificate(c.clone()),
+                exp(None, None, None)
+            ),
             Err("builder-id-required")
         );
         assert_eq!(
@@ -1519,7 +1543,11 @@ mod tests {
         c.runner_environment = Some("github-hosted".into());
         c.source_repository_uri = None;
         assert_eq!(
-            codes(&p, &StatementSigner::Certificate(c), exp(Some(runner), None, None)),
+            codes(
+                &p,
+                &StatementSigner::Certificate(c),
+                exp(Some(runner), None, None)
+            ),
             Ok(vec!["certificate-mismatch"])
         );
     }

@@ -496,7 +496,9 @@ fn matched_digest(c: &Checked, d: &ArtifactDigests) -> String {
 
 fn signer_json(s: &StatementSigner) -> Value {
     match s {
-        StatementSigner::Key { fingerprint } => json!({ "kind": "key", "fingerprint": fingerprint }),
+        StatementSigner::Key { fingerprint } => {
+            json!({ "kind": "key", "fingerprint": fingerprint })
+        }
         StatementSigner::Certificate(c) => json!({
             "kind": "certificate",
             "identity": c.identity,

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 use sigil_core::{Sha256Digest, Sha512Digest};
 use sigil_sigstore::{
-    Artifact, Bundle, Content, Matcher, SignerPolicy, PublicKey, BundleSigner, SignerKind, TrustRoot, Verified,
-    BundleVerifyError,
+    Artifact, Bundle, BundleSigner, BundleVerifyError, Content, Matcher, PublicKey, SignerKind,
+    SignerPolicy, TrustRoot, Verified,
 };
 
 use crate::output::{CliError, Output, Report};

@@ -327,7 +327,9 @@ impl IdentityArgs {
         sigil_sigstore::verify(&root, &b, sigil_sigstore::Artifact::Bytes(bytes), &policy).map_err(
             |e| {
                 let reason = match &e {
-                    sigil_sigstore::BundleVerifyError::IdentityMismatch { .. } => "identity-mismatch",
+                    sigil_sigstore::BundleVerifyError::IdentityMismatch { .. } => {
+                        "identity-mismatch"
+                    }
                     sigil_sigstore::BundleVerifyError::IssuerMismatch { .. } => "issuer-mismatch",
                     sigil_sigstore::BundleVerifyError::ArtifactMismatch(_) => "artifact-mismatch",
                     sigil_sigstore::BundleVerifyError::SignatureInvalid(_) => "signature-invalid",

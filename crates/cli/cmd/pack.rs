@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 use sigil_pack::{
-    ArchiveError, InstallError, InstallOptions, Limits, MinisignVerifier, SignError, SignOptions,
-    VerifiedPack, PackVerifyError, SIGNATURE_PATH,
+    ArchiveError, InstallError, InstallOptions, Limits, MinisignVerifier, PackVerifyError,
+    SignError, SignOptions, VerifiedPack, SIGNATURE_PATH,
 };
 use sigil_scan::Scanner;
 use sigil_sign::binding::{self, Expect, Statement};

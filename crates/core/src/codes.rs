@@ -89,6 +89,9 @@ mod tests {
             assert_eq!(c.to_string(), c.code());
         }
         assert_eq!(T::parse("Two-Words"), None);
-        assert_eq!(serde_json::to_string(&T::TwoWords).unwrap(), "\"two-words\"");
+        assert_eq!(
+            serde_json::to_string(&T::TwoWords).unwrap(),
+            "\"two-words\""
+        );
     }
 }

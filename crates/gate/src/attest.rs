@@ -14,10 +14,10 @@ use sigil_attest::provenance::ProvenanceView;
 use sigil_attest::verify::{self, Assessment, CertificateIdentity, CheckError, Expectations};
 use sigil_attest::{ArtifactDigests, AttestReason, EnvelopeVerifyError, StatementSigner};
 use sigil_policy::{
-    AttestationEvidence, Code, Evidence, KeylessEvidence, KeylessOutcome, Policy, Problem,
-    ProvenanceFacts, ProvenanceFinding, EvidenceSigner,
+    AttestationEvidence, Code, Evidence, EvidenceSigner, KeylessEvidence, KeylessOutcome, Policy,
+    Problem, ProvenanceFacts, ProvenanceFinding,
 };
-use sigil_sigstore::{TrustRoot, BundleVerifyError};
+use sigil_sigstore::{BundleVerifyError, TrustRoot};
 
 use crate::evidence::{GatherError, Target, MAX_SIDECAR};
 
@@ -956,7 +956,9 @@ pub fn attestation_evidence(
         sigil_sigstore::Matcher::regex(".*"),
         sigil_sigstore::Matcher::regex(".*"),
     ) {
-        (Ok(identity), Ok(issuer)) => Some(sigil_sigstore::SignerPolicy::Keyless { identity, issuer }),
+        (Ok(identity), Ok(issuer)) => {
+            Some(sigil_sigstore::SignerPolicy::Keyless { identity, issuer })
+        }
         _ => None,
     };
     let keys: Vec<sigil_keys::PublicKey> = policy.keys.iter().map(|k| k.key.clone()).collect();

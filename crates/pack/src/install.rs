@@ -49,7 +49,7 @@ use crate::extract::{self, DirSink, ExtractError, Extracted};
 use crate::manifest::{Manifest, MANIFEST_PATH, MAX_MANIFEST_BYTES, SIGIL_DIR, SIGNATURE_PATH};
 use crate::rules::{Limits, Violation};
 use crate::tree;
-use crate::verify::{self, Actual, VerifiedPack, PackVerifyError};
+use crate::verify::{self, Actual, PackVerifyError, VerifiedPack};
 
 /// Marker in staging directory names: `.<dest name>.sigil-staging-<random>`.
 pub const STAGING_MARKER: &str = ".sigil-staging-";

@@ -60,7 +60,7 @@ pub use manifest::{Manifest, ManifestParseError, PackComment, MANIFEST_PATH, SIG
 pub use rules::{Limits, PackCode, Violation};
 pub use sign::{sign_dir, SignError, SignOptions, SignedPack};
 pub use verify::{
-    verify_dir, verify_dir_allowing, Problem, ProblemKind, VerifiedPack, PackVerifyError,
+    verify_dir, verify_dir_allowing, PackVerifyError, Problem, ProblemKind, VerifiedPack,
 };
 
 #[cfg(test)]

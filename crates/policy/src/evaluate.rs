@@ -7,7 +7,8 @@ use std::collections::BTreeSet;
 
 use crate::codes::{Code, Rule};
 use crate::evidence::{
-    Evidence, KeylessOutcome, SignatureOutcome, SignatureVia, SignedComment, EvidenceSigner, SubjectKind,
+    Evidence, EvidenceSigner, KeylessOutcome, SignatureOutcome, SignatureVia, SignedComment,
+    SubjectKind,
 };
 use crate::model::{KeyRole, Policy, TrustedKey};
 use crate::time::Timestamp;

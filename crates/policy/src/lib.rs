@@ -21,9 +21,9 @@ pub use evaluate::{
     evaluate, normalize_source_uri, Decision, Finding, RuleResult, RuleVerdict, Severity, Verdict,
 };
 pub use evidence::{
-    AttestationEvidence, Evidence, KeylessEvidence, KeylessOutcome, PackFacts, Problem,
-    ProvenanceFacts, ProvenanceFinding, PublisherClaims, Purpose, SignatureEvidence,
-    SignatureOutcome, SignatureVia, SignedComment, EvidenceSigner, Subject, SubjectKind,
+    AttestationEvidence, Evidence, EvidenceSigner, KeylessEvidence, KeylessOutcome, PackFacts,
+    Problem, ProvenanceFacts, ProvenanceFinding, PublisherClaims, Purpose, SignatureEvidence,
+    SignatureOutcome, SignatureVia, SignedComment, Subject, SubjectKind,
 };
 pub use model::{
     matches_everything, parse_key_id, Exception, FsFiles, Identity, IdentityClaims, InstallRule,

@@ -66,6 +66,7 @@ pub fn install_crypto_provider() {
     provider::ensure_installed();
 }
 pub use verify::{
-    verify, verify_dsse, Artifact, BundleReason, Cause, Content, FulcioClaims, LogEntry, Matcher, PatternError,
-    SignerPolicy, PublicKey, PublicKeyParseError, BundleSigner, Time, Verified, BundleVerifyError,
+    verify, verify_dsse, Artifact, BundleReason, BundleSigner, BundleVerifyError, Cause, Content,
+    FulcioClaims, LogEntry, Matcher, PatternError, PublicKey, PublicKeyParseError, SignerPolicy,
+    Time, Verified,
 };

@@ -131,7 +131,9 @@ impl Pep740Error {
     pub fn reason(&self) -> Pep740Reason {
         use crate::BundleReason as B;
         match self {
-            Pep740Error::Malformed(_) | Pep740Error::Bundle(_) => Pep740Reason::AttestationMalformed,
+            Pep740Error::Malformed(_) | Pep740Error::Bundle(_) => {
+                Pep740Reason::AttestationMalformed
+            }
             Pep740Error::DistName(_) => Pep740Reason::DistNameInvalid,
             Pep740Error::SubjectCount(_) => Pep740Reason::SubjectCount,
             Pep740Error::SubjectName { .. } => Pep740Reason::SubjectNameMismatch,

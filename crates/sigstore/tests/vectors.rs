@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use sigil_sigstore::{
-    parse_bundles, verify, verify_dsse, Artifact, Content, Matcher, SignerPolicy, BundleSigner, TrustRoot,
-    BundleVerifyError,
+    parse_bundles, verify, verify_dsse, Artifact, BundleSigner, BundleVerifyError, Content,
+    Matcher, SignerPolicy, TrustRoot,
 };
 
 const ID: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";

@@ -2,8 +2,8 @@
 //! `sigstore-verify`), and each fault is rejected for its own reason.
 
 use sigil_sigstore::{
-    verify, verify_dsse, Artifact, Bundle as Parsed, Matcher, SignerPolicy, BundleSigner, TrustRoot,
-    BundleVerifyError,
+    verify, verify_dsse, Artifact, Bundle as Parsed, BundleSigner, BundleVerifyError, Matcher,
+    SignerPolicy, TrustRoot,
 };
 
 use super::*;
@@ -149,7 +149,10 @@ fn wrong_identity_and_issuer_are_mismatches() {
         &policy("https://github.com/evil/widget", GITHUB_ACTIONS_ISSUER),
     )
     .unwrap_err();
-    assert!(matches!(e, BundleVerifyError::IdentityMismatch { .. }), "{e:?}");
+    assert!(
+        matches!(e, BundleVerifyError::IdentityMismatch { .. }),
+        "{e:?}"
+    );
     let e = verify(
         &root(&s),
         &parse(&b),
@@ -157,7 +160,10 @@ fn wrong_identity_and_issuer_are_mismatches() {
         &policy(SAN, "https://accounts.sigil.test"),
     )
     .unwrap_err();
-    assert!(matches!(e, BundleVerifyError::IssuerMismatch { .. }), "{e:?}");
+    assert!(
+        matches!(e, BundleVerifyError::IssuerMismatch { .. }),
+        "{e:?}"
+    );
 }
 
 #[test]

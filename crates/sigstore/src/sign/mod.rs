@@ -41,7 +41,7 @@ pub use config::{ConfigError, Services};
 pub use token::{IdentityToken, TokenError};
 pub use tsa::TsaError;
 
-use crate::{Artifact, Bundle, Matcher, SignerPolicy, TrustRoot, BundleVerifyError};
+use crate::{Artifact, Bundle, BundleVerifyError, Matcher, SignerPolicy, TrustRoot};
 
 /// Media type of the bundles sigil writes.
 pub const BUNDLE_V03: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
