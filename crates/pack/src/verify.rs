@@ -178,20 +178,16 @@ pub(crate) fn read_small(path: &Path, limit: u64) -> Result<Vec<u8>, VerifyError
         path: path.to_owned(),
         source,
     })?;
-    let mut buf = Vec::new();
-    f.take(limit + 1)
-        .read_to_end(&mut buf)
-        .map_err(|source| VerifyError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-    if buf.len() as u64 > limit {
-        return Err(VerifyError::Unreadable {
+    sigil_core::input::read_bounded(f, limit).map_err(|e| match e {
+        sigil_core::input::ReadBoundedError::TooLarge { .. } => VerifyError::Unreadable {
             path: path.to_owned(),
             reason: "file is larger than allowed",
-        });
-    }
-    Ok(buf)
+        },
+        e => VerifyError::Io {
+            path: path.to_owned(),
+            source: e.into(),
+        },
+    })
 }
 
 /// Whether a content-rule violation has an exception in `allow`.
