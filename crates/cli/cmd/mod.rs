@@ -21,7 +21,7 @@ pub mod trust;
 pub mod verify;
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io;
 use std::path::Path;
 
 use sigil_keys::{KeyFileError, PublicKey, SecretKey, SecretKeyParseError};

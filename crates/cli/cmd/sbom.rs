@@ -8,7 +8,6 @@
 //! no cargo-auditable data, an input SBOM that does not parse); 2 usage, setup or I/O
 //! (`cargo metadata` fails, an unreadable file, a bad `SOURCE_DATE_EPOCH`).
 
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

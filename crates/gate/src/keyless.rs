@@ -6,7 +6,6 @@
 //! `sigil-sigstore`; this module only moves bytes, with timeouts and size limits, no
 //! redirects, and no proxy for loopback.
 
-use std::io::Read as _;
 use std::time::Duration;
 
 use sigil_sigstore::sign::{
