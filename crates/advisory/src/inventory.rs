@@ -149,9 +149,10 @@ pub fn from_lockfile(text: &str) -> Result<Vec<Component>, InventoryError> {
             limit: MAX_INVENTORY_BYTES,
         });
     }
-    let lock = sigil_sbom::lockfile::Lockfile::parse(text).map_err(|e| InventoryError::Lockfile {
-        reason: sigil_core::error::chain(&e),
-    })?;
+    let lock =
+        sigil_sbom::lockfile::Lockfile::parse(text).map_err(|e| InventoryError::Lockfile {
+            reason: sigil_core::error::chain(&e),
+        })?;
     let mut ids: Vec<_> = lock
         .packages
         .into_keys()

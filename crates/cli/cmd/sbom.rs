@@ -391,7 +391,11 @@ fn binary(a: BinaryArgs) -> Result<Report, CliError> {
             "{} is larger than {MAX_BINARY} bytes",
             a.binary.display()
         )),
-        e => CliError::io(format!("{}: {}", a.binary.display(), super::io_reason(&e.into()))),
+        e => CliError::io(format!(
+            "{}: {}",
+            a.binary.display(),
+            super::io_reason(&e.into())
+        )),
     })?;
     let file_name = a
         .binary

@@ -140,7 +140,11 @@ fn date(s: &str) -> Option<(i64, u32, u32)> {
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
     }
-    Some((i64::from(digits(s, 0..4)?), digits(s, 5..7)?, digits(s, 8..10)?))
+    Some((
+        i64::from(digits(s, 0..4)?),
+        digits(s, 5..7)?,
+        digits(s, 8..10)?,
+    ))
 }
 
 /// The number written in `s[r]`, when it is all ASCII digits.
@@ -261,8 +265,14 @@ mod tests {
     #[test]
     fn bounds() {
         assert_eq!(Timestamp::from_unix_seconds(0), Ok(Timestamp(0)));
-        assert_eq!(Timestamp::from_unix_seconds(Timestamp::MAX.0), Ok(Timestamp::MAX));
-        assert_eq!(Timestamp::from_unix_seconds(Timestamp::MIN.0), Ok(Timestamp::MIN));
+        assert_eq!(
+            Timestamp::from_unix_seconds(Timestamp::MAX.0),
+            Ok(Timestamp::MAX)
+        );
+        assert_eq!(
+            Timestamp::from_unix_seconds(Timestamp::MIN.0),
+            Ok(Timestamp::MIN)
+        );
         assert_eq!(
             Timestamp::from_unix_seconds(Timestamp::MAX.0 + 1),
             Err(TimestampError {
@@ -270,9 +280,11 @@ mod tests {
             })
         );
         assert_eq!(
-            Timestamp::from_unix_seconds(Timestamp::MIN.0 - 1)
-                .map_err(|e| e.to_string()),
-            Err("timestamp -62167219201 is outside 0000-01-01T00:00:00Z..9999-12-31T23:59:59Z".to_owned())
+            Timestamp::from_unix_seconds(Timestamp::MIN.0 - 1).map_err(|e| e.to_string()),
+            Err(
+                "timestamp -62167219201 is outside 0000-01-01T00:00:00Z..9999-12-31T23:59:59Z"
+                    .to_owned()
+            )
         );
         assert_eq!(Timestamp::MAX.to_string(), "9999-12-31T23:59:59Z");
         assert_eq!(Timestamp::MIN.to_string(), "0000-01-01T00:00:00Z");
@@ -280,7 +292,10 @@ mod tests {
         assert_eq!(Timestamp(i64::MIN).to_string(), "0000-01-01T00:00:00Z");
         assert_eq!(Timestamp::from_utc(10_000, 1, 1, 0, 0, 0), None);
         assert_eq!(Timestamp::from_utc(-1, 1, 1, 0, 0, 0), None);
-        assert_eq!(Timestamp(1_700_000_000).to_rfc3339(), "2023-11-14T22:13:20Z");
+        assert_eq!(
+            Timestamp(1_700_000_000).to_rfc3339(),
+            "2023-11-14T22:13:20Z"
+        );
     }
 
     proptest! {

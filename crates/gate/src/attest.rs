@@ -7,7 +7,6 @@
 //! `sigil-attest`'s [`verify::assess`]. `sigil verify-attestation` and the policy gate
 //! ([`attestation_evidence`]) both call it, so they judge every attestation the same way.
 
-
 use sigil_attest::document::{Attestation, Located};
 use sigil_attest::provenance::ProvenanceView;
 use sigil_attest::verify::{self, Assessment, CertificateIdentity, CheckError, Expectations};

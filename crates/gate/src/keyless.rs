@@ -87,11 +87,9 @@ impl HttpTransport {
         })?;
         let status = resp.status();
         let body = sigil_core::input::read_bounded(resp, MAX_ANSWER).map_err(|e| match e {
-            sigil_core::input::ReadBoundedError::TooLarge { .. } => TransportError::new(
-                url,
-                Some(status.as_u16()),
-                "answer larger than 1 MiB",
-            ),
+            sigil_core::input::ReadBoundedError::TooLarge { .. } => {
+                TransportError::new(url, Some(status.as_u16()), "answer larger than 1 MiB")
+            }
             e => TransportError::new(url, None, format!("reading the answer: {e}")),
         })?;
         if !status.is_success() {

@@ -458,12 +458,21 @@ mod tests {
         );
         check("pkg:generic/a%3Ab@1:2", Ok("pkg:generic/a:b@1:2"));
         let p = |s: &str| Purl::parse(s).expect("purl");
-        assert_eq!(p("pkg:cargo/semver@1.0.0+build.5"), p("pkg:cargo/semver@1.0.0%2Bbuild.5"));
-        assert_eq!(p("pkg:cargo/semver@1.0.0%2Bbuild.5").version.as_deref(), Some("1.0.0+build.5"));
+        assert_eq!(
+            p("pkg:cargo/semver@1.0.0+build.5"),
+            p("pkg:cargo/semver@1.0.0%2Bbuild.5")
+        );
+        assert_eq!(
+            p("pkg:cargo/semver@1.0.0%2Bbuild.5").version.as_deref(),
+            Some("1.0.0+build.5")
+        );
         // What the SBOM builder writes, the advisory reader reads back to the same package.
         let written = cargo("semver", Some("1.0.0+build.5"), &[]);
         assert_eq!(p(&written), p("pkg:cargo/semver@1.0.0+build.5"));
-        assert_eq!(identity("pkg:npm/%40acme/x@1"), identity("pkg:npm/%40acme/x"));
+        assert_eq!(
+            identity("pkg:npm/%40acme/x@1"),
+            identity("pkg:npm/%40acme/x")
+        );
     }
 
     #[test]
@@ -535,7 +544,6 @@ mod tests {
             Some("pkg:maven/org.x/y@1".to_owned())
         );
     }
-
 
     fn check_cargo(name: &str, version: Option<&str>, q: &[(&str, &str)], expect: &str) {
         assert_eq!(cargo(name, version, q), expect);
