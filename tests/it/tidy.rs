@@ -19,7 +19,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("sigil-pack", 3),
     ("sigil-attest", 3),
     ("sigil-sbom", 3),
-    ("sigil-advisory", 3),
+    ("sigil-advisory", 4),
     ("sigil-tuf", 3),
     ("sigil-policy", 4),
     ("sigil-gate", 5),

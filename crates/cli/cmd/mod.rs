@@ -21,7 +21,7 @@ pub mod trust;
 pub mod verify;
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io;
 use std::path::Path;
 
 use sigil_keys::{KeyFileError, PublicKey, SecretKey, SecretKeyParseError};
@@ -88,16 +88,13 @@ pub fn open_input(path: &Path) -> Result<(File, u64), CliError> {
 /// Reads a small text file (signatures, lists), refusing anything over `limit` bytes.
 pub fn read_text(path: &Path, limit: u64, what: &str) -> Result<String, CliError> {
     let (f, _) = open_input(path)?;
-    let mut buf = Vec::new();
-    f.take(limit + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| CliError::io(format!("{}: {}", path.display(), io_reason(&e))))?;
-    if buf.len() as u64 > limit {
-        return Err(CliError::not_verified(format!(
+    let buf = sigil_core::input::read_bounded(f, limit).map_err(|e| match e {
+        sigil_core::input::ReadBoundedError::TooLarge { .. } => CliError::not_verified(format!(
             "{}: {what} is larger than {limit} bytes",
             path.display()
-        )));
-    }
+        )),
+        e => CliError::io(format!("{}: {}", path.display(), io_reason(&e.into()))),
+    })?;
     String::from_utf8(buf).map_err(|_| {
         CliError::not_verified(format!("{}: {what} is not UTF-8 text", path.display()))
     })

@@ -7,8 +7,6 @@
 //! `sigil-attest`'s [`verify::assess`]. `sigil verify-attestation` and the policy gate
 //! ([`attestation_evidence`]) both call it, so they judge every attestation the same way.
 
-use std::io::Read as _;
-
 use sigil_attest::document::{Attestation, Located};
 use sigil_attest::provenance::ProvenanceView;
 use sigil_attest::verify::{self, Assessment, CertificateIdentity, CheckError, Expectations};
@@ -36,22 +34,21 @@ fn read_limited(path: &std::path::Path, ev: &mut Evidence) -> Result<Option<Vec<
             })
         }
     };
-    let mut buf = Vec::new();
-    f.take(MAX_SIDECAR + 1)
-        .read_to_end(&mut buf)
-        .map_err(|source| GatherError::Io {
+    match sigil_core::input::read_bounded(f, MAX_SIDECAR) {
+        Ok(buf) => Ok(Some(buf)),
+        Err(e @ sigil_core::input::ReadBoundedError::TooLarge { .. }) => {
+            ev.problems.push(Problem {
+                code: Code::EvidenceMalformed,
+                source: name_of(path),
+                message: e.to_string(),
+            });
+            Ok(None)
+        }
+        Err(e) => Err(GatherError::Io {
             path: path.to_path_buf(),
-            source,
-        })?;
-    if buf.len() as u64 > MAX_SIDECAR {
-        ev.problems.push(Problem {
-            code: Code::EvidenceMalformed,
-            source: name_of(path),
-            message: format!("larger than {MAX_SIDECAR} bytes"),
-        });
-        return Ok(None);
+            source: e.into(),
+        }),
     }
-    Ok(Some(buf))
 }
 
 fn name_of(p: &std::path::Path) -> String {

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::io::{self, Read};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use sigil_core::Sha256Digest;
@@ -178,20 +178,16 @@ pub(crate) fn read_small(path: &Path, limit: u64) -> Result<Vec<u8>, PackVerifyE
         path: path.to_owned(),
         source,
     })?;
-    let mut buf = Vec::new();
-    f.take(limit + 1)
-        .read_to_end(&mut buf)
-        .map_err(|source| PackVerifyError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-    if buf.len() as u64 > limit {
-        return Err(PackVerifyError::Unreadable {
+    sigil_core::input::read_bounded(f, limit).map_err(|e| match e {
+        sigil_core::input::ReadBoundedError::TooLarge { .. } => PackVerifyError::Unreadable {
             path: path.to_owned(),
             reason: "file is larger than allowed",
-        });
-    }
-    Ok(buf)
+        },
+        e => PackVerifyError::Io {
+            path: path.to_owned(),
+            source: e.into(),
+        },
+    })
 }
 
 /// Whether a content-rule violation has an exception in `allow`.

@@ -14,7 +14,6 @@ mod codes;
 mod evaluate;
 mod evidence;
 mod model;
-pub mod time;
 
 pub use codes::{Code, Rule};
 pub use evaluate::{
@@ -31,7 +30,7 @@ pub use model::{
     ProvenanceRule, RefMatch, SbomRule, SubjectMatch, TrustedKey, DEFAULT_FILE_MODE,
     DEFAULT_MAX_DOWNLOAD, DEFAULT_SBOM_TYPES, MAX_POLICY_BYTES, SCHEMA, SLSA_PROVENANCE_V1,
 };
-pub use time::Timestamp;
+pub use sigil_core::time::{self, Timestamp};
 
 #[cfg(test)]
 mod tests;
