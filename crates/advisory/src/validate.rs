@@ -312,7 +312,7 @@ pub fn validate_text(text: &str, opts: Options) -> (Option<Advisory>, Vec<Findin
         Err(e) => (
             None,
             vec![Finding {
-                code: "osv-parse",
+                code: crate::batch::FileCode::OsvParse.code(),
                 level: Level::Error,
                 path: String::new(),
                 message: format!("not an OSV advisory: {e}"),
