@@ -14,6 +14,7 @@ mod codes;
 mod evaluate;
 mod evidence;
 mod model;
+mod summary;
 pub mod time;
 
 pub use codes::{Code, Rule};
