@@ -46,17 +46,29 @@ pub struct Rendered {
     pub data: Value,
 }
 
-fn vex_line(f: &Finding) -> Option<String> {
-    f.vex
-        .as_ref()
-        .map(|v| format!("  vex {}: {}", v.status, v.reason()))
-}
-
-fn summary(f: &Finding) -> String {
-    f.summary
+/// A finding's rows: its head (`suppressed` first when VEX suppressed it), the VEX statement,
+/// and for a vulnerability the fix (unless suppressed) and why it is undecidable.
+fn rows(lines: &mut Vec<String>, f: &Finding, label: &str, vulnerability: bool) {
+    let summary = f
+        .summary
         .as_deref()
         .map(|s| format!(": {s}"))
-        .unwrap_or_default()
+        .unwrap_or_default();
+    let head = format!("{label} {} {} {}{summary}", f.id, f.package, f.version);
+    if f.suppressed && f.vex.is_some() {
+        lines.push(format!("suppressed {head}"));
+    } else {
+        lines.push(head);
+        if vulnerability {
+            lines.push(format!("  fix: {}", f.remediation));
+        }
+    }
+    if let Some(v) = &f.vex {
+        lines.push(format!("  vex {}: {}", v.status, v.reason()));
+    }
+    if let Some(why) = f.indeterminate.as_ref().filter(|_| vulnerability) {
+        lines.push(format!("  indeterminate: {why}"));
+    }
 }
 
 /// Renders `report`, an audit of `target`, under `gate`.
@@ -84,42 +96,16 @@ pub fn render(report: &Report, target: &str, gate: Gate) -> Rendered {
         ));
     }
     for f in &report.findings {
-        let sev = f.severity.map_or("unknown", Severity::as_str);
+        let sev = f
+            .severity
+            .map_or("unknown", Severity::as_str)
+            .to_uppercase();
         let score = f.score.map(|s| format!(" {s:.1}")).unwrap_or_default();
-        let head = format!(
-            "{}{score} {} {} {}{}",
-            sev.to_uppercase(),
-            f.id,
-            f.package,
-            f.version,
-            summary(f)
-        );
-        if f.suppressed && f.vex.is_some() {
-            lines.push(format!("suppressed {head}"));
-        } else {
-            lines.push(head);
-            lines.push(format!("  fix: {}", f.remediation));
-        }
-        lines.extend(vex_line(f));
-        if let Some(why) = &f.indeterminate {
-            lines.push(format!("  indeterminate: {why}"));
-        }
+        rows(&mut lines, f, &format!("{sev}{score}"), true);
     }
     for f in &report.informational_findings {
         let kind = f.informational.as_deref().unwrap_or("informational");
-        let head = format!(
-            "INFO {kind} {} {} {}{}",
-            f.id,
-            f.package,
-            f.version,
-            summary(f)
-        );
-        if f.suppressed && f.vex.is_some() {
-            lines.push(format!("suppressed {head}"));
-        } else {
-            lines.push(head);
-        }
-        lines.extend(vex_line(f));
+        rows(&mut lines, f, &format!("INFO {kind}"), false);
     }
     for u in &report.unaudited {
         let version = u
