@@ -8,7 +8,9 @@
 //! no network access and reads no clock or environment: timestamps are passed in.
 
 pub mod audit;
+pub mod audit_text;
 pub mod author;
+pub mod batch;
 pub mod cvss;
 pub mod export;
 pub mod inventory;

@@ -40,18 +40,6 @@ pub enum SbomCommand {
     Diff(DiffArgs),
 }
 
-impl SbomCommand {
-    /// The command name for JSON output.
-    pub fn name(&self) -> &'static str {
-        match self {
-            SbomCommand::Cargo(_) => "sbom cargo",
-            SbomCommand::Pack(_) => "sbom pack",
-            SbomCommand::Binary(_) => "sbom binary",
-            SbomCommand::Diff(_) => "sbom diff",
-        }
-    }
-}
-
 /// `--spec` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum SpecArg {

@@ -65,6 +65,14 @@ pub enum Pep740Error {
     /// Not a predicate type PyPI accepts.
     #[error("predicate type {0:?} is not PyPI's publish/v1 or SLSA provenance v1")]
     PredicateType(String),
+    /// An accepted predicate type, but not the one the caller asked for.
+    #[error("predicate type {actual:?} is not the one asked for ({expected:?})")]
+    PredicateTypeNotAsked {
+        /// The statement's predicate type.
+        actual: String,
+        /// The one asked for.
+        expected: String,
+    },
     /// The statement is not an in-toto statement.
     #[error("statement is not an in-toto statement: {0}")]
     Statement(String),
@@ -138,7 +146,9 @@ impl Pep740Error {
             Pep740Error::SubjectCount(_) => Pep740Reason::SubjectCount,
             Pep740Error::SubjectName { .. } => Pep740Reason::SubjectNameMismatch,
             Pep740Error::SubjectDigest { .. } => Pep740Reason::SubjectMismatch,
-            Pep740Error::PredicateType(_) => Pep740Reason::PredicateTypeMismatch,
+            Pep740Error::PredicateType(_) | Pep740Error::PredicateTypeNotAsked { .. } => {
+                Pep740Reason::PredicateTypeMismatch
+            }
             Pep740Error::Statement(_) => Pep740Reason::StatementMalformed,
             Pep740Error::Publisher { .. } => Pep740Reason::PublisherMismatch,
             Pep740Error::Verify(e) => match e.reason() {
@@ -824,6 +834,65 @@ pub fn verify(
     })
 }
 
+/// The verdict on every attestation of one PEP 740 document.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct DocumentVerdict {
+    /// Attestations that passed, by location.
+    pub verified: Vec<(String, Pep740Verified)>,
+    /// Attestations that failed, by location, in document order.
+    pub rejected: Vec<(String, Pep740Error)>,
+}
+
+impl DocumentVerdict {
+    /// A document is about one distribution: it passes when at least one attestation passes
+    /// and none fails.
+    pub fn passes(&self) -> bool {
+        self.rejected.is_empty() && !self.verified.is_empty()
+    }
+
+    /// The code of a failing document: its first refusal's, or `attestation-malformed` for a
+    /// document without attestations.
+    pub fn reason(&self) -> &'static str {
+        self.rejected
+            .first()
+            .map_or("attestation-malformed", |(_, e)| e.code())
+    }
+}
+
+/// [`verify`] for every attestation of a document, each also needing `predicate_type` when
+/// the caller asks for one.
+pub fn verify_document(
+    root: &crate::TrustRoot,
+    atts: &[Pep740Attestation],
+    dist_file: &str,
+    sha256: &Sha256Digest,
+    policy: &crate::Policy,
+    predicate_type: Option<&str>,
+) -> DocumentVerdict {
+    let mut out = DocumentVerdict {
+        verified: Vec::new(),
+        rejected: Vec::new(),
+    };
+    for att in atts {
+        let loc = att.location.clone();
+        match verify(root, att, dist_file, sha256, policy) {
+            Ok(v) => match predicate_type.filter(|p| *p != v.predicate_type) {
+                Some(want) => out.rejected.push((
+                    loc,
+                    Pep740Error::PredicateTypeNotAsked {
+                        actual: v.predicate_type,
+                        expected: want.to_owned(),
+                    },
+                )),
+                None => out.verified.push((loc, v)),
+            },
+            Err(e) => out.rejected.push((loc, e)),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -932,6 +1001,34 @@ mod tests {
         assert!(
             e(r#"{"version":1,"verification_material":{},"envelope":{},"version":2}"#).is_err()
         );
+    }
+
+    #[test]
+    fn a_document_passes_only_with_one_attestation_verified_and_none_refused() {
+        let root = crate::TrustRoot::public_good().expect("embedded root");
+        let policy = crate::Policy::Keyless {
+            identity: crate::Matcher::exact("a@example.com"),
+            issuer: crate::Matcher::exact("https://accounts.example.com"),
+        };
+        let d = Sha256Digest([0; 32]);
+        let none = verify_document(&root, &[], "a-1.0.tar.gz", &d, &policy, None);
+        assert!(!none.passes());
+        assert_eq!(none.reason(), "attestation-malformed");
+        let bad =
+            parse(br#"{"version":1,"verification_material":{},"envelope":{}}"#).expect("one entry");
+        let v = verify_document(&root, &bad, "a-1.0.tar.gz", &d, &policy, Some("x"));
+        assert!(!v.passes());
+        let codes: Vec<_> = v
+            .rejected
+            .iter()
+            .map(|(l, e)| (l.as_str(), e.code()))
+            .collect();
+        assert_eq!(codes, [("document", "attestation-malformed")]);
+        let asked = Pep740Error::PredicateTypeNotAsked {
+            actual: PUBLISH_V1.into(),
+            expected: "x".into(),
+        };
+        assert_eq!(asked.code(), "predicate-type-mismatch");
     }
 
     proptest::proptest! {

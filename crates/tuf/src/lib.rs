@@ -15,6 +15,7 @@
 //! RSA-PSS); key ids declared in metadata are authoritative, as in python-tuf and go-tuf.
 
 mod client;
+pub mod conformance;
 pub mod repo;
 pub mod trust;
 
@@ -129,6 +130,16 @@ sigil_core::finding_codes! {
         Unreachable = "tuf-unreachable",
         /// Local trouble: cache, repository directory, key files or the policy.
         Setup = "tuf-setup",
+    }
+}
+
+/// The targets URL of a TUF repository whose metadata is at `metadata_url`: the sibling
+/// `targets` of a URL ending in `/metadata`, else `METADATA_URL/targets`.
+pub fn targets_url(metadata_url: &str) -> String {
+    let base = metadata_url.trim_end_matches('/');
+    match base.strip_suffix("/metadata") {
+        Some(parent) => format!("{parent}/targets"),
+        None => format!("{base}/targets"),
     }
 }
 

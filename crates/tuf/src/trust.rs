@@ -85,12 +85,13 @@ impl Instance {
         }
     }
 
-    /// The source to update this instance from, optionally at another URL (a mirror).
+    /// The source to update this instance from, optionally at another URL (a mirror), with
+    /// targets at [`crate::targets_url`].
     pub fn source(self, repo: Option<&str>) -> Source {
         let url = repo.unwrap_or(self.url()).trim_end_matches('/').to_owned();
         Source {
             name: self.name().to_owned(),
-            targets_url: format!("{url}/targets"),
+            targets_url: crate::targets_url(&url),
             metadata_url: url,
             root: self.embedded_root().to_vec(),
         }
@@ -331,6 +332,14 @@ mod tests {
             assert_eq!(Instance::parse(i.name()), Some(i));
         }
         assert_eq!(Instance::parse("nope"), None);
+        let own = Instance::PublicGood.source(None);
+        assert_eq!(
+            own.targets_url,
+            format!("{}/targets", Instance::PublicGood.url())
+        );
+        let mirror = Instance::Staging.source(Some("https://m.example/tuf/metadata/"));
+        assert_eq!(mirror.metadata_url, "https://m.example/tuf/metadata");
+        assert_eq!(mirror.targets_url, "https://m.example/tuf/targets");
     }
 
     #[test]
