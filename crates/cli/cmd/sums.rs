@@ -267,27 +267,18 @@ fn check_list(
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     // Hashed on every core; the JSON document's per-file array is built only for JSON output.
-    let bar = (out.progress_allowed() && list.entries.len() >= 1000).then(|| {
-        let bar = indicatif::ProgressBar::with_draw_target(
-            Some(list.entries.len() as u64),
-            indicatif::ProgressDrawTarget::stderr(),
-        );
-        if let Ok(style) =
-            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} files {per_sec}")
-        {
-            bar.set_style(style);
-        }
-        bar
-    });
+    let progress = super::count_progress(out, "checking", false);
+    let (done, total) = (
+        std::sync::atomic::AtomicU64::new(0),
+        list.entries.len() as u64,
+    );
     let statuses = sigil_sign::sums_check::check(dir, &list.entries, &|| {
-        if let Some(b) = &bar {
-            b.inc(1);
-        }
+        progress(
+            done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
+            total,
+        );
     })
     .map_err(|e| CliError::io(format!("{}: {}", dir.display(), super::io_reason(&e))))?;
-    if let Some(b) = &bar {
-        b.finish_and_clear();
-    }
     let json_wanted = out.format == crate::output::Format::Json;
     let mut results = Vec::new();
     let mut failed = 0usize;
