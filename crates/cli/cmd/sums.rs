@@ -123,10 +123,11 @@ fn create(out: &Output, a: CreateArgs) -> Result<Report, CliError> {
     for f in &a.files {
         let digest = hash_file(out, f)?;
         let name = list_name(f, base.as_deref())?;
-        if list.entries.iter().any(|e| e.name == name) {
-            return Err(CliError::usage(format!("{name} is listed twice")));
-        }
         list.entries.push(sums::Entry { digest, name });
+    }
+    if let Some(i) = sums::duplicate(&list.entries) {
+        let name = &list.entries[i].name;
+        return Err(CliError::usage(format!("{name} is listed twice")));
     }
     let text = list.to_text();
     let entries: Vec<_> = list

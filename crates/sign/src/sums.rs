@@ -170,11 +170,16 @@ fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
         .filter(|(_, raw)| !raw.is_empty())
 }
 
-/// The first entry whose name an earlier entry has, as the error for its line. The set
-/// borrows the names: no second copy of them.
-fn first_duplicate(text: &str, entries: &[Entry]) -> Option<SumsParseError> {
+/// The index of the first entry whose name an earlier entry has (a set that borrows the
+/// names, not a second copy of them).
+pub fn duplicate(entries: &[Entry]) -> Option<usize> {
     let mut seen = HashSet::with_capacity(entries.len());
-    let i = entries.iter().position(|e| !seen.insert(e.name.as_str()))?;
+    entries.iter().position(|e| !seen.insert(e.name.as_str()))
+}
+
+/// The first name listed twice, as the error for its line.
+fn first_duplicate(text: &str, entries: &[Entry]) -> Option<SumsParseError> {
+    let i = duplicate(entries)?;
     let (line, _) = lines(text).nth(i)?;
     Some(SumsParseError::Duplicate {
         line,
