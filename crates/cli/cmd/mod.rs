@@ -134,6 +134,42 @@ pub fn progress(out: &Output, name: &str, len: u64) -> impl FnMut(u64) {
     }
 }
 
+/// A progress reporter for (done, total) files of `what` (or bytes, with `bytes`), callable
+/// from any thread; silent unless allowed and at least 1,000 files (or as many bytes as
+/// [`progress`] needs).
+pub fn count_progress(out: &Output, what: &str, bytes: bool) -> impl Fn(u64, u64) + Sync {
+    let allowed = out.progress_allowed();
+    let what = sigil_core::terminal::escape(what).into_owned();
+    let bar = std::sync::OnceLock::new();
+    move |done, total| {
+        let bar = bar.get_or_init(|| {
+            let least = if bytes { PROGRESS_THRESHOLD } else { 1000 };
+            (allowed && total >= least).then(|| {
+                let bar = indicatif::ProgressBar::with_draw_target(
+                    Some(total),
+                    indicatif::ProgressDrawTarget::stderr(),
+                );
+                let template = if bytes {
+                    "{msg} {bar:30} {bytes}/{total_bytes} {bytes_per_sec}"
+                } else {
+                    "{msg} {bar:30} {pos}/{len} files {per_sec}"
+                };
+                if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+                    bar.set_style(style);
+                }
+                bar.set_message(what.clone());
+                bar
+            })
+        });
+        if let Some(b) = bar {
+            b.set_position(done);
+            if done >= total {
+                b.finish_and_clear();
+            }
+        }
+    }
+}
+
 /// `SOURCE_DATE_EPOCH`, the one place sigil reads it (reproducible output).
 ///
 /// Unset or empty: `None`. Otherwise it must be a whole, non-negative number of seconds since

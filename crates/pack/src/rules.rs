@@ -241,7 +241,10 @@ pub enum NodeKind {
 /// collide on case-insensitive or normalising file systems.
 #[derive(Debug, Default)]
 pub struct NameSet {
-    seen: HashMap<String, (String, NodeKind, bool)>,
+    /// Folded path -> (the path as spelt, when that differs from its folded form; kind;
+    /// whether stated rather than implied). Most names are their own folded form, so most
+    /// paths are held once.
+    seen: HashMap<Box<str>, (Option<Box<str>>, NodeKind, bool)>,
 }
 
 impl NameSet {
@@ -257,11 +260,14 @@ impl NameSet {
             let last = i + 1 == comps.len();
             let kind_here = if last { kind } else { NodeKind::Dir };
             let key = fold(prefix);
-            match self.seen.get_mut(&key) {
+            match self.seen.get_mut(key.as_str()) {
                 None => {
-                    self.seen.insert(key, (prefix.to_owned(), kind_here, last));
+                    let exact = (key != prefix).then(|| prefix.into());
+                    self.seen
+                        .insert(key.into_boxed_str(), (exact, kind_here, last));
                 }
-                Some((exact, seen_kind, seen_explicit)) => {
+                Some((spelt, seen_kind, seen_explicit)) => {
+                    let exact: &str = spelt.as_deref().unwrap_or(key.as_str());
                     if exact != prefix {
                         return Err(Violation::new(
                             path,

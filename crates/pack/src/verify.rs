@@ -1,6 +1,6 @@
 //! `verify_dir`: a pack directory against its signed manifest, exactly.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -16,7 +16,7 @@ use crate::manifest::{
     MAX_MANIFEST_BYTES, SIGIL_DIR, SIGNATURE_PATH,
 };
 use crate::rules::{code, Limits, PackCode, Violation};
-use crate::tree::{self, TreeIoError};
+use crate::tree::{self, Progress, TreeIoError};
 
 /// What kind of difference a [`Problem`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -293,12 +293,47 @@ pub fn compare(
     v: &VerifiedPack,
     present: &BTreeMap<String, Actual>,
     sigil_extra: &[String],
+    problems: Vec<Problem>,
+) -> Result<(), PackVerifyError> {
+    // A `String` map iterates in byte order, the manifest's order.
+    let sorted = present.iter().map(|(p, a)| (p.as_str(), *a));
+    compare_sorted(v, sorted, &|_| None, sigil_extra, problems)
+}
+
+/// [`compare`] over `present` in byte order of paths (no copy of any path, no map): one
+/// merge of two sorted lists. `other_at` names what is at a listed path absent from
+/// `present` (a directory, say), if anything.
+fn compare_sorted<'a>(
+    v: &VerifiedPack,
+    present: impl Iterator<Item = (&'a str, Actual)>,
+    other_at: &dyn Fn(&str) -> Option<&'static str>,
+    sigil_extra: &[String],
     mut problems: Vec<Problem>,
 ) -> Result<(), PackVerifyError> {
-    let listed: BTreeSet<&str> = v.manifest.entries.iter().map(|e| e.name.as_str()).collect();
     let mut bytes = 0u64;
+    let mut present = present.peekable();
+    let extra = |path: &str, a: &Actual| -> Option<Problem> {
+        let detail = match a {
+            Actual::Other("directory") => return None,
+            Actual::File(..) => "file not in the manifest".to_owned(),
+            Actual::Other(kind) => format!("{kind} not in the manifest"),
+        };
+        Some(Problem {
+            path: path.to_owned(),
+            kind: ProblemKind::Extra,
+            detail,
+        })
+    };
     for e in &v.manifest.entries {
-        match present.get(&e.name) {
+        // Everything before this entry is not listed.
+        while let Some((p, a)) = present.next_if(|(p, _)| p.as_bytes() < e.name.as_bytes()) {
+            problems.extend(extra(p, &a));
+        }
+        let here = match present.next_if(|(p, _)| *p == e.name) {
+            Some((_, a)) => Some(a),
+            None => other_at(&e.name).map(Actual::Other),
+        };
+        match here {
             None => problems.push(Problem {
                 path: e.name.clone(),
                 kind: ProblemKind::Missing,
@@ -309,7 +344,7 @@ pub fn compare(
                 kind: ProblemKind::TypeChanged,
                 detail: format!("listed as a file, present as a {kind}"),
             }),
-            Some(Actual::File(d, n)) if *d == e.digest => bytes += n,
+            Some(Actual::File(d, n)) if d == e.digest => bytes += n,
             Some(Actual::File(d, _)) => problems.push(Problem {
                 path: e.name.clone(),
                 kind: ProblemKind::Changed,
@@ -317,19 +352,8 @@ pub fn compare(
             }),
         }
     }
-    for (path, a) in present {
-        if listed.contains(path.as_str()) || *a == Actual::Other("directory") {
-            continue;
-        }
-        let detail = match a {
-            Actual::File(..) => "file not in the manifest".to_owned(),
-            Actual::Other(kind) => format!("{kind} not in the manifest"),
-        };
-        problems.push(Problem {
-            path: path.clone(),
-            kind: ProblemKind::Extra,
-            detail,
-        });
+    for (p, a) in present {
+        problems.extend(extra(p, &a));
     }
     for path in sigil_extra {
         problems.push(Problem {
@@ -356,6 +380,19 @@ pub fn compare(
     Ok(())
 }
 
+/// Merges two lists of (path, what) sorted by path bytes into one.
+fn merge_sorted<'a>(
+    a: impl Iterator<Item = (&'a str, Actual)>,
+    b: impl Iterator<Item = (&'a str, Actual)>,
+) -> impl Iterator<Item = (&'a str, Actual)> {
+    let (mut a, mut b) = (a.peekable(), b.peekable());
+    std::iter::from_fn(move || match (a.peek(), b.peek()) {
+        (Some(x), Some(y)) if y.0.as_bytes() < x.0.as_bytes() => b.next(),
+        (Some(_), _) => a.next(),
+        (None, _) => b.next(),
+    })
+}
+
 /// Verifies a pack directory: `.sigil` a real directory, the manifest's signature by a
 /// trusted key, the signed comment against the manifest, then the exact tree (nothing
 /// missing, extra, changed or of another type, no data-only violation: modes, empty or
@@ -377,6 +414,17 @@ pub fn verify_dir_allowing(
     limits: &Limits,
     allow: &Allowlist,
 ) -> Result<VerifiedPack, PackVerifyError> {
+    verify_dir_progress(dir, keys, limits, allow, &|_, _| {})
+}
+
+/// [`verify_dir_allowing`], reporting the files hashed so far to `progress`.
+pub fn verify_dir_progress(
+    dir: &Path,
+    keys: &[PublicKey],
+    limits: &Limits,
+    allow: &Allowlist,
+    progress: Progress<'_>,
+) -> Result<VerifiedPack, PackVerifyError> {
     check_sigil_dir(dir)?;
     let manifest = read_small(&dir.join(MANIFEST_PATH), MAX_MANIFEST_BYTES)?;
     let signature = read_small(&dir.join(SIGNATURE_PATH), MAX_SIGNATURE_FILE as u64)?;
@@ -387,25 +435,16 @@ pub fn verify_dir_allowing(
         max_file_bytes: u64::MAX,
         max_total_bytes: u64::MAX,
     };
-    let listed: BTreeSet<&str> = v.manifest.entries.iter().map(|e| e.name.as_str()).collect();
     // Listed files are hashed by the walk itself, in parallel, with one open and one fstat.
-    let tree = tree::walk_hashing(dir, &walk_limits, &|rel| listed.contains(rel))?;
-    let mut present: BTreeMap<String, Actual> = BTreeMap::new();
-    for d in &tree.dirs {
-        if d != ".sigil" {
-            present.insert(d.clone(), Actual::Other("directory"));
-        }
-    }
-    for (p, kind) in &tree.others {
-        present.insert(p.clone(), Actual::Other(kind));
-    }
-    for f in &tree.files {
-        let actual = match f.digest() {
-            Some((d, n)) => Actual::File(d, n),
-            None => Actual::File(Sha256Digest([0; 32]), f.size),
-        };
-        present.insert(f.rel.clone(), actual);
-    }
+    // The manifest is sorted by name bytes (its parser checks it): no second set of names.
+    let entries = &v.manifest.entries;
+    let listed = |rel: &str| {
+        entries
+            .binary_search_by(|e| e.name.as_bytes().cmp(rel.as_bytes()))
+            .is_ok()
+    };
+    let tree = tree::walk_hashing_progress(dir, &walk_limits, &listed, progress)?;
+    let in_sigil = |p: &str| p == SIGIL_DIR || p.starts_with(".sigil/");
     let sigil_extra: Vec<String> = tree
         .sigil
         .iter()
@@ -424,7 +463,6 @@ pub fn verify_dir_allowing(
         )
         .filter(|p| p != MANIFEST_PATH && p != SIGNATURE_PATH)
         .collect();
-    present.retain(|p, _| !p.starts_with(".sigil/") && p != ".sigil");
     // Kinds are already reported as extra or type-changed; the rest are rule problems.
     let problems = tree
         .violations
@@ -449,6 +487,29 @@ pub fn verify_dir_allowing(
             ),
         });
     }
-    compare(&v, &present, &sigil_extra, problems)?;
+    // What is present outside `.sigil/`, in byte order: files (sorted by the walk) and the
+    // few entries of other kinds; directories are looked up only for listed paths.
+    let mut others: Vec<(&str, Actual)> = tree
+        .others
+        .iter()
+        .filter(|(p, _)| !in_sigil(p))
+        .map(|(p, kind)| (p.as_str(), Actual::Other(kind)))
+        .collect();
+    others.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let files = tree.files.iter().map(|f| {
+        let actual = match f.digest() {
+            Some((d, n)) => Actual::File(d, n),
+            None => Actual::File(Sha256Digest([0; 32]), f.size),
+        };
+        (f.rel.as_str(), actual)
+    });
+    let dir_at = |p: &str| (!in_sigil(p) && tree.dirs.contains(p)).then_some("directory");
+    compare_sorted(
+        &v,
+        merge_sorted(files, others.into_iter()),
+        &dir_at,
+        &sigil_extra,
+        problems,
+    )?;
     Ok(v)
 }
