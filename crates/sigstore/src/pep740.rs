@@ -867,7 +867,7 @@ pub fn verify_document(
     atts: &[Pep740Attestation],
     dist_file: &str,
     sha256: &Sha256Digest,
-    policy: &crate::Policy,
+    policy: &crate::SignerPolicy,
     predicate_type: Option<&str>,
 ) -> DocumentVerdict {
     let mut out = DocumentVerdict {
@@ -1006,7 +1006,7 @@ mod tests {
     #[test]
     fn a_document_passes_only_with_one_attestation_verified_and_none_refused() {
         let root = crate::TrustRoot::public_good().expect("embedded root");
-        let policy = crate::Policy::Keyless {
+        let policy = crate::SignerPolicy::Keyless {
             identity: crate::Matcher::exact("a@example.com"),
             issuer: crate::Matcher::exact("https://accounts.example.com"),
         };
