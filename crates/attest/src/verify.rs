@@ -113,11 +113,76 @@ impl Signer {
         }
     }
 
+    /// The signer as JSON (`kind` `key` or `certificate`, with the certificate's publisher
+    /// claims).
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Signer::Key { fingerprint } => {
+                serde_json::json!({ "kind": "key", "fingerprint": fingerprint })
+            }
+            Signer::Certificate(c) => serde_json::json!({
+                "kind": "certificate",
+                "identity": c.identity,
+                "issuer": c.issuer,
+                "source_repository_uri": c.source_repository_uri,
+                "source_repository_ref": c.source_repository_ref,
+                "source_repository_digest": c.source_repository_digest,
+                "runner_environment": c.runner_environment,
+                "publisher": {
+                    "repository": c.source_repository_uri,
+                    "workflow": c.identity,
+                    "build_config": c.build_config_uri,
+                    "ref": c.source_repository_ref,
+                    "digest": c.source_repository_digest,
+                    "runner_environment": c.runner_environment,
+                    "run_url": c.run_invocation_uri,
+                },
+            }),
+        }
+    }
+
     fn certificate(&self) -> Option<&CertificateIdentity> {
         match self {
             Signer::Key { .. } => None,
             Signer::Certificate(c) => Some(c),
         }
+    }
+}
+
+/// Public keys trusted for attestations: Ed25519 keys for DSSE envelopes, and PEM keys for
+/// managed-key Sigstore bundles (each with the fingerprint to report).
+#[derive(Debug, Default)]
+pub struct TrustedKeys {
+    /// Ed25519 keys (minisign files, or PEM Ed25519 SPKI).
+    pub ed25519: Vec<sigil_keys::PublicKey>,
+    /// Any PEM `PUBLIC KEY`, with its fingerprint.
+    pub managed: Vec<(sigil_sigstore::PublicKey, String)>,
+}
+
+impl TrustedKeys {
+    /// Adds the key in `text`: a minisign public key, or a PEM `PUBLIC KEY`. An Ed25519 PEM
+    /// key is trusted both for envelopes and for managed-key bundles; any other PEM key for
+    /// bundles only. Text that is neither is refused with the minisign parser's reason.
+    pub fn add(&mut self, text: &str) -> Result<(), sigil_keys::PublicKeyParseError> {
+        let ed = sigil_keys::PublicKey::parse(text);
+        let pem = text
+            .contains("-----BEGIN")
+            .then(|| sigil_sigstore::PublicKey::from_pem(text).ok())
+            .flatten();
+        match (ed, pem) {
+            (Ok(k), pem) => {
+                if let Some(m) = pem {
+                    self.managed.push((m, k.fingerprint()));
+                }
+                self.ed25519.push(k);
+            }
+            (Err(_), Some(m)) => {
+                let fingerprint = crate::pem_fingerprint(text).unwrap_or_default();
+                self.managed.push((m, fingerprint));
+            }
+            (Err(e), None) => return Err(e),
+        }
+        Ok(())
     }
 }
 
@@ -290,7 +355,7 @@ impl CheckError {
         match self {
             CheckError::PayloadType(_) => "payload-type",
             CheckError::Statement(_) => "statement-malformed",
-            CheckError::SubjectMismatch { .. } => "subject-mismatch",
+            CheckError::SubjectMismatch { .. } => "artifact-mismatch",
             CheckError::PredicateType { .. } => "predicate-type-mismatch",
             CheckError::Provenance(_) => "provenance-malformed",
             CheckError::BuilderMismatch { .. } => "builder-mismatch",
@@ -753,6 +818,32 @@ fn certificate_binding(view: &ProvenanceView, cert: &CertificateIdentity) -> Vec
 }
 
 #[cfg(test)]
+mod trusted_keys_tests {
+    use super::TrustedKeys;
+
+    #[test]
+    fn minisign_keys_verify_envelopes_only_and_garbage_is_refused() {
+        let sk = sigil_keys::SecretKey::generate();
+        let mut keys = TrustedKeys::default();
+        keys.add(&sk.public().to_minisign()).unwrap();
+        assert_eq!(keys.ed25519.len(), 1);
+        assert!(keys.managed.is_empty());
+        assert!(keys.add("not a key").is_err());
+        assert_eq!((keys.ed25519.len(), keys.managed.len()), (1, 0));
+    }
+
+    #[test]
+    fn an_ed25519_pem_key_counts_for_envelopes_and_bundles_with_one_fingerprint() {
+        let sk = sigil_keys::SecretKey::generate();
+        let mut keys = TrustedKeys::default();
+        keys.add(&sk.public().to_pem()).unwrap();
+        assert_eq!(keys.ed25519.len(), 1);
+        assert_eq!(keys.managed.len(), 1);
+        assert_eq!(keys.managed[0].1, sk.public().fingerprint());
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::provenance::{generate, GitFacts, ProvenanceOptions};
@@ -970,7 +1061,7 @@ mod tests {
             )
             .map_err(|e| e.code())
             .err(),
-            Some("subject-mismatch")
+            Some("artifact-mismatch")
         );
         assert_eq!(
             check(

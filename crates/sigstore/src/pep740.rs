@@ -91,7 +91,7 @@ impl Pep740Error {
             Pep740Error::DistName(_) => "dist-name-invalid",
             Pep740Error::SubjectCount(_) => "subject-count",
             Pep740Error::SubjectName { .. } => "subject-name-mismatch",
-            Pep740Error::SubjectDigest { .. } => "subject-mismatch",
+            Pep740Error::SubjectDigest { .. } => "artifact-mismatch",
             Pep740Error::PredicateType(_) => "predicate-type-mismatch",
             Pep740Error::Statement(_) => "statement-malformed",
             Pep740Error::Publisher { .. } => "publisher-mismatch",
@@ -712,7 +712,7 @@ fn verify_code(e: &crate::VerifyError) -> &'static str {
         V::IssuerConflict { .. } => "issuer-conflict",
         V::ClaimMismatch(_) => "claim-mismatch",
         V::WrongSignerKind { .. } => "wrong-signer-kind",
-        V::ArtifactMismatch(_) => "subject-mismatch",
+        V::ArtifactMismatch(_) => "artifact-mismatch",
         V::SignatureInvalid(_) => "signature-invalid",
         V::Certificate(_) => "certificate-rejected",
         V::TransparencyLog(_) => "tlog-rejected",
@@ -858,7 +858,7 @@ mod tests {
         let other = good.replace(&d.to_hex(), &"0".repeat(64));
         assert_eq!(
             r(st(&other, PUBLISH_V1), "a-1.0.tar.gz").map_err(|e| e.0),
-            Err("subject-mismatch")
+            Err("artifact-mismatch")
         );
         assert_eq!(
             r(st(&good, PUBLISH_V1), "a.txt").map_err(|e| e.0),
