@@ -149,11 +149,6 @@ pub fn run_attest(out: &Output, a: AttestArgs) -> Result<Report, CliError> {
     };
     append_line(&a.output, &line)
         .map_err(|e| CliError::io(format!("{}: {}", a.output.display(), super::io_reason(&e))))?;
-    let subjects_json: Vec<_> = statement
-        .subjects
-        .iter()
-        .map(|s| json!({"name": s.name, "digest": s.digests}))
-        .collect();
     let mut report = Report::ok(
         "ok",
         json!({
@@ -162,7 +157,7 @@ pub fn run_attest(out: &Output, a: AttestArgs) -> Result<Report, CliError> {
             "statement_type": statement.version.as_str(),
             "keyid": keyid,
             "keyless": keyless,
-            "subjects": subjects_json,
+            "subjects": statement.subjects,
         }),
     );
     for s in &statement.subjects {

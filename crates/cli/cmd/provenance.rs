@@ -49,12 +49,6 @@ pub fn run_provenance(out: &Output, a: ProvenanceArgs) -> Result<Report, CliErro
         provenance::view(&g.statement).map_err(|e| CliError::usage(format!("internal: {e}")))?;
     let source = view.trigger.as_ref().or(view.source.as_ref());
     let local = g.platform == BuildPlatform::Local;
-    let subjects_json: Vec<_> = g
-        .statement
-        .subjects
-        .iter()
-        .map(|s| json!({"name": s.name, "digest": s.digests}))
-        .collect();
     let mut report = Report::ok(
         "ok",
         json!({
@@ -64,7 +58,7 @@ pub fn run_provenance(out: &Output, a: ProvenanceArgs) -> Result<Report, CliErro
             "build_type": view.build_type,
             "source": source.map(|s| json!({"uri": s.uri, "ref": s.git_ref, "commit": s.commit})),
             "dirty": if local { json!(git.dirty) } else { Value::Null },
-            "subjects": subjects_json,
+            "subjects": g.statement.subjects,
         }),
     )
     .line(format!(

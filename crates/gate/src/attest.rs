@@ -1330,7 +1330,10 @@ mod file_tests {
 
     #[test]
     fn a_document_verdict_accepts_the_good_and_says_why_the_rest_failed() {
-        let (key, stranger) = (sigil_keys::SecretKey::generate(), sigil_keys::SecretKey::generate());
+        let (key, stranger) = (
+            sigil_keys::SecretKey::generate(),
+            sigil_keys::SecretKey::generate(),
+        );
         let text = [
             envelope(&key, b"artifact"),
             envelope(&key, b"another artifact"),
@@ -1338,7 +1341,12 @@ mod file_tests {
         ]
         .join("\n");
         let keys = [key.public()];
-        let trust = AttestationTrust { keys: &keys, managed: &[], root: None, keyless: None };
+        let trust = AttestationTrust {
+            keys: &keys,
+            managed: &[],
+            root: None,
+            keyless: None,
+        };
         let d = sigil_attest::digests(&b"artifact"[..], |_| {}).unwrap();
         let items = sigil_attest::document::read(&text).unwrap();
         let v = verify_document(items, &trust, &d, &Expectations::default());
@@ -1353,7 +1361,9 @@ mod file_tests {
         assert_eq!(v.reason(), "artifact-mismatch");
         assert!(!v.needs_builder_id());
         assert_eq!(v.rejected[1].to_json()["location"], "line 3");
-        assert!(v.refusal_message("a.jsonl").starts_with("a.jsonl: no attestation verified: line 2: "));
+        assert!(v
+            .refusal_message("a.jsonl")
+            .starts_with("a.jsonl: no attestation verified: line 2: "));
         let none = DocumentVerdict::default();
         assert_eq!(none.reason(), MALFORMED);
     }

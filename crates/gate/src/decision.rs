@@ -99,9 +99,16 @@ mod tests {
         assert_eq!(j["findings"][0]["code"], "signature-missing");
         assert_eq!(j["rules"].as_array().map(Vec::len), Some(d.rules.len()));
         let l = lines(&d, Some(&subject), "dir/a.bin");
-        assert_eq!(l[0], format!("deny: dir/a.bin (sha256 {})", subject.sha256.to_hex()));
+        assert_eq!(
+            l[0],
+            format!("deny: dir/a.bin (sha256 {})", subject.sha256.to_hex())
+        );
         assert_eq!(l.len(), 1 + d.rules.len() + d.findings.len());
-        assert!(l.last().is_some_and(|f| f.starts_with("  signature-missing ")), "{l:?}");
+        assert!(
+            l.last()
+                .is_some_and(|f| f.starts_with("  signature-missing ")),
+            "{l:?}"
+        );
         assert_eq!(lines(&d, None, "x")[0], "deny: x");
     }
 }

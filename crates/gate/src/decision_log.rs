@@ -856,7 +856,15 @@ pub(crate) mod row_tests {
     #[test]
     fn a_decision_row_holds_the_verdict_and_every_finding() {
         let (_d, policy, subject, decision) = denied();
-        let e = NewEntry::new("verify", "a.bin", Some(&subject), &policy, Ok(&decision), Timestamp(5), "u".into());
+        let e = NewEntry::new(
+            "verify",
+            "a.bin",
+            Some(&subject),
+            &policy,
+            Ok(&decision),
+            Timestamp(5),
+            "u".into(),
+        );
         assert_eq!(e.verdict, "deny");
         assert_eq!(e.artifact_sha256, Some(subject.sha256));
         assert_eq!(e.policy_sha256, Some(policy.digest));
@@ -869,7 +877,15 @@ pub(crate) mod row_tests {
     #[test]
     fn a_failure_before_deciding_is_one_error_finding() {
         let (_d, policy, _, _) = denied();
-        let e = NewEntry::new("install", "https://x/a", None, &policy, Err("refused"), Timestamp(5), "u".into());
+        let e = NewEntry::new(
+            "install",
+            "https://x/a",
+            None,
+            &policy,
+            Err("refused"),
+            Timestamp(5),
+            "u".into(),
+        );
         assert_eq!(e.verdict, ERROR);
         assert_eq!(e.artifact_sha256, None);
         assert_eq!(e.findings, r#"[{"code":"error","message":"refused"}]"#);
@@ -879,27 +895,48 @@ pub(crate) mod row_tests {
     fn recorded_rows_list_as_json_and_lines() {
         let (d, policy, subject, decision) = denied();
         let mut log = DecisionLog::open(&d.path().join("log.db")).unwrap();
-        assert_eq!(log.record("verify", "a.bin", Some(&subject), &policy, Ok(&decision)).unwrap(), 1);
-        assert_eq!(log.record("run", "b", None, &policy, Err("gone")).unwrap(), 2);
+        assert_eq!(
+            log.record("verify", "a.bin", Some(&subject), &policy, Ok(&decision))
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            log.record("run", "b", None, &policy, Err("gone")).unwrap(),
+            2
+        );
         let rows = log.list(None).unwrap();
         assert_eq!(rows[0].codes(), ["signature-missing"]);
         assert_eq!(rows[1].codes(), ["error"]);
         let j = rows[1].to_json();
-        assert_eq!((j["seq"].clone(), j["verdict"].clone()), (json!(2), json!("error")));
+        assert_eq!(
+            (j["seq"].clone(), j["verdict"].clone()),
+            (json!(2), json!("error"))
+        );
         assert_eq!(j["findings"][0]["message"], "gone");
         let line = rows[1].line();
         assert!(line.starts_with("    2 "), "{line}");
         assert!(line.contains(" run     error  b - [error] "), "{line}");
         let hex = subject.sha256.to_hex();
-        assert!(rows[0].line().contains(&format!(" a.bin {} [signature-missing] ", &hex[..16])));
+        assert!(rows[0]
+            .line()
+            .contains(&format!(" a.bin {} [signature-missing] ", &hex[..16])));
     }
 
     #[test]
     fn since_takes_rfc3339_dates_and_ages() {
         let now = Timestamp(1_700_000_000);
-        assert_eq!(parse_since("30m", now), Some(Timestamp(1_700_000_000 - 1800)));
-        assert_eq!(parse_since("2w", now), Some(Timestamp(1_700_000_000 - 2 * 604_800)));
-        assert_eq!(parse_since("1970-01-02T00:00:00Z", now), Some(Timestamp(86_400)));
+        assert_eq!(
+            parse_since("30m", now),
+            Some(Timestamp(1_700_000_000 - 1800))
+        );
+        assert_eq!(
+            parse_since("2w", now),
+            Some(Timestamp(1_700_000_000 - 2 * 604_800))
+        );
+        assert_eq!(
+            parse_since("1970-01-02T00:00:00Z", now),
+            Some(Timestamp(86_400))
+        );
         for bad in ["", "m", "5y", "-5m", "soon"] {
             assert_eq!(parse_since(bad, now), None, "{bad}");
         }
