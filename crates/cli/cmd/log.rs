@@ -1,6 +1,6 @@
 //! `sigil log list|verify|checkpoint`: the decision log of the gate commands.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::{json, Value};
 use sigil_gate::decision_log::{self, Checkpoint};
@@ -144,12 +144,7 @@ fn checkpoint(a: &LogCheckpointArgs) -> Result<Report, CliError> {
         .out
         .clone()
         .unwrap_or_else(|| Checkpoint::default_path(log.path()));
-    let sig_path = Checkpoint::signature_path(&file);
-    let write = |p: &Path, text: &str| {
-        sigil_keys::write_new_file(p, text.as_bytes(), 0o644, true).map_err(super::key_file_error)
-    };
-    write(&file, &cp.to_text())?;
-    write(&sig_path, &sig.to_text())?;
+    let sig_path = cp.write(&sig, &file).map_err(super::key_file_error)?;
     Ok(Report::ok(
         "ok",
         json!({ "db": log.path(), "rows": cp.rows, "head": cp.head, "checkpoint": file, "signature": sig_path, "key_id": sk.key_id().to_string() }),

@@ -211,19 +211,7 @@ pub fn run_verify(out: &Output, a: VerifyAttestationArgs) -> Result<Report, CliE
         return Err(err.data(data));
     }
     let mut report = Report::ok("verified", Value::Null);
-    for acc in &v.accepted {
-        report
-            .human
-            .extend(acc.lines(&subject, &attestation, &digests));
-    }
-    for r in &v.rejected {
-        report = report.line(format!(
-            "not used: {} ({}): {}",
-            r.location,
-            r.codes.join(", "),
-            r.message
-        ));
-    }
+    report.human = v.lines(&subject, &attestation, &digests);
     report.data = json!({
         "subject": { "file": a.subject, "sha256": digests.sha256.to_hex(), "sha512": digests.sha512.to_hex() },
         "attestation": a.attestation,

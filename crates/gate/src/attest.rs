@@ -544,6 +544,24 @@ impl DocumentVerdict {
             .any(|r| r.code() == "builder-id-required")
     }
 
+    /// The verdict for people: each accepted attestation ([`Accepted::lines`]), then a
+    /// `not used` line for each refusal.
+    pub fn lines(&self, subject: &str, attestation: &str, d: &ArtifactDigests) -> Vec<String> {
+        let accepted = self.accepted.iter();
+        let mut out: Vec<String> = accepted
+            .flat_map(|a| a.lines(subject, attestation, d))
+            .collect();
+        out.extend(self.rejected.iter().map(|r| {
+            format!(
+                "not used: {} ({}): {}",
+                r.location,
+                r.codes.join(", "),
+                r.message
+            )
+        }));
+        out
+    }
+
     /// Why nothing in `attestation` was accepted, in one line.
     pub fn refusal_message(&self, attestation: &str) -> String {
         match self.rejected.as_slice() {
@@ -1364,6 +1382,12 @@ mod file_tests {
         assert!(v
             .refusal_message("a.jsonl")
             .starts_with("a.jsonl: no attestation verified: line 2: "));
+        let all = v.lines("a.bin", "a.jsonl", &d);
+        assert_eq!(all.len(), lines.len() + 2);
+        assert!(
+            all[lines.len()].starts_with("not used: line 2 (artifact-mismatch): "),
+            "{all:?}"
+        );
         let none = DocumentVerdict::default();
         assert_eq!(none.reason(), MALFORMED);
     }

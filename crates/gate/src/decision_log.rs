@@ -411,6 +411,19 @@ impl Checkpoint {
         })
     }
 
+    /// Writes the checkpoint to `file` and `signature` to [`Checkpoint::signature_path`]
+    /// (each replaced atomically, mode 0644); returns the signature's path.
+    pub fn write(
+        &self,
+        signature: &Signature,
+        file: &Path,
+    ) -> Result<PathBuf, sigil_keys::KeyFileError> {
+        let sig_path = Self::signature_path(file);
+        sigil_keys::write_new_file(file, self.to_text().as_bytes(), 0o644, true)?;
+        sigil_keys::write_new_file(&sig_path, signature.to_text().as_bytes(), 0o644, true)?;
+        Ok(sig_path)
+    }
+
     /// Signs the checkpoint text with `key`; the trusted comment names the rows and head.
     pub fn sign(&self, key: &SecretKey, timestamp: i64) -> Result<Signature, minisig::SignError> {
         let tc = format!(
@@ -920,6 +933,22 @@ pub(crate) mod row_tests {
         assert!(rows[0]
             .line()
             .contains(&format!(" a.bin {} [signature-missing] ", &hex[..16])));
+    }
+
+    #[test]
+    fn a_written_checkpoint_verifies_with_its_key() {
+        let (d, policy, subject, decision) = denied();
+        let mut log = DecisionLog::open(&d.path().join("log.db")).unwrap();
+        log.record("verify", "a.bin", Some(&subject), &policy, Ok(&decision))
+            .unwrap();
+        let mut v = log.verify().unwrap();
+        let cp = Checkpoint::of(&v).unwrap();
+        let key = SecretKey::generate();
+        let file = Checkpoint::default_path(log.path());
+        let sig_path = cp.write(&cp.sign(&key, 5).unwrap(), &file).unwrap();
+        assert_eq!(sig_path, Checkpoint::signature_path(&file));
+        assert_eq!(v.check_checkpoint_file(&key.public(), &file), Some(cp));
+        assert!(v.problems.is_empty(), "{:?}", v.problems);
     }
 
     #[test]
