@@ -7,7 +7,7 @@ mod password;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 
 use output::{CliError, Format, FormatArg, Output};
 
@@ -81,39 +81,15 @@ enum Command {
     Generate(cmd::generate::GenerateArgs),
 }
 
-impl Command {
-    fn name(&self) -> &'static str {
-        match self {
-            Command::Key(cmd::key::KeyCommand::Generate(_)) => "key generate",
-            Command::Key(cmd::key::KeyCommand::Export(_)) => "key export",
-            Command::Sign(_) => "sign",
-            Command::Verify(_) => "verify",
-            Command::Sums(cmd::sums::SumsCommand::Create(_)) => "sums create",
-            Command::Sums(cmd::sums::SumsCommand::Verify(_)) => "sums verify",
-            Command::Attest(_) => "attest",
-            Command::Provenance(_) => "provenance",
-            Command::VerifyAttestation(_) => "verify-attestation",
-            Command::Sbom(c) => c.name(),
-            Command::Pack(cmd::pack::PackCommand::Sign(_)) => "pack sign",
-            Command::Pack(cmd::pack::PackCommand::Verify(_)) => "pack verify",
-            Command::Pack(cmd::pack::PackCommand::Archive(_)) => "pack archive",
-            Command::Pack(cmd::pack::PackCommand::Install(_)) => "pack install",
-            Command::Pack(cmd::pack::PackCommand::Check(_)) => "pack check",
-            Command::Scan(_) => "scan",
-            Command::Policy(cmd::policy::PolicyCommand::Check(_)) => "policy check",
-            Command::Install(_) => "install",
-            Command::Run(_) => "run",
-            Command::Log(cmd::log::LogCommand::List(_)) => "log list",
-            Command::Log(cmd::log::LogCommand::Verify(_)) => "log verify",
-            Command::Log(cmd::log::LogCommand::Checkpoint(_)) => "log checkpoint",
-            Command::Advisory(c) => c.name(),
-            Command::Audit(_) => "audit",
-            Command::Vex(cmd::advisory::VexCommand::New(_)) => "vex new",
-            Command::Trust(c) => c.name(),
-            Command::Repo(c) => c.name(),
-            Command::Generate(_) => "generate",
-        }
+/// The command's name for reports (`pack install`, `trust show`), from the matched subcommands.
+fn command_name(m: &clap::ArgMatches) -> String {
+    let mut names = Vec::new();
+    let mut cur = m.subcommand();
+    while let Some((name, sub)) = cur {
+        names.push(name);
+        cur = sub.subcommand();
     }
+    names.join(" ")
 }
 
 fn dispatch(out: &Output, fmt: FormatArg, command: Command) -> Result<output::Report, CliError> {
@@ -179,7 +155,10 @@ fn wants_json(args: &[String]) -> bool {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
-    let cli = match Cli::try_parse_from(&args) {
+    let parsed = Cli::command()
+        .try_get_matches_from(&args)
+        .and_then(|m| Ok((Cli::from_arg_matches(&m)?, command_name(&m))));
+    let (cli, name) = match parsed {
         Ok(c) => c,
         Err(e) => {
             use clap::error::ErrorKind as K;
@@ -222,9 +201,8 @@ fn main() -> ExitCode {
         format,
         quiet: cli.quiet,
     };
-    let name = cli.command.name();
     match dispatch(&out, cli.format, cli.command) {
-        Ok(report) => out.report(name, report),
-        Err(e) => out.error(name, &e),
+        Ok(report) => out.report(&name, report),
+        Err(e) => out.error(&name, &e),
     }
 }

@@ -198,19 +198,9 @@ impl CliError {
         self
     }
 
-    /// Full message with its cause chain, for `anyhow`-style errors.
+    /// Full message with its cause chain: [`sigil_core::error::chain`], the one flattener.
     pub fn chain(err: &dyn std::error::Error) -> String {
-        let mut s = err.to_string();
-        let mut cur = err.source();
-        while let Some(c) = cur {
-            let cs = c.to_string();
-            if !s.contains(&cs) {
-                s.push_str(": ");
-                s.push_str(&cs);
-            }
-            cur = c.source();
-        }
-        s
+        sigil_core::error::chain(err)
     }
 }
 

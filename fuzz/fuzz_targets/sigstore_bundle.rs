@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use sigil_sigstore::{parse_bundles, verify, Artifact, Matcher, Policy, TrustRoot};
+use sigil_sigstore::{parse_bundles, verify, Artifact, Matcher, SignerPolicy, TrustRoot};
 
 fn root() -> Option<&'static TrustRoot> {
     static ROOT: OnceLock<Option<TrustRoot>> = OnceLock::new();
@@ -16,8 +16,8 @@ fuzz_target!(|data: &[u8]| {
     let _ = sigil_sigstore::Bundle::parse(data);
     let Ok(bundles) = parse_bundles(data) else { return };
     let Some(root) = root() else { return };
-    let policy = Policy::Keyless { identity: Matcher::exact("a"), issuer: Matcher::exact("b") };
-    let key = Policy::PublicKey(sigil_sigstore::PublicKey::from_spki_der(data));
+    let policy = SignerPolicy::Keyless { identity: Matcher::exact("a"), issuer: Matcher::exact("b") };
+    let key = SignerPolicy::PublicKey(sigil_sigstore::PublicKey::from_spki_der(data));
     for b in bundles.iter().take(4) {
         let _ = verify(root, b, Artifact::Bytes(b"a"), &policy);
         let _ = verify(root, b, Artifact::Bytes(b"a"), &key);

@@ -19,7 +19,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("sigil-pack", 3),
     ("sigil-attest", 3),
     ("sigil-sbom", 3),
-    ("sigil-advisory", 3),
+    ("sigil-advisory", 4),
     ("sigil-tuf", 3),
     ("sigil-policy", 4),
     ("sigil-gate", 5),
@@ -282,4 +282,250 @@ fn every_security_promise_names_a_test_that_exists() {
         "SECURITY.md promises:\n{}",
         problems.join("\n")
     );
+}
+
+/// The codes a `docs/codes.md` section lists: the first cell of each table row, from the line
+/// `Rust: `PATH`.` to the next heading. Panics when the marker is missing or repeated.
+fn documented_codes(doc: &str, path: &str) -> Vec<String> {
+    let marker = format!("Rust: `{path}`.");
+    let lines: Vec<&str> = doc.lines().collect();
+    let at: Vec<usize> = (0..lines.len()).filter(|&i| lines[i] == marker).collect();
+    assert_eq!(
+        at.len(),
+        1,
+        "docs/codes.md has {} `{marker}` lines",
+        at.len()
+    );
+    lines[at[0] + 1..]
+        .iter()
+        .take_while(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let cell = l.strip_prefix("| `")?;
+            Some(cell[..cell.find('`')?].to_owned())
+        })
+        .collect()
+}
+
+/// Every family of finding codes is an enum, and its section of `docs/codes.md` lists exactly
+/// its `ALL`, each once: no undocumented code, no documented code that nothing reports.
+#[test]
+fn every_finding_code_family_matches_its_docs_section() {
+    fn codes<T: Copy>(all: &[T], code: fn(T) -> &'static str) -> Vec<String> {
+        all.iter().map(|c| code(*c).to_owned()).collect()
+    }
+    let families: &[(&str, Vec<String>)] = &[
+        (
+            "sigil_policy::Code",
+            codes(sigil_policy::Code::ALL, sigil_policy::Code::as_str),
+        ),
+        (
+            "sigil_sigstore::BundleReason",
+            codes(
+                sigil_sigstore::BundleReason::ALL,
+                sigil_sigstore::BundleReason::code,
+            ),
+        ),
+        (
+            "sigil_attest::AttestReason",
+            codes(
+                sigil_attest::AttestReason::ALL,
+                sigil_attest::AttestReason::code,
+            ),
+        ),
+        (
+            "sigil_sigstore::pep740::Pep740Reason",
+            codes(
+                sigil_sigstore::pep740::Pep740Reason::ALL,
+                sigil_sigstore::pep740::Pep740Reason::code,
+            ),
+        ),
+        (
+            "sigil_sigstore::sign::KeylessReason",
+            codes(
+                sigil_sigstore::sign::KeylessReason::ALL,
+                sigil_sigstore::sign::KeylessReason::code,
+            ),
+        ),
+        (
+            "sigil_pack::PackCode",
+            codes(sigil_pack::PackCode::ALL, sigil_pack::PackCode::code),
+        ),
+        (
+            "sigil_sign::sums_check::EntryCode",
+            codes(
+                sigil_sign::sums_check::EntryCode::ALL,
+                sigil_sign::sums_check::EntryCode::code,
+            ),
+        ),
+        (
+            "sigil_advisory::validate::ValidateCode",
+            codes(
+                sigil_advisory::validate::ValidateCode::ALL,
+                sigil_advisory::validate::ValidateCode::code,
+            ),
+        ),
+        (
+            "sigil_advisory::audit::Unauditable",
+            codes(
+                sigil_advisory::audit::Unauditable::ALL,
+                sigil_advisory::audit::Unauditable::code,
+            ),
+        ),
+        (
+            "sigil_tuf::TufCode",
+            codes(sigil_tuf::TufCode::ALL, sigil_tuf::TufCode::code),
+        ),
+    ];
+    let doc = support::read(support::root().join("docs/codes.md"));
+    for (path, all) in families {
+        let mut seen = std::collections::BTreeSet::new();
+        for c in all {
+            assert!(
+                !c.is_empty()
+                    && c.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+                "{path}: `{c}` is not kebab-case"
+            );
+            assert!(seen.insert(c), "{path}: `{c}` twice");
+        }
+        let documented = documented_codes(&doc, path);
+        let undocumented: Vec<_> = all.iter().filter(|c| !documented.contains(c)).collect();
+        let unknown: Vec<_> = documented.iter().filter(|c| !all.contains(c)).collect();
+        assert!(
+            undocumented.is_empty() && unknown.is_empty() && documented.len() == all.len(),
+            "docs/codes.md's section for `{path}`: undocumented {undocumented:?}, \
+             not in `ALL` {unknown:?}, {} rows for {} codes",
+            documented.len(),
+            all.len()
+        );
+    }
+}
+
+/// The modules each library crate makes public on purpose, as namespaces of its API; every
+/// other module is private and what callers need is re-exported with `pub use` from lib.rs.
+/// Making a module public means adding it here (internal parsers such as sigil-pack's tar and
+/// zip readers stay private; a module public only under `#[cfg(fuzzing)]` is a fuzz hook).
+const PUBLIC_MODULES: &[(&str, &[&str])] = &[
+    (
+        "core",
+        &[
+            "codes", "digest", "error", "hex", "input", "json", "terminal",
+        ],
+    ),
+    ("keys", &[]),
+    ("scan", &[]),
+    ("sign", &["binding", "minisig", "sums", "sums_check"]),
+    (
+        "sigstore",
+        &["cosign", "extensions", "pep740", "sign", "trust"],
+    ),
+    (
+        "pack",
+        &[
+            "archive", "content", "extract", "install", "manifest", "rules", "sign", "tree",
+            "verify",
+        ],
+    ),
+    (
+        "attest",
+        &["document", "dsse", "provenance", "statement", "verify"],
+    ),
+    (
+        "sbom",
+        &[
+            "binary",
+            "cargo",
+            "cyclonedx",
+            "diff",
+            "license",
+            "lockfile",
+            "model",
+            "pack",
+            "purl",
+            "spdx",
+        ],
+    ),
+    (
+        "advisory",
+        &[
+            "audit",
+            "author",
+            "cvss",
+            "export",
+            "inventory",
+            "osv",
+            "purl",
+            "rustsec_db",
+            "validate",
+            "version",
+            "vex",
+        ],
+    ),
+    ("tuf", &["repo", "trust"]),
+    ("policy", &["time"]),
+    (
+        "gate",
+        &[
+            "attest", "audit", "evidence", "fetch", "install", "keyless", "pack", "run", "tuf",
+        ],
+    ),
+    ("test-sigstore", &[]),
+];
+
+/// Each library's public API is curated in its lib.rs: modules are private unless listed in
+/// [`PUBLIC_MODULES`], and every crate re-exports its main items with `pub use`.
+#[test]
+fn every_crate_curates_its_public_api_in_lib_rs() {
+    let crates_dir = support::root().join("crates");
+    let mut on_disk: Vec<String> = std::fs::read_dir(&crates_dir)
+        .expect("crates/ lists")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("src/lib.rs").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    on_disk.sort();
+    let mut listed: Vec<String> = PUBLIC_MODULES
+        .iter()
+        .map(|(c, _)| (*c).to_owned())
+        .collect();
+    listed.sort();
+    assert_eq!(on_disk, listed, "PUBLIC_MODULES lists every library crate");
+    let mut problems = Vec::new();
+    for (name, allowed) in PUBLIC_MODULES {
+        let lib = support::read(crates_dir.join(name).join("src/lib.rs"));
+        let lines: Vec<&str> = lib.lines().collect();
+        let mut public = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            let Some(m) = line
+                .strip_prefix("pub mod ")
+                .and_then(|m| m.strip_suffix(';'))
+            else {
+                continue;
+            };
+            let fuzz_hook = i > 0 && lines[i - 1].trim() == "#[cfg(fuzzing)]";
+            if !fuzz_hook {
+                public.push(m.to_owned());
+            }
+        }
+        for m in &public {
+            if !allowed.contains(&m.as_str()) {
+                problems.push(format!(
+                    "crates/{name}/src/lib.rs: `pub mod {m}` is not listed as public API"
+                ));
+            }
+        }
+        for m in *allowed {
+            if !public.iter().any(|p| p == m) {
+                problems.push(format!(
+                    "crates/{name}: `{m}` is listed as a public module but is not one"
+                ));
+            }
+        }
+        if !lines.iter().any(|l| l.starts_with("pub use ")) {
+            problems.push(format!(
+                "crates/{name}/src/lib.rs re-exports nothing with `pub use`"
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

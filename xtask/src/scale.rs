@@ -431,7 +431,8 @@ fn sums_size(dir: &Path, sig: &str, files: usize) -> Result<(f64, u64, f64)> {
 }
 
 /// `cargo xtask bench --scale [--case audit|pack|sums]`: each case at three sizes, 10x apart.
-/// `SIGIL_BENCH_PACK_MAX` caps the largest pack (default 1,000,000 files).
+/// `SIGIL_BENCH_PACK_MAX` caps the largest pack (default 1,000,000 files) and
+/// `SIGIL_BENCH_PACK_BYTES` sets the size of each pack file (default 512).
 pub fn run_scale(dir: &Path, sig: &str, cases: &[String]) -> Result<Vec<ScaleRow>> {
     let want = |c: &str| cases.is_empty() || cases.iter().any(|x| x == c);
     let mut rows = Vec::new();
@@ -480,27 +481,31 @@ pub fn run_scale(dir: &Path, sig: &str, cases: &[String]) -> Result<Vec<ScaleRow
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(1_000_000);
+        let bytes: usize = std::env::var("SIGIL_BENCH_PACK_BYTES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(512);
         let sizes: Vec<usize> = [max / 100, max / 10, max]
             .into_iter()
             .filter(|n| *n > 0)
             .collect();
         let mut per: [Vec<Point>; 4] = Default::default();
         for &n in &sizes {
-            println!("xtask bench --scale: packs, {n} files of 512 B");
-            let r = pack_size(dir, sig, n, 512)?;
+            println!("xtask bench --scale: packs, {n} files of {bytes} B");
+            let r = pack_size(dir, sig, n, bytes)?;
             for (k, (t, rss, reft)) in r.into_iter().enumerate() {
                 per[k].push((format!("{n} files"), n as u64, t, rss, reft));
             }
         }
         let names = [
-            ("pack sign (512 B files)", None),
-            ("pack verify (512 B files)", Some("sha256sum -c")),
-            ("pack archive (512 B files)", None),
-            ("pack install (512 B files)", Some("tar xzf")),
+            ("sign", None),
+            ("verify", Some("sha256sum -c")),
+            ("archive", None),
+            ("install", Some("tar xzf")),
         ];
         for ((name, reference), points) in names.into_iter().zip(per) {
             rows.push(ScaleRow {
-                name: name.to_owned(),
+                name: format!("pack {name} ({bytes} B files)"),
                 points,
                 reference: reference.map(str::to_owned),
             });

@@ -269,41 +269,19 @@ impl Advisories {
     }
 }
 
-/// Why a component could not be audited. Each reason has its own stable finding code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Unauditable {
-    /// No package URL: no advisory can name the component.
-    NoPurl,
-    /// Neither the component nor its purl gives a version.
-    NoVersion,
-    /// The component's version and its purl's differ: which one is installed is unknown.
-    VersionMismatch,
-    /// The purl has a namespace its type prohibits (`pkg:cargo/ns/name`).
-    PurlNamespace,
-    /// An advisory names the same registry package spelt otherwise (crates.io, NuGet).
-    NameNotCanonical,
-}
-
-impl Unauditable {
-    /// Every reason.
-    pub const ALL: [Unauditable; 5] = [
-        Unauditable::NoPurl,
-        Unauditable::NoVersion,
-        Unauditable::VersionMismatch,
-        Unauditable::PurlNamespace,
-        Unauditable::NameNotCanonical,
-    ];
-
-    /// The stable finding code.
-    pub fn code(self) -> &'static str {
-        match self {
-            Unauditable::NoPurl => "unaudited-no-purl",
-            Unauditable::NoVersion => "unaudited-no-version",
-            Unauditable::VersionMismatch => "unaudited-version-mismatch",
-            Unauditable::PurlNamespace => "unaudited-purl-namespace",
-            Unauditable::NameNotCanonical => "unaudited-name-not-canonical",
-        }
+sigil_core::finding_codes! {
+    /// Why a component could not be audited. Each reason has its own stable finding code.
+    pub enum Unauditable {
+        /// No package URL: no advisory can name the component.
+        NoPurl = "unaudited-no-purl",
+        /// Neither the component nor its purl gives a version.
+        NoVersion = "unaudited-no-version",
+        /// The component's version and its purl's differ: which one is installed is unknown.
+        VersionMismatch = "unaudited-version-mismatch",
+        /// The purl has a namespace its type prohibits (`pkg:cargo/ns/name`).
+        PurlNamespace = "unaudited-purl-namespace",
+        /// An advisory names the same registry package spelt otherwise (crates.io, NuGet).
+        NameNotCanonical = "unaudited-name-not-canonical",
     }
 }
 
@@ -871,19 +849,5 @@ mod tests {
             Some("pkg:npm/left-pad@1.0.0"),
             "finding",
         );
-    }
-
-    #[test]
-    fn every_unaudited_code_is_documented() {
-        let doc =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/codes.md"))
-                .unwrap_or_default();
-        for r in Unauditable::ALL {
-            assert!(
-                doc.contains(&format!("| `{}` |", r.code())),
-                "docs/codes.md does not document `{}`",
-                r.code()
-            );
-        }
     }
 }

@@ -118,7 +118,8 @@ pub fn parse_severity(vector: &str) -> Result<(SeverityScore, cvss::Cvss), Autho
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct NewAdvisory {
-    /// Id (`GHSA-...`, `RUSTSEC-...`, `CVE-...`, or a draft placeholder).
+    /// Id (`GHSA-...`, `RUSTSEC-...`, `CVE-...`, or a draft placeholder); empty for the
+    /// ecosystem's [`draft_id`].
     pub id: String,
     /// One-line summary.
     pub summary: Option<String>,
@@ -132,11 +133,18 @@ pub struct NewAdvisory {
     pub name: Option<String>,
     /// Range specs (`introduced=1.0.0,fixed=1.2.3`).
     pub ranges: Vec<String>,
+    /// Shorthand for one more range: where it starts (default `0` when `fixed` or
+    /// `last_affected` is given).
+    pub introduced: Option<String>,
+    /// Shorthand for one more range: the first fixed version.
+    pub fixed: Option<String>,
+    /// Shorthand for one more range: the last affected version.
+    pub last_affected: Option<String>,
     /// Range type; default SEMVER for SemVer ecosystems, ECOSYSTEM otherwise.
     pub range_type: Option<RangeType>,
     /// Explicit affected versions.
     pub versions: Vec<String>,
-    /// CVSS vector.
+    /// CVSS vector (empty: none).
     pub severity: Option<String>,
     /// Aliases.
     pub aliases: Vec<String>,
@@ -156,6 +164,21 @@ pub fn draft_id(ecosystem: Option<&str>) -> &'static str {
     } else {
         "GHSA-xxxx-xxxx-xxxx"
     }
+}
+
+/// The range spec of the `introduced`/`fixed`/`last_affected` shorthand, if any is given.
+fn shorthand_range(n: &NewAdvisory) -> Option<String> {
+    if n.introduced.is_none() && n.fixed.is_none() && n.last_affected.is_none() {
+        return None;
+    }
+    let mut spec = format!("introduced={}", n.introduced.as_deref().unwrap_or("0"));
+    if let Some(f) = &n.fixed {
+        spec.push_str(&format!(",fixed={f}"));
+    }
+    if let Some(l) = &n.last_affected {
+        spec.push_str(&format!(",last_affected={l}"));
+    }
+    Some(spec)
 }
 
 /// Builds an advisory and checks it validates (draft ids allowed).
@@ -207,15 +230,21 @@ pub fn new_advisory(n: &NewAdvisory) -> Result<Advisory, AuthorError> {
     let ranges = n
         .ranges
         .iter()
-        .map(|s| parse_range(s, range_type))
+        .cloned()
+        .chain(shorthand_range(n))
+        .map(|s| parse_range(&s, range_type))
         .collect::<Result<Vec<_>, _>>()?;
     let ts = timestamp(n.now)?;
-    let mut a = Advisory::new(n.id.clone(), ts.clone());
+    let id = match n.id.as_str() {
+        "" => draft_id(Some(&ecosystem)).to_owned(),
+        id => id.to_owned(),
+    };
+    let mut a = Advisory::new(id, ts.clone());
     a.published = Some(ts);
     a.summary = n.summary.clone().filter(|s| !s.is_empty());
     a.details = n.details.clone().filter(|s| !s.is_empty());
     a.aliases = n.aliases.clone();
-    if let Some(v) = &n.severity {
+    if let Some(v) = n.severity.as_deref().filter(|v| !v.is_empty()) {
         a.severity = vec![parse_severity(v)?.0];
     }
     let mut aff = Affected {
@@ -235,4 +264,45 @@ pub fn new_advisory(n: &NewAdvisory) -> Result<Advisory, AuthorError> {
         return Err(AuthorError::Invalid(errors));
     }
     Ok(a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new(edit: impl FnOnce(&mut NewAdvisory)) -> Result<Advisory, AuthorError> {
+        let mut n = NewAdvisory {
+            purl: Some("pkg:cargo/foo".into()),
+            summary: Some("bad thing".into()),
+            now: 1_700_000_000,
+            ..NewAdvisory::default()
+        };
+        edit(&mut n);
+        new_advisory(&n)
+    }
+
+    #[test]
+    fn an_empty_id_is_the_ecosystems_draft_id() {
+        assert_eq!(new(|_| {}).expect("builds").id, "RUSTSEC-0000-0000");
+        let npm = new(|n| n.purl = Some("pkg:npm/foo".into())).expect("builds");
+        assert_eq!(npm.id, "GHSA-xxxx-xxxx-xxxx");
+        let given = new(|n| n.id = "GHSA-2222-3333-4444".into()).expect("builds");
+        assert_eq!(given.id, "GHSA-2222-3333-4444");
+    }
+
+    #[test]
+    fn the_shorthand_adds_one_range_starting_at_zero() {
+        let a = new(|n| {
+            n.ranges = vec!["introduced=2.0.0,fixed=2.1.0".into()];
+            n.fixed = Some("1.2.3".into());
+        })
+        .expect("builds");
+        let text = a.to_json();
+        assert!(text.contains(r#""introduced": "2.0.0""#), "{text}");
+        assert!(text.contains(r#""introduced": "0""#), "{text}");
+        assert!(text.contains(r#""fixed": "1.2.3""#), "{text}");
+        assert_eq!(a.affected[0].ranges.len(), 2);
+        let none = new(|n| n.severity = Some(String::new())).expect("builds");
+        assert!(none.severity.is_empty() && none.affected[0].ranges.is_empty());
+    }
 }

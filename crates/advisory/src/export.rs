@@ -432,10 +432,46 @@ pub fn to_markdown(a: &Advisory) -> String {
     t
 }
 
+/// Why `a` may not be exported: its `advisory validate` errors (draft ids allowed), each as
+/// `message (code)`; empty when it may be.
+pub fn blockers(a: &Advisory) -> Vec<String> {
+    use crate::validate::{self, Level};
+    validate::validate(a, validate::Options::default())
+        .into_iter()
+        .filter(|f| f.level == Level::Error)
+        .map(|f| format!("{} ({})", f.message, f.code))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::osv::{Package, Range};
+
+    #[test]
+    fn only_validation_errors_block_an_export() {
+        let ok = adv(vec![vec![
+            Event::Introduced("1.0.0".into()),
+            Event::Fixed("1.2.3".into()),
+        ]]);
+        assert_eq!(blockers(&ok), Vec::<String>::new());
+        let mut draft = ok.clone();
+        draft.id = "RUSTSEC-0000-0000".into();
+        assert_eq!(
+            blockers(&draft),
+            Vec::<String>::new(),
+            "a draft id only warns"
+        );
+        let mut bad = ok;
+        bad.affected[0].ranges = vec![Range::new(
+            RangeType::SEMVER,
+            vec![Event::Fixed("1.2.3".into())],
+        )];
+        assert_eq!(
+            blockers(&bad),
+            ["a range needs at least one introduced event (range-no-introduced)"]
+        );
+    }
 
     fn adv(ranges: Vec<Vec<Event>>) -> Advisory {
         let mut a = Advisory::new("GHSA-2222-3333-4444", "2024-02-03T04:05:06Z");

@@ -1,9 +1,7 @@
 //! What an audit checks: packages from a CycloneDX or SPDX JSON SBOM, or from a `Cargo.lock`.
 //!
-//! Only the fields an audit needs are read (name, version, purl), with minimal serde structs;
-//! full SBOM handling lives in `sigil-sbom`.
-
-use serde::Deserialize;
+//! SBOMs are read by `sigil-sbom` (the one SBOM reader) and `Cargo.lock` by its lock file
+//! reader; this module keeps what an audit needs: name, version and a parsed purl.
 
 use crate::purl::Purl;
 
@@ -44,15 +42,8 @@ pub enum InventoryError {
         limit: usize,
     },
     /// Not JSON or not the expected shape.
-    #[error("line {line}, column {column}: {message}")]
-    Json {
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
-        /// What serde said.
-        message: String,
-    },
+    #[error(transparent)]
+    Json(#[from] sigil_core::json::JsonAt),
     /// Neither CycloneDX (`bomFormat`) nor SPDX (`spdxVersion`).
     #[error("not a CycloneDX or SPDX JSON document")]
     UnknownFormat,
@@ -74,89 +65,8 @@ pub enum InventoryError {
     },
 }
 
-#[derive(Deserialize)]
-struct Probe {
-    #[serde(rename = "bomFormat")]
-    bom_format: Option<String>,
-    #[serde(rename = "spdxVersion")]
-    spdx_version: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct CdxBom {
-    #[serde(default)]
-    metadata: Option<CdxMetadata>,
-    #[serde(default)]
-    components: Vec<CdxComponent>,
-}
-
-#[derive(Deserialize)]
-struct CdxMetadata {
-    #[serde(default)]
-    component: Option<CdxComponent>,
-}
-
-#[derive(Deserialize)]
-struct CdxComponent {
-    name: String,
-    #[serde(default)]
-    version: Option<String>,
-    #[serde(default)]
-    purl: Option<String>,
-    #[serde(default)]
-    components: Vec<CdxComponent>,
-}
-
-#[derive(Deserialize)]
-struct SpdxDoc {
-    #[serde(default)]
-    packages: Vec<SpdxPackage>,
-    #[serde(rename = "documentDescribes", default)]
-    document_describes: Vec<String>,
-    #[serde(default)]
-    relationships: Vec<SpdxRelationship>,
-}
-
-#[derive(Deserialize)]
-struct SpdxRelationship {
-    #[serde(rename = "spdxElementId")]
-    element: String,
-    #[serde(rename = "relationshipType")]
-    kind: String,
-    #[serde(rename = "relatedSpdxElement")]
-    related: String,
-}
-
-#[derive(Deserialize)]
-struct SpdxPackage {
-    #[serde(rename = "SPDXID", default)]
-    spdx_id: Option<String>,
-    name: String,
-    #[serde(rename = "versionInfo", default)]
-    version_info: Option<String>,
-    #[serde(rename = "externalRefs", default)]
-    external_refs: Vec<SpdxRef>,
-}
-
-#[derive(Deserialize)]
-struct SpdxRef {
-    #[serde(rename = "referenceType")]
-    reference_type: String,
-    #[serde(rename = "referenceLocator")]
-    reference_locator: String,
-}
-
 fn json_err(e: serde_json::Error) -> InventoryError {
-    let message = e.to_string();
-    let message = match message.rfind(" at line ") {
-        Some(i) => message[..i].to_owned(),
-        None => message,
-    };
-    InventoryError::Json {
-        line: e.line(),
-        column: e.column(),
-        message,
-    }
+    InventoryError::Json(e.into())
 }
 
 fn component(
@@ -173,30 +83,13 @@ fn component(
         None => None,
     };
     let version = version
-        .filter(|v| !v.trim().is_empty())
+        .filter(|v| !v.trim().is_empty() && v != "NOASSERTION")
         .or_else(|| purl.as_ref().and_then(|p| p.version.clone()));
     Ok(Component {
         name,
         version,
         purl,
     })
-}
-
-fn walk_cdx(c: CdxComponent, out: &mut Vec<Component>, depth: usize) -> Result<(), InventoryError> {
-    if depth > 64 {
-        return Ok(());
-    }
-    let CdxComponent {
-        name,
-        version,
-        purl,
-        components,
-    } = c;
-    out.push(component(name, version, purl)?);
-    for child in components {
-        walk_cdx(child, out, depth + 1)?;
-    }
-    Ok(())
 }
 
 /// What an SBOM gives an audit.
@@ -217,62 +110,33 @@ pub fn from_sbom(text: &str) -> Result<Vec<Component>, InventoryError> {
     read_sbom(text).map(|i| i.components)
 }
 
-/// Reads a CycloneDX (1.x) or SPDX 2.x JSON SBOM: its components and what it describes.
+/// Reads a CycloneDX (1.x) or SPDX 2.x JSON SBOM through `sigil-sbom`'s reader: its
+/// components (packages, not SPDX files) and what it describes.
 pub fn read_sbom(text: &str) -> Result<Inventory, InventoryError> {
+    use sigil_sbom::diff::SbomParseError;
     if text.len() > MAX_INVENTORY_BYTES {
         return Err(InventoryError::TooLarge {
             limit: MAX_INVENTORY_BYTES,
         });
     }
-    let probe: Probe = serde_json::from_str(text).map_err(json_err)?;
-    let mut out = Vec::new();
+    let sbom = sigil_sbom::diff::Inventory::read(text).map_err(|e| match e {
+        SbomParseError::Json(e) => json_err(e),
+        _ => InventoryError::UnknownFormat,
+    })?;
+    let mut components = Vec::new();
     let mut products = Vec::new();
-    if probe.bom_format.as_deref() == Some("CycloneDX") {
-        let bom: CdxBom = serde_json::from_str(text).map_err(json_err)?;
-        if let Some(c) = bom.metadata.and_then(|m| m.component) {
-            walk_cdx(c, &mut out, 0)?;
-            products.extend(out.first().and_then(|c| c.purl.clone()));
+    for e in sbom.root.into_iter().chain(sbom.entries) {
+        if e.file {
+            continue;
         }
-        for c in bom.components {
-            walk_cdx(c, &mut out, 0)?;
+        let c = component(e.name, e.version, e.purl)?;
+        if e.described {
+            products.extend(c.purl.clone());
         }
-    } else if probe.spdx_version.is_some() {
-        let doc: SpdxDoc = serde_json::from_str(text).map_err(json_err)?;
-        let described: Vec<&str> = doc
-            .document_describes
-            .iter()
-            .map(String::as_str)
-            .chain(
-                doc.relationships
-                    .iter()
-                    .filter(|r| r.element == "SPDXRef-DOCUMENT" && r.kind == "DESCRIBES")
-                    .map(|r| r.related.as_str()),
-            )
-            .collect();
-        for p in &doc.packages {
-            let purl = p
-                .external_refs
-                .iter()
-                .find(|r| r.reference_type == "purl")
-                .map(|r| r.reference_locator.clone());
-            let c = component(
-                p.name.clone(),
-                p.version_info.clone().filter(|v| v != "NOASSERTION"),
-                purl,
-            )?;
-            if p.spdx_id
-                .as_deref()
-                .is_some_and(|id| described.contains(&id))
-            {
-                products.extend(c.purl.clone());
-            }
-            out.push(c);
-        }
-    } else {
-        return Err(InventoryError::UnknownFormat);
+        components.push(c);
     }
     Ok(Inventory {
-        components: out,
+        components,
         products,
     })
 }
@@ -285,22 +149,24 @@ pub fn from_lockfile(text: &str) -> Result<Vec<Component>, InventoryError> {
             limit: MAX_INVENTORY_BYTES,
         });
     }
-    let lock: rustsec::Lockfile =
-        text.parse()
-            .map_err(|e: rustsec::cargo_lock::Error| InventoryError::Lockfile {
-                reason: e.to_string(),
-            })?;
-    Ok(lock
+    let lock =
+        sigil_sbom::lockfile::Lockfile::parse(text).map_err(|e| InventoryError::Lockfile {
+            reason: sigil_core::error::chain(&e),
+        })?;
+    let mut ids: Vec<_> = lock
         .packages
+        .into_keys()
+        .filter(sigil_sbom::lockfile::LockedId::is_crates_io)
+        .collect();
+    // Cargo's own order: by name, then by version precedence (not by version text).
+    ids.sort_by_cached_key(|id| (id.name.clone(), semver::Version::parse(&id.version).ok()));
+    Ok(ids
         .into_iter()
-        .filter(|p| p.source.as_ref().is_some_and(|s| s.is_default_registry()))
-        .map(|p| {
-            let name = p.name.as_str().to_owned();
-            let version = p.version.to_string();
-            let purl = Purl::for_osv_package("crates.io", &name, Some(&version));
+        .map(|id| {
+            let purl = Purl::for_osv_package("crates.io", &id.name, Some(&id.version));
             Component {
-                name,
-                version: Some(version),
+                name: id.name,
+                version: Some(id.version),
                 purl,
             }
         })

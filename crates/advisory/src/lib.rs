@@ -8,7 +8,9 @@
 //! no network access and reads no clock or environment: timestamps are passed in.
 
 pub mod audit;
+pub mod audit_text;
 pub mod author;
+pub mod batch;
 pub mod cvss;
 pub mod export;
 pub mod inventory;
@@ -18,3 +20,7 @@ pub mod rustsec_db;
 pub mod validate;
 pub mod version;
 pub mod vex;
+
+pub use audit::{audit, Advisories, LoadError, Report, Unauditable, Unaudited};
+pub use osv::{Advisory, OsvParseError};
+pub use validate::ValidateCode;

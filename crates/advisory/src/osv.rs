@@ -454,15 +454,8 @@ pub enum OsvParseError {
         limit: usize,
     },
     /// Not JSON, or not the OSV shape.
-    #[error("line {line}, column {column}: {message}")]
-    Json {
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
-        /// What serde said.
-        message: String,
-    },
+    #[error(transparent)]
+    Json(#[from] sigil_core::json::JsonAt),
 }
 
 impl Advisory {
@@ -473,18 +466,7 @@ impl Advisory {
                 limit: MAX_ADVISORY_BYTES,
             });
         }
-        serde_json::from_str(text).map_err(|e| {
-            let message = e.to_string();
-            let message = match message.rfind(" at line ") {
-                Some(i) => message[..i].to_owned(),
-                None => message,
-            };
-            OsvParseError::Json {
-                line: e.line(),
-                column: e.column(),
-                message,
-            }
-        })
+        serde_json::from_str(text).map_err(|e| OsvParseError::Json(e.into()))
     }
 
     /// Pretty JSON with a trailing newline.

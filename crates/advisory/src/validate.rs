@@ -41,6 +41,52 @@ pub struct Finding {
     pub message: String,
 }
 
+sigil_core::finding_codes! {
+    /// What `sigil advisory validate` finds in an OSV advisory (JSON `code`; `docs/codes.md`).
+    pub enum ValidateCode {
+        /// Not JSON, or not the OSV shape (unknown top-level field, wrong type, an event with not exactly one key).
+        OsvParse = "osv-parse",
+        /// Id does not start with a registered OSV database prefix.
+        IdPrefix = "id-prefix",
+        /// A GHSA, RUSTSEC or CVE id not in its database's form.
+        IdForm = "id-form",
+        /// Draft placeholder id (`RUSTSEC-0000-0000`, `CVE-0000-0000`, `GHSA-xxxx-xxxx-xxxx`, or containing `DRAFT`).
+        IdDraft = "id-draft",
+        /// The same id in two of the files given.
+        IdDuplicate = "id-duplicate",
+        /// `modified`/`published`/`withdrawn` is not `YYYY-MM-DDTHH:MM:SS[.f]Z`.
+        TimestampInvalid = "timestamp-invalid",
+        /// Ecosystem not in the OSV 1.7.5 list.
+        EcosystemUnknown = "ecosystem-unknown",
+        /// Empty package name.
+        PackageNameEmpty = "package-name-empty",
+        /// Package URL does not parse.
+        PurlInvalid = "purl-invalid",
+        /// A range without an `introduced` event.
+        RangeNoIntroduced = "range-no-introduced",
+        /// A range with both `fixed` and `last_affected`.
+        RangeFixedAndLastAffected = "range-fixed-and-last-affected",
+        /// A `GIT` range without `repo`.
+        RangeGitNoRepo = "range-git-no-repo",
+        /// The same event twice in a range.
+        EventRepeated = "event-repeated",
+        /// A version not valid for its range type or ecosystem (SemVer 2.0, PEP 440, full commit hash).
+        VersionInvalid = "version-invalid",
+        /// Events not in version order (legal: evaluation sorts them).
+        EventsUnsorted = "events-unsorted",
+        /// An `Ubuntu` severity that is not an Ubuntu priority.
+        SeverityInvalid = "severity-invalid",
+        /// Package-level severity alongside a top-level one.
+        SeverityBothLevels = "severity-both-levels",
+        /// A CVSS vector that does not parse, or does not match its `CVSS_V3`/`CVSS_V4` type.
+        CvssInvalid = "cvss-invalid",
+        /// `database_specific.cvss_score` or `.severity` disagrees with the vector.
+        CvssScoreMismatch = "cvss-score-mismatch",
+        /// A reference URL that is not an absolute URL.
+        ReferenceUrlInvalid = "reference-url-invalid",
+    }
+}
+
 impl Finding {
     /// An error finding.
     pub fn error(code: &'static str, path: impl Into<String>, message: impl Into<String>) -> Self {
@@ -284,17 +330,17 @@ struct Ctx {
 }
 
 impl Ctx {
-    fn err(&mut self, code: &'static str, path: impl Into<String>, message: impl Into<String>) {
+    fn err(&mut self, code: ValidateCode, path: impl Into<String>, message: impl Into<String>) {
         self.out.push(Finding {
-            code,
+            code: code.code(),
             level: Level::Error,
             path: path.into(),
             message: message.into(),
         });
     }
-    fn warn(&mut self, code: &'static str, path: impl Into<String>, message: impl Into<String>) {
+    fn warn(&mut self, code: ValidateCode, path: impl Into<String>, message: impl Into<String>) {
         self.out.push(Finding {
-            code,
+            code: code.code(),
             level: Level::Warning,
             path: path.into(),
             message: message.into(),
@@ -312,7 +358,7 @@ pub fn validate_text(text: &str, opts: Options) -> (Option<Advisory>, Vec<Findin
         Err(e) => (
             None,
             vec![Finding {
-                code: "osv-parse",
+                code: ValidateCode::OsvParse.code(),
                 level: Level::Error,
                 path: String::new(),
                 message: format!("not an OSV advisory: {e}"),
@@ -329,10 +375,10 @@ pub fn validate(a: &Advisory, opts: Options) -> Vec<Finding> {
         .iter()
         .any(|p| a.id.starts_with(&format!("{p}-")))
     {
-        c.err("id-prefix", "id", format!("id {:?} does not start with a registered OSV database prefix (GHSA-, RUSTSEC-, CVE-...)", a.id));
+        c.err(ValidateCode::IdPrefix, "id", format!("id {:?} does not start with a registered OSV database prefix (GHSA-, RUSTSEC-, CVE-...)", a.id));
     } else if id_form_ok(&a.id) == Some(false) {
         c.err(
-            "id-form",
+            ValidateCode::IdForm,
             "id",
             format!("id {:?} is not in its database's form", a.id),
         );
@@ -340,13 +386,13 @@ pub fn validate(a: &Advisory, opts: Options) -> Vec<Finding> {
     if is_draft_id(&a.id) {
         if opts.final_ {
             c.err(
-                "id-draft",
+                ValidateCode::IdDraft,
                 "id",
                 format!("id {:?} is a draft placeholder", a.id),
             );
         } else {
             c.warn(
-                "id-draft",
+                ValidateCode::IdDraft,
                 "id",
                 format!("id {:?} is a draft placeholder; `--final` rejects it", a.id),
             );
@@ -361,7 +407,7 @@ pub fn validate(a: &Advisory, opts: Options) -> Vec<Finding> {
         if let Some(ts) = ts {
             if !timestamp_ok(ts) {
                 c.err(
-                    "timestamp-invalid",
+                    ValidateCode::TimestampInvalid,
                     name,
                     format!(
                         "{name} {ts:?} is not an RFC 3339 UTC timestamp (YYYY-MM-DDTHH:MM:SSZ)"
@@ -377,7 +423,7 @@ pub fn validate(a: &Advisory, opts: Options) -> Vec<Finding> {
         let base = format!("affected[{i}]");
         if !a.severity.is_empty() && !aff.severity.is_empty() {
             c.err(
-                "severity-both-levels",
+                ValidateCode::SeverityBothLevels,
                 format!("{base}.severity"),
                 "package-level severity is not allowed when the advisory has a top-level severity",
             );
@@ -398,14 +444,14 @@ pub fn validate(a: &Advisory, opts: Options) -> Vec<Finding> {
             };
             if !ECOSYSTEMS.contains(&eco) || suffix == Some("") {
                 c.err(
-                    "ecosystem-unknown",
+                    ValidateCode::EcosystemUnknown,
                     format!("{base}.package.ecosystem"),
                     format!("ecosystem {:?} is not an OSV ecosystem", pkg.ecosystem),
                 );
             }
             if pkg.name.trim().is_empty() {
                 c.err(
-                    "package-name-empty",
+                    ValidateCode::PackageNameEmpty,
                     format!("{base}.package.name"),
                     "package name is empty",
                 );
@@ -413,7 +459,7 @@ pub fn validate(a: &Advisory, opts: Options) -> Vec<Finding> {
             if let Some(p) = &pkg.purl {
                 if let Err(e) = Purl::parse(p) {
                     c.err(
-                        "purl-invalid",
+                        ValidateCode::PurlInvalid,
                         format!("{base}.package.purl"),
                         format!("{p:?}: {e}"),
                     );
@@ -424,7 +470,7 @@ pub fn validate(a: &Advisory, opts: Options) -> Vec<Finding> {
         for (j, v) in aff.versions.iter().enumerate() {
             if let Err(e) = version::check(scheme, v) {
                 c.err(
-                    "version-invalid",
+                    ValidateCode::VersionInvalid,
                     format!("{base}.versions[{j}]"),
                     e.to_string(),
                 );
@@ -443,7 +489,7 @@ pub fn validate(a: &Advisory, opts: Options) -> Vec<Finding> {
     for (i, r) in a.references.iter().enumerate() {
         if !uri_ok(&r.url) {
             c.err(
-                "reference-url-invalid",
+                ValidateCode::ReferenceUrlInvalid,
                 format!("references[{i}].url"),
                 format!("{:?} is not an absolute URL", r.url),
             );
@@ -461,18 +507,18 @@ fn check_severity(c: &mut Ctx, path: &str, list: &[SeverityScore]) {
                     let v4 = cv.version == cvss::CvssVersion::V40;
                     if v4 != (s.kind == SeverityType::CVSS_V4) {
                         c.err(
-                            "cvss-invalid",
+                            ValidateCode::CvssInvalid,
                             p,
                             format!("{:?} does not match severity type {:?}", s.score, s.kind),
                         );
                     }
                 }
-                Err(e) => c.err("cvss-invalid", p, format!("{:?}: {e}", s.score)),
+                Err(e) => c.err(ValidateCode::CvssInvalid, p, format!("{:?}: {e}", s.score)),
             },
             SeverityType::CVSS_V2 => {
                 if !cvss_v2_ok(&s.score) {
                     c.err(
-                        "cvss-invalid",
+                        ValidateCode::CvssInvalid,
                         p,
                         format!("{:?} is not a CVSS v2 vector", s.score),
                     );
@@ -482,7 +528,7 @@ fn check_severity(c: &mut Ctx, path: &str, list: &[SeverityScore]) {
                 if !["negligible", "low", "medium", "high", "critical"].contains(&s.score.as_str())
                 {
                     c.err(
-                        "severity-invalid",
+                        ValidateCode::SeverityInvalid,
                         p,
                         format!("{:?} is not an Ubuntu priority", s.score),
                     );
@@ -506,7 +552,7 @@ fn check_stated(
     if let Some(stated) = ds.get("cvss_score").and_then(|v| v.as_f64()) {
         if (stated - cv.score).abs() > 0.05 {
             c.err(
-                "cvss-score-mismatch",
+                ValidateCode::CvssScoreMismatch,
                 format!("{path}.cvss_score"),
                 format!(
                     "stated score {stated} but {} scores {:.1}",
@@ -519,7 +565,7 @@ fn check_stated(
         match word.parse::<cvss::Severity>() {
             Ok(s) if s == cv.severity() => {}
             _ => c.err(
-                "cvss-score-mismatch",
+                ValidateCode::CvssScoreMismatch,
                 format!("{path}.severity"),
                 format!(
                     "stated severity {word:?} but {} is {} ({:.1})",
@@ -535,7 +581,7 @@ fn check_stated(
 fn check_range(c: &mut Ctx, path: &str, r: &osv::Range, scheme: Scheme) {
     if !r.events.iter().any(|e| matches!(e, Event::Introduced(_))) {
         c.err(
-            "range-no-introduced",
+            ValidateCode::RangeNoIntroduced,
             format!("{path}.events"),
             "a range needs at least one introduced event",
         );
@@ -544,14 +590,14 @@ fn check_range(c: &mut Ctx, path: &str, r: &osv::Range, scheme: Scheme) {
         && r.events.iter().any(|e| matches!(e, Event::LastAffected(_)))
     {
         c.err(
-            "range-fixed-and-last-affected",
+            ValidateCode::RangeFixedAndLastAffected,
             format!("{path}.events"),
             "a range cannot have both fixed and last_affected events",
         );
     }
     if r.kind == RangeType::GIT && r.repo.as_deref().is_none_or(str::is_empty) {
         c.err(
-            "range-git-no-repo",
+            ValidateCode::RangeGitNoRepo,
             format!("{path}.repo"),
             "a GIT range needs a repo",
         );
@@ -560,7 +606,7 @@ fn check_range(c: &mut Ctx, path: &str, r: &osv::Range, scheme: Scheme) {
     for (k, e) in r.events.iter().enumerate() {
         if !seen.insert(e) {
             c.err(
-                "event-repeated",
+                ValidateCode::EventRepeated,
                 format!("{path}.events[{k}]"),
                 format!("event {e} is repeated"),
             );
@@ -597,7 +643,7 @@ fn check_range(c: &mut Ctx, path: &str, r: &osv::Range, scheme: Scheme) {
         if let Err(err) = res {
             all_ok = false;
             c.err(
-                "version-invalid",
+                ValidateCode::VersionInvalid,
                 format!("{path}.events[{k}]"),
                 err.to_string(),
             );
@@ -609,7 +655,7 @@ fn check_range(c: &mut Ctx, path: &str, r: &osv::Range, scheme: Scheme) {
             let in_order: Vec<&Event> = sorted.iter().map(|(_, e)| *e).collect();
             if as_given != in_order {
                 c.warn(
-                    "events-unsorted",
+                    ValidateCode::EventsUnsorted,
                     format!("{path}.events"),
                     "events are not sorted by version (legal: evaluation sorts them)",
                 );
@@ -624,23 +670,23 @@ fn check_range(c: &mut Ctx, path: &str, r: &osv::Range, scheme: Scheme) {
 /// with only `fixed` would read as "nothing affected"). The other errors (id form, CVSS and
 /// reference syntax) leave the verdict fail-closed: an unreadable vector counts at every
 /// threshold.
-pub const AUDIT_ERRORS: &[&str] = &[
-    "timestamp-invalid",
-    "ecosystem-unknown",
-    "package-name-empty",
-    "purl-invalid",
-    "range-no-introduced",
-    "range-fixed-and-last-affected",
-    "range-git-no-repo",
-    "event-repeated",
-    "version-invalid",
+pub const AUDIT_ERRORS: &[ValidateCode] = &[
+    ValidateCode::TimestampInvalid,
+    ValidateCode::EcosystemUnknown,
+    ValidateCode::PackageNameEmpty,
+    ValidateCode::PurlInvalid,
+    ValidateCode::RangeNoIntroduced,
+    ValidateCode::RangeFixedAndLastAffected,
+    ValidateCode::RangeGitNoRepo,
+    ValidateCode::EventRepeated,
+    ValidateCode::VersionInvalid,
 ];
 
 /// The errors [`validate`] reports for `a` whose codes are in [`AUDIT_ERRORS`]: an audit
 /// refuses such an advisory.
 pub fn audit_errors(a: &Advisory) -> Vec<Finding> {
     let mut out = validate(a, Options::default());
-    out.retain(|f| f.level == Level::Error && AUDIT_ERRORS.contains(&f.code));
+    out.retain(|f| f.level == Level::Error && AUDIT_ERRORS.iter().any(|c| c.code() == f.code));
     out
 }
 

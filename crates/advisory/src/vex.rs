@@ -226,15 +226,8 @@ pub enum VexParseError {
         limit: usize,
     },
     /// Not JSON, or not the OpenVEX shape.
-    #[error("line {line}, column {column}: {message}")]
-    Json {
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
-        /// What serde said.
-        message: String,
-    },
+    #[error(transparent)]
+    Json(#[from] sigil_core::json::JsonAt),
     /// A rule of the OpenVEX schema or specification is broken.
     #[error("{path}: {message}")]
     Rule {
@@ -298,18 +291,8 @@ impl Document {
                 limit: MAX_VEX_BYTES,
             });
         }
-        let doc: Document = serde_json::from_str(text).map_err(|e| {
-            let message = e.to_string();
-            let message = match message.rfind(" at line ") {
-                Some(i) => message[..i].to_owned(),
-                None => message,
-            };
-            VexParseError::Json {
-                line: e.line(),
-                column: e.column(),
-                message,
-            }
-        })?;
+        let doc: Document =
+            serde_json::from_str(text).map_err(|e| VexParseError::Json(e.into()))?;
         doc.check()?;
         Ok(doc)
     }

@@ -36,7 +36,10 @@ pub use dsse::{
 };
 pub use provenance::{GitFacts, ProvenanceOptions, SLSA_PROVENANCE_V1};
 pub use statement::{Statement, StatementParseError, Subject};
-pub use verify::{Assessment, CertificateIdentity, CheckError, Checked, Expectations, Signer};
+pub use verify::{
+    Assessment, AttestReason, CertificateIdentity, CheckError, Checked, Expectations,
+    StatementSigner,
+};
 
 /// Both digests of an artifact, from one pass over it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -94,7 +94,7 @@ pub struct CertificateIdentity {
 
 /// Who signed a statement, as established by signature verification.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Signer {
+pub enum StatementSigner {
     /// A trusted key, by fingerprint.
     Key {
         /// [`sigil_keys::PublicKey::fingerprint`].
@@ -104,12 +104,12 @@ pub enum Signer {
     Certificate(CertificateIdentity),
 }
 
-impl Signer {
+impl StatementSigner {
     /// A one-line description for output.
     pub fn describe(&self) -> String {
         match self {
-            Signer::Key { fingerprint } => format!("key {fingerprint}"),
-            Signer::Certificate(c) => format!("{} (issuer {})", c.identity, c.issuer),
+            StatementSigner::Key { fingerprint } => format!("key {fingerprint}"),
+            StatementSigner::Certificate(c) => format!("{} (issuer {})", c.identity, c.issuer),
         }
     }
 
@@ -117,10 +117,10 @@ impl Signer {
     /// claims).
     pub fn to_json(&self) -> serde_json::Value {
         match self {
-            Signer::Key { fingerprint } => {
+            StatementSigner::Key { fingerprint } => {
                 serde_json::json!({ "kind": "key", "fingerprint": fingerprint })
             }
-            Signer::Certificate(c) => serde_json::json!({
+            StatementSigner::Certificate(c) => serde_json::json!({
                 "kind": "certificate",
                 "identity": c.identity,
                 "issuer": c.issuer,
@@ -143,8 +143,8 @@ impl Signer {
 
     fn certificate(&self) -> Option<&CertificateIdentity> {
         match self {
-            Signer::Key { .. } => None,
-            Signer::Certificate(c) => Some(c),
+            StatementSigner::Key { .. } => None,
+            StatementSigner::Certificate(c) => Some(c),
         }
     }
 }
@@ -349,25 +349,114 @@ pub enum CheckError {
     },
 }
 
-impl CheckError {
-    /// A stable kebab-case code (see docs/attest.md).
-    pub fn code(&self) -> &'static str {
-        match self {
-            CheckError::PayloadType(_) => "payload-type",
-            CheckError::Statement(_) => "statement-malformed",
-            CheckError::SubjectMismatch { .. } => "artifact-mismatch",
-            CheckError::PredicateType { .. } => "predicate-type-mismatch",
-            CheckError::Provenance(_) => "provenance-malformed",
-            CheckError::BuilderMismatch { .. } => "builder-mismatch",
-            CheckError::BuilderIdRequired { .. } => "builder-id-required",
-            CheckError::SignerNotBuilder { .. } => "signer-not-builder",
-            CheckError::Issuer(_) => "issuer-mismatch",
-            CheckError::Unpinned { .. } => "builder-unpinned",
-            CheckError::CertificateMismatch { .. } => "certificate-mismatch",
-            CheckError::SourceMismatch { .. } => "source-mismatch",
-            CheckError::SourceConflict { .. } => "source-conflict",
-            CheckError::RefMismatch { .. } => "ref-mismatch",
+sigil_core::finding_codes! {
+    /// Why `sigil verify-attestation` did not accept an attestation (JSON `reason`; listed in
+    /// `docs/codes.md`): authentication failures, then what [`CheckError`] finds.
+    pub enum AttestReason {
+        /// The entry is not an attestation, or its bundle does not parse.
+        AttestationMalformed = "attestation-malformed",
+        /// A DSSE signature does not verify with the trusted keys.
+        SignatureInvalid = "signature-invalid",
+        /// A bare DSSE envelope where only keyless bundles are trusted.
+        NoCertificate = "no-certificate",
+        /// A bundle no trusted key or identity can verify.
+        WrongSignerKind = "wrong-signer-kind",
+        /// The certificate's SAN is not the expected identity.
+        IdentityMismatch = "identity-mismatch",
+        /// The certificate's (or provenance's) OIDC issuer is not the expected one.
+        IssuerMismatch = "issuer-mismatch",
+        /// The certificate's two OIDC-issuer extensions name different issuers.
+        IssuerConflict = "issuer-conflict",
+        /// A certificate claim is not what the publisher flags ask.
+        ClaimMismatch = "claim-mismatch",
+        /// A message-signature bundle where a DSSE envelope is needed.
+        NotDsse = "not-dsse",
+        /// The certificate does not chain, was not valid at signing time, or lacks a valid SCT.
+        CertificateRejected = "certificate-rejected",
+        /// Transparency log evidence failed.
+        TlogRejected = "tlog-rejected",
+        /// An RFC 3161 timestamp failed, or no trusted signing time exists.
+        TimestampRejected = "timestamp-rejected",
+        /// The bundle is inconsistent, uses something this verifier cannot check, or no trusted
+        /// root is loaded.
+        BundleRejected = "bundle-rejected",
+        /// The envelope's payload type is not in-toto's.
+        PayloadType = "payload-type",
+        /// The payload is not an in-toto statement (with a predicate type).
+        StatementMalformed = "statement-malformed",
+        /// No subject has the artifact's digest (the code of every artifact mismatch).
+        ArtifactMismatch = "artifact-mismatch",
+        /// The predicate type is not the expected one.
+        PredicateTypeMismatch = "predicate-type-mismatch",
+        /// The SLSA provenance does not parse.
+        ProvenanceMalformed = "provenance-malformed",
+        /// The provenance names another builder.
+        BuilderMismatch = "builder-mismatch",
+        /// The signer delegates to the builder the provenance names, and no `--builder-id` says
+        /// which builder to trust.
+        BuilderIdRequired = "builder-id-required",
+        /// A keyless signer that is not the builder the provenance names.
+        SignerNotBuilder = "signer-not-builder",
+        /// The builder is not pinned to a commit or tag.
+        BuilderUnpinned = "builder-unpinned",
+        /// The certificate contradicts the provenance's repository, ref, commit, workflow, run or
+        /// runner environment.
+        CertificateMismatch = "certificate-mismatch",
+        /// A source fact differs from `--source-uri`.
+        SourceMismatch = "source-mismatch",
+        /// The source ref differs from `--source-ref`.
+        RefMismatch = "ref-mismatch",
+        /// The provenance's trigger and first resolved dependency name different sources.
+        SourceConflict = "source-conflict",
+    }
+}
+
+impl AttestReason {
+    /// The reason of a Sigstore verification failure of an attestation bundle (an artifact
+    /// mismatch keeps its code: the digest is in no subject).
+    pub fn from_bundle(r: sigil_sigstore::BundleReason) -> Self {
+        use sigil_sigstore::BundleReason as B;
+        match r {
+            B::IdentityMismatch => AttestReason::IdentityMismatch,
+            B::IssuerMismatch => AttestReason::IssuerMismatch,
+            B::IssuerConflict => AttestReason::IssuerConflict,
+            B::ClaimMismatch => AttestReason::ClaimMismatch,
+            B::WrongSignerKind => AttestReason::WrongSignerKind,
+            B::NotDsse => AttestReason::NotDsse,
+            B::ArtifactMismatch => AttestReason::ArtifactMismatch,
+            B::SignatureInvalid => AttestReason::SignatureInvalid,
+            B::CertificateRejected => AttestReason::CertificateRejected,
+            B::TlogRejected => AttestReason::TlogRejected,
+            B::TimestampRejected => AttestReason::TimestampRejected,
+            _ => AttestReason::BundleRejected,
         }
+    }
+}
+
+impl CheckError {
+    /// The stable reason code.
+    pub fn reason(&self) -> AttestReason {
+        match self {
+            CheckError::PayloadType(_) => AttestReason::PayloadType,
+            CheckError::Statement(_) => AttestReason::StatementMalformed,
+            CheckError::SubjectMismatch { .. } => AttestReason::ArtifactMismatch,
+            CheckError::PredicateType { .. } => AttestReason::PredicateTypeMismatch,
+            CheckError::Provenance(_) => AttestReason::ProvenanceMalformed,
+            CheckError::BuilderMismatch { .. } => AttestReason::BuilderMismatch,
+            CheckError::BuilderIdRequired { .. } => AttestReason::BuilderIdRequired,
+            CheckError::SignerNotBuilder { .. } => AttestReason::SignerNotBuilder,
+            CheckError::Issuer(_) => AttestReason::IssuerMismatch,
+            CheckError::Unpinned { .. } => AttestReason::BuilderUnpinned,
+            CheckError::CertificateMismatch { .. } => AttestReason::CertificateMismatch,
+            CheckError::SourceMismatch { .. } => AttestReason::SourceMismatch,
+            CheckError::SourceConflict { .. } => AttestReason::SourceConflict,
+            CheckError::RefMismatch { .. } => AttestReason::RefMismatch,
+        }
+    }
+
+    /// [`CheckError::reason`]'s code.
+    pub fn code(&self) -> &'static str {
+        self.reason().code()
     }
 }
 
@@ -484,7 +573,7 @@ pub fn check(
     payload: &[u8],
     sha256: &Sha256Digest,
     sha512: &Sha512Digest,
-    signer: &Signer,
+    signer: &StatementSigner,
     exp: &Expectations,
 ) -> Result<Checked, CheckError> {
     let a = assess(payload_type, payload, sha256, sha512, signer, exp)?;
@@ -504,7 +593,7 @@ pub fn assess(
     payload: &[u8],
     sha256: &Sha256Digest,
     sha512: &Sha512Digest,
-    signer: &Signer,
+    signer: &StatementSigner,
     exp: &Expectations,
 ) -> Result<Assessment, CheckError> {
     let checked = check_statement(payload_type, payload, sha256, sha512, exp)?;
@@ -565,7 +654,7 @@ pub fn check_statement(
 /// `--source-uri`, and the ref against `--source-ref`. Empty when all hold.
 pub fn check_provenance(
     view: &ProvenanceView,
-    signer: &Signer,
+    signer: &StatementSigner,
     exp: &Expectations,
 ) -> Vec<CheckError> {
     let mut out = check_builder(view, signer, exp);
@@ -573,7 +662,11 @@ pub fn check_provenance(
     out
 }
 
-fn check_builder(view: &ProvenanceView, signer: &Signer, exp: &Expectations) -> Vec<CheckError> {
+fn check_builder(
+    view: &ProvenanceView,
+    signer: &StatementSigner,
+    exp: &Expectations,
+) -> Vec<CheckError> {
     let mut out = Vec::new();
     let mismatch = |expected: &str| CheckError::BuilderMismatch {
         expected: expected.to_owned(),
@@ -887,14 +980,14 @@ mod tests {
         "https://github.com/acme/widget/.github/workflows/release.yml@refs/tags/v1.2.3";
     const RUN: &str = "https://github.com/acme/widget/actions/runs/42/attempts/1";
 
-    fn key() -> Signer {
-        Signer::Key {
+    fn key() -> StatementSigner {
+        StatementSigner::Key {
             fingerprint: "f".into(),
         }
     }
 
-    fn cert(identity: &str) -> Signer {
-        Signer::Certificate(CertificateIdentity {
+    fn cert(identity: &str) -> StatementSigner {
+        StatementSigner::Certificate(CertificateIdentity {
             identity: identity.into(),
             issuer: GITHUB_ACTIONS_ISSUER.into(),
             source_repository_uri: Some("https://github.com/acme/widget".into()),
@@ -919,7 +1012,7 @@ mod tests {
     /// Every finding code, or the code of the error that stops the check.
     fn codes(
         payload: &[u8],
-        signer: &Signer,
+        signer: &StatementSigner,
         exp: Expectations,
     ) -> Result<Vec<&'static str>, &'static str> {
         assess(
@@ -934,7 +1027,11 @@ mod tests {
         .map_err(|e| e.code())
     }
 
-    fn check_with(payload: &[u8], signer: &Signer, exp: Expectations) -> Result<(), &'static str> {
+    fn check_with(
+        payload: &[u8],
+        signer: &StatementSigner,
+        exp: Expectations,
+    ) -> Result<(), &'static str> {
         check(
             INTOTO_PAYLOAD_TYPE,
             payload,
@@ -1315,7 +1412,7 @@ mod tests {
         assert_eq!(
             check_with(
                 &p,
-                &Signer::Certificate(full_cert(BUILDER)),
+                &StatementSigner::Certificate(full_cert(BUILDER)),
                 exp(
                     None,
                     Some("github.com/acme/widget"),
@@ -1333,7 +1430,7 @@ mod tests {
             Err("signer-not-builder")
         );
         let mut wrong_issuer = cert(BUILDER);
-        if let Signer::Certificate(c) = &mut wrong_issuer {
+        if let StatementSigner::Certificate(c) = &mut wrong_issuer {
             c.issuer = "https://accounts.google.com".into();
         }
         assert_eq!(
@@ -1341,7 +1438,7 @@ mod tests {
             Err("issuer-mismatch")
         );
         let mut other_repo = cert(BUILDER);
-        if let Signer::Certificate(c) = &mut other_repo {
+        if let StatementSigner::Certificate(c) = &mut other_repo {
             c.source_repository_uri = Some("https://github.com/evil/x".into());
         }
         assert_eq!(
@@ -1373,7 +1470,7 @@ mod tests {
             &p,
             &Sha256Digest::of(ART),
             &Sha512Digest::of(ART),
-            &Signer::Certificate(c.clone()),
+            &StatementSigner::Certificate(c.clone()),
             &exp(
                 None,
                 Some("github.com/acme/widget"),
@@ -1393,7 +1490,11 @@ mod tests {
         c.source_repository_ref = Some("refs/tags/v1.0.0".into());
         c.source_repository_digest = Some("9999".into());
         assert_eq!(
-            codes(&p, &Signer::Certificate(c.clone()), exp(None, None, None)),
+            codes(
+                &p,
+                &StatementSigner::Certificate(c.clone()),
+                exp(None, None, None)
+            ),
             Ok(vec!["certificate-mismatch"])
         );
         // The build config (1.18) and the run (1.21), with GitHub's case rules.
@@ -1402,7 +1503,11 @@ mod tests {
             "https://github.com/ACME/widget/.github/workflows/release.yml@refs/tags/v1.0.0".into(),
         );
         assert_eq!(
-            codes(&p, &Signer::Certificate(c.clone()), exp(None, None, None)),
+            codes(
+                &p,
+                &StatementSigner::Certificate(c.clone()),
+                exp(None, None, None)
+            ),
             Ok(vec![])
         );
         c.build_config_uri = Some(
@@ -1411,7 +1516,7 @@ mod tests {
         c.run_invocation_uri =
             Some("https://github.com/acme/widget/actions/runs/43/attempts/1".into());
         assert_eq!(
-            codes(&p, &Signer::Certificate(c), exp(None, None, None)),
+            codes(&p, &StatementSigner::Certificate(c), exp(None, None, None)),
             Ok(vec!["certificate-mismatch", "certificate-mismatch"])
         );
     }
@@ -1459,7 +1564,11 @@ mod tests {
         d.build_config_uri = None;
         d.source_repository_ref = Some("refs/heads/main".into());
         assert_eq!(
-            codes(&p, &Signer::Certificate(d), exp(Some(trw), None, None)),
+            codes(
+                &p,
+                &StatementSigner::Certificate(d),
+                exp(Some(trw), None, None)
+            ),
             Ok(vec!["certificate-mismatch"])
         );
 
@@ -1469,19 +1578,23 @@ mod tests {
         assert_eq!(
             check_with(
                 &p,
-                &Signer::Certificate(c.clone()),
+                &StatementSigner::Certificate(c.clone()),
                 exp(Some(runner), Some("github.com/acme/widget"), None)
             ),
             Ok(())
         );
         assert_eq!(
-            check_with(&p, &Signer::Certificate(c.clone()), exp(None, None, None)),
+            check_with(
+                &p,
+                &StatementSigner::Certificate(c.clone()),
+                exp(None, None, None)
+            ),
             Err("builder-id-required")
         );
         assert_eq!(
             check_with(
                 &p,
-                &Signer::Certificate(c.clone()),
+                &StatementSigner::Certificate(c.clone()),
                 exp(Some("https://github.com/actions/runner"), None, None)
             ),
             Err("builder-mismatch")
@@ -1489,7 +1602,7 @@ mod tests {
         assert_eq!(
             check_with(
                 &p,
-                &Signer::Certificate(c.clone()),
+                &StatementSigner::Certificate(c.clone()),
                 exp(
                     Some("https://github.com/actions/runner/github-hosted2"),
                     None,
@@ -1502,7 +1615,7 @@ mod tests {
         assert_eq!(
             check_with(
                 &p,
-                &Signer::Certificate(c.clone()),
+                &StatementSigner::Certificate(c.clone()),
                 exp(Some(runner), None, None)
             ),
             Err("certificate-mismatch")
@@ -1512,7 +1625,7 @@ mod tests {
         assert_eq!(
             check_with(
                 &p,
-                &Signer::Certificate(c.clone()),
+                &StatementSigner::Certificate(c.clone()),
                 exp(Some(runner), None, None)
             ),
             Err("certificate-mismatch")
@@ -1521,7 +1634,11 @@ mod tests {
         c.runner_environment = Some("github-hosted".into());
         c.source_repository_uri = None;
         assert_eq!(
-            codes(&p, &Signer::Certificate(c), exp(Some(runner), None, None)),
+            codes(
+                &p,
+                &StatementSigner::Certificate(c),
+                exp(Some(runner), None, None)
+            ),
             Ok(vec!["certificate-mismatch"])
         );
     }

@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 use sigil_advisory::author::{self, NewAdvisory};
+use sigil_advisory::batch;
 use sigil_advisory::osv::{Advisory, RangeType, MAX_ADVISORY_BYTES};
-use sigil_advisory::validate::{self, Level};
+use sigil_advisory::validate;
 use sigil_advisory::vex;
 
 use crate::output::{CliError, Report};
@@ -20,17 +21,6 @@ pub enum AdvisoryCommand {
     Validate(ValidateArgs),
     /// Export an advisory: `--format rustsec` (RustSec advisory-db) or `--format markdown`.
     Export(ExportArgs),
-}
-
-impl AdvisoryCommand {
-    /// The command's name for JSON output.
-    pub fn name(&self) -> &'static str {
-        match self {
-            AdvisoryCommand::New(_) => "advisory new",
-            AdvisoryCommand::Validate(_) => "advisory validate",
-            AdvisoryCommand::Export(_) => "advisory export",
-        }
-    }
 }
 
 /// Range types for `--range-type`.
@@ -267,12 +257,8 @@ fn new(mut a: NewArgs) -> Result<Report, CliError> {
                 .and_then(|p| p.osv_package().map(|x| x.0));
             a.id = prompt("id", Some(author::draft_id(eco)))?;
         }
-        if a.range.is_empty()
-            && a.introduced.is_none()
-            && a.fixed.is_none()
-            && a.last_affected.is_none()
-            && a.affected_version.is_empty()
-        {
+        let no_range = a.range.is_empty() && a.affected_version.is_empty();
+        if no_range && a.introduced.is_none() && a.fixed.is_none() && a.last_affected.is_none() {
             a.introduced = prompt("introduced in", Some("0"))?;
             a.fixed = prompt("fixed in (empty if not fixed)", None)?;
         }
@@ -286,175 +272,85 @@ fn new(mut a: NewArgs) -> Result<Report, CliError> {
             ),
         );
     }
-    let details = match &a.details_file {
-        Some(p) => Some(super::read_text(p, 1 << 20, "details")?),
-        None => a.details.clone(),
-    };
-    let mut ranges = a.range.clone();
-    if a.introduced.is_some() || a.fixed.is_some() || a.last_affected.is_some() {
-        let mut spec = format!("introduced={}", a.introduced.as_deref().unwrap_or("0"));
-        if let Some(f) = &a.fixed {
-            spec.push_str(&format!(",fixed={f}"));
-        }
-        if let Some(l) = &a.last_affected {
-            spec.push_str(&format!(",last_affected={l}"));
-        }
-        ranges.push(spec);
-    }
-    let ecosystem = a.ecosystem.clone().or_else(|| {
-        a.package
-            .as_deref()
-            .and_then(|p| sigil_advisory::purl::Purl::parse(p).ok())
-            .and_then(|p| p.osv_package().map(|x| x.0.to_owned()))
-    });
     let mut n = NewAdvisory::default();
-    n.id =
-        a.id.clone()
-            .unwrap_or_else(|| author::draft_id(ecosystem.as_deref()).to_owned());
-    n.summary = a.summary.clone();
-    n.details = details;
-    n.purl = a.package.clone();
-    n.ecosystem = a.ecosystem.clone();
-    n.name = a.name.clone();
-    n.ranges = ranges;
+    n.details = match &a.details_file {
+        Some(p) => Some(super::read_text(p, 1 << 20, "details")?),
+        None => a.details,
+    };
+    (n.id, n.summary, n.purl, n.ecosystem, n.name) = (
+        a.id.unwrap_or_default(),
+        a.summary,
+        a.package,
+        a.ecosystem,
+        a.name,
+    );
+    (n.ranges, n.introduced, n.fixed, n.last_affected) =
+        (a.range, a.introduced, a.fixed, a.last_affected);
     n.range_type = a.range_type.map(|t| match t {
         RangeTypeArg::Semver => RangeType::SEMVER,
         RangeTypeArg::Ecosystem => RangeType::ECOSYSTEM,
     });
-    n.versions = a.affected_version.clone();
-    n.severity = a.severity.clone().filter(|s| !s.is_empty());
-    n.aliases = a.alias.clone();
-    n.references = a.reference.clone();
-    n.credits = a.credit.clone();
-    n.now = now()?;
+    (n.versions, n.severity, n.aliases) = (a.affected_version, a.severity, a.alias);
+    (n.references, n.credits, n.now) = (a.reference, a.credit, now()?);
     let adv = author::new_advisory(&n).map_err(|e| CliError::usage(e.to_string()))?;
     let score = adv.best_cvss(adv.affected.first());
-    let text = adv.to_json();
-    let advisory_value: Value = serde_json::to_value(&adv).unwrap_or(Value::Null);
-    let mut data = json!({
-        "id": adv.id,
-        "draft": validate::is_draft_id(&adv.id),
-        "advisory": advisory_value,
-    });
+    let draft = validate::is_draft_id(&adv.id);
+    let mut data = json!({ "id": adv.id, "draft": draft, "advisory": adv });
     if let Some(c) = &score {
         data["score"] = json!(c.score);
         data["severity"] = json!(c.severity().as_str());
         data["cvss"] = json!(c.vector);
     }
-    let mut r = match &a.out {
-        Some(path) => {
-            write_output(path, &text, a.force)?;
-            data["file"] = json!(path);
-            Report::ok("ok", data).line(format!("wrote {}: {}", path.display(), adv.id))
-        }
-        None => {
-            let mut r = Report::ok("ok", data);
-            r.document = Some(text.clone());
-            r
-        }
+    let Some(path) = &a.out else {
+        return Ok(document(data, adv.to_json()));
     };
-    if a.out.is_some() {
-        r = match &score {
-            Some(c) => r.line(format!(
-                "severity: {:.1} {} ({})",
-                c.score,
-                c.severity(),
-                c.nomenclature()
-            )),
-            None => r.line("severity: not scored"),
-        };
-        if validate::is_draft_id(&adv.id) {
-            r = r.line(format!(
-                "note: {} is a draft id; `sigil advisory validate --final` rejects it",
-                adv.id
-            ));
-        }
-    }
-    Ok(r)
+    write_output(path, &adv.to_json(), a.force)?;
+    data["file"] = json!(path);
+    let r = Report::ok("ok", data).line(format!("wrote {}: {}", path.display(), adv.id));
+    let r = r.line(match &score {
+        Some(c) => format!(
+            "severity: {:.1} {} ({})",
+            c.score,
+            c.severity(),
+            c.nomenclature()
+        ),
+        None => "severity: not scored".to_owned(),
+    });
+    Ok(match draft {
+        true => r.line(format!(
+            "note: {} is a draft id; `sigil advisory validate --final` rejects it",
+            adv.id
+        )),
+        false => r,
+    })
+}
+
+/// A report whose result is the document `text` itself (written to stdout).
+fn document(data: Value, text: String) -> Report {
+    let mut r = Report::ok("ok", data);
+    r.document = Some(text);
+    r
 }
 
 fn validate_files(a: ValidateArgs) -> Result<Report, CliError> {
-    let opts = validate::Options::new(a.final_);
-    let mut results: Vec<(PathBuf, Option<String>, Vec<validate::Finding>)> = Vec::new();
+    let mut files = Vec::new();
     for path in &a.files {
-        let text = super::read_text(path, MAX_ADVISORY_BYTES as u64, "advisory");
-        let (adv, findings) = match text {
-            Ok(t) => validate::validate_text(&t, opts),
+        let text = match super::read_text(path, MAX_ADVISORY_BYTES as u64, "advisory") {
+            Ok(t) => Ok(t),
             // Unreadable files are I/O errors; oversized or non-UTF-8 ones are invalid advisories.
-            Err(e) if e.kind == crate::output::ErrorKind::NotVerified => {
-                (None, vec![parse_finding(e.message)])
-            }
+            Err(e) if e.kind == crate::output::ErrorKind::NotVerified => Err(e.message),
             Err(e) => return Err(e),
         };
-        results.push((path.clone(), adv.map(|x| x.id), findings));
+        files.push((path.display().to_string(), text));
     }
-    let dups =
-        validate::duplicate_ids(results.iter().map(|(_, id, _)| id.as_deref().unwrap_or("")));
-    for (id, idxs) in dups.iter().filter(|(id, _)| !id.is_empty()) {
-        for &i in &idxs[1..] {
-            let first = results[idxs[0]].0.display().to_string();
-            results[i].2.push(dup_finding(id, &first));
-        }
-    }
-    let errors = results
-        .iter()
-        .flat_map(|r| &r.2)
-        .filter(|f| f.level == Level::Error)
-        .count();
-    let warnings = results
-        .iter()
-        .flat_map(|r| &r.2)
-        .filter(|f| f.level == Level::Warning)
-        .count();
-    let mut lines = Vec::new();
-    let mut files = Vec::new();
-    for (path, id, findings) in &results {
-        let ferr = findings.iter().filter(|f| f.level == Level::Error).count();
-        let idtxt = id.as_deref().map(|i| format!(" ({i})")).unwrap_or_default();
-        if ferr == 0 {
-            lines.push(format!("{}: valid{idtxt}", path.display()));
-        } else {
-            lines.push(format!("{}: invalid{idtxt}", path.display()));
-        }
-        for f in findings {
-            let lvl = if f.level == Level::Error {
-                "error"
-            } else {
-                "warning"
-            };
-            let at = if f.path.is_empty() {
-                String::new()
-            } else {
-                format!(" at {}", f.path)
-            };
-            lines.push(format!("  {lvl}[{}]{at}: {}", f.code, f.message));
-        }
-        files.push(json!({ "file": path, "id": id, "valid": ferr == 0, "findings": findings }));
-    }
-    lines.push(format!(
-        "{} file(s): {errors} error(s), {warnings} warning(s)",
-        results.len()
-    ));
-    let data = json!({ "valid": errors == 0, "final": a.final_, "errors": errors, "warnings": warnings, "files": files });
-    let mut r = if errors == 0 {
-        Report::ok("ok", data)
-    } else {
-        Report::not_verified(data)
+    let set = batch::validate_files(files, validate::Options::new(a.final_));
+    let data = serde_json::to_value(&set).unwrap_or(Value::Null);
+    let mut r = match set.valid {
+        true => Report::ok("ok", data),
+        false => Report::not_verified(data),
     };
-    r.human = lines;
+    r.human = set.lines();
     Ok(r)
-}
-
-fn parse_finding(message: String) -> validate::Finding {
-    validate::Finding::error("osv-parse", "", message)
-}
-
-fn dup_finding(id: &str, first: &str) -> validate::Finding {
-    validate::Finding::error(
-        "id-duplicate",
-        "id",
-        format!("id {id} is also used by {first}"),
-    )
 }
 
 fn export(a: ExportArgs, fmt: ExportFormat) -> Result<Report, CliError> {
@@ -465,11 +361,7 @@ fn export(a: ExportArgs, fmt: ExportFormat) -> Result<Report, CliError> {
         .hint("--format json gives both inside one JSON document"));
     }
     let adv = read_advisory(&a.file)?;
-    let errors: Vec<String> = validate::validate(&adv, validate::Options::default())
-        .into_iter()
-        .filter(|f| f.level == Level::Error)
-        .map(|f| format!("{} ({})", f.message, f.code))
-        .collect();
+    let errors = sigil_advisory::export::blockers(&adv);
     if !errors.is_empty() {
         return Err(CliError::not_verified(format!(
             "{}: invalid advisory: {}",
@@ -505,20 +397,20 @@ fn export(a: ExportArgs, fmt: ExportFormat) -> Result<Report, CliError> {
             ));
         }
     };
-    match &a.out {
-        Some(path) => {
-            write_output(path, &text, a.force)?;
-            Ok(
-                Report::ok("ok", json!({ "id": adv.id, "format": name, "file": path }))
-                    .line(format!("wrote {} ({name}) for {}", path.display(), adv.id)),
-            )
-        }
-        None => {
-            let mut r = Report::ok("ok", json!({ "id": adv.id, "format": name, "text": text }));
-            r.document = Some(text.clone());
-            Ok(r)
-        }
-    }
+    let Some(path) = &a.out else {
+        return Ok(document(
+            json!({ "id": adv.id, "format": name, "text": text }),
+            text,
+        ));
+    };
+    write_output(path, &text, a.force)?;
+    Ok(
+        Report::ok("ok", json!({ "id": adv.id, "format": name, "file": path })).line(format!(
+            "wrote {} ({name}) for {}",
+            path.display(),
+            adv.id
+        )),
+    )
 }
 
 /// Runs a VEX subcommand.
@@ -556,26 +448,15 @@ pub fn run_vex(cmd: VexCommand) -> Result<Report, CliError> {
         CliError::usage(e.to_string()).hint(hint)
     })?;
     let text = doc.to_json();
-    let value: Value = serde_json::to_value(&doc).unwrap_or(Value::Null);
-    match &a.out {
-        Some(path) => {
-            write_output(path, &text, a.force)?;
-            Ok(
-                Report::ok("ok", json!({ "id": doc.id, "file": path, "vex": value })).line(
-                    format!(
-                        "wrote {}: {} is {} for {}",
-                        path.display(),
-                        a.vulnerability,
-                        status.as_str(),
-                        a.product.join(", ")
-                    ),
-                ),
-            )
-        }
-        None => {
-            let mut r = Report::ok("ok", json!({ "id": doc.id, "vex": value }));
-            r.document = Some(text.clone());
-            Ok(r)
-        }
-    }
+    let Some(path) = &a.out else {
+        return Ok(document(json!({ "id": doc.id, "vex": doc }), text));
+    };
+    write_output(path, &text, a.force)?;
+    let (vuln, status, products) = (&a.vulnerability, status.as_str(), a.product.join(", "));
+    Ok(
+        Report::ok("ok", json!({ "id": doc.id, "file": path, "vex": doc })).line(format!(
+            "wrote {}: {vuln} is {status} for {products}",
+            path.display()
+        )),
+    )
 }

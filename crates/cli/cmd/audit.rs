@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use serde_json::json;
 use sigil_advisory::audit::{self, Advisories, LoadError};
+use sigil_advisory::audit_text::{self, Gate};
 use sigil_advisory::cvss::Severity;
 use sigil_advisory::inventory::{self, MAX_INVENTORY_BYTES};
 use sigil_advisory::purl::Purl;
@@ -68,7 +68,7 @@ fn load_error(e: LoadError) -> CliError {
         LoadError::Rustsec(sigil_advisory::rustsec_db::RustsecDbError::Io { path, source }) => {
             CliError::io(format!("{}: {}", path.display(), super::io_reason(&source)))
         }
-        other => CliError::not_verified(CliError::chain(&other)),
+        other => CliError::not_verified(sigil_core::error::chain(&other)),
     }
 }
 
@@ -85,11 +85,13 @@ pub fn run(a: AuditArgs) -> Result<Report, CliError> {
         products
             .push(Purl::parse(p).map_err(|e| CliError::usage(format!("--product {p:?}: {e}")))?);
     }
+    let bad = |p: &PathBuf, e: inventory::InventoryError| {
+        CliError::not_verified(format!("{}: {e}", p.display()))
+    };
     let (target, components) = match (&a.sbom, &a.lockfile) {
         (Some(p), _) => {
             let text = super::read_text(p, MAX_INVENTORY_BYTES as u64, "SBOM")?;
-            let inv = inventory::read_sbom(&text)
-                .map_err(|e| CliError::not_verified(format!("{}: {e}", p.display())))?;
+            let inv = inventory::read_sbom(&text).map_err(|e| bad(p, e))?;
             if a.product.is_empty() {
                 products = inv.products;
             }
@@ -97,11 +99,7 @@ pub fn run(a: AuditArgs) -> Result<Report, CliError> {
         }
         (None, Some(p)) => {
             let text = super::read_text(p, MAX_INVENTORY_BYTES as u64, "lockfile")?;
-            (
-                p,
-                inventory::from_lockfile(&text)
-                    .map_err(|e| CliError::not_verified(format!("{}: {e}", p.display())))?,
-            )
+            (p, inventory::from_lockfile(&text).map_err(|e| bad(p, e))?)
         }
         (None, None) => return Err(CliError::usage("give --sbom BOM or --lockfile Cargo.lock")),
     };
@@ -117,152 +115,16 @@ pub fn run(a: AuditArgs) -> Result<Report, CliError> {
         })?);
     }
     let report = audit::audit(&components, &products, &advisories, &docs);
-    let failing = report.failing(threshold).count();
-    let suppressed = report.findings.iter().filter(|f| f.suppressed).count();
-
-    let mut lines = vec![format!(
-        "audited {} package(s) from {} against {} advisories",
-        report.components,
-        target.display(),
-        report.advisories
-    )];
-    if !report.products.is_empty() {
-        lines.push(format!("product: {}", report.products.join(", ")));
-    }
-    if !report.withdrawn.is_empty() {
-        lines.push(format!(
-            "skipped withdrawn: {}",
-            report.withdrawn.join(", ")
-        ));
-    }
-    if !report.informational.is_empty() {
-        lines.push(format!(
-            "informational advisories (reported apart): {}",
-            report.informational.len()
-        ));
-    }
-    for f in &report.findings {
-        let sev = f.severity.map_or("unknown", Severity::as_str);
-        let score = f.score.map(|s| format!(" {s:.1}")).unwrap_or_default();
-        let summary = f
-            .summary
-            .as_deref()
-            .map(|s| format!(": {s}"))
-            .unwrap_or_default();
-        let head = format!(
-            "{}{score} {} {} {}{summary}",
-            sev.to_uppercase(),
-            f.id,
-            f.package,
-            f.version
-        );
-        match &f.vex {
-            Some(v) if f.suppressed => {
-                lines.push(format!("suppressed {head}"));
-                lines.push(format!("  vex {}: {}", v.status, v.reason()));
-            }
-            Some(v) => {
-                lines.push(head);
-                lines.push(format!("  fix: {}", f.remediation));
-                lines.push(format!("  vex {}: {}", v.status, v.reason()));
-            }
-            None => {
-                lines.push(head);
-                lines.push(format!("  fix: {}", f.remediation));
-            }
-        }
-        if let Some(why) = &f.indeterminate {
-            lines.push(format!("  indeterminate: {why}"));
-        }
-    }
-    for f in &report.informational_findings {
-        let kind = f.informational.as_deref().unwrap_or("informational");
-        let summary = f
-            .summary
-            .as_deref()
-            .map(|s| format!(": {s}"))
-            .unwrap_or_default();
-        let head = format!("INFO {kind} {} {} {}{summary}", f.id, f.package, f.version);
-        match &f.vex {
-            Some(v) if f.suppressed => {
-                lines.push(format!("suppressed {head}"));
-                lines.push(format!("  vex {}: {}", v.status, v.reason()));
-            }
-            Some(v) => {
-                lines.push(head);
-                lines.push(format!("  vex {}: {}", v.status, v.reason()));
-            }
-            None => lines.push(head),
-        }
-    }
-    for u in &report.unaudited {
-        let version = u
-            .version
-            .as_deref()
-            .map(|v| format!(" {v}"))
-            .unwrap_or_default();
-        lines.push(format!(
-            "UNAUDITED {} {}{version}: {}",
-            u.code, u.package, u.message
-        ));
-    }
-    let fail_word = match a.fail_on {
-        FailOn::Low => "low",
-        FailOn::Medium => "medium",
-        FailOn::High => "high",
-        FailOn::Critical => "critical",
-    };
-    if !report.informational_findings.is_empty() {
-        lines.push(format!(
-            "{} informational finding(s){}",
-            report.informational_findings.len(),
-            if a.fail_on_informational {
-                " (failing: --fail-on-informational)"
-            } else {
-                ", not failing (--fail-on-informational to fail)"
-            }
-        ));
-    }
-    lines.push(format!(
-        "{} finding(s), {failing} at or above {fail_word}, {suppressed} suppressed by VEX",
-        report.findings.len()
-    ));
-    if !report.unaudited.is_empty() {
-        lines.push(format!(
-            "{} component(s) not audited{}",
-            report.unaudited.len(),
-            if a.insecure_allow_unaudited {
-                " (allowed by --insecure-allow-unaudited)"
-            } else {
-                ""
-            }
-        ));
-    }
-    let data = json!({
-        "target": target,
-        "fail_on": fail_word,
-        "components": report.components,
-        "advisories": report.advisories,
-        "withdrawn": report.withdrawn,
-        "informational": report.informational,
-        "failing": failing,
-        "suppressed": suppressed,
-        "findings": report.findings,
-        "informational_findings": report.informational_findings,
-        "fail_on_informational": a.fail_on_informational,
-        "products": report.products,
-        "unaudited": report.unaudited,
-        "insecure_allow_unaudited": a.insecure_allow_unaudited,
-    });
-    let mut r = if !report.passes_with(
+    let gate = Gate::new(
         threshold,
         a.insecure_allow_unaudited,
         a.fail_on_informational,
-    ) {
-        Report::not_verified(data)
-    } else {
-        Report::ok("ok", data)
+    );
+    let rendered = audit_text::render(&report, &target.display().to_string(), gate);
+    let mut r = match rendered.passes {
+        true => Report::ok("ok", rendered.data),
+        false => Report::not_verified(rendered.data),
     };
-    r.human = lines;
+    r.human = rendered.lines;
     Ok(r)
 }

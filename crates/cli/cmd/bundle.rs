@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 use sigil_core::{Sha256Digest, Sha512Digest};
 use sigil_sigstore::{
-    Artifact, Bundle, Content, Matcher, Policy, PublicKey, Signer, SignerKind, TrustRoot, Verified,
-    VerifyError,
+    Artifact, Bundle, BundleSigner, BundleVerifyError, Content, Matcher, PublicKey, SignerKind,
+    SignerPolicy, TrustRoot, Verified,
 };
 
 use crate::output::{CliError, Output, Report};
@@ -92,7 +92,7 @@ fn matcher(
     }
 }
 
-fn policy(r: &mut BundleRequest) -> Result<Policy, CliError> {
+fn policy(r: &mut BundleRequest) -> Result<SignerPolicy, CliError> {
     if let Some(key) = &r.key {
         if r.publisher.any(r.source_ref.as_ref()) {
             return Err(CliError::usage(
@@ -112,7 +112,7 @@ fn policy(r: &mut BundleRequest) -> Result<Policy, CliError> {
         }
         let pem = super::read_text(key, MAX_TRUST_FILE, "public key")
             .map_err(|e| CliError::usage(e.message))?;
-        return PublicKey::from_pem(&pem).map(Policy::PublicKey).map_err(|e| {
+        return PublicKey::from_pem(&pem).map(SignerPolicy::PublicKey).map_err(|e| {
             CliError::usage(format!("{}: {}", key.display(), CliError::chain(&e)))
                 .hint("a Sigstore managed key is a PEM `PUBLIC KEY` (SPKI), as `cosign public-key` writes")
         });
@@ -138,9 +138,9 @@ fn policy(r: &mut BundleRequest) -> Result<Policy, CliError> {
             "certificate-oidc-issuer",
         )?;
         let p = r.publisher.policy(identity, issuer, r.source_ref.take())?;
-        return Ok(Policy::Publisher(Box::new(p)));
+        return Ok(SignerPolicy::Publisher(Box::new(p)));
     }
-    Ok(Policy::Keyless {
+    Ok(SignerPolicy::Keyless {
         identity: matcher(
             r.identity.take(),
             r.identity_regexp.take(),
@@ -192,20 +192,20 @@ fn read_bundles(path: &Path) -> Result<Vec<Bundle>, CliError> {
 }
 
 /// A stable kebab-case code for each reason a bundle is not verified.
-fn reason(e: &VerifyError) -> &'static str {
+fn reason(e: &BundleVerifyError) -> &'static str {
     match e {
-        VerifyError::IdentityMismatch { .. } => "identity-mismatch",
-        VerifyError::IssuerMismatch { .. } => "issuer-mismatch",
-        VerifyError::IssuerConflict { .. } => "issuer-conflict",
-        VerifyError::ClaimMismatch(_) => "claim-mismatch",
-        VerifyError::WrongSignerKind { .. } => "wrong-signer-kind",
-        VerifyError::NotDsse => "not-dsse",
-        VerifyError::ArtifactMismatch(_) => "artifact-mismatch",
-        VerifyError::SignatureInvalid(_) => "signature-invalid",
-        VerifyError::Certificate(_) => "certificate-rejected",
-        VerifyError::TransparencyLog(_) => "tlog-rejected",
-        VerifyError::Timestamp(_) => "timestamp-rejected",
-        VerifyError::Read(_) => "read-error",
+        BundleVerifyError::IdentityMismatch { .. } => "identity-mismatch",
+        BundleVerifyError::IssuerMismatch { .. } => "issuer-mismatch",
+        BundleVerifyError::IssuerConflict { .. } => "issuer-conflict",
+        BundleVerifyError::ClaimMismatch(_) => "claim-mismatch",
+        BundleVerifyError::WrongSignerKind { .. } => "wrong-signer-kind",
+        BundleVerifyError::NotDsse => "not-dsse",
+        BundleVerifyError::ArtifactMismatch(_) => "artifact-mismatch",
+        BundleVerifyError::SignatureInvalid(_) => "signature-invalid",
+        BundleVerifyError::Certificate(_) => "certificate-rejected",
+        BundleVerifyError::TransparencyLog(_) => "tlog-rejected",
+        BundleVerifyError::Timestamp(_) => "timestamp-rejected",
+        BundleVerifyError::Read(_) => "read-error",
         _ => "bundle-rejected",
     }
 }
@@ -214,13 +214,13 @@ fn verify_one(
     root: &TrustRoot,
     bundle: &Bundle,
     subject: &Subject,
-    policy: &Policy,
-) -> Result<Verified, VerifyError> {
+    policy: &SignerPolicy,
+) -> Result<Verified, BundleVerifyError> {
     match subject {
         Subject::Sha256(d) => sigil_sigstore::verify(root, bundle, Artifact::Sha256(*d), policy),
         Subject::Sha512(d) => sigil_sigstore::verify(root, bundle, Artifact::Sha512(*d), policy),
         Subject::Path(p) => {
-            let (mut f, _) = sigil_core::input::open(p).map_err(VerifyError::Read)?;
+            let (mut f, _) = sigil_core::input::open(p).map_err(BundleVerifyError::Read)?;
             sigil_sigstore::verify(root, bundle, Artifact::Reader(&mut f), policy)
         }
     }
@@ -243,7 +243,7 @@ pub fn run(_out: &Output, mut r: BundleRequest) -> Result<Report, CliError> {
     let root = trust_root(&r)?;
     let bundles = read_bundles(&r.bundle)?;
     let want = match policy {
-        Policy::PublicKey(_) => SignerKind::PublicKey,
+        SignerPolicy::PublicKey(_) => SignerKind::PublicKey,
         _ => SignerKind::Certificate,
     };
     let candidates: Vec<&Bundle> = bundles.iter().filter(|b| b.signer_kind() == want).collect();
@@ -275,7 +275,7 @@ pub fn run(_out: &Output, mut r: BundleRequest) -> Result<Report, CliError> {
                 found = Some((i, *b, v));
                 break;
             }
-            Err(VerifyError::Read(e)) => {
+            Err(BundleVerifyError::Read(e)) => {
                 return Err(CliError::io(format!(
                     "{}: {}",
                     r.file.display(),
@@ -289,15 +289,15 @@ pub fn run(_out: &Output, mut r: BundleRequest) -> Result<Report, CliError> {
     }
     let Some((_, bundle, v)) = found else {
         // There was at least one candidate, so at least one error.
-        let e = first_err.unwrap_or(VerifyError::NotDsse);
+        let e = first_err.unwrap_or(BundleVerifyError::NotDsse);
         let mut data = json!({ "file": r.file, "bundle": r.bundle, "reason": reason(&e) });
         match &e {
-            VerifyError::IdentityMismatch { expected, actual }
-            | VerifyError::IssuerMismatch { expected, actual } => {
+            BundleVerifyError::IdentityMismatch { expected, actual }
+            | BundleVerifyError::IssuerMismatch { expected, actual } => {
                 data["expected"] = json!(expected);
                 data["actual"] = json!(actual);
             }
-            VerifyError::ClaimMismatch(m) => {
+            BundleVerifyError::ClaimMismatch(m) => {
                 data["claim"] = json!(m.claim);
                 data["expected"] = json!(m.expected);
                 data["actual"] = json!(m.actual);
@@ -320,7 +320,7 @@ fn time_json(t: &Option<sigil_sigstore::Time>) -> Value {
 
 fn report(r: &BundleRequest, root: &TrustRoot, bundle: &Bundle, v: &Verified) -> Report {
     let (signer, identity_lines) = match &v.signer {
-        Signer::Certificate {
+        BundleSigner::Certificate {
             identity,
             issuer,
             not_before,

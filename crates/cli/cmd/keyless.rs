@@ -296,7 +296,7 @@ impl IdentityArgs {
         bundle: &Path,
         bytes: &[u8],
     ) -> Result<sigil_sigstore::Verified, CliError> {
-        let policy = sigil_sigstore::Policy::Keyless {
+        let policy = sigil_sigstore::SignerPolicy::Keyless {
             identity: Self::matcher(
                 &self.certificate_identity,
                 &self.certificate_identity_regexp,
@@ -327,13 +327,15 @@ impl IdentityArgs {
         sigil_sigstore::verify(&root, &b, sigil_sigstore::Artifact::Bytes(bytes), &policy).map_err(
             |e| {
                 let reason = match &e {
-                    sigil_sigstore::VerifyError::IdentityMismatch { .. } => "identity-mismatch",
-                    sigil_sigstore::VerifyError::IssuerMismatch { .. } => "issuer-mismatch",
-                    sigil_sigstore::VerifyError::ArtifactMismatch(_) => "artifact-mismatch",
-                    sigil_sigstore::VerifyError::SignatureInvalid(_) => "signature-invalid",
-                    sigil_sigstore::VerifyError::Certificate(_) => "certificate-rejected",
-                    sigil_sigstore::VerifyError::TransparencyLog(_) => "tlog-rejected",
-                    sigil_sigstore::VerifyError::Timestamp(_) => "timestamp-rejected",
+                    sigil_sigstore::BundleVerifyError::IdentityMismatch { .. } => {
+                        "identity-mismatch"
+                    }
+                    sigil_sigstore::BundleVerifyError::IssuerMismatch { .. } => "issuer-mismatch",
+                    sigil_sigstore::BundleVerifyError::ArtifactMismatch(_) => "artifact-mismatch",
+                    sigil_sigstore::BundleVerifyError::SignatureInvalid(_) => "signature-invalid",
+                    sigil_sigstore::BundleVerifyError::Certificate(_) => "certificate-rejected",
+                    sigil_sigstore::BundleVerifyError::TransparencyLog(_) => "tlog-rejected",
+                    sigil_sigstore::BundleVerifyError::Timestamp(_) => "timestamp-rejected",
                     _ => "bundle-rejected",
                 };
                 CliError::not_verified(format!("{}: {}", bundle.display(), CliError::chain(&e)))

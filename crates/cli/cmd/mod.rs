@@ -26,7 +26,7 @@ pub mod verify;
 pub mod verify_attestation;
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io;
 use std::path::Path;
 
 use sigil_keys::{KeyFileError, PublicKey, SecretKey, SecretKeyParseError};
@@ -93,16 +93,13 @@ pub fn open_input(path: &Path) -> Result<(File, u64), CliError> {
 /// Reads a small text file (signatures, lists), refusing anything over `limit` bytes.
 pub fn read_text(path: &Path, limit: u64, what: &str) -> Result<String, CliError> {
     let (f, _) = open_input(path)?;
-    let mut buf = Vec::new();
-    f.take(limit + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| CliError::io(format!("{}: {}", path.display(), io_reason(&e))))?;
-    if buf.len() as u64 > limit {
-        return Err(CliError::not_verified(format!(
+    let buf = sigil_core::input::read_bounded(f, limit).map_err(|e| match e {
+        sigil_core::input::ReadBoundedError::TooLarge { .. } => CliError::not_verified(format!(
             "{}: {what} is larger than {limit} bytes",
             path.display()
-        )));
-    }
+        )),
+        e => CliError::io(format!("{}: {}", path.display(), io_reason(&e.into()))),
+    })?;
     String::from_utf8(buf).map_err(|_| {
         CliError::not_verified(format!("{}: {what} is not UTF-8 text", path.display()))
     })
@@ -136,6 +133,42 @@ pub fn progress(out: &Output, name: &str, len: u64) -> impl FnMut(u64) {
         if let Some(b) = &bar {
             b.set_position(n);
             if n >= len {
+                b.finish_and_clear();
+            }
+        }
+    }
+}
+
+/// A progress reporter for (done, total) files of `what` (or bytes, with `bytes`), callable
+/// from any thread; silent unless allowed and at least 1,000 files (or as many bytes as
+/// [`progress`] needs).
+pub fn count_progress(out: &Output, what: &str, bytes: bool) -> impl Fn(u64, u64) + Sync {
+    let allowed = out.progress_allowed();
+    let what = sigil_core::terminal::escape(what).into_owned();
+    let bar = std::sync::OnceLock::new();
+    move |done, total| {
+        let bar = bar.get_or_init(|| {
+            let least = if bytes { PROGRESS_THRESHOLD } else { 1000 };
+            (allowed && total >= least).then(|| {
+                let bar = indicatif::ProgressBar::with_draw_target(
+                    Some(total),
+                    indicatif::ProgressDrawTarget::stderr(),
+                );
+                let template = if bytes {
+                    "{msg} {bar:30} {bytes}/{total_bytes} {bytes_per_sec}"
+                } else {
+                    "{msg} {bar:30} {pos}/{len} files {per_sec}"
+                };
+                if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+                    bar.set_style(style);
+                }
+                bar.set_message(what.clone());
+                bar
+            })
+        });
+        if let Some(b) = bar {
+            b.set_position(done);
+            if done >= total {
                 b.finish_and_clear();
             }
         }

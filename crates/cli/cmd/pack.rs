@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 use sigil_pack::{
-    ArchiveError, InstallError, InstallOptions, Limits, MinisignVerifier, SignError, SignOptions,
-    VerifiedPack, VerifyError, SIGNATURE_PATH,
+    ArchiveError, InstallError, InstallOptions, Limits, MinisignVerifier, PackVerifyError,
+    SignError, SignOptions, VerifiedPack, SIGNATURE_PATH,
 };
 use sigil_scan::Scanner;
 use sigil_sign::binding::{self, Expect, Statement};
@@ -139,11 +139,11 @@ pub struct InstallArgs {
 /// Runs a pack subcommand.
 pub fn run(out: &Output, cmd: PackCommand) -> Result<Report, CliError> {
     match cmd {
-        PackCommand::Sign(a) => sign(a),
-        PackCommand::Verify(a) => verify(a, "verify"),
-        PackCommand::Archive(a) => archive(a),
+        PackCommand::Sign(a) => sign(out, a),
+        PackCommand::Verify(a) => verify(out, a, "verify"),
+        PackCommand::Archive(a) => archive(out, a),
         PackCommand::Install(a) => install(out, a),
-        PackCommand::Check(a) => verify(a, "check"),
+        PackCommand::Check(a) => verify(out, a, "check"),
     }
 }
 
@@ -151,7 +151,7 @@ fn violation_json(v: &sigil_pack::Violation) -> Value {
     json!({ "path": v.path, "rule": v.rule, "detail": v.detail })
 }
 
-fn sign(a: SignArgs) -> Result<Report, CliError> {
+fn sign(out: &Output, a: SignArgs) -> Result<Report, CliError> {
     let scanner = Scanner::new(super::scan::load_allowlist(a.allowlist.as_ref())?);
     let key = super::load_secret_key(&a.key)?;
     let opts = SignOptions {
@@ -161,7 +161,12 @@ fn sign(a: SignArgs) -> Result<Report, CliError> {
         scanner: &scanner,
         untrusted_comment: super::sign::UNTRUSTED_COMMENT,
     };
-    match sigil_pack::sign_dir(&a.dir, &key, &opts) {
+    match sigil_pack::sign::sign_dir_progress(
+        &a.dir,
+        &key,
+        &opts,
+        &super::count_progress(out, "scanning", false),
+    ) {
         Ok(s) => {
             let mut r = Report::ok(
                 "ok",
@@ -240,9 +245,9 @@ fn manifest_statement(v: &VerifiedPack) -> Statement {
 }
 
 /// Sorts a pack verification failure: problems become a not-verified report.
-fn verify_failure(dir: &Path, e: VerifyError) -> Result<Report, CliError> {
+fn verify_failure(dir: &Path, e: PackVerifyError) -> Result<Report, CliError> {
     match e {
-        VerifyError::Tree { comment, problems } => {
+        PackVerifyError::Tree { comment, problems } => {
             let mut r = Report::not_verified(json!({
                 "dir": dir,
                 "name": comment.name,
@@ -260,12 +265,12 @@ fn verify_failure(dir: &Path, e: VerifyError) -> Result<Report, CliError> {
                 problems.len()
             )))
         }
-        VerifyError::Io { .. } => Err(CliError::io(CliError::chain(&e))),
-        VerifyError::UntrustedKey { .. } => {
+        PackVerifyError::Io { .. } => Err(CliError::io(CliError::chain(&e))),
+        PackVerifyError::UntrustedKey { .. } => {
             Err(CliError::not_verified(format!("{}: {e}", dir.display()))
                 .hint("pass the publisher's public key with --key"))
         }
-        VerifyError::Missing { .. } => Err(CliError::not_verified(format!("{e}"))
+        PackVerifyError::Missing { .. } => Err(CliError::not_verified(format!("{e}"))
             .hint("a pack is signed with `sigil pack sign DIR --key KEY --name N --version V`")),
         other => Err(CliError::not_verified(format!(
             "{}: {}",
@@ -275,10 +280,17 @@ fn verify_failure(dir: &Path, e: VerifyError) -> Result<Report, CliError> {
     }
 }
 
-fn verify(a: VerifyArgs, what: &str) -> Result<Report, CliError> {
+fn verify(out: &Output, a: VerifyArgs, what: &str) -> Result<Report, CliError> {
     let keys = load_keys(&a.key)?;
     let allow = super::scan::load_allowlist(a.allowlist.as_ref())?;
-    match sigil_pack::verify_dir_allowing(&a.dir, &keys, &a.limits.limits(), &allow) {
+    let progress = super::count_progress(out, "verifying", false);
+    match sigil_pack::verify::verify_dir_progress(
+        &a.dir,
+        &keys,
+        &a.limits.limits(),
+        &allow,
+        &progress,
+    ) {
         Ok(v) => {
             let expect = Expect {
                 file: None,
@@ -304,7 +316,7 @@ fn verify(a: VerifyArgs, what: &str) -> Result<Report, CliError> {
     }
 }
 
-fn archive(a: ArchiveArgs) -> Result<Report, CliError> {
+fn archive(out: &Output, a: ArchiveArgs) -> Result<Report, CliError> {
     // Archives are reproducible by default: entries carry SOURCE_DATE_EPOCH, or 0.
     let mtime = super::source_date_epoch()?.unwrap_or(0);
     let out_dir = a
@@ -315,7 +327,14 @@ fn archive(a: ArchiveArgs) -> Result<Report, CliError> {
     let tmp = tempfile::NamedTempFile::new_in(out_dir)
         .map_err(|e| CliError::io(format!("{}: {}", out_dir.display(), super::io_reason(&e))))?;
     let writer = std::io::BufWriter::new(tmp.as_file());
-    let summary = match sigil_pack::write_archive(&a.dir, writer, mtime, &a.limits.limits()) {
+    let progress = super::count_progress(out, "archiving", false);
+    let summary = match sigil_pack::archive::write_archive_progress(
+        &a.dir,
+        writer,
+        mtime,
+        &a.limits.limits(),
+        &progress,
+    ) {
         Ok(s) => s,
         Err(ArchiveError::Refused(violations)) => {
             let mut r = Report::not_verified(
@@ -384,7 +403,7 @@ fn archive(a: ArchiveArgs) -> Result<Report, CliError> {
     )))
 }
 
-fn install(_out: &Output, a: InstallArgs) -> Result<Report, CliError> {
+fn install(out: &Output, a: InstallArgs) -> Result<Report, CliError> {
     let keys = load_keys(&a.key)?;
     let allow = super::scan::load_allowlist(a.allowlist.as_ref())?;
     let sig_path = a
@@ -437,8 +456,14 @@ fn install(_out: &Output, a: InstallArgs) -> Result<Report, CliError> {
             pack_comment: pack.comment.to_string(),
         }))
     };
-    match sigil_pack::install_archive_checked(
-        &a.archive, &verifier, &keys, &a.to, &opts, &allow, &check,
+    let progress = super::count_progress(out, "installing", true);
+    let hooks = sigil_pack::install::InstallHooks {
+        allow: &allow,
+        check: &check,
+        progress: &progress,
+    };
+    match sigil_pack::install::install_archive_hooks(
+        &a.archive, &verifier, &keys, &a.to, &opts, &hooks,
     ) {
         Ok(i) => Ok(Report::ok(
             "ok",
@@ -525,7 +550,7 @@ fn install_error(a: &InstallArgs, e: InstallError) -> CliError {
             a.archive.display()
         ))
         .data(json!({ "path": v.path, "rule": v.rule, "detail": v.detail })),
-        InstallError::Pack(VerifyError::Tree { comment, problems }) => {
+        InstallError::Pack(PackVerifyError::Tree { comment, problems }) => {
             let list: Vec<String> = problems
                 .iter()
                 .map(|p| format!("{}: {} ({})", p.path, p.kind.code(), p.detail))

@@ -6,7 +6,7 @@ use std::path::Path;
 use serde_json::{json, Value};
 use sigil_attest::ArtifactDigests;
 use sigil_sigstore::pep740::{self, Pep740Attestation, Publisher};
-use sigil_sigstore::{Policy, Signer, TrustRoot};
+use sigil_sigstore::{BundleSigner, SignerPolicy, TrustRoot};
 
 use crate::output::{CliError, Report};
 
@@ -20,7 +20,7 @@ pub fn read(path: &Path, text: &str) -> Result<Option<Vec<Pep740Attestation>>, C
     }
     pep740::parse_value(&v).map(Some).map_err(|e| {
         CliError::not_verified(format!("{}: {}", path.display(), CliError::chain(&e)))
-            .data(json!({ "attestation": path, "reason": "attestation-malformed" }))
+            .data(json!({ "attestation": path, "reason": e.code() }))
     })
 }
 
@@ -65,7 +65,7 @@ pub fn run(
     attestation: &Path,
     atts: Vec<Pep740Attestation>,
     root: &TrustRoot,
-    policy: &Policy,
+    policy: &SignerPolicy,
     digests: &ArtifactDigests,
     predicate_type: Option<&str>,
 ) -> Result<Report, CliError> {
@@ -73,34 +73,19 @@ pub fn run(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut verified = Vec::new();
-    let mut rejected = Vec::new();
-    for att in &atts {
-        match pep740::verify(root, att, &dist, &digests.sha256, policy) {
-            Ok(v) if predicate_type.is_some_and(|p| p != v.predicate_type) => rejected.push((
-                att.location.clone(),
-                "predicate-type-mismatch",
-                format!(
-                    "predicate type {:?} is not the one asked for ({:?})",
-                    v.predicate_type,
-                    predicate_type.unwrap_or_default()
-                ),
-            )),
-            Ok(v) => verified.push((att.location.clone(), v)),
-            Err(e) => rejected.push((att.location.clone(), e.code(), CliError::chain(&e))),
-        }
-    }
-    let rejected_json: Vec<Value> = rejected
+    let v = pep740::verify_document(root, &atts, &dist, &digests.sha256, policy, predicate_type);
+    let rejected_json: Vec<Value> = v
+        .rejected
         .iter()
-        .map(|(l, c, m)| json!({ "location": l, "reason": c, "message": m }))
+        .map(|(l, e)| json!({ "location": l, "reason": e.code(), "message": CliError::chain(e) }))
         .collect();
-    if !rejected.is_empty() || verified.is_empty() {
-        let message = rejected
+    if !v.passes() {
+        let message = v
+            .rejected
             .iter()
-            .map(|(l, c, m)| format!("{l}: {m} [{c}]"))
+            .map(|(l, e)| format!("{l}: {} [{}]", CliError::chain(e), e.code()))
             .collect::<Vec<_>>()
             .join("; ");
-        let reason = rejected.first().map_or("attestation-malformed", |r| r.1);
         return Err(CliError::not_verified(format!(
             "{} (PEP 740): {message}",
             attestation.display()
@@ -109,15 +94,15 @@ pub fn run(
             "subject": subject,
             "attestation": attestation,
             "format": "pep740",
-            "reason": reason,
+            "reason": v.reason(),
             "rejected": rejected_json,
         })));
     }
     let mut report = Report::ok("verified", Value::Null);
     let mut out = Vec::new();
-    for (location, v) in &verified {
+    for (location, v) in &v.verified {
         let (identity, issuer) = match &v.verified.signer {
-            Signer::Certificate {
+            BundleSigner::Certificate {
                 identity, issuer, ..
             } => (identity.clone(), issuer.clone()),
             _ => (String::new(), String::new()),

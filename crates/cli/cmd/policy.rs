@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::json;
-use sigil_policy::{KeyOrigin, KeyRole, Policy, PolicyError, SubjectMatch};
+use sigil_policy::{KeyOrigin, Policy, PolicyError, SubjectMatch};
 
 use crate::output::{CliError, Output, Report};
 
@@ -102,51 +102,7 @@ fn check(out: &Output, path: &Path) -> Result<Report, CliError> {
             }),
         })
         .collect();
-    // What counts, as evaluation counts it: keys with the role and not revoked, plus identities.
-    let signers = |role: KeyRole| {
-        p.keys
-            .iter()
-            .filter(|k| k.has_role(role) && !p.is_revoked(k.key.key_id()))
-            .count()
-    };
-    let of = |role: KeyRole| {
-        let plural =
-            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-        let (k, i) = (signers(role), p.identities.len());
-        match (k, i) {
-            (k, 0) => plural(k, "key", "keys"),
-            (0, i) => plural(i, "identity", "identities"),
-            (k, i) => format!(
-                "{} or {}",
-                plural(k, "key", "keys"),
-                plural(i, "identity", "identities")
-            ),
-        }
-    };
-    // Roles narrow what a key counts for; say so only when some key has them.
-    let restricted = p.keys.iter().any(|k| k.roles.len() < KeyRole::ALL.len());
-    let mut requires = vec![format!(
-        "{} of {} trusted signers",
-        p.threshold,
-        signers(KeyRole::Artifact) + p.identities.len()
-    )];
-    if p.provenance.is_some() {
-        requires.push(if restricted {
-            format!("provenance (signed by one of {})", of(KeyRole::Provenance))
-        } else {
-            "provenance".into()
-        });
-    }
-    if p.sbom.is_some() {
-        requires.push(if restricted {
-            format!(
-                "an SBOM attestation (signed by one of {})",
-                of(KeyRole::Sbom)
-            )
-        } else {
-            "an SBOM attestation".into()
-        });
-    }
+    let requires = p.requirements();
     let data = json!({
         "policy": path,
         "sha256": p.digest.to_hex(),

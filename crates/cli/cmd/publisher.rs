@@ -36,10 +36,7 @@ pub struct PublisherArgs {
 impl PublisherArgs {
     /// Whether any publisher flag (or `--source-ref` for the certificate) was given.
     pub fn any(&self, source_ref: Option<&String>) -> bool {
-        self.owner.is_some()
-            || self.repository.is_some()
-            || self.signer_workflow.is_some()
-            || self.signer_repository.is_some()
+        self.names_signer()
             || self.source_digest.is_some()
             || self.deny_self_hosted_runners
             || source_ref.is_some()
@@ -47,10 +44,20 @@ impl PublisherArgs {
 
     /// Whether an owner, repository or signer is named: the certificate is then the policy.
     pub fn names_signer(&self) -> bool {
-        self.owner.is_some()
-            || self.repository.is_some()
-            || self.signer_workflow.is_some()
-            || self.signer_repository.is_some()
+        self.build(None, None).names_publisher()
+    }
+
+    fn build(&self, issuer: Option<Matcher>, source_ref: Option<String>) -> PublisherPolicy {
+        let mut p =
+            PublisherPolicy::new(issuer.unwrap_or_else(|| Matcher::exact(GITHUB_ACTIONS_ISSUER)));
+        p.owner.clone_from(&self.owner);
+        p.repository.clone_from(&self.repository);
+        p.signer_workflow.clone_from(&self.signer_workflow);
+        p.signer_repository.clone_from(&self.signer_repository);
+        p.source_digest.clone_from(&self.source_digest);
+        p.source_ref = source_ref;
+        p.deny_self_hosted_runners = self.deny_self_hosted_runners;
+        p
     }
 
     /// The certificate policy: the issuer (default GitHub Actions'), the SAN when given, and
@@ -61,17 +68,9 @@ impl PublisherArgs {
         issuer: Option<Matcher>,
         source_ref: Option<String>,
     ) -> Result<PublisherPolicy, CliError> {
-        let mut p =
-            PublisherPolicy::new(issuer.unwrap_or_else(|| Matcher::exact(GITHUB_ACTIONS_ISSUER)));
+        let mut p = self.build(issuer, source_ref);
         p.identity = identity;
-        p.owner.clone_from(&self.owner);
-        p.repository.clone_from(&self.repository);
-        p.signer_workflow.clone_from(&self.signer_workflow);
-        p.signer_repository.clone_from(&self.signer_repository);
-        p.source_digest.clone_from(&self.source_digest);
-        p.source_ref = source_ref;
-        p.deny_self_hosted_runners = self.deny_self_hosted_runners;
-        if p.identity.is_none() && !p.names_publisher() {
+        if !p.names_signer() {
             return Err(CliError::usage("the certificate checks need a signer").hint(
                 "add --owner, --repo, --signer-workflow or --signer-repo (or --certificate-identity)",
             ));

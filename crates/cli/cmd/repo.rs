@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::SystemTime;
 
 use serde_json::json;
+use sigil_tuf::repo;
 
 use super::trust::tuf_error;
 use crate::output::{CliError, Report};
@@ -19,18 +20,6 @@ pub enum RepoCommand {
     Publish(DirArgs),
     /// Replace a role's key: writes the next root version, signed by the old and new root keys.
     Rotate(RotateArgs),
-}
-
-impl RepoCommand {
-    /// The command's name for reports.
-    pub fn name(&self) -> &'static str {
-        match self {
-            RepoCommand::Init(_) => "repo init",
-            RepoCommand::Add(_) => "repo add",
-            RepoCommand::Publish(_) => "repo publish",
-            RepoCommand::Rotate(_) => "repo rotate",
-        }
-    }
 }
 
 /// `sigil repo init`.
@@ -76,46 +65,21 @@ pub struct RotateArgs {
     role: String,
 }
 
-/// Sidecars added with a pack when they exist beside it: those `sigil install` looks for
-/// (`NAME.minisig`, numbered `NAME.N.minisig`, the bundle and the attestations).
-const SIDECARS: &[&str] = &[
-    ".minisig",
-    ".1.minisig",
-    ".2.minisig",
-    ".3.minisig",
-    ".4.minisig",
-    ".5.minisig",
-    ".6.minisig",
-    ".7.minisig",
-    ".8.minisig",
-    ".9.minisig",
-    ".sigstore.json",
-    ".intoto.jsonl",
-];
-
 /// Runs `sigil repo`.
 pub fn run(c: RepoCommand) -> Result<Report, CliError> {
     let now = SystemTime::now();
+    // Repository trouble is a setup error whatever its kind; publish and rotate keep theirs.
+    let setup = |e: sigil_tuf::TufError| CliError::usage(tuf_error(e).message);
     match c {
         RepoCommand::Init(a) => {
-            let mut expiry = Vec::new();
-            for e in &a.expiry {
-                let parsed = e
-                    .split_once('=')
-                    .and_then(|(r, d)| Some((r.to_owned(), d.parse::<u32>().ok()?)));
-                let Some(pair) = parsed else {
-                    return Err(CliError::usage(format!(
-                        "--expiry {e}: expected ROLE=DAYS, e.g. timestamp=2"
-                    )));
-                };
-                expiry.push(pair);
-            }
-            let root = sigil_tuf::repo::init(&a.dir, now, &expiry)
-                .map_err(|e| CliError::usage(tuf_error(e).message))?;
-            let root_path = sigil_tuf::repo::metadata_dir(&a.dir).join("1.root.json");
+            let expiry = a.expiry.iter().map(|e| repo::parse_expiry(e));
+            let expiry = expiry.collect::<Result<Vec<_>, _>>().map_err(setup)?;
+            let root = repo::init(&a.dir, now, &expiry).map_err(setup)?;
+            let root_path = repo::metadata_dir(&a.dir).join("1.root.json");
+            let sha256 = sigil_tuf::sha256_hex(&root);
             Ok(Report::ok(
                 "initialised",
-                json!({ "dir": a.dir, "root": root_path, "root_sha256": sigil_tuf::sha256_hex(&root) }),
+                json!({ "dir": a.dir, "root": root_path, "root_sha256": sha256 }),
             )
             .line(format!(
                 "created {} (keys in {}; serve {} only)",
@@ -126,41 +90,20 @@ pub fn run(c: RepoCommand) -> Result<Report, CliError> {
             .line(format!("pin this root in clients: {}", root_path.display())))
         }
         RepoCommand::Add(a) => {
+            let mut r = Report::ok("added", json!(null));
             let mut added = Vec::new();
-            let mut report_lines = Vec::new();
             for pack in &a.packs {
-                let name = pack
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .ok_or_else(|| CliError::usage(format!("{}: no file name", pack.display())))?
-                    .to_owned();
-                let mut files = vec![(pack.clone(), name.clone())];
-                for ext in SIDECARS {
-                    let side = pack.with_file_name(format!("{name}{ext}"));
-                    if side.is_file() {
-                        files.push((side, format!("{name}{ext}")));
-                    }
-                }
-                for (path, target) in files {
-                    let e = sigil_tuf::repo::add(&a.dir, &path, &target).map_err(|e| {
-                        let c = tuf_error(e);
-                        CliError::usage(c.message)
-                    })?;
-                    report_lines.push(format!(
-                        "added {target} ({} bytes, sha256 {})",
-                        e.length, e.sha256
-                    ));
-                    added.push(json!({ "target": target, "length": e.length, "sha256": e.sha256 }));
+                for (target, e) in repo::add_pack(&a.dir, pack).map_err(setup)? {
+                    let (length, sha256) = (e.length, &e.sha256);
+                    r = r.line(format!("added {target} ({length} bytes, sha256 {sha256})"));
+                    added.push(json!({ "target": target, "length": length, "sha256": sha256 }));
                 }
             }
-            let mut r = Report::ok("added", json!({ "added": added }));
-            for l in report_lines {
-                r = r.line(l);
-            }
+            r.data = json!({ "added": added });
             Ok(r.line("run `sigil repo publish` to sign them into the repository"))
         }
         RepoCommand::Publish(a) => {
-            let p = sigil_tuf::repo::publish(&a.dir, now).map_err(tuf_error)?;
+            let p = repo::publish(&a.dir, now).map_err(tuf_error)?;
             let mut r = Report::ok(
                 "published",
                 json!({ "versions": p.versions, "expires": p.expires, "targets": p.targets }),
@@ -176,9 +119,8 @@ pub fn run(c: RepoCommand) -> Result<Report, CliError> {
             )))
         }
         RepoCommand::Rotate(a) => {
-            let root = sigil_tuf::repo::rotate(&a.dir, &a.role, now).map_err(tuf_error)?;
-            let v: serde_json::Value = serde_json::from_slice(&root).unwrap_or_default();
-            let version = v["signed"]["version"].as_u64().unwrap_or(0);
+            let root = repo::rotate(&a.dir, &a.role, now).map_err(tuf_error)?;
+            let version = repo::root_version(&root);
             Ok(Report::ok(
                 "rotated",
                 json!({ "role": a.role, "root_version": version }),

@@ -8,7 +8,6 @@
 //! no cargo-auditable data, an input SBOM that does not parse); 2 usage, setup or I/O
 //! (`cargo metadata` fails, an unreadable file, a bad `SOURCE_DATE_EPOCH`).
 
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
@@ -38,18 +37,6 @@ pub enum SbomCommand {
     Binary(BinaryArgs),
     /// Components added, removed and changed between two SBOMs (CycloneDX or SPDX JSON).
     Diff(DiffArgs),
-}
-
-impl SbomCommand {
-    /// The command name for JSON output.
-    pub fn name(&self) -> &'static str {
-        match self {
-            SbomCommand::Cargo(_) => "sbom cargo",
-            SbomCommand::Pack(_) => "sbom pack",
-            SbomCommand::Binary(_) => "sbom binary",
-            SbomCommand::Diff(_) => "sbom diff",
-        }
-    }
 }
 
 /// `--spec` values.
@@ -256,17 +243,18 @@ fn pack(out: &Output, a: PackArgs) -> Result<Report, CliError> {
 }
 
 fn binary(a: BinaryArgs) -> Result<Report, CliError> {
-    let (f, len) = super::open_input(&a.binary)?;
-    if len > MAX_BINARY {
-        return Err(CliError::not_verified(format!(
+    let (f, _) = super::open_input(&a.binary)?;
+    let bytes = sigil_core::input::read_bounded(f, MAX_BINARY).map_err(|e| match e {
+        sigil_core::input::ReadBoundedError::TooLarge { .. } => CliError::not_verified(format!(
             "{} is larger than {MAX_BINARY} bytes",
             a.binary.display()
-        )));
-    }
-    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
-    f.take(MAX_BINARY + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| CliError::io(format!("{}: {}", a.binary.display(), super::io_reason(&e))))?;
+        )),
+        e => CliError::io(format!(
+            "{}: {}",
+            a.binary.display(),
+            super::io_reason(&e.into())
+        )),
+    })?;
     let file_name = a
         .binary
         .file_name()

@@ -123,10 +123,11 @@ fn create(out: &Output, a: CreateArgs) -> Result<Report, CliError> {
     for f in &a.files {
         let digest = hash_file(out, f)?;
         let name = list_name(f, base.as_deref())?;
-        if list.entries.iter().any(|e| e.name == name) {
-            return Err(CliError::usage(format!("{name} is listed twice")));
-        }
         list.entries.push(sums::Entry { digest, name });
+    }
+    if let Some(i) = sums::duplicate(&list.entries) {
+        let name = &list.entries[i].name;
+        return Err(CliError::usage(format!("{name} is listed twice")));
     }
     let text = list.to_text();
     let entries: Vec<_> = list
@@ -227,7 +228,7 @@ fn verify_keyless(out: &Output, a: &VerifyArgs) -> Result<Report, CliError> {
     let text = super::read_text(&a.list, MAX_LIST, "checksum list")?;
     let v = a.keyless.verify_bytes(&bundle, text.as_bytes())?;
     let (identity, issuer) = match &v.signer {
-        sigil_sigstore::Signer::Certificate {
+        sigil_sigstore::BundleSigner::Certificate {
             identity, issuer, ..
         } => (identity.clone(), issuer.clone()),
         _ => (String::new(), String::new()),
@@ -267,27 +268,18 @@ fn check_list(
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     // Hashed on every core; the JSON document's per-file array is built only for JSON output.
-    let bar = (out.progress_allowed() && list.entries.len() >= 1000).then(|| {
-        let bar = indicatif::ProgressBar::with_draw_target(
-            Some(list.entries.len() as u64),
-            indicatif::ProgressDrawTarget::stderr(),
-        );
-        if let Ok(style) =
-            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} files {per_sec}")
-        {
-            bar.set_style(style);
-        }
-        bar
-    });
+    let progress = super::count_progress(out, "checking", false);
+    let (done, total) = (
+        std::sync::atomic::AtomicU64::new(0),
+        list.entries.len() as u64,
+    );
     let statuses = sigil_sign::sums_check::check(dir, &list.entries, &|| {
-        if let Some(b) = &bar {
-            b.inc(1);
-        }
+        progress(
+            done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
+            total,
+        );
     })
     .map_err(|e| CliError::io(format!("{}: {}", dir.display(), super::io_reason(&e))))?;
-    if let Some(b) = &bar {
-        b.finish_and_clear();
-    }
     let json_wanted = out.format == crate::output::Format::Json;
     let mut results = Vec::new();
     let mut failed = 0usize;

@@ -1,13 +1,14 @@
 //! `sigil trust`: Sigstore trust roots refreshed through TUF, and the tuf-conformance client.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use serde_json::json;
 use sigil_gate::fetch::{FetchOptions, Fetcher};
+use sigil_gate::tuf::{RootError, StageError};
 use sigil_tuf::trust::Instance;
-use sigil_tuf::{Client, Limits, MetadataDir, TufError};
+use sigil_tuf::TufError;
 
 use crate::output::{CliError, Report};
 
@@ -22,17 +23,6 @@ pub enum TrustCommand {
     /// `cargo xtask tuf-conformance`. Exits 0 or 1.
     #[command(hide = true)]
     ConformanceClient(ConformanceArgs),
-}
-
-impl TrustCommand {
-    /// The command's name for reports.
-    pub fn name(&self) -> &'static str {
-        match self {
-            TrustCommand::Update(_) => "trust update",
-            TrustCommand::Show => "trust show",
-            TrustCommand::ConformanceClient(_) => "trust conformance-client",
-        }
-    }
 }
 
 /// Arguments of the tuf-conformance CLI protocol (`CLIENT-CLI.md`).
@@ -88,30 +78,11 @@ pub struct UpdateArgs {
     insecure_allow_http: bool,
 }
 
-/// The trust cache: `$XDG_CACHE_HOME/sigil/trust`, else `$HOME/.cache/sigil/trust`.
+/// The trust cache ([`sigil_gate::tuf::trust_cache_dir`]); an error when there is none.
 pub fn cache_dir() -> Result<PathBuf, CliError> {
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .filter(|v| !v.is_empty())
-                .map(|h| PathBuf::from(h).join(".cache"))
-        })
-        .ok_or_else(|| {
-            CliError::usage("neither XDG_CACHE_HOME nor HOME is set: no cache directory")
-        })?;
-    Ok(base.join("sigil").join("trust"))
-}
-
-/// The targets URL of a TUF repository whose metadata is at `metadata_url`.
-pub fn targets_url(metadata_url: &str) -> String {
-    let base = metadata_url.trim_end_matches('/');
-    match base.strip_suffix("/metadata") {
-        Some(parent) => format!("{parent}/targets"),
-        None => format!("{base}/targets"),
-    }
+    sigil_gate::tuf::trust_cache_dir().ok_or_else(|| {
+        CliError::usage("neither XDG_CACHE_HOME nor HOME is set: no cache directory")
+    })
 }
 
 fn instance(name: &str) -> Result<Instance, CliError> {
@@ -156,10 +127,6 @@ fn state_line(s: &sigil_tuf::trust::State, expired: bool) -> String {
 fn update(a: UpdateArgs) -> Result<Report, CliError> {
     let inst = instance(&a.instance)?;
     let mut source = inst.source(a.repo.as_deref());
-    if let Some(repo) = &a.repo {
-        source.metadata_url = repo.trim_end_matches('/').to_owned();
-        source.targets_url = targets_url(repo);
-    }
     if let Some(root) = &a.root {
         source.root = super::read_text(root, 1 << 20, "TUF root")
             .map_err(|e| CliError::usage(e.message))?
@@ -208,92 +175,70 @@ fn show() -> Result<Report, CliError> {
     Ok(report)
 }
 
-/// The `trusted_root.json` text `sigil trust update` cached for `inst`, if any, with a warning
-/// on stderr when its TUF metadata has expired. A cache whose bytes no longer match the hash
-/// recorded at update is an error. Never touches the network.
-pub fn cached_root_json(inst: Instance) -> Result<Option<String>, CliError> {
-    let Ok(cache) = cache_dir() else {
-        return Ok(None);
-    };
-    let update_hint = format!("run `sigil trust update --instance {}`", inst.name());
-    let cached = match sigil_tuf::trust::cached(&cache, inst.name()) {
-        Ok(Some(c)) => c,
-        Ok(None) => return Ok(None),
-        Err(e) => return Err(tuf_error(e).hint(update_hint)),
-    };
-    if cached.state.expired_at(SystemTime::now()) {
+/// Warns that the cached root of `inst` is used although its TUF metadata expired.
+fn warn_expired(inst: Instance, expired_at: Option<String>) {
+    if let Some(at) = expired_at {
         let out = crate::output::Output {
             format: crate::output::Format::Human,
             quiet: false,
         };
         out.warn(format!(
-            "the cached {} trusted root's TUF metadata expired at {}; {update_hint}",
+            "the cached {} trusted root's TUF metadata expired at {at}; {}",
             inst.name(),
-            cached.state.expires,
+            update_hint(inst)
         ));
     }
-    Ok(Some(cached.trusted_root))
 }
 
-/// The trusted root verification uses for `inst` when no `--trusted-root` is given: the one
-/// `sigil trust update` cached, else the embedded one (GitHub's instance has none embedded).
+fn update_hint(inst: Instance) -> String {
+    format!("run `sigil trust update --instance {}`", inst.name())
+}
+
+/// The `trusted_root.json` text `sigil trust update` cached for `inst`, if any
+/// ([`sigil_gate::tuf::cached_root`]), with a warning when its TUF metadata has expired.
+pub fn cached_root_json(inst: Instance) -> Result<Option<String>, CliError> {
+    let cache = sigil_gate::tuf::trust_cache_dir();
+    let cached = sigil_gate::tuf::cached_root(cache.as_deref(), inst, SystemTime::now())
+        .map_err(|e| tuf_error(e).hint(update_hint(inst)))?;
+    Ok(cached.map(|c| {
+        warn_expired(inst, c.expired_at);
+        c.json
+    }))
+}
+
+/// The trusted root verification uses for `inst` when no `--trusted-root` is given
+/// ([`sigil_gate::tuf::default_root`]: the cached one, else the embedded one).
 pub fn default_root(inst: Instance) -> Result<sigil_sigstore::TrustRoot, CliError> {
-    let update_hint = format!("run `sigil trust update --instance {}`", inst.name());
-    match cached_root_json(inst)? {
-        Some(json) => sigil_sigstore::TrustRoot::from_json(&json).map_err(|e| {
-            CliError::usage(format!(
-                "cached {} trusted root: {}",
-                inst.name(),
-                CliError::chain(&e)
-            ))
-            .hint(update_hint)
-        }),
-        None if inst == Instance::GitHub => Err(CliError::usage(
-            "no trusted root for GitHub's Sigstore instance is cached",
-        )
-        .hint(update_hint)),
-        None => match inst {
-            Instance::Staging => sigil_sigstore::TrustRoot::staging(),
-            _ => sigil_sigstore::TrustRoot::public_good(),
+    let cache = sigil_gate::tuf::trust_cache_dir();
+    match sigil_gate::tuf::default_root(cache.as_deref(), inst, SystemTime::now()) {
+        Ok((root, expired_at)) => {
+            warn_expired(inst, expired_at);
+            Ok(root)
         }
-        .map_err(|e| CliError::usage(CliError::chain(&e))),
+        Err(RootError::Cache(e)) => Err(tuf_error(e).hint(update_hint(inst))),
+        Err(e @ RootError::Embedded(_)) => Err(CliError::usage(CliError::chain(&e))),
+        Err(e) => Err(CliError::usage(CliError::chain(&e)).hint(update_hint(inst))),
     }
 }
 
-/// For `sigil install tuf+https://HOST/PATH/metadata#NAME@VERSION`: fetches the pack and its
-/// sidecars through TUF (root pinned by the policy's `tuf-root`) into a private temporary
-/// directory, for the install to verify as a local file. `None` for other sources.
+/// For `sigil install tuf+https://...`: the pack and its sidecars fetched through TUF into a
+/// private temporary directory ([`sigil_gate::tuf::stage_pack`]); `None` for other sources.
 pub fn stage_tuf_pack(
     policy: &sigil_policy::Policy,
     source: &str,
     opts: &FetchOptions,
 ) -> Result<Option<(tempfile::TempDir, PathBuf)>, CliError> {
-    let Some(parsed) = sigil_gate::tuf::parse_source(source) else {
-        return Ok(None);
-    };
-    let src = parsed.map_err(CliError::usage)?;
-    let root = policy.tuf_root.as_deref().unwrap_or("");
-    let key = sigil_tuf::sha256_hex(format!("{}\n{root}", src.metadata_url).as_bytes());
-    let cache = cache_dir()?
-        .parent()
-        .map(|p| p.join("tuf-repos").join(&key[..32]))
-        .ok_or_else(|| CliError::usage("no cache directory"))?;
-    let dir = tempfile::Builder::new()
-        .prefix("sigil-tuf-")
-        .tempdir()
-        .map_err(|e| CliError::io(format!("temporary directory: {}", super::io_reason(&e))))?;
-    let path =
-        sigil_gate::tuf::fetch_pack(policy, &src, opts, &cache, dir.path(), SystemTime::now())
-            .map_err(|e| {
-                let setup = !e.is_refusal();
-                let err = tuf_error(e);
-                if setup {
-                    err
-                } else {
-                    err.hint("nothing was installed; DEST is unchanged")
-                }
-            })?;
-    Ok(Some((dir, path)))
+    let staged = sigil_gate::tuf::stage_pack(policy, source, opts, SystemTime::now());
+    staged.transpose().map_err(|e| match e {
+        StageError::Tuf(e) if e.is_refusal() => {
+            tuf_error(e).hint("nothing was installed; DEST is unchanged")
+        }
+        StageError::Tuf(e) => tuf_error(e),
+        StageError::TempDir(e) => {
+            CliError::io(format!("temporary directory: {}", super::io_reason(&e)))
+        }
+        e => CliError::usage(e),
+    })
 }
 
 /// A fetcher for loopback test repositories or HTTPS ones.
@@ -319,104 +264,14 @@ pub fn tuf_error(e: TufError) -> CliError {
 }
 
 fn conformance(a: ConformanceArgs) -> Result<Report, CliError> {
+    let mut req = sigil_tuf::conformance::Request::default();
+    (req.metadata_dir, req.metadata_url, req.target_names) =
+        (a.metadata_dir, a.metadata_url, a.target_name);
+    (req.target_base_url, req.target_dir) = (a.target_base_url, a.target_dir);
+    (req.command, req.args) = (a.command, a.rest);
     // The protocol knows only 0 and 1: every failure is reported as "not verified".
-    conformance_inner(&a).map_err(|e| CliError::not_verified(e.message))
-}
-
-fn conformance_inner(a: &ConformanceArgs) -> Result<Report, CliError> {
-    let dir = &a.metadata_dir;
-    match a.command.as_str() {
-        "init" => {
-            let [root] = a.rest.as_slice() else {
-                return Err(CliError::usage("init takes one TRUSTED_ROOT file"));
-            };
-            let bytes = std::fs::read(root)
-                .map_err(|e| CliError::io(format!("{root}: {}", super::io_reason(&e))))?;
-            std::fs::write(dir.join("root.json"), bytes).map_err(|e| {
-                CliError::io(format!("{}: {}", dir.display(), super::io_reason(&e)))
-            })?;
-            Ok(Report::ok("initialised", json!({ "metadata_dir": dir })))
-        }
-        "refresh" => {
-            let mut client = conformance_client(a, dir)?;
-            client.refresh().map_err(tuf_error)?;
-            Ok(Report::ok("refreshed", json!({})))
-        }
-        "download" => {
-            let target_dir = a
-                .target_dir
-                .as_ref()
-                .ok_or_else(|| CliError::usage("download needs --target-dir"))?;
-            if a.target_name.is_empty() {
-                return Err(CliError::usage("download needs --target-name"));
-            }
-            let mut client = conformance_client(a, dir)?;
-            client.refresh().map_err(tuf_error)?;
-            for name in &a.target_name {
-                let info = client.target_info(name).map_err(tuf_error)?;
-                let out = target_dir.join(target_file_name(name));
-                if let Ok(existing) = std::fs::read(&out) {
-                    if sigil_tuf::matches_target(&existing, &info) {
-                        continue;
-                    }
-                }
-                let bytes = client.download(&info, name).map_err(tuf_error)?;
-                write_atomic(target_dir, &out, &bytes)?;
-            }
-            Ok(Report::ok(
-                "downloaded",
-                json!({ "targets": a.target_name }),
-            ))
-        }
-        other => Err(CliError::usage(format!(
-            "unknown command {other:?}: expected init, refresh or download"
-        ))),
-    }
-}
-
-/// One flat file name per target path: percent-encoded, so no path can leave the directory.
-fn target_file_name(target: &str) -> String {
-    let mut out = String::with_capacity(target.len());
-    for b in target.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'~' => out.push(b as char),
-            b'.' if !out.is_empty() => out.push('.'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
-
-fn write_atomic(dir: &Path, out: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    let io =
-        |e: std::io::Error| CliError::io(format!("{}: {}", out.display(), super::io_reason(&e)));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-    std::io::Write::write_all(&mut tmp, bytes).map_err(io)?;
-    tmp.persist(out).map_err(|e| io(e.error))?;
-    Ok(())
-}
-
-fn conformance_client(a: &ConformanceArgs, dir: &Path) -> Result<Client, CliError> {
-    let url = a
-        .metadata_url
-        .as_deref()
-        .ok_or_else(|| CliError::usage("--metadata-url is required"))?;
-    let root = std::fs::read(dir.join("root.json")).map_err(|e| {
-        CliError::io(format!(
-            "{}/root.json: {}",
-            dir.display(),
-            super::io_reason(&e)
-        ))
-    })?;
-    let targets = a.target_base_url.as_deref().unwrap_or(url);
-    Client::new(
-        fetcher(true)?,
-        url,
-        targets,
-        &root,
-        Some(Box::new(MetadataDir::new(dir))),
-        Limits::default(),
-        SystemTime::now(),
-    )
-    .map_err(tuf_error)
+    let transport = fetcher(true).map_err(|e| CliError::not_verified(e.message))?;
+    let done = sigil_tuf::conformance::run(transport, &req, SystemTime::now())
+        .map_err(|e| CliError::not_verified(format!("{}: {e}", e.code())))?;
+    Ok(Report::ok(done, json!({ "command": req.command })))
 }

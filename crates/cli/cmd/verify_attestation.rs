@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use sigil_attest::document::{self, MAX_DOCUMENT_BYTES};
 use sigil_attest::verify::{Expectations, TrustedKeys, GITHUB_ACTIONS_ISSUER};
 use sigil_gate::attest::{verify_document, AttestationTrust, MALFORMED};
-use sigil_sigstore::{Matcher, Policy, TrustRoot};
+use sigil_sigstore::{Matcher, SignerPolicy, TrustRoot};
 
 use crate::output::{CliError, Output, Report};
 
@@ -97,7 +97,10 @@ fn trust_root(path: Option<&Path>, staging: bool) -> Result<TrustRoot, CliError>
 }
 
 /// The keyless policy the flags ask for.
-fn keyless_policy(a: &VerifyAttestationArgs, publisher_mode: bool) -> Result<Policy, CliError> {
+fn keyless_policy(
+    a: &VerifyAttestationArgs,
+    publisher_mode: bool,
+) -> Result<SignerPolicy, CliError> {
     let bad = |e: &dyn std::error::Error| CliError::usage(CliError::chain(e));
     let identity = match (&a.certificate_identity, &a.certificate_identity_regexp) {
         (Some(i), _) => Matcher::exact(i.clone()),
@@ -111,7 +114,7 @@ fn keyless_policy(a: &VerifyAttestationArgs, publisher_mode: bool) -> Result<Pol
         .unwrap_or_else(|| GITHUB_ACTIONS_ISSUER.to_owned());
     let issuer = Matcher::exact(issuer);
     if !publisher_mode {
-        return Ok(Policy::Keyless { identity, issuer });
+        return Ok(SignerPolicy::Keyless { identity, issuer });
     }
     let given = a.certificate_identity.is_some() || a.certificate_identity_regexp.is_some();
     let p = a.publisher.policy(
@@ -119,7 +122,7 @@ fn keyless_policy(a: &VerifyAttestationArgs, publisher_mode: bool) -> Result<Pol
         Some(issuer),
         a.source_ref.clone(),
     )?;
-    Ok(Policy::Publisher(Box::new(p)))
+    Ok(SignerPolicy::Publisher(Box::new(p)))
 }
 
 /// Runs `sigil verify-attestation`.

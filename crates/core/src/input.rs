@@ -140,6 +140,44 @@ pub fn read_to_string(path: &Path) -> io::Result<String> {
     String::from_utf8(read(path)?).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
 }
 
+/// Why [`read_bounded`] gave up.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ReadBoundedError {
+    /// Reading failed.
+    #[error(transparent)]
+    Io(#[from] io::Error),
+    /// The input holds more than the limit.
+    #[error("larger than {limit} bytes")]
+    TooLarge {
+        /// The limit.
+        limit: u64,
+    },
+}
+
+impl From<ReadBoundedError> for io::Error {
+    /// An I/O error as it was; a too-large input as [`io::ErrorKind::InvalidData`].
+    fn from(e: ReadBoundedError) -> Self {
+        match e {
+            ReadBoundedError::Io(e) => e,
+            e @ ReadBoundedError::TooLarge { .. } => io::Error::new(io::ErrorKind::InvalidData, e),
+        }
+    }
+}
+
+/// Reads `r` to its end, but never more than `limit` bytes plus one: an input longer than
+/// `limit` is [`ReadBoundedError::TooLarge`], so a huge or endless input costs at most
+/// `limit + 1` bytes of memory. The one home of bounded reads.
+pub fn read_bounded(r: impl io::Read, limit: u64) -> Result<Vec<u8>, ReadBoundedError> {
+    use io::Read as _;
+    let mut buf = Vec::new();
+    r.take(limit.saturating_add(1)).read_to_end(&mut buf)?;
+    if buf.len() as u64 > limit {
+        return Err(ReadBoundedError::TooLarge { limit });
+    }
+    Ok(buf)
+}
+
 /// The [`NotRegularFile`] inside an error from [`open`], if that is why it failed.
 pub fn not_regular(e: &io::Error) -> Option<NotRegularFile> {
     e.get_ref()
@@ -150,6 +188,31 @@ pub fn not_regular(e: &io::Error) -> Option<NotRegularFile> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bounded_reads_stop_after_the_limit() {
+        let check = |input: &str, limit: u64, expect: Result<&str, u64>| {
+            let got = read_bounded(input.as_bytes(), limit).map_err(|e| match e {
+                ReadBoundedError::TooLarge { limit } => limit,
+                ReadBoundedError::Io(e) => panic!("{e}"),
+            });
+            assert_eq!(
+                got,
+                expect.map(|s| s.as_bytes().to_vec()),
+                "{input:?} within {limit}"
+            );
+        };
+        check("", 0, Ok(""));
+        check("a", 0, Err(0));
+        check("abc", 3, Ok("abc"));
+        check("abcd", 3, Err(3));
+        check("abc", u64::MAX, Ok("abc"));
+        // An endless input is cut off after limit + 1 bytes.
+        assert_eq!(
+            read_bounded(io::repeat(7), 1024).map_err(|e| e.to_string()),
+            Err("larger than 1024 bytes".to_owned())
+        );
+    }
 
     #[test]
     fn paths_beneath_a_directory_stay_beneath_it() {

@@ -41,6 +41,34 @@ pub enum StrictJsonError {
     Shape(#[source] serde_json::Error),
 }
 
+/// JSON that did not parse or did not have the expected shape, with where: serde's message
+/// without its " at line L column C" tail, which the fields carry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}, column {column}: {message}")]
+pub struct JsonAt {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// What serde said.
+    pub message: String,
+}
+
+impl From<serde_json::Error> for JsonAt {
+    fn from(e: serde_json::Error) -> Self {
+        let message = e.to_string();
+        let message = match message.rfind(" at line ") {
+            Some(i) => message[..i].to_owned(),
+            None => message,
+        };
+        JsonAt {
+            line: e.line(),
+            column: e.column(),
+            message,
+        }
+    }
+}
+
 impl StrictJsonError {
     /// Whether the input named a key twice in one object.
     pub fn is_duplicate_key(&self) -> bool {

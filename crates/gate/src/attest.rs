@@ -7,19 +7,17 @@
 //! `sigil-attest`'s [`verify::assess`]. `sigil verify-attestation` and the policy gate
 //! ([`attestation_evidence`]) both call it, so they judge every attestation the same way.
 
-use std::io::Read as _;
-
 use sigil_attest::document::{Attestation, Located};
 use sigil_attest::provenance::ProvenanceView;
 use sigil_attest::verify::{
     self, Assessment, CertificateIdentity, CheckError, Checked, Expectations,
 };
-use sigil_attest::{ArtifactDigests, EnvelopeVerifyError, Signer as AttestSigner};
+use sigil_attest::{ArtifactDigests, AttestReason, EnvelopeVerifyError, StatementSigner};
 use sigil_policy::{
-    AttestationEvidence, Code, Evidence, KeylessEvidence, KeylessOutcome, Policy, Problem,
-    ProvenanceFacts, ProvenanceFinding, Signer,
+    AttestationEvidence, Code, Evidence, EvidenceSigner, KeylessEvidence, KeylessOutcome, Policy,
+    Problem, ProvenanceFacts, ProvenanceFinding,
 };
-use sigil_sigstore::{TrustRoot, VerifyError};
+use sigil_sigstore::{BundleVerifyError, TrustRoot};
 
 use crate::evidence::{GatherError, Target, MAX_SIDECAR};
 
@@ -38,22 +36,21 @@ fn read_limited(path: &std::path::Path, ev: &mut Evidence) -> Result<Option<Vec<
             })
         }
     };
-    let mut buf = Vec::new();
-    f.take(MAX_SIDECAR + 1)
-        .read_to_end(&mut buf)
-        .map_err(|source| GatherError::Io {
+    match sigil_core::input::read_bounded(f, MAX_SIDECAR) {
+        Ok(buf) => Ok(Some(buf)),
+        Err(e @ sigil_core::input::ReadBoundedError::TooLarge { .. }) => {
+            ev.problems.push(Problem {
+                code: Code::EvidenceMalformed,
+                source: name_of(path),
+                message: e.to_string(),
+            });
+            Ok(None)
+        }
+        Err(e) => Err(GatherError::Io {
             path: path.to_path_buf(),
-            source,
-        })?;
-    if buf.len() as u64 > MAX_SIDECAR {
-        ev.problems.push(Problem {
-            code: Code::EvidenceMalformed,
-            source: name_of(path),
-            message: format!("larger than {MAX_SIDECAR} bytes"),
-        });
-        return Ok(None);
+            source: e.into(),
+        }),
     }
-    Ok(Some(buf))
 }
 
 fn name_of(p: &std::path::Path) -> String {
@@ -139,7 +136,7 @@ pub fn pep740_evidence(
         ) else {
             continue;
         };
-        let spol = sigil_sigstore::Policy::Keyless {
+        let spol = sigil_sigstore::SignerPolicy::Keyless {
             identity: any_id,
             issuer: any_issuer,
         };
@@ -157,7 +154,7 @@ pub fn pep740_evidence(
             let (outcome, claims) = match result {
                 Ok(v) => match (&v.verified.signer, v.verified.publisher.as_deref()) {
                     (
-                        sigil_sigstore::Signer::Certificate {
+                        sigil_sigstore::BundleSigner::Certificate {
                             identity, issuer, ..
                         },
                         Some(f),
@@ -214,7 +211,7 @@ fn verify_bundle_outcome(
     target: &Target<'_>,
     bytes: &[u8],
 ) -> Result<BundleOutcome, KeylessOutcome> {
-    use sigil_sigstore::{Artifact, Matcher, Policy as SPolicy, Signer, TrustRoot};
+    use sigil_sigstore::{Artifact, BundleSigner, Matcher, SignerPolicy, TrustRoot};
     let invalid = |reason: String| Err(KeylessOutcome::Invalid { reason });
     // One bundle, `gh attestation download` JSON Lines, an npm attestations document or a
     // cosign `--bundle` document: the first keyless bundle that verifies counts.
@@ -246,7 +243,7 @@ fn verify_bundle_outcome(
         Ok(d) => d,
         Err(e) => return invalid(format!("cannot read artifact: {e}")),
     };
-    let spol = SPolicy::Keyless {
+    let spol = SignerPolicy::Keyless {
         identity: any_id,
         issuer: any_issuer,
     };
@@ -255,7 +252,7 @@ fn verify_bundle_outcome(
         let result = if bundle.content_kind() == sigil_sigstore::ContentKind::Dsse {
             // npm subjects name only sha512.
             match sigil_sigstore::verify(&root, bundle, Artifact::Sha256(d.sha256), &spol) {
-                Err(sigil_sigstore::VerifyError::ArtifactMismatch(_)) => {
+                Err(sigil_sigstore::BundleVerifyError::ArtifactMismatch(_)) => {
                     sigil_sigstore::verify(&root, bundle, Artifact::Sha512(d.sha512), &spol)
                 }
                 other => other,
@@ -271,7 +268,7 @@ fn verify_bundle_outcome(
         };
         match result {
             Ok(v) => {
-                if let Signer::Certificate {
+                if let BundleSigner::Certificate {
                     identity, issuer, ..
                 } = v.signer
                 {
@@ -304,7 +301,7 @@ pub struct AttestationTrust<'a> {
     pub root: Option<&'a TrustRoot>,
     /// The certificate identity and issuer keyless bundles must have (`None`: keyless
     /// bundles are not trusted; bare DSSE envelopes are then checked with `keys`).
-    pub keyless: Option<&'a sigil_sigstore::Policy>,
+    pub keyless: Option<&'a sigil_sigstore::SignerPolicy>,
 }
 
 /// Why an attestation was not authenticated or cannot be judged.
@@ -324,7 +321,7 @@ pub enum Rejection {
     /// The bundle does not parse.
     BundleMalformed(String),
     /// The bundle does not verify.
-    Bundle(VerifyError),
+    Bundle(BundleVerifyError),
     /// A bundle, but no Sigstore trusted root could be loaded.
     NoTrustedRoot,
     /// The statement cannot be judged (payload type, statement, subject, predicate type,
@@ -333,18 +330,25 @@ pub enum Rejection {
 }
 
 impl Rejection {
-    /// The reason code `sigil verify-attestation` reports (docs/attest.md).
-    pub fn code(&self) -> &'static str {
+    /// The reason `sigil verify-attestation` reports.
+    pub fn reason(&self) -> AttestReason {
         match self {
-            Rejection::Malformed(_) | Rejection::BundleMalformed(_) => "attestation-malformed",
-            Rejection::NoPredicateType => "statement-malformed",
-            Rejection::Envelope(_) => "signature-invalid",
-            Rejection::NoCertificate => "no-certificate",
-            Rejection::WrongSignerKind(_) => "wrong-signer-kind",
-            Rejection::Bundle(e) => sigstore_code(e),
-            Rejection::NoTrustedRoot => "bundle-rejected",
-            Rejection::Check(e) => e.code(),
+            Rejection::Malformed(_) | Rejection::BundleMalformed(_) => {
+                AttestReason::AttestationMalformed
+            }
+            Rejection::NoPredicateType => AttestReason::StatementMalformed,
+            Rejection::Envelope(_) => AttestReason::SignatureInvalid,
+            Rejection::NoCertificate => AttestReason::NoCertificate,
+            Rejection::WrongSignerKind(_) => AttestReason::WrongSignerKind,
+            Rejection::Bundle(e) => AttestReason::from_bundle(e.reason()),
+            Rejection::NoTrustedRoot => AttestReason::BundleRejected,
+            Rejection::Check(e) => e.reason(),
         }
+    }
+
+    /// [`Rejection::reason`]'s code (`docs/codes.md`).
+    pub fn code(&self) -> &'static str {
+        self.reason().code()
     }
 }
 
@@ -367,24 +371,6 @@ impl std::fmt::Display for Rejection {
     }
 }
 
-/// The reason code for a Sigstore verification failure.
-pub fn sigstore_code(e: &VerifyError) -> &'static str {
-    match e {
-        VerifyError::IdentityMismatch { .. } => "identity-mismatch",
-        VerifyError::IssuerMismatch { .. } => "issuer-mismatch",
-        VerifyError::IssuerConflict { .. } => "issuer-conflict",
-        VerifyError::ClaimMismatch(_) => "claim-mismatch",
-        VerifyError::WrongSignerKind { .. } => "wrong-signer-kind",
-        VerifyError::NotDsse => "not-dsse",
-        VerifyError::ArtifactMismatch(_) => "artifact-mismatch",
-        VerifyError::SignatureInvalid(_) => "signature-invalid",
-        VerifyError::Certificate(_) => "certificate-rejected",
-        VerifyError::TransparencyLog(_) => "tlog-rejected",
-        VerifyError::Timestamp(_) => "timestamp-rejected",
-        _ => "bundle-rejected",
-    }
-}
-
 /// What became of one attestation of a document.
 #[derive(Debug)]
 pub enum Outcome {
@@ -395,7 +381,7 @@ pub enum Outcome {
     /// Authenticated and judged: it passes when `assessment.findings` is empty.
     Judged {
         /// Who signed: each distinct trusted key (DSSE), or the certificate or managed key.
-        signers: Vec<AttestSigner>,
+        signers: Vec<StatementSigner>,
         /// The statement and every finding of `sigil-attest`'s checks.
         assessment: Box<Assessment>,
     },
@@ -489,7 +475,7 @@ pub struct Accepted {
     /// `dsse` or `sigstore-bundle`.
     pub kind: &'static str,
     /// The first signer.
-    pub signer: AttestSigner,
+    pub signer: StatementSigner,
     /// What the statement says.
     pub checked: Checked,
 }
@@ -716,7 +702,7 @@ pub fn judge(
     }
 }
 
-type Authenticated = (String, Vec<u8>, Vec<AttestSigner>);
+type Authenticated = (String, Vec<u8>, Vec<StatementSigner>);
 
 fn authenticate(
     att: &Attestation,
@@ -732,7 +718,7 @@ fn authenticate(
             let signers = v
                 .signers
                 .into_iter()
-                .map(|fingerprint| AttestSigner::Key { fingerprint })
+                .map(|fingerprint| StatementSigner::Key { fingerprint })
                 .collect();
             Ok((v.payload_type, v.payload, signers))
         }
@@ -754,7 +740,7 @@ fn authenticate(
                 "a Sigstore bundle needs a PEM public key or the keyless flags".to_owned(),
             );
             for (pk, fp) in trust.managed {
-                let policy = sigil_sigstore::Policy::PublicKey(pk.clone());
+                let policy = sigil_sigstore::SignerPolicy::PublicKey(pk.clone());
                 match verify_dsse_bundle(root, &bundle, d, &policy, Some(fp)) {
                     Ok(v) => return Ok(v),
                     Err(e) => last = e,
@@ -770,24 +756,24 @@ fn verify_dsse_bundle(
     root: &TrustRoot,
     bundle: &sigil_sigstore::Bundle,
     d: &ArtifactDigests,
-    policy: &sigil_sigstore::Policy,
+    policy: &sigil_sigstore::SignerPolicy,
     key_fingerprint: Option<&str>,
 ) -> Result<Authenticated, Rejection> {
     use sigil_sigstore::Artifact;
     let run = |a: Artifact<'_>| sigil_sigstore::verify_dsse(root, bundle, a, policy);
     let result = match run(Artifact::Sha256(d.sha256)) {
-        Err(VerifyError::ArtifactMismatch(_)) => run(Artifact::Sha512(d.sha512)),
+        Err(BundleVerifyError::ArtifactMismatch(_)) => run(Artifact::Sha512(d.sha512)),
         other => other,
     };
     let (v, payload_type, payload) = result.map_err(Rejection::Bundle)?;
     let signer = match v.signer {
-        sigil_sigstore::Signer::Certificate {
+        sigil_sigstore::BundleSigner::Certificate {
             identity,
             issuer,
             claims,
             ..
-        } => AttestSigner::Certificate(certificate_identity(identity, issuer, &claims)),
-        _ => AttestSigner::Key {
+        } => StatementSigner::Certificate(certificate_identity(identity, issuer, &claims)),
+        _ => StatementSigner::Key {
             fingerprint: key_fingerprint.unwrap_or_default().to_owned(),
         },
     };
@@ -959,7 +945,7 @@ fn record(
     let role = policy.role_for_predicate(&predicate_type);
     for s in signers {
         let policy_signer = match &s {
-            AttestSigner::Key { fingerprint } => {
+            StatementSigner::Key { fingerprint } => {
                 let Some(k) = policy
                     .keys
                     .iter()
@@ -981,9 +967,9 @@ fn record(
                     );
                     continue;
                 }
-                Signer::Key(k.key.raw())
+                EvidenceSigner::Key(k.key.raw())
             }
-            AttestSigner::Certificate(c) => Signer::Identity {
+            StatementSigner::Certificate(c) => EvidenceSigner::Identity {
                 issuer: c.issuer.clone(),
                 subject: c.identity.clone(),
             },
@@ -1095,7 +1081,7 @@ fn rejected(
             source,
             format!("bundle does not verify: {m}"),
         ),
-        Rejection::Bundle(VerifyError::ArtifactMismatch(_))
+        Rejection::Bundle(BundleVerifyError::ArtifactMismatch(_))
         | Rejection::Check(CheckError::SubjectMismatch { .. }) => problem(
             ev,
             Code::AttestationSubjectMismatch,
@@ -1181,7 +1167,9 @@ pub fn attestation_evidence(
         sigil_sigstore::Matcher::regex(".*"),
         sigil_sigstore::Matcher::regex(".*"),
     ) {
-        (Ok(identity), Ok(issuer)) => Some(sigil_sigstore::Policy::Keyless { identity, issuer }),
+        (Ok(identity), Ok(issuer)) => {
+            Some(sigil_sigstore::SignerPolicy::Keyless { identity, issuer })
+        }
         _ => None,
     };
     let keys: Vec<sigil_keys::PublicKey> = policy.keys.iter().map(|k| k.key.clone()).collect();

@@ -138,19 +138,18 @@ fn read_sidecar(
             None => return Err(io_err(path)(e)),
         },
     };
-    let mut buf = Vec::new();
-    f.take(limit + 1)
-        .read_to_end(&mut buf)
-        .map_err(io_err(path))?;
-    if buf.len() as u64 > limit {
-        problems.push(Problem {
-            code: Code::EvidenceMalformed,
-            source: display_name(path),
-            message: format!("larger than {limit} bytes"),
-        });
-        return Ok(None);
+    match sigil_core::input::read_bounded(f, limit) {
+        Ok(buf) => Ok(Some(buf)),
+        Err(e @ sigil_core::input::ReadBoundedError::TooLarge { .. }) => {
+            problems.push(Problem {
+                code: Code::EvidenceMalformed,
+                source: display_name(path),
+                message: e.to_string(),
+            });
+            Ok(None)
+        }
+        Err(e) => Err(io_err(path)(e.into())),
     }
-    Ok(Some(buf))
 }
 
 fn display_name(p: &Path) -> String {

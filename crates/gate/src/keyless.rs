@@ -6,7 +6,6 @@
 //! `sigil-sigstore`; this module only moves bytes, with timeouts and size limits, no
 //! redirects, and no proxy for loopback.
 
-use std::io::Read as _;
 use std::time::Duration;
 
 use sigil_sigstore::sign::{
@@ -87,17 +86,12 @@ impl HttpTransport {
             TransportError::new(url, None, what)
         })?;
         let status = resp.status();
-        let mut body = Vec::new();
-        resp.take(MAX_ANSWER + 1)
-            .read_to_end(&mut body)
-            .map_err(|e| TransportError::new(url, None, format!("reading the answer: {e}")))?;
-        if body.len() as u64 > MAX_ANSWER {
-            return Err(TransportError::new(
-                url,
-                Some(status.as_u16()),
-                "answer larger than 1 MiB",
-            ));
-        }
+        let body = sigil_core::input::read_bounded(resp, MAX_ANSWER).map_err(|e| match e {
+            sigil_core::input::ReadBoundedError::TooLarge { .. } => {
+                TransportError::new(url, Some(status.as_u16()), "answer larger than 1 MiB")
+            }
+            e => TransportError::new(url, None, format!("reading the answer: {e}")),
+        })?;
         if !status.is_success() {
             let message = sigil_core::json::parse(&body)
                 .ok()

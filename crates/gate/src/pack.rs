@@ -23,7 +23,7 @@ use sigil_pack::install::{ArchiveTrust, ArchiveVerifier};
 use sigil_pack::manifest::PackComment;
 use sigil_pack::manifest::MAX_MANIFEST_BYTES;
 use sigil_pack::rules::code;
-use sigil_pack::verify::{self as pverify, Actual, VerifyError};
+use sigil_pack::verify::{self as pverify, Actual, PackVerifyError};
 use sigil_pack::{Limits, MANIFEST_PATH, SIGNATURE_PATH};
 use sigil_policy::{
     Code, Evidence, PackFacts, Policy, Problem, Purpose, SignatureEvidence, SignatureOutcome,
@@ -84,14 +84,14 @@ fn is_limit(rule: &str) -> bool {
 }
 
 /// Turns a pack verification failure into a finding (or an I/O error).
-fn verify_problem(e: VerifyError, source: &str, ev: &mut Evidence) -> Result<(), GatherError> {
+fn verify_problem(e: PackVerifyError, source: &str, ev: &mut Evidence) -> Result<(), GatherError> {
     match e {
-        VerifyError::Io { path, source } => Err(GatherError::Io { path, source }),
-        VerifyError::Limit(v) => {
+        PackVerifyError::Io { path, source } => Err(GatherError::Io { path, source }),
+        PackVerifyError::Limit(v) => {
             problem(ev, Code::PackLimitExceeded, source, v.detail.clone());
             Ok(())
         }
-        VerifyError::Tree { comment, problems } => {
+        PackVerifyError::Tree { comment, problems } => {
             let shown: Vec<String> = problems
                 .iter()
                 .take(20)

@@ -2,9 +2,12 @@
 //! `insecure_allow_http`, size limits and timeouts) as a [`sigil_tuf::Transport`].
 
 use std::io::{Read as _, Seek as _};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
-use sigil_tuf::FetchFailure;
+use sigil_sigstore::{TrustRoot, TrustRootError};
+use sigil_tuf::trust::Instance;
+use sigil_tuf::{FetchFailure, TufError};
 
 use crate::fetch::{FetchError, Fetcher};
 
@@ -48,14 +51,7 @@ pub struct TufSource {
     pub version: String,
 }
 
-/// The targets URL of a TUF repository whose metadata is at `metadata_url`.
-pub fn targets_url(metadata_url: &str) -> String {
-    let base = metadata_url.trim_end_matches('/');
-    match base.strip_suffix("/metadata") {
-        Some(parent) => format!("{parent}/targets"),
-        None => format!("{base}/targets"),
-    }
-}
+pub use sigil_tuf::targets_url;
 
 /// Parses a `tuf+` source; `None` when `s` does not start with `tuf+`.
 pub fn parse_source(s: &str) -> Option<Result<TufSource, String>> {
@@ -140,14 +136,14 @@ pub fn fetch_pack(
                 break;
             }
             Err(TufError::Refused {
-                code: "tuf-target-not-found",
+                code: sigil_tuf::TufCode::TargetNotFound,
                 ..
             }) => continue,
             Err(e) => return Err(e),
         }
     }
     let (name, info) = found.ok_or_else(|| TufError::Refused {
-        code: "tuf-target-not-found",
+        code: sigil_tuf::TufCode::TargetNotFound,
         message: format!("the repository lists no {base}.tar.gz, .tgz or .zip"),
     })?;
     let bytes = client.download(&info, &name)?;
@@ -161,7 +157,7 @@ pub fn fetch_pack(
                 write_private(&into.join(&side), &b)?;
             }
             Err(TufError::Refused {
-                code: "tuf-target-not-found",
+                code: sigil_tuf::TufCode::TargetNotFound,
                 ..
             }) => {}
             Err(e) => return Err(e),
@@ -184,6 +180,152 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), sigil_tuf::TufError> {
     })?;
     f.write_all(bytes).map_err(err)?;
     f.sync_all().map_err(err)
+}
+
+/// Where `sigil trust update` keeps trust roots: `$XDG_CACHE_HOME/sigil/trust` when that is
+/// an absolute path, else `$HOME/.cache/sigil/trust`; `None` when neither is set.
+pub fn trust_cache_dir() -> Option<PathBuf> {
+    cache_dir_from(std::env::var_os("XDG_CACHE_HOME"), std::env::var_os("HOME"))
+}
+
+fn cache_dir_from(
+    xdg: Option<std::ffi::OsString>,
+    home: Option<std::ffi::OsString>,
+) -> Option<PathBuf> {
+    let base = xdg
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| {
+            home.filter(|v| !v.is_empty())
+                .map(|h| PathBuf::from(h).join(".cache"))
+        })?;
+    Some(base.join("sigil").join("trust"))
+}
+
+/// A trusted root `sigil trust update` cached, as text.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct CachedRoot {
+    /// The `trusted_root.json` text (its hash matches the one recorded when it verified).
+    pub json: String,
+    /// When its TUF metadata expired, if that is before `now`: it is still used, and the
+    /// caller says so and suggests an update.
+    pub expired_at: Option<String>,
+}
+
+/// The trusted root cached for `inst` in `cache` (the [`trust_cache_dir`]), if any. A cache
+/// whose bytes no longer match the hash recorded at update is an error. Never touches the network.
+pub fn cached_root(
+    cache: Option<&Path>,
+    inst: Instance,
+    now: SystemTime,
+) -> Result<Option<CachedRoot>, TufError> {
+    let Some(cache) = cache else {
+        return Ok(None);
+    };
+    Ok(
+        sigil_tuf::trust::cached(cache, inst.name())?.map(|c| CachedRoot {
+            expired_at: c.state.expired_at(now).then(|| c.state.expires.clone()),
+            json: c.trusted_root,
+        }),
+    )
+}
+
+/// Why no trusted root could be chosen for an instance.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RootError {
+    /// The cache is there but damaged.
+    #[error(transparent)]
+    Cache(TufError),
+    /// The cached root is not a usable trusted root.
+    #[error("cached {instance} trusted root")]
+    CachedInvalid {
+        /// The instance's name.
+        instance: &'static str,
+        /// Why.
+        #[source]
+        source: TrustRootError,
+    },
+    /// GitHub's instance has no embedded root, and none is cached.
+    #[error("no trusted root for GitHub's Sigstore instance is cached")]
+    NoneCached,
+    /// The embedded root did not load.
+    #[error(transparent)]
+    Embedded(TrustRootError),
+}
+
+/// The trusted root verification uses for `inst` when none is named: the one cached in
+/// `cache`, else the embedded one (GitHub's instance has none embedded). Also returns
+/// when the cached root's TUF metadata expired, if it has.
+pub fn default_root(
+    cache: Option<&Path>,
+    inst: Instance,
+    now: SystemTime,
+) -> Result<(TrustRoot, Option<String>), RootError> {
+    match cached_root(cache, inst, now).map_err(RootError::Cache)? {
+        Some(c) => TrustRoot::from_json(&c.json)
+            .map(|root| (root, c.expired_at))
+            .map_err(|source| RootError::CachedInvalid {
+                instance: inst.name(),
+                source,
+            }),
+        None => match inst {
+            Instance::GitHub => Err(RootError::NoneCached),
+            Instance::Staging => TrustRoot::staging().map_err(RootError::Embedded),
+            _ => TrustRoot::public_good().map_err(RootError::Embedded),
+        }
+        .map(|root| (root, None)),
+    }
+}
+
+/// Why a `tuf+` source could not be staged.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StageError {
+    /// The source does not parse.
+    #[error("{0}")]
+    Source(String),
+    /// No cache directory for the repository's trusted metadata.
+    #[error("neither XDG_CACHE_HOME nor HOME is set: no cache directory")]
+    NoCache,
+    /// The private staging directory could not be made.
+    #[error("temporary directory")]
+    TempDir(#[source] std::io::Error),
+    /// TUF refused or could not fetch.
+    #[error(transparent)]
+    Tuf(#[from] TufError),
+}
+
+/// For `sigil install tuf+https://HOST/PATH/metadata#NAME@VERSION`: fetches the pack and its
+/// sidecars through TUF ([`fetch_pack`], root pinned by the policy's `tuf-root`, trusted
+/// metadata kept per repository and root beside the [`trust_cache_dir`]) into a private
+/// temporary directory, for the install to verify as a local file. `None` for other sources.
+pub fn stage_pack(
+    policy: &sigil_policy::Policy,
+    source: &str,
+    opts: &crate::fetch::FetchOptions,
+    now: SystemTime,
+) -> Option<Result<(tempfile::TempDir, PathBuf), StageError>> {
+    let src = match parse_source(source)? {
+        Ok(s) => s,
+        Err(m) => return Some(Err(StageError::Source(m))),
+    };
+    let stage = || {
+        let root = policy.tuf_root.as_deref().unwrap_or("");
+        let key = sigil_tuf::sha256_hex(format!("{}\n{root}", src.metadata_url).as_bytes());
+        let cache = trust_cache_dir()
+            .and_then(|d| d.parent().map(|p| p.join("tuf-repos").join(&key[..32])))
+            .ok_or(StageError::NoCache)?;
+        let dir = tempfile::Builder::new()
+            .prefix("sigil-tuf-")
+            .tempdir()
+            .map_err(StageError::TempDir)?;
+        let path = fetch_pack(policy, &src, opts, &cache, dir.path(), now)?;
+        Ok((dir, path))
+    };
+    Some(stage())
 }
 
 #[cfg(test)]
@@ -211,5 +353,77 @@ mod tests {
         ] {
             assert!(parse_source(bad).unwrap().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_trust_cache_is_under_an_absolute_xdg_cache_home_else_home() {
+        let dir = |x: Option<&str>, h: Option<&str>| {
+            cache_dir_from(x.map(Into::into), h.map(Into::into)).map(|p| p.display().to_string())
+        };
+        assert_eq!(
+            dir(Some("/c"), Some("/h")).as_deref(),
+            Some("/c/sigil/trust")
+        );
+        assert_eq!(
+            dir(Some("rel"), Some("/h")).as_deref(),
+            Some("/h/.cache/sigil/trust")
+        );
+        assert_eq!(
+            dir(Some(""), Some("/h")).as_deref(),
+            Some("/h/.cache/sigil/trust")
+        );
+        assert_eq!(dir(None, Some("")), None);
+        assert_eq!(dir(None, None), None);
+    }
+
+    #[test]
+    fn without_a_cache_the_embedded_root_is_chosen_and_github_has_none() {
+        let now = SystemTime::now();
+        let empty = tempfile::tempdir().unwrap();
+        for cache in [None, Some(empty.path())] {
+            let (_, expired) = default_root(cache, Instance::PublicGood, now).unwrap();
+            assert_eq!(expired, None);
+            assert!(default_root(cache, Instance::Staging, now).is_ok());
+            let e = default_root(cache, Instance::GitHub, now).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                "no trusted root for GitHub's Sigstore instance is cached"
+            );
+        }
+    }
+
+    #[test]
+    fn a_damaged_cache_is_an_error_not_the_embedded_root() {
+        let cache = tempfile::tempdir().unwrap();
+        let dir = sigil_tuf::trust::source_dir(cache.path(), "public-good");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("state.json"), "{").unwrap();
+        let e =
+            default_root(Some(cache.path()), Instance::PublicGood, SystemTime::now()).unwrap_err();
+        assert!(
+            matches!(e, RootError::Cache(TufError::Setup { .. })),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn only_tuf_sources_are_staged_and_a_bad_one_says_why() {
+        let k = sigil_keys::SecretKey::generate().public();
+        let line = k.to_minisign().lines().nth(1).unwrap().to_owned();
+        let d = tempfile::tempdir().unwrap();
+        let file = d.path().join("p.toml");
+        let text = format!("schema = 1\n[trust]\nkeys = [ {{ public-key = \"{line}\" }} ]\n");
+        std::fs::write(&file, text).unwrap();
+        let policy = sigil_policy::Policy::load(&file).unwrap();
+        let opts = crate::fetch::FetchOptions::default();
+        let now = SystemTime::now();
+        assert!(stage_pack(&policy, "https://h.example/a.tar.gz", &opts, now).is_none());
+        let e = stage_pack(&policy, "tuf+https://h.example/metadata#a", &opts, now)
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "tuf+https://h.example/metadata#a: name the pack as #NAME@VERSION"
+        );
     }
 }

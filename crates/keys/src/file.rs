@@ -2,7 +2,7 @@
 //! unless asked, and refused when group or others can read them.
 
 use std::fs::{self, OpenOptions};
-use std::io::{self, Read as _, Write as _};
+use std::io::{self, Write as _};
 use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 
@@ -72,15 +72,13 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> KeyFileError + '_ {
 }
 
 fn read_small(path: &Path, f: &mut fs::File) -> Result<Zeroizing<String>, KeyFileError> {
-    let mut buf = Zeroizing::new(Vec::new());
-    f.take(MAX_KEY_FILE + 1)
-        .read_to_end(&mut buf)
-        .map_err(io_err(path))?;
-    if buf.len() as u64 > MAX_KEY_FILE {
-        return Err(KeyFileError::TooLarge {
+    use sigil_core::input::{read_bounded, ReadBoundedError};
+    let buf = Zeroizing::new(read_bounded(f, MAX_KEY_FILE).map_err(|e| match e {
+        ReadBoundedError::TooLarge { .. } => KeyFileError::TooLarge {
             path: path.to_path_buf(),
-        });
-    }
+        },
+        e => io_err(path)(e.into()),
+    })?);
     let text = std::str::from_utf8(&buf).map_err(|_| KeyFileError::NotText {
         path: path.to_path_buf(),
     })?;

@@ -16,7 +16,7 @@ use thiserror::Error;
 
 use crate::manifest::{MANIFEST_PATH, SIGNATURE_PATH};
 use crate::rules::{code, Limits, Violation};
-use crate::tree::{self, TreeIoError};
+use crate::tree::{self, Progress, TreeIoError};
 
 /// The gzip level (fixed: the bytes must not depend on a default).
 pub const GZIP_LEVEL: u32 = 6;
@@ -82,6 +82,17 @@ pub fn write_archive<W: Write>(
     out: W,
     mtime: u64,
     limits: &Limits,
+) -> Result<ArchiveSummary, ArchiveError> {
+    write_archive_progress(dir, out, mtime, limits, &|_, _| {})
+}
+
+/// [`write_archive`], reporting the files archived so far to `progress`.
+pub fn write_archive_progress<W: Write>(
+    dir: &Path,
+    out: W,
+    mtime: u64,
+    limits: &Limits,
+    progress: Progress<'_>,
 ) -> Result<ArchiveSummary, ArchiveError> {
     let t = tree::walk(dir, limits)?;
     let mut violations = t.violations;
@@ -153,6 +164,7 @@ pub fn write_archive<W: Write>(
                     })?;
                 summary.files += 1;
                 summary.bytes += f.size;
+                progress(summary.files, files.len() as u64);
             }
         }
     }

@@ -645,15 +645,21 @@ impl<R: Read> Read for Inspect<'_, R> {
 #[derive(Debug, Default)]
 pub struct HashSink;
 
+/// Bytes of the copy buffer: large enough for big files, allocated once per sink.
+const COPY_BUFFER: usize = 256 << 10;
+
 fn hash_copy(
     data: &mut dyn Read,
+    buf: &mut Vec<u8>,
     mut out: impl FnMut(&[u8]) -> io::Result<()>,
 ) -> io::Result<(Sha256Digest, u64)> {
+    if buf.len() < COPY_BUFFER {
+        buf.resize(COPY_BUFFER, 0);
+    }
     let mut h = Sha256Hasher::default();
-    let mut buf = vec![0u8; 256 << 10];
     let mut n = 0u64;
     loop {
-        let k = match data.read(&mut buf) {
+        let k = match data.read(buf) {
             Ok(0) => break,
             Ok(k) => k,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -672,7 +678,7 @@ impl Sink for HashSink {
     }
 
     fn file(&mut self, _path: &str, data: &mut dyn Read) -> io::Result<(Sha256Digest, u64)> {
-        hash_copy(data, |_| Ok(()))
+        hash_copy(data, &mut Vec::new(), |_| Ok(()))
     }
 }
 
@@ -685,6 +691,9 @@ pub struct DirSink {
     /// Directories this sink created (or the root): no other process writes in staging, so
     /// they need no second `mkdir`/`stat` for every file placed in them.
     made: std::collections::HashSet<PathBuf>,
+    /// The copy buffer, reused for every file (a fresh 256 KiB buffer per file costs more
+    /// than writing a small file).
+    buf: Vec<u8>,
 }
 
 impl DirSink {
@@ -692,7 +701,11 @@ impl DirSink {
     pub fn new(root: impl Into<PathBuf>) -> Self {
         let root = root.into();
         let made = std::iter::once(root.clone()).collect();
-        Self { root, made }
+        Self {
+            root,
+            made,
+            buf: Vec::new(),
+        }
     }
 
     fn target(&self, path: &str) -> PathBuf {
@@ -729,7 +742,7 @@ impl Sink for DirSink {
             .create_new(true)
             .mode(0o644)
             .open(&target)?;
-        let r = hash_copy(data, |b| f.write_all(b))?;
+        let r = hash_copy(data, &mut self.buf, |b| f.write_all(b))?;
         f.flush()?;
         Ok(r)
     }

@@ -48,8 +48,8 @@ use thiserror::Error;
 use crate::extract::{self, DirSink, ExtractError, Extracted};
 use crate::manifest::{Manifest, MANIFEST_PATH, MAX_MANIFEST_BYTES, SIGIL_DIR, SIGNATURE_PATH};
 use crate::rules::{Limits, Violation};
-use crate::tree;
-use crate::verify::{self, Actual, VerifiedPack, VerifyError};
+use crate::tree::{self, Progress};
+use crate::verify::{self, Actual, PackVerifyError, VerifiedPack};
 
 /// Marker in staging directory names: `.<dest name>.sigil-staging-<random>`.
 pub const STAGING_MARKER: &str = ".sigil-staging-";
@@ -160,7 +160,7 @@ pub enum InstallError {
     Refused(Violation),
     /// The pack inside did not verify.
     #[error("pack inside the archive did not verify: {0}")]
-    Pack(#[source] VerifyError),
+    Pack(#[source] PackVerifyError),
     /// The archive changed between verification and extraction.
     #[error("{}: archive changed while it was being installed", path.display())]
     Tampered {
@@ -223,18 +223,23 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> InstallError + '_ {
     }
 }
 
-/// Hashes everything read through it (and optionally copies it).
+/// Hashes everything read through it (and optionally copies it), reporting the bytes read.
 struct Tee<'a, R> {
     inner: R,
     hasher: Sha256Hasher,
     copy: Option<&'a mut File>,
     copy_error: Option<io::Error>,
+    /// The progress display, the bytes read before this pass and the bytes of all passes.
+    progress: (Progress<'a>, u64, u64),
 }
 
 impl<R: Read> Read for Tee<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.hasher.update(&buf[..n]);
+        let (progress, read, total) = &mut self.progress;
+        *read += n as u64;
+        progress((*read).min(*total), *total);
         if let Some(c) = self.copy.as_mut() {
             if let Err(e) = c.write_all(&buf[..n]) {
                 self.copy_error.get_or_insert(e);
@@ -391,7 +396,7 @@ pub fn check_replaceable(dest: &Path) -> Result<(), InstallError> {
     }
     let manifest = match verify::read_small(&dest.join(MANIFEST_PATH), MAX_MANIFEST_BYTES) {
         Ok(m) => m,
-        Err(VerifyError::Io { path, source }) => return Err(InstallError::Io { path, source }),
+        Err(PackVerifyError::Io { path, source }) => return Err(InstallError::Io { path, source }),
         Err(_) => {
             return Err(not_pack(
                 MANIFEST_PATH,
@@ -506,9 +511,38 @@ pub fn install_archive_checked(
     allow: &Allowlist,
     check: PackCheck<'_>,
 ) -> Result<InstalledPack, InstallError> {
+    let hooks = InstallHooks {
+        allow,
+        check,
+        progress: &|_, _| {},
+    };
+    install_archive_hooks(archive, verifier, manifest_keys, dest, opts, &hooks)
+}
+
+/// What a caller adds to an install: exceptions to the content rules, a last check (see
+/// [`install_archive_checked`]) and a progress display.
+#[derive(Clone, Copy)]
+pub struct InstallHooks<'a> {
+    /// `content` exceptions.
+    pub allow: &'a Allowlist,
+    /// Called after the pack inside verified, before DEST changes.
+    pub check: PackCheck<'a>,
+    /// (archive bytes read, twice the archive's size): it is read once to verify its
+    /// signature and once to extract it.
+    pub progress: Progress<'a>,
+}
+
+/// [`install_archive_checked`] with a progress display.
+pub fn install_archive_hooks(
+    archive: &Path,
+    verifier: &dyn ArchiveVerifier,
+    manifest_keys: &[PublicKey],
+    dest: &Path,
+    opts: &InstallOptions,
+    hooks: &InstallHooks<'_>,
+) -> Result<InstalledPack, InstallError> {
     let made = make_parents(dest)?;
-    let result =
-        install_into_existing_parent(archive, verifier, manifest_keys, dest, opts, allow, check);
+    let result = install_into_existing_parent(archive, verifier, manifest_keys, dest, opts, hooks);
     if result.is_err() {
         remove_made(&made);
     }
@@ -569,9 +603,13 @@ fn install_into_existing_parent(
     manifest_keys: &[PublicKey],
     dest: &Path,
     opts: &InstallOptions,
-    allow: &Allowlist,
-    check: PackCheck<'_>,
+    hooks: &InstallHooks<'_>,
 ) -> Result<InstalledPack, InstallError> {
+    let InstallHooks {
+        allow,
+        check,
+        progress,
+    } = *hooks;
     let (parent, name) = split_dest(dest)?;
     let lock = File::open(&parent).map_err(io_err(&parent))?;
     // Released when `lock` is dropped, or by the kernel when the process dies.
@@ -610,7 +648,8 @@ fn install_into_existing_parent(
         check_replaceable(dest)?;
     }
 
-    let (mut file, _) = sigil_core::input::open(archive).map_err(io_err(archive))?;
+    let (mut file, meta) = sigil_core::input::open(archive).map_err(io_err(archive))?;
+    let (len, total) = (meta.len(), meta.len().saturating_mul(2));
     let mut magic = [0u8; 4];
     let got = file.read(&mut magic).map_err(io_err(archive))?;
     let format = match &magic[..got] {
@@ -665,6 +704,7 @@ fn install_into_existing_parent(
             hasher: Sha256Hasher::default(),
             copy: copy.as_mut(),
             copy_error: None,
+            progress: (progress, 0, total),
         };
         let trust = verifier
             .verify_archive(&mut tee)
@@ -692,6 +732,7 @@ fn install_into_existing_parent(
                 hasher: Sha256Hasher::default(),
                 copy: None,
                 copy_error: None,
+                progress: (progress, len, total),
             };
             let r = extract::extract_tar_gz_pipelined_allowing(
                 &mut tee,
@@ -771,7 +812,7 @@ fn verify_extracted(
     x: &Extracted,
     keys: &[PublicKey],
     limits: &Limits,
-) -> Result<VerifiedPack, VerifyError> {
+) -> Result<VerifiedPack, PackVerifyError> {
     let manifest = verify::read_small(
         &root.join(MANIFEST_PATH),
         crate::manifest::MAX_MANIFEST_BYTES,
@@ -869,7 +910,7 @@ pub fn check_installed(
     dest: &Path,
     keys: &[PublicKey],
     limits: &Limits,
-) -> Result<VerifiedPack, VerifyError> {
+) -> Result<VerifiedPack, PackVerifyError> {
     verify::verify_dir(dest, keys, limits)
 }
 

@@ -24,7 +24,7 @@
 //!   (a policy with thresholds, Sigstore bundles); the pack's own manifest is always checked
 //!   against `manifest_keys`. See [`install`] for the order of events and crash safety.
 //! - [`extract`] holds the entry checks shared by tar and zip, usable without touching the
-//!   file system (fuzzing, dry runs); [`zip_raw`] checks a zip's raw structure first (one end
+//!   file system (fuzzing, dry runs); a private zip reader checks a zip's raw structure first (one end
 //!   record at the very end, local headers that agree with the central directory, no name
 //!   twice).
 //! - [`content`] holds the content rules (no executable format under any name; text that is
@@ -41,10 +41,14 @@ pub mod install;
 pub mod manifest;
 pub mod rules;
 pub mod sign;
-pub mod tar_read;
+mod tar_read;
 pub mod tree;
 pub mod verify;
+// Private API; public only to the fuzz targets (`cargo fuzz` builds with `--cfg fuzzing`).
+#[cfg(fuzzing)]
 pub mod zip_raw;
+#[cfg(not(fuzzing))]
+mod zip_raw;
 
 pub use archive::{write_archive, ArchiveError, ArchiveSummary};
 pub use extract::{ExtractError, Extracted};
@@ -53,10 +57,10 @@ pub use install::{
     ArchiveVerifier, InstallError, InstallOptions, InstalledPack, MinisignVerifier, PackCheck,
 };
 pub use manifest::{Manifest, ManifestParseError, PackComment, MANIFEST_PATH, SIGNATURE_PATH};
-pub use rules::{Limits, Violation};
+pub use rules::{Limits, PackCode, Violation};
 pub use sign::{sign_dir, SignError, SignOptions, SignedPack};
 pub use verify::{
-    verify_dir, verify_dir_allowing, Problem, ProblemKind, VerifiedPack, VerifyError,
+    verify_dir, verify_dir_allowing, PackVerifyError, Problem, ProblemKind, VerifiedPack,
 };
 
 #[cfg(test)]

@@ -179,6 +179,20 @@ pub enum ManifestParseError {
     NotCanonical,
 }
 
+/// Whether `text` is exactly the GNU text of `entries` (what [`Manifest::to_text`] writes),
+/// compared line by line without writing a second copy of the manifest.
+fn is_canonical(entries: &[sums::Entry], text: &str) -> bool {
+    let mut rest = text;
+    for e in entries {
+        let line = sums::format_line(&e.digest, &e.name);
+        match rest.strip_prefix(line.as_str()) {
+            Some(r) => rest = r,
+            None => return false,
+        }
+    }
+    rest.is_empty()
+}
+
 /// A parsed, checked manifest.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Manifest {
@@ -214,7 +228,7 @@ impl Manifest {
                 });
             }
         }
-        if list.to_text() != text {
+        if !is_canonical(&list.entries, text) {
             return Err(ManifestParseError::NotCanonical);
         }
         Ok(Self {

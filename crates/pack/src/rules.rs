@@ -6,62 +6,107 @@ use std::fmt;
 
 use unicode_normalization::UnicodeNormalization;
 
-/// Stable codes for data-only violations (documented in `docs/pack.md`; never renamed).
+sigil_core::finding_codes! {
+    /// The stable codes of packs (`docs/codes.md`; never renamed): a data-only rule a path
+    /// breaks (JSON `rule`), and how a tree differs from its manifest (JSON `kind`, which is
+    /// also a rule code when a rule is broken).
+    pub enum PackCode {
+        /// A symbolic link.
+        Symlink = "symlink",
+        /// A hard link: a second name for a file (in a tree: link count above one).
+        HardLink = "hard-link",
+        /// A character or block device.
+        Device = "device",
+        /// A named pipe.
+        Fifo = "fifo",
+        /// A Unix socket.
+        Socket = "socket",
+        /// Any other entry type (sparse files, contiguous files, vendor types).
+        UnsupportedEntry = "unsupported-entry",
+        /// An execute, setuid, setgid or sticky bit on a file.
+        Executable = "executable",
+        /// An absolute path.
+        AbsolutePath = "absolute-path",
+        /// A `..` component (or `.`, or an empty component).
+        ParentDir = "parent-dir",
+        /// A name that is not UTF-8.
+        NameNotUtf8 = "name-not-utf8",
+        /// A name with a control character or a backslash.
+        NameCharacter = "name-character",
+        /// Two names equal under case folding or Unicode NFC normalisation.
+        NameCollision = "name-collision",
+        /// The same path twice in an archive (or a file where a directory is, or the reverse).
+        DuplicateEntry = "duplicate-entry",
+        /// More files than the limit.
+        TooManyFiles = "too-many-files",
+        /// A file over the single-file size limit.
+        FileTooLarge = "file-too-large",
+        /// Files adding up to more than the total size limit.
+        TotalTooLarge = "total-too-large",
+        /// More bytes came out of decompression than the limits allow.
+        DecompressedTooLarge = "decompressed-too-large",
+        /// A PAX `size` record that disagrees with the ustar header's size.
+        PaxSizeMismatch = "pax-size-mismatch",
+        /// An entry whose data is shorter or longer than its header says.
+        EntrySizeMismatch = "entry-size-mismatch",
+        /// A file whose content is an executable format (ELF, Mach-O, PE, `#!` script),
+        /// whatever its name.
+        ExecutableContent = "executable-content",
+        /// A file whose content contradicts its extension (text that is not UTF-8 or holds NUL
+        /// bytes, JSON that does not parse).
+        ContentMismatch = "content-mismatch",
+        /// A directory with no file at any depth below it (an archive cannot carry it faithfully
+        /// and the manifest does not list it).
+        EmptyDirectory = "empty-directory",
+        /// A directory writable by every user, or with setuid, setgid or sticky bits.
+        DirectoryMode = "directory-mode",
+        /// An archive that does not parse (bad checksum, truncated, trailing data, bad numbers).
+        MalformedArchive = "malformed-archive",
+        /// A zip entry whose local file header disagrees with its central directory entry (another
+        /// name or compression method), or is missing.
+        LocalHeaderMismatch = "local-header-mismatch",
+        /// Listed in the manifest, not present.
+        Missing = "missing",
+        /// Present, not listed.
+        Extra = "extra",
+        /// Listed and present, with other content.
+        Changed = "changed",
+        /// Listed as a file, present as something else.
+        TypeChanged = "type-changed",
+    }
+}
+
+/// Shorthands for the data-only rule codes of [`PackCode`], as the strings violations carry.
 pub mod code {
-    /// A symbolic link.
-    pub const SYMLINK: &str = "symlink";
-    /// A hard link: a second name for a file (in a tree: link count above one).
-    pub const HARD_LINK: &str = "hard-link";
-    /// A character or block device.
-    pub const DEVICE: &str = "device";
-    /// A named pipe.
-    pub const FIFO: &str = "fifo";
-    /// A Unix socket.
-    pub const SOCKET: &str = "socket";
-    /// Any other entry type (sparse files, contiguous files, vendor types).
-    pub const UNSUPPORTED_ENTRY: &str = "unsupported-entry";
-    /// An execute, setuid, setgid or sticky bit on a file.
-    pub const EXECUTABLE: &str = "executable";
-    /// An absolute path.
-    pub const ABSOLUTE_PATH: &str = "absolute-path";
-    /// A `..` component (or `.`, or an empty component).
-    pub const PARENT_DIR: &str = "parent-dir";
-    /// A name that is not UTF-8.
-    pub const NAME_NOT_UTF8: &str = "name-not-utf8";
-    /// A name with a control character or a backslash.
-    pub const NAME_CHARACTER: &str = "name-character";
-    /// Two names equal under case folding or Unicode NFC normalisation.
-    pub const NAME_COLLISION: &str = "name-collision";
-    /// The same path twice in an archive (or a file where a directory is, or the reverse).
-    pub const DUPLICATE_ENTRY: &str = "duplicate-entry";
-    /// More files than the limit.
-    pub const TOO_MANY_FILES: &str = "too-many-files";
-    /// A file over the single-file size limit.
-    pub const FILE_TOO_LARGE: &str = "file-too-large";
-    /// Files adding up to more than the total size limit.
-    pub const TOTAL_TOO_LARGE: &str = "total-too-large";
-    /// More bytes came out of decompression than the limits allow.
-    pub const DECOMPRESSED_TOO_LARGE: &str = "decompressed-too-large";
-    /// A PAX `size` record that disagrees with the ustar header's size.
-    pub const PAX_SIZE_MISMATCH: &str = "pax-size-mismatch";
-    /// An entry whose data is shorter or longer than its header says.
-    pub const ENTRY_SIZE_MISMATCH: &str = "entry-size-mismatch";
-    /// A file whose content is an executable format (ELF, Mach-O, PE, `#!` script),
-    /// whatever its name.
-    pub const EXECUTABLE_CONTENT: &str = "executable-content";
-    /// A file whose content contradicts its extension (text that is not UTF-8 or holds NUL
-    /// bytes, JSON that does not parse).
-    pub const CONTENT_MISMATCH: &str = "content-mismatch";
-    /// A directory with no file at any depth below it (an archive cannot carry it faithfully
-    /// and the manifest does not list it).
-    pub const EMPTY_DIRECTORY: &str = "empty-directory";
-    /// A directory writable by every user, or with setuid, setgid or sticky bits.
-    pub const DIRECTORY_MODE: &str = "directory-mode";
-    /// An archive that does not parse (bad checksum, truncated, trailing data, bad numbers).
-    pub const MALFORMED_ARCHIVE: &str = "malformed-archive";
-    /// A zip entry whose local file header disagrees with its central directory entry (another
-    /// name or compression method), or is missing.
-    pub const LOCAL_HEADER_MISMATCH: &str = "local-header-mismatch";
+    // Each constant is its variant's code; the variants carry the documentation.
+    #![allow(missing_docs)]
+    use super::PackCode;
+
+    pub const SYMLINK: &str = PackCode::Symlink.code();
+    pub const HARD_LINK: &str = PackCode::HardLink.code();
+    pub const DEVICE: &str = PackCode::Device.code();
+    pub const FIFO: &str = PackCode::Fifo.code();
+    pub const SOCKET: &str = PackCode::Socket.code();
+    pub const UNSUPPORTED_ENTRY: &str = PackCode::UnsupportedEntry.code();
+    pub const EXECUTABLE: &str = PackCode::Executable.code();
+    pub const ABSOLUTE_PATH: &str = PackCode::AbsolutePath.code();
+    pub const PARENT_DIR: &str = PackCode::ParentDir.code();
+    pub const NAME_NOT_UTF8: &str = PackCode::NameNotUtf8.code();
+    pub const NAME_CHARACTER: &str = PackCode::NameCharacter.code();
+    pub const NAME_COLLISION: &str = PackCode::NameCollision.code();
+    pub const DUPLICATE_ENTRY: &str = PackCode::DuplicateEntry.code();
+    pub const TOO_MANY_FILES: &str = PackCode::TooManyFiles.code();
+    pub const FILE_TOO_LARGE: &str = PackCode::FileTooLarge.code();
+    pub const TOTAL_TOO_LARGE: &str = PackCode::TotalTooLarge.code();
+    pub const DECOMPRESSED_TOO_LARGE: &str = PackCode::DecompressedTooLarge.code();
+    pub const PAX_SIZE_MISMATCH: &str = PackCode::PaxSizeMismatch.code();
+    pub const ENTRY_SIZE_MISMATCH: &str = PackCode::EntrySizeMismatch.code();
+    pub const EXECUTABLE_CONTENT: &str = PackCode::ExecutableContent.code();
+    pub const CONTENT_MISMATCH: &str = PackCode::ContentMismatch.code();
+    pub const EMPTY_DIRECTORY: &str = PackCode::EmptyDirectory.code();
+    pub const DIRECTORY_MODE: &str = PackCode::DirectoryMode.code();
+    pub const MALFORMED_ARCHIVE: &str = PackCode::MalformedArchive.code();
+    pub const LOCAL_HEADER_MISMATCH: &str = PackCode::LocalHeaderMismatch.code();
 }
 
 /// A data-only rule broken by one path.
@@ -196,7 +241,10 @@ pub enum NodeKind {
 /// collide on case-insensitive or normalising file systems.
 #[derive(Debug, Default)]
 pub struct NameSet {
-    seen: HashMap<String, (String, NodeKind, bool)>,
+    /// Folded path -> (the path as spelt, when that differs from its folded form; kind;
+    /// whether stated rather than implied). Most names are their own folded form, so most
+    /// paths are held once.
+    seen: HashMap<Box<str>, (Option<Box<str>>, NodeKind, bool)>,
 }
 
 impl NameSet {
@@ -212,11 +260,14 @@ impl NameSet {
             let last = i + 1 == comps.len();
             let kind_here = if last { kind } else { NodeKind::Dir };
             let key = fold(prefix);
-            match self.seen.get_mut(&key) {
+            match self.seen.get_mut(key.as_str()) {
                 None => {
-                    self.seen.insert(key, (prefix.to_owned(), kind_here, last));
+                    let exact = (key != prefix).then(|| prefix.into());
+                    self.seen
+                        .insert(key.into_boxed_str(), (exact, kind_here, last));
                 }
-                Some((exact, seen_kind, seen_explicit)) => {
+                Some((spelt, seen_kind, seen_explicit)) => {
+                    let exact: &str = spelt.as_deref().unwrap_or(key.as_str());
                     if exact != prefix {
                         return Err(Violation::new(
                             path,

@@ -3,6 +3,7 @@
 use std::fs;
 use std::io::{self, Read as _};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 use sigil_core::digest::Sha256Hasher;
@@ -17,7 +18,7 @@ use crate::manifest::{
     self, CommentParseError, Manifest, PackComment, MANIFEST_PATH, SIGIL_DIR, SIGNATURE_PATH,
 };
 use crate::rules::{code, Limits, Violation};
-use crate::tree::{self, TreeIoError};
+use crate::tree::{self, Progress, TreeIoError};
 
 /// What to sign.
 #[derive(Debug, Clone)]
@@ -102,6 +103,16 @@ pub fn sign_dir(
     key: &SecretKey,
     opts: &SignOptions<'_>,
 ) -> Result<SignedPack, SignError> {
+    sign_dir_progress(dir, key, opts, &|_, _| {})
+}
+
+/// [`sign_dir`], reporting the files scanned so far to `progress`.
+pub fn sign_dir_progress(
+    dir: &Path,
+    key: &SecretKey,
+    opts: &SignOptions<'_>,
+    progress: Progress<'_>,
+) -> Result<SignedPack, SignError> {
     manifest::check_name(opts.name).map_err(SignError::Name)?;
     manifest::check_version(opts.version).map_err(SignError::Name)?;
     let sigil = dir.join(SIGIL_DIR);
@@ -137,6 +148,7 @@ pub fn sign_dir(
             dir: dir.to_owned(),
         });
     }
+    let count = AtomicU64::new(0);
     let scanned: Vec<_> = t
         .files
         .par_iter()
@@ -156,6 +168,8 @@ pub fn sign_dir(
                     path: f.path.clone(),
                     source,
                 })?;
+            let done = count.fetch_add(1, Ordering::Relaxed) + 1;
+            progress(done, t.files.len() as u64);
             Ok((h.finalize(), n, findings, content.finish()))
         })
         .collect();

@@ -219,11 +219,6 @@ impl<R: Read> TarReader<R> {
         }
     }
 
-    /// The inner reader.
-    pub fn into_inner(self) -> R {
-        self.r
-    }
-
     /// Reads exactly `buf.len()` bytes; `Ok(false)` at a clean EOF before the first byte.
     fn read_full(&mut self, buf: &mut [u8]) -> Result<bool, ReadError> {
         let mut got = 0;

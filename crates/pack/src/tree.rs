@@ -83,7 +83,21 @@ struct Listed {
     id: Option<(u64, u64)>,
 }
 
-/// What the second phase learnt about a regular file.
+/// Entries probed at once (bounds the memory the probes take).
+const PROBE_CHUNK: usize = 4096;
+
+impl Listed {
+    /// Moves the entry out, leaving an empty one behind.
+    fn take(&mut self) -> Listed {
+        Listed {
+            rel: std::mem::replace(&mut self.rel, Ok(String::new())),
+            path: std::mem::take(&mut self.path),
+            ft: std::mem::replace(&mut self.ft, Err(io::ErrorKind::NotFound.into())),
+            id: self.id,
+        }
+    }
+}
+
 /// What the assembly phase needs of a file's metadata: 48 bytes, where `fs::Metadata` takes
 /// several times that (it is held for every file of a pack until assembly).
 #[derive(Debug, Clone, Copy)]
@@ -141,7 +155,7 @@ enum Probe {
 
 /// Walks `root` without following symlinks, applying every data-only rule and the limits.
 pub fn walk(root: &Path, limits: &Limits) -> Result<Tree, TreeIoError> {
-    walk_inner(root, limits, None)
+    walk_inner(root, limits, None, &|_, _| {})
 }
 
 /// [`walk`], also hashing (in parallel) every regular file whose relative path `hash`
@@ -154,13 +168,28 @@ pub fn walk_hashing(
     limits: &Limits,
     hash: &(dyn Fn(&str) -> bool + Sync),
 ) -> Result<Tree, TreeIoError> {
-    walk_inner(root, limits, Some(hash))
+    walk_inner(root, limits, Some(hash), &|_, _| {})
+}
+
+/// Called as a long pack operation goes on with (files done, files in all), from any thread
+/// (for a progress display).
+pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Sync);
+
+/// [`walk_hashing`], reporting the files probed so far to `progress`.
+pub fn walk_hashing_progress(
+    root: &Path,
+    limits: &Limits,
+    hash: &(dyn Fn(&str) -> bool + Sync),
+    progress: Progress<'_>,
+) -> Result<Tree, TreeIoError> {
+    walk_inner(root, limits, Some(hash), progress)
 }
 
 fn walk_inner(
     root: &Path,
     limits: &Limits,
     hash: Option<&(dyn Fn(&str) -> bool + Sync)>,
+    progress: Progress<'_>,
 ) -> Result<Tree, TreeIoError> {
     let root_dev = fs::metadata(root)
         .map_err(|source| TreeIoError {
@@ -175,7 +204,7 @@ fn walk_inner(
         })?
         .mode();
     let listed = list(root, "", root_dev)?;
-    let mut tree = finish(listed, limits, hash)?;
+    let mut tree = finish(listed, limits, hash, progress)?;
     if let Some(v) = dir_mode_violation(".", root_mode) {
         tree.violations.insert(0, v);
     }
@@ -203,27 +232,8 @@ fn finish(
     listed: Vec<Listed>,
     limits: &Limits,
     hash: Option<&(dyn Fn(&str) -> bool + Sync)>,
+    progress: Progress<'_>,
 ) -> Result<Tree, TreeIoError> {
-    let probes: Vec<Option<Result<Probe, TreeIoError>>> = listed
-        .par_iter()
-        .map_init(Vec::new, |buf, l| {
-            let (Ok(rel), Ok(ft)) = (&l.rel, &l.ft) else {
-                return None;
-            };
-            if !ft.is_file() {
-                return None;
-            }
-            Some(match hash {
-                Some(h) if h(rel) => probe_hash(l, buf),
-                _ => fs::symlink_metadata(&l.path)
-                    .map(|m| Probe::Meta(m.into()))
-                    .map_err(|source| TreeIoError {
-                        path: l.path.clone(),
-                        source,
-                    }),
-            })
-        })
-        .collect();
     let mut a = Assembler {
         limits,
         names: NameSet::default(),
@@ -231,9 +241,42 @@ fn finish(
         over_count: false,
         over_total: false,
     };
-    for (l, p) in listed.into_iter().zip(probes) {
-        a.entry(l, p)?;
+    let regular = |l: &Listed| l.rel.is_ok() && l.ft.as_ref().is_ok_and(|t| t.is_file());
+    let total = listed.iter().filter(|l| regular(l)).count();
+    a.tree.files.reserve_exact(total);
+    let mut done = 0;
+    // Probed in parallel a chunk at a time, then assembled in walk order: the probes of one
+    // chunk are held at once, not those of the whole tree.
+    let mut listed = listed;
+    let mut probes = Vec::with_capacity(PROBE_CHUNK);
+    for chunk in listed.chunks_mut(PROBE_CHUNK) {
+        chunk
+            .par_iter()
+            .map_init(Vec::new, |buf, l| {
+                let (Ok(rel), Ok(ft)) = (&l.rel, &l.ft) else {
+                    return None;
+                };
+                if !ft.is_file() {
+                    return None;
+                }
+                Some(match hash {
+                    Some(h) if h(rel) => probe_hash(l, buf),
+                    _ => fs::symlink_metadata(&l.path)
+                        .map(|m| Probe::Meta(m.into()))
+                        .map_err(|source| TreeIoError {
+                            path: l.path.clone(),
+                            source,
+                        }),
+                })
+            })
+            .collect_into_vec(&mut probes);
+        for (l, p) in chunk.iter_mut().zip(probes.drain(..)) {
+            done += usize::from(regular(l));
+            a.entry(l.take(), p)?;
+        }
+        progress(done as u64, total as u64);
     }
+    drop(listed);
     // Directories with no regular file anywhere below them (`.sigil` aside).
     let mut holding: BTreeSet<&str> = BTreeSet::new();
     for f in a.tree.files.iter().chain(a.tree.sigil.iter()) {
@@ -682,7 +725,7 @@ mod tests {
         let listed = listing(d.path());
         fs::remove_file(d.path().join("a.txt")).unwrap();
         symlink(outside.path().join("secret"), d.path().join("a.txt")).unwrap();
-        let t = finish(listed, &Limits::default(), Some(&all)).unwrap();
+        let t = finish(listed, &Limits::default(), Some(&all), &|_, _| {}).unwrap();
         assert!(t.files.is_empty());
         assert_eq!(t.others, [("a.txt".to_owned(), "symlink")]);
         assert_eq!(t.violations[0].rule, code::SYMLINK);
@@ -702,7 +745,7 @@ mod tests {
             0,
         )
         .unwrap();
-        let t = finish(listed, &Limits::default(), Some(&all)).unwrap();
+        let t = finish(listed, &Limits::default(), Some(&all), &|_, _| {}).unwrap();
         assert_eq!(t.others, [("a.txt".to_owned(), "fifo")]);
     }
 
@@ -713,7 +756,7 @@ mod tests {
         let listed = listing(d.path());
         fs::write(d.path().join("b.txt"), "other").unwrap();
         fs::rename(d.path().join("b.txt"), d.path().join("a.txt")).unwrap();
-        let e = finish(listed, &Limits::default(), Some(&all)).unwrap_err();
+        let e = finish(listed, &Limits::default(), Some(&all), &|_, _| {}).unwrap_err();
         assert!(e.source.to_string().contains("replaced"), "{e:?}");
     }
 
@@ -726,7 +769,7 @@ mod tests {
         for l in &mut listed {
             l.id = None;
         }
-        let t = finish(listed, &Limits::default(), Some(&all)).unwrap();
+        let t = finish(listed, &Limits::default(), Some(&all), &|_, _| {}).unwrap();
         assert_eq!(t.files.len(), 2);
         assert!(t.files.iter().all(|f| f.digest().is_some()));
         let mut listed = listing(d.path());
@@ -735,7 +778,7 @@ mod tests {
         }
         fs::remove_file(d.path().join("a.txt")).unwrap();
         symlink("b.txt", d.path().join("a.txt")).unwrap();
-        let t = finish(listed, &Limits::default(), Some(&all)).unwrap();
+        let t = finish(listed, &Limits::default(), Some(&all), &|_, _| {}).unwrap();
         assert_eq!(t.others, [("a.txt".to_owned(), "symlink")]);
     }
 

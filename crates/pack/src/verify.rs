@@ -1,8 +1,8 @@
 //! `verify_dir`: a pack directory against its signed manifest, exactly.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fs;
-use std::io::{self, Read};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use sigil_core::Sha256Digest;
@@ -15,8 +15,8 @@ use crate::manifest::{
     CommentParseError, Manifest, ManifestParseError, PackComment, MANIFEST_PATH,
     MAX_MANIFEST_BYTES, SIGIL_DIR, SIGNATURE_PATH,
 };
-use crate::rules::{code, Limits, Violation};
-use crate::tree::{self, TreeIoError};
+use crate::rules::{code, Limits, PackCode, Violation};
+use crate::tree::{self, Progress, TreeIoError};
 
 /// What kind of difference a [`Problem`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,10 +37,10 @@ impl ProblemKind {
     /// Stable code: `missing`, `extra`, `changed`, `type-changed` or the rule's code.
     pub fn code(self) -> &'static str {
         match self {
-            ProblemKind::Missing => "missing",
-            ProblemKind::Extra => "extra",
-            ProblemKind::Changed => "changed",
-            ProblemKind::TypeChanged => "type-changed",
+            ProblemKind::Missing => PackCode::Missing.code(),
+            ProblemKind::Extra => PackCode::Extra.code(),
+            ProblemKind::Changed => PackCode::Changed.code(),
+            ProblemKind::TypeChanged => PackCode::TypeChanged.code(),
             ProblemKind::Rule(c) => c,
         }
     }
@@ -68,10 +68,10 @@ pub struct VerifiedPack {
     pub manifest: Manifest,
 }
 
-/// Why a pack did not verify. Every variant is "not verified" except [`VerifyError::Io`].
+/// Why a pack did not verify. Every variant is "not verified" except [`PackVerifyError::Io`].
 #[derive(Debug, Error)]
 #[non_exhaustive]
-pub enum VerifyError {
+pub enum PackVerifyError {
     /// The manifest or its signature is absent or not a regular file.
     #[error("{path}: missing or not a regular file")]
     Missing {
@@ -144,9 +144,9 @@ pub enum VerifyError {
     },
 }
 
-impl From<TreeIoError> for VerifyError {
+impl From<TreeIoError> for PackVerifyError {
     fn from(e: TreeIoError) -> Self {
-        VerifyError::Io {
+        PackVerifyError::Io {
             path: e.path,
             source: e.source,
         }
@@ -154,44 +154,40 @@ impl From<TreeIoError> for VerifyError {
 }
 
 /// Reads a small regular file without following a symlink at its name.
-pub(crate) fn read_small(path: &Path, limit: u64) -> Result<Vec<u8>, VerifyError> {
+pub(crate) fn read_small(path: &Path, limit: u64) -> Result<Vec<u8>, PackVerifyError> {
     match fs::symlink_metadata(path) {
         Ok(m) if m.is_file() => {}
         Ok(_) => {
-            return Err(VerifyError::Missing {
+            return Err(PackVerifyError::Missing {
                 path: path.to_owned(),
             })
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            return Err(VerifyError::Missing {
+            return Err(PackVerifyError::Missing {
                 path: path.to_owned(),
             })
         }
         Err(source) => {
-            return Err(VerifyError::Io {
+            return Err(PackVerifyError::Io {
                 path: path.to_owned(),
                 source,
             })
         }
     }
-    let (f, _) = sigil_core::input::open(path).map_err(|source| VerifyError::Io {
+    let (f, _) = sigil_core::input::open(path).map_err(|source| PackVerifyError::Io {
         path: path.to_owned(),
         source,
     })?;
-    let mut buf = Vec::new();
-    f.take(limit + 1)
-        .read_to_end(&mut buf)
-        .map_err(|source| VerifyError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-    if buf.len() as u64 > limit {
-        return Err(VerifyError::Unreadable {
+    sigil_core::input::read_bounded(f, limit).map_err(|e| match e {
+        sigil_core::input::ReadBoundedError::TooLarge { .. } => PackVerifyError::Unreadable {
             path: path.to_owned(),
             reason: "file is larger than allowed",
-        });
-    }
-    Ok(buf)
+        },
+        e => PackVerifyError::Io {
+            path: path.to_owned(),
+            source: e.into(),
+        },
+    })
 }
 
 /// Whether a content-rule violation has an exception in `allow`.
@@ -201,11 +197,11 @@ pub(crate) fn content_allowed(allow: &Allowlist, v: &Violation) -> bool {
 }
 
 /// `DIR/.sigil` must be a real directory (not followed when it is a symlink).
-pub(crate) fn check_sigil_dir(dir: &Path) -> Result<(), VerifyError> {
+pub(crate) fn check_sigil_dir(dir: &Path) -> Result<(), PackVerifyError> {
     let path = dir.join(SIGIL_DIR);
     match fs::symlink_metadata(&path) {
         Ok(m) if m.is_dir() => Ok(()),
-        Ok(m) => Err(VerifyError::SigilNotDir {
+        Ok(m) => Err(PackVerifyError::SigilNotDir {
             found: if m.file_type().is_symlink() {
                 "symlink"
             } else if m.is_file() {
@@ -216,7 +212,7 @@ pub(crate) fn check_sigil_dir(dir: &Path) -> Result<(), VerifyError> {
         }),
         // Absent: the manifest read reports it as missing.
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(source) => Err(VerifyError::Io { path, source }),
+        Err(source) => Err(PackVerifyError::Io { path, source }),
     }
 }
 
@@ -233,30 +229,30 @@ pub fn verify_manifest(
     signature: &[u8],
     keys: &[PublicKey],
     limits: &Limits,
-) -> Result<VerifiedPack, VerifyError> {
-    let sig_text = std::str::from_utf8(signature).map_err(|_| VerifyError::Unreadable {
+) -> Result<VerifiedPack, PackVerifyError> {
+    let sig_text = std::str::from_utf8(signature).map_err(|_| PackVerifyError::Unreadable {
         path: SIGNATURE_PATH.into(),
         reason: "signature is not UTF-8",
     })?;
-    let sig = Signature::parse(sig_text).map_err(VerifyError::SignatureParse)?;
-    let key = key_for(keys, &sig).ok_or(VerifyError::UntrustedKey { key_id: sig.key_id })?;
-    let v = minisig::verify(key, &sig, manifest, |_| {}).map_err(VerifyError::Signature)?;
-    let comment = PackComment::parse(&v.trusted_comment).map_err(VerifyError::Comment)?;
-    let text = std::str::from_utf8(manifest).map_err(|_| VerifyError::Unreadable {
+    let sig = Signature::parse(sig_text).map_err(PackVerifyError::SignatureParse)?;
+    let key = key_for(keys, &sig).ok_or(PackVerifyError::UntrustedKey { key_id: sig.key_id })?;
+    let v = minisig::verify(key, &sig, manifest, |_| {}).map_err(PackVerifyError::Signature)?;
+    let comment = PackComment::parse(&v.trusted_comment).map_err(PackVerifyError::Comment)?;
+    let text = std::str::from_utf8(manifest).map_err(|_| PackVerifyError::Unreadable {
         path: MANIFEST_PATH.into(),
         reason: "manifest is not UTF-8",
     })?;
-    let manifest = Manifest::parse(text).map_err(VerifyError::Manifest)?;
+    let manifest = Manifest::parse(text).map_err(PackVerifyError::Manifest)?;
     let files = manifest.entries.len() as u64;
     if comment.files != files {
-        return Err(VerifyError::CommentMismatch {
+        return Err(PackVerifyError::CommentMismatch {
             field: "files",
             signed: comment.files,
             actual: files,
         });
     }
     if files > limits.max_files {
-        return Err(VerifyError::Limit(Violation::new(
+        return Err(PackVerifyError::Limit(Violation::new(
             "",
             code::TOO_MANY_FILES,
             format!(
@@ -266,7 +262,7 @@ pub fn verify_manifest(
         )));
     }
     if comment.bytes > limits.max_total_bytes {
-        return Err(VerifyError::Limit(Violation::new(
+        return Err(PackVerifyError::Limit(Violation::new(
             "",
             code::TOTAL_TOO_LARGE,
             format!(
@@ -297,12 +293,47 @@ pub fn compare(
     v: &VerifiedPack,
     present: &BTreeMap<String, Actual>,
     sigil_extra: &[String],
+    problems: Vec<Problem>,
+) -> Result<(), PackVerifyError> {
+    // A `String` map iterates in byte order, the manifest's order.
+    let sorted = present.iter().map(|(p, a)| (p.as_str(), *a));
+    compare_sorted(v, sorted, &|_| None, sigil_extra, problems)
+}
+
+/// [`compare`] over `present` in byte order of paths (no copy of any path, no map): one
+/// merge of two sorted lists. `other_at` names what is at a listed path absent from
+/// `present` (a directory, say), if anything.
+fn compare_sorted<'a>(
+    v: &VerifiedPack,
+    present: impl Iterator<Item = (&'a str, Actual)>,
+    other_at: &dyn Fn(&str) -> Option<&'static str>,
+    sigil_extra: &[String],
     mut problems: Vec<Problem>,
-) -> Result<(), VerifyError> {
-    let listed: BTreeSet<&str> = v.manifest.entries.iter().map(|e| e.name.as_str()).collect();
+) -> Result<(), PackVerifyError> {
     let mut bytes = 0u64;
+    let mut present = present.peekable();
+    let extra = |path: &str, a: &Actual| -> Option<Problem> {
+        let detail = match a {
+            Actual::Other("directory") => return None,
+            Actual::File(..) => "file not in the manifest".to_owned(),
+            Actual::Other(kind) => format!("{kind} not in the manifest"),
+        };
+        Some(Problem {
+            path: path.to_owned(),
+            kind: ProblemKind::Extra,
+            detail,
+        })
+    };
     for e in &v.manifest.entries {
-        match present.get(&e.name) {
+        // Everything before this entry is not listed.
+        while let Some((p, a)) = present.next_if(|(p, _)| p.as_bytes() < e.name.as_bytes()) {
+            problems.extend(extra(p, &a));
+        }
+        let here = match present.next_if(|(p, _)| *p == e.name) {
+            Some((_, a)) => Some(a),
+            None => other_at(&e.name).map(Actual::Other),
+        };
+        match here {
             None => problems.push(Problem {
                 path: e.name.clone(),
                 kind: ProblemKind::Missing,
@@ -313,7 +344,7 @@ pub fn compare(
                 kind: ProblemKind::TypeChanged,
                 detail: format!("listed as a file, present as a {kind}"),
             }),
-            Some(Actual::File(d, n)) if *d == e.digest => bytes += n,
+            Some(Actual::File(d, n)) if d == e.digest => bytes += n,
             Some(Actual::File(d, _)) => problems.push(Problem {
                 path: e.name.clone(),
                 kind: ProblemKind::Changed,
@@ -321,19 +352,8 @@ pub fn compare(
             }),
         }
     }
-    for (path, a) in present {
-        if listed.contains(path.as_str()) || *a == Actual::Other("directory") {
-            continue;
-        }
-        let detail = match a {
-            Actual::File(..) => "file not in the manifest".to_owned(),
-            Actual::Other(kind) => format!("{kind} not in the manifest"),
-        };
-        problems.push(Problem {
-            path: path.clone(),
-            kind: ProblemKind::Extra,
-            detail,
-        });
+    for (p, a) in present {
+        problems.extend(extra(p, &a));
     }
     for path in sigil_extra {
         problems.push(Problem {
@@ -345,19 +365,32 @@ pub fn compare(
     if !problems.is_empty() {
         problems.sort_by(|a, b| (&a.path, a.kind.code()).cmp(&(&b.path, b.kind.code())));
         problems.dedup_by(|a, b| a.path == b.path && a.kind == b.kind);
-        return Err(VerifyError::Tree {
+        return Err(PackVerifyError::Tree {
             comment: v.comment.clone(),
             problems,
         });
     }
     if bytes != v.comment.bytes {
-        return Err(VerifyError::CommentMismatch {
+        return Err(PackVerifyError::CommentMismatch {
             field: "bytes",
             signed: v.comment.bytes,
             actual: bytes,
         });
     }
     Ok(())
+}
+
+/// Merges two lists of (path, what) sorted by path bytes into one.
+fn merge_sorted<'a>(
+    a: impl Iterator<Item = (&'a str, Actual)>,
+    b: impl Iterator<Item = (&'a str, Actual)>,
+) -> impl Iterator<Item = (&'a str, Actual)> {
+    let (mut a, mut b) = (a.peekable(), b.peekable());
+    std::iter::from_fn(move || match (a.peek(), b.peek()) {
+        (Some(x), Some(y)) if y.0.as_bytes() < x.0.as_bytes() => b.next(),
+        (Some(_), _) => a.next(),
+        (None, _) => b.next(),
+    })
 }
 
 /// Verifies a pack directory: `.sigil` a real directory, the manifest's signature by a
@@ -369,7 +402,7 @@ pub fn verify_dir(
     dir: &Path,
     keys: &[PublicKey],
     limits: &Limits,
-) -> Result<VerifiedPack, VerifyError> {
+) -> Result<VerifiedPack, PackVerifyError> {
     verify_dir_allowing(dir, keys, limits, &Allowlist::default())
 }
 
@@ -380,7 +413,18 @@ pub fn verify_dir_allowing(
     keys: &[PublicKey],
     limits: &Limits,
     allow: &Allowlist,
-) -> Result<VerifiedPack, VerifyError> {
+) -> Result<VerifiedPack, PackVerifyError> {
+    verify_dir_progress(dir, keys, limits, allow, &|_, _| {})
+}
+
+/// [`verify_dir_allowing`], reporting the files hashed so far to `progress`.
+pub fn verify_dir_progress(
+    dir: &Path,
+    keys: &[PublicKey],
+    limits: &Limits,
+    allow: &Allowlist,
+    progress: Progress<'_>,
+) -> Result<VerifiedPack, PackVerifyError> {
     check_sigil_dir(dir)?;
     let manifest = read_small(&dir.join(MANIFEST_PATH), MAX_MANIFEST_BYTES)?;
     let signature = read_small(&dir.join(SIGNATURE_PATH), MAX_SIGNATURE_FILE as u64)?;
@@ -391,25 +435,16 @@ pub fn verify_dir_allowing(
         max_file_bytes: u64::MAX,
         max_total_bytes: u64::MAX,
     };
-    let listed: BTreeSet<&str> = v.manifest.entries.iter().map(|e| e.name.as_str()).collect();
     // Listed files are hashed by the walk itself, in parallel, with one open and one fstat.
-    let tree = tree::walk_hashing(dir, &walk_limits, &|rel| listed.contains(rel))?;
-    let mut present: BTreeMap<String, Actual> = BTreeMap::new();
-    for d in &tree.dirs {
-        if d != ".sigil" {
-            present.insert(d.clone(), Actual::Other("directory"));
-        }
-    }
-    for (p, kind) in &tree.others {
-        present.insert(p.clone(), Actual::Other(kind));
-    }
-    for f in &tree.files {
-        let actual = match f.digest() {
-            Some((d, n)) => Actual::File(d, n),
-            None => Actual::File(Sha256Digest([0; 32]), f.size),
-        };
-        present.insert(f.rel.clone(), actual);
-    }
+    // The manifest is sorted by name bytes (its parser checks it): no second set of names.
+    let entries = &v.manifest.entries;
+    let listed = |rel: &str| {
+        entries
+            .binary_search_by(|e| e.name.as_bytes().cmp(rel.as_bytes()))
+            .is_ok()
+    };
+    let tree = tree::walk_hashing_progress(dir, &walk_limits, &listed, progress)?;
+    let in_sigil = |p: &str| p == SIGIL_DIR || p.starts_with(".sigil/");
     let sigil_extra: Vec<String> = tree
         .sigil
         .iter()
@@ -428,7 +463,6 @@ pub fn verify_dir_allowing(
         )
         .filter(|p| p != MANIFEST_PATH && p != SIGNATURE_PATH)
         .collect();
-    present.retain(|p, _| !p.starts_with(".sigil/") && p != ".sigil");
     // Kinds are already reported as extra or type-changed; the rest are rule problems.
     let problems = tree
         .violations
@@ -453,6 +487,29 @@ pub fn verify_dir_allowing(
             ),
         });
     }
-    compare(&v, &present, &sigil_extra, problems)?;
+    // What is present outside `.sigil/`, in byte order: files (sorted by the walk) and the
+    // few entries of other kinds; directories are looked up only for listed paths.
+    let mut others: Vec<(&str, Actual)> = tree
+        .others
+        .iter()
+        .filter(|(p, _)| !in_sigil(p))
+        .map(|(p, kind)| (p.as_str(), Actual::Other(kind)))
+        .collect();
+    others.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let files = tree.files.iter().map(|f| {
+        let actual = match f.digest() {
+            Some((d, n)) => Actual::File(d, n),
+            None => Actual::File(Sha256Digest([0; 32]), f.size),
+        };
+        (f.rel.as_str(), actual)
+    });
+    let dir_at = |p: &str| (!in_sigil(p) && tree.dirs.contains(p)).then_some("directory");
+    compare_sorted(
+        &v,
+        merge_sorted(files, others.into_iter()),
+        &dir_at,
+        &sigil_extra,
+        problems,
+    )?;
     Ok(v)
 }

@@ -7,7 +7,8 @@ use std::collections::BTreeSet;
 
 use crate::codes::{Code, Rule};
 use crate::evidence::{
-    Evidence, KeylessOutcome, SignatureOutcome, SignatureVia, SignedComment, Signer, SubjectKind,
+    Evidence, EvidenceSigner, KeylessOutcome, SignatureOutcome, SignatureVia, SignedComment,
+    SubjectKind,
 };
 use crate::model::{KeyRole, Policy, TrustedKey};
 use crate::time::Timestamp;
@@ -249,7 +250,7 @@ fn attestation_signers(
     for a in &ev.attestations {
         let src = Some(a.source.as_str());
         match &a.signer {
-            Signer::Key(raw) => {
+            EvidenceSigner::Key(raw) => {
                 if let Some((code, msg)) = policy.trusted_key(raw).and_then(|k| {
                     key_problem(policy, k, now).or_else(|| {
                         policy
@@ -264,7 +265,7 @@ fn attestation_signers(
                     ));
                 }
             }
-            Signer::Identity { issuer, subject } => {
+            EvidenceSigner::Identity { issuer, subject } => {
                 if !policy
                     .identities
                     .iter()
@@ -282,12 +283,12 @@ fn attestation_signers(
 }
 
 /// Whether an attestation signer is trusted right now for evidence of kind `role`.
-fn signer_trusted(policy: &Policy, s: &Signer, now: Timestamp, role: KeyRole) -> bool {
+fn signer_trusted(policy: &Policy, s: &EvidenceSigner, now: Timestamp, role: KeyRole) -> bool {
     match s {
-        Signer::Key(raw) => policy
+        EvidenceSigner::Key(raw) => policy
             .trusted_key(raw)
             .is_some_and(|k| key_problem(policy, k, now).is_none() && k.has_role(role)),
-        Signer::Identity { issuer, subject } => policy
+        EvidenceSigner::Identity { issuer, subject } => policy
             .identities
             .iter()
             .any(|i| i.matches(issuer, subject, None)),

@@ -247,7 +247,7 @@ impl PublisherClaims {
 
 /// Who signed an attestation.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Signer {
+pub enum EvidenceSigner {
     /// A policy key (raw Ed25519 bytes).
     Key([u8; 32]),
     /// A keyless identity.
@@ -291,7 +291,7 @@ pub struct AttestationEvidence {
     /// The file it came from.
     pub source: String,
     /// Who signed the envelope.
-    pub signer: Signer,
+    pub signer: EvidenceSigner,
     /// The statement's predicate type.
     pub predicate_type: String,
     /// Provenance facts when the predicate is SLSA provenance.

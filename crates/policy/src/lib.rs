@@ -14,16 +14,16 @@ mod codes;
 mod evaluate;
 mod evidence;
 mod model;
-pub mod time;
+mod summary;
 
 pub use codes::{Code, Rule};
 pub use evaluate::{
     evaluate, normalize_source_uri, Decision, Finding, RuleResult, RuleVerdict, Severity, Verdict,
 };
 pub use evidence::{
-    AttestationEvidence, Evidence, KeylessEvidence, KeylessOutcome, PackFacts, Problem,
-    ProvenanceFacts, ProvenanceFinding, PublisherClaims, Purpose, SignatureEvidence,
-    SignatureOutcome, SignatureVia, SignedComment, Signer, Subject, SubjectKind,
+    AttestationEvidence, Evidence, EvidenceSigner, KeylessEvidence, KeylessOutcome, PackFacts,
+    Problem, ProvenanceFacts, ProvenanceFinding, PublisherClaims, Purpose, SignatureEvidence,
+    SignatureOutcome, SignatureVia, SignedComment, Subject, SubjectKind,
 };
 pub use model::{
     matches_everything, parse_key_id, Exception, FsFiles, Identity, IdentityClaims, InstallRule,
@@ -31,7 +31,7 @@ pub use model::{
     ProvenanceRule, RefMatch, SbomRule, SubjectMatch, TrustedKey, DEFAULT_FILE_MODE,
     DEFAULT_MAX_DOWNLOAD, DEFAULT_SBOM_TYPES, MAX_POLICY_BYTES, SCHEMA, SLSA_PROVENANCE_V1,
 };
-pub use time::Timestamp;
+pub use sigil_core::time::{self, Timestamp};
 
 #[cfg(test)]
 mod tests;

@@ -781,36 +781,30 @@ impl PolicyFiles for FsFiles {
     }
 
     fn text(&self, path: &Path) -> Result<String, String> {
-        use std::io::Read as _;
         let (f, _) = sigil_core::input::open(&self.base.join(path))
             .map_err(|e| sigil_core::error::chain(&e))?;
-        let mut s = String::new();
-        f.take(MAX_POLICY_BYTES * 16)
-            .read_to_string(&mut s)
+        let buf = sigil_core::input::read_bounded(f, MAX_POLICY_BYTES * 16)
             .map_err(|e| sigil_core::error::chain(&e))?;
-        Ok(s)
+        String::from_utf8(buf).map_err(|_| "stream did not contain valid UTF-8".to_owned())
     }
 }
 
 impl Policy {
     /// Reads and parses a policy file; key paths are resolved relative to it.
     pub fn load(path: &Path) -> Result<Policy, PolicyError> {
-        use std::io::Read as _;
+        use sigil_core::input::ReadBoundedError;
         let io = |source| PolicyError::Io {
             path: path.to_path_buf(),
             source,
         };
         let (f, _) = sigil_core::input::open(path).map_err(io)?;
-        let mut buf = Vec::new();
-        f.take(MAX_POLICY_BYTES + 1)
-            .read_to_end(&mut buf)
-            .map_err(io)?;
-        if buf.len() as u64 > MAX_POLICY_BYTES {
-            return Err(PolicyError::TooLarge {
+        let buf = sigil_core::input::read_bounded(f, MAX_POLICY_BYTES).map_err(|e| match e {
+            ReadBoundedError::TooLarge { .. } => PolicyError::TooLarge {
                 path: path.to_path_buf(),
                 limit: MAX_POLICY_BYTES,
-            });
-        }
+            },
+            e => io(e.into()),
+        })?;
         let text = String::from_utf8(buf).map_err(|e| PolicyError::Invalid {
             location: Location {
                 file: path.to_path_buf(),

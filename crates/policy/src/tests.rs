@@ -350,7 +350,7 @@ fn exceptions_waive_and_report() {
     let mut with_sbom = ev.clone();
     with_sbom.attestations.push(AttestationEvidence {
         source: "widget.intoto.jsonl".into(),
-        signer: Signer::Key(a.raw()),
+        signer: EvidenceSigner::Key(a.raw()),
         predicate_type: "https://cyclonedx.org/bom".into(),
         provenance: None,
     });
@@ -652,7 +652,7 @@ fn keys_count_only_for_their_roles() {
     };
     let att = |k: &PublicKey, ty: &str| AttestationEvidence {
         source: "widget.intoto.jsonl".into(),
-        signer: Signer::Key(k.raw()),
+        signer: EvidenceSigner::Key(k.raw()),
         predicate_type: ty.into(),
         provenance: (ty == SLSA_PROVENANCE_V1).then(|| facts.clone()),
     };
@@ -759,7 +759,7 @@ fn provenance_sbom_pack_and_run() {
     };
     let att = |signer: &PublicKey, facts: ProvenanceFacts| AttestationEvidence {
         source: "widget.intoto.jsonl".into(),
-        signer: Signer::Key(signer.raw()),
+        signer: EvidenceSigner::Key(signer.raw()),
         predicate_type: SLSA_PROVENANCE_V1.into(),
         provenance: Some(facts),
     };
@@ -786,7 +786,7 @@ fn provenance_sbom_pack_and_run() {
     decide(&sbom, &ev, Verdict::Deny, &[("sbom-missing", false)]);
     ev.attestations.push(AttestationEvidence {
         source: "widget.intoto.jsonl".into(),
-        signer: Signer::Key(a.raw()),
+        signer: EvidenceSigner::Key(a.raw()),
         predicate_type: "https://cyclonedx.org/bom".into(),
         provenance: None,
     });
@@ -991,7 +991,7 @@ fn provenance_findings_of_the_producer_are_taken_each_with_its_own_code() {
     };
     let att = |facts| AttestationEvidence {
         source: "widget.intoto.jsonl".into(),
-        signer: Signer::Key(a.raw()),
+        signer: EvidenceSigner::Key(a.raw()),
         predicate_type: SLSA_PROVENANCE_V1.into(),
         provenance: Some(facts),
     };
@@ -1089,7 +1089,7 @@ fn builder_id_without_ref_matches_any_ref_of_that_builder() {
     ev.signatures.push(verified(&a));
     let att = |builder: &str| AttestationEvidence {
         source: "widget.intoto.jsonl".into(),
-        signer: Signer::Key(a.raw()),
+        signer: EvidenceSigner::Key(a.raw()),
         predicate_type: SLSA_PROVENANCE_V1.into(),
         provenance: Some(ProvenanceFacts {
             builder_id: Some(builder.into()),
@@ -1141,7 +1141,7 @@ fn attestation_by_an_untrusted_identity_denies() {
     });
     let att = |issuer: &str, subject: &str| AttestationEvidence {
         source: "widget.intoto.jsonl".into(),
-        signer: Signer::Identity {
+        signer: EvidenceSigner::Identity {
             issuer: issuer.into(),
             subject: subject.into(),
         },
@@ -1242,7 +1242,7 @@ fn missing_provenance_counts_ignored_untrusted_attestations() {
     );
     ev.attestations.push(AttestationEvidence {
         source: "widget.intoto.jsonl".into(),
-        signer: Signer::Key(other.raw()),
+        signer: EvidenceSigner::Key(other.raw()),
         predicate_type: SLSA_PROVENANCE_V1.into(),
         provenance: None,
     });

@@ -5,6 +5,8 @@
 //! its name (with the CycloneDX group), and for files the path without a leading `./`. So a
 //! CycloneDX SBOM and an SPDX SBOM of the same thing compare equal. The described root
 //! (CycloneDX `metadata.component`, SPDX `DESCRIBES`) is kept apart and not compared.
+//!
+//! This is the one SBOM reader: audits read their components through [`Inventory::read`] too.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -25,6 +27,10 @@ pub struct Entry {
     pub purl: Option<String>,
     /// Digests by algorithm (`SHA256`, `SHA1`...: uppercase, no dashes), lowercase hex.
     pub hashes: BTreeMap<String, String>,
+    /// What the SBOM describes (the root, and further SPDX `DESCRIBES` targets).
+    pub described: bool,
+    /// An SPDX file rather than a package.
+    pub file: bool,
 }
 
 /// Everything an SBOM lists.
@@ -114,7 +120,7 @@ struct SpdxDoc {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct SpdxPackage {
-    #[serde(rename = "SPDXID")]
+    #[serde(rename = "SPDXID", default)]
     spdx_id: String,
     name: String,
     version_info: Option<String>,
@@ -127,7 +133,7 @@ struct SpdxPackage {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct SpdxFile {
-    #[serde(rename = "SPDXID")]
+    #[serde(rename = "SPDXID", default)]
     spdx_id: String,
     file_name: String,
     #[serde(default)]
@@ -180,6 +186,8 @@ fn entry(
         version: version.filter(|v| !v.is_empty()),
         purl,
         hashes,
+        described: false,
+        file: false,
     }
 }
 
@@ -216,7 +224,8 @@ fn spdx_hashes(list: &[SpdxChecksum]) -> BTreeMap<String, String> {
 }
 
 impl Inventory {
-    /// Reads a CycloneDX or SPDX JSON document.
+    /// Reads a CycloneDX (1.4 to 1.7) or SPDX (2.2, 2.3) JSON document; other versions are
+    /// refused.
     pub fn parse(text: &str) -> Result<Self, SbomParseError> {
         let probe: Probe = serde_json::from_str(text).map_err(SbomParseError::Json)?;
         if probe.bom_format.as_deref() == Some("CycloneDX") {
@@ -227,13 +236,33 @@ impl Inventory {
                     version: v,
                 });
             }
+        } else if let Some(v) = probe.spdx_version {
+            if !matches!(v.as_str(), "SPDX-2.2" | "SPDX-2.3") {
+                return Err(SbomParseError::UnsupportedVersion {
+                    format: "SPDX",
+                    version: v,
+                });
+            }
+        }
+        Self::read(text)
+    }
+
+    /// Reads any CycloneDX 1.x or SPDX 2.x JSON document, whatever version it claims, as
+    /// [`Inventory::parse`] does (for audits, which need only names, versions and purls).
+    pub fn read(text: &str) -> Result<Self, SbomParseError> {
+        let probe: Probe = serde_json::from_str(text).map_err(SbomParseError::Json)?;
+        if probe.bom_format.as_deref() == Some("CycloneDX") {
+            let v = probe.spec_version.unwrap_or_default();
             let bom: CdxBom = serde_json::from_str(text).map_err(SbomParseError::Json)?;
             let mut entries = Vec::new();
+            let root = bom.metadata.and_then(|m| m.component).map(|c| {
+                cdx_walk(&c.components, &mut entries);
+                Entry {
+                    described: true,
+                    ..cdx_entry(&c)
+                }
+            });
             cdx_walk(&bom.components, &mut entries);
-            let root = bom
-                .metadata
-                .and_then(|m| m.component)
-                .map(|c| cdx_entry(&c));
             return Ok(Inventory {
                 format: format!("CycloneDX {v}"),
                 root,
@@ -241,15 +270,7 @@ impl Inventory {
             });
         }
         if let Some(v) = probe.spdx_version {
-            let Some(num) = v
-                .strip_prefix("SPDX-")
-                .filter(|n| matches!(*n, "2.2" | "2.3"))
-            else {
-                return Err(SbomParseError::UnsupportedVersion {
-                    format: "SPDX",
-                    version: v,
-                });
-            };
+            let num = v.strip_prefix("SPDX-").unwrap_or(&v);
             let doc: SpdxDoc = serde_json::from_str(text).map_err(SbomParseError::Json)?;
             let mut described: BTreeSet<&str> =
                 doc.document_describes.iter().map(String::as_str).collect();
@@ -266,24 +287,29 @@ impl Inventory {
             }
             let mut root = None;
             let mut entries = Vec::new();
+            let mut place = |e: Entry| {
+                if e.described && root.is_none() {
+                    root = Some(e);
+                } else {
+                    entries.push(e);
+                }
+            };
             for p in &doc.packages {
                 let purl = p
                     .external_refs
                     .iter()
                     .find(|r| r.reference_type == "purl")
                     .map(|r| r.reference_locator.clone());
-                let e = entry(
-                    p.name.clone(),
-                    p.name.clone(),
-                    p.version_info.clone(),
-                    purl,
-                    spdx_hashes(&p.checksums),
-                );
-                if described.contains(p.spdx_id.as_str()) && root.is_none() {
-                    root = Some(e);
-                } else {
-                    entries.push(e);
-                }
+                place(Entry {
+                    described: described.contains(p.spdx_id.as_str()),
+                    ..entry(
+                        p.name.clone(),
+                        p.name.clone(),
+                        p.version_info.clone(),
+                        purl,
+                        spdx_hashes(&p.checksums),
+                    )
+                });
             }
             for f in &doc.files {
                 let path = f
@@ -291,12 +317,11 @@ impl Inventory {
                     .strip_prefix("./")
                     .unwrap_or(&f.file_name)
                     .to_owned();
-                let e = entry(path.clone(), path, None, None, spdx_hashes(&f.checksums));
-                if described.contains(f.spdx_id.as_str()) && root.is_none() {
-                    root = Some(e);
-                } else {
-                    entries.push(e);
-                }
+                place(Entry {
+                    described: described.contains(f.spdx_id.as_str()),
+                    file: true,
+                    ..entry(path.clone(), path, None, None, spdx_hashes(&f.checksums))
+                });
             }
             return Ok(Inventory {
                 format: format!("SPDX {num}"),

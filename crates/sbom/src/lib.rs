@@ -27,11 +27,10 @@ pub mod model;
 pub mod pack;
 pub mod purl;
 pub mod spdx;
-mod time;
 
 pub use cargo_metadata;
 pub use model::{Author, Component, ComponentKind, DependencyKind, License, Sbom};
-pub use time::{Timestamp, TimestampError};
+pub use sigil_core::time::{Timestamp, TimestampError};
 
 use std::fmt;
 use std::str::FromStr;

@@ -1,12 +1,19 @@
-//! The parts of `Cargo.lock` an SBOM needs: every locked package and its SHA-256 checksum.
+//! `Cargo.lock`, the one reader of it for SBOMs and audits: every locked package and its
+//! SHA-256 checksum.
 //!
-//! Reads lock file versions 1 to 4: inline `checksum` keys (v2+) and the v1
-//! `[metadata]` table (`"checksum NAME VERSION (SOURCE)" = "HEX"`).
+//! Parsing is the `cargo-lock` crate's (lock file versions 1 to 4: inline `checksum` keys and
+//! the v1 `[metadata]` table); this module adds what sigil relies on: no package locked
+//! twice, and sources kept in the spelling Cargo writes (`registry+https://...`), which is
+//! also what `cargo metadata` reports.
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
 use sigil_core::Sha256Digest;
+
+/// crates.io's git index, as Cargo writes it in `source`.
+const CRATES_IO: &str = "registry+https://github.com/rust-lang/crates.io-index";
+/// crates.io's sparse index, as Cargo writes it in `source`.
+const CRATES_IO_SPARSE: &str = "sparse+https://index.crates.io/";
 
 /// A locked package: name, version and source (`None` for path packages).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -17,6 +24,14 @@ pub struct LockedId {
     pub version: String,
     /// Source as Cargo writes it (`registry+https://...`, `git+https://...#commit`), if any.
     pub source: Option<String>,
+}
+
+impl LockedId {
+    /// Whether the package comes from crates.io (its git or sparse index): only those can be
+    /// named by an advisory.
+    pub fn is_crates_io(&self) -> bool {
+        matches!(self.source.as_deref(), Some(CRATES_IO | CRATES_IO_SPARSE))
+    }
 }
 
 /// A parsed `Cargo.lock`.
@@ -30,17 +45,10 @@ pub struct Lockfile {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum LockfileParseError {
-    /// Not TOML, or not shaped like a lock file.
+    /// Not TOML, or not shaped like a lock file (a version that is not SemVer, a checksum that
+    /// is not 64 hex digits, an unknown source kind...).
     #[error("Cargo.lock is not a valid lock file")]
-    Toml(#[source] toml::de::Error),
-    /// A checksum is not 64 hex digits.
-    #[error("Cargo.lock: checksum of {name} {version} is not a SHA-256 hex digest")]
-    BadChecksum {
-        /// Package name.
-        name: String,
-        /// Package version.
-        version: String,
-    },
+    Invalid(#[source] cargo_lock::Error),
     /// The same package is locked twice.
     #[error("Cargo.lock: {name} {version} is listed twice")]
     Duplicate {
@@ -51,44 +59,21 @@ pub enum LockfileParseError {
     },
 }
 
-#[derive(Deserialize)]
-struct Raw {
-    #[serde(default)]
-    package: Vec<RawPackage>,
-    #[serde(default)]
-    metadata: BTreeMap<String, toml::Value>,
-}
-
-#[derive(Deserialize)]
-struct RawPackage {
-    name: String,
-    version: String,
-    source: Option<String>,
-    checksum: Option<String>,
-}
-
-fn digest(name: &str, version: &str, hex: &str) -> Result<Sha256Digest, LockfileParseError> {
-    Sha256Digest::from_hex(hex).map_err(|_| LockfileParseError::BadChecksum {
-        name: name.to_owned(),
-        version: version.to_owned(),
-    })
-}
-
 impl Lockfile {
     /// Parses the text of a `Cargo.lock`.
     pub fn parse(text: &str) -> Result<Self, LockfileParseError> {
-        let raw: Raw = toml::from_str(text).map_err(LockfileParseError::Toml)?;
+        let lock: cargo_lock::Lockfile = text.parse().map_err(LockfileParseError::Invalid)?;
         let mut packages = BTreeMap::new();
-        for p in raw.package {
+        for p in lock.packages {
             let sum = p
                 .checksum
-                .as_deref()
-                .map(|c| digest(&p.name, &p.version, c))
-                .transpose()?;
+                .as_ref()
+                .and_then(cargo_lock::Checksum::as_sha256)
+                .map(Sha256Digest);
             let id = LockedId {
-                name: p.name,
-                version: p.version,
-                source: p.source,
+                name: p.name.as_str().to_owned(),
+                version: p.version.to_string(),
+                source: p.source.as_ref().map(ToString::to_string),
             };
             if packages.contains_key(&id) {
                 return Err(LockfileParseError::Duplicate {
@@ -97,32 +82,6 @@ impl Lockfile {
                 });
             }
             packages.insert(id, sum);
-        }
-        // Version 1: `"checksum NAME VERSION (SOURCE)" = "HEX"`.
-        for (key, value) in &raw.metadata {
-            let (Some(rest), Some(hex)) = (key.strip_prefix("checksum "), value.as_str()) else {
-                continue;
-            };
-            let mut parts = rest.splitn(3, ' ');
-            let (Some(name), Some(version), Some(source)) =
-                (parts.next(), parts.next(), parts.next())
-            else {
-                continue;
-            };
-            let Some(source) = source.strip_prefix('(').and_then(|s| s.strip_suffix(')')) else {
-                continue;
-            };
-            if hex == "<none>" {
-                continue;
-            }
-            let id = LockedId {
-                name: name.to_owned(),
-                version: version.to_owned(),
-                source: Some(source.to_owned()),
-            };
-            if let Some(slot) = packages.get_mut(&id) {
-                *slot = Some(digest(name, version, hex)?);
-            }
         }
         Ok(Lockfile { packages })
     }
@@ -205,13 +164,17 @@ mod tests {
     fn rejects_bad_input() {
         check(
             "[[package]]\nname = \"x\"\nversion = \"1.0.0\"\nchecksum = \"zz\"\n",
-            Err("Cargo.lock: checksum of x 1.0.0 is not a SHA-256 hex digest"),
+            Err("Cargo.lock is not a valid lock file"),
         );
         check(
             "[[package]]\nname = \"x\"\n",
             Err("Cargo.lock is not a valid lock file"),
         );
-        check("[[package]]\nname = \"x\"\nversion = \"1\"\n[[package]]\nname = \"x\"\nversion = \"1\"\n", Err("Cargo.lock: x 1 is listed twice"));
+        check("[[package]]\nname = \"x\"\nversion = \"1.0.0\"\n[[package]]\nname = \"x\"\nversion = \"1.0.0\"\n", Err("Cargo.lock: x 1.0.0 is listed twice"));
+        check(
+            "[[package]]\nname = \"x\"\nversion = \"1\"\n",
+            Err("Cargo.lock is not a valid lock file"),
+        );
         check("not toml = = =", Err("Cargo.lock is not a valid lock file"));
         check("", Ok(vec![]));
     }

@@ -162,30 +162,51 @@ fn finish(digest: Sha256Digest, name: String, line: usize) -> Result<Entry, Sums
     Ok(Entry { digest, name })
 }
 
+/// The non-blank lines of a list with their numbers, one `\r` before each line end dropped.
+fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.split('\n')
+        .enumerate()
+        .map(|(i, raw)| (i + 1, raw.strip_suffix('\r').unwrap_or(raw)))
+        .filter(|(_, raw)| !raw.is_empty())
+}
+
+/// The index of the first entry whose name an earlier entry has (a set that borrows the
+/// names, not a second copy of them).
+pub fn duplicate(entries: &[Entry]) -> Option<usize> {
+    let mut seen = HashSet::with_capacity(entries.len());
+    entries.iter().position(|e| !seen.insert(e.name.as_str()))
+}
+
+/// The first name listed twice, as the error for its line.
+fn first_duplicate(text: &str, entries: &[Entry]) -> Option<SumsParseError> {
+    let i = duplicate(entries)?;
+    let (line, _) = lines(text).nth(i)?;
+    Some(SumsParseError::Duplicate {
+        line,
+        name: entries[i].name.clone(),
+    })
+}
+
 impl SumsFile {
     /// Parses a list. One `\r` before each line end is dropped (CRLF lists, as coreutils
     /// reads them), blank lines are skipped, and anything else must be a SHA-256 line.
     pub fn parse(text: &str) -> Result<Self, SumsParseError> {
-        let mut entries = Vec::new();
-        let mut seen = HashSet::new();
-        for (i, raw) in text.split('\n').enumerate() {
-            let line = i + 1;
-            let raw = raw.strip_suffix('\r').unwrap_or(raw);
-            if raw.is_empty() {
-                continue;
+        // One entry per line at most: no growth (and no slack) for large lists.
+        let mut entries = Vec::with_capacity(text.bytes().filter(|&b| b == b'\n').count() + 1);
+        for (line, raw) in lines(text) {
+            match parse_line(raw, line) {
+                Ok(entry) => entries.push(entry),
+                // A name listed twice on an earlier line is the first error.
+                Err(e) => return Err(first_duplicate(text, &entries).unwrap_or(e)),
             }
-            let entry = parse_line(raw, line)?;
-            if !seen.insert(entry.name.clone()) {
-                return Err(SumsParseError::Duplicate {
-                    line,
-                    name: entry.name,
-                });
-            }
-            entries.push(entry);
+        }
+        if let Some(e) = first_duplicate(text, &entries) {
+            return Err(e);
         }
         if entries.is_empty() {
             return Err(SumsParseError::Empty);
         }
+        entries.shrink_to_fit();
         Ok(Self { entries })
     }
 
@@ -276,6 +297,23 @@ mod tests {
             Err(SumsParseError::Escape { line: 1 }),
         );
         check("\n\n", Err(SumsParseError::Empty));
+    }
+
+    #[test]
+    fn the_first_error_by_line_is_reported() {
+        // A name listed twice (line 4, after a blank line) comes before a bad line 5...
+        check(
+            &format!("{ABC}  a\n{ABC}  b\n\n{ABC}  a\nnot a line\n"),
+            Err(SumsParseError::Duplicate {
+                line: 4,
+                name: "a".into(),
+            }),
+        );
+        // ...and after a bad line 2, that line is the error.
+        check(
+            &format!("{ABC}  a\nnot a line\n{ABC}  a\n"),
+            Err(SumsParseError::Malformed { line: 2 }),
+        );
     }
 
     #[test]

@@ -31,16 +31,37 @@ pub enum Status {
     Unreadable(io::Error),
 }
 
+sigil_core::finding_codes! {
+    /// The stable status word of one checked entry of a checksum list (`sums verify`).
+    pub enum EntryCode {
+        /// The file's SHA-256 is the listed one.
+        Ok = "ok",
+        /// The file's SHA-256 is another.
+        Changed = "changed",
+        /// No such file.
+        Missing = "missing",
+        /// The name leaves the list's directory (by itself or through a symlink).
+        UnsafePath = "unsafe-path",
+        /// Opening or reading failed.
+        Unreadable = "unreadable",
+    }
+}
+
 impl Status {
-    /// The stable status word: `ok`, `changed`, `missing`, `unsafe-path`, `unreadable`.
-    pub fn code(&self) -> &'static str {
+    /// The stable status word.
+    pub fn reason(&self) -> EntryCode {
         match self {
-            Status::Ok => "ok",
-            Status::Changed(_) => "changed",
-            Status::Missing => "missing",
-            Status::UnsafePath(_) => "unsafe-path",
-            Status::Unreadable(_) => "unreadable",
+            Status::Ok => EntryCode::Ok,
+            Status::Changed(_) => EntryCode::Changed,
+            Status::Missing => EntryCode::Missing,
+            Status::UnsafePath(_) => EntryCode::UnsafePath,
+            Status::Unreadable(_) => EntryCode::Unreadable,
         }
+    }
+
+    /// [`Status::reason`]'s word: `ok`, `changed`, `missing`, `unsafe-path`, `unreadable`.
+    pub fn code(&self) -> &'static str {
+        self.reason().code()
     }
 }
 

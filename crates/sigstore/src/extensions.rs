@@ -9,7 +9,7 @@
 //!
 //! The facts mean something only for a certificate whose chain verified: [`crate::verify`]
 //! fills [`crate::Verified::publisher`] after it has checked the chain, and applies a
-//! [`crate::Policy::Publisher`] there.
+//! [`crate::SignerPolicy::Publisher`] there.
 
 use std::fmt;
 
@@ -342,6 +342,13 @@ impl PublisherPolicy {
             || self.signer_repository.is_some()
     }
 
+    /// Whether the policy names who signed: a SAN identity, or a repository, owner or signer
+    /// ([`PublisherPolicy::names_publisher`]). Without one, any certificate of the issuer
+    /// would pass, so callers refuse such a policy.
+    pub fn names_signer(&self) -> bool {
+        self.identity.is_some() || self.names_publisher()
+    }
+
     /// Holds `facts` against every requirement; the first that fails is returned (in the
     /// order issuer, identity, owner, repository, signer, ref, digest, runner).
     pub fn check(&self, facts: &PublisherFacts) -> Result<(), ClaimMismatch> {
@@ -552,6 +559,22 @@ mod tests {
             Ok(()) => "ok".to_owned(),
             Err(e) => e.to_string(),
         }
+    }
+
+    #[test]
+    fn a_policy_names_a_signer_only_with_an_identity_or_a_publisher() {
+        let mut p = policy();
+        p.source_digest = Some("abcdef".into());
+        p.deny_self_hosted_runners = true;
+        assert!(
+            !p.names_signer(),
+            "digest and runner say nothing of who signed"
+        );
+        p.signer_repository = Some("octo/repo".into());
+        assert!(p.names_signer());
+        let mut p = policy();
+        p.identity = Some(Matcher::exact("https://github.com/octo/repo/x"));
+        assert!(p.names_signer() && !p.names_publisher());
     }
 
     #[test]

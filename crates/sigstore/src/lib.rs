@@ -4,9 +4,9 @@
 //! What it does:
 //! - parses bundles v0.1, v0.2 and v0.3 (both v0.3 media types), alone, as JSON Lines, or inside
 //!   an npm registry attestations document ([`parse_bundles`], [`Bundle::parse`]);
-//! - verifies message signatures and DSSE envelopes, keyless ([`Policy::Keyless`]: Fulcio
+//! - verifies message signatures and DSSE envelopes, keyless ([`SignerPolicy::Keyless`]: Fulcio
 //!   certificate chain and validity at the verified signing time, SCT, SAN identity and OIDC
-//!   issuer, exact or regex) or with a managed key ([`Policy::PublicKey`]); Rekor v1 and v2
+//!   issuer, exact or regex) or with a managed key ([`SignerPolicy::PublicKey`]); Rekor v1 and v2
 //!   entries, inclusion proofs, checkpoints, signed entry timestamps, RFC 3161 timestamps,
 //!   trusted-root validity windows, and the binding to the artifact (digest, or an in-toto
 //!   subject for DSSE) ([`verify`]);
@@ -29,11 +29,11 @@
 //! the embedding program installed its own first.
 //!
 //! ```no_run
-//! use sigil_sigstore::{parse_bundles, verify_dsse, Artifact, Matcher, Policy, TrustRoot};
+//! use sigil_sigstore::{parse_bundles, verify_dsse, Artifact, Matcher, SignerPolicy, TrustRoot};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let root = TrustRoot::public_good()?;
 //! let bundle = &parse_bundles(&std::fs::read("MODULE.bazel.intoto.jsonl")?)?[0];
-//! let policy = Policy::Keyless {
+//! let policy = SignerPolicy::Keyless {
 //!     identity: Matcher::regex(r"^https://github\.com/bazel-contrib/publish-to-bcr/")?,
 //!     issuer: Matcher::exact("https://token.actions.githubusercontent.com"),
 //! };
@@ -66,6 +66,7 @@ pub fn install_crypto_provider() {
     provider::ensure_installed();
 }
 pub use verify::{
-    verify, verify_dsse, Artifact, Cause, Content, FulcioClaims, LogEntry, Matcher, PatternError,
-    Policy, PublicKey, PublicKeyParseError, Signer, Time, Verified, VerifyError,
+    verify, verify_dsse, Artifact, BundleReason, BundleSigner, BundleVerifyError, Cause, Content,
+    FulcioClaims, LogEntry, Matcher, PatternError, PublicKey, PublicKeyParseError, SignerPolicy,
+    Time, Verified,
 };

@@ -65,13 +65,21 @@ pub enum Pep740Error {
     /// Not a predicate type PyPI accepts.
     #[error("predicate type {0:?} is not PyPI's publish/v1 or SLSA provenance v1")]
     PredicateType(String),
+    /// An accepted predicate type, but not the one the caller asked for.
+    #[error("predicate type {actual:?} is not the one asked for ({expected:?})")]
+    PredicateTypeNotAsked {
+        /// The statement's predicate type.
+        actual: String,
+        /// The one asked for.
+        expected: String,
+    },
     /// The statement is not an in-toto statement.
     #[error("statement is not an in-toto statement: {0}")]
     Statement(String),
     /// The Sigstore verification failed (chain, proofs, signature, identity or claims; an
     /// artifact mismatch means the distribution's sha256 is in no subject).
     #[error(transparent)]
-    Verify(crate::VerifyError),
+    Verify(crate::BundleVerifyError),
     /// The provenance object's publisher is not the certificate's.
     #[error("publisher ({kind}) does not match the certificate: {source}")]
     Publisher {
@@ -83,20 +91,86 @@ pub enum Pep740Error {
     },
 }
 
+sigil_core::finding_codes! {
+    /// Why a PEP 740 attestation was not accepted (`sigil verify-attestation` on a
+    /// distribution, JSON `reason`; listed in `docs/codes.md`).
+    pub enum Pep740Reason {
+        /// Not a PEP 740 attestation or provenance object, or its bundle does not parse.
+        AttestationMalformed = "attestation-malformed",
+        /// The file or the subject is not a wheel or sdist file name.
+        DistNameInvalid = "dist-name-invalid",
+        /// The statement does not have exactly one subject.
+        SubjectCount = "subject-count",
+        /// The subject names another distribution.
+        SubjectNameMismatch = "subject-name-mismatch",
+        /// The subject's sha256 is not the distribution's (the code of every artifact mismatch).
+        ArtifactMismatch = "artifact-mismatch",
+        /// Not a predicate type PyPI accepts.
+        PredicateTypeMismatch = "predicate-type-mismatch",
+        /// The statement is not an in-toto statement.
+        StatementMalformed = "statement-malformed",
+        /// The provenance object's Trusted Publisher is not the certificate's.
+        PublisherMismatch = "publisher-mismatch",
+        /// The certificate's SAN is not the expected identity.
+        IdentityMismatch = "identity-mismatch",
+        /// The certificate's OIDC issuer is not the expected one.
+        IssuerMismatch = "issuer-mismatch",
+        /// The certificate's two OIDC-issuer extensions name different issuers.
+        IssuerConflict = "issuer-conflict",
+        /// A certificate claim is not what the publisher flags ask.
+        ClaimMismatch = "claim-mismatch",
+        /// A managed-key bundle where a keyless one is required.
+        WrongSignerKind = "wrong-signer-kind",
+        /// The signature does not verify.
+        SignatureInvalid = "signature-invalid",
+        /// The certificate does not chain, was not valid at signing time, or lacks a valid SCT.
+        CertificateRejected = "certificate-rejected",
+        /// Transparency log evidence failed.
+        TlogRejected = "tlog-rejected",
+        /// An RFC 3161 timestamp failed, or no trusted signing time exists.
+        TimestampRejected = "timestamp-rejected",
+        /// The bundle is inconsistent or uses something this verifier cannot check.
+        BundleRejected = "bundle-rejected",
+    }
+}
+
 impl Pep740Error {
-    /// A stable kebab-case code (docs/attest.md).
-    pub fn code(&self) -> &'static str {
+    /// The stable reason code.
+    pub fn reason(&self) -> Pep740Reason {
+        use crate::BundleReason as B;
         match self {
-            Pep740Error::Malformed(_) | Pep740Error::Bundle(_) => "attestation-malformed",
-            Pep740Error::DistName(_) => "dist-name-invalid",
-            Pep740Error::SubjectCount(_) => "subject-count",
-            Pep740Error::SubjectName { .. } => "subject-name-mismatch",
-            Pep740Error::SubjectDigest { .. } => "artifact-mismatch",
-            Pep740Error::PredicateType(_) => "predicate-type-mismatch",
-            Pep740Error::Statement(_) => "statement-malformed",
-            Pep740Error::Publisher { .. } => "publisher-mismatch",
-            Pep740Error::Verify(e) => verify_code(e),
+            Pep740Error::Malformed(_) | Pep740Error::Bundle(_) => {
+                Pep740Reason::AttestationMalformed
+            }
+            Pep740Error::DistName(_) => Pep740Reason::DistNameInvalid,
+            Pep740Error::SubjectCount(_) => Pep740Reason::SubjectCount,
+            Pep740Error::SubjectName { .. } => Pep740Reason::SubjectNameMismatch,
+            Pep740Error::SubjectDigest { .. } => Pep740Reason::ArtifactMismatch,
+            Pep740Error::PredicateType(_) | Pep740Error::PredicateTypeNotAsked { .. } => {
+                Pep740Reason::PredicateTypeMismatch
+            }
+            Pep740Error::Statement(_) => Pep740Reason::StatementMalformed,
+            Pep740Error::Publisher { .. } => Pep740Reason::PublisherMismatch,
+            Pep740Error::Verify(e) => match e.reason() {
+                B::IdentityMismatch => Pep740Reason::IdentityMismatch,
+                B::IssuerMismatch => Pep740Reason::IssuerMismatch,
+                B::IssuerConflict => Pep740Reason::IssuerConflict,
+                B::ClaimMismatch => Pep740Reason::ClaimMismatch,
+                B::WrongSignerKind => Pep740Reason::WrongSignerKind,
+                // The distribution's sha256 is in no subject.
+                B::ArtifactMismatch => Pep740Reason::ArtifactMismatch,
+                B::SignatureInvalid => Pep740Reason::SignatureInvalid,
+                B::CertificateRejected => Pep740Reason::CertificateRejected,
+                B::TlogRejected => Pep740Reason::TlogRejected,
+                B::TimestampRejected => Pep740Reason::TimestampRejected,
+                _ => Pep740Reason::BundleRejected,
+            },
         }
+    }
+
+    /// [`Pep740Error::reason`]'s code.
+    pub fn code(&self) -> &'static str {
+        self.reason().code()
     }
 }
 
@@ -704,23 +778,6 @@ pub fn check_statement(
     Ok(pt.to_owned())
 }
 
-fn verify_code(e: &crate::VerifyError) -> &'static str {
-    use crate::VerifyError as V;
-    match e {
-        V::IdentityMismatch { .. } => "identity-mismatch",
-        V::IssuerMismatch { .. } => "issuer-mismatch",
-        V::IssuerConflict { .. } => "issuer-conflict",
-        V::ClaimMismatch(_) => "claim-mismatch",
-        V::WrongSignerKind { .. } => "wrong-signer-kind",
-        V::ArtifactMismatch(_) => "artifact-mismatch",
-        V::SignatureInvalid(_) => "signature-invalid",
-        V::Certificate(_) => "certificate-rejected",
-        V::TransparencyLog(_) => "tlog-rejected",
-        V::Timestamp(_) => "timestamp-rejected",
-        _ => "bundle-rejected",
-    }
-}
-
 /// One PEP 740 attestation that passed every rule.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -742,7 +799,7 @@ pub fn verify(
     att: &Pep740Attestation,
     dist_file: &str,
     sha256: &Sha256Digest,
-    policy: &crate::Policy,
+    policy: &crate::SignerPolicy,
 ) -> Result<Pep740Verified, Pep740Error> {
     let bundle = att
         .bundle
@@ -775,6 +832,65 @@ pub fn verify(
         predicate_type,
         publisher: att.publisher.clone(),
     })
+}
+
+/// The verdict on every attestation of one PEP 740 document.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct DocumentVerdict {
+    /// Attestations that passed, by location.
+    pub verified: Vec<(String, Pep740Verified)>,
+    /// Attestations that failed, by location, in document order.
+    pub rejected: Vec<(String, Pep740Error)>,
+}
+
+impl DocumentVerdict {
+    /// A document is about one distribution: it passes when at least one attestation passes
+    /// and none fails.
+    pub fn passes(&self) -> bool {
+        self.rejected.is_empty() && !self.verified.is_empty()
+    }
+
+    /// The code of a failing document: its first refusal's, or `attestation-malformed` for a
+    /// document without attestations.
+    pub fn reason(&self) -> &'static str {
+        self.rejected
+            .first()
+            .map_or("attestation-malformed", |(_, e)| e.code())
+    }
+}
+
+/// [`verify`] for every attestation of a document, each also needing `predicate_type` when
+/// the caller asks for one.
+pub fn verify_document(
+    root: &crate::TrustRoot,
+    atts: &[Pep740Attestation],
+    dist_file: &str,
+    sha256: &Sha256Digest,
+    policy: &crate::SignerPolicy,
+    predicate_type: Option<&str>,
+) -> DocumentVerdict {
+    let mut out = DocumentVerdict {
+        verified: Vec::new(),
+        rejected: Vec::new(),
+    };
+    for att in atts {
+        let loc = att.location.clone();
+        match verify(root, att, dist_file, sha256, policy) {
+            Ok(v) => match predicate_type.filter(|p| *p != v.predicate_type) {
+                Some(want) => out.rejected.push((
+                    loc,
+                    Pep740Error::PredicateTypeNotAsked {
+                        actual: v.predicate_type,
+                        expected: want.to_owned(),
+                    },
+                )),
+                None => out.verified.push((loc, v)),
+            },
+            Err(e) => out.rejected.push((loc, e)),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -885,6 +1001,34 @@ mod tests {
         assert!(
             e(r#"{"version":1,"verification_material":{},"envelope":{},"version":2}"#).is_err()
         );
+    }
+
+    #[test]
+    fn a_document_passes_only_with_one_attestation_verified_and_none_refused() {
+        let root = crate::TrustRoot::public_good().expect("embedded root");
+        let policy = crate::SignerPolicy::Keyless {
+            identity: crate::Matcher::exact("a@example.com"),
+            issuer: crate::Matcher::exact("https://accounts.example.com"),
+        };
+        let d = Sha256Digest([0; 32]);
+        let none = verify_document(&root, &[], "a-1.0.tar.gz", &d, &policy, None);
+        assert!(!none.passes());
+        assert_eq!(none.reason(), "attestation-malformed");
+        let bad =
+            parse(br#"{"version":1,"verification_material":{},"envelope":{}}"#).expect("one entry");
+        let v = verify_document(&root, &bad, "a-1.0.tar.gz", &d, &policy, Some("x"));
+        assert!(!v.passes());
+        let codes: Vec<_> = v
+            .rejected
+            .iter()
+            .map(|(l, e)| (l.as_str(), e.code()))
+            .collect();
+        assert_eq!(codes, [("document", "attestation-malformed")]);
+        let asked = Pep740Error::PredicateTypeNotAsked {
+            actual: PUBLISH_V1.into(),
+            expected: "x".into(),
+        };
+        assert_eq!(asked.code(), "predicate-type-mismatch");
     }
 
     proptest::proptest! {

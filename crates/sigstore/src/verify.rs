@@ -107,7 +107,7 @@ impl PublicKey {
 /// Who must have signed.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
-pub enum Policy {
+pub enum SignerPolicy {
     /// A keyless signature whose Fulcio certificate has a matching SAN identity and OIDC issuer.
     Keyless {
         /// Expected SAN (URI or email).
@@ -247,7 +247,7 @@ impl FulcioClaims {
 /// The verified signer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Signer {
+pub enum BundleSigner {
     /// A Fulcio certificate that chains to the trusted root and was valid at signing time.
     Certificate {
         /// The SAN (URI or email) the policy matched.
@@ -302,7 +302,7 @@ pub struct Verified {
     /// The bundle's media type.
     pub media_type: &'static str,
     /// Who signed.
-    pub signer: Signer,
+    pub signer: BundleSigner,
     /// What was signed (with the DSSE payload).
     pub content: Content,
     /// Transparency-log entries.
@@ -316,11 +316,11 @@ pub struct Verified {
     pub publisher: Option<Box<crate::extensions::PublisherFacts>>,
 }
 
-/// Why a bundle did not verify. Every variant means "not verified"; only [`VerifyError::Read`]
+/// Why a bundle did not verify. Every variant means "not verified"; only [`BundleVerifyError::Read`]
 /// is an I/O problem.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum VerifyError {
+pub enum BundleVerifyError {
     /// The certificate's SAN is not the expected identity.
     #[error(
         "certificate identity mismatch: expected {expected}, got {}",
@@ -382,9 +382,66 @@ pub enum VerifyError {
     /// Reading the artifact failed.
     #[error("cannot read artifact")]
     Read(#[source] std::io::Error),
-    /// A certificate claim is not what a [`Policy::Publisher`] asks.
+    /// A certificate claim is not what a [`SignerPolicy::Publisher`] asks.
     #[error(transparent)]
     ClaimMismatch(crate::extensions::ClaimMismatch),
+}
+
+sigil_core::finding_codes! {
+    /// Why `sigil verify --bundle` did not verify a bundle (`error.details.reason`): one code per
+    /// [`BundleVerifyError`] variant ([`BundleVerifyError::reason`]), and `bundle-malformed` for a bundle
+    /// that does not parse.
+    pub enum BundleReason {
+        /// The certificate's SAN is not the expected identity.
+        IdentityMismatch = "identity-mismatch",
+        /// The certificate's OIDC issuer is not the expected one.
+        IssuerMismatch = "issuer-mismatch",
+        /// The certificate's two OIDC-issuer extensions name different issuers.
+        IssuerConflict = "issuer-conflict",
+        /// A certificate claim is not what the publisher flags ask.
+        ClaimMismatch = "claim-mismatch",
+        /// A keyless bundle given a key, or a managed-key bundle given identity rules.
+        WrongSignerKind = "wrong-signer-kind",
+        /// A message-signature bundle where a DSSE envelope was expected.
+        NotDsse = "not-dsse",
+        /// The bundle is about another artifact.
+        ArtifactMismatch = "artifact-mismatch",
+        /// The signature does not verify.
+        SignatureInvalid = "signature-invalid",
+        /// The certificate does not chain, was not valid at signing time, or lacks a valid SCT.
+        CertificateRejected = "certificate-rejected",
+        /// Inclusion proof, checkpoint, SET or log-entry consistency failed.
+        TlogRejected = "tlog-rejected",
+        /// An RFC 3161 timestamp failed, or no trusted signing time exists.
+        TimestampRejected = "timestamp-rejected",
+        /// The artifact could not be read.
+        ReadError = "read-error",
+        /// The bundle is inconsistent or uses something this verifier cannot check.
+        BundleRejected = "bundle-rejected",
+        /// The bundle does not parse.
+        BundleMalformed = "bundle-malformed",
+    }
+}
+
+impl BundleVerifyError {
+    /// The stable reason code of this failure.
+    pub fn reason(&self) -> BundleReason {
+        match self {
+            BundleVerifyError::IdentityMismatch { .. } => BundleReason::IdentityMismatch,
+            BundleVerifyError::IssuerMismatch { .. } => BundleReason::IssuerMismatch,
+            BundleVerifyError::IssuerConflict { .. } => BundleReason::IssuerConflict,
+            BundleVerifyError::ClaimMismatch(_) => BundleReason::ClaimMismatch,
+            BundleVerifyError::WrongSignerKind { .. } => BundleReason::WrongSignerKind,
+            BundleVerifyError::NotDsse => BundleReason::NotDsse,
+            BundleVerifyError::ArtifactMismatch(_) => BundleReason::ArtifactMismatch,
+            BundleVerifyError::SignatureInvalid(_) => BundleReason::SignatureInvalid,
+            BundleVerifyError::Certificate(_) => BundleReason::CertificateRejected,
+            BundleVerifyError::TransparencyLog(_) => BundleReason::TlogRejected,
+            BundleVerifyError::Timestamp(_) => BundleReason::TimestampRejected,
+            BundleVerifyError::Read(_) => BundleReason::ReadError,
+            BundleVerifyError::Bundle(_) => BundleReason::BundleRejected,
+        }
+    }
 }
 
 fn opt(v: &Option<String>) -> String {
@@ -422,7 +479,7 @@ impl Cause {
     }
 }
 
-fn classify(e: sigstore_verify::Error) -> VerifyError {
+fn classify(e: sigstore_verify::Error) -> BundleVerifyError {
     use sigstore_verify::bundle::Error as B;
     use sigstore_verify::Error as E;
     match e {
@@ -432,36 +489,36 @@ fn classify(e: sigstore_verify::Error) -> VerifyError {
             | B::MissingCheckpoint
             | B::LogIndexOutOfRange { .. }
             | B::CheckpointRootMismatch,
-        ) => VerifyError::TransparencyLog(Cause(e)),
+        ) => BundleVerifyError::TransparencyLog(Cause(e)),
         E::Bundle(B::MissingTimestamp | B::MissingSigningTimeEvidence) => {
-            VerifyError::Timestamp(Cause(e))
+            BundleVerifyError::Timestamp(Cause(e))
         }
-        E::ArtifactRead(io) => VerifyError::Read(io),
-        E::ArtifactMismatch(_) => VerifyError::ArtifactMismatch(Cause(e)),
-        E::SignatureInvalid(_) => VerifyError::SignatureInvalid(Cause(e)),
-        E::Certificate(_) => VerifyError::Certificate(Cause(e)),
-        E::TransparencyLog(_) => VerifyError::TransparencyLog(Cause(e)),
-        E::Timestamp(_) => VerifyError::Timestamp(Cause(e)),
-        other => VerifyError::Bundle(Cause(other)),
+        E::ArtifactRead(io) => BundleVerifyError::Read(io),
+        E::ArtifactMismatch(_) => BundleVerifyError::ArtifactMismatch(Cause(e)),
+        E::SignatureInvalid(_) => BundleVerifyError::SignatureInvalid(Cause(e)),
+        E::Certificate(_) => BundleVerifyError::Certificate(Cause(e)),
+        E::TransparencyLog(_) => BundleVerifyError::TransparencyLog(Cause(e)),
+        E::Timestamp(_) => BundleVerifyError::Timestamp(Cause(e)),
+        other => BundleVerifyError::Bundle(Cause(other)),
     }
 }
 
 /// Whether the message signature must be checked over the whole artifact (Ed25519, ML-DSA),
 /// so a reader has to be read into memory.
-fn needs_blob(bundle: &Bundle, policy: &Policy) -> bool {
+fn needs_blob(bundle: &Bundle, policy: &SignerPolicy) -> bool {
     use sigstore_verify::crypto::{parse_certificate_info, KeyAlgorithm};
     if bundle.content_kind() != ContentKind::MessageSignature {
         return false;
     }
     let alg = match policy {
-        Policy::PublicKey(PublicKey(der)) => {
+        SignerPolicy::PublicKey(PublicKey(der)) => {
             // Ed25519 SPKI: OID 1.3.101.112 (06 03 2b 65 70).
             return der
                 .as_bytes()
                 .windows(5)
                 .any(|w| w == [0x06, 0x03, 0x2b, 0x65, 0x70]);
         }
-        Policy::Keyless { .. } | Policy::Publisher(_) => bundle
+        SignerPolicy::Keyless { .. } | SignerPolicy::Publisher(_) => bundle
             .inner
             .signing_certificate()
             .and_then(|c| parse_certificate_info(c).ok())
@@ -478,19 +535,19 @@ pub fn verify(
     root: &TrustRoot,
     bundle: &Bundle,
     artifact: Artifact<'_>,
-    policy: &Policy,
-) -> Result<Verified, VerifyError> {
+    policy: &SignerPolicy,
+) -> Result<Verified, BundleVerifyError> {
     provider::ensure_installed();
-    if let Policy::Publisher(p) = policy {
+    if let SignerPolicy::Publisher(p) = policy {
         return verify_publisher(root, bundle, artifact, p);
     }
     let found = bundle.signer_kind();
     let expected = match policy {
-        Policy::Keyless { .. } | Policy::Publisher(_) => SignerKind::Certificate,
-        Policy::PublicKey(_) => SignerKind::PublicKey,
+        SignerPolicy::Keyless { .. } | SignerPolicy::Publisher(_) => SignerKind::Certificate,
+        SignerPolicy::PublicKey(_) => SignerKind::PublicKey,
     };
     if found != expected {
-        return Err(VerifyError::WrongSignerKind { expected, found });
+        return Err(BundleVerifyError::WrongSignerKind { expected, found });
     }
     let v = &root.verifier;
     let raw = &bundle.inner;
@@ -505,7 +562,7 @@ pub fn verify(
         cert_policy = cert_policy.skip_tlog_unsafe();
     }
     if root.requires_tlog && raw.verification_material.tlog_entries.is_empty() {
-        return Err(VerifyError::TransparencyLog(Cause(
+        return Err(BundleVerifyError::TransparencyLog(Cause(
             sigstore_verify::Error::InvalidBundle(
                 "the trusted root lists transparency logs but the bundle has no log entry".into(),
             ),
@@ -513,8 +570,8 @@ pub fn verify(
     }
     let key_policy;
     let p: &dyn sigstore_verify::Policy = match policy {
-        Policy::Keyless { .. } | Policy::Publisher(_) => &cert_policy,
-        Policy::PublicKey(PublicKey(der)) => {
+        SignerPolicy::Keyless { .. } | SignerPolicy::Publisher(_) => &cert_policy,
+        SignerPolicy::PublicKey(PublicKey(der)) => {
             key_policy = PublicKeyVerificationPolicy::new(der.clone());
             &key_policy
         }
@@ -523,7 +580,7 @@ pub fn verify(
         Artifact::Bytes(b) => v.verify(b, raw, p),
         Artifact::Reader(r) if needs_blob(bundle, policy) => {
             let mut buf = Vec::new();
-            r.read_to_end(&mut buf).map_err(VerifyError::Read)?;
+            r.read_to_end(&mut buf).map_err(BundleVerifyError::Read)?;
             v.verify(buf.as_slice(), raw, p)
         }
         Artifact::Reader(r) => v.verify_reader(r, raw, p),
@@ -537,15 +594,15 @@ pub fn verify(
     .map_err(classify)?;
 
     let signer = match policy {
-        Policy::PublicKey(_) | Policy::Publisher(_) => Signer::PublicKey,
-        Policy::Keyless { identity, issuer } => {
+        SignerPolicy::PublicKey(_) | SignerPolicy::Publisher(_) => BundleSigner::PublicKey,
+        SignerPolicy::Keyless { identity, issuer } => {
             let actual_id = result.identity().map(|s| s.as_str().to_owned());
             let actual_issuer = result.issuer().map(str::to_owned);
             let (Some(id), Some(iss)) = (
                 actual_id.clone().filter(|a| identity.matches(a)),
                 actual_issuer.clone(),
             ) else {
-                return Err(VerifyError::IdentityMismatch {
+                return Err(BundleVerifyError::IdentityMismatch {
                     expected: identity.to_string(),
                     actual: actual_id,
                 });
@@ -554,18 +611,18 @@ pub fn verify(
                 check_issuers_agree(der.as_bytes())?;
             }
             if !issuer.matches(&iss) {
-                return Err(VerifyError::IssuerMismatch {
+                return Err(BundleVerifyError::IssuerMismatch {
                     expected: issuer.to_string(),
                     actual: actual_issuer,
                 });
             }
             let cert = result.certificate().ok_or_else(|| {
-                VerifyError::Certificate(Cause(sigstore_verify::Error::InvalidBundle(
+                BundleVerifyError::Certificate(Cause(sigstore_verify::Error::InvalidBundle(
                     "no verified certificate".into(),
                 )))
             })?;
             if !result.certificate_verified() || (root.requires_sct && !result.sct_verified()) {
-                return Err(VerifyError::Certificate(Cause(
+                return Err(BundleVerifyError::Certificate(Cause(
                     sigstore_verify::Error::InvalidBundle(
                         "certificate or sct was not verified".into(),
                     ),
@@ -573,7 +630,7 @@ pub fn verify(
             }
             let c = &cert.ci_claims;
             let g = &c.deprecated_github;
-            Signer::Certificate {
+            BundleSigner::Certificate {
                 identity: id,
                 issuer: iss,
                 not_before: time(cert.not_before, cert.not_before.as_second()),
@@ -601,7 +658,7 @@ pub fn verify(
         }
     };
     if root.requires_tlog && !result.tlog_verified() {
-        return Err(VerifyError::TransparencyLog(Cause(
+        return Err(BundleVerifyError::TransparencyLog(Cause(
             sigstore_verify::Error::InvalidBundle(
                 "transparency log inclusion was not verified".into(),
             ),
@@ -626,12 +683,12 @@ pub fn verify(
         })
         .collect();
     let publisher = match &signer {
-        Signer::Certificate { .. } => bundle
+        BundleSigner::Certificate { .. } => bundle
             .inner
             .signing_certificate()
             .and_then(|der| crate::extensions::PublisherFacts::from_der(der.as_bytes()).ok())
             .map(Box::new),
-        Signer::PublicKey => None,
+        BundleSigner::PublicKey => None,
     };
     Ok(Verified {
         publisher,
@@ -648,33 +705,33 @@ pub fn verify(
     })
 }
 
-/// [`verify`] under a [`Policy::Publisher`]: the chain, proofs and signature as for any keyless
+/// [`verify`] under a [`SignerPolicy::Publisher`]: the chain, proofs and signature as for any keyless
 /// bundle, the issuer (and SAN when given), then every claim the policy names.
 fn verify_publisher(
     root: &TrustRoot,
     bundle: &Bundle,
     artifact: Artifact<'_>,
     p: &crate::extensions::PublisherPolicy,
-) -> Result<Verified, VerifyError> {
+) -> Result<Verified, BundleVerifyError> {
     let identity = match &p.identity {
         Some(m) => m.clone(),
         None => Matcher::Regex(regex::Regex::new("").map_err(|e| {
-            VerifyError::Bundle(Cause(sigstore_verify::Error::InvalidBundle(e.to_string())))
+            BundleVerifyError::Bundle(Cause(sigstore_verify::Error::InvalidBundle(e.to_string())))
         })?),
     };
-    let keyless = Policy::Keyless {
+    let keyless = SignerPolicy::Keyless {
         identity,
         issuer: p.issuer.clone(),
     };
     let v = verify(root, bundle, artifact, &keyless)?;
     let Some(facts) = &v.publisher else {
-        return Err(VerifyError::Certificate(Cause(
+        return Err(BundleVerifyError::Certificate(Cause(
             sigstore_verify::Error::InvalidBundle(
                 "certificate extensions could not be read".into(),
             ),
         )));
     };
-    p.check(facts).map_err(VerifyError::ClaimMismatch)?;
+    p.check(facts).map_err(BundleVerifyError::ClaimMismatch)?;
     Ok(v)
 }
 
@@ -706,16 +763,16 @@ pub(crate) fn issuer_extensions(der: &[u8]) -> (Option<String>, Option<String>) 
 }
 
 /// Refuses a certificate whose two issuer extensions are both present and differ.
-fn issuers_agree(legacy: Option<String>, current: Option<String>) -> Result<(), VerifyError> {
+fn issuers_agree(legacy: Option<String>, current: Option<String>) -> Result<(), BundleVerifyError> {
     match (legacy, current) {
         (Some(legacy), Some(current)) if legacy != current => {
-            Err(VerifyError::IssuerConflict { legacy, current })
+            Err(BundleVerifyError::IssuerConflict { legacy, current })
         }
         _ => Ok(()),
     }
 }
 
-fn check_issuers_agree(der: &[u8]) -> Result<(), VerifyError> {
+fn check_issuers_agree(der: &[u8]) -> Result<(), BundleVerifyError> {
     let (legacy, current) = issuer_extensions(der);
     issuers_agree(legacy, current)
 }
@@ -727,10 +784,10 @@ pub fn verify_dsse(
     root: &TrustRoot,
     bundle: &Bundle,
     artifact: Artifact<'_>,
-    policy: &Policy,
-) -> Result<(Verified, String, Vec<u8>), VerifyError> {
+    policy: &SignerPolicy,
+) -> Result<(Verified, String, Vec<u8>), BundleVerifyError> {
     if bundle.content_kind() != ContentKind::Dsse {
-        return Err(VerifyError::NotDsse);
+        return Err(BundleVerifyError::NotDsse);
     }
     let v = verify(root, bundle, artifact, policy)?;
     match &v.content {
@@ -741,7 +798,7 @@ pub fn verify_dsse(
             let (t, p) = (payload_type.clone(), payload.clone());
             Ok((v, t, p))
         }
-        Content::MessageSignature => Err(VerifyError::NotDsse),
+        Content::MessageSignature => Err(BundleVerifyError::NotDsse),
     }
 }
 

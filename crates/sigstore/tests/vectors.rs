@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use sigil_sigstore::{
-    parse_bundles, verify, verify_dsse, Artifact, Content, Matcher, Policy, Signer, TrustRoot,
-    VerifyError,
+    parse_bundles, verify, verify_dsse, Artifact, BundleSigner, BundleVerifyError, Content,
+    Matcher, SignerPolicy, TrustRoot,
 };
 
 const ID: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
@@ -32,20 +32,20 @@ fn root(v: &std::path::Path) -> TrustRoot {
         .unwrap()
 }
 
-fn keyless(id: &str, issuer: &str) -> Policy {
-    Policy::Keyless {
+fn keyless(id: &str, issuer: &str) -> SignerPolicy {
+    SignerPolicy::Keyless {
         identity: Matcher::exact(id),
         issuer: Matcher::exact(issuer),
     }
 }
 
-fn check(file: &str, artifact: &[u8], policy: &Policy, expect: &str) {
+fn check(file: &str, artifact: &[u8], policy: &SignerPolicy, expect: &str) {
     let Some(v) = shared() else { return };
     let root = root(&v);
     let bundles = parse_bundles(&std::fs::read(v.join(file)).unwrap()).unwrap();
     let got = match verify(&root, &bundles[0], Artifact::Bytes(artifact), policy) {
         Ok(ok) => match ok.signer {
-            Signer::Certificate { identity, .. } => format!("ok {identity}"),
+            BundleSigner::Certificate { identity, .. } => format!("ok {identity}"),
             other => format!("ok {other:?}"),
         },
         Err(e) => {
@@ -141,7 +141,7 @@ fn dsse_payload_and_claims_come_back() {
     let bundle = &parse_bundles(&std::fs::read(v.join("slsa/MODULE.bazel.intoto.jsonl")).unwrap())
         .unwrap()[0];
     let artifact = std::fs::read(v.join("slsa/MODULE.bazel")).unwrap();
-    let policy = Policy::Keyless {
+    let policy = SignerPolicy::Keyless {
         identity: Matcher::regex(r"^https://github\.com/bazel-contrib/publish-to-bcr/").unwrap(),
         issuer: Matcher::exact(GHA),
     };
@@ -151,7 +151,7 @@ fn dsse_payload_and_claims_come_back() {
     let statement: serde_json::Value = serde_json::from_slice(&payload).unwrap();
     assert_eq!(statement["predicateType"], "https://slsa.dev/provenance/v1");
     assert!(matches!(verified.content, Content::Dsse { .. }));
-    let Signer::Certificate {
+    let BundleSigner::Certificate {
         identity,
         issuer,
         claims,
@@ -174,7 +174,7 @@ fn dsse_payload_and_claims_come_back() {
     )
     .unwrap()[0];
     match verify_dsse(&root, wrong, Artifact::Bytes(&artifact), &policy) {
-        Err(VerifyError::IdentityMismatch { actual, .. }) => assert_eq!(
+        Err(BundleVerifyError::IdentityMismatch { actual, .. }) => assert_eq!(
             actual.as_deref(),
             Some("https://github.com/loosebazooka/aa-test/.github/workflows/malicious_attestation.yaml@refs/heads/main")
         ),

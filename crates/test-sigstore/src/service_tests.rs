@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use sigil_sigstore::{verify, Artifact, Bundle as Parsed, Matcher, Policy, TrustRoot};
+use sigil_sigstore::{verify, Artifact, Bundle as Parsed, Matcher, SignerPolicy, TrustRoot};
 
 use super::*;
 use crate::service::identity_from_claims;
@@ -31,7 +31,7 @@ fn verified(
         &root,
         &parsed,
         Artifact::Bytes(blob),
-        &Policy::Keyless {
+        &SignerPolicy::Keyless {
             identity: Matcher::exact(SAN),
             issuer: Matcher::exact(GITHUB_ACTIONS_ISSUER),
         },
@@ -112,7 +112,7 @@ fn keyless_flow_over_http_verifies_and_a_changed_byte_does_not() {
         .sign_blob(&server.token(&identity()), b"hello", true)
         .unwrap();
     let v = verified(&server, &bundle, b"hello").unwrap();
-    let sigil_sigstore::Signer::Certificate {
+    let sigil_sigstore::BundleSigner::Certificate {
         identity,
         issuer,
         claims,
@@ -305,7 +305,7 @@ fn email_identity_gets_an_email_certificate_over_http() {
         .unwrap();
     let root = TrustRoot::from_json(&server.sigstore().trusted_root().to_string()).unwrap();
     let parsed = Parsed::parse(bundle.to_string().as_bytes()).unwrap();
-    let policy = |who: &str| Policy::Keyless {
+    let policy = |who: &str| SignerPolicy::Keyless {
         identity: Matcher::exact(who),
         issuer: Matcher::exact("https://oauth2.sigil.test/auth"),
     };

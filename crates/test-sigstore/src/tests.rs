@@ -2,8 +2,8 @@
 //! `sigstore-verify`), and each fault is rejected for its own reason.
 
 use sigil_sigstore::{
-    verify, verify_dsse, Artifact, Bundle as Parsed, Matcher, Policy, Signer, TrustRoot,
-    VerifyError,
+    verify, verify_dsse, Artifact, Bundle as Parsed, BundleSigner, BundleVerifyError, Matcher,
+    SignerPolicy, TrustRoot,
 };
 
 use super::*;
@@ -17,8 +17,8 @@ fn identity() -> Identity {
     Identity::github(REPO, WORKFLOW, REF)
 }
 
-fn policy(san: &str, issuer: &str) -> Policy {
-    Policy::Keyless {
+fn policy(san: &str, issuer: &str) -> SignerPolicy {
+    SignerPolicy::Keyless {
         identity: Matcher::exact(san),
         issuer: Matcher::exact(issuer),
     }
@@ -32,7 +32,7 @@ fn parse(b: &Bundle) -> Parsed {
     Parsed::parse(b.to_json().as_bytes()).expect("bundle parses")
 }
 
-fn check_blob(faults: &[Fault]) -> Result<sigil_sigstore::Verified, VerifyError> {
+fn check_blob(faults: &[Fault]) -> Result<sigil_sigstore::Verified, BundleVerifyError> {
     let mut s = TestSigstore::new().unwrap();
     let b = s.sign_blob_with(&identity(), b"hello", faults).unwrap();
     verify(
@@ -43,7 +43,7 @@ fn check_blob(faults: &[Fault]) -> Result<sigil_sigstore::Verified, VerifyError>
     )
 }
 
-fn check_dsse(faults: &[Fault]) -> Result<sigil_sigstore::Verified, VerifyError> {
+fn check_dsse(faults: &[Fault]) -> Result<sigil_sigstore::Verified, BundleVerifyError> {
     let mut s = TestSigstore::new().unwrap();
     let st = github_provenance("widget.tar.gz", b"widget", REPO, WORKFLOW, REF);
     let b = s.attest_with(&identity(), &st, faults).unwrap();
@@ -59,7 +59,7 @@ fn check_dsse(faults: &[Fault]) -> Result<sigil_sigstore::Verified, VerifyError>
 #[test]
 fn blob_bundle_verifies_with_identity_issuer_and_claims() {
     let v = check_blob(&[]).expect("verifies");
-    let Signer::Certificate {
+    let BundleSigner::Certificate {
         identity,
         issuer,
         claims,
@@ -114,7 +114,7 @@ fn email_identity_verifies_and_other_artifact_does_not() {
     let p = policy("dev@sigil.test", "https://accounts.sigil.test");
     verify(&root(&s), &parse(&b), Artifact::Bytes(b"hello"), &p).expect("verifies");
     let e = verify(&root(&s), &parse(&b), Artifact::Bytes(b"hellp"), &p).unwrap_err();
-    assert!(matches!(e, VerifyError::ArtifactMismatch(_)), "{e:?}");
+    assert!(matches!(e, BundleVerifyError::ArtifactMismatch(_)), "{e:?}");
 }
 
 #[test]
@@ -149,7 +149,10 @@ fn wrong_identity_and_issuer_are_mismatches() {
         &policy("https://github.com/evil/widget", GITHUB_ACTIONS_ISSUER),
     )
     .unwrap_err();
-    assert!(matches!(e, VerifyError::IdentityMismatch { .. }), "{e:?}");
+    assert!(
+        matches!(e, BundleVerifyError::IdentityMismatch { .. }),
+        "{e:?}"
+    );
     let e = verify(
         &root(&s),
         &parse(&b),
@@ -157,7 +160,10 @@ fn wrong_identity_and_issuer_are_mismatches() {
         &policy(SAN, "https://accounts.sigil.test"),
     )
     .unwrap_err();
-    assert!(matches!(e, VerifyError::IssuerMismatch { .. }), "{e:?}");
+    assert!(
+        matches!(e, BundleVerifyError::IssuerMismatch { .. }),
+        "{e:?}"
+    );
 }
 
 #[test]
@@ -172,7 +178,7 @@ fn another_instance_root_does_not_trust_the_bundle() {
         &policy(SAN, GITHUB_ACTIONS_ISSUER),
     )
     .unwrap_err();
-    assert!(matches!(e, VerifyError::TransparencyLog(_)), "{e:?}");
+    assert!(matches!(e, BundleVerifyError::TransparencyLog(_)), "{e:?}");
 }
 
 #[test]
@@ -193,11 +199,11 @@ fn each_fault_is_rejected_for_its_cause() {
         ] {
             let e = r.expect_err(&format!("{fault:?} {kind} must not verify"));
             let got = match &e {
-                VerifyError::Certificate(_) => "certificate",
-                VerifyError::SignatureInvalid(_) => "signature",
-                VerifyError::ArtifactMismatch(_) => "artifact",
-                VerifyError::TransparencyLog(_) => "tlog",
-                VerifyError::IdentityMismatch { actual, .. } => {
+                BundleVerifyError::Certificate(_) => "certificate",
+                BundleVerifyError::SignatureInvalid(_) => "signature",
+                BundleVerifyError::ArtifactMismatch(_) => "artifact",
+                BundleVerifyError::TransparencyLog(_) => "tlog",
+                BundleVerifyError::IdentityMismatch { actual, .. } => {
                     assert_eq!(actual.as_deref(), Some(IMPOSTOR_URI));
                     "identity"
                 }
@@ -249,7 +255,7 @@ fn timestamped_bundle_verifies_with_both_times_and_a_bad_timestamp_does_not() {
     )
     .unwrap_err();
     assert!(
-        matches!(e, VerifyError::Timestamp(_)),
+        matches!(e, BundleVerifyError::Timestamp(_)),
         "{e:?}: {}",
         chain(&e)
     );

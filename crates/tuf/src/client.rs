@@ -194,7 +194,7 @@ impl Client {
     /// The metadata of `target` (walking delegations), after [`Client::refresh`].
     pub fn target_info(&mut self, target: &str) -> Result<TargetFile, TufError> {
         block_on(self.updater.get_target_info(target, self.now))?.ok_or_else(|| TufError::Refused {
-            code: "tuf-target-not-found",
+            code: crate::TufCode::TargetNotFound,
             message: format!("target {target:?} is not listed by any trusted targets role"),
         })
     }
@@ -237,7 +237,7 @@ impl From<FetchFailure> for TufError {
     fn from(e: FetchFailure) -> Self {
         match e {
             FetchFailure::TooLarge { .. } => TufError::Refused {
-                code: "tuf-too-large",
+                code: crate::TufCode::TooLarge,
                 message: e.to_string(),
             },
             FetchFailure::Other { .. } => TufError::Unreachable {

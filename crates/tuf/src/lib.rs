@@ -15,6 +15,7 @@
 //! RSA-PSS); key ids declared in metadata are authoritative, as in python-tuf and go-tuf.
 
 mod client;
+pub mod conformance;
 pub mod repo;
 pub mod trust;
 
@@ -61,7 +62,7 @@ pub enum TufError {
     #[error("{message}")]
     Refused {
         /// Stable finding code (`docs/codes.md`).
-        code: &'static str,
+        code: TufCode,
         /// What was refused and why.
         message: String,
     },
@@ -82,12 +83,17 @@ pub enum TufError {
 impl TufError {
     /// The finding code: one of the `tuf-*` codes for refusals, `tuf-unreachable` or
     /// `tuf-setup` otherwise.
-    pub fn code(&self) -> &'static str {
+    pub fn reason(&self) -> TufCode {
         match self {
-            TufError::Refused { code, .. } => code,
-            TufError::Unreachable { .. } => "tuf-unreachable",
-            TufError::Setup { .. } => "tuf-setup",
+            TufError::Refused { code, .. } => *code,
+            TufError::Unreachable { .. } => TufCode::Unreachable,
+            TufError::Setup { .. } => TufCode::Setup,
         }
+    }
+
+    /// [`TufError::reason`]'s code.
+    pub fn code(&self) -> &'static str {
+        self.reason().code()
     }
 
     /// True for a refusal (exit 1, "not verified"); false for setup or transport trouble (exit 2).
@@ -102,29 +108,51 @@ impl TufError {
     }
 }
 
-/// Every finding code this crate reports, for `docs/codes.md`.
-pub const CODES: &[&str] = &[
-    "tuf-rollback",
-    "tuf-expired",
-    "tuf-threshold-not-met",
-    "tuf-integrity-mismatch",
-    "tuf-too-large",
-    "tuf-target-not-found",
-    "tuf-malformed",
-    "tuf-unreachable",
-    "tuf-setup",
-];
+sigil_core::finding_codes! {
+    /// Why a TUF repository's metadata or a target was refused, or could not be checked
+    /// (`docs/codes.md`).
+    pub enum TufCode {
+        /// Metadata older than what the client already trusts.
+        Rollback = "tuf-rollback",
+        /// Metadata past its `expires` time.
+        Expired = "tuf-expired",
+        /// Fewer valid signatures than the role's threshold.
+        ThresholdNotMet = "tuf-threshold-not-met",
+        /// A file's length or hash differs from what the signed metadata pins.
+        IntegrityMismatch = "tuf-integrity-mismatch",
+        /// A file is longer than its limit.
+        TooLarge = "tuf-too-large",
+        /// No trusted targets role lists the requested target.
+        TargetNotFound = "tuf-target-not-found",
+        /// Metadata that does not parse or is not TUF.
+        Malformed = "tuf-malformed",
+        /// The repository could not be reached.
+        Unreachable = "tuf-unreachable",
+        /// Local trouble: cache, repository directory, key files or the policy.
+        Setup = "tuf-setup",
+    }
+}
+
+/// The targets URL of a TUF repository whose metadata is at `metadata_url`: the sibling
+/// `targets` of a URL ending in `/metadata`, else `METADATA_URL/targets`.
+pub fn targets_url(metadata_url: &str) -> String {
+    let base = metadata_url.trim_end_matches('/');
+    match base.strip_suffix("/metadata") {
+        Some(parent) => format!("{parent}/targets"),
+        None => format!("{base}/targets"),
+    }
+}
 
 impl From<sigstore_tuf::Error> for TufError {
     fn from(e: sigstore_tuf::Error) -> Self {
         use sigstore_tuf::Error as E;
         let message = sigil_core::error::chain(&e);
         let code = match &e {
-            E::Rollback { .. } | E::BadRootVersion { .. } => "tuf-rollback",
-            E::Expired { .. } => "tuf-expired",
-            E::ThresholdNotMet { .. } | E::DuplicateSignature { .. } => "tuf-threshold-not-met",
-            E::IntegrityMismatch(_) => "tuf-integrity-mismatch",
-            E::TargetNotFound(_) => "tuf-target-not-found",
+            E::Rollback { .. } | E::BadRootVersion { .. } => TufCode::Rollback,
+            E::Expired { .. } => TufCode::Expired,
+            E::ThresholdNotMet { .. } | E::DuplicateSignature { .. } => TufCode::ThresholdNotMet,
+            E::IntegrityMismatch(_) => TufCode::IntegrityMismatch,
+            E::TargetNotFound(_) => TufCode::TargetNotFound,
             E::Io { .. } => return TufError::Setup { message },
             E::Transport { source, .. } => {
                 let too_large = source
@@ -132,12 +160,12 @@ impl From<sigstore_tuf::Error> for TufError {
                     .and_then(|s| s.downcast_ref::<FetchFailure>())
                     .is_some_and(|f| matches!(f, FetchFailure::TooLarge { .. }));
                 if too_large {
-                    "tuf-too-large"
+                    TufCode::TooLarge
                 } else {
                     return TufError::Unreachable { message };
                 }
             }
-            _ => "tuf-malformed",
+            _ => TufCode::Malformed,
         };
         TufError::Refused { code, message }
     }
@@ -182,8 +210,8 @@ mod tests {
         let e: TufError = sigstore_tuf::Error::transport("down").into();
         assert_eq!(e.code(), "tuf-unreachable");
         assert!(!e.is_refusal());
-        for c in CODES {
-            assert!(c.starts_with("tuf-"));
+        for c in TufCode::ALL {
+            assert!(c.code().starts_with("tuf-"));
         }
     }
 }

@@ -495,6 +495,62 @@ pub fn sign_as(dir: &Path, role: &str, signed: &Value) -> Result<Vec<u8>, TufErr
     sign(signed.clone(), &[&load_key(dir, role)?])
 }
 
+/// Sidecars added with a pack when they exist beside it: those `sigil install` looks for
+/// (`NAME.minisig`, numbered `NAME.N.minisig`, the bundle and the attestations).
+pub const SIDECARS: &[&str] = &[
+    ".minisig",
+    ".1.minisig",
+    ".2.minisig",
+    ".3.minisig",
+    ".4.minisig",
+    ".5.minisig",
+    ".6.minisig",
+    ".7.minisig",
+    ".8.minisig",
+    ".9.minisig",
+    ".sigstore.json",
+    ".intoto.jsonl",
+];
+
+/// Adds the pack `file` under its file name, and each of its [`SIDECARS`] that exists beside
+/// it, with [`add`]; returns the target names and entries in that order.
+pub fn add_pack(dir: &Path, file: &Path) -> Result<Vec<(String, TargetEntry)>, TufError> {
+    let name = file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| TufError::setup(format!("{}: no file name", file.display())))?;
+    let mut files = vec![(file.to_owned(), name.to_owned())];
+    for ext in SIDECARS {
+        let side = file.with_file_name(format!("{name}{ext}"));
+        if side.is_file() {
+            files.push((side, format!("{name}{ext}")));
+        }
+    }
+    files
+        .into_iter()
+        .map(|(path, target)| add(dir, &path, &target).map(|e| (target, e)))
+        .collect()
+}
+
+/// Parses an expiry given as `ROLE=DAYS` (for [`init`], which checks role and range).
+pub fn parse_expiry(spec: &str) -> Result<(String, u32), TufError> {
+    spec.split_once('=')
+        .and_then(|(r, d)| Some((r.to_owned(), d.parse::<u32>().ok()?)))
+        .ok_or_else(|| {
+            TufError::setup(format!(
+                "--expiry {spec}: expected ROLE=DAYS, e.g. timestamp=2"
+            ))
+        })
+}
+
+/// The `signed.version` of a root document [`init`] or [`rotate`] returned (0 if absent).
+pub fn root_version(root: &[u8]) -> u64 {
+    serde_json::from_slice::<Value>(root)
+        .ok()
+        .and_then(|v| v["signed"]["version"].as_u64())
+        .unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -536,6 +592,50 @@ mod tests {
         let v: Value = serde_json::from_slice(&root2).unwrap();
         assert_eq!(v["signatures"].as_array().unwrap().len(), 2);
         assert!(rotate(&dir, "nobody", now()).is_err());
+        assert_eq!((root_version(&root1), root_version(&root2)), (1, 2));
+        assert_eq!(root_version(b"not json"), 0);
+    }
+
+    #[test]
+    fn a_pack_is_added_with_the_sidecars_beside_it() {
+        sigil_sigstore::install_crypto_provider();
+        let d = tempfile::tempdir().unwrap();
+        let dir = d.path().join("repo");
+        init(&dir, now(), &[]).unwrap();
+        let pack = d.path().join("data-1.0.tar.gz");
+        for (p, body) in [
+            ("data-1.0.tar.gz", "pack"),
+            ("data-1.0.tar.gz.minisig", "sig"),
+            ("data-1.0.tar.gz.2.minisig", "sig2"),
+            ("data-1.0.tar.gz.other", "no"),
+        ] {
+            std::fs::write(d.path().join(p), body).unwrap();
+        }
+        let added = add_pack(&dir, &pack).unwrap();
+        let names: Vec<_> = added.iter().map(|(n, e)| (n.as_str(), e.length)).collect();
+        assert_eq!(
+            names,
+            [
+                ("data-1.0.tar.gz", 4),
+                ("data-1.0.tar.gz.minisig", 3),
+                ("data-1.0.tar.gz.2.minisig", 4)
+            ]
+        );
+    }
+
+    #[test]
+    fn expiries_are_role_equals_days() {
+        assert_eq!(
+            parse_expiry("timestamp=2").unwrap(),
+            ("timestamp".to_owned(), 2)
+        );
+        for bad in ["timestamp", "timestamp=", "timestamp=-1", "=x"] {
+            let e = parse_expiry(bad).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!("--expiry {bad}: expected ROLE=DAYS, e.g. timestamp=2")
+            );
+        }
     }
 
     #[test]

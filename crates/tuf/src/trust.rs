@@ -85,12 +85,13 @@ impl Instance {
         }
     }
 
-    /// The source to update this instance from, optionally at another URL (a mirror).
+    /// The source to update this instance from, optionally at another URL (a mirror), with
+    /// targets at [`crate::targets_url`].
     pub fn source(self, repo: Option<&str>) -> Source {
         let url = repo.unwrap_or(self.url()).trim_end_matches('/').to_owned();
         Source {
             name: self.name().to_owned(),
-            targets_url: format!("{url}/targets"),
+            targets_url: crate::targets_url(&url),
             metadata_url: url,
             root: self.embedded_root().to_vec(),
         }
@@ -192,17 +193,17 @@ pub fn update(
     let info = client.target_info(TRUSTED_ROOT_TARGET)?;
     let trusted_root = client.download(&info, TRUSTED_ROOT_TARGET)?;
     let text = std::str::from_utf8(&trusted_root).map_err(|_| TufError::Refused {
-        code: "tuf-malformed",
+        code: crate::TufCode::Malformed,
         message: format!("{TRUSTED_ROOT_TARGET} is not UTF-8"),
     })?;
     sigil_sigstore::TrustRoot::from_json(text).map_err(|e| TufError::Refused {
-        code: "tuf-malformed",
+        code: crate::TufCode::Malformed,
         message: format!("{TRUSTED_ROOT_TARGET} is not a usable Sigstore trusted root: {e}"),
     })?;
     let signing_config = match client.target_info(SIGNING_CONFIG_TARGET) {
         Ok(info) => Some(client.download(&info, SIGNING_CONFIG_TARGET)?),
         Err(TufError::Refused {
-            code: "tuf-target-not-found",
+            code: crate::TufCode::TargetNotFound,
             ..
         }) => None,
         Err(e) => return Err(e),
@@ -275,7 +276,7 @@ pub fn cached(cache: &Path, name: &str) -> Result<Option<Cached>, TufError> {
     let bytes = std::fs::read(&path).map_err(|e| io(&path, e))?;
     if crate::sha256_hex(&bytes) != state.trusted_root_sha256 {
         return Err(TufError::Refused {
-            code: "tuf-integrity-mismatch",
+            code: crate::TufCode::IntegrityMismatch,
             message: format!(
                 "{} does not match the hash recorded when it was verified",
                 path.display()
@@ -331,6 +332,14 @@ mod tests {
             assert_eq!(Instance::parse(i.name()), Some(i));
         }
         assert_eq!(Instance::parse("nope"), None);
+        let own = Instance::PublicGood.source(None);
+        assert_eq!(
+            own.targets_url,
+            format!("{}/targets", Instance::PublicGood.url())
+        );
+        let mirror = Instance::Staging.source(Some("https://m.example/tuf/metadata/"));
+        assert_eq!(mirror.metadata_url, "https://m.example/tuf/metadata");
+        assert_eq!(mirror.targets_url, "https://m.example/tuf/targets");
     }
 
     #[test]

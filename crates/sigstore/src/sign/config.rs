@@ -60,46 +60,15 @@ pub enum ConfigError {
     },
 }
 
-/// Unix seconds of an RFC 3339 UTC time (`YYYY-MM-DDTHH:MM:SS[.frac]Z`).
+/// Unix seconds of an RFC 3339 UTC time as protobuf JSON writes it
+/// (`YYYY-MM-DDTHH:MM:SS[.frac]Z`: a `T` and a `Z`, no offset); the calendar is
+/// [`sigil_core::time::Timestamp`]'s.
 pub fn parse_rfc3339(s: &str) -> Option<i64> {
     let b = s.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || (b[10] != b'T' && b[10] != b't') {
-        return None;
-    }
-    if b[13] != b':' || b[16] != b':' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let t = s.get(r)?;
-        t.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| t.parse().ok())?
-    };
-    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    let mut rest = s.get(19..)?;
-    if let Some(f) = rest.strip_prefix('.') {
-        let n = f.bytes().take_while(u8::is_ascii_digit).count();
-        if n == 0 {
-            return None;
-        }
-        rest = f.get(n..)?;
-    }
-    if rest != "Z" && rest != "z" {
-        return None;
-    }
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 {
-        return None;
-    }
-    // days_from_civil (proleptic Gregorian).
-    let y2 = if m <= 2 { y - 1 } else { y };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + hh * 3600 + mm * 60 + ss)
+    let utc = matches!(b.get(10), Some(b'T' | b't')) && matches!(b.last(), Some(b'Z' | b'z'));
+    utc.then(|| sigil_core::time::Timestamp::parse_date_time(s))
+        .flatten()
+        .map(|t| t.0)
 }
 
 struct Candidate {
@@ -236,6 +205,7 @@ mod tests {
             "2023-11-14 22:13:20Z",
             "2023-13-01T00:00:00Z",
             "2023-11-14T22:13:20+01:00",
+            "2023-02-31T00:00:00Z",
         ] {
             assert_eq!(parse_rfc3339(bad), None, "{bad}");
         }

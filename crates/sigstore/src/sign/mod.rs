@@ -41,7 +41,7 @@ pub use config::{ConfigError, Services};
 pub use token::{IdentityToken, TokenError};
 pub use tsa::TsaError;
 
-use crate::{Artifact, Bundle, Matcher, Policy, TrustRoot, VerifyError};
+use crate::{Artifact, Bundle, BundleVerifyError, Matcher, SignerPolicy, TrustRoot};
 
 /// Media type of the bundles sigil writes.
 pub const BUNDLE_V03: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
@@ -173,27 +173,62 @@ pub enum KeylessError {
     Timestamp(#[from] TsaError),
     /// The assembled bundle did not verify against the trusted root and the token's identity.
     #[error("the new bundle does not verify: {0}")]
-    NotVerified(#[source] VerifyError),
+    NotVerified(#[source] BundleVerifyError),
+}
+
+sigil_core::finding_codes! {
+    /// Why keyless signing made no bundle (`error.details.reason`; `docs/codes.md`).
+    pub enum KeylessReason {
+        /// A service could not be reached or answered with an error.
+        ServiceFailed = "service-failed",
+        /// A service's answer could not be understood.
+        ServiceAnswerMalformed = "service-answer-malformed",
+        /// Fulcio certified another key than ours.
+        CertificateForAnotherKey = "certificate-for-another-key",
+        /// Fulcio certified another identity than the token's.
+        CertificateIdentityMismatch = "certificate-identity-mismatch",
+        /// Fulcio certified another OIDC issuer than the token's.
+        CertificateIssuerMismatch = "certificate-issuer-mismatch",
+        /// The certificate is not valid now.
+        CertificateNotValidNow = "certificate-not-valid-now",
+        /// Fulcio answered with a detached SCT.
+        DetachedSctUnsupported = "detached-sct-unsupported",
+        /// Rekor logged something else than what was proposed.
+        LogEntryMismatch = "log-entry-mismatch",
+        /// A timestamp authority refused to stamp.
+        TimestampRefused = "timestamp-refused",
+        /// A timestamp authority's answer does not stamp our signature or echo our nonce.
+        TimestampMismatch = "timestamp-mismatch",
+        /// The new bundle's transparency log evidence did not verify.
+        TlogRejected = "tlog-rejected",
+        /// The new bundle's timestamps did not verify.
+        TimestampRejected = "timestamp-rejected",
+        /// The new bundle's certificate did not verify.
+        CertificateRejected = "certificate-rejected",
+        /// The new bundle did not verify for another reason.
+        BundleNotVerified = "bundle-not-verified",
+    }
 }
 
 impl KeylessError {
-    /// A stable kebab-case reason (`error.details.reason` in the CLI's JSON).
-    pub fn reason(&self) -> &'static str {
+    /// The stable reason (`error.details.reason` in the CLI's JSON).
+    pub fn reason(&self) -> KeylessReason {
+        use KeylessReason as R;
         match self {
-            KeylessError::Service { .. } => "service-failed",
-            KeylessError::Malformed { .. } => "service-answer-malformed",
-            KeylessError::CertificateForAnotherKey => "certificate-for-another-key",
-            KeylessError::CertificateIdentity { .. } => "certificate-identity-mismatch",
-            KeylessError::CertificateIssuer { .. } => "certificate-issuer-mismatch",
-            KeylessError::CertificateNotValidNow { .. } => "certificate-not-valid-now",
-            KeylessError::DetachedSct => "detached-sct-unsupported",
-            KeylessError::LogEntryMismatch(_) => "log-entry-mismatch",
-            KeylessError::Timestamp(TsaError::Refused(_)) => "timestamp-refused",
-            KeylessError::Timestamp(_) => "timestamp-mismatch",
-            KeylessError::NotVerified(VerifyError::TransparencyLog(_)) => "tlog-rejected",
-            KeylessError::NotVerified(VerifyError::Timestamp(_)) => "timestamp-rejected",
-            KeylessError::NotVerified(VerifyError::Certificate(_)) => "certificate-rejected",
-            KeylessError::NotVerified(_) => "bundle-not-verified",
+            KeylessError::Service { .. } => R::ServiceFailed,
+            KeylessError::Malformed { .. } => R::ServiceAnswerMalformed,
+            KeylessError::CertificateForAnotherKey => R::CertificateForAnotherKey,
+            KeylessError::CertificateIdentity { .. } => R::CertificateIdentityMismatch,
+            KeylessError::CertificateIssuer { .. } => R::CertificateIssuerMismatch,
+            KeylessError::CertificateNotValidNow { .. } => R::CertificateNotValidNow,
+            KeylessError::DetachedSct => R::DetachedSctUnsupported,
+            KeylessError::LogEntryMismatch(_) => R::LogEntryMismatch,
+            KeylessError::Timestamp(TsaError::Refused(_)) => R::TimestampRefused,
+            KeylessError::Timestamp(_) => R::TimestampMismatch,
+            KeylessError::NotVerified(BundleVerifyError::TransparencyLog(_)) => R::TlogRejected,
+            KeylessError::NotVerified(BundleVerifyError::Timestamp(_)) => R::TimestampRejected,
+            KeylessError::NotVerified(BundleVerifyError::Certificate(_)) => R::CertificateRejected,
+            KeylessError::NotVerified(_) => R::BundleNotVerified,
         }
     }
 }
@@ -741,11 +776,11 @@ impl<'a, T: Transport> Session<'a, T> {
             .map_err(|e| malformed(Service::Rekor, e.to_string()))?;
         bytes.push(b'\n');
         let parsed = Bundle::parse(&bytes).map_err(|e| {
-            KeylessError::NotVerified(VerifyError::Bundle(crate::verify::Cause::invalid(
+            KeylessError::NotVerified(BundleVerifyError::Bundle(crate::verify::Cause::invalid(
                 e.to_string(),
             )))
         })?;
-        let policy = Policy::Keyless {
+        let policy = SignerPolicy::Keyless {
             identity: Matcher::exact(self.identity.clone()),
             issuer: Matcher::exact(self.issuer.clone()),
         };
