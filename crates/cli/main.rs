@@ -41,9 +41,9 @@ enum Command {
     /// Sign an in-toto attestation (DSSE) about artifacts; appends to OUT.intoto.jsonl.
     Attest(cmd::attest::AttestArgs),
     /// Write SLSA v1 provenance for artifacts from the CI environment (or local git).
-    Provenance(cmd::attest::ProvenanceArgs),
+    Provenance(cmd::provenance::ProvenanceArgs),
     /// Verify attestations: signature, subject, predicate type, builder and source.
-    VerifyAttestation(cmd::attest::VerifyAttestationArgs),
+    VerifyAttestation(cmd::verify_attestation::VerifyAttestationArgs),
     /// Write CycloneDX/SPDX SBOMs for a Cargo workspace, a pack or a binary; diff two SBOMs.
     #[command(subcommand)]
     Sbom(cmd::sbom::SbomCommand),
@@ -56,12 +56,12 @@ enum Command {
     #[command(subcommand)]
     Policy(cmd::policy::PolicyCommand),
     /// Install a file (path or https URL) only if it passes a policy; atomic, nothing on failure.
-    Install(cmd::gate::InstallArgs),
+    Install(cmd::install::InstallArgs),
     /// Verify a program against a policy, then run exactly the verified bytes.
-    Run(cmd::gate::RunArgs),
+    Run(cmd::run::RunArgs),
     /// Show or verify the tamper-evident audit log of decisions.
     #[command(subcommand)]
-    Log(cmd::gate::LogCommand),
+    Log(cmd::log::LogCommand),
     /// Write, validate and export OSV advisories.
     #[command(subcommand)]
     Advisory(cmd::advisory::AdvisoryCommand),
@@ -128,15 +128,15 @@ fn dispatch(out: &Output, fmt: FormatArg, command: Command) -> Result<output::Re
         Command::Verify(a) => cmd::verify::run(out, a),
         Command::Sums(c) => cmd::sums::run(out, c),
         Command::Attest(a) => cmd::attest::run_attest(out, a),
-        Command::Provenance(a) => cmd::attest::run_provenance(out, a),
-        Command::VerifyAttestation(a) => cmd::attest::run_verify(out, a),
+        Command::Provenance(a) => cmd::provenance::run_provenance(out, a),
+        Command::VerifyAttestation(a) => cmd::verify_attestation::run_verify(out, a),
         Command::Sbom(c) => cmd::sbom::run(out, c),
         Command::Pack(c) => cmd::pack::run(out, c),
         Command::Scan(a) => cmd::scan::run(a),
         Command::Policy(c) => cmd::policy::run(out, c),
-        Command::Install(a) => cmd::gate::install(out, a),
-        Command::Run(a) => cmd::gate::run(out, a),
-        Command::Log(c) => cmd::gate::log(c),
+        Command::Install(a) => cmd::install::install(out, a),
+        Command::Run(a) => cmd::run::run(out, a),
+        Command::Log(c) => cmd::log::log(c),
         Command::Advisory(c) => cmd::advisory::run(c, export_format),
         Command::Audit(a) => cmd::audit::run(a),
         Command::Vex(c) => cmd::advisory::run_vex(c),

@@ -541,7 +541,7 @@ fn pep740_cases(v: &Path, tmp: &Path) -> Vec<Case> {
         case("provenance, publisher not the certificate's", &poa, prov_wrong, &args(&["--repo", "trailofbits/pypi-attestations"]), &json!({ "provenance": "trailofbits/pypi-attestations" }), false,
             Some("attestation_bundles[0].attestations[0]: publisher (GitHub) does not match the certificate: certificate build-config is \"https://github.com/trailofbits/pypi-attestations/.github/workflows/release.yml@refs/tags/v0.0.19\", expected https://github.com/trailofbits/pypi-attestations/.github/workflows/wrong.yml@REF [publisher-mismatch]")),
         case("tampered distribution", &tampered, pub_att(POA), &poa_flags, &poa_ref, false,
-            Some("document: artifact mismatch: artifact hash does not match any subject in attestation [subject-mismatch]")),
+            Some("document: artifact mismatch: artifact hash does not match any subject in attestation [artifact-mismatch]")),
         case("renamed distribution", &renamed, pub_att(POA), &poa_flags, &poa_ref, false,
             Some(&format!("document: subject \"{POA}\" is not the distribution \"pypi_attestations-0.0.20.tar.gz\" [subject-name-mismatch]"))),
         case("same distribution, name spelled otherwise", &respelled, pub_att(POA), &poa_flags, &poa_ref, false, None),
@@ -552,7 +552,7 @@ fn pep740_cases(v: &Path, tmp: &Path) -> Vec<Case> {
         case("staging wheel against public-good", &p.join(WHL), pub_att(WHL), &email, &email_ref, false,
             Some("document: transparency log evidence rejected: invalid inclusion promise: No log key valid at integrated time 2024-06-06T18:39:05Z for log ID 0y8wo8MtY5wrdiIFohx7sHeI5oKDpK5vQhGHI6G+pJY= [tlog-rejected]")),
         case("tampered wheel", &whl_tampered, pub_att(WHL), &email, &email_ref, true,
-            Some("document: artifact mismatch: artifact hash does not match any subject in attestation [subject-mismatch]")),
+            Some("document: artifact mismatch: artifact hash does not match any subject in attestation [artifact-mismatch]")),
     ]
 }
 
@@ -1085,7 +1085,7 @@ fn install_lets_a_distribution_through_only_with_its_attestation_from_the_right_
         )
     );
     assert_eq!(gate_util::message(&o, "bundle-invalid"),
-        "bundle does not verify: artifact mismatch: artifact hash does not match any subject in attestation [subject-mismatch]"
+        "bundle does not verify: artifact mismatch: artifact hash does not match any subject in attestation [artifact-mismatch]"
     );
     assert_eq!(std::fs::read_dir(&d4).unwrap().count(), 0);
 }

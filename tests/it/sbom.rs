@@ -380,6 +380,60 @@ fn make_pack(dir: &Path, readme: &str) {
     std::fs::write(dir.join(".sigil/SHA256SUMS"), "not listed\n").expect("write");
 }
 
+/// `sbom pack` and `pack sign` walk a pack the same way: the SBOM's files are exactly the
+/// manifest's lines, names and digests, whatever the tree holds besides.
+#[test]
+fn pack_sbom_lists_exactly_the_files_the_manifest_signs() {
+    let env = crate::pack_util::Env::new();
+    let dir = env.pack(
+        "walked",
+        "1.0.0",
+        &[
+            ("README.md", b"# hi\n"),
+            (".hidden.txt", b"dot file\n"),
+            ("a b/c d.txt", b"spaces\n"),
+            ("deep/er/still/data.json", b"{}\n"),
+            ("Z.txt", b"upper\n"),
+        ],
+    );
+    std::fs::create_dir_all(dir.join("empty/dir")).expect("mkdir");
+    let manifest: Vec<(String, String)> = std::fs::read_to_string(dir.join(".sigil/SHA256SUMS"))
+        .expect("manifest")
+        .lines()
+        .map(|l| {
+            let (hex, name) = l.split_once("  ").expect("a GNU line");
+            (name.to_owned(), hex.to_owned())
+        })
+        .collect();
+    assert_eq!(manifest.len(), 5, "{manifest:?}");
+    let out = sigil()
+        .args(["--format", "json", "sbom", "pack"])
+        .arg(&dir)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0));
+    let doc = json_doc(&out);
+    let listed: Vec<(String, String)> = doc["result"]["sbom"]["components"]
+        .as_array()
+        .expect("components")
+        .iter()
+        .map(|c| {
+            let name = c["name"].as_str().expect("name").to_owned();
+            let sha256 = c["hashes"]
+                .as_array()
+                .expect("hashes")
+                .iter()
+                .find(|h| h["alg"] == "SHA-256")
+                .and_then(|h| h["content"].as_str())
+                .expect("a SHA-256")
+                .to_owned();
+            (name, sha256)
+        })
+        .collect();
+    assert_eq!(listed, manifest);
+    assert_eq!(doc["result"]["skipped"], serde_json::json!([]));
+}
+
 fn sha256_hex(bytes: &[u8]) -> String {
     sigil_core::Sha256Digest::of(bytes).to_hex()
 }

@@ -117,6 +117,66 @@ pub struct Generated {
     pub platform: BuildPlatform,
 }
 
+/// The environment variables provenance reads: facts about the CI job (GitHub Actions,
+/// GitLab CI), never a token or a secret. Nothing else from the environment reaches it.
+pub const CI_VARIABLES: [&str; 26] = [
+    "GITHUB_ACTIONS",
+    "GITHUB_EVENT_NAME",
+    "GITHUB_REF",
+    "GITHUB_REPOSITORY",
+    "GITHUB_REPOSITORY_ID",
+    "GITHUB_REPOSITORY_OWNER_ID",
+    "GITHUB_RUN_ATTEMPT",
+    "GITHUB_RUN_ID",
+    "GITHUB_SERVER_URL",
+    "GITHUB_SHA",
+    "GITHUB_WORKFLOW_REF",
+    "RUNNER_ENVIRONMENT",
+    "GITLAB_CI",
+    "CI_COMMIT_REF_NAME",
+    "CI_COMMIT_SHA",
+    "CI_COMMIT_TAG",
+    "CI_JOB_ID",
+    "CI_JOB_NAME",
+    "CI_JOB_URL",
+    "CI_PIPELINE_ID",
+    "CI_PIPELINE_SOURCE",
+    "CI_PROJECT_URL",
+    "CI_RUNNER_DESCRIPTION",
+    "CI_RUNNER_EXECUTABLE_ARCH",
+    "CI_RUNNER_ID",
+    "CI_RUNNER_VERSION",
+];
+
+/// The environment [`generate`] may read: each of [`CI_VARIABLES`] that `lookup` (the
+/// process environment, read above this crate) has, and nothing else.
+pub fn ci_env(lookup: impl Fn(&str) -> Option<String>) -> BTreeMap<String, String> {
+    CI_VARIABLES
+        .iter()
+        .filter_map(|k| lookup(k).map(|v| ((*k).to_owned(), v)))
+        .collect()
+}
+
+/// Whether `env` is a CI job [`generate`] describes from its variables; elsewhere the local
+/// git checkout ([`GitFacts`]) is the source.
+pub fn in_ci(env: &BTreeMap<String, String>) -> bool {
+    ["GITHUB_ACTIONS", "GITLAB_CI"]
+        .iter()
+        .any(|k| env.get(*k).is_some_and(|v| v == "true"))
+}
+
+/// A source for people: `URI @ REF (commit C)`, each part when known.
+pub fn describe_source(uri: &str, git_ref: Option<&str>, commit: Option<&str>) -> String {
+    let mut s = uri.to_owned();
+    if let Some(r) = git_ref {
+        s.push_str(&format!(" @ {r}"));
+    }
+    if let Some(c) = commit {
+        s.push_str(&format!(" (commit {c})"));
+    }
+    s
+}
+
 /// Builds an in-toto Statement v1 with an SLSA Provenance v1 predicate for `subjects`.
 pub fn generate(
     subjects: Vec<Subject>,
@@ -527,6 +587,75 @@ pub fn view(statement: &Statement) -> Result<ProvenanceView, ProvenanceReadError
         other => Err(ProvenanceReadError::NotProvenance(
             other.chars().take(200).collect(),
         )),
+    }
+}
+
+#[cfg(test)]
+mod env_tests {
+    use super::*;
+
+    fn process_like() -> BTreeMap<String, String> {
+        [
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_REPOSITORY", "acme/widget"),
+            ("GITHUB_REF", "refs/tags/v1"),
+            ("GITHUB_SHA", "0123456789abcdef0123456789abcdef01234567"),
+            (
+                "GITHUB_WORKFLOW_REF",
+                "acme/widget/.github/workflows/r.yml@refs/tags/v1",
+            ),
+            ("GITHUB_RUN_ID", "7"),
+            ("GITHUB_TOKEN", "ghs_secret"),
+            ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "secret"),
+            ("CI_JOB_TOKEN", "secret"),
+            ("HOME", "/home/runner"),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+    }
+
+    #[test]
+    fn ci_env_reads_only_the_ci_facts_never_a_token() {
+        let all = process_like();
+        let env = ci_env(|k| all.get(k).cloned());
+        let names: Vec<_> = env.keys().map(String::as_str).collect();
+        assert_eq!(
+            names,
+            [
+                "GITHUB_ACTIONS",
+                "GITHUB_REF",
+                "GITHUB_REPOSITORY",
+                "GITHUB_RUN_ID",
+                "GITHUB_SHA",
+                "GITHUB_WORKFLOW_REF"
+            ]
+        );
+        assert!(in_ci(&env));
+        assert!(!in_ci(&ci_env(|_| None)));
+    }
+
+    #[test]
+    fn provenance_from_the_allowed_variables_is_provenance_from_all_of_them() {
+        let all = process_like();
+        let subject = || vec![Subject::sha256("a", &sigil_core::Sha256Digest::of(b"a"))];
+        let opts = ProvenanceOptions::default();
+        let full = generate(subject(), &all, &GitFacts::default(), &opts).unwrap();
+        let allowed = ci_env(|k| all.get(k).cloned());
+        let narrow = generate(subject(), &allowed, &GitFacts::default(), &opts).unwrap();
+        assert_eq!(full, narrow);
+    }
+
+    #[test]
+    fn sources_are_described_with_the_parts_known() {
+        assert_eq!(
+            describe_source("git+https://x/y", None, None),
+            "git+https://x/y"
+        );
+        assert_eq!(
+            describe_source("u", Some("refs/tags/v1"), Some("abc")),
+            "u @ refs/tags/v1 (commit abc)"
+        );
     }
 }
 

@@ -113,11 +113,76 @@ impl StatementSigner {
         }
     }
 
+    /// The signer as JSON (`kind` `key` or `certificate`, with the certificate's publisher
+    /// claims).
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            StatementSigner::Key { fingerprint } => {
+                serde_json::json!({ "kind": "key", "fingerprint": fingerprint })
+            }
+            StatementSigner::Certificate(c) => serde_json::json!({
+                "kind": "certificate",
+                "identity": c.identity,
+                "issuer": c.issuer,
+                "source_repository_uri": c.source_repository_uri,
+                "source_repository_ref": c.source_repository_ref,
+                "source_repository_digest": c.source_repository_digest,
+                "runner_environment": c.runner_environment,
+                "publisher": {
+                    "repository": c.source_repository_uri,
+                    "workflow": c.identity,
+                    "build_config": c.build_config_uri,
+                    "ref": c.source_repository_ref,
+                    "digest": c.source_repository_digest,
+                    "runner_environment": c.runner_environment,
+                    "run_url": c.run_invocation_uri,
+                },
+            }),
+        }
+    }
+
     fn certificate(&self) -> Option<&CertificateIdentity> {
         match self {
             StatementSigner::Key { .. } => None,
             StatementSigner::Certificate(c) => Some(c),
         }
+    }
+}
+
+/// Public keys trusted for attestations: Ed25519 keys for DSSE envelopes, and PEM keys for
+/// managed-key Sigstore bundles (each with the fingerprint to report).
+#[derive(Debug, Default)]
+pub struct TrustedKeys {
+    /// Ed25519 keys (minisign files, or PEM Ed25519 SPKI).
+    pub ed25519: Vec<sigil_keys::PublicKey>,
+    /// Any PEM `PUBLIC KEY`, with its fingerprint.
+    pub managed: Vec<(sigil_sigstore::PublicKey, String)>,
+}
+
+impl TrustedKeys {
+    /// Adds the key in `text`: a minisign public key, or a PEM `PUBLIC KEY`. An Ed25519 PEM
+    /// key is trusted both for envelopes and for managed-key bundles; any other PEM key for
+    /// bundles only. Text that is neither is refused with the minisign parser's reason.
+    pub fn add(&mut self, text: &str) -> Result<(), sigil_keys::PublicKeyParseError> {
+        let ed = sigil_keys::PublicKey::parse(text);
+        let pem = text
+            .contains("-----BEGIN")
+            .then(|| sigil_sigstore::PublicKey::from_pem(text).ok())
+            .flatten();
+        match (ed, pem) {
+            (Ok(k), pem) => {
+                if let Some(m) = pem {
+                    self.managed.push((m, k.fingerprint()));
+                }
+                self.ed25519.push(k);
+            }
+            (Err(_), Some(m)) => {
+                let fingerprint = crate::pem_fingerprint(text).unwrap_or_default();
+                self.managed.push((m, fingerprint));
+            }
+            (Err(e), None) => return Err(e),
+        }
+        Ok(())
     }
 }
 
@@ -319,8 +384,8 @@ sigil_core::finding_codes! {
         PayloadType = "payload-type",
         /// The payload is not an in-toto statement (with a predicate type).
         StatementMalformed = "statement-malformed",
-        /// No subject has the artifact's digest.
-        SubjectMismatch = "subject-mismatch",
+        /// No subject has the artifact's digest (the code of every artifact mismatch).
+        ArtifactMismatch = "artifact-mismatch",
         /// The predicate type is not the expected one.
         PredicateTypeMismatch = "predicate-type-mismatch",
         /// The SLSA provenance does not parse.
@@ -348,7 +413,7 @@ sigil_core::finding_codes! {
 
 impl AttestReason {
     /// The reason of a Sigstore verification failure of an attestation bundle (an artifact
-    /// mismatch is a subject mismatch: the digest is in no subject).
+    /// mismatch keeps its code: the digest is in no subject).
     pub fn from_bundle(r: sigil_sigstore::BundleReason) -> Self {
         use sigil_sigstore::BundleReason as B;
         match r {
@@ -358,7 +423,7 @@ impl AttestReason {
             B::ClaimMismatch => AttestReason::ClaimMismatch,
             B::WrongSignerKind => AttestReason::WrongSignerKind,
             B::NotDsse => AttestReason::NotDsse,
-            B::ArtifactMismatch => AttestReason::SubjectMismatch,
+            B::ArtifactMismatch => AttestReason::ArtifactMismatch,
             B::SignatureInvalid => AttestReason::SignatureInvalid,
             B::CertificateRejected => AttestReason::CertificateRejected,
             B::TlogRejected => AttestReason::TlogRejected,
@@ -374,7 +439,7 @@ impl CheckError {
         match self {
             CheckError::PayloadType(_) => AttestReason::PayloadType,
             CheckError::Statement(_) => AttestReason::StatementMalformed,
-            CheckError::SubjectMismatch { .. } => AttestReason::SubjectMismatch,
+            CheckError::SubjectMismatch { .. } => AttestReason::ArtifactMismatch,
             CheckError::PredicateType { .. } => AttestReason::PredicateTypeMismatch,
             CheckError::Provenance(_) => AttestReason::ProvenanceMalformed,
             CheckError::BuilderMismatch { .. } => AttestReason::BuilderMismatch,
@@ -846,6 +911,32 @@ fn certificate_binding(view: &ProvenanceView, cert: &CertificateIdentity) -> Vec
 }
 
 #[cfg(test)]
+mod trusted_keys_tests {
+    use super::TrustedKeys;
+
+    #[test]
+    fn minisign_keys_verify_envelopes_only_and_garbage_is_refused() {
+        let sk = sigil_keys::SecretKey::generate();
+        let mut keys = TrustedKeys::default();
+        keys.add(&sk.public().to_minisign()).unwrap();
+        assert_eq!(keys.ed25519.len(), 1);
+        assert!(keys.managed.is_empty());
+        assert!(keys.add("not a key").is_err());
+        assert_eq!((keys.ed25519.len(), keys.managed.len()), (1, 0));
+    }
+
+    #[test]
+    fn an_ed25519_pem_key_counts_for_envelopes_and_bundles_with_one_fingerprint() {
+        let sk = sigil_keys::SecretKey::generate();
+        let mut keys = TrustedKeys::default();
+        keys.add(&sk.public().to_pem()).unwrap();
+        assert_eq!(keys.ed25519.len(), 1);
+        assert_eq!(keys.managed.len(), 1);
+        assert_eq!(keys.managed[0].1, sk.public().fingerprint());
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::provenance::{generate, GitFacts, ProvenanceOptions};
@@ -1067,7 +1158,7 @@ mod tests {
             )
             .map_err(|e| e.code())
             .err(),
-            Some("subject-mismatch")
+            Some("artifact-mismatch")
         );
         assert_eq!(
             check(

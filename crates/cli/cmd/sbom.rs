@@ -9,13 +9,12 @@
 //! (`cargo metadata` fails, an unreadable file, a bad `SOURCE_DATE_EPOCH`).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::{json, Value};
+use sigil_gate::sbom::WorkspaceSbomError;
 use sigil_sbom::cargo::CargoOptions;
-use sigil_sbom::cargo_metadata::{self, MetadataCommand};
-use sigil_sbom::diff::{self, Entry, Inventory};
-use sigil_sbom::pack::{FileHasher, PackFile, PackInfo};
+use sigil_sbom::diff::{self, Inventory};
+use sigil_sbom::pack::PackInfo;
 use sigil_sbom::{RenderOptions, Sbom, Spec, Timestamp, Tool};
 
 use crate::output::{CliError, Output, Report};
@@ -186,72 +185,21 @@ fn emit(sbom: &Sbom, out: &OutArgs, mut summary: Value) -> Result<Report, CliErr
     }
 }
 
-/// The host triple from `rustc -vV` (`RUSTC` when set).
-fn host_triple() -> Result<String, CliError> {
-    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
-    let o = Command::new(&rustc).arg("-vV").output().map_err(|e| {
-        CliError::io(format!(
-            "cannot run {}: {}",
-            Path::new(&rustc).display(),
-            super::io_reason(&e)
-        ))
-    })?;
-    let text = String::from_utf8_lossy(&o.stdout);
-    text.lines()
-        .find_map(|l| l.strip_prefix("host: "))
-        .map(|h| h.trim().to_owned())
-        .filter(|h| o.status.success() && !h.is_empty())
-        .ok_or_else(|| CliError::io("`rustc -vV` did not name the host platform"))
-}
-
-fn metadata_error(e: cargo_metadata::Error) -> CliError {
-    match e {
-        cargo_metadata::Error::CargoMetadata { stderr } => {
-            let first = stderr
-                .lines()
-                .find(|l| l.starts_with("error"))
-                .unwrap_or(stderr.trim())
-                .to_owned();
-            let first = first.strip_prefix("error: ").unwrap_or(&first).to_owned();
-            let err = CliError::usage(format!("cargo metadata failed: {first}"));
-            if stderr.contains("--locked") || stderr.contains("lock file") {
-                err.hint("update Cargo.lock (`cargo update -w`) and commit it; the SBOM is built from the locked versions")
-            } else {
-                err
-            }
-        }
-        cargo_metadata::Error::Io(io) => {
-            CliError::io(format!("cannot run cargo: {}", super::io_reason(&io)))
-        }
-        other => CliError::io(format!("cargo metadata: {other}")),
-    }
-}
-
 fn cargo(a: CargoArgs) -> Result<Report, CliError> {
-    let host = host_triple()?;
-    let mut cmd = MetadataCommand::new();
-    if let Some(cargo) = std::env::var_os("CARGO") {
-        cmd.cargo_path(cargo);
-    }
-    if let Some(p) = &a.manifest_path {
-        cmd.manifest_path(p);
-    }
-    cmd.other_options(vec![
-        "--locked".to_owned(),
-        "--filter-platform".to_owned(),
-        host.clone(),
-    ]);
-    let meta = cmd.exec().map_err(metadata_error)?;
+    let (meta, host) = sigil_gate::sbom::workspace_metadata(a.manifest_path.as_deref()).map_err(|e| match e {
+        WorkspaceSbomError::Metadata { locked: true, .. } => CliError::usage(e).hint(
+            "update Cargo.lock (`cargo update -w`) and commit it; the SBOM is built from the locked versions",
+        ),
+        WorkspaceSbomError::Metadata { .. } => CliError::usage(e),
+        _ => CliError::io(e),
+    })?;
     let lock_path = meta.workspace_root.join("Cargo.lock");
     let lock = super::read_text(lock_path.as_std_path(), MAX_LOCK, "Cargo.lock")?;
-    let sbom = sigil_sbom::cargo::from_metadata(
-        &meta,
-        &lock,
-        &CargoOptions {
-            include_dev: a.include_dev,
-        },
-    )
-    .map_err(|e| CliError::usage(CliError::chain(&e)))?;
+    let opts = CargoOptions {
+        include_dev: a.include_dev,
+    };
+    let sbom = sigil_sbom::cargo::from_metadata(&meta, &lock, &opts)
+        .map_err(|e| CliError::usage(CliError::chain(&e)))?;
     emit(
         &sbom,
         &a.out,
@@ -259,117 +207,39 @@ fn cargo(a: CargoArgs) -> Result<Report, CliError> {
     )
 }
 
-/// Every regular file under `dir` (`.sigil/` at the top excluded), as (relative path, path);
-/// anything else (symlinks, sockets) goes to `skipped`.
-fn walk(
-    root: &Path,
-    rel: &str,
-    files: &mut Vec<(String, PathBuf)>,
-    skipped: &mut Vec<String>,
-) -> Result<(), CliError> {
-    let dir = if rel.is_empty() {
-        root.to_path_buf()
-    } else {
-        root.join(rel)
-    };
-    let entries = std::fs::read_dir(&dir).map_err(|e| {
-        CliError::io(format!(
-            "cannot read {}: {}",
-            dir.display(),
-            super::io_reason(&e)
-        ))
-    })?;
-    for entry in entries {
-        let entry = entry.map_err(|e| {
-            CliError::io(format!(
-                "cannot read {}: {}",
-                dir.display(),
-                super::io_reason(&e)
-            ))
-        })?;
-        let name = entry.file_name();
-        let name = name.to_str().ok_or_else(|| {
-            CliError::usage(format!("{}: a file name is not UTF-8", dir.display()))
-        })?;
-        let path = if rel.is_empty() {
-            name.to_owned()
-        } else {
-            format!("{rel}/{name}")
-        };
-        if sigil_sbom::pack::is_metadata(&path) {
-            continue;
-        }
-        let ft = entry.file_type().map_err(|e| {
-            CliError::io(format!(
-                "{}: {}",
-                entry.path().display(),
-                super::io_reason(&e)
-            ))
-        })?;
-        if ft.is_dir() {
-            walk(root, &path, files, skipped)?;
-        } else if ft.is_file() {
-            files.push((path, entry.path()));
-        } else {
-            skipped.push(path);
-        }
-    }
-    Ok(())
-}
-
 fn pack(out: &Output, a: PackArgs) -> Result<Report, CliError> {
-    let meta = std::fs::metadata(&a.dir).map_err(|e| {
-        CliError::io(format!(
-            "cannot open {}: {}",
-            a.dir.display(),
-            super::io_reason(&e)
-        ))
-    })?;
-    if !meta.is_dir() {
+    if !std::fs::metadata(&a.dir)
+        .map_err(|e| {
+            CliError::io(format!(
+                "cannot open {}: {}",
+                a.dir.display(),
+                super::io_reason(&e)
+            ))
+        })?
+        .is_dir()
+    {
         return Err(
             CliError::usage(format!("{} is not a directory", a.dir.display()))
                 .hint("`sigil sbom pack` takes the pack's directory"),
         );
     }
-    let name = match a.name {
-        Some(n) => n,
-        None => std::fs::canonicalize(&a.dir)
-            .ok()
-            .and_then(|p| p.file_name().and_then(|n| n.to_str()).map(str::to_owned))
-            .ok_or_else(|| {
-                CliError::usage("cannot name the pack from its directory").hint("pass --name")
-            })?,
+    let dir_name = std::fs::canonicalize(&a.dir)
+        .ok()
+        .and_then(|p| p.file_name()?.to_str().map(str::to_owned));
+    let name = a.name.or(dir_name).ok_or_else(|| {
+        CliError::usage("cannot name the pack from its directory").hint("pass --name")
+    })?;
+    let info = PackInfo {
+        name,
+        version: a.pack_version,
     };
-    let mut found = Vec::new();
-    let mut skipped = Vec::new();
-    walk(&a.dir, "", &mut found, &mut skipped)?;
-    skipped.sort();
+    let got = sigil_gate::sbom::pack(&a.dir, &info, |rel, len| super::progress(out, rel, len))
+        .map_err(|e| CliError::io(CliError::chain(&e)))?;
+    let skipped: Vec<_> = got.skipped.iter().map(|(p, _)| p).collect();
     for s in &skipped {
         out.warn(format!("{s}: not a regular file, not listed"));
     }
-    let mut files = Vec::with_capacity(found.len());
-    for (rel, path) in found {
-        let (f, len) = super::open_input(&path)?;
-        let mut progress = super::progress(out, &rel, len);
-        let mut h = FileHasher::default();
-        sigil_core::digest::stream(f, |b| h.update(b), &mut progress)
-            .map_err(|e| CliError::io(format!("{}: {}", path.display(), super::io_reason(&e))))?;
-        let (sha256, sha1) = h.finalize();
-        files.push(PackFile {
-            path: rel,
-            sha256,
-            sha1,
-        });
-    }
-    let sbom = sigil_sbom::pack::from_files(
-        &PackInfo {
-            name,
-            version: a.pack_version,
-        },
-        files,
-    )
-    .map_err(|e| CliError::usage(CliError::chain(&e)))?;
-    emit(&sbom, &a.out, json!({ "skipped": skipped }))
+    emit(&got.sbom, &a.out, json!({ "skipped": skipped }))
 }
 
 fn binary(a: BinaryArgs) -> Result<Report, CliError> {
@@ -412,65 +282,14 @@ fn read_inventory(path: &Path) -> Result<Inventory, CliError> {
         .map_err(|e| CliError::not_verified(format!("{}: {}", path.display(), CliError::chain(&e))))
 }
 
-fn entry_json(e: &Entry) -> Value {
-    json!({ "name": e.name, "version": e.version, "purl": e.purl })
-}
-
-fn label(e: &Entry) -> String {
-    match &e.version {
-        Some(v) => format!("{} {v}", e.name),
-        None => e.name.clone(),
-    }
-}
-
 fn diff_cmd(a: DiffArgs) -> Result<Report, CliError> {
     let (x, y) = (read_inventory(&a.a)?, read_inventory(&a.b)?);
     let d = diff::diff(&x, &y);
-    let mut r = Report::ok("ok", Value::Null);
-    for e in &d.removed {
-        r = r.line(format!("- {}", label(e)));
-    }
-    for e in &d.added {
-        r = r.line(format!("+ {}", label(e)));
-    }
-    for c in &d.changed {
-        if c.version_changed {
-            let to = c.to.version.as_deref().unwrap_or("(no version)");
-            r = r.line(format!("~ {} -> {to}", label(&c.from)));
-        } else {
-            let algs = c
-                .hashes_changed
-                .iter()
-                .map(|h| h.to_ascii_lowercase())
-                .collect::<Vec<_>>()
-                .join(", ");
-            r = r.line(format!("~ {} ({algs} changed)", label(&c.from)));
-        }
-    }
-    r = r.line(if d.is_empty() {
-        "no differences".to_owned()
-    } else {
-        format!(
-            "{} added, {} removed, {} changed",
-            d.added.len(),
-            d.removed.len(),
-            d.changed.len()
-        )
-    });
     let side = |p: &Path, i: &Inventory| json!({ "path": p, "format": i.format, "components": i.entries.len() });
-    r.data = json!({
-        "a": side(&a.a, &x),
-        "b": side(&a.b, &y),
-        "identical": d.is_empty(),
-        "added": d.added.iter().map(entry_json).collect::<Vec<_>>(),
-        "removed": d.removed.iter().map(entry_json).collect::<Vec<_>>(),
-        "changed": d.changed.iter().map(|c| json!({
-            "name": c.from.name,
-            "from": entry_json(&c.from),
-            "to": entry_json(&c.to),
-            "version_changed": c.version_changed,
-            "hashes_changed": c.hashes_changed,
-        })).collect::<Vec<_>>(),
-    });
+    let mut data = d.to_json();
+    data["a"] = side(&a.a, &x);
+    data["b"] = side(&a.b, &y);
+    let mut r = Report::ok("ok", data);
+    r.human = d.lines();
     Ok(r)
 }

@@ -69,7 +69,7 @@ pub struct VerifyArgs {
     #[command(flatten)]
     expect: ExpectArgs,
     #[command(flatten)]
-    audit: super::gate::AuditArgs,
+    audit: super::gate::DecisionLogArgs,
 }
 
 /// `--expect-name` and `--expect-version`: bind what was signed to what is verified.

@@ -9,7 +9,9 @@
 
 use sigil_attest::document::{Attestation, Located};
 use sigil_attest::provenance::ProvenanceView;
-use sigil_attest::verify::{self, Assessment, CertificateIdentity, CheckError, Expectations};
+use sigil_attest::verify::{
+    self, Assessment, CertificateIdentity, CheckError, Checked, Expectations,
+};
 use sigil_attest::{ArtifactDigests, AttestReason, EnvelopeVerifyError, StatementSigner};
 use sigil_policy::{
     AttestationEvidence, Code, Evidence, EvidenceSigner, KeylessEvidence, KeylessOutcome, Policy,
@@ -463,6 +465,218 @@ pub fn judge_document(
             }
         })
         .collect()
+}
+
+/// An attestation `sigil verify-attestation` accepted.
+#[derive(Debug)]
+pub struct Accepted {
+    /// Where in the file.
+    pub location: String,
+    /// `dsse` or `sigstore-bundle`.
+    pub kind: &'static str,
+    /// The first signer.
+    pub signer: StatementSigner,
+    /// What the statement says.
+    pub checked: Checked,
+}
+
+/// Why an attestation of the document was not accepted: every finding's code, and the
+/// messages joined.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// Where in the file.
+    pub location: String,
+    /// Every code, in order.
+    pub codes: Vec<&'static str>,
+    /// Every message, `; `-separated.
+    pub message: String,
+}
+
+/// The code of a document nothing could be read from, and of a refusal without findings.
+pub const MALFORMED: &str = "attestation-malformed";
+
+impl Refusal {
+    /// The first code (JSON `reason`; `reasons` has them all).
+    pub fn code(&self) -> &'static str {
+        self.codes.first().copied().unwrap_or(MALFORMED)
+    }
+
+    /// The refusal as JSON.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({ "location": self.location, "reason": self.code(), "reasons": self.codes, "message": self.message })
+    }
+}
+
+/// What became of every attestation of a document: accepted, or refused with reasons.
+#[derive(Debug, Default)]
+pub struct DocumentVerdict {
+    /// Authenticated and passing every check, in document order.
+    pub accepted: Vec<Accepted>,
+    /// Refused, in document order.
+    pub rejected: Vec<Refusal>,
+}
+
+impl DocumentVerdict {
+    /// The code of a document with nothing accepted: the first refusal's.
+    pub fn reason(&self) -> &'static str {
+        self.rejected.first().map_or(MALFORMED, Refusal::code)
+    }
+
+    /// Whether a refusal asks for a flag the caller did not give (`builder-id-required`: the
+    /// signer delegates to a builder, and no `--builder-id` names it).
+    pub fn needs_builder_id(&self) -> bool {
+        self.rejected
+            .iter()
+            .any(|r| r.code() == "builder-id-required")
+    }
+
+    /// The verdict for people: each accepted attestation ([`Accepted::lines`]), then a
+    /// `not used` line for each refusal.
+    pub fn lines(&self, subject: &str, attestation: &str, d: &ArtifactDigests) -> Vec<String> {
+        let accepted = self.accepted.iter();
+        let mut out: Vec<String> = accepted
+            .flat_map(|a| a.lines(subject, attestation, d))
+            .collect();
+        out.extend(self.rejected.iter().map(|r| {
+            format!(
+                "not used: {} ({}): {}",
+                r.location,
+                r.codes.join(", "),
+                r.message
+            )
+        }));
+        out
+    }
+
+    /// Why nothing in `attestation` was accepted, in one line.
+    pub fn refusal_message(&self, attestation: &str) -> String {
+        match self.rejected.as_slice() {
+            [one] => format!("{attestation} ({}): {}", one.location, one.message),
+            _ => {
+                let all: Vec<_> = self
+                    .rejected
+                    .iter()
+                    .map(|r| format!("{}: {}", r.location, r.message))
+                    .collect();
+                format!("{attestation}: no attestation verified: {}", all.join("; "))
+            }
+        }
+    }
+}
+
+/// `sigil verify-attestation`'s verdict on a document: [`judge_document`] over every
+/// attestation against `exp`; one passes with its first signer, any other is refused with
+/// its findings' codes (or its rejection's).
+pub fn verify_document(
+    items: Vec<Located>,
+    trust: &AttestationTrust<'_>,
+    d: &ArtifactDigests,
+    exp: &Expectations,
+) -> DocumentVerdict {
+    let mut v = DocumentVerdict::default();
+    for j in judge_document(items, trust, d, Ask::All(exp)) {
+        match j.outcome {
+            Outcome::Judged {
+                signers,
+                assessment,
+            } if assessment.passed() => {
+                if let Some(signer) = signers.into_iter().next() {
+                    v.accepted.push(Accepted {
+                        location: j.location,
+                        kind: j.kind,
+                        signer,
+                        checked: assessment.checked,
+                    });
+                }
+            }
+            Outcome::Judged { assessment, .. } => v.rejected.push(Refusal {
+                location: j.location,
+                codes: assessment.findings.iter().map(|f| f.code()).collect(),
+                message: assessment
+                    .findings
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            }),
+            Outcome::Rejected(r) => v.rejected.push(Refusal {
+                location: j.location,
+                codes: vec![r.code()],
+                message: r.to_string(),
+            }),
+            Outcome::Skipped => {}
+        }
+    }
+    v
+}
+
+impl Accepted {
+    /// The source the provenance names (the trigger, else the first resolved dependency) and
+    /// its commit (the dependency's, else the trigger's).
+    fn source(&self) -> Option<(&sigil_attest::provenance::SourceRef, Option<&str>)> {
+        let p = self.checked.provenance.as_ref()?;
+        let source = p.trigger.as_ref().or(p.source.as_ref())?;
+        let commit = p
+            .source
+            .as_ref()
+            .and_then(|s| s.commit.as_deref())
+            .or_else(|| p.trigger.as_ref().and_then(|t| t.commit.as_deref()));
+        Some((source, commit))
+    }
+
+    /// The accepted attestation as JSON.
+    pub fn to_json(&self) -> serde_json::Value {
+        let c = &self.checked;
+        let p = c.provenance.as_ref();
+        let source = self.source().map(
+            |(s, commit)| serde_json::json!({ "uri": s.uri, "ref": s.git_ref, "commit": commit }),
+        );
+        serde_json::json!({
+            "location": self.location,
+            "kind": self.kind,
+            "statement_type": c.statement.version.as_str(),
+            "predicate_type": c.statement.predicate_type,
+            "subject_name": c.subject_name(),
+            "builder_id": p.map(|p| p.builder_id.clone()),
+            "build_type": p.map(|p| p.build_type.clone()),
+            "source": source,
+            "signer": self.signer.to_json(),
+        })
+    }
+
+    /// The accepted attestation for people: what verified, the subject and the digest it
+    /// names (sha256 when it has one, else sha512), builder, source and signer.
+    pub fn lines(&self, subject: &str, attestation: &str, d: &ArtifactDigests) -> Vec<String> {
+        let c = &self.checked;
+        let has256 = c
+            .statement
+            .subjects
+            .get(c.subject_index)
+            .is_some_and(|s| s.digests.contains_key("sha256"));
+        let digest = if has256 {
+            format!("sha256 {}", d.sha256)
+        } else {
+            format!("sha512 {}", d.sha512)
+        };
+        let mut out = vec![
+            format!(
+                "verified {subject} against {attestation} ({}, {})",
+                self.location, self.kind
+            ),
+            format!("  subject: {} ({digest})", c.subject_name()),
+            format!("  predicate type: {}", c.statement.predicate_type),
+        ];
+        if let Some(p) = &c.provenance {
+            out.push(format!("  builder: {}", p.builder_id));
+            if let Some((s, commit)) = self.source() {
+                let described =
+                    sigil_attest::provenance::describe_source(&s.uri, s.git_ref.as_deref(), commit);
+                out.push(format!("  source: {described}"));
+            }
+        }
+        out.push(format!("  signer: {}", self.signer.describe()));
+        out
+    }
 }
 
 /// Authenticates one attestation and judges what it says.
@@ -999,6 +1213,45 @@ pub fn attestation_evidence(
     Ok(())
 }
 
+/// Appends `line` to the JSON Lines file at `path` (created when missing), adding a newline
+/// first if the file does not end with one; synced before it returns.
+pub fn append_line(path: &std::path::Path, line: &str) -> std::io::Result<()> {
+    use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .append(true)
+        .create(true)
+        .open(path)?;
+    let len = f.metadata()?.len();
+    let mut text = String::new();
+    if len > 0 {
+        f.seek(SeekFrom::Start(len - 1))?;
+        let mut last = [0u8; 1];
+        f.read_exact(&mut last)?;
+        if last[0] != b'\n' {
+            text.push('\n');
+        }
+    }
+    text.push_str(line);
+    text.push('\n');
+    f.write_all(text.as_bytes())?;
+    f.sync_all()
+}
+
+/// Whether two paths name the same file: the same device and inode (a hard link or another
+/// spelling counts), or the same canonical path. An attestation appended to a file it
+/// attests would change that artifact.
+pub fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) if x.dev() == y.dev() && x.ino() == y.ino() => true,
+        _ => matches!(
+            (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+            (Ok(x), Ok(y)) if x == y
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1061,5 +1314,96 @@ mod tests {
             waivable[0].message,
             "source (none), expected \"github.com/acme/widget\""
         );
+    }
+}
+
+#[cfg(test)]
+mod file_tests {
+    use super::*;
+
+    /// A key-signed envelope about an artifact with `body`.
+    fn envelope(key: &sigil_keys::SecretKey, body: &[u8]) -> String {
+        let d = sigil_attest::digests(body, |_| {}).unwrap();
+        let (payload, _) = sigil_attest::attest_payload(
+            "https://example.com/p",
+            b"{}",
+            &[("a.bin".to_owned(), d)],
+            sigil_attest::SubjectDigest::Sha256,
+        )
+        .unwrap();
+        sigil_attest::Envelope::sign(key, sigil_attest::INTOTO_PAYLOAD_TYPE, payload).to_json()
+    }
+
+    #[test]
+    fn a_document_verdict_accepts_the_good_and_says_why_the_rest_failed() {
+        let (key, stranger) = (
+            sigil_keys::SecretKey::generate(),
+            sigil_keys::SecretKey::generate(),
+        );
+        let text = [
+            envelope(&key, b"artifact"),
+            envelope(&key, b"another artifact"),
+            envelope(&stranger, b"artifact"),
+        ]
+        .join("\n");
+        let keys = [key.public()];
+        let trust = AttestationTrust {
+            keys: &keys,
+            managed: &[],
+            root: None,
+            keyless: None,
+        };
+        let d = sigil_attest::digests(&b"artifact"[..], |_| {}).unwrap();
+        let items = sigil_attest::document::read(&text).unwrap();
+        let v = verify_document(items, &trust, &d, &Expectations::default());
+        assert_eq!(v.accepted.len(), 1);
+        assert_eq!(v.accepted[0].location, "line 1");
+        assert_eq!(v.accepted[0].to_json()["signer"]["kind"], "key");
+        let lines = v.accepted[0].lines("a.bin", "a.jsonl", &d);
+        assert_eq!(lines[0], "verified a.bin against a.jsonl (line 1, dsse)");
+        assert_eq!(lines[1], format!("  subject: a.bin (sha256 {})", d.sha256));
+        let codes: Vec<_> = v.rejected.iter().map(Refusal::code).collect();
+        assert_eq!(codes, ["artifact-mismatch", "signature-invalid"]);
+        assert_eq!(v.reason(), "artifact-mismatch");
+        assert!(!v.needs_builder_id());
+        assert_eq!(v.rejected[1].to_json()["location"], "line 3");
+        assert!(v
+            .refusal_message("a.jsonl")
+            .starts_with("a.jsonl: no attestation verified: line 2: "));
+        let all = v.lines("a.bin", "a.jsonl", &d);
+        assert_eq!(all.len(), lines.len() + 2);
+        assert!(
+            all[lines.len()].starts_with("not used: line 2 (artifact-mismatch): "),
+            "{all:?}"
+        );
+        let none = DocumentVerdict::default();
+        assert_eq!(none.reason(), MALFORMED);
+    }
+
+    #[test]
+    fn append_line_adds_a_missing_newline_and_keeps_earlier_lines() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("a.intoto.jsonl");
+        append_line(&p, "{}").unwrap();
+        std::fs::write(&p, "{\"a\":1}").unwrap();
+        append_line(&p, "{\"b\":2}").unwrap();
+        append_line(&p, "{\"c\":3}").unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&p).unwrap(),
+            "{\"a\":1}\n{\"b\":2}\n{\"c\":3}\n"
+        );
+    }
+
+    #[test]
+    fn same_file_sees_hard_links_and_other_spellings() {
+        let d = tempfile::tempdir().unwrap();
+        let a = d.path().join("a");
+        std::fs::write(&a, "x").unwrap();
+        std::fs::hard_link(&a, d.path().join("b")).unwrap();
+        std::fs::write(d.path().join("c"), "x").unwrap();
+        assert!(same_file(&a, &d.path().join("b")));
+        assert!(same_file(&a, &d.path().join(".").join("a")));
+        assert!(!same_file(&a, &d.path().join("c")));
+        assert!(!same_file(&a, &d.path().join("missing")));
     }
 }

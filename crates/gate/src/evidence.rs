@@ -48,6 +48,12 @@ pub enum GatherError {
         #[source]
         source: io::Error,
     },
+    /// The artifact's path has no file name sidecars could be named after.
+    #[error("{}: cannot tell the artifact's file name", path.display())]
+    NoName {
+        /// The path given.
+        path: PathBuf,
+    },
 }
 
 /// What to gather evidence for.
@@ -248,6 +254,47 @@ pub(crate) fn parse_signature(
     }
 }
 
+/// Gathers the evidence for the artifact at `artifact` as `sigil verify --policy` and
+/// `sigil run` see it: a pack directory ([`crate::pack::gather_dir`]), a pack archive (a file
+/// the policy's pack names match) or a file, with its sidecars in its directory.
+///
+/// `sealed` holds the exact bytes to judge when they are not at `artifact` (the sealed copy
+/// `run` executes); those bytes are always judged as a file.
+pub fn gather_path(
+    policy: &Policy,
+    artifact: &Path,
+    sealed: Option<&Path>,
+    purpose: Purpose,
+    expect: &Expect,
+) -> Result<Evidence, GatherError> {
+    let name = artifact
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| GatherError::NoName {
+            path: artifact.to_path_buf(),
+        })?;
+    if sealed.is_none() && artifact.is_dir() {
+        return crate::pack::gather_dir(policy, artifact, purpose, expect);
+    }
+    let sidecar_dir = artifact
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let kind = if sealed.is_none() && crate::pack::is_pack(policy, name) {
+        SubjectKind::Pack
+    } else {
+        SubjectKind::File
+    };
+    let target = Target {
+        content: sealed.unwrap_or(artifact),
+        name,
+        sidecar_dir,
+        kind,
+        expect,
+    };
+    gather(policy, &target, purpose)
+}
+
 /// Gathers and checks all the evidence for `target` under `policy`.
 ///
 /// Keyless bundles and attestations are checked by [`crate::attest`]; for a pack archive
@@ -436,6 +483,27 @@ fn sums_evidence(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gather_path_judges_the_sealed_bytes_under_the_artifacts_name() {
+        let (d, policy, _, _) = crate::decision_log::row_tests::denied();
+        let artifact = d.path().join("a.bin");
+        std::fs::write(&artifact, b"on disk").unwrap();
+        let sealed = d.path().join("sealed");
+        std::fs::write(&sealed, b"sealed bytes").unwrap();
+        let none = Expect::NONE;
+        let ev = gather_path(&policy, &artifact, None, Purpose::Verify, &none).unwrap();
+        assert_eq!(ev.subject.name, "a.bin");
+        assert_eq!(ev.subject.sha256, Sha256Digest::of(b"on disk"));
+        assert_eq!(ev.subject.kind, SubjectKind::File);
+        let ev = gather_path(&policy, &artifact, Some(&sealed), Purpose::Run, &none).unwrap();
+        assert_eq!(ev.subject.name, "a.bin");
+        assert_eq!(ev.subject.sha256, Sha256Digest::of(b"sealed bytes"));
+        assert!(matches!(
+            gather_path(&policy, Path::new("/"), None, Purpose::Verify, &none),
+            Err(GatherError::NoName { .. })
+        ));
+    }
 
     fn check(name: &str, files: &[&str], expect: &[&str]) {
         let dir = tempfile::tempdir().unwrap();

@@ -78,7 +78,7 @@ pub enum InstallError {
     Pack(#[source] sigil_pack::InstallError),
     /// The decision could not be recorded, so nothing was installed.
     #[error("cannot record the decision: {0}")]
-    Audit(String),
+    Record(String),
     /// A file operation failed.
     #[error("{}: {source}", path.display())]
     Io {
@@ -212,7 +212,7 @@ pub fn install(
                     format!("{url} is larger than the {limit}-byte limit"),
                     Some(&name),
                 );
-                record(&d, None).map_err(InstallError::Audit)?;
+                record(&d, None).map_err(InstallError::Record)?;
                 return Ok(Installed {
                     decision: d,
                     subject: None,
@@ -264,7 +264,7 @@ pub fn install(
     };
     let ev = evidence::gather(policy, &target, Purpose::Install)?;
     let decision = evaluate(policy, &ev, now);
-    record(&decision, Some(&ev.subject)).map_err(InstallError::Audit)?;
+    record(&decision, Some(&ev.subject)).map_err(InstallError::Record)?;
     if !decision.allowed() {
         return Ok(Installed {
             decision,

@@ -362,6 +362,75 @@ impl Diff {
     pub fn is_empty(&self) -> bool {
         self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()
     }
+
+    /// The diff for people: `- removed`, `+ added`, `~ changed` lines, then a count (or
+    /// `no differences`).
+    pub fn lines(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .removed
+            .iter()
+            .map(|e| format!("- {}", e.label()))
+            .collect();
+        out.extend(self.added.iter().map(|e| format!("+ {}", e.label())));
+        for c in &self.changed {
+            out.push(if c.version_changed {
+                let to = c.to.version.as_deref().unwrap_or("(no version)");
+                format!("~ {} -> {to}", c.from.label())
+            } else {
+                let algs: Vec<_> = c
+                    .hashes_changed
+                    .iter()
+                    .map(|h| h.to_ascii_lowercase())
+                    .collect();
+                format!("~ {} ({} changed)", c.from.label(), algs.join(", "))
+            });
+        }
+        out.push(if self.is_empty() {
+            "no differences".to_owned()
+        } else {
+            let (a, r, c) = (self.added.len(), self.removed.len(), self.changed.len());
+            format!("{a} added, {r} removed, {c} changed")
+        });
+        out
+    }
+
+    /// The diff as JSON: `identical`, `added`, `removed` and `changed`.
+    pub fn to_json(&self) -> serde_json::Value {
+        let changed: Vec<_> = self
+            .changed
+            .iter()
+            .map(|c| {
+                serde_json::json!({
+                    "name": c.from.name,
+                    "from": c.from.to_json(),
+                    "to": c.to.to_json(),
+                    "version_changed": c.version_changed,
+                    "hashes_changed": c.hashes_changed,
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "identical": self.is_empty(),
+            "added": self.added.iter().map(Entry::to_json).collect::<Vec<_>>(),
+            "removed": self.removed.iter().map(Entry::to_json).collect::<Vec<_>>(),
+            "changed": changed,
+        })
+    }
+}
+
+impl Entry {
+    /// `name version`, or the name alone.
+    pub fn label(&self) -> String {
+        match &self.version {
+            Some(v) => format!("{} {v}", self.name),
+            None => self.name.clone(),
+        }
+    }
+
+    /// Name, version and purl as JSON.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({ "name": self.name, "version": self.version, "purl": self.purl })
+    }
 }
 
 fn group(entries: &[Entry]) -> BTreeMap<&str, Vec<&Entry>> {
@@ -445,6 +514,41 @@ mod tests {
         format!(
             r#"{{"type":"library","name":"{name}","version":"{version}","purl":"pkg:cargo/{name}@{version}","hashes":[{{"alg":"SHA-256","content":"{sha}"}}]}}"#
         )
+    }
+
+    #[test]
+    fn diffs_render_for_people_and_machines() {
+        let a = Inventory::parse(&cdx(&[
+            c("x", "1", "aa"),
+            c("y", "1", "bb"),
+            c("z", "1", "cc"),
+        ]
+        .join(",")))
+        .unwrap();
+        let b = Inventory::parse(&cdx(&[
+            c("x", "2", "aa"),
+            c("y", "1", "dd"),
+            c("w", "1", "ee"),
+        ]
+        .join(",")))
+        .unwrap();
+        let d = diff(&a, &b);
+        assert_eq!(
+            d.lines(),
+            [
+                "- z 1",
+                "+ w 1",
+                "~ x 1 -> 2",
+                "~ y 1 (sha256 changed)",
+                "1 added, 1 removed, 2 changed"
+            ]
+        );
+        let j = d.to_json();
+        assert_eq!(j["identical"], false);
+        assert_eq!(j["added"][0]["purl"], "pkg:cargo/w@1");
+        assert_eq!(j["changed"][1]["hashes_changed"][0], "SHA256");
+        assert_eq!(diff(&a, &a).lines(), ["no differences"]);
+        assert_eq!(diff(&a, &a).to_json()["identical"], true);
     }
 
     /// Renders a diff as `+name@v`, `-name@v`, `~name@a->b[hashes]` lines.

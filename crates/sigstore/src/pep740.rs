@@ -103,8 +103,8 @@ sigil_core::finding_codes! {
         SubjectCount = "subject-count",
         /// The subject names another distribution.
         SubjectNameMismatch = "subject-name-mismatch",
-        /// The subject's sha256 is not the distribution's.
-        SubjectMismatch = "subject-mismatch",
+        /// The subject's sha256 is not the distribution's (the code of every artifact mismatch).
+        ArtifactMismatch = "artifact-mismatch",
         /// Not a predicate type PyPI accepts.
         PredicateTypeMismatch = "predicate-type-mismatch",
         /// The statement is not an in-toto statement.
@@ -145,7 +145,7 @@ impl Pep740Error {
             Pep740Error::DistName(_) => Pep740Reason::DistNameInvalid,
             Pep740Error::SubjectCount(_) => Pep740Reason::SubjectCount,
             Pep740Error::SubjectName { .. } => Pep740Reason::SubjectNameMismatch,
-            Pep740Error::SubjectDigest { .. } => Pep740Reason::SubjectMismatch,
+            Pep740Error::SubjectDigest { .. } => Pep740Reason::ArtifactMismatch,
             Pep740Error::PredicateType(_) | Pep740Error::PredicateTypeNotAsked { .. } => {
                 Pep740Reason::PredicateTypeMismatch
             }
@@ -158,7 +158,7 @@ impl Pep740Error {
                 B::ClaimMismatch => Pep740Reason::ClaimMismatch,
                 B::WrongSignerKind => Pep740Reason::WrongSignerKind,
                 // The distribution's sha256 is in no subject.
-                B::ArtifactMismatch => Pep740Reason::SubjectMismatch,
+                B::ArtifactMismatch => Pep740Reason::ArtifactMismatch,
                 B::SignatureInvalid => Pep740Reason::SignatureInvalid,
                 B::CertificateRejected => Pep740Reason::CertificateRejected,
                 B::TlogRejected => Pep740Reason::TlogRejected,
@@ -974,7 +974,7 @@ mod tests {
         let other = good.replace(&d.to_hex(), &"0".repeat(64));
         assert_eq!(
             r(st(&other, PUBLISH_V1), "a-1.0.tar.gz").map_err(|e| e.0),
-            Err("subject-mismatch")
+            Err("artifact-mismatch")
         );
         assert_eq!(
             r(st(&good, PUBLISH_V1), "a.txt").map_err(|e| e.0),

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use sigil_gate::audit::{AuditLog, GENESIS};
+use sigil_gate::decision_log::{DecisionLog, GENESIS};
 
 use crate::gate_util::Fx;
 use crate::support::{self, json_doc};
@@ -74,7 +74,7 @@ impl Log {
             &self.db(),
             &format!("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete; {sql}"),
         );
-        let rows = AuditLog::open_existing(&self.db())
+        let rows = DecisionLog::open_existing(&self.db())
             .unwrap()
             .list(None)
             .unwrap();

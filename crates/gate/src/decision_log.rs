@@ -1,7 +1,9 @@
-//! The audit log: one row per verify, install and run decision in a local SQLite database.
+//! The decision log (`sigil log`): one row per verify, install and run decision in a local
+//! SQLite database. ("Audit" is the vulnerability audit; the table keeps its historical name
+//! `audit_log`, and messages say "audit log", so existing databases and scripts keep working.)
 //!
 //! Each row carries the SHA-256 of its own fields and of the previous row's hash, so editing,
-//! deleting or reordering a row breaks the chain and [`AuditLog::verify`] reports it.
+//! deleting or reordering a row breaks the chain and [`DecisionLog::verify`] reports it.
 //! Triggers refuse `UPDATE` and `DELETE`; appends run in `BEGIN IMMEDIATE` transactions with a
 //! busy timeout, so parallel processes serialise and lose nothing.
 //!
@@ -20,9 +22,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension as _, TransactionBehavior};
+use serde_json::{json, Value};
 use sigil_core::Sha256Digest;
 use sigil_keys::{PublicKey, SecretKey};
-use sigil_policy::Timestamp;
+use sigil_policy::{Decision, Policy, Subject, Timestamp};
 use sigil_sign::minisig::{self, Signature};
 use thiserror::Error;
 
@@ -55,7 +58,7 @@ BEGIN SELECT RAISE(ABORT, 'the sigil audit log is append-only'); END;
 /// Why the audit log could not be used.
 #[derive(Debug, Error)]
 #[non_exhaustive]
-pub enum AuditError {
+pub enum DecisionLogError {
     /// Creating the directory or file failed.
     #[error("audit log {}: {source}", path.display())]
     Io {
@@ -162,7 +165,7 @@ pub struct ChainProblem {
     pub message: String,
 }
 
-/// What [`AuditLog::verify`] found.
+/// What [`DecisionLog::verify`] found.
 #[derive(Debug, Clone)]
 pub struct Verification {
     /// Rows read.
@@ -176,6 +179,41 @@ pub struct Verification {
 }
 
 impl Verification {
+    /// The verification for people: `audit log intact: N entries, head H`, or each problem
+    /// then `audit log tampered: N problems in M entries`.
+    pub fn lines(&self) -> Vec<String> {
+        if self.problems.is_empty() {
+            return vec![format!(
+                "audit log intact: {} entries, head {}",
+                self.rows, self.head
+            )];
+        }
+        let mut out: Vec<String> = self
+            .problems
+            .iter()
+            .map(|p| match p.seq {
+                0 => format!("audit log: {}", p.message),
+                n => format!("row {n}: {}", p.message),
+            })
+            .collect();
+        let n = self.problems.len();
+        out.push(format!(
+            "audit log tampered: {n} problems in {} entries",
+            self.rows
+        ));
+        out
+    }
+
+    /// Rows, head and problems as JSON.
+    pub fn to_json(&self) -> Value {
+        let problems: Vec<_> = self
+            .problems
+            .iter()
+            .map(|p| json!({ "seq": p.seq, "message": p.message }))
+            .collect();
+        json!({ "rows": self.rows, "head": self.head, "problems": problems })
+    }
+
     fn problem(&mut self, seq: i64, message: String) {
         self.problems.push(ChainProblem { seq, message });
     }
@@ -373,6 +411,19 @@ impl Checkpoint {
         })
     }
 
+    /// Writes the checkpoint to `file` and `signature` to [`Checkpoint::signature_path`]
+    /// (each replaced atomically, mode 0644); returns the signature's path.
+    pub fn write(
+        &self,
+        signature: &Signature,
+        file: &Path,
+    ) -> Result<PathBuf, sigil_keys::KeyFileError> {
+        let sig_path = Self::signature_path(file);
+        sigil_keys::write_new_file(file, self.to_text().as_bytes(), 0o644, true)?;
+        sigil_keys::write_new_file(&sig_path, signature.to_text().as_bytes(), 0o644, true)?;
+        Ok(sig_path)
+    }
+
     /// Signs the checkpoint text with `key`; the trusted comment names the rows and head.
     pub fn sign(&self, key: &SecretKey, timestamp: i64) -> Result<Signature, minisig::SignError> {
         let tc = format!(
@@ -391,7 +442,7 @@ impl Checkpoint {
 
 /// An open audit log.
 #[derive(Debug)]
-pub struct AuditLog {
+pub struct DecisionLog {
     conn: Connection,
     path: PathBuf,
 }
@@ -417,11 +468,11 @@ pub fn current_user(env: impl Fn(&str) -> Option<std::ffi::OsString>) -> String 
     }
 }
 
-impl AuditLog {
+impl DecisionLog {
     /// Opens (creating it 0600, in a 0700 directory, when missing) and sets up the schema.
-    pub fn open(path: &Path) -> Result<Self, AuditError> {
+    pub fn open(path: &Path) -> Result<Self, DecisionLogError> {
         use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
-        let io = |source| AuditError::Io {
+        let io = |source| DecisionLogError::Io {
             path: path.to_path_buf(),
             source,
         };
@@ -444,7 +495,7 @@ impl AuditLog {
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
             Err(e) => return Err(io(e)),
         }
-        let sql = |source| AuditError::Sql {
+        let sql = |source| DecisionLogError::Sql {
             path: path.to_path_buf(),
             source,
         };
@@ -462,19 +513,19 @@ impl AuditLog {
     }
 
     /// Opens an existing log read-only, changing nothing (so `verify` sees dropped triggers).
-    pub fn open_existing(path: &Path) -> Result<Self, AuditError> {
+    pub fn open_existing(path: &Path) -> Result<Self, DecisionLogError> {
         if !path.exists() {
-            return Err(AuditError::Io {
+            return Err(DecisionLogError::Io {
                 path: path.to_path_buf(),
                 source: std::io::Error::new(std::io::ErrorKind::NotFound, "no audit log here yet"),
             });
         }
         // A read-only open of a FIFO would block: only a regular file is a log.
-        sigil_core::input::open(path).map_err(|source| AuditError::Io {
+        sigil_core::input::open(path).map_err(|source| DecisionLogError::Io {
             path: path.to_path_buf(),
             source,
         })?;
-        let sql = |source| AuditError::Sql {
+        let sql = |source| DecisionLogError::Sql {
             path: path.to_path_buf(),
             source,
         };
@@ -487,17 +538,17 @@ impl AuditLog {
         })
     }
 
-    fn sql(&self) -> impl Fn(rusqlite::Error) -> AuditError + '_ {
-        move |source| AuditError::Sql {
+    fn sql(&self) -> impl Fn(rusqlite::Error) -> DecisionLogError + '_ {
+        move |source| DecisionLogError::Sql {
             path: self.path.clone(),
             source,
         }
     }
 
     /// Appends a row chained to the current last row, atomically.
-    pub fn append(&mut self, e: &NewEntry) -> Result<Entry, AuditError> {
+    pub fn append(&mut self, e: &NewEntry) -> Result<Entry, DecisionLogError> {
         let path = self.path.clone();
-        let sql = move |source| AuditError::Sql {
+        let sql = move |source| DecisionLogError::Sql {
             path: path.clone(),
             source,
         };
@@ -556,7 +607,7 @@ impl AuditLog {
     }
 
     /// Rows in chain order, optionally only those at or after `since`.
-    pub fn list(&self, since: Option<Timestamp>) -> Result<Vec<Entry>, AuditError> {
+    pub fn list(&self, since: Option<Timestamp>) -> Result<Vec<Entry>, DecisionLogError> {
         let mut stmt = self
             .conn
             .prepare(
@@ -586,7 +637,7 @@ impl AuditLog {
     }
 
     /// Walks the chain and reports every edited, deleted or reordered row, and missing triggers.
-    pub fn verify(&self) -> Result<Verification, AuditError> {
+    pub fn verify(&self) -> Result<Verification, DecisionLogError> {
         let rows = self.list(None)?;
         let mut problems = Vec::new();
         let mut prev = GENESIS.to_owned();
@@ -646,6 +697,303 @@ impl AuditLog {
     }
 }
 
+/// The verdict and the one finding code of a row for a command that failed before it decided
+/// (an unreadable artifact, a download refused, a decision that could not be recorded).
+pub const ERROR: &str = "error";
+
+/// The current time, from the system clock (sigil-gate is the lowest crate that reads it).
+pub fn now() -> Timestamp {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    Timestamp(i64::try_from(secs).unwrap_or(i64::MAX))
+}
+
+/// A decision's findings as JSON: the array a row's `findings` column holds and the
+/// `findings` of a decision document.
+pub fn findings_json(d: &Decision) -> Value {
+    Value::Array(
+        d.findings
+            .iter()
+            .map(|f| {
+                json!({
+                    "code": f.code.as_str(),
+                    "rule": f.code.rule().as_str(),
+                    "severity": f.severity.as_str(),
+                    "message": f.message,
+                    "source": f.source,
+                    "waived": f.waived.is_some(),
+                    "reason": f.waived,
+                })
+            })
+            .collect(),
+    )
+}
+
+impl NewEntry {
+    /// The row for `command` on `source`: a decision (`Ok`), or a failure before deciding
+    /// (`Err(message)`: verdict [`ERROR`] and one finding with code [`ERROR`]).
+    pub fn new(
+        command: &str,
+        source: &str,
+        subject: Option<&Subject>,
+        policy: &Policy,
+        outcome: Result<&Decision, &str>,
+        time: Timestamp,
+        user: String,
+    ) -> Self {
+        let (verdict, findings) = match outcome {
+            Ok(d) => (d.verdict.as_str().to_owned(), findings_json(d).to_string()),
+            Err(msg) => (
+                ERROR.to_owned(),
+                json!([{ "code": ERROR, "message": msg }]).to_string(),
+            ),
+        };
+        NewEntry {
+            time,
+            user,
+            command: command.to_owned(),
+            source: source.to_owned(),
+            artifact_sha256: subject.map(|s| s.sha256),
+            policy_sha256: Some(policy.digest),
+            verdict,
+            findings,
+        }
+    }
+}
+
+impl Entry {
+    /// The finding codes of the row, in order.
+    pub fn codes(&self) -> Vec<String> {
+        serde_json::from_str::<Value>(&self.findings)
+            .ok()
+            .and_then(|v| v.as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|f| f.get("code").and_then(Value::as_str).map(str::to_owned))
+            .collect()
+    }
+
+    /// The row as JSON (`findings` parsed, or the stored text when it does not parse).
+    pub fn to_json(&self) -> Value {
+        json!({
+            "seq": self.seq, "time": self.time, "user": self.user, "command": self.command,
+            "source": self.source, "artifact_sha256": self.artifact_sha256,
+            "policy_sha256": self.policy_sha256, "verdict": self.verdict,
+            "findings": serde_json::from_str::<Value>(&self.findings)
+                .unwrap_or(Value::String(self.findings.clone())),
+            "hash": self.hash,
+        })
+    }
+
+    /// The row as one line of `sigil log list`.
+    pub fn line(&self) -> String {
+        let digest: String = if self.artifact_sha256.is_empty() {
+            "-".to_owned()
+        } else {
+            self.artifact_sha256.chars().take(16).collect()
+        };
+        format!(
+            "{:>5} {} {:<7} {:<6} {} {} [{}] {}",
+            self.seq,
+            self.time,
+            self.command,
+            self.verdict,
+            self.source,
+            digest,
+            self.codes().join(","),
+            self.user
+        )
+    }
+}
+
+/// Parses `--since`: RFC 3339, a date, or an age before `now` like `30m`, `24h`, `7d`, `2w`.
+pub fn parse_since(s: &str, now: Timestamp) -> Option<Timestamp> {
+    if let Some(t) = Timestamp::parse_rfc3339(s) {
+        return Some(t);
+    }
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
+    let n: i64 = num.parse().ok()?;
+    let mult = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 604_800,
+        _ => return None,
+    };
+    Some(Timestamp(now.0.saturating_sub(n.saturating_mul(mult))))
+}
+
+impl DecisionLog {
+    /// Appends the row [`NewEntry::new`] makes, at the current time and as the current user;
+    /// returns its position.
+    pub fn record(
+        &mut self,
+        command: &str,
+        source: &str,
+        subject: Option<&Subject>,
+        policy: &Policy,
+        outcome: Result<&Decision, &str>,
+    ) -> Result<i64, DecisionLogError> {
+        let user = current_user(|k| std::env::var_os(k));
+        let e = NewEntry::new(command, source, subject, policy, outcome, now(), user);
+        self.append(&e).map(|e| e.seq)
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod row_tests {
+    use super::*;
+    use sigil_policy::{evaluate, Evidence, Purpose, SubjectKind};
+
+    /// A policy trusting one fresh key, and a denied decision (no signature) about `a.bin`.
+    pub(crate) fn denied() -> (tempfile::TempDir, Policy, Subject, Decision) {
+        let d = tempfile::tempdir().unwrap();
+        let key = SecretKey::generate();
+        std::fs::write(d.path().join("k.pub"), key.public().to_minisign()).unwrap();
+        let policy_path = d.path().join("p.toml");
+        std::fs::write(&policy_path, "schema = 1\n[trust]\nkeys = [\"k.pub\"]\n").unwrap();
+        let policy = Policy::load(&policy_path).unwrap();
+        let subject = Subject {
+            name: "a.bin".into(),
+            sha256: Sha256Digest::of(b"a"),
+            bytes: 1,
+            kind: SubjectKind::File,
+        };
+        let ev = Evidence::new(subject.clone(), Purpose::Verify);
+        let decision = evaluate(&policy, &ev, Timestamp(1_700_000_000));
+        (d, policy, subject, decision)
+    }
+
+    #[test]
+    fn a_decision_row_holds_the_verdict_and_every_finding() {
+        let (_d, policy, subject, decision) = denied();
+        let e = NewEntry::new(
+            "verify",
+            "a.bin",
+            Some(&subject),
+            &policy,
+            Ok(&decision),
+            Timestamp(5),
+            "u".into(),
+        );
+        assert_eq!(e.verdict, "deny");
+        assert_eq!(e.artifact_sha256, Some(subject.sha256));
+        assert_eq!(e.policy_sha256, Some(policy.digest));
+        let findings: Value = serde_json::from_str(&e.findings).unwrap();
+        assert_eq!(findings, findings_json(&decision));
+        assert_eq!(findings[0]["code"], "signature-missing");
+        assert_eq!(findings[0]["waived"], false);
+    }
+
+    #[test]
+    fn a_failure_before_deciding_is_one_error_finding() {
+        let (_d, policy, _, _) = denied();
+        let e = NewEntry::new(
+            "install",
+            "https://x/a",
+            None,
+            &policy,
+            Err("refused"),
+            Timestamp(5),
+            "u".into(),
+        );
+        assert_eq!(e.verdict, ERROR);
+        assert_eq!(e.artifact_sha256, None);
+        assert_eq!(e.findings, r#"[{"code":"error","message":"refused"}]"#);
+    }
+
+    #[test]
+    fn recorded_rows_list_as_json_and_lines() {
+        let (d, policy, subject, decision) = denied();
+        let mut log = DecisionLog::open(&d.path().join("log.db")).unwrap();
+        assert_eq!(
+            log.record("verify", "a.bin", Some(&subject), &policy, Ok(&decision))
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            log.record("run", "b", None, &policy, Err("gone")).unwrap(),
+            2
+        );
+        let rows = log.list(None).unwrap();
+        assert_eq!(rows[0].codes(), ["signature-missing"]);
+        assert_eq!(rows[1].codes(), ["error"]);
+        let j = rows[1].to_json();
+        assert_eq!(
+            (j["seq"].clone(), j["verdict"].clone()),
+            (json!(2), json!("error"))
+        );
+        assert_eq!(j["findings"][0]["message"], "gone");
+        let line = rows[1].line();
+        assert!(line.starts_with("    2 "), "{line}");
+        assert!(line.contains(" run     error  b - [error] "), "{line}");
+        let hex = subject.sha256.to_hex();
+        assert!(rows[0]
+            .line()
+            .contains(&format!(" a.bin {} [signature-missing] ", &hex[..16])));
+    }
+
+    #[test]
+    fn a_written_checkpoint_verifies_with_its_key() {
+        let (d, policy, subject, decision) = denied();
+        let mut log = DecisionLog::open(&d.path().join("log.db")).unwrap();
+        log.record("verify", "a.bin", Some(&subject), &policy, Ok(&decision))
+            .unwrap();
+        let mut v = log.verify().unwrap();
+        let cp = Checkpoint::of(&v).unwrap();
+        let key = SecretKey::generate();
+        let file = Checkpoint::default_path(log.path());
+        let sig_path = cp.write(&cp.sign(&key, 5).unwrap(), &file).unwrap();
+        assert_eq!(sig_path, Checkpoint::signature_path(&file));
+        assert_eq!(v.check_checkpoint_file(&key.public(), &file), Some(cp));
+        assert!(v.problems.is_empty(), "{:?}", v.problems);
+    }
+
+    #[test]
+    fn since_takes_rfc3339_dates_and_ages() {
+        let now = Timestamp(1_700_000_000);
+        assert_eq!(
+            parse_since("30m", now),
+            Some(Timestamp(1_700_000_000 - 1800))
+        );
+        assert_eq!(
+            parse_since("2w", now),
+            Some(Timestamp(1_700_000_000 - 2 * 604_800))
+        );
+        assert_eq!(
+            parse_since("1970-01-02T00:00:00Z", now),
+            Some(Timestamp(86_400))
+        );
+        for bad in ["", "m", "5y", "-5m", "soon"] {
+            assert_eq!(parse_since(bad, now), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn verification_lines_say_intact_or_list_each_problem() {
+        let mut v = Verification {
+            rows: 2,
+            head: "ab".into(),
+            problems: Vec::new(),
+            hashes: Vec::new(),
+        };
+        assert_eq!(v.lines(), ["audit log intact: 2 entries, head ab"]);
+        v.problem(0, "the append-only triggers were removed".into());
+        v.problem(2, "hash differs".into());
+        assert_eq!(
+            v.lines(),
+            [
+                "audit log: the append-only triggers were removed",
+                "row 2: hash differs",
+                "audit log tampered: 2 problems in 2 entries"
+            ]
+        );
+        assert_eq!(v.to_json()["problems"][1]["seq"], 2);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -667,7 +1015,7 @@ mod tests {
     fn check(n: i64, tamper: &str, expect: &[(i64, &str)]) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a/b/audit.db");
-        let mut log = AuditLog::open(&path).unwrap();
+        let mut log = DecisionLog::open(&path).unwrap();
         for i in 0..n {
             log.append(&entry(i)).unwrap();
         }
@@ -675,7 +1023,7 @@ mod tests {
             let raw = Connection::open(&path).unwrap();
             raw.execute_batch(tamper).unwrap();
         }
-        let v = AuditLog::open_existing(&path).unwrap().verify().unwrap();
+        let v = DecisionLog::open_existing(&path).unwrap().verify().unwrap();
         let got: Vec<(i64, &str)> = v
             .problems
             .iter()
@@ -720,7 +1068,10 @@ mod tests {
     fn rewrite(path: &Path, sql: &str) {
         let raw = Connection::open(path).unwrap();
         raw.execute_batch(&format!("{DROP} {sql}")).unwrap();
-        let rows = AuditLog::open_existing(path).unwrap().list(None).unwrap();
+        let rows = DecisionLog::open_existing(path)
+            .unwrap()
+            .list(None)
+            .unwrap();
         let mut prev = GENESIS.to_owned();
         for mut r in rows {
             r.prev_hash = prev;
@@ -733,13 +1084,13 @@ mod tests {
             prev = r.hash;
         }
         drop(raw);
-        AuditLog::open(path).unwrap();
+        DecisionLog::open(path).unwrap();
     }
 
     fn log_of(n: i64) -> (tempfile::TempDir, PathBuf) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("audit.db");
-        let mut log = AuditLog::open(&path).unwrap();
+        let mut log = DecisionLog::open(&path).unwrap();
         for i in 0..n {
             log.append(&entry(i)).unwrap();
         }
@@ -747,7 +1098,7 @@ mod tests {
     }
 
     fn verified(path: &Path) -> Verification {
-        AuditLog::open_existing(path).unwrap().verify().unwrap()
+        DecisionLog::open_existing(path).unwrap().verify().unwrap()
     }
 
     fn messages(v: &Verification) -> Vec<(i64, String)> {
@@ -806,7 +1157,7 @@ mod tests {
         );
         assert_eq!(messages(&v), []);
         // Later rows are not the checkpoint's business, but the head moved.
-        AuditLog::open(&path).unwrap().append(&entry(9)).unwrap();
+        DecisionLog::open(&path).unwrap().append(&entry(9)).unwrap();
         let mut v = verified(&path);
         v.check_checkpoint(&sk.public(), text.as_bytes(), &sig);
         assert_eq!(messages(&v), []);
@@ -903,7 +1254,7 @@ mod tests {
     fn triggers_refuse_changes() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("audit.db");
-        let mut log = AuditLog::open(&path).unwrap();
+        let mut log = DecisionLog::open(&path).unwrap();
         log.append(&entry(1)).unwrap();
         let raw = Connection::open(&path).unwrap();
         let upd = raw

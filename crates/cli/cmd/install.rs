@@ -1,0 +1,130 @@
+//! `sigil install`: verify in private staging under a policy, then move into place atomically.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::json;
+use sigil_gate::decision_log;
+use sigil_gate::fetch::{FetchError, FetchOptions, UrlError};
+use sigil_gate::install::{self, InstallError, Source};
+use sigil_policy::{Decision, Subject};
+
+use super::gate::DecisionLogArgs;
+use crate::output::{CliError, Output, Report};
+
+/// `sigil install`.
+#[derive(Debug, clap::Args)]
+pub struct InstallArgs {
+    /// A local file or an https:// URL; its sidecars (signatures, bundle, attestations,
+    /// SHA256SUMS) are looked for beside it.
+    #[arg(value_name = "SOURCE")]
+    source: String,
+    /// The policy to enforce.
+    #[arg(long, value_name = "P")]
+    policy: PathBuf,
+    /// Destination file, or an existing directory to install into.
+    #[arg(long = "to", value_name = "DEST")]
+    to: PathBuf,
+    /// Replace an existing file (or pack directory) at DEST; the old one stays until the new
+    /// one replaces it in one atomic rename.
+    #[arg(long)]
+    replace: bool,
+    #[command(flatten)]
+    expect: super::verify::ExpectArgs,
+    /// Allow plain http://, and only to loopback IP addresses (test servers, local mirrors).
+    #[arg(long)]
+    insecure_allow_http: bool,
+    /// Seconds to wait for a connection.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    connect_timeout: u64,
+    /// Seconds to wait for the response or for any read of the body.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    read_timeout: u64,
+    #[command(flatten)]
+    audit: DecisionLogArgs,
+}
+
+fn install_error(e: InstallError) -> CliError {
+    let msg = CliError::chain(&e);
+    match e {
+        // A URL sigil cannot use at all is a usage error; one the download rules refuse
+        // (plain http, http off loopback), given or reached by a redirect, is not verified.
+        InstallError::Fetch(FetchError::Url(u @ (UrlError::Invalid { .. } | UrlError::Scheme { .. }))) => {
+            CliError::usage(u).hint("use an https:// URL")
+        }
+        InstallError::Fetch(FetchError::Url(u)) => CliError::not_verified(u)
+            .hint("use an https:// URL; --insecure-allow-http allows http:// to 127.0.0.1 or [::1] only, for tests and local mirrors"),
+        InstallError::Fetch(FetchError::Redirect(_)) => CliError::not_verified(msg).hint("redirects must stay on https://"),
+        InstallError::NoName { .. } | InstallError::NoDestDir { .. } => CliError::usage(msg),
+        InstallError::DestExists { .. } => CliError::usage(msg)
+            .hint("a pack installs into a new directory: choose a DEST that does not exist, or pass --replace"),
+        InstallError::FileExists { .. } => CliError::usage(format!("{msg}; nothing was installed and it is unchanged"))
+            .hint("pass --replace to replace it (atomically: the old file stays until the new one is in place)"),
+        _ => CliError::io(msg),
+    }
+}
+
+/// `sigil install`.
+pub fn install(out: &Output, a: InstallArgs) -> Result<Report, CliError> {
+    let policy = super::policy::load_policy(out, &a.policy)?;
+    let mut log = a.audit.open(true)?;
+    let opts = FetchOptions {
+        insecure_allow_http: a.insecure_allow_http,
+        max_bytes: policy.install.max_download_bytes,
+        connect_timeout: Duration::from_secs(a.connect_timeout.max(1)),
+        read_timeout: Duration::from_secs(a.read_timeout.max(1)),
+    };
+    // Failures are recorded too, so the log shows every attempt.
+    let failed = |log: &mut decision_log::DecisionLog, msg: &str| {
+        let _ = log.record("install", &a.source, None, &policy, Err(msg));
+    };
+    // `tuf+https://...#NAME@VERSION`: fetched through TUF first, then installed as a local file.
+    let tuf_staged = super::trust::stage_tuf_pack(&policy, &a.source, &opts)
+        .inspect_err(|e| failed(&mut log, &e.message))?;
+    let source = match &tuf_staged {
+        Some((_, path)) => Source::Path(path.clone()),
+        None => Source::parse(&a.source),
+    };
+    let mut seq = None;
+    let mut recorder = |d: &Decision, s: Option<&Subject>| -> Result<(), String> {
+        let r = log.record("install", &a.source, s, &policy, Ok(d));
+        seq = Some(r.map_err(|e| CliError::chain(&e))?);
+        Ok(())
+    };
+    let install_opts = install::InstallOptions {
+        replace: a.replace,
+        expect: a.expect.expect(),
+    };
+    let now = decision_log::now();
+    let result = install::install(
+        &policy,
+        &source,
+        &a.to,
+        &opts,
+        &install_opts,
+        now,
+        &mut recorder,
+    );
+    let done = match result {
+        Ok(done) => done,
+        Err(e) => {
+            if !matches!(e, InstallError::Record(_)) {
+                failed(&mut log, &CliError::chain(&e));
+            }
+            return Err(install_error(e));
+        }
+    };
+    let extra = json!({ "installed": done.path, "audit": { "db": log.path(), "seq": seq } });
+    let r = super::gate::report(
+        "installed",
+        &done.decision,
+        done.subject.as_ref(),
+        &a.source,
+        &policy,
+        extra,
+    );
+    Ok(r.line(match &done.path {
+        Some(p) => format!("installed {}", p.display()),
+        None => format!("nothing installed; {} is unchanged", a.to.display()),
+    }))
+}
