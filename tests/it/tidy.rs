@@ -306,14 +306,12 @@ fn documented_codes(doc: &str, path: &str) -> Vec<String> {
         .collect()
 }
 
-/// Every family of finding codes is an enum, and its section of `docs/codes.md` lists exactly
-/// its `ALL`, each once: no undocumented code, no documented code that nothing reports.
-#[test]
-fn every_finding_code_family_matches_its_docs_section() {
+/// Every finding-code family: its Rust path (the marker of its docs/codes.md section) and codes.
+fn code_families() -> Vec<(&'static str, Vec<String>)> {
     fn codes<T: Copy>(all: &[T], code: fn(T) -> &'static str) -> Vec<String> {
         all.iter().map(|c| code(*c).to_owned()).collect()
     }
-    let families: &[(&str, Vec<String>)] = &[
+    vec![
         (
             "sigil_policy::Code",
             codes(sigil_policy::Code::ALL, sigil_policy::Code::as_str),
@@ -375,9 +373,16 @@ fn every_finding_code_family_matches_its_docs_section() {
             "sigil_tuf::TufCode",
             codes(sigil_tuf::TufCode::ALL, sigil_tuf::TufCode::code),
         ),
-    ];
+    ]
+}
+
+/// Every family of finding codes is an enum, and its section of `docs/codes.md` lists exactly
+/// its `ALL`, each once: no undocumented code, no documented code that nothing reports.
+#[test]
+fn every_finding_code_family_matches_its_docs_section() {
+    let families = code_families();
     let doc = support::read(support::root().join("docs/codes.md"));
-    for (path, all) in families {
+    for (path, all) in &families {
         let mut seen = std::collections::BTreeSet::new();
         for c in all {
             assert!(
@@ -409,7 +414,7 @@ const PUBLIC_MODULES: &[(&str, &[&str])] = &[
     (
         "core",
         &[
-            "codes", "digest", "error", "hex", "input", "json", "terminal",
+            "codes", "digest", "error", "hex", "input", "json", "terminal", "time",
         ],
     ),
     ("keys", &[]),
@@ -449,7 +454,9 @@ const PUBLIC_MODULES: &[(&str, &[&str])] = &[
         "advisory",
         &[
             "audit",
+            "audit_text",
             "author",
+            "batch",
             "cvss",
             "export",
             "inventory",
@@ -461,8 +468,8 @@ const PUBLIC_MODULES: &[(&str, &[&str])] = &[
             "vex",
         ],
     ),
-    ("tuf", &["repo", "trust"]),
-    ("policy", &["time"]),
+    ("tuf", &["conformance", "repo", "trust"]),
+    ("policy", &[]),
     (
         "gate",
         &[
@@ -539,4 +546,39 @@ fn every_crate_curates_its_public_api_in_lib_rs() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The CLI is glue: it renders the codes libraries give it and defines none. No string literal in
+/// `crates/cli` may spell a finding code of any family (`code()` and `Display` of the enums are
+/// the only way a code reaches the output).
+#[test]
+fn the_cli_defines_no_finding_code_string() {
+    let codes: std::collections::BTreeSet<String> = code_families()
+        .into_iter()
+        .flat_map(|(_, c)| c)
+        // `ok` is the status word of every passing line and document, not a finding.
+        .filter(|c| c != "ok")
+        .collect();
+    let mut files = Vec::new();
+    rust_files(&support::root().join("crates/cli"), &mut files);
+    let mut found = Vec::new();
+    for f in &files {
+        let text = support::read(f);
+        for (n, line) in text.lines().enumerate() {
+            if line.trim_start().starts_with("//") {
+                continue;
+            }
+            // Every "..." literal on the line (no escapes inside a code, so a plain split works).
+            for (k, lit) in line.split('"').enumerate() {
+                if k % 2 == 1 && codes.contains(lit) {
+                    found.push(format!("{}:{}: \"{lit}\"", f.display(), n + 1));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "the CLI spells finding codes itself (use the library enum's code()):\n{}",
+        found.join("\n")
+    );
 }
