@@ -53,6 +53,10 @@ pub mod sign;
 pub mod trust;
 mod verify;
 
+#[cfg(test)]
+#[allow(clippy::print_stderr, clippy::unwrap_used)]
+mod vector_tests;
+
 pub use bundle::{
     parse_bundles, Bundle, BundleParseError, BundleShapeError, ContentKind, SignerKind,
     MAX_BUNDLE_FILE, MEDIA_TYPES,

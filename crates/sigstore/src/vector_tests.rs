@@ -1,9 +1,8 @@
 //! The library against the public vectors in `../shared/vectors` (skipped loudly when absent).
-#![allow(clippy::print_stderr, clippy::unwrap_used)]
 
 use std::path::PathBuf;
 
-use sigil_sigstore::{
+use crate::{
     parse_bundles, verify, verify_dsse, Artifact, BundleSigner, BundleVerifyError, Content,
     Matcher, SignerPolicy, TrustRoot,
 };
