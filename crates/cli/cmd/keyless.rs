@@ -186,20 +186,15 @@ impl IdentityArgs {
     ) -> Result<sigil_sigstore::Verified, CliError> {
         let (root, policy) = self.trust()?;
         let raw = super::read_text(bundle, sigil_sigstore::MAX_BUNDLE_FILE as u64, "bundle")?;
-        let refused = |e: &dyn std::error::Error, reason: &str| {
-            CliError::not_verified(format!("{}: {}", bundle.display(), CliError::chain(e)))
-                .data(json!({ "bundle": bundle, "reason": reason }))
-        };
         let b = sigil_sigstore::Bundle::parse(raw.as_bytes())
-            .map_err(|e| refused(&e, "bundle-malformed"))?;
-        sigil_sigstore::verify(&root, &b, sigil_sigstore::Artifact::Bytes(bytes), &policy).map_err(
-            |e| match e {
-                sigil_sigstore::VerifyError::ArtifactMismatch(_) => {
-                    refused(&e, "artifact-mismatch")
-                }
-                _ => refused(&e, sigil_gate::attest::sigstore_code(&e)),
-            },
-        )
+            .map_err(|e| refused(bundle, &e, "bundle-malformed"))?;
+        let artifact = sigil_sigstore::Artifact::Bytes(bytes);
+        sigil_sigstore::verify(&root, &b, artifact, &policy).map_err(|e| match e {
+            sigil_sigstore::VerifyError::ArtifactMismatch(_) => {
+                refused(bundle, &e, "artifact-mismatch")
+            }
+            _ => refused(bundle, &e, sigil_gate::attest::sigstore_code(&e)),
+        })
     }
 }
 
@@ -233,17 +228,16 @@ pub fn verify_pack(
     };
     match sigil_pack::verify_dir_keyless(dir, id.bundle.as_deref(), trust, limits, allow) {
         Err(sigil_pack::VerifyError::Keyless(e)) => {
-            let bundle = id
-                .bundle
-                .clone()
-                .unwrap_or(dir.join(sigil_pack::BUNDLE_PATH));
-            Err(CliError::not_verified(format!(
-                "{}: {}",
-                bundle.display(),
-                CliError::chain(&e)
-            ))
-            .data(json!({ "bundle": bundle, "reason": sigil_gate::attest::sigstore_code(&e) })))
+            let bundle = id.bundle.clone();
+            let bundle = bundle.unwrap_or(dir.join(sigil_pack::BUNDLE_PATH));
+            Err(refused(&bundle, &e, sigil_gate::attest::sigstore_code(&e)))
         }
         other => Ok(other),
     }
+}
+
+/// A bundle that does not verify: exit 1, the reason in human and JSON output.
+fn refused(bundle: &Path, e: &dyn std::error::Error, reason: &str) -> CliError {
+    CliError::not_verified(format!("{}: {}", bundle.display(), CliError::chain(e)))
+        .data(json!({ "bundle": bundle, "reason": reason }))
 }

@@ -102,14 +102,9 @@ fn sign_file(
         }
         other => CliError::usage(other),
     })?;
-    sigil_keys::write_new_file(sig_path, sig.to_text().as_bytes(), 0o644, a.force).map_err(
-        |e| match e {
-            sigil_keys::KeyFileError::Exists { .. } => refuse_existing(sig_path, false, false)
-                .err()
-                .unwrap_or_else(|| super::key_file_error(e)),
-            other => super::key_file_error(other),
-        },
-    )?;
+    // Refused before signing; a signature made meanwhile is refused here, unchanged.
+    sigil_keys::write_new_file(sig_path, sig.to_text().as_bytes(), 0o644, a.force)
+        .map_err(super::key_file_error)?;
     Ok(sig)
 }
 
