@@ -931,6 +931,22 @@ fn pack_dir(l: &Local) -> PathBuf {
     dir
 }
 
+/// `sigil [--format json] pack sign DIR --keyless ... --name prompts --version 1.2.0`.
+fn pack_sign(l: &Local, dir: &Path, json: bool) -> Output {
+    let mut c = sigil();
+    c.env_remove("SIGSTORE_ID_TOKEN");
+    if json {
+        c.args(["--format", "json"]);
+    }
+    c.args(["pack", "sign"])
+        .arg(dir)
+        .args(["--keyless", "--identity-token", &l.token])
+        .args(service_args(l))
+        .args(["--name", "prompts", "--version", "1.2.0"])
+        .output()
+        .unwrap()
+}
+
 /// `sigil [--format json] pack verify DIR` with identity `san` and `extra` flags.
 fn pack_verify(l: &Local, dir: &Path, san: &str, extra: &[&str]) -> Output {
     sigil()
@@ -949,15 +965,7 @@ fn pack_verify(l: &Local, dir: &Path, san: &str, extra: &[&str]) -> Output {
 fn keyless_pack_manifest_bundle_verifies_in_sigil_and_sigstore_python_for_its_identity_only() {
     let l = local();
     let dir = pack_dir(&l);
-    let out = sigil()
-        .env_remove("SIGSTORE_ID_TOKEN")
-        .args(["pack", "sign"])
-        .arg(&dir)
-        .args(["--keyless", "--identity-token", &l.token])
-        .args(service_args(&l))
-        .args(["--name", "prompts", "--version", "1.2.0"])
-        .output()
-        .unwrap();
+    let out = pack_sign(&l, &dir, false);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     no_token_in(&l, &out);
     assert_eq!(
@@ -1069,15 +1077,7 @@ fn keyless_pack_sign_refuses_a_leaked_secret_and_writes_nothing() {
         format!("github_token: ghp_{body}\n"),
     )
     .unwrap();
-    let out = sigil()
-        .env_remove("SIGSTORE_ID_TOKEN")
-        .args(["--format", "json", "pack", "sign"])
-        .arg(&dir)
-        .args(["--keyless", "--identity-token", &l.token])
-        .args(service_args(&l))
-        .args(["--name", "prompts", "--version", "1.2.0"])
-        .output()
-        .unwrap();
+    let out = pack_sign(&l, &dir, true);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     no_token_in(&l, &out);
     let doc = json_doc(&out);
@@ -1092,15 +1092,7 @@ fn keyless_pack_sign_failure_writes_nothing() {
     l.server
         .set_faults(&[ServiceFault::Http500(Service::Rekor)]);
     let dir = pack_dir(&l);
-    let out = sigil()
-        .env_remove("SIGSTORE_ID_TOKEN")
-        .args(["--format", "json", "pack", "sign"])
-        .arg(&dir)
-        .args(["--keyless", "--identity-token", &l.token])
-        .args(service_args(&l))
-        .args(["--name", "prompts", "--version", "1.2.0"])
-        .output()
-        .unwrap();
+    let out = pack_sign(&l, &dir, true);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     no_token_in(&l, &out);
     let doc = json_doc(&out);
