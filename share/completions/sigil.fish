@@ -333,6 +333,10 @@ complete -c sigil -n "__fish_sigil_using_subcommand pack; and not __fish_seen_su
 complete -c sigil -n "__fish_sigil_using_subcommand pack; and not __fish_seen_subcommand_from sign verify archive install check help" -f -a "check" -d 'Re-verify an installed pack (detects tampering after install)'
 complete -c sigil -n "__fish_sigil_using_subcommand pack; and not __fish_seen_subcommand_from sign verify archive install check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from sign" -s k -l key -d 'Secret key (minisign format)' -r -F
+complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from sign" -l identity-token -d 'OIDC identity token, or @FILE to read it from a file (else SIGSTORE_ID_TOKEN, else GitHub Actions\' ambient token)' -r
+complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from sign" -l signing-config -d 'Sigstore SigningConfig v0.2 naming Fulcio, Rekor and TSA URLs with validity windows' -r -F
+complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from sign" -l trusted-root -d 'trusted_root.json to verify each new bundle against before it is written (default: the embedded public-good root, or the staging root with --staging)' -r -F
+complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from sign" -l service-timeout -d 'Longest a single service request may take, in seconds' -r
 complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from sign" -l name -d 'Pack name (signed)' -r
 complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from sign" -l version -d 'Pack version (signed)' -r
 complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from sign" -l allowlist -d 'Secret-scan allowlist file' -r -F
@@ -345,9 +349,18 @@ pem\t'`key export` only: SPKI PEM'
 minisign\t'`key export` only: minisign public key file'
 rustsec\t'`advisory export` only: RustSec advisory (TOML front matter and Markdown)'
 markdown\t'`advisory export` only: Markdown notice'"
+complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from sign" -l keyless -d 'Sign keyless: an OIDC identity token, a Fulcio certificate, Rekor and a timestamp authority, written as a Sigstore bundle (FILE.sigstore.json). No key is kept'
+complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from sign" -l staging -d 'Use Sigstore\'s staging instance and its embedded trusted root'
+complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from sign" -l insecure-allow-http -d 'Allow plain http:// services on 127.0.0.1 or [::1] (a local Sigstore for tests)'
 complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from sign" -s q -l quiet -d 'Print only errors (and results that fail)'
 complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from sign" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from verify" -s k -l key -d 'Trusted public key (minisign or SPKI PEM); repeat for several' -r -F
+complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from verify" -l bundle -d 'Sigstore bundle of the list (default LIST.sigstore.json when identity flags are given)' -r -F
+complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from verify" -l certificate-identity -d 'Expected certificate identity (SAN), exactly' -r
+complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from verify" -l certificate-identity-regexp -d 'Expected certificate identity, as a regular expression (anchor it with ^...$)' -r
+complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from verify" -l certificate-oidc-issuer -d 'Expected OIDC issuer, exactly' -r
+complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from verify" -l certificate-oidc-issuer-regexp -d 'Expected OIDC issuer, as a regular expression' -r
+complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from verify" -l trusted-root -d 'Sigstore trusted_root.json (default: the embedded public-good root)' -r -F
 complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from verify" -l expect-name -d 'The name the trusted comment must state: the signed file name (`file:`) for a file (default: the file\'s own name), the pack name for a pack, the release name (`release:NAME-VERSION`) for a checksum list' -r
 complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from verify" -l expect-version -d 'The version the trusted comment must state (`release:NAME-VERSION`, or the pack\'s version)' -r
 complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from verify" -l allowlist -d 'Allowlist whose `content GLOB REASON` lines excuse files from the content rules' -r -F
@@ -360,6 +373,7 @@ pem\t'`key export` only: SPKI PEM'
 minisign\t'`key export` only: minisign public key file'
 rustsec\t'`advisory export` only: RustSec advisory (TOML front matter and Markdown)'
 markdown\t'`advisory export` only: Markdown notice'"
+complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from verify" -l staging -d 'Use the embedded Sigstore staging trusted root'
 complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from verify" -s q -l quiet -d 'Print only errors (and results that fail)'
 complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from verify" -s V -l version -d 'Print version'
@@ -396,6 +410,12 @@ complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcom
 complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from install" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from install" -s V -l version -d 'Print version'
 complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from check" -s k -l key -d 'Trusted public key (minisign or SPKI PEM); repeat for several' -r -F
+complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from check" -l bundle -d 'Sigstore bundle of the list (default LIST.sigstore.json when identity flags are given)' -r -F
+complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from check" -l certificate-identity -d 'Expected certificate identity (SAN), exactly' -r
+complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from check" -l certificate-identity-regexp -d 'Expected certificate identity, as a regular expression (anchor it with ^...$)' -r
+complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from check" -l certificate-oidc-issuer -d 'Expected OIDC issuer, exactly' -r
+complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from check" -l certificate-oidc-issuer-regexp -d 'Expected OIDC issuer, as a regular expression' -r
+complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from check" -l trusted-root -d 'Sigstore trusted_root.json (default: the embedded public-good root)' -r -F
 complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from check" -l expect-name -d 'The name the trusted comment must state: the signed file name (`file:`) for a file (default: the file\'s own name), the pack name for a pack, the release name (`release:NAME-VERSION`) for a checksum list' -r
 complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from check" -l expect-version -d 'The version the trusted comment must state (`release:NAME-VERSION`, or the pack\'s version)' -r
 complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from check" -l allowlist -d 'Allowlist whose `content GLOB REASON` lines excuse files from the content rules' -r -F
@@ -408,6 +428,7 @@ pem\t'`key export` only: SPKI PEM'
 minisign\t'`key export` only: minisign public key file'
 rustsec\t'`advisory export` only: RustSec advisory (TOML front matter and Markdown)'
 markdown\t'`advisory export` only: Markdown notice'"
+complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from check" -l staging -d 'Use the embedded Sigstore staging trusted root'
 complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Print only errors (and results that fail)'
 complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sigil -n "__fish_sigil_using_subcommand pack; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'

@@ -921,3 +921,188 @@ fn release_policy_trusts_the_release_workflow_on_a_v_tag_keyless() {
         .collect();
     assert!(codes.contains(&"identity-mismatch"), "{codes:?}");
 }
+
+/// A data pack of two files in `l`'s directory.
+fn pack_dir(l: &Local) -> PathBuf {
+    let dir = l.dir.path().join("prompts");
+    std::fs::create_dir_all(dir.join("en")).unwrap();
+    std::fs::write(dir.join("config.json"), b"{\"temperature\": 0.2}\n").unwrap();
+    std::fs::write(dir.join("en/hello.txt"), b"Say hello politely.\n").unwrap();
+    dir
+}
+
+/// `sigil [--format json] pack sign DIR --keyless ... --name prompts --version 1.2.0`.
+fn pack_sign(l: &Local, dir: &Path, json: bool) -> Output {
+    let mut c = sigil();
+    c.env_remove("SIGSTORE_ID_TOKEN");
+    if json {
+        c.args(["--format", "json"]);
+    }
+    c.args(["pack", "sign"])
+        .arg(dir)
+        .args(["--keyless", "--identity-token", &l.token])
+        .args(service_args(l))
+        .args(["--name", "prompts", "--version", "1.2.0"])
+        .output()
+        .unwrap()
+}
+
+/// `sigil [--format json] pack verify DIR` with identity `san` and `extra` flags.
+fn pack_verify(l: &Local, dir: &Path, san: &str, extra: &[&str]) -> Output {
+    sigil()
+        .args(["--format", "json", "pack", "verify"])
+        .arg(dir)
+        .arg("--trusted-root")
+        .arg(&l.trust.trusted_root)
+        .args(["--certificate-identity", san])
+        .args(["--certificate-oidc-issuer", GITHUB_ACTIONS_ISSUER])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn keyless_pack_manifest_bundle_verifies_in_sigil_and_sigstore_python_for_its_identity_only() {
+    let l = local();
+    let dir = pack_dir(&l);
+    let out = pack_sign(&l, &dir, false);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    no_token_in(&l, &out);
+    assert_eq!(
+        text(&out.stdout),
+        format!("signed pack prompts 1.2.0 (2 files, 41 bytes) with keyless identity {SAN} (issuer {GITHUB_ACTIONS_ISSUER})\n")
+    );
+    let manifest = dir.join(".sigil/SHA256SUMS");
+    let bundle = dir.join(".sigil/SHA256SUMS.sigstore.json");
+    assert!(!dir.join(".sigil/SHA256SUMS.minisig").exists());
+    let b: Value = serde_json::from_slice(&std::fs::read(&bundle).unwrap()).unwrap();
+    assert_eq!(
+        b["verificationMaterial"]["tlogEntries"][0]["kindVersion"]["kind"],
+        "dsse"
+    );
+
+    // sigil: the pack, its signer and its signed name and version.
+    let out = pack_verify(&l, &dir, SAN, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let doc = json_doc(&out);
+    assert_eq!(doc["result"]["pack"]["name"], "prompts");
+    assert_eq!(doc["result"]["pack"]["version"], "1.2.0");
+    assert_eq!(doc["result"]["pack"]["identity"], SAN);
+    assert_eq!(doc["result"]["pack"]["issuer"], GITHUB_ACTIONS_ISSUER);
+    let human = sigil()
+        .args(["pack", "check"])
+        .arg(&dir)
+        .arg("--trusted-root")
+        .arg(&l.trust.trusted_root)
+        .args(["--certificate-identity", SAN])
+        .args(["--certificate-oidc-issuer", GITHUB_ACTIONS_ISSUER])
+        .output()
+        .unwrap();
+    assert_eq!(
+        text(&human.stdout),
+        format!(
+            "check: pack prompts 1.2.0 at {} verified (2 files, 41 bytes, keyless identity {SAN} (issuer {GITHUB_ACTIONS_ISSUER}))\ntrusted comment: sigil-pack name=prompts version=1.2.0 files=2 bytes=41\n",
+            dir.display()
+        )
+    );
+    let out = pack_verify(&l, &dir, SAN, &["--expect-version", "2.0"]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json_doc(&out);
+    assert_eq!(doc["error"]["details"]["code"], "signed-version-mismatch");
+    assert_eq!(
+        doc["error"]["details"]["mismatches"][0]["message"],
+        "signed for version \"1.2.0\", but \"2.0\" is expected"
+    );
+    let out = pack_verify(&l, &dir, SAN, &["--expect-name", "other"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        json_doc(&out)["error"]["details"]["code"],
+        "signed-name-mismatch"
+    );
+
+    // Another identity is refused.
+    let other = "https://github.com/acme/widget/.github/workflows/other.yml@refs/tags/v1.0.0";
+    let out = pack_verify(&l, &dir, other, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json_doc(&out);
+    assert_eq!(doc["error"]["details"]["reason"], "identity-mismatch");
+    assert!(doc["error"]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with(&format!(
+            "{}: certificate identity mismatch",
+            bundle.display()
+        )));
+
+    // sigstore-python verifies the bundle against the manifest file.
+    if let Some(py) = support::tool("sigstore") {
+        let out = python_verify(&py, &l, &bundle, &manifest);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let changed = changed_copy(&l, &manifest);
+        let out = python_verify(&py, &l, &bundle, &changed);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        assert!(text(&out.stderr).contains(&format!("FAIL: {}", changed.display())));
+    }
+
+    // A changed byte in a file, then in the manifest.
+    let hello = dir.join("en/hello.txt");
+    std::fs::write(&hello, b"Say hello politely!\n").unwrap();
+    let out = pack_verify(&l, &dir, SAN, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json_doc(&out);
+    assert_eq!(doc["result"]["problems"][0]["path"], "en/hello.txt");
+    assert_eq!(doc["result"]["problems"][0]["kind"], "changed");
+    std::fs::write(&hello, b"Say hello politely.\n").unwrap();
+    let mut m = std::fs::read(&manifest).unwrap();
+    m[0] ^= 0x01;
+    std::fs::write(&manifest, m).unwrap();
+    let out = pack_verify(&l, &dir, SAN, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        json_doc(&out)["error"]["details"]["reason"],
+        "subject-mismatch"
+    );
+}
+
+#[test]
+fn keyless_pack_sign_refuses_a_leaked_secret_and_writes_nothing() {
+    let l = local();
+    let dir = pack_dir(&l);
+    // Assembled at run time: no literal in this file looks like a key.
+    let body: String = (0..36u32)
+        .map(|i| char::from(b"abcdefghijkLMNOPQRST0123456789uvwxyz"[(i * 7 % 36) as usize]))
+        .collect();
+    std::fs::write(
+        dir.join("en/ci.yaml"),
+        format!("github_token: ghp_{body}\n"),
+    )
+    .unwrap();
+    let out = pack_sign(&l, &dir, true);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    no_token_in(&l, &out);
+    let doc = json_doc(&out);
+    assert_eq!(doc["status"], "not-verified");
+    assert_eq!(doc["result"]["secrets"][0]["rule"], "github-token");
+    assert!(!dir.join(".sigil").exists());
+}
+
+#[test]
+fn keyless_pack_sign_failure_writes_nothing() {
+    let l = local();
+    l.server
+        .set_faults(&[ServiceFault::Http500(Service::Rekor)]);
+    let dir = pack_dir(&l);
+    let out = pack_sign(&l, &dir, true);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    no_token_in(&l, &out);
+    let doc = json_doc(&out);
+    assert_eq!(doc["error"]["details"]["reason"], "service-failed");
+    assert!(doc["error"]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with(&format!(
+            "{}: keyless signing failed, no bundle written: rekor failed: http://127.0.0.1:",
+            dir.display()
+        )));
+    assert!(!dir.join(".sigil").exists());
+}

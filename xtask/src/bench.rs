@@ -499,6 +499,30 @@ fn bench_keyless(rows: &mut Vec<Row>, dir: &Path, sig: &str, mib: u64) -> Result
         ]),
         0.2,
     )?;
+    // The floor of both: one SHA-256 pass over the file, at OpenSSL's speed.
+    let openssl = which("openssl").context("openssl is needed for the hashing floor")?;
+    compare(
+        rows,
+        dir,
+        &format!("sign --keyless ({mib} MiB)"),
+        s(&[
+            sig,
+            "sign",
+            "--keyless",
+            "--force",
+            "--signing-config",
+            &p(local.signing_config()),
+            "--trusted-root",
+            &p(local.trusted_root()),
+            "--insecure-allow-http",
+            "--identity-token",
+            &token,
+            "big.bin",
+        ]),
+        "openssl dgst -sha256",
+        s(&[&p(openssl), "dgst", "-sha256", "big.bin"]),
+        1.15,
+    )?;
     Ok(())
 }
 

@@ -6,17 +6,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::json;
-use sigil_gate::keyless::KeylessOptions;
-use sigil_sigstore::sign::{IdentityToken, KeylessError, Services, Signed, ToSign};
+use sigil_gate::keyless::{self, KeylessOptions, Prepared, SetupError};
+use sigil_sigstore::sign::{KeylessError, Signed, ToSign};
 use sigil_sigstore::TrustRoot;
 
-use crate::output::{CliError, ErrorKind};
-
-/// Largest token, signing config or trusted root file read.
-const MAX_FILE: u64 = 8 * 1024 * 1024;
-
-/// Where the three token sources are named, for hints.
-pub const TOKEN_SOURCES: &str = "pass --identity-token TOKEN (or @FILE), set SIGSTORE_ID_TOKEN, or run in GitHub Actions with `permissions: id-token: write` (ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN)";
+use crate::output::CliError;
 
 /// The keyless options of a signing command.
 #[derive(Debug, Clone, clap::Args)]
@@ -52,111 +46,36 @@ pub struct KeylessArgs {
     pub timeout: u64,
 }
 
-/// Everything ready to sign: token, services, trust root, transport options.
-pub struct Prepared {
-    token: IdentityToken,
-    services: Services,
-    root: TrustRoot,
-    opts: KeylessOptions,
-    now: i64,
-}
-
-impl std::fmt::Debug for Prepared {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Prepared")
-            .field("services", &self.services)
-            .finish_non_exhaustive()
+/// A setup problem: exit 2, with the library's hint.
+fn setup(e: SetupError) -> CliError {
+    let err = CliError::usage(CliError::chain(&e));
+    match e.hint() {
+        Some(h) => err.hint(h),
+        None => err,
     }
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
-fn read_small(path: &Path, what: &str) -> Result<String, CliError> {
-    super::read_text(path, MAX_FILE, what).map_err(|e| match e.kind {
-        ErrorKind::NotVerified => CliError::usage(e.message),
-        _ => e,
-    })
-}
-
-fn raw_token(a: &KeylessArgs, opts: &KeylessOptions) -> Result<String, CliError> {
-    if let Some(t) = &a.identity_token {
-        return match t.strip_prefix('@') {
-            Some(path) => read_small(Path::new(path), "identity token"),
-            None => Ok(t.clone()),
-        };
-    }
-    if let Some(t) = std::env::var("SIGSTORE_ID_TOKEN")
-        .ok()
-        .filter(|t| !t.trim().is_empty())
-    {
-        return Ok(t);
-    }
-    let url = std::env::var("ACTIONS_ID_TOKEN_REQUEST_URL")
-        .ok()
-        .filter(|s| !s.is_empty());
-    let bearer = std::env::var("ACTIONS_ID_TOKEN_REQUEST_TOKEN")
-        .ok()
-        .filter(|s| !s.is_empty());
-    if let (Some(url), Some(bearer)) = (url, bearer) {
-        return sigil_gate::keyless::github_actions_token(&url, &bearer, opts).map_err(|e| {
-            CliError::usage(CliError::chain(&e))
-                .hint("the workflow job needs `permissions: id-token: write`")
-        });
-    }
-    Err(CliError::usage("keyless signing needs an OIDC identity token").hint(TOKEN_SOURCES))
-}
-
-/// Reads the token and chooses services and trust; refuses (exit 2) what cannot work.
+/// Reads the token and chooses services and trust (`sigil_gate::keyless::prepare`); refuses
+/// (exit 2) what cannot work.
 pub fn prepare(a: &KeylessArgs) -> Result<Prepared, CliError> {
-    let opts = KeylessOptions {
-        insecure_allow_http: a.insecure_allow_http,
-        timeout: Duration::from_secs(a.timeout.max(1)),
-        ..KeylessOptions::default()
+    let req = keyless::SetupRequest {
+        identity_token: a.identity_token.as_deref(),
+        signing_config: a.signing_config.as_deref(),
+        trusted_root: a.trusted_root.as_deref(),
+        staging: a.staging,
+        opts: KeylessOptions {
+            insecure_allow_http: a.insecure_allow_http,
+            timeout: Duration::from_secs(a.timeout.max(1)),
+            ..KeylessOptions::default()
+        },
     };
-    let now = now();
-    let services = match (&a.signing_config, a.staging) {
-        (Some(p), _) => {
-            let text = read_small(p, "signing config")?;
-            sigil_sigstore::sign::config::select(text.as_bytes(), now).map_err(|e| {
-                CliError::usage(format!("{}: {e}", p.display()))
-                    .hint("pass a Sigstore SigningConfig v0.2 (media type application/vnd.dev.sigstore.signingconfig.v0.2+json)")
-            })?
-        }
-        (None, true) => Services::staging(),
-        (None, false) => Services::public_good(),
-    };
-    let root = match (&a.trusted_root, a.staging) {
-        (Some(p), _) => TrustRoot::from_json(&read_small(p, "trusted root")?)
-            .map_err(|e| CliError::usage(format!("{}: {}", p.display(), CliError::chain(&e))))?,
-        (None, true) => TrustRoot::staging().map_err(|e| CliError::usage(CliError::chain(&e)))?,
-        (None, false) => {
-            TrustRoot::public_good().map_err(|e| CliError::usage(CliError::chain(&e)))?
-        }
-    };
-    let raw = raw_token(a, &opts)?;
-    let token = IdentityToken::parse(&raw, now).map_err(|e| {
-        CliError::usage(e)
-            .hint("get a fresh token with audience sigstore; ".to_owned() + TOKEN_SOURCES)
-    })?;
-    Ok(Prepared {
-        token,
-        services,
-        root,
-        opts,
-        now,
-    })
+    keyless::prepare(&req, &|k| std::env::var(k).ok()).map_err(setup)
 }
 
 /// Signs every item in one session; any failure is exit 1 with the reason, and nothing is
 /// returned. `what_for` names the artifacts in the message.
 pub fn sign(p: &Prepared, what: &[ToSign<'_>], what_for: &str) -> Result<Vec<Signed>, CliError> {
-    sigil_gate::keyless::sign_all(&p.opts, &p.services, &p.root, &p.token, what, p.now)
-        .map_err(|e| failure(&e, what_for))
+    p.sign(what).map_err(|e| failure(&e, what_for))
 }
 
 /// Exit 1 with the reason (human and `error.details.reason`); no token in it.
@@ -181,52 +100,19 @@ pub fn bundle_path(file: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// Refuses an existing output without `force`.
-pub fn refuse_existing(path: &Path, force: bool) -> Result<(), CliError> {
-    if !force && std::fs::symlink_metadata(path).is_ok() {
-        return Err(CliError::usage(format!(
-            "{}: bundle exists; nothing was signed and it is unchanged",
-            path.display()
-        ))
-        .hint("pass --force to overwrite it"));
-    }
-    Ok(())
-}
-
-/// Writes a bundle (mode 0644, atomically; replaces only with `force`).
-pub fn write(path: &Path, bytes: &[u8], force: bool) -> Result<(), CliError> {
-    sigil_keys::write_new_file(path, bytes, 0o644, force).map_err(super::key_file_error)
-}
-
 /// JSON and human lines for one signed bundle.
-pub fn describe(file: &Path, bundle: &Path, s: &Signed) -> (serde_json::Value, Vec<String>) {
-    (
-        json!({
-            "file": file,
-            "bundle": bundle,
-            "identity": s.identity,
-            "issuer": s.issuer,
-            "log_indexes": s.log_indexes,
-            "timestamps": s.timestamps,
-        }),
-        vec![
-            format!(
-                "signed {} -> {} (keyless)",
-                file.display(),
-                bundle.display()
-            ),
-            format!("identity: {}", s.identity),
-            format!("issuer: {}", s.issuer),
-            format!(
-                "log index: {}",
-                s.log_indexes
-                    .iter()
-                    .map(u64::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        ],
-    )
+pub fn describe(file: &Path, bundle: &Path, s: &Signed) -> (serde_json::Value, [String; 4]) {
+    let j = json!({ "file": file, "bundle": bundle, "identity": s.identity, "issuer": s.issuer,
+        "log_indexes": s.log_indexes, "timestamps": s.timestamps });
+    let indexes: Vec<String> = s.log_indexes.iter().map(u64::to_string).collect();
+    let (f, b) = (file.display(), bundle.display());
+    let lines = [
+        format!("signed {f} -> {b} (keyless)"),
+        format!("identity: {}", s.identity),
+        format!("issuer: {}", s.issuer),
+        format!("log index: {}", indexes.join(", ")),
+    ];
+    (j, lines)
 }
 
 /// Identity flags for verifying a keyless bundle beside a list (`sums verify`), as
@@ -273,20 +159,22 @@ impl IdentityArgs {
             || self.certificate_oidc_issuer_regexp.is_some()
     }
 
-    fn matcher(
-        exact: &Option<String>,
-        re: &Option<String>,
-        flag: &str,
-    ) -> Result<sigil_sigstore::Matcher, CliError> {
-        match (exact, re) {
-            (Some(e), _) => Ok(sigil_sigstore::Matcher::exact(e.clone())),
-            (None, Some(r)) => {
-                sigil_sigstore::Matcher::regex(r).map_err(|e| CliError::usage(CliError::chain(&e)))
-            }
-            (None, None) => Err(CliError::usage(format!(
-                "a keyless bundle needs --{flag} or --{flag}-regexp"
-            ))),
-        }
+    /// The trusted root and identity policy these flags name.
+    pub fn trust(&self) -> Result<(TrustRoot, sigil_sigstore::SignerPolicy), CliError> {
+        let policy = keyless::identity_policy(
+            (
+                self.certificate_identity.as_deref(),
+                self.certificate_identity_regexp.as_deref(),
+            ),
+            (
+                self.certificate_oidc_issuer.as_deref(),
+                self.certificate_oidc_issuer_regexp.as_deref(),
+            ),
+        )
+        .map_err(setup)?;
+        let root =
+            keyless::trust_root(self.trusted_root.as_deref(), self.staging).map_err(setup)?;
+        Ok((root, policy))
     }
 
     /// Verifies the bundle at `bundle` over `bytes` (the list as read once) against the
@@ -296,51 +184,61 @@ impl IdentityArgs {
         bundle: &Path,
         bytes: &[u8],
     ) -> Result<sigil_sigstore::Verified, CliError> {
-        let policy = sigil_sigstore::SignerPolicy::Keyless {
-            identity: Self::matcher(
-                &self.certificate_identity,
-                &self.certificate_identity_regexp,
-                "certificate-identity",
-            )?,
-            issuer: Self::matcher(
-                &self.certificate_oidc_issuer,
-                &self.certificate_oidc_issuer_regexp,
-                "certificate-oidc-issuer",
-            )?,
-        };
-        let root = match (&self.trusted_root, self.staging) {
-            (Some(p), _) => TrustRoot::from_json(&read_small(p, "trusted root")?).map_err(|e| {
-                CliError::usage(format!("{}: {}", p.display(), CliError::chain(&e)))
-            })?,
-            (None, true) => {
-                TrustRoot::staging().map_err(|e| CliError::usage(CliError::chain(&e)))?
-            }
-            (None, false) => {
-                TrustRoot::public_good().map_err(|e| CliError::usage(CliError::chain(&e)))?
-            }
-        };
+        let (root, policy) = self.trust()?;
         let raw = super::read_text(bundle, sigil_sigstore::MAX_BUNDLE_FILE as u64, "bundle")?;
         let b = sigil_sigstore::Bundle::parse(raw.as_bytes()).map_err(|e| {
-            CliError::not_verified(format!("{}: {}", bundle.display(), CliError::chain(&e)))
-                .data(json!({ "bundle": bundle, "reason": "bundle-malformed" }))
+            refused(
+                bundle,
+                &e,
+                sigil_sigstore::BundleReason::BundleMalformed.code(),
+            )
         })?;
-        sigil_sigstore::verify(&root, &b, sigil_sigstore::Artifact::Bytes(bytes), &policy).map_err(
-            |e| {
-                let reason = match &e {
-                    sigil_sigstore::BundleVerifyError::IdentityMismatch { .. } => {
-                        "identity-mismatch"
-                    }
-                    sigil_sigstore::BundleVerifyError::IssuerMismatch { .. } => "issuer-mismatch",
-                    sigil_sigstore::BundleVerifyError::ArtifactMismatch(_) => "artifact-mismatch",
-                    sigil_sigstore::BundleVerifyError::SignatureInvalid(_) => "signature-invalid",
-                    sigil_sigstore::BundleVerifyError::Certificate(_) => "certificate-rejected",
-                    sigil_sigstore::BundleVerifyError::TransparencyLog(_) => "tlog-rejected",
-                    sigil_sigstore::BundleVerifyError::Timestamp(_) => "timestamp-rejected",
-                    _ => "bundle-rejected",
-                };
-                CliError::not_verified(format!("{}: {}", bundle.display(), CliError::chain(&e)))
-                    .data(json!({ "bundle": bundle, "reason": reason }))
-            },
-        )
+        let artifact = sigil_sigstore::Artifact::Bytes(bytes);
+        sigil_sigstore::verify(&root, &b, artifact, &policy)
+            .map_err(|e| refused(bundle, &e, e.reason().code()))
     }
+}
+
+/// `sigil pack sign --keyless` (`sigil_gate::keyless::Prepared::sign_pack`); the inner
+/// `Err` is the pack's refusal, rendered by `pack sign` as for a key.
+pub fn sign_pack(
+    dir: &Path,
+    opts: &sigil_pack::SignOptions<'_>,
+    a: &KeylessArgs,
+) -> Result<Result<sigil_pack::SignedPack, sigil_pack::SignError>, CliError> {
+    match prepare(a)?.sign_pack(dir, opts) {
+        Ok(s) => Ok(Ok(s)),
+        Err(keyless::PackSignError::Pack(e)) => Ok(Err(e)),
+        Err(keyless::PackSignError::Keyless(e)) => Err(failure(&e, &dir.display().to_string())),
+        Err(e) => Err(CliError::io(CliError::chain(&e))),
+    }
+}
+
+/// `sigil pack verify|check` with identity flags: the keyless bundle instead of a key. A
+/// bundle that does not verify is exit 1 with `reason`; other failures are the pack's.
+pub fn verify_pack(
+    dir: &Path,
+    id: &IdentityArgs,
+    limits: &sigil_pack::Limits,
+    allow: &sigil_scan::Allowlist,
+) -> Result<Result<sigil_pack::VerifiedPack, sigil_pack::PackVerifyError>, CliError> {
+    let (root, policy) = id.trust()?;
+    let trust = sigil_pack::KeylessTrust {
+        root: &root,
+        policy: &policy,
+    };
+    match sigil_pack::verify_dir_keyless(dir, id.bundle.as_deref(), trust, limits, allow) {
+        Err(sigil_pack::PackVerifyError::Keyless(e)) => {
+            let bundle = id.bundle.clone();
+            let bundle = bundle.unwrap_or(dir.join(sigil_pack::BUNDLE_PATH));
+            Err(refused(&bundle, &e, e.reason().code()))
+        }
+        other => Ok(other),
+    }
+}
+
+/// A bundle that does not verify: exit 1, the reason in human and JSON output.
+fn refused(bundle: &Path, e: &dyn std::error::Error, reason: &str) -> CliError {
+    CliError::not_verified(format!("{}: {}", bundle.display(), CliError::chain(e)))
+        .data(json!({ "bundle": bundle, "reason": reason }))
 }

@@ -61,8 +61,16 @@ pub struct SignArgs {
     #[arg(value_name = "DIR")]
     dir: PathBuf,
     /// Secret key (minisign format).
-    #[arg(long, short = 'k', value_name = "KEY")]
-    key: PathBuf,
+    #[arg(
+        long,
+        short = 'k',
+        value_name = "KEY",
+        required_unless_present = "keyless",
+        conflicts_with = "keyless"
+    )]
+    key: Option<PathBuf>,
+    #[command(flatten)]
+    keyless: super::keyless::KeylessArgs,
     /// Pack name (signed).
     #[arg(long, value_name = "N")]
     name: String,
@@ -83,8 +91,11 @@ pub struct VerifyArgs {
     #[arg(value_name = "DIR")]
     dir: PathBuf,
     /// Trusted public key (minisign or SPKI PEM); repeat for several.
-    #[arg(long, short = 'k', value_name = "PUB", required = true)]
+    #[arg(long, short = 'k', value_name = "PUB", required_unless_present_any = ["certificate_identity", "certificate_identity_regexp"], conflicts_with_all = ["certificate_identity", "certificate_identity_regexp"])]
     key: Vec<PathBuf>,
+    /// Identity flags verify a keyless pack (.sigil/SHA256SUMS.sigstore.json).
+    #[command(flatten)]
+    identity: super::keyless::IdentityArgs,
     /// `--expect-name` is the pack name here.
     #[command(flatten)]
     expect: super::verify::ExpectArgs,
@@ -153,7 +164,6 @@ fn violation_json(v: &sigil_pack::Violation) -> Value {
 
 fn sign(out: &Output, a: SignArgs) -> Result<Report, CliError> {
     let scanner = Scanner::new(super::scan::load_allowlist(a.allowlist.as_ref())?);
-    let key = super::load_secret_key(&a.key)?;
     let opts = SignOptions {
         name: &a.name,
         version: &a.version,
@@ -161,34 +171,36 @@ fn sign(out: &Output, a: SignArgs) -> Result<Report, CliError> {
         scanner: &scanner,
         untrusted_comment: super::sign::UNTRUSTED_COMMENT,
     };
-    match sigil_pack::sign::sign_dir_progress(
-        &a.dir,
-        &key,
-        &opts,
-        &super::count_progress(out, "scanning", false),
-    ) {
+    let signed = match &a.key {
+        None => super::keyless::sign_pack(&a.dir, &opts, &a.keyless)?,
+        Some(k) => sigil_pack::sign::sign_dir_progress(
+            &a.dir,
+            &super::load_secret_key(k)?,
+            &opts,
+            &super::count_progress(out, "scanning", false),
+        ),
+    };
+    match signed {
         Ok(s) => {
-            let mut r = Report::ok(
-                "ok",
-                json!({
-                    "dir": a.dir,
-                    "name": s.comment.name,
-                    "version": s.comment.version,
-                    "files": s.comment.files,
-                    "bytes": s.comment.bytes,
-                    "key_id": s.key_id.to_string(),
-                    "trusted_comment": s.comment.to_string(),
-                    "manifest": s.manifest_path,
-                    "signature": s.signature_path,
-                    "placeholders": s.placeholders.iter().map(super::scan::finding_json).collect::<Vec<_>>(),
-                }),
-            );
+            let mut j = json!({
+                "dir": a.dir,
+                "name": s.comment.name,
+                "version": s.comment.version,
+                "files": s.comment.files,
+                "bytes": s.comment.bytes,
+                "trusted_comment": s.comment.to_string(),
+                "manifest": s.manifest_path,
+                "signature": s.signature_path,
+                "placeholders": s.placeholders.iter().map(super::scan::finding_json).collect::<Vec<_>>(),
+            });
+            signer_json(&mut j, &s.signer);
+            let mut r = Report::ok("ok", j);
             for p in &s.placeholders {
                 r = r.line(super::scan::finding_line(p));
             }
             Ok(r.line(format!(
-                "signed pack {} {} ({} files, {} bytes) with key {}",
-                s.comment.name, s.comment.version, s.comment.files, s.comment.bytes, s.key_id
+                "signed pack {} {} ({} files, {} bytes) with {}",
+                s.comment.name, s.comment.version, s.comment.files, s.comment.bytes, s.signer
             )))
         }
         Err(SignError::Refused {
@@ -224,20 +236,36 @@ fn load_keys(paths: &[PathBuf]) -> Result<Vec<sigil_keys::PublicKey>, CliError> 
 }
 
 fn pack_json(v: &VerifiedPack) -> Value {
-    json!({
+    let mut j = json!({
         "name": v.comment.name,
         "version": v.comment.version,
         "files": v.comment.files,
         "bytes": v.comment.bytes,
-        "key_id": v.key_id.to_string(),
         "trusted_comment": v.comment.to_string(),
-    })
+    });
+    signer_json(&mut j, &v.signer);
+    j
+}
+
+/// `key_id`, or `identity` and `issuer` for a keyless pack.
+fn signer_json(j: &mut Value, s: &sigil_pack::PackSigner) {
+    match s {
+        sigil_pack::PackSigner::Key(k) => j["key_id"] = json!(k.to_string()),
+        sigil_pack::PackSigner::Keyless { identity, issuer } => {
+            j["identity"] = json!(identity);
+            j["issuer"] = json!(issuer);
+        }
+    }
 }
 
 /// What a verified pack manifest states.
 fn manifest_statement(v: &VerifiedPack) -> Statement {
+    let source = match v.signer {
+        sigil_pack::PackSigner::Key(_) => SIGNATURE_PATH,
+        _ => sigil_pack::BUNDLE_PATH,
+    };
     Statement {
-        source: SIGNATURE_PATH.to_owned(),
+        source: source.to_owned(),
         file: None,
         name: Some(v.comment.name.clone()),
         version: Some(v.comment.version.clone()),
@@ -281,16 +309,19 @@ fn verify_failure(dir: &Path, e: PackVerifyError) -> Result<Report, CliError> {
 }
 
 fn verify(out: &Output, a: VerifyArgs, what: &str) -> Result<Report, CliError> {
-    let keys = load_keys(&a.key)?;
     let allow = super::scan::load_allowlist(a.allowlist.as_ref())?;
-    let progress = super::count_progress(out, "verifying", false);
-    match sigil_pack::verify::verify_dir_progress(
-        &a.dir,
-        &keys,
-        &a.limits.limits(),
-        &allow,
-        &progress,
-    ) {
+    let verified = if a.identity.given() {
+        super::keyless::verify_pack(&a.dir, &a.identity, &a.limits.limits(), &allow)?
+    } else {
+        sigil_pack::verify::verify_dir_progress(
+            &a.dir,
+            &load_keys(&a.key)?,
+            &a.limits.limits(),
+            &allow,
+            &super::count_progress(out, "verifying", false),
+        )
+    };
+    match verified {
         Ok(v) => {
             let expect = Expect {
                 file: None,
@@ -301,13 +332,13 @@ fn verify(out: &Output, a: VerifyArgs, what: &str) -> Result<Report, CliError> {
             Ok(
                 Report::ok("verified", json!({ "dir": a.dir, "pack": pack_json(&v) }))
                     .line(format!(
-                        "{what}: pack {} {} at {} verified ({} files, {} bytes, key {})",
+                        "{what}: pack {} {} at {} verified ({} files, {} bytes, {})",
                         v.comment.name,
                         v.comment.version,
                         a.dir.display(),
                         v.comment.files,
                         v.comment.bytes,
-                        v.key_id
+                        v.signer
                     ))
                     .line(format!("trusted comment: {tc}")),
             )

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::json;
+use sigil_keys::SecretKey;
 use sigil_sign::minisig;
 
 use crate::output::{CliError, Output, Report};
@@ -48,47 +49,51 @@ pub fn signature_path(file: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// Refuses to overwrite an existing signature without `--force`.
-fn refuse_existing(sig_path: &Path) -> Result<(), CliError> {
-    if std::fs::symlink_metadata(sig_path).is_ok() {
-        return Err(CliError::usage(format!(
-            "{}: signature file exists; nothing was signed and it is unchanged",
-            sig_path.display()
-        ))
-        .hint("pass --force to overwrite it, or -x/--output to write the signature elsewhere"));
+/// Refuses to overwrite an existing signature or bundle without `--force`.
+pub fn refuse_existing(path: &Path, force: bool, keyless: bool) -> Result<(), CliError> {
+    if force || std::fs::symlink_metadata(path).is_err() {
+        return Ok(());
     }
-    Ok(())
+    let (what, hint) = match keyless {
+        true => ("bundle", ""),
+        false => (
+            "signature file",
+            ", or -x/--output to write the signature elsewhere",
+        ),
+    };
+    Err(CliError::usage(format!(
+        "{}: {what} exists; nothing was signed and it is unchanged",
+        path.display()
+    ))
+    .hint(format!("pass --force to overwrite it{hint}")))
 }
 
 /// Signs one file with a loaded key and writes the signature (`sig_path`) atomically; an
 /// existing one is overwritten only with `force`.
-pub fn sign_file(
+fn sign_file(
     out: &Output,
-    key: &sigil_keys::SecretKey,
+    key: &SecretKey,
     file: &Path,
     sig_path: &Path,
-    force: bool,
-    trusted_comment: Option<&str>,
-    untrusted_comment: &str,
+    a: &SignArgs,
 ) -> Result<minisig::Signature, CliError> {
     let (reader, len) = super::open_input(file)?;
     let name = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tc = match trusted_comment {
-        Some(t) => t.to_owned(),
+    let tc = match &a.trusted_comment {
+        Some(t) => t.clone(),
         None => format!(
-            "timestamp:{}\tfile:{}\thashed",
-            super::now_or_source_date_epoch()?,
-            name
+            "timestamp:{}\tfile:{name}\thashed",
+            super::now_or_source_date_epoch()?
         ),
     };
     let sig = minisig::sign(
         key,
         reader,
         &tc,
-        untrusted_comment,
+        &a.untrusted_comment,
         super::progress(out, &name, len),
     )
     .map_err(|e| match e {
@@ -97,69 +102,56 @@ pub fn sign_file(
         }
         other => CliError::usage(other),
     })?;
-    sigil_keys::write_new_file(sig_path, sig.to_text().as_bytes(), 0o644, force).map_err(|e| {
-        match e {
-            sigil_keys::KeyFileError::Exists { .. } => match refuse_existing(sig_path) {
-                Err(refusal) => refusal,
-                Ok(()) => super::key_file_error(e),
-            },
-            other => super::key_file_error(other),
-        }
-    })?;
+    // Refused before signing; a signature made meanwhile is refused here, unchanged.
+    sigil_keys::write_new_file(sig_path, sig.to_text().as_bytes(), 0o644, a.force)
+        .map_err(super::key_file_error)?;
     Ok(sig)
 }
 
 /// Runs `sigil sign`.
 pub fn run(out: &Output, a: SignArgs) -> Result<Report, CliError> {
+    let keyless = a.keyless.keyless;
     let targets: Vec<(&PathBuf, PathBuf)> = match (&a.output, a.files.as_slice()) {
         (Some(o), [one]) => vec![(one, o.clone())],
         (Some(_), _) => {
             return Err(CliError::usage("-x/--output takes one FILE to sign")
                 .hint("sign several files without -x: each gets FILE.minisig"))
         }
-        (None, files) if a.keyless.keyless => files
+        (None, files) if keyless => files
             .iter()
             .map(|f| (f, super::keyless::bundle_path(f)))
             .collect(),
         (None, files) => files.iter().map(|f| (f, signature_path(f))).collect(),
     };
-    if a.keyless.keyless {
-        return run_keyless(out, &a, &targets);
+    if keyless && a.trusted_comment.is_some() {
+        return Err(CliError::usage(
+            "-t/--trusted-comment applies to minisign signatures only",
+        ));
     }
-    let Some(key_path) = &a.key else {
-        return Err(CliError::usage("sign needs --key KEY or --keyless"));
+    let key = match (&a.key, keyless) {
+        (Some(k), false) => Some(super::load_secret_key(k)?),
+        (None, false) => return Err(CliError::usage("sign needs --key KEY or --keyless")),
+        (_, true) => None,
     };
-    let key = super::load_secret_key(key_path)?;
     // Refuse before signing anything.
-    for (file, sig_path) in &targets {
+    for (file, path) in &targets {
         super::open_input(file)?;
-        if !a.force {
-            refuse_existing(sig_path)?;
-        }
+        refuse_existing(path, a.force, keyless)?;
     }
-    let mut signed = Vec::new();
+    let Some(key) = key else {
+        return run_keyless(out, &a, &targets);
+    };
     let mut report = Report::ok("ok", json!(null));
+    let mut signed = Vec::new();
     for (file, sig_path) in &targets {
-        let sig = sign_file(
-            out,
-            &key,
-            file,
-            sig_path,
-            a.force,
-            a.trusted_comment.as_deref(),
-            &a.untrusted_comment,
-        )?;
+        let sig = sign_file(out, &key, file, sig_path, &a)?;
         report = report.line(format!(
             "signed {} -> {}",
             file.display(),
             sig_path.display()
         ));
-        signed.push(json!({
-            "file": file,
-            "signature": sig_path,
-            "key_id": sig.key_id.to_string(),
-            "trusted_comment": sig.trusted_comment,
-        }));
+        signed.push(json!({ "file": file, "signature": sig_path,
+            "key_id": sig.key_id.to_string(), "trusted_comment": sig.trusted_comment }));
     }
     report.data = json!({ "key_id": key.key_id().to_string(), "signed": signed });
     Ok(report)
@@ -172,40 +164,27 @@ fn run_keyless(
     a: &SignArgs,
     targets: &[(&PathBuf, PathBuf)],
 ) -> Result<Report, CliError> {
-    if a.trusted_comment.is_some() {
-        return Err(CliError::usage(
-            "-t/--trusted-comment applies to minisign signatures only",
-        ));
-    }
-    let mut digests = Vec::with_capacity(targets.len());
-    for (file, bundle) in targets {
-        super::open_input(file)?;
-        super::keyless::refuse_existing(bundle, a.force)?;
-    }
     let prepared = super::keyless::prepare(&a.keyless)?;
-    for (file, _) in targets {
-        let (reader, len) = super::open_input(file)?;
-        let name = file.to_string_lossy();
-        let mut h = sigil_core::digest::Sha256Hasher::default();
-        sigil_core::digest::stream(reader, |b| h.update(b), super::progress(out, &name, len))
-            .map_err(|e| CliError::io(format!("{}: {}", file.display(), super::io_reason(&e))))?;
-        digests.push(sigil_sigstore::sign::ToSign::Digest(h.finalize().0));
-    }
-    let names = targets
+    let names: Vec<String> = targets
         .iter()
         .map(|(f, _)| f.display().to_string())
-        .collect::<Vec<_>>()
-        .join(", ");
-    let signed = super::keyless::sign(&prepared, &digests, &names)?;
+        .collect();
+    // Key generation and the Fulcio round trip overlap the hashing.
+    let hash = || {
+        let digest = |(f, _): &(&PathBuf, PathBuf)| super::sums::hash_file(out, f).map(|d| d.0);
+        targets.iter().map(digest).collect()
+    };
+    let signed = prepared
+        .sign_digests(hash)?
+        .map_err(|e| super::keyless::failure(&e, &names.join(", ")))?;
     let mut report = Report::ok("ok", json!(null));
     let mut items = Vec::new();
     for ((file, bundle), s) in targets.iter().zip(&signed) {
-        super::keyless::write(bundle, &s.bundle, a.force)?;
+        sigil_keys::write_new_file(bundle, &s.bundle, 0o644, a.force)
+            .map_err(super::key_file_error)?;
         let (j, lines) = super::keyless::describe(file, bundle, s);
         items.push(j);
-        for l in lines {
-            report = report.line(l);
-        }
+        report.human.extend(lines);
     }
     report.data = json!({ "keyless": true, "signed": items });
     Ok(report)

@@ -6,13 +6,16 @@
 //! `sigil-sigstore`; this module only moves bytes, with timeouts and size limits, no
 //! redirects, and no proxy for loopback.
 
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use sigil_sigstore::sign::{ConfigError, TokenError};
 use sigil_sigstore::sign::{
     IdentityToken, KeylessError, Service, Services, Session, Signed, ToSign, Transport,
     TransportError,
 };
-use sigil_sigstore::TrustRoot;
+use sigil_sigstore::{Matcher, PatternError, SignerPolicy, TrustRoot, TrustRootError};
 
 use crate::fetch::check_url;
 
@@ -180,22 +183,159 @@ pub fn github_actions_token(
         .ok_or(AmbientError::Malformed)
 }
 
-/// Signs every item of `what` in one session (one key, one certificate) and returns the
-/// verified bundles in order; nothing is returned unless all succeeded.
-pub fn sign_all(
-    opts: &KeylessOptions,
-    services: &Services,
-    root: &TrustRoot,
-    token: &IdentityToken,
+/// Everything keyless signing needs, chosen by [`prepare`]: the token, the services, the
+/// trusted root every new bundle is verified against, the transport options and the time.
+pub struct Prepared {
+    /// The identity token (its `Debug` is redacted).
+    pub token: IdentityToken,
+    /// Fulcio, Rekor and TSA URLs.
+    pub services: Services,
+    /// The trusted root for the verification before a bundle is returned.
+    pub root: TrustRoot,
+    /// Transport settings.
+    pub opts: KeylessOptions,
+    /// Unix time of the checks.
+    pub now: i64,
+}
+
+impl std::fmt::Debug for Prepared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prepared")
+            .field("token", &self.token)
+            .field("services", &self.services)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the signing flags ask for.
+#[derive(Debug, Clone, Default)]
+pub struct SetupRequest<'a> {
+    /// `--identity-token` (`@FILE` reads a file).
+    pub identity_token: Option<&'a str>,
+    /// `--signing-config`.
+    pub signing_config: Option<&'a Path>,
+    /// `--trusted-root`.
+    pub trusted_root: Option<&'a Path>,
+    /// `--staging`.
+    pub staging: bool,
+    /// Transport settings.
+    pub opts: KeylessOptions,
+}
+
+/// Chooses services and trust and finds the token ([`services`], [`trust_root`],
+/// [`identity_token`]), at the system clock's time.
+pub fn prepare(
+    req: &SetupRequest<'_>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Prepared, SetupError> {
+    let now = unix_now();
+    let services = services(req.signing_config, req.staging, now)?;
+    let root = trust_root(req.trusted_root, req.staging)?;
+    let token = identity_token(req.identity_token, env, &req.opts, now)?;
+    Ok(Prepared {
+        token,
+        services,
+        root,
+        opts: req.opts.clone(),
+        now,
+    })
+}
+
+impl Prepared {
+    fn transport(&self) -> Result<HttpTransport, KeylessError> {
+        HttpTransport::new(&self.opts).map_err(|source| KeylessError::Service {
+            service: Service::Fulcio,
+            source,
+        })
+    }
+
+    /// Signs every item of `what` in one session (one key, one certificate) and returns the
+    /// verified bundles in order; nothing is returned unless all succeeded.
+    pub fn sign(&self, what: &[ToSign<'_>]) -> Result<Vec<Signed>, KeylessError> {
+        let mut transport = self.transport()?;
+        let session = self.start(&mut transport);
+        sign_each(session?, what)
+    }
+
+    fn start<'a>(
+        &'a self,
+        transport: &'a mut HttpTransport,
+    ) -> Result<Session<'a, HttpTransport>, KeylessError> {
+        let mut rng = rand_core::OsRng;
+        Session::start(
+            transport,
+            &self.services,
+            &self.root,
+            &self.token,
+            &mut rng,
+            self.now,
+        )
+    }
+
+    /// Message signatures over the digests `hash` computes: key generation and the Fulcio
+    /// round trip run on a second thread while `hash` reads and hashes on this one. The outer
+    /// `Err` is `hash`'s; the inner one a signing failure.
+    pub fn sign_digests<E>(
+        &self,
+        hash: impl FnOnce() -> Result<Vec<[u8; 32]>, E>,
+    ) -> Result<Result<Vec<Signed>, KeylessError>, E> {
+        let mut transport = match self.transport() {
+            Ok(t) => t,
+            Err(e) => return Ok(Err(e)),
+        };
+        std::thread::scope(|s| {
+            let started = s.spawn(|| self.start(&mut transport));
+            let digests = hash();
+            let session = started
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let digests = digests?;
+            let what: Vec<ToSign<'_>> = digests.into_iter().map(ToSign::Digest).collect();
+            Ok(session.and_then(|session| sign_each(session, &what)))
+        })
+    }
+}
+
+/// Why a pack was not signed keyless.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PackSignError {
+    /// The pack was refused or could not be read or written.
+    #[error(transparent)]
+    Pack(sigil_pack::SignError),
+    /// Signing failed; nothing was written.
+    #[error(transparent)]
+    Keyless(KeylessError),
+}
+
+impl Prepared {
+    /// `pack sign --keyless`: the pack's checks ([`sigil_pack::check_dir`]), one DSSE bundle
+    /// over the pack statement (subject: the manifest), verified, then the manifest and the
+    /// bundle written.
+    pub fn sign_pack(
+        &self,
+        dir: &Path,
+        opts: &sigil_pack::SignOptions<'_>,
+    ) -> Result<sigil_pack::SignedPack, PackSignError> {
+        let u = sigil_pack::check_dir(dir, opts).map_err(PackSignError::Pack)?;
+        let statement = sigil_pack::keyless::statement(u.manifest.as_bytes(), &u.comment);
+        let what = [ToSign::Dsse {
+            payload_type: sigil_sigstore::sign::IN_TOTO,
+            payload: &statement,
+            subject: sigil_core::Sha256Digest::of(u.manifest.as_bytes()).0,
+        }];
+        let mut signed = self.sign(&what).map_err(PackSignError::Keyless)?;
+        let s = signed.remove(0);
+        sigil_pack::keyless::write_keyless(dir, u, &s.bundle, &s.identity, &s.issuer)
+            .map_err(PackSignError::Pack)
+    }
+}
+
+fn sign_each(
+    mut session: Session<'_, HttpTransport>,
     what: &[ToSign<'_>],
-    now: i64,
 ) -> Result<Vec<Signed>, KeylessError> {
-    let mut transport = HttpTransport::new(opts).map_err(|source| KeylessError::Service {
-        service: Service::Fulcio,
-        source,
-    })?;
     let mut rng = rand_core::OsRng;
-    let mut session = Session::start(&mut transport, services, root, token, &mut rng, now)?;
     let mut out = Vec::with_capacity(what.len());
     for w in what {
         let mut nonce = [0u8; 8];
@@ -203,4 +343,311 @@ pub fn sign_all(
         out.push(session.sign(*w, nonce)?);
     }
     Ok(out)
+}
+
+/// The system clock in unix seconds, for token and certificate checks (0 before 1970).
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// Largest token, signing config or trusted root file read.
+pub const MAX_SETUP_FILE: u64 = 8 * 1024 * 1024;
+
+/// Where the three token sources are named, for hints.
+pub const TOKEN_SOURCES: &str = "pass --identity-token TOKEN (or @FILE), set SIGSTORE_ID_TOKEN, or run in GitHub Actions with `permissions: id-token: write` (ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN)";
+
+/// Why keyless signing or verification cannot start: a setup problem (exit 2), never a
+/// verdict. No variant carries the token.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SetupError {
+    /// A file could not be read.
+    #[error("{}: {reason}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The signing config is not a usable SigningConfig v0.2.
+    #[error("{}: {source}", path.display())]
+    SigningConfig {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: ConfigError,
+    },
+    /// The trusted root does not load.
+    #[error("{}{source}", path.as_ref().map(|p| format!("{}: ", p.display())).unwrap_or_default())]
+    TrustRoot {
+        /// The file, unless embedded.
+        path: Option<PathBuf>,
+        /// Why.
+        #[source]
+        source: TrustRootError,
+    },
+    /// No token source is present.
+    #[error("keyless signing needs an OIDC identity token")]
+    NoToken,
+    /// GitHub Actions' ambient token could not be had.
+    #[error(transparent)]
+    Ambient(AmbientError),
+    /// The token cannot be used.
+    #[error(transparent)]
+    Token(TokenError),
+    /// An identity flag is missing.
+    #[error("a keyless bundle needs --{0} or --{0}-regexp")]
+    MissingIdentity(&'static str),
+    /// An identity pattern does not compile.
+    #[error(transparent)]
+    Pattern(PatternError),
+}
+
+impl SetupError {
+    /// A hint for people, where the fix is clear.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            SetupError::SigningConfig { .. } => Some("pass a Sigstore SigningConfig v0.2 (media type application/vnd.dev.sigstore.signingconfig.v0.2+json)".into()),
+            SetupError::NoToken => Some(TOKEN_SOURCES.into()),
+            SetupError::Ambient(_) => Some("the workflow job needs `permissions: id-token: write`".into()),
+            SetupError::Token(_) => Some(format!("get a fresh token with audience sigstore; {TOKEN_SOURCES}")),
+            _ => None,
+        }
+    }
+}
+
+fn read_setup_file(path: &Path) -> Result<String, SetupError> {
+    let read = || -> std::io::Result<String> {
+        let (f, _) = sigil_core::input::open(path)?;
+        let mut buf = Vec::new();
+        f.take(MAX_SETUP_FILE + 1).read_to_end(&mut buf)?;
+        if buf.len() as u64 > MAX_SETUP_FILE {
+            return Err(std::io::Error::other("larger than 8 MiB"));
+        }
+        String::from_utf8(buf).map_err(|_| std::io::Error::other("not UTF-8 text"))
+    };
+    read().map_err(|e| SetupError::Read {
+        path: path.to_owned(),
+        reason: sigil_core::error::chain(&e),
+    })
+}
+
+/// The services to sign with: a SigningConfig v0.2 file (its services valid at `now`), else
+/// the staging or the public-good instance.
+pub fn services(
+    signing_config: Option<&Path>,
+    staging: bool,
+    now: i64,
+) -> Result<Services, SetupError> {
+    match (signing_config, staging) {
+        (Some(p), _) => sigil_sigstore::sign::config::select(read_setup_file(p)?.as_bytes(), now)
+            .map_err(|source| SetupError::SigningConfig {
+                path: p.to_owned(),
+                source,
+            }),
+        (None, true) => Ok(Services::staging()),
+        (None, false) => Ok(Services::public_good()),
+    }
+}
+
+/// The trusted root: a `trusted_root.json` file, else the embedded staging or public-good
+/// root.
+pub fn trust_root(file: Option<&Path>, staging: bool) -> Result<TrustRoot, SetupError> {
+    let loaded = match (file, staging) {
+        (Some(p), _) => TrustRoot::from_json(&read_setup_file(p)?),
+        (None, true) => TrustRoot::staging(),
+        (None, false) => TrustRoot::public_good(),
+    };
+    loaded.map_err(|source| SetupError::TrustRoot {
+        path: file.map(Path::to_owned),
+        source,
+    })
+}
+
+/// The identity token, from the first source present: `flag` (`@FILE` reads a file),
+/// `SIGSTORE_ID_TOKEN`, then GitHub Actions' ambient credentials
+/// (`ACTIONS_ID_TOKEN_REQUEST_URL` and `ACTIONS_ID_TOKEN_REQUEST_TOKEN`). `env` looks up the
+/// environment (`std::env::var(..).ok()` in the CLI); the token is checked at `now`.
+pub fn identity_token(
+    flag: Option<&str>,
+    env: &dyn Fn(&str) -> Option<String>,
+    opts: &KeylessOptions,
+    now: i64,
+) -> Result<IdentityToken, SetupError> {
+    let var = |k: &str| env(k).filter(|v| !v.trim().is_empty());
+    let raw = match (flag, var("SIGSTORE_ID_TOKEN")) {
+        (Some(f), _) => match f.strip_prefix('@') {
+            Some(path) => read_setup_file(Path::new(path))?,
+            None => f.to_owned(),
+        },
+        (None, Some(t)) => t,
+        (None, None) => match (
+            var("ACTIONS_ID_TOKEN_REQUEST_URL"),
+            var("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
+        ) {
+            (Some(url), Some(bearer)) => {
+                github_actions_token(&url, &bearer, opts).map_err(SetupError::Ambient)?
+            }
+            _ => return Err(SetupError::NoToken),
+        },
+    };
+    IdentityToken::parse(&raw, now).map_err(SetupError::Token)
+}
+
+/// A keyless verification policy from identity and issuer flags (exact or regular
+/// expression; one of each is required).
+pub fn identity_policy(
+    identity: (Option<&str>, Option<&str>),
+    issuer: (Option<&str>, Option<&str>),
+) -> Result<SignerPolicy, SetupError> {
+    let matcher = |(exact, re): (Option<&str>, Option<&str>), flag| match (exact, re) {
+        (Some(e), _) => Ok(Matcher::exact(e)),
+        (None, Some(r)) => Matcher::regex(r).map_err(SetupError::Pattern),
+        (None, None) => Err(SetupError::MissingIdentity(flag)),
+    };
+    Ok(SignerPolicy::Keyless {
+        identity: matcher(identity, "certificate-identity")?,
+        issuer: matcher(issuer, "certificate-oidc-issuer")?,
+    })
+}
+
+#[cfg(test)]
+mod setup_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    const NOW: i64 = 1_700_000_000;
+
+    /// An unsigned JWT for `sub`, valid at [`NOW`].
+    fn jwt(sub: &str) -> String {
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+        use base64::Engine as _;
+        let claims = serde_json::json!({
+            "iss": "https://oauth2.sigstore.dev/auth", "sub": sub, "email": sub,
+            "email_verified": true, "aud": "sigstore", "exp": NOW + 600, "iat": NOW,
+        });
+        format!(
+            "{}.{}.c2ln",
+            B64.encode(br#"{"alg":"RS256"}"#),
+            B64.encode(claims.to_string())
+        )
+    }
+
+    fn check(flag: Option<&str>, env: &[(&str, &str)], expect: Result<&str, &str>) {
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let lookup = move |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        let got = identity_token(flag, &lookup, &KeylessOptions::default(), NOW);
+        match (got, expect) {
+            (Ok(t), Ok(sub)) => assert_eq!(t.subject, sub),
+            (Err(e), Err(msg)) => assert_eq!(e.to_string(), msg),
+            (got, want) => panic!("got {got:?}, want {want:?}"),
+        }
+    }
+
+    #[test]
+    fn the_flag_wins_over_the_environment() {
+        let flag = jwt("flag@example.com");
+        let env = jwt("env@example.com");
+        check(
+            Some(&flag),
+            &[("SIGSTORE_ID_TOKEN", &env)],
+            Ok("flag@example.com"),
+        );
+    }
+
+    #[test]
+    fn the_flag_reads_a_file_after_an_at_sign() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("token");
+        std::fs::write(&p, jwt("file@example.com")).unwrap();
+        check(
+            Some(&format!("@{}", p.display())),
+            &[],
+            Ok("file@example.com"),
+        );
+    }
+
+    #[test]
+    fn sigstore_id_token_comes_before_github_actions() {
+        let env = jwt("env@example.com");
+        check(
+            None,
+            &[
+                ("SIGSTORE_ID_TOKEN", &env),
+                ("ACTIONS_ID_TOKEN_REQUEST_URL", "http://127.0.0.1:9/unused"),
+                ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "bearer"),
+            ],
+            Ok("env@example.com"),
+        );
+    }
+
+    #[test]
+    fn blank_variables_and_half_of_the_actions_pair_are_no_token() {
+        check(
+            None,
+            &[
+                ("SIGSTORE_ID_TOKEN", "  "),
+                ("ACTIONS_ID_TOKEN_REQUEST_URL", "http://127.0.0.1:9/x"),
+            ],
+            Err("keyless signing needs an OIDC identity token"),
+        );
+        assert!(SetupError::NoToken
+            .hint()
+            .unwrap()
+            .contains("SIGSTORE_ID_TOKEN"));
+    }
+
+    #[test]
+    fn a_malformed_token_is_refused_without_its_bytes() {
+        check(
+            Some("not-a-jwt-secret"),
+            &[],
+            Err("identity token is malformed: not a JWT of three parts"),
+        );
+    }
+
+    #[test]
+    fn services_and_roots_follow_the_flags() {
+        assert_eq!(services(None, false, NOW).unwrap(), Services::public_good());
+        assert_eq!(services(None, true, NOW).unwrap(), Services::staging());
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("sc.json");
+        std::fs::write(&p, "{}").unwrap();
+        let e = services(Some(&p), true, NOW).unwrap_err();
+        assert!(matches!(e, SetupError::SigningConfig { .. }), "{e}");
+        assert!(e.hint().unwrap().contains("SigningConfig v0.2"));
+        assert!(trust_root(None, false).is_ok());
+        assert!(trust_root(None, true).is_ok());
+        let e = trust_root(Some(&d.path().join("absent.json")), false).unwrap_err();
+        assert!(e
+            .to_string()
+            .starts_with(&format!("{}: ", d.path().join("absent.json").display())));
+    }
+
+    #[test]
+    fn identity_policy_needs_one_of_each_flag() {
+        assert!(identity_policy((Some("a"), None), (None, Some("^https://"))).is_ok());
+        assert_eq!(
+            identity_policy((None, None), (Some("i"), None))
+                .unwrap_err()
+                .to_string(),
+            "a keyless bundle needs --certificate-identity or --certificate-identity-regexp"
+        );
+        assert_eq!(
+            identity_policy((Some("a"), None), (None, None))
+                .unwrap_err()
+                .to_string(),
+            "a keyless bundle needs --certificate-oidc-issuer or --certificate-oidc-issuer-regexp"
+        );
+        assert!(matches!(
+            identity_policy((None, Some("(")), (Some("i"), None)),
+            Err(SetupError::Pattern(_))
+        ));
+    }
 }

@@ -38,6 +38,7 @@ pub mod archive;
 pub mod content;
 pub mod extract;
 pub mod install;
+pub mod keyless;
 pub mod manifest;
 pub mod rules;
 pub mod sign;
@@ -56,11 +57,13 @@ pub use install::{
     install_archive, install_archive_allowing, install_archive_checked, ArchiveTrust,
     ArchiveVerifier, InstallError, InstallOptions, InstalledPack, MinisignVerifier, PackCheck,
 };
+pub use keyless::{verify_dir_keyless, KeylessTrust, BUNDLE_PATH};
 pub use manifest::{Manifest, ManifestParseError, PackComment, MANIFEST_PATH, SIGNATURE_PATH};
 pub use rules::{Limits, PackCode, Violation};
-pub use sign::{sign_dir, SignError, SignOptions, SignedPack};
+pub use sign::{check_dir, sign_dir, SignError, SignOptions, SignedPack, Unsigned};
 pub use verify::{
-    verify_dir, verify_dir_allowing, PackVerifyError, Problem, ProblemKind, VerifiedPack,
+    verify_dir, verify_dir_allowing, PackSigner, PackVerifyError, Problem, ProblemKind,
+    VerifiedPack,
 };
 
 #[cfg(test)]

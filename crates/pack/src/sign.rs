@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 use sigil_core::digest::Sha256Hasher;
-use sigil_keys::{KeyId, SecretKey};
+use sigil_keys::SecretKey;
 use sigil_scan::{Finding, Kind, Scanner};
 use sigil_sign::minisig;
 use sigil_sign::sums::Entry;
@@ -19,6 +19,7 @@ use crate::manifest::{
 };
 use crate::rules::{code, Limits, Violation};
 use crate::tree::{self, Progress, TreeIoError};
+use crate::verify::PackSigner;
 
 /// What to sign.
 #[derive(Debug, Clone)]
@@ -40,11 +41,11 @@ pub struct SignOptions<'a> {
 pub struct SignedPack {
     /// What the signature states.
     pub comment: PackComment,
-    /// The signing key's id.
-    pub key_id: KeyId,
+    /// Who signed: the key, or the keyless identity.
+    pub signer: PackSigner,
     /// `DIR/.sigil/SHA256SUMS`.
     pub manifest_path: PathBuf,
-    /// `DIR/.sigil/SHA256SUMS.minisig`.
+    /// `DIR/.sigil/SHA256SUMS.minisig`, or `.sigstore.json` for a keyless pack.
     pub signature_path: PathBuf,
     /// Placeholders the scan saw (not leaks; reported only).
     pub placeholders: Vec<Finding>,
@@ -94,6 +95,22 @@ impl From<TreeIoError> for SignError {
     }
 }
 
+/// A checked pack whose manifest is ready to sign (keyless signing signs it elsewhere).
+#[derive(Debug, Clone)]
+pub struct Unsigned {
+    /// What the signature will state.
+    pub comment: PackComment,
+    /// The manifest text, `.sigil/SHA256SUMS`.
+    pub manifest: String,
+    /// Placeholders the scan saw (not leaks; reported only).
+    pub placeholders: Vec<Finding>,
+}
+
+/// Whether `rel` is a file sign and verify expect under `.sigil/`.
+pub(crate) fn is_sigil_file(rel: &str) -> bool {
+    [MANIFEST_PATH, SIGNATURE_PATH, crate::keyless::BUNDLE_PATH].contains(&rel)
+}
+
 /// Walks `dir`, checks the data-only rules (modes, types, names, and contents: see
 /// [`crate::content`]; the scanner's allowlist holds the `content` exceptions) and scans
 /// every file for secrets (one read per file, hashing in the same pass, in parallel). Any violation or leak refuses with the
@@ -113,6 +130,65 @@ pub fn sign_dir_progress(
     opts: &SignOptions<'_>,
     progress: Progress<'_>,
 ) -> Result<SignedPack, SignError> {
+    let Unsigned {
+        comment,
+        manifest: text,
+        placeholders,
+    } = check_dir_progress(dir, opts, progress)?;
+    let sig = minisig::sign(
+        key,
+        text.as_bytes(),
+        &comment.to_string(),
+        opts.untrusted_comment,
+        |_| {},
+    )
+    .map_err(SignError::Sign)?;
+    let sigil = dir.join(SIGIL_DIR);
+    fs::create_dir_all(&sigil).map_err(|source| SignError::Io {
+        path: sigil.clone(),
+        source,
+    })?;
+    let manifest_path = dir.join(MANIFEST_PATH);
+    let signature_path = dir.join(SIGNATURE_PATH);
+    let write = |p: &Path, b: &[u8]| {
+        sigil_keys::write_new_file(p, b, 0o644, true).map_err(|e| SignError::Io {
+            path: p.to_owned(),
+            source: io::Error::other(e.to_string()),
+        })
+    };
+    write(&manifest_path, text.as_bytes())?;
+    write(&signature_path, sig.to_text().as_bytes())?;
+    // A keyless bundle from an earlier signing signs another manifest.
+    let stale = dir.join(crate::keyless::BUNDLE_PATH);
+    match fs::remove_file(&stale) {
+        Err(source) if source.kind() != io::ErrorKind::NotFound => {
+            return Err(SignError::Io {
+                path: stale,
+                source,
+            })
+        }
+        _ => {}
+    }
+    Ok(SignedPack {
+        comment,
+        signer: PackSigner::Key(key.key_id()),
+        manifest_path,
+        signature_path,
+        placeholders,
+    })
+}
+
+/// The checks of [`sign_dir`] and the manifest, without signing or writing anything.
+pub fn check_dir(dir: &Path, opts: &SignOptions<'_>) -> Result<Unsigned, SignError> {
+    check_dir_progress(dir, opts, &|_, _| {})
+}
+
+/// [`check_dir`], reporting the files scanned so far to `progress`.
+pub fn check_dir_progress(
+    dir: &Path,
+    opts: &SignOptions<'_>,
+    progress: Progress<'_>,
+) -> Result<Unsigned, SignError> {
     manifest::check_name(opts.name).map_err(SignError::Name)?;
     manifest::check_version(opts.version).map_err(SignError::Name)?;
     let sigil = dir.join(SIGIL_DIR);
@@ -128,7 +204,7 @@ pub fn sign_dir_progress(
     let t = tree::walk(dir, &opts.limits)?;
     violations.extend(t.violations);
     for f in &t.sigil {
-        if f.rel != MANIFEST_PATH && f.rel != SIGNATURE_PATH {
+        if !is_sigil_file(&f.rel) {
             violations.push(Violation::new(
                 &f.rel,
                 code::DUPLICATE_ENTRY,
@@ -211,33 +287,9 @@ pub fn sign_dir_progress(
         files: manifest.entries.len() as u64,
         bytes,
     };
-    let sig = minisig::sign(
-        key,
-        text.as_bytes(),
-        &comment.to_string(),
-        opts.untrusted_comment,
-        |_| {},
-    )
-    .map_err(SignError::Sign)?;
-    fs::create_dir_all(&sigil).map_err(|source| SignError::Io {
-        path: sigil.clone(),
-        source,
-    })?;
-    let manifest_path = dir.join(MANIFEST_PATH);
-    let signature_path = dir.join(SIGNATURE_PATH);
-    let write = |p: &Path, b: &[u8]| {
-        sigil_keys::write_new_file(p, b, 0o644, true).map_err(|e| SignError::Io {
-            path: p.to_owned(),
-            source: io::Error::other(e.to_string()),
-        })
-    };
-    write(&manifest_path, text.as_bytes())?;
-    write(&signature_path, sig.to_text().as_bytes())?;
-    Ok(SignedPack {
+    Ok(Unsigned {
         comment,
-        key_id: key.key_id(),
-        manifest_path,
-        signature_path,
+        manifest: text,
         placeholders,
     })
 }

@@ -57,13 +57,38 @@ pub struct Problem {
     pub detail: String,
 }
 
+/// Who signed a pack's manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PackSigner {
+    /// A minisign key (`.sigil/SHA256SUMS.minisig`).
+    Key(KeyId),
+    /// A keyless Sigstore identity (`.sigil/SHA256SUMS.sigstore.json`).
+    Keyless {
+        /// The certificate's identity (SAN).
+        identity: String,
+        /// The OIDC issuer.
+        issuer: String,
+    },
+}
+
+impl std::fmt::Display for PackSigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PackSigner::Key(k) => write!(f, "key {k}"),
+            PackSigner::Keyless { identity, issuer } => {
+                write!(f, "keyless identity {identity} (issuer {issuer})")
+            }
+        }
+    }
+}
+
 /// A pack that verified.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedPack {
     /// The signed name, version, count and size.
     pub comment: PackComment,
-    /// The key that signed the manifest.
-    pub key_id: KeyId,
+    /// Who signed the manifest.
+    pub signer: PackSigner,
     /// The verified manifest.
     pub manifest: Manifest,
 }
@@ -106,6 +131,12 @@ pub enum PackVerifyError {
     /// The signature does not verify.
     #[error("{MANIFEST_PATH}: {0}")]
     Signature(#[source] minisig::VerifyError),
+    /// The keyless bundle does not verify for the identity.
+    #[error(".sigil/SHA256SUMS.sigstore.json: {0}")]
+    Keyless(#[source] sigil_sigstore::BundleVerifyError),
+    /// The keyless bundle's statement is not a pack statement.
+    #[error("pack statement: {0}")]
+    Statement(String),
     /// The trusted comment is not a pack comment.
     #[error(transparent)]
     Comment(CommentParseError),
@@ -243,6 +274,16 @@ pub fn verify_manifest(
         reason: "manifest is not UTF-8",
     })?;
     let manifest = Manifest::parse(text).map_err(PackVerifyError::Manifest)?;
+    check_counts(comment, PackSigner::Key(v.key_id), manifest, limits)
+}
+
+/// The signed count against the manifest, and both against the limits.
+pub(crate) fn check_counts(
+    comment: PackComment,
+    signer: PackSigner,
+    manifest: Manifest,
+    limits: &Limits,
+) -> Result<VerifiedPack, PackVerifyError> {
     let files = manifest.entries.len() as u64;
     if comment.files != files {
         return Err(PackVerifyError::CommentMismatch {
@@ -273,7 +314,7 @@ pub fn verify_manifest(
     }
     Ok(VerifiedPack {
         comment,
-        key_id: v.key_id,
+        signer,
         manifest,
     })
 }
@@ -429,6 +470,17 @@ pub fn verify_dir_progress(
     let manifest = read_small(&dir.join(MANIFEST_PATH), MAX_MANIFEST_BYTES)?;
     let signature = read_small(&dir.join(SIGNATURE_PATH), MAX_SIGNATURE_FILE as u64)?;
     let v = verify_manifest(&manifest, &signature, keys, limits)?;
+    verify_tree(dir, v, limits, allow, progress)
+}
+
+/// The tree of `dir` against a verified manifest (the walk of [`verify_dir_allowing`]).
+pub(crate) fn verify_tree(
+    dir: &Path,
+    v: VerifiedPack,
+    limits: &Limits,
+    allow: &Allowlist,
+    progress: Progress<'_>,
+) -> Result<VerifiedPack, PackVerifyError> {
     // Generous walk limits: differences are reported as problems, not as limit failures.
     let walk_limits = Limits {
         max_files: u64::MAX,
@@ -461,7 +513,7 @@ pub fn verify_dir_progress(
                 .filter(|d| d.starts_with(".sigil/"))
                 .cloned(),
         )
-        .filter(|p| p != MANIFEST_PATH && p != SIGNATURE_PATH)
+        .filter(|p| !crate::sign::is_sigil_file(p))
         .collect();
     // Kinds are already reported as extra or type-changed; the rest are rule problems.
     let problems = tree
