@@ -244,8 +244,12 @@ pub struct NameSet {
     /// Folded path -> (the path as spelt, when that differs from its folded form; kind;
     /// whether stated rather than implied). Most names are their own folded form, so most
     /// paths are held once.
-    seen: HashMap<Box<str>, (Option<Box<str>>, NodeKind, bool)>,
+    seen: HashMap<Box<str>, Seen>,
 }
+
+/// A [`NameSet`] entry: the spelling when it differs from the folded key, the kind, and
+/// whether the path was stated (not only implied by a path below it).
+type Seen = (Option<Box<str>>, NodeKind, bool);
 
 impl NameSet {
     /// Adds a path and, implicitly, its parent directories. `explicit` is false for

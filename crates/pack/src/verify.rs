@@ -565,3 +565,81 @@ pub(crate) fn verify_tree(
     )?;
     Ok(v)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sigil_sign::sums::Entry;
+
+    fn pack(names: &[&str]) -> VerifiedPack {
+        VerifiedPack {
+            comment: PackComment {
+                name: "p".into(),
+                version: "1".into(),
+                files: names.len() as u64,
+                bytes: 2,
+            },
+            key_id: KeyId([0; 8]),
+            manifest: Manifest {
+                entries: names
+                    .iter()
+                    .map(|n| Entry {
+                        digest: Sha256Digest::of(n.as_bytes()),
+                        name: (*n).to_owned(),
+                    })
+                    .collect(),
+            },
+        }
+    }
+
+    fn problems(r: Result<(), VerifyError>) -> Vec<(String, &'static str)> {
+        match r {
+            Ok(()) => Vec::new(),
+            Err(VerifyError::Tree { problems, .. }) => problems
+                .into_iter()
+                .map(|p| (p.path, p.kind.code()))
+                .collect(),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn one_merge_finds_missing_extra_changed_and_retyped_paths() {
+        let v = pack(&["a", "a-b", "a/c", "d", "e", "g"]);
+        let file = |n: &str| Actual::File(Sha256Digest::of(n.as_bytes()), 1);
+        let present: BTreeMap<String, Actual> = [
+            ("a-b", file("a-b")),
+            ("a/c", file("a/c")),
+            // A directory at a listed name; "a-b" sorts between "a" and "a/c".
+            ("a", Actual::Other("directory")),
+            ("b", file("b")),
+            ("d", Actual::File(Sha256Digest::of(b"other"), 1)),
+            ("f", Actual::Other("symlink")),
+            ("g", file("g")),
+            ("z", Actual::Other("directory")),
+        ]
+        .into_iter()
+        .map(|(p, a)| (p.to_owned(), a))
+        .collect();
+        let got = problems(compare(&v, &present, &[".sigil/x".into()], Vec::new()));
+        let want: Vec<(String, &str)> = [
+            (".sigil/x", "extra"),
+            ("a", "type-changed"),
+            ("b", "extra"),
+            ("d", "changed"),
+            ("e", "missing"),
+            ("f", "extra"),
+        ]
+        .into_iter()
+        .map(|(p, k)| (p.to_owned(), k))
+        .collect();
+        assert_eq!(got, want);
+        // Without those differences the signed byte count decides.
+        let v = pack(&["a-b", "g"]);
+        let present: BTreeMap<String, Actual> = [("a-b", file("a-b")), ("g", file("g"))]
+            .into_iter()
+            .map(|(p, a)| (p.to_owned(), a))
+            .collect();
+        assert!(compare(&v, &present, &[], Vec::new()).is_ok());
+    }
+}
