@@ -579,7 +579,7 @@ mod tests {
                 files: names.len() as u64,
                 bytes: 2,
             },
-            key_id: KeyId([0; 8]),
+            signer: PackSigner::Key(KeyId([0; 8])),
             manifest: Manifest {
                 entries: names
                     .iter()
@@ -592,10 +592,10 @@ mod tests {
         }
     }
 
-    fn problems(r: Result<(), VerifyError>) -> Vec<(String, &'static str)> {
+    fn problems(r: Result<(), PackVerifyError>) -> Vec<(String, &'static str)> {
         match r {
             Ok(()) => Vec::new(),
-            Err(VerifyError::Tree { problems, .. }) => problems
+            Err(PackVerifyError::Tree { problems, .. }) => problems
                 .into_iter()
                 .map(|p| (p.path, p.kind.code()))
                 .collect(),
