@@ -27,8 +27,6 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-// Each subcommand's arguments are built only when it is the one run (start-up time).
-#[command(defer = true)]
 enum Command {
     /// Generate and convert keys.
     #[command(subcommand)]
