@@ -3273,7 +3273,7 @@ _sigil() {
             return 0
             ;;
         sigil__subcmd__verify)
-            opts="-k -x -q -h -V --key --signature --bundle --trusted-root --staging --certificate-identity --certificate-identity-regexp --certificate-oidc-issuer --certificate-oidc-issuer-regexp --source-ref --owner --repo --signer-workflow --signer-repo --source-digest --deny-self-hosted-runners --policy --expect-name --expect-version --audit-db --format --quiet --help --version"
+            opts="-k -x -q -h -V --key --signature --bundle --bundle-dir --trusted-root --staging --certificate-identity --certificate-identity-regexp --certificate-oidc-issuer --certificate-oidc-issuer-regexp --source-ref --owner --repo --signer-workflow --signer-repo --source-digest --deny-self-hosted-runners --policy --expect-name --expect-version --audit-db --format --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3296,6 +3296,10 @@ _sigil() {
                     return 0
                     ;;
                 --bundle)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bundle-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -114,7 +114,8 @@ complete -c sigil -n "__fish_sigil_using_subcommand sign" -s h -l help -d 'Print
 complete -c sigil -n "__fish_sigil_using_subcommand sign" -s V -l version -d 'Print version'
 complete -c sigil -n "__fish_sigil_using_subcommand verify" -s k -l key -d 'Trusted public key (minisign or SPKI PEM)' -r -F
 complete -c sigil -n "__fish_sigil_using_subcommand verify" -s x -l signature -d 'Signature file; default FILE.minisig' -r -F
-complete -c sigil -n "__fish_sigil_using_subcommand verify" -l bundle -d 'Sigstore bundle (keyless with the --certificate-* flags, or managed key with --key PEM)' -r -F
+complete -c sigil -n "__fish_sigil_using_subcommand verify" -l bundle -d 'Sigstore bundle (keyless with the --certificate-* flags, or managed key with --key PEM); repeat it for several FILEs, one --bundle per FILE in the same order' -r -F
+complete -c sigil -n "__fish_sigil_using_subcommand verify" -l bundle-dir -d 'Verify every artifact X of a directory with the bundle X.sigstore.json beside it, on every core; one line (or JSON entry) per artifact, exit 1 if any fails' -r -F
 complete -c sigil -n "__fish_sigil_using_subcommand verify" -l trusted-root -d 'Sigstore trusted_root.json; default: the embedded public-good root' -r -F
 complete -c sigil -n "__fish_sigil_using_subcommand verify" -l certificate-identity -d 'Expected certificate identity (SAN), exactly' -r
 complete -c sigil -n "__fish_sigil_using_subcommand verify" -l certificate-identity-regexp -d 'Expected certificate identity (SAN), as a regular expression (unanchored, like cosign)' -r

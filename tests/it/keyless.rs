@@ -1060,7 +1060,7 @@ fn keyless_pack_manifest_bundle_verifies_in_sigil_and_sigstore_python_for_its_id
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         json_doc(&out)["error"]["details"]["reason"],
-        "subject-mismatch"
+        "artifact-mismatch"
     );
 }
 

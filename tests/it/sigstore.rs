@@ -773,3 +773,253 @@ fn interop_sigstore_python_agrees_on_every_vector() {
         );
     }
 }
+
+/// A directory of `n` artifacts `a<i>.bin`, each with `a<i>.bin.sigstore.json` minted by the
+/// test Sigstore for a GitHub workflow identity, and that instance's `trusted_root.json`
+/// (outside the directory). Returns (temp dir, artifacts dir, trusted root, identity).
+fn minted(n: usize) -> (tempfile::TempDir, PathBuf, PathBuf, String) {
+    use sigil_test_sigstore::{Identity, TestSigstore};
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut sigstore = TestSigstore::new().expect("test sigstore");
+    let trust = sigstore.write_trust_files(tmp.path()).expect("trust files");
+    let dir = tmp.path().join("assets");
+    std::fs::create_dir(&dir).expect("mkdir");
+    let id = Identity::github(
+        "acme/widget",
+        ".github/workflows/release.yml",
+        "refs/tags/v1",
+    );
+    for i in 0..n {
+        let body = format!("release asset {i}\n");
+        let b = sigstore.sign_blob(&id, body.as_bytes()).expect("sign");
+        std::fs::write(dir.join(format!("a{i}.bin")), body).expect("write");
+        std::fs::write(dir.join(format!("a{i}.bin.sigstore.json")), b.to_json()).expect("write");
+    }
+    (tmp, dir, trust.trusted_root, id.san.as_str().to_owned())
+}
+
+fn batch_args(root: &Path, id: &str) -> Vec<String> {
+    vec![
+        "--trusted-root".into(),
+        root.display().to_string(),
+        "--certificate-identity".into(),
+        id.into(),
+        "--certificate-oidc-issuer".into(),
+        GHA.into(),
+    ]
+}
+
+#[test]
+fn a_bundle_dir_verifies_every_artifact_beside_its_bundle() {
+    let (_tmp, dir, root, id) = minted(3);
+    let out = sigil()
+        .args(["verify", "--bundle-dir"])
+        .arg(&dir)
+        .args(batch_args(&root, &id))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let d = dir.display();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("verified {d}/a0.bin\nverified {d}/a1.bin\nverified {d}/a2.bin\n3 of 3 artifacts verified with Sigstore bundles\n")
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+#[test]
+fn one_failing_artifact_in_a_batch_exits_1_with_its_reason_and_the_rest_verify() {
+    let (_tmp, dir, root, id) = minted(4);
+    // a1 is changed after signing; a2's bundle is not a bundle; a3 is gone.
+    std::fs::write(dir.join("a1.bin"), "release asset 1, changed\n").expect("write");
+    std::fs::write(dir.join("a2.bin.sigstore.json"), "{}").expect("write");
+    std::fs::remove_file(dir.join("a3.bin")).expect("rm");
+    let d = dir.display();
+    let out = sigil()
+        .args(["verify", "--bundle-dir"])
+        .arg(&dir)
+        .args(batch_args(&root, &id))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines[0], format!("verified {d}/a0.bin"));
+    assert_eq!(
+        lines[1],
+        format!("not verified {d}/a1.bin: artifact-mismatch: artifact mismatch: message digest in bundle does not match artifact hash")
+    );
+    assert_eq!(
+        lines[2],
+        format!("not verified {d}/a2.bin: bundle-malformed: is not a valid sigstore bundle: bundle has no mediaType")
+    );
+    assert_eq!(
+        lines[3],
+        format!("not verified {d}/a3.bin: read-error: cannot read {d}/a3.bin: No such file or directory (os error 2)")
+    );
+    assert_eq!(lines[4], "1 of 4 artifacts verified with Sigstore bundles");
+    assert_eq!(lines.len(), 5);
+
+    // JSON: one document, one entry per artifact in order, with each reason.
+    let out = sigil()
+        .args(["--format", "json", "verify", "--bundle-dir"])
+        .arg(&dir)
+        .args(batch_args(&root, &id))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json_doc(&out);
+    assert_eq!(doc["status"], "not-verified");
+    assert_eq!(doc["exit_code"], 1);
+    assert_eq!(
+        doc["error"]["message"],
+        "1 of 4 artifacts verified with Sigstore bundles"
+    );
+    let r = &doc["result"];
+    assert_eq!(
+        (
+            r["total"].as_u64(),
+            r["verified"].as_u64(),
+            r["not_verified"].as_u64()
+        ),
+        (Some(4), Some(1), Some(3))
+    );
+    assert_eq!(r["trusted_root"], root.display().to_string());
+    let items = r["artifacts"].as_array().expect("artifacts");
+    let got: Vec<(&str, &str, &str)> = items
+        .iter()
+        .map(|i| {
+            (
+                i["file"].as_str().unwrap_or_default(),
+                i["status"].as_str().unwrap_or_default(),
+                i["reason"].as_str().unwrap_or("-"),
+            )
+        })
+        .collect();
+    let f = |n: u8| format!("{d}/a{n}.bin");
+    assert_eq!(
+        got,
+        [
+            (f(0).as_str(), "verified", "-"),
+            (f(1).as_str(), "not-verified", "artifact-mismatch"),
+            (f(2).as_str(), "not-verified", "bundle-malformed"),
+            (f(3).as_str(), "not-verified", "read-error"),
+        ]
+    );
+    assert_eq!(items[0]["signer"]["identity"], id);
+    assert_eq!(items[0]["bundle"], format!("{d}/a0.bin.sigstore.json"));
+    assert_eq!(
+        items[1]["message"],
+        "artifact mismatch: message digest in bundle does not match artifact hash"
+    );
+}
+
+#[test]
+fn repeated_file_and_bundle_pairs_verify_in_order_under_one_identity() {
+    let (_tmp, dir, root, id) = minted(2);
+    let a = |n: u8| dir.join(format!("a{n}.bin")).display().to_string();
+    let b = |n: u8| {
+        dir.join(format!("a{n}.bin.sigstore.json"))
+            .display()
+            .to_string()
+    };
+    // Bundles given in the order of the files; the second pair is crossed on purpose below.
+    let out = sigil()
+        .args(["verify", &a(0), "--bundle", &b(0), &a(1), "--bundle", &b(1)])
+        .args(batch_args(&root, &id))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!(
+            "verified {}\nverified {}\n2 of 2 artifacts verified with Sigstore bundles\n",
+            a(0),
+            a(1)
+        )
+    );
+    let out = sigil()
+        .args(["verify", &a(0), "--bundle", &b(1), &a(1), "--bundle", &b(1)])
+        .args(batch_args(&root, &id))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .starts_with(&format!("not verified {}: artifact-mismatch: ", a(0))),
+        "{out:?}"
+    );
+    // The identity applies to every pair.
+    let out = sigil()
+        .args(["verify", &a(0), "--bundle", &b(0), &a(1), "--bundle", &b(1)])
+        .args(batch_args(
+            &root,
+            "https://github.com/acme/other/.github/workflows/x.yml@refs/tags/v1",
+        ))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        stdout
+            .matches(": identity-mismatch: certificate identity mismatch: ")
+            .count(),
+        2,
+        "{stdout}"
+    );
+}
+
+#[test]
+fn batch_usage_errors_exit_2() {
+    let (_tmp, dir, root, id) = minted(1);
+    let a = dir.join("a0.bin").display().to_string();
+    let b = dir.join("a0.bin.sigstore.json").display().to_string();
+    let run_batch = |args: &[&str]| {
+        let out = sigil()
+            .args(args)
+            .args(batch_args(&root, &id))
+            .output()
+            .expect("runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    assert_eq!(
+        run_batch(&["verify", &a, &a, "--bundle", &b]),
+        (
+            Some(2),
+            String::new(),
+            "error: 2 FILE for 1 --bundle\nhint: give one --bundle per FILE, in the same order\n"
+                .to_owned()
+        )
+    );
+    let empty = dir.join("empty");
+    std::fs::create_dir(&empty).expect("mkdir");
+    assert_eq!(
+        run_batch(&["verify", "--bundle-dir", &empty.display().to_string()]),
+        (Some(2), String::new(), format!("error: {}: no bundle (*.sigstore.json) to verify\nhint: each bundle X.sigstore.json sits beside its artifact X\n", empty.display()))
+    );
+    let (code, _, stderr) = run_batch(&["verify", "--bundle-dir", "/nonexistent/assets"]);
+    assert_eq!(
+        (code, stderr.as_str()),
+        (
+            Some(2),
+            "error: /nonexistent/assets: No such file or directory\n"
+        )
+    );
+    let (code, _, stderr) = run_batch(&["verify", "--bundle-dir", &dir.display().to_string(), &a]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("cannot be used with"), "{stderr}");
+    // A minisign verification still takes one FILE.
+    let out = sigil()
+        .args(["verify", "--key", &a, &a, &a])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: one FILE at a time\nhint: several FILEs need one --bundle each\n"
+    );
+}

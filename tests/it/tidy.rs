@@ -422,13 +422,13 @@ const PUBLIC_MODULES: &[(&str, &[&str])] = &[
     ("sign", &["binding", "minisig", "sums", "sums_check"]),
     (
         "sigstore",
-        &["cosign", "extensions", "pep740", "sign", "trust"],
+        &["batch", "cosign", "extensions", "pep740", "sign", "trust"],
     ),
     (
         "pack",
         &[
-            "archive", "content", "extract", "install", "manifest", "rules", "sign", "tree",
-            "verify",
+            "archive", "content", "extract", "install", "keyless", "manifest", "rules", "sign",
+            "tree", "verify",
         ],
     ),
     (

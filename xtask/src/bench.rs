@@ -133,7 +133,7 @@ pub fn run(rest: &[String]) -> Result<()> {
             "--scale" => scale = true,
             "--case" | "--only" => cases.push(
                 it.next()
-                    .context("--case needs a name: audit or keyless")?
+                    .context("--case needs a name: audit, keyless, bundles or startup")?
                     .clone(),
             ),
             other => bail!("unknown bench option {other:?}"),
@@ -150,9 +150,9 @@ pub fn run(rest: &[String]) -> Result<()> {
     }
     if let Some(other) = cases
         .iter()
-        .find(|c| !["audit", "keyless"].contains(&c.as_str()))
+        .find(|c| !["audit", "keyless", "bundles", "startup"].contains(&c.as_str()))
     {
-        bail!("--case knows audit and keyless, not {other:?}");
+        bail!("--case knows audit, keyless, bundles and startup, not {other:?}");
     }
     let big = dir.join("big.bin");
     let mut rows = Vec::new();
@@ -164,6 +164,12 @@ pub fn run(rest: &[String]) -> Result<()> {
         if cases.iter().any(|c| c == "keyless") {
             make_file(&big, mib)?;
             bench_keyless(&mut rows, &dir, &sig, mib)?;
+        }
+        if cases.iter().any(|c| c == "startup") {
+            rows.extend(crate::bench_bundles::bench_startup(&dir, &sig)?);
+        }
+        if cases.iter().any(|c| c == "bundles") {
+            crate::scale::print_scale(&crate::bench_bundles::bench_bundles(&dir, &sig)?);
         }
         print_table(&rows);
         return Ok(());

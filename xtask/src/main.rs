@@ -18,6 +18,7 @@
 
 mod advgen;
 mod bench;
+mod bench_bundles;
 mod demo;
 mod installer;
 mod release;
@@ -40,7 +41,7 @@ const USAGE: &str = "usage: cargo xtask <test|demo|release|wheel|completions|ben
   wheel [--binary B] [--target T] [--out D]  Python wheel around a built sigil (default: the release build)
   completions                 shell completions and man pages from the CLI into share/
   bench [--size-mib N]        sigil vs openssl/sha256sum/minisign/sigstore-python/rustsec
-        [--case audit|keyless] only the named case(s) (--only is an alias)
+        [--case audit|keyless|bundles|startup] only the named case(s) (--only is an alias)
         [--scale]             each scaled command at three sizes, 10x apart
   fuzz [--seconds N] [TARGET] run fuzz targets (nightly toolchain, cargo-fuzz)
   lint                        cargo fmt --check and cargo clippy -D warnings

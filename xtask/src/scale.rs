@@ -258,7 +258,7 @@ pub fn print_scale(rows: &[ScaleRow]) {
 }
 
 /// A minisign key pair `bench.key`/`bench.pub` in `dir` (unencrypted).
-fn ensure_key(dir: &Path) -> Result<()> {
+pub fn ensure_key(dir: &Path) -> Result<()> {
     if dir.join("bench.key").exists() && dir.join("bench.pub").exists() {
         return Ok(());
     }

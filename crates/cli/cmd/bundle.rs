@@ -1,109 +1,66 @@
-//! `sigil verify --bundle`: a file (or `sha256:<hex>` digest) against a Sigstore bundle, offline.
+//! `sigil verify --bundle` and `--bundle-dir`: files (or `sha256:<hex>` digests) against
+//! Sigstore bundles, offline; many pairs in one call (`sigil_sigstore::batch`).
 //!
 //! Keyless with `--certificate-identity[-regexp]` and `--certificate-oidc-issuer[-regexp]`
 //! (cosign's flags), or managed key with `--key PEM`. Trust comes from `--trusted-root`, the
 //! embedded staging root (`--staging`) or the embedded public-good root.
 
-use std::io::Read as _;
-use std::path::{Path, PathBuf};
-
 use serde_json::{json, Value};
-use sigil_core::{Sha256Digest, Sha512Digest};
+use sigil_sigstore::batch::{self, Pair, PairError, Passed, Subject};
 use sigil_sigstore::{
-    Artifact, Bundle, BundleSigner, BundleVerifyError, Content, Matcher, PublicKey, SignerKind,
-    SignerPolicy, TrustRoot, Verified,
+    BundleSigner, BundleVerifyError, Content, Matcher, PublicKey, SignerPolicy, TrustRoot,
 };
 
-use crate::output::{CliError, Output, Report};
+use super::verify::VerifyArgs;
+use crate::output::{CliError, ErrorKind, Output, Report};
 
 /// Largest trusted root or public key file read.
 const MAX_TRUST_FILE: u64 = 8 * 1024 * 1024;
 
-/// What `sigil verify --bundle` was asked.
-#[derive(Debug)]
-pub struct BundleRequest {
-    /// The bundle file (one bundle, JSON Lines of bundles, or an npm attestations document).
-    pub bundle: PathBuf,
-    /// `--trusted-root`.
-    pub trusted_root: Option<PathBuf>,
-    /// `--staging`.
-    pub staging: bool,
-    /// `--key`: a PEM public key for a managed-key bundle.
-    pub key: Option<PathBuf>,
-    /// `--certificate-identity`.
-    pub identity: Option<String>,
-    /// `--certificate-identity-regexp`.
-    pub identity_regexp: Option<String>,
-    /// `--certificate-oidc-issuer`.
-    pub issuer: Option<String>,
-    /// `--certificate-oidc-issuer-regexp`.
-    pub issuer_regexp: Option<String>,
-    /// FILE: a path, or `sha256:<hex>` / `sha512:<hex>`.
-    pub file: PathBuf,
-    /// `--source-ref`: the certificate's Source Repository Ref.
-    pub source_ref: Option<String>,
-    /// `--owner`, `--repo`, `--signer-*`, `--source-digest`, `--deny-self-hosted-runners`.
-    pub publisher: super::publisher::PublisherArgs,
-}
-
-enum Subject {
-    Path(PathBuf),
-    Sha256(Sha256Digest),
-    Sha512(Sha512Digest),
-}
-
-fn subject(file: &Path) -> Result<Subject, CliError> {
-    let s = file.to_string_lossy();
-    let bad = |alg: &str| {
-        CliError::usage(format!("{s}: not a {alg} digest")).hint(format!(
-            "write {alg}:<hex> with the full lower-case hex digest"
-        ))
-    };
-    if let Some(hex) = s.strip_prefix("sha256:") {
-        return Sha256Digest::from_hex(hex)
-            .map(Subject::Sha256)
-            .map_err(|_| bad("sha256"));
-    }
-    if let Some(hex) = s.strip_prefix("sha512:") {
-        return Sha512Digest::from_hex(hex)
-            .map(Subject::Sha512)
-            .map_err(|_| bad("sha512"));
-    }
-    Ok(Subject::Path(file.to_owned()))
-}
-
 fn matcher(
     exact: Option<String>,
-    regexp: Option<String>,
-    what: &str,
+    re: Option<String>,
     flag: &str,
-) -> Result<Matcher, CliError> {
-    match (exact, regexp) {
-        (Some(e), None) => Ok(Matcher::exact(e)),
-        (None, Some(r)) => Matcher::regex(&r).map_err(|e| CliError::usage(CliError::chain(&e))),
-        (None, None) => Err(
-            CliError::usage(format!("a keyless bundle needs the expected {what}")).hint(format!(
-                "pass --{flag} or --{flag}-regexp (or --key PEM for a managed-key bundle)"
-            )),
-        ),
+) -> Result<Option<Matcher>, CliError> {
+    match (exact, re) {
+        (Some(e), None) => Ok(Some(Matcher::exact(e))),
+        (None, Some(r)) => Matcher::regex(&r)
+            .map(Some)
+            .map_err(|e| CliError::usage(CliError::chain(&e))),
+        (None, None) => Ok(None),
         (Some(_), Some(_)) => Err(CliError::usage(format!(
             "--{flag} and --{flag}-regexp are exclusive"
         ))),
     }
 }
 
-fn policy(r: &mut BundleRequest) -> Result<SignerPolicy, CliError> {
-    if let Some(key) = &r.key {
-        if r.publisher.any(r.source_ref.as_ref()) {
+fn needed(m: Option<Matcher>, what: &str, flag: &str) -> Result<Matcher, CliError> {
+    m.ok_or_else(|| {
+        CliError::usage(format!("a keyless bundle needs the expected {what}")).hint(format!(
+            "pass --{flag} or --{flag}-regexp (or --key PEM for a managed-key bundle)"
+        ))
+    })
+}
+
+fn policy(a: &mut VerifyArgs) -> Result<SignerPolicy, CliError> {
+    let publisher = a.publisher.any(a.source_ref.as_ref());
+    let identity = matcher(
+        a.certificate_identity.take(),
+        a.certificate_identity_regexp.take(),
+        "certificate-identity",
+    )?;
+    let issuer = matcher(
+        a.certificate_oidc_issuer.take(),
+        a.certificate_oidc_issuer_regexp.take(),
+        "certificate-oidc-issuer",
+    )?;
+    if let Some(key) = &a.key {
+        if publisher {
             return Err(CliError::usage(
                 "--key and the publisher flags are exclusive",
             ));
         }
-        if r.identity.is_some()
-            || r.identity_regexp.is_some()
-            || r.issuer.is_some()
-            || r.issuer_regexp.is_some()
-        {
+        if identity.is_some() || issuer.is_some() {
             return Err(
                 CliError::usage("--key and the --certificate-* flags are exclusive").hint(
                     "use --key for a managed-key bundle, the identity flags for a keyless one",
@@ -117,47 +74,17 @@ fn policy(r: &mut BundleRequest) -> Result<SignerPolicy, CliError> {
                 .hint("a Sigstore managed key is a PEM `PUBLIC KEY` (SPKI), as `cosign public-key` writes")
         });
     }
-    if r.publisher.any(r.source_ref.as_ref()) {
-        let optional = |e: Option<String>, re: Option<String>, what, flag| {
-            if e.is_none() && re.is_none() {
-                Ok(None)
-            } else {
-                matcher(e, re, what, flag).map(Some)
-            }
-        };
-        let identity = optional(
-            r.identity.take(),
-            r.identity_regexp.take(),
-            "certificate identity",
-            "certificate-identity",
-        )?;
-        let issuer = optional(
-            r.issuer.take(),
-            r.issuer_regexp.take(),
-            "oidc issuer",
-            "certificate-oidc-issuer",
-        )?;
-        let p = r.publisher.policy(identity, issuer, r.source_ref.take())?;
+    if publisher {
+        let p = a.publisher.policy(identity, issuer, a.source_ref.take())?;
         return Ok(SignerPolicy::Publisher(Box::new(p)));
     }
-    Ok(SignerPolicy::Keyless {
-        identity: matcher(
-            r.identity.take(),
-            r.identity_regexp.take(),
-            "certificate identity",
-            "certificate-identity",
-        )?,
-        issuer: matcher(
-            r.issuer.take(),
-            r.issuer_regexp.take(),
-            "oidc issuer",
-            "certificate-oidc-issuer",
-        )?,
-    })
+    let identity = needed(identity, "certificate identity", "certificate-identity")?;
+    let issuer = needed(issuer, "oidc issuer", "certificate-oidc-issuer")?;
+    Ok(SignerPolicy::Keyless { identity, issuer })
 }
 
-fn trust_root(r: &BundleRequest) -> Result<TrustRoot, CliError> {
-    let root = match (&r.trusted_root, r.staging) {
+fn trust_root(a: &VerifyArgs) -> Result<TrustRoot, CliError> {
+    let root = match (&a.trusted_root, a.staging) {
         (Some(_), true) => {
             return Err(CliError::usage(
                 "--trusted-root and --staging are exclusive",
@@ -166,7 +93,7 @@ fn trust_root(r: &BundleRequest) -> Result<TrustRoot, CliError> {
         (Some(p), false) => {
             let text =
                 super::read_text(p, MAX_TRUST_FILE, "trusted root").map_err(|e| match e.kind {
-                    crate::output::ErrorKind::NotVerified => CliError::usage(e.message),
+                    ErrorKind::NotVerified => CliError::usage(e.message),
                     _ => e,
                 })?;
             TrustRoot::from_json(&text)
@@ -179,223 +106,229 @@ fn trust_root(r: &BundleRequest) -> Result<TrustRoot, CliError> {
     root.map_err(|e| e.hint("pass a Sigstore trusted_root.json (media type application/vnd.dev.sigstore.trustedroot+json;version=0.1)"))
 }
 
-fn read_bundles(path: &Path) -> Result<Vec<Bundle>, CliError> {
-    let (f, _) = super::open_input(path)?;
-    let mut bytes = Vec::new();
-    f.take(sigil_sigstore::MAX_BUNDLE_FILE as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| CliError::io(format!("{}: {}", path.display(), super::io_reason(&e))))?;
-    sigil_sigstore::parse_bundles(&bytes).map_err(|e| {
-        CliError::not_verified(format!("{}: {}", path.display(), CliError::chain(&e)))
-            .data(json!({ "bundle": path, "reason": "bundle-malformed" }))
-    })
-}
-
-/// A stable kebab-case code for each reason a bundle is not verified.
-fn reason(e: &BundleVerifyError) -> &'static str {
-    match e {
-        BundleVerifyError::IdentityMismatch { .. } => "identity-mismatch",
-        BundleVerifyError::IssuerMismatch { .. } => "issuer-mismatch",
-        BundleVerifyError::IssuerConflict { .. } => "issuer-conflict",
-        BundleVerifyError::ClaimMismatch(_) => "claim-mismatch",
-        BundleVerifyError::WrongSignerKind { .. } => "wrong-signer-kind",
-        BundleVerifyError::NotDsse => "not-dsse",
-        BundleVerifyError::ArtifactMismatch(_) => "artifact-mismatch",
-        BundleVerifyError::SignatureInvalid(_) => "signature-invalid",
-        BundleVerifyError::Certificate(_) => "certificate-rejected",
-        BundleVerifyError::TransparencyLog(_) => "tlog-rejected",
-        BundleVerifyError::Timestamp(_) => "timestamp-rejected",
-        BundleVerifyError::Read(_) => "read-error",
-        _ => "bundle-rejected",
-    }
-}
-
-fn verify_one(
-    root: &TrustRoot,
-    bundle: &Bundle,
-    subject: &Subject,
-    policy: &SignerPolicy,
-) -> Result<Verified, BundleVerifyError> {
-    match subject {
-        Subject::Sha256(d) => sigil_sigstore::verify(root, bundle, Artifact::Sha256(*d), policy),
-        Subject::Sha512(d) => sigil_sigstore::verify(root, bundle, Artifact::Sha512(*d), policy),
-        Subject::Path(p) => {
-            let (mut f, _) = sigil_core::input::open(p).map_err(BundleVerifyError::Read)?;
-            sigil_sigstore::verify(root, bundle, Artifact::Reader(&mut f), policy)
+/// The pairs asked for: FILE/--bundle in order, or every `X.sigstore.json` of --bundle-dir.
+fn pairs(a: &VerifyArgs) -> Result<Vec<Pair>, CliError> {
+    if let Some(dir) = &a.bundle_dir {
+        let pairs = batch::pairs_in_dir(dir)
+            .map_err(|e| CliError::io(format!("{}: {}", dir.display(), super::io_reason(&e))))?;
+        if pairs.is_empty() {
+            return Err(CliError::usage(format!(
+                "{}: no bundle (*{}) to verify",
+                dir.display(),
+                batch::BUNDLE_SUFFIX
+            ))
+            .hint("each bundle X.sigstore.json sits beside its artifact X"));
         }
+        return Ok(pairs);
     }
+    if a.files.len() != a.bundle.len() {
+        return Err(CliError::usage(format!(
+            "{} FILE for {} --bundle",
+            a.files.len(),
+            a.bundle.len()
+        ))
+        .hint("give one --bundle per FILE, in the same order"));
+    }
+    a.files
+        .iter()
+        .zip(&a.bundle)
+        .map(|(f, b)| {
+            let subject = Subject::parse(f).map_err(|e| {
+                let alg = e.algorithm;
+                CliError::usage(e).hint(format!(
+                    "write {alg}:<hex> with the full lower-case hex digest"
+                ))
+            })?;
+            Ok(Pair {
+                subject,
+                bundle: b.clone(),
+            })
+        })
+        .collect()
 }
 
-fn kind_word(k: SignerKind) -> &'static str {
-    match k {
-        SignerKind::PublicKey => "managed-key",
-        _ => "keyless",
-    }
-}
-
-/// Runs `sigil verify --bundle`.
-pub fn run(_out: &Output, mut r: BundleRequest) -> Result<Report, CliError> {
-    let subject = subject(&r.file)?;
-    if let Subject::Path(p) = &subject {
+/// Runs `sigil verify --bundle` (one pair) or the batch (several pairs, or --bundle-dir).
+pub fn run(_out: &Output, mut a: VerifyArgs) -> Result<Report, CliError> {
+    let pairs = pairs(&a)?;
+    let single = a.bundle_dir.is_none() && pairs.len() == 1;
+    if let (true, Subject::Path(p)) = (single, &pairs[0].subject) {
         super::open_input(p)?;
     }
-    let policy = policy(&mut r)?;
-    let root = trust_root(&r)?;
-    let bundles = read_bundles(&r.bundle)?;
-    let want = match policy {
-        SignerPolicy::PublicKey(_) => SignerKind::PublicKey,
-        _ => SignerKind::Certificate,
-    };
-    let candidates: Vec<&Bundle> = bundles.iter().filter(|b| b.signer_kind() == want).collect();
-    if candidates.is_empty() {
-        let other = if want == SignerKind::PublicKey {
-            SignerKind::Certificate
-        } else {
-            SignerKind::PublicKey
-        };
-        let hint = if want == SignerKind::PublicKey {
-            "verify it with --certificate-identity and --certificate-oidc-issuer"
-        } else {
-            "verify it with --key PEM"
-        };
-        return Err(CliError::not_verified(format!(
-            "{}: no {} bundle to verify (the bundle is {})",
-            r.bundle.display(),
-            kind_word(want),
-            kind_word(other)
-        ))
-        .hint(hint)
-        .data(json!({ "file": r.file, "bundle": r.bundle, "reason": "wrong-signer-kind" })));
+    let policy = policy(&mut a)?;
+    let root = trust_root(&a)?;
+    let root_name = a
+        .trusted_root
+        .as_ref()
+        .map_or_else(|| json!(root.source().as_str()), |p| json!(p));
+    if single {
+        let pair = &pairs[0];
+        super::open_input(&pair.bundle)?;
+        let passed = batch::verify_pair(&root, pair, &policy).map_err(|e| refused(pair, e))?;
+        let mut data = verified_json(pair, &passed, &a);
+        data["trusted_root"] = root_name;
+        return Ok(lines(Report::ok("verified", data), pair, &passed.verified));
     }
-    let mut first_err = None;
-    let mut found = None;
-    for (i, b) in candidates.iter().enumerate() {
-        match verify_one(&root, b, &subject, &policy) {
-            Ok(v) => {
-                found = Some((i, *b, v));
-                break;
-            }
-            Err(BundleVerifyError::Read(e)) => {
-                return Err(CliError::io(format!(
-                    "{}: {}",
-                    r.file.display(),
-                    super::io_reason(&e)
-                )));
+    let results = batch::verify_many(&root, &pairs, &policy);
+    let (mut items, mut human) = (Vec::new(), Vec::new());
+    for (pair, r) in pairs.iter().zip(&results) {
+        let (mut item, status) = match r {
+            Ok(passed) => {
+                human.push(format!("verified {}", pair.subject));
+                (verified_json(pair, passed, &a), "verified")
             }
             Err(e) => {
-                first_err.get_or_insert(e);
+                let why = format!("{}: {}", e.code(), CliError::chain(e));
+                human.push(format!("not verified {}: {why}", pair.subject));
+                let mut item = failure_json(pair, e);
+                item["message"] = json!(CliError::chain(e));
+                (item, "not-verified")
             }
-        }
+        };
+        item["status"] = json!(status);
+        items.push(item);
     }
-    let Some((_, bundle, v)) = found else {
-        // There was at least one candidate, so at least one error.
-        let e = first_err.unwrap_or(BundleVerifyError::NotDsse);
-        let mut data = json!({ "file": r.file, "bundle": r.bundle, "reason": reason(&e) });
-        match &e {
-            BundleVerifyError::IdentityMismatch { expected, actual }
-            | BundleVerifyError::IssuerMismatch { expected, actual } => {
-                data["expected"] = json!(expected);
-                data["actual"] = json!(actual);
-            }
-            BundleVerifyError::ClaimMismatch(m) => {
-                data["claim"] = json!(m.claim);
-                data["expected"] = json!(m.expected);
-                data["actual"] = json!(m.actual);
-            }
-            _ => {}
+    let ok = results.iter().filter(|r| r.is_ok()).count();
+    let summary = format!(
+        "{ok} of {} artifacts verified with Sigstore bundles",
+        pairs.len()
+    );
+    let data = json!({ "trusted_root": root_name, "total": pairs.len(), "verified": ok, "not_verified": pairs.len() - ok, "artifacts": items });
+    let mut rep = if ok == pairs.len() {
+        Report::ok("verified", data)
+    } else {
+        Report::not_verified(data)
+    };
+    rep.human = human;
+    rep.summary = Some(summary.clone());
+    Ok(rep.line(summary))
+}
+
+/// A single pair's failure: I/O is exit 2, anything else exit 1 with its reason.
+fn refused(pair: &Pair, e: PairError) -> CliError {
+    let data = failure_json(pair, &e);
+    match &e {
+        PairError::Read { path, source } => {
+            CliError::io(format!("{}: {}", path.display(), super::io_reason(source)))
         }
-        return Err(CliError::not_verified(format!(
+        PairError::NoCandidate { want, .. } => {
+            CliError::not_verified(format!("{}: {e}", pair.bundle.display()))
+                .data(data)
+                .hint(match want {
+                    sigil_sigstore::SignerKind::PublicKey => {
+                        "verify it with --certificate-identity and --certificate-oidc-issuer"
+                    }
+                    _ => "verify it with --key PEM",
+                })
+        }
+        _ => CliError::not_verified(format!(
             "{}: {}",
-            r.bundle.display(),
+            pair.bundle.display(),
             CliError::chain(&e)
         ))
-        .data(data));
-    };
-    Ok(report(&r, &root, bundle, &v))
+        .data(data),
+    }
 }
 
-fn time_json(t: &Option<sigil_sigstore::Time>) -> Value {
-    t.as_ref().map_or(Value::Null, |t| json!(t.rfc3339))
+fn failure_json(pair: &Pair, e: &PairError) -> Value {
+    let mut data =
+        json!({ "file": pair.subject.to_string(), "bundle": pair.bundle, "reason": e.code() });
+    match e {
+        PairError::Verify(
+            BundleVerifyError::IdentityMismatch { expected, actual }
+            | BundleVerifyError::IssuerMismatch { expected, actual },
+        ) => {
+            data["expected"] = json!(expected);
+            data["actual"] = json!(actual);
+        }
+        PairError::Verify(BundleVerifyError::ClaimMismatch(m)) => {
+            data["claim"] = json!(m.claim);
+            data["expected"] = json!(m.expected);
+            data["actual"] = json!(m.actual);
+        }
+        _ => {}
+    }
+    data
 }
 
-fn report(r: &BundleRequest, root: &TrustRoot, bundle: &Bundle, v: &Verified) -> Report {
-    let (signer, identity_lines) = match &v.signer {
+fn time_json(t: Option<&sigil_sigstore::Time>) -> Value {
+    t.map_or(Value::Null, |t| json!(t.rfc3339))
+}
+
+fn verified_json(pair: &Pair, passed: &Passed, a: &VerifyArgs) -> Value {
+    let v = &passed.verified;
+    let signer = match &v.signer {
         BundleSigner::Certificate {
             identity,
             issuer,
             not_before,
             not_after,
             claims,
-        } => {
-            let claims_json: serde_json::Map<String, Value> = claims
-                .pairs()
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), json!(v)))
-                .collect();
-            (
-                json!({
-                    "kind": "keyless",
-                    "identity": identity,
-                    "issuer": issuer,
-                    "not_before": not_before.rfc3339,
-                    "not_after": not_after.rfc3339,
-                    "claims": claims_json,
-                    "publisher": v.publisher.as_deref().map(super::publisher::facts_json),
-                }),
-                vec![format!("identity: {identity}"), format!("issuer: {issuer}")],
-            )
-        }
-        _ => (
-            json!({ "kind": "managed-key", "key": r.key }),
-            vec!["signer: managed key".to_owned()],
-        ),
+        } => json!({
+            "kind": "keyless",
+            "identity": identity,
+            "issuer": issuer,
+            "not_before": not_before.rfc3339,
+            "not_after": not_after.rfc3339,
+            "claims": claims.pairs().into_iter().map(|(k, v)| (k.to_owned(), json!(v))).collect::<serde_json::Map<_, _>>(),
+            "publisher": v.publisher.as_deref().map(super::publisher::facts_json),
+        }),
+        _ => json!({ "kind": "managed-key", "key": a.key }),
     };
     let (content, payload_type) = match &v.content {
         Content::Dsse { payload_type, .. } => ("dsse", Some(payload_type.as_str())),
         _ => ("message-signature", None),
     };
-    let entries: Vec<Value> = v
-        .log_entries
-        .iter()
-        .map(|e| json!({ "log_index": e.log_index, "log_id": e.log_id, "kind": e.kind, "integrated_time": time_json(&e.integrated_time) }))
-        .collect();
-    let mut rep = Report::ok(
-        "verified",
-        json!({
-            "file": r.file,
-            "bundle": r.bundle,
-            "media_type": v.media_type,
-            "trusted_root": r.trusted_root.as_ref().map_or_else(|| json!(root.source().as_str()), |p| json!(p)),
-            "content": content,
-            "payload_type": payload_type,
-            "predicate_type": bundle.listed_predicate_type(),
-            "signer": signer,
-            "log_index": v.log_entries.first().map(|e| e.log_index),
-            "integrated_time": time_json(&v.integrated_time),
-            "log_entries": entries,
-            "verified_times": v.verified_times.iter().map(|t| t.rfc3339.clone()).collect::<Vec<_>>(),
-        }),
-    )
-    .line(format!("verified {} with Sigstore bundle {} ({content})", r.file.display(), r.bundle.display()));
-    for l in identity_lines {
-        rep = rep.line(l);
-    }
+    json!({
+        "file": pair.subject.to_string(),
+        "bundle": pair.bundle,
+        "media_type": v.media_type,
+        "content": content,
+        "payload_type": payload_type,
+        "predicate_type": passed.predicate_type,
+        "signer": signer,
+        "log_index": v.log_entries.first().map(|e| e.log_index),
+        "integrated_time": time_json(v.integrated_time.as_ref()),
+        "log_entries": v.log_entries.iter().map(|e| json!({ "log_index": e.log_index, "log_id": e.log_id, "kind": e.kind, "integrated_time": time_json(e.integrated_time.as_ref()) })).collect::<Vec<_>>(),
+        "verified_times": v.verified_times.iter().map(|t| t.rfc3339.clone()).collect::<Vec<_>>(),
+    })
+}
+
+fn lines(rep: Report, pair: &Pair, v: &sigil_sigstore::Verified) -> Report {
+    let content = if matches!(v.content, Content::Dsse { .. }) {
+        "dsse"
+    } else {
+        "message-signature"
+    };
+    let mut rep = rep.line(format!(
+        "verified {} with Sigstore bundle {} ({content})",
+        pair.subject,
+        pair.bundle.display()
+    ));
+    rep = match &v.signer {
+        BundleSigner::Certificate {
+            identity, issuer, ..
+        } => rep
+            .line(format!("identity: {identity}"))
+            .line(format!("issuer: {issuer}")),
+        _ => rep.line("signer: managed key"),
+    };
     for e in &v.log_entries {
         rep = rep.line(format!("log index: {} ({})", e.log_index, e.kind));
     }
-    rep = match &v.integrated_time {
-        Some(t) => rep.line(format!("integrated time: {}", t.rfc3339)),
-        None => match v.verified_times.first() {
-            Some(t) => rep.line(format!("signed at: {} (timestamp authority)", t.rfc3339)),
-            None => rep,
-        },
-    };
+    if let Some(t) = &v.integrated_time {
+        rep = rep.line(format!("integrated time: {}", t.rfc3339));
+    } else if let Some(t) = v.verified_times.first() {
+        rep = rep.line(format!("signed at: {} (timestamp authority)", t.rfc3339));
+    }
     // The publisher the certificate names (its Fulcio extensions).
-    if let Some(f) = v.publisher.as_deref() {
-        for (k, val) in f.pairs() {
-            if matches!(k, "repository" | "ref" | "digest" | "runner-environment") {
-                rep = rep.line(format!("{k}: {val}"));
-            }
+    for (k, val) in v
+        .publisher
+        .as_deref()
+        .map(|f| f.pairs())
+        .unwrap_or_default()
+    {
+        if matches!(k, "repository" | "ref" | "digest" | "runner-environment") {
+            rep = rep.line(format!("{k}: {val}"));
         }
     }
     rep

@@ -474,7 +474,11 @@ fn install(out: &Output, a: InstallArgs) -> Result<Report, CliError> {
                  pack: &VerifiedPack|
      -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         let statements = [
-            super::verify::blob_statement(&sig_path, &trust.trusted_comment, &archive_name),
+            binding::Statement::of_blob(
+                &sig_path.display().to_string(),
+                &trust.trusted_comment,
+                &archive_name,
+            ),
             manifest_statement(pack),
         ];
         let mismatches = binding::check_pack(&statements, &archive_name, &expect);
@@ -543,7 +547,7 @@ impl std::fmt::Display for BindingRefused {
         let text: Vec<String> = self
             .mismatches
             .iter()
-            .map(|m| format!("{}: {m}", super::verify::mismatch_code(m)))
+            .map(|m| format!("{}: {m}", m.code()))
             .collect();
         write!(f, "signed for something else: {}", text.join("; "))
     }
@@ -555,11 +559,7 @@ fn install_error(a: &InstallArgs, e: InstallError) -> CliError {
     let dest_note = format!("{} left unchanged", a.to.display());
     if let InstallError::Rejected(inner) = &e {
         if let Some(b) = inner.downcast_ref::<BindingRefused>() {
-            let list: Vec<_> = b
-                .mismatches
-                .iter()
-                .map(|m| json!({ "code": super::verify::mismatch_code(m), "source": m.source, "signed": m.signed, "expected": m.expected, "message": m.to_string() }))
-                .collect();
+            let list = super::verify::mismatches_json(&b.mismatches);
             return CliError::not_verified(format!(
                 "{}: {b}; {dest_note} (trusted comments: {:?}, {:?})",
                 a.archive.display(),
@@ -568,7 +568,7 @@ fn install_error(a: &InstallArgs, e: InstallError) -> CliError {
             ))
             .hint("if the archive was renamed on purpose, pass --expect-name and --expect-version with the signed pack name and version")
             .data(json!({
-                "code": b.mismatches.first().map(super::verify::mismatch_code),
+                "code": b.mismatches.first().map(binding::Mismatch::code),
                 "mismatches": list,
                 "trusted_comment": b.archive_comment,
                 "pack_trusted_comment": b.pack_comment,

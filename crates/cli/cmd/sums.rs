@@ -180,8 +180,8 @@ fn verify(out: &Output, a: VerifyArgs) -> Result<Report, CliError> {
         text.len() as u64,
     )?;
     // The list's comment must name the list (`file:`), and the release expected, if any.
-    let statement = super::verify::blob_statement(
-        &sig_path,
+    let statement = sigil_sign::binding::Statement::of_blob(
+        &sig_path.display().to_string(),
         &v.trusted_comment,
         &super::verify::file_name(&a.list),
     );

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::json;
-use sigil_sign::binding::{self, Claims, Expect, FileBinding, Statement};
+use sigil_sign::binding::{self, Expect, Statement};
 use sigil_sign::minisig::{self, Signature, MAX_SIGNATURE_FILE};
 
 use crate::output::{CliError, Output, Report};
@@ -13,58 +13,63 @@ use crate::output::{CliError, Output, Report};
 pub struct VerifyArgs {
     /// Trusted public key (minisign or SPKI PEM).
     #[arg(long, short = 'k', value_name = "PUB")]
-    key: Option<PathBuf>,
+    pub key: Option<PathBuf>,
     /// Signature file; default FILE.minisig.
-    #[arg(long, short = 'x', value_name = "SIG", conflicts_with = "bundle")]
+    #[arg(long, short = 'x', value_name = "SIG", conflicts_with_all = ["bundle", "bundle_dir"])]
     signature: Option<PathBuf>,
-    /// Sigstore bundle (keyless with the --certificate-* flags, or managed key with --key PEM).
-    #[arg(long, value_name = "B")]
-    bundle: Option<PathBuf>,
+    /// Sigstore bundle (keyless with the --certificate-* flags, or managed key with --key PEM);
+    /// repeat it for several FILEs, one --bundle per FILE in the same order.
+    #[arg(long, value_name = "B", group = "sigstore")]
+    pub bundle: Vec<PathBuf>,
+    /// Verify every artifact X of a directory with the bundle X.sigstore.json beside it, on
+    /// every core; one line (or JSON entry) per artifact, exit 1 if any fails.
+    #[arg(long, value_name = "DIR", group = "sigstore", conflicts_with_all = ["bundle", "files"])]
+    pub bundle_dir: Option<PathBuf>,
     /// Sigstore trusted_root.json; default: the embedded public-good root.
     #[arg(
         long,
         value_name = "R",
-        requires = "bundle",
+        requires = "sigstore",
         conflicts_with = "staging"
     )]
-    trusted_root: Option<PathBuf>,
+    pub trusted_root: Option<PathBuf>,
     /// Use the embedded Sigstore staging trusted root.
-    #[arg(long, requires = "bundle")]
-    staging: bool,
+    #[arg(long, requires = "sigstore")]
+    pub staging: bool,
     /// Expected certificate identity (SAN), exactly.
     #[arg(
         long,
         value_name = "I",
-        requires = "bundle",
+        requires = "sigstore",
         conflicts_with = "certificate_identity_regexp"
     )]
-    certificate_identity: Option<String>,
+    pub certificate_identity: Option<String>,
     /// Expected certificate identity (SAN), as a regular expression (unanchored, like cosign).
-    #[arg(long, value_name = "RE", requires = "bundle")]
-    certificate_identity_regexp: Option<String>,
+    #[arg(long, value_name = "RE", requires = "sigstore")]
+    pub certificate_identity_regexp: Option<String>,
     /// Expected OIDC issuer, exactly (alias --cert-oidc-issuer; default with the publisher
     /// flags: GitHub Actions').
     #[arg(
         long,
         alias = "cert-oidc-issuer",
         value_name = "O",
-        requires = "bundle",
+        requires = "sigstore",
         conflicts_with = "certificate_oidc_issuer_regexp"
     )]
-    certificate_oidc_issuer: Option<String>,
+    pub certificate_oidc_issuer: Option<String>,
     /// Expected OIDC issuer, as a regular expression.
-    #[arg(long, value_name = "RE", requires = "bundle")]
-    certificate_oidc_issuer_regexp: Option<String>,
+    #[arg(long, value_name = "RE", requires = "sigstore")]
+    pub certificate_oidc_issuer_regexp: Option<String>,
     /// The source ref the certificate must name (Source Repository Ref), e.g. refs/tags/v1.
-    #[arg(long, value_name = "REF", requires = "bundle")]
-    source_ref: Option<String>,
+    #[arg(long, value_name = "REF", requires = "sigstore")]
+    pub source_ref: Option<String>,
     #[command(flatten)]
-    publisher: super::publisher::PublisherArgs,
-    /// The file to verify (with --bundle, also `sha256:<hex>`).
-    #[arg(value_name = "FILE")]
-    file: PathBuf,
+    pub publisher: super::publisher::PublisherArgs,
+    /// The file to verify (with --bundle, also `sha256:<hex>`; several with one --bundle each).
+    #[arg(value_name = "FILE", required_unless_present = "bundle_dir")]
+    pub files: Vec<PathBuf>,
     /// Evaluate a policy: gather sidecar evidence by convention and report every rule.
-    #[arg(long, value_name = "P", conflicts_with_all = ["key", "signature", "bundle"])]
+    #[arg(long, value_name = "P", conflicts_with_all = ["key", "signature", "sigstore"])]
     policy: Option<PathBuf>,
     #[command(flatten)]
     expect: ExpectArgs,
@@ -103,68 +108,25 @@ impl ExpectArgs {
     }
 }
 
-/// Refuses (exit 1) when the statements do not bind to the expectation: the finding codes are
-/// the policy's `signed-name-mismatch` and `signed-version-mismatch`.
+/// Refuses (exit 1) when the statements do not bind to the expectation
+/// ([`binding::require`]; codes `signed-name-mismatch` and `signed-version-mismatch`).
 pub fn require_binding(
     what: &Path,
     statements: &[Statement],
     expect: &Expect,
     trusted_comment: &str,
 ) -> Result<(), CliError> {
-    let mismatches = binding::check(statements, expect);
-    let Some(first) = mismatches.first() else {
-        return Ok(());
-    };
-    let list: Vec<_> = mismatches
-        .iter()
-        .map(|m| {
-            json!({
-                "code": mismatch_code(m),
-                "source": m.source,
-                "signed": m.signed,
-                "expected": m.expected,
-                "message": m.to_string(),
-            })
-        })
-        .collect();
-    let text: Vec<String> = mismatches
-        .iter()
-        .map(|m| format!("{}: {m}", mismatch_code(m)))
-        .collect();
-    Err(CliError::not_verified(format!(
-        "{}: the signature verified, but not for this: {} (trusted comment: {trusted_comment})",
-        what.display(),
-        text.join("; ")
-    ))
-    .hint("if it was renamed on purpose, pass --expect-name (and --expect-version) with what was signed")
-    .data(json!({
-        "code": mismatch_code(first),
-        "mismatches": list,
-        "trusted_comment": trusted_comment,
-    })))
+    binding::require(statements, expect).map_err(|e| {
+        CliError::not_verified(format!("{}: {e} (trusted comment: {trusted_comment})", what.display()))
+            .hint("if it was renamed on purpose, pass --expect-name (and --expect-version) with what was signed")
+            .data(json!({ "code": e.code(), "mismatches": mismatches_json(&e.mismatches), "trusted_comment": trusted_comment }))
+    })
 }
 
-/// The finding code of a binding mismatch.
-pub fn mismatch_code(m: &binding::Mismatch) -> &'static str {
-    match m.field {
-        binding::Field::Name => sigil_policy::Code::SignedNameMismatch.as_str(),
-        binding::Field::Version => sigil_policy::Code::SignedVersionMismatch.as_str(),
-    }
-}
-
-/// The statement a verified blob signature makes: its `file:` bound to `here`, and any
-/// `release:` name and version.
-pub fn blob_statement(source: &Path, trusted_comment: &str, here: &str) -> Statement {
-    let c = Claims::parse(trusted_comment);
-    Statement {
-        source: source.display().to_string(),
-        file: c.file.map(|signed| FileBinding {
-            signed,
-            here: here.to_owned(),
-        }),
-        name: c.release_name,
-        version: c.release_version,
-    }
+/// Binding mismatches for `--format json`.
+pub fn mismatches_json(mismatches: &[binding::Mismatch]) -> Vec<serde_json::Value> {
+    let one = |m: &binding::Mismatch| json!({ "code": m.code(), "source": m.source, "signed": m.signed, "expected": m.expected, "message": m.to_string() });
+    mismatches.iter().map(one).collect()
 }
 
 /// A path's file name, for binding.
@@ -172,17 +134,6 @@ pub fn file_name(p: &Path) -> String {
     p.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
-}
-
-/// Verifies `file` against `sig_path` with `key`; every failure to verify is exit 1.
-pub fn verify_file(
-    out: &Output,
-    key: &sigil_keys::PublicKey,
-    file: &Path,
-    sig_path: &Path,
-) -> Result<minisig::Verified, CliError> {
-    let (reader, len) = super::open_input(file)?;
-    verify_reader(out, key, file, sig_path, reader, len)
 }
 
 /// Verifies the bytes of `reader` (the content of `file`, `len` bytes) against `sig_path`.
@@ -218,31 +169,23 @@ pub fn verify_reader(
     })
 }
 
-/// Runs `sigil verify --key`.
+/// Runs `sigil verify`.
 pub fn run(out: &Output, a: VerifyArgs) -> Result<Report, CliError> {
-    if let Some(policy) = &a.policy {
-        return super::gate::verify_policy(out, policy, &a.file, &a.expect.expect(), &a.audit);
-    }
-    if let Some(bundle) = a.bundle {
+    if !a.bundle.is_empty() || a.bundle_dir.is_some() {
         if a.expect.any() {
             return Err(CliError::usage(
                 "--expect-name and --expect-version read a minisign trusted comment; a Sigstore bundle has none",
             ));
         }
-        let r = super::bundle::BundleRequest {
-            bundle,
-            trusted_root: a.trusted_root,
-            staging: a.staging,
-            key: a.key,
-            identity: a.certificate_identity,
-            identity_regexp: a.certificate_identity_regexp,
-            issuer: a.certificate_oidc_issuer,
-            issuer_regexp: a.certificate_oidc_issuer_regexp,
-            file: a.file,
-            source_ref: a.source_ref,
-            publisher: a.publisher,
-        };
-        return super::bundle::run(out, r);
+        return super::bundle::run(out, a);
+    }
+    let [file] = a.files.as_slice() else {
+        return Err(
+            CliError::usage("one FILE at a time").hint("several FILEs need one --bundle each")
+        );
+    };
+    if let Some(policy) = &a.policy {
+        return super::gate::verify_policy(out, policy, file, &a.expect.expect(), &a.audit);
     }
     if a.publisher.any(a.source_ref.as_ref()) {
         return Err(CliError::usage(
@@ -250,15 +193,17 @@ pub fn run(out: &Output, a: VerifyArgs) -> Result<Report, CliError> {
         )
         .hint("pass the bundle with --bundle"));
     }
-    let key_path = a.key.ok_or_else(|| {
+    let key_path = a.key.as_ref().ok_or_else(|| {
         CliError::usage("nothing to verify against")
             .hint("pass --key PUB with the signer's public key")
     })?;
-    let key = super::load_public_key(&key_path)?;
+    let key = super::load_public_key(key_path)?;
     let sig_path = a
         .signature
-        .unwrap_or_else(|| super::sign::signature_path(&a.file));
-    let v = verify_file(out, &key, &a.file, &sig_path)?;
+        .clone()
+        .unwrap_or_else(|| super::sign::signature_path(file));
+    let (reader, len) = super::open_input(file)?;
+    let v = verify_reader(out, &key, file, &sig_path, reader, len)?;
     // The signature is good; now it must be about this file (or the one expected).
     let expect = Expect {
         name: None,
@@ -268,13 +213,13 @@ pub fn run(out: &Output, a: VerifyArgs) -> Result<Report, CliError> {
         .expect
         .expect_name
         .clone()
-        .unwrap_or_else(|| file_name(&a.file));
-    let statement = blob_statement(&sig_path, &v.trusted_comment, &here);
-    require_binding(&a.file, &[statement], &expect, &v.trusted_comment)?;
+        .unwrap_or_else(|| file_name(file));
+    let statement = Statement::of_blob(&sig_path.display().to_string(), &v.trusted_comment, &here);
+    require_binding(file, &[statement], &expect, &v.trusted_comment)?;
     Ok(Report::ok(
         "verified",
         json!({
-            "file": a.file,
+            "file": file,
             "signature": sig_path,
             "key_id": v.key_id.to_string(),
             "algorithm": v.algorithm.as_str(),
@@ -282,10 +227,6 @@ pub fn run(out: &Output, a: VerifyArgs) -> Result<Report, CliError> {
             "bytes": v.bytes,
         }),
     )
-    .line(format!(
-        "verified {} (key id {})",
-        a.file.display(),
-        v.key_id
-    ))
+    .line(format!("verified {} (key id {})", file.display(), v.key_id))
     .line(format!("trusted comment: {}", v.trusted_comment)))
 }

@@ -140,6 +140,17 @@ pub enum Field {
     Version,
 }
 
+impl Field {
+    /// The finding code of a mismatch in this field: `signed-name-mismatch` or
+    /// `signed-version-mismatch` (the policy's codes for the same findings).
+    pub fn code(self) -> &'static str {
+        match self {
+            Field::Name => "signed-name-mismatch",
+            Field::Version => "signed-version-mismatch",
+        }
+    }
+}
+
 /// A signed name or version that is not the one expected.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mismatch {
@@ -169,6 +180,67 @@ impl fmt::Display for Mismatch {
                 self.what, self.expected
             ),
         }
+    }
+}
+
+impl Mismatch {
+    /// The finding code ([`Field::code`]).
+    pub fn code(&self) -> &'static str {
+        self.field.code()
+    }
+}
+
+impl Statement {
+    /// What a verified blob signature states: its `file:` (with the name `here` the file has,
+    /// or is expected to have) and any `release:` name and version of its trusted comment.
+    pub fn of_blob(source: &str, trusted_comment: &str, here: &str) -> Self {
+        let c = Claims::parse(trusted_comment);
+        Statement {
+            source: source.to_owned(),
+            file: c.file.map(|signed| FileBinding {
+                signed,
+                here: here.to_owned(),
+            }),
+            name: c.release_name,
+            version: c.release_version,
+        }
+    }
+}
+
+/// A signature that verified but does not bind to what is verified: every mismatch, in the
+/// order [`check`] finds them.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the signature verified, but not for this: {}", list(.mismatches))]
+#[non_exhaustive]
+pub struct Unbound {
+    /// At least one.
+    pub mismatches: Vec<Mismatch>,
+}
+
+fn list(mismatches: &[Mismatch]) -> String {
+    mismatches
+        .iter()
+        .map(|m| format!("{}: {m}", m.code()))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl Unbound {
+    /// The first mismatch's finding code.
+    pub fn code(&self) -> &'static str {
+        self.mismatches
+            .first()
+            .map_or("signed-name-mismatch", Mismatch::code)
+    }
+}
+
+/// [`check`] as a verdict: `Ok` when the statements bind to the expectation.
+pub fn require(statements: &[Statement], expect: &Expect) -> Result<(), Unbound> {
+    let mismatches = check(statements, expect);
+    if mismatches.is_empty() {
+        Ok(())
+    } else {
+        Err(Unbound { mismatches })
     }
 }
 
@@ -432,6 +504,69 @@ mod tests {
             ..Expect::NONE
         };
         check_case(&[st(None, Some("p"), Some("1.3.0"))], &both, &[]);
+    }
+
+    #[test]
+    fn a_blob_signature_states_its_file_and_release() {
+        let s = Statement::of_blob(
+            "SHA256SUMS.minisig",
+            "timestamp:1\tfile:SHA256SUMS\trelease:sigil-0.1.0",
+            "SHA256SUMS.old",
+        );
+        assert_eq!(
+            s,
+            Statement {
+                source: "SHA256SUMS.minisig".into(),
+                file: Some(FileBinding {
+                    signed: "SHA256SUMS".into(),
+                    here: "SHA256SUMS.old".into(),
+                }),
+                name: Some("sigil".into()),
+                version: Some("0.1.0".into()),
+            }
+        );
+        assert_eq!(
+            Statement::of_blob("x.minisig", "made by hand", "x"),
+            Statement {
+                source: "x.minisig".into(),
+                ..Statement::default()
+            }
+        );
+    }
+
+    #[test]
+    fn require_names_every_mismatch_with_its_code() {
+        let renamed = st(Some(("w-1.0", "w-2.0")), Some("w"), Some("1.0"));
+        let e = require(
+            &[renamed],
+            &Expect {
+                version: Some("2.0".into()),
+                ..Expect::NONE
+            },
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), "signed-name-mismatch");
+        assert_eq!(
+            e.mismatches.iter().map(Mismatch::code).collect::<Vec<_>>(),
+            ["signed-name-mismatch", "signed-version-mismatch"]
+        );
+        assert_eq!(
+            e.to_string(),
+            "the signature verified, but not for this: signed-name-mismatch: signed for file name \"w-1.0\", but \"w-2.0\" is expected; signed-version-mismatch: signed for version \"1.0\", but \"2.0\" is expected"
+        );
+        let only_version = require(
+            &[st(None, None, Some("1.0"))],
+            &Expect {
+                version: Some("2.0".into()),
+                ..Expect::NONE
+            },
+        )
+        .unwrap_err();
+        assert_eq!(only_version.code(), "signed-version-mismatch");
+        assert_eq!(
+            require(&[st(Some(("w", "w")), None, None)], &Expect::NONE),
+            Ok(())
+        );
     }
 
     #[test]

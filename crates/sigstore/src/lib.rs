@@ -14,6 +14,10 @@
 //!   the signer: identity (SAN), issuer and the other Fulcio claims ([`FulcioClaims`]: build
 //!   signer URI, source repository URI/ref/digest, workflow ref, trigger, run URI...).
 //!
+//! - many artifacts at once: [`batch`] pairs each artifact with its bundle file (or every
+//!   `X.sigstore.json` beside `X` in a directory) and verifies them on every core with one
+//!   trusted root ([`verify_many`]).
+//!
 //! Trust comes from a [`TrustRoot`]: the embedded Sigstore public-good root
 //! ([`TrustRoot::public_good`]) or staging root ([`TrustRoot::staging`]), both the
 //! `trusted_root.json` documents shipped in `sigstore-trust-root` 0.15.1 (its "refresh embedded
@@ -44,6 +48,7 @@
 //! # }
 //! ```
 
+pub mod batch;
 mod bundle;
 pub mod cosign;
 pub mod extensions;
@@ -53,6 +58,7 @@ pub mod sign;
 pub mod trust;
 mod verify;
 
+pub use batch::{verify_many, Pair, PairError, Passed, Subject};
 #[cfg(test)]
 #[allow(clippy::print_stderr, clippy::unwrap_used)]
 mod vector_tests;
