@@ -28,9 +28,23 @@ print(wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 
 /// Best-of-`RUNS` wall time and the peak RSS of that tool.
 pub fn measure(dir: &Path, argv: &[String]) -> Result<(f64, u64)> {
+    measure_after(dir, None, argv)
+}
+
+/// [`measure`], running the shell command `prepare` (untimed) before each run, then `sync`, so
+/// that removing a previous output tree and the disk's writeback of it are not in the time.
+pub fn measure_after(dir: &Path, prepare: Option<&str>, argv: &[String]) -> Result<(f64, u64)> {
     let mut best = f64::INFINITY;
     let mut rss = 0;
     for _ in 0..RUNS {
+        if let Some(sh) = prepare {
+            crate::run_cmd(
+                Command::new("sh")
+                    .arg("-c")
+                    .arg(format!("{sh} && sync"))
+                    .current_dir(dir),
+            )?;
+        }
         let out = Command::new("python3")
             .arg("-c")
             .arg(MEASURE)
