@@ -73,6 +73,16 @@ pub fn comment_of(statement: &[u8]) -> Result<PackComment, PackVerifyError> {
     };
     manifest::check_name(name).map_err(PackVerifyError::Comment)?;
     manifest::check_version(version).map_err(PackVerifyError::Comment)?;
+    // As strict as the signer: one subject, the manifest. (Its digest is checked by the
+    // bundle verification against the manifest's bytes.)
+    match v["subject"].as_array().map(Vec::as_slice) {
+        Some([s]) if s["name"] == "SHA256SUMS" => {}
+        _ => {
+            return Err(bad(
+                "the statement must have exactly one subject, SHA256SUMS",
+            ))
+        }
+    }
     Ok(PackComment {
         name: name.to_owned(),
         version: version.to_owned(),
@@ -105,15 +115,15 @@ pub fn verify_manifest_keyless(
         sigil_sigstore::verify_dsse(trust.root, &b, Artifact::Sha256(digest), trust.policy)
             .map_err(PackVerifyError::Keyless)?;
     let comment = comment_of(&payload)?;
-    let signer = match v.signer {
-        sigil_sigstore::BundleSigner::Certificate {
-            identity, issuer, ..
-        } => PackSigner::Keyless { identity, issuer },
-        _ => PackSigner::Keyless {
-            identity: String::new(),
-            issuer: String::new(),
-        },
+    let sigil_sigstore::BundleSigner::Certificate {
+        identity, issuer, ..
+    } = v.signer
+    else {
+        return Err(PackVerifyError::Statement(
+            "a keyless pack bundle must be signed with a certificate, not a managed key".into(),
+        ));
     };
+    let signer = PackSigner::Keyless { identity, issuer };
     let text = std::str::from_utf8(manifest).map_err(|_| PackVerifyError::Unreadable {
         path: MANIFEST_PATH.into(),
         reason: "manifest is not UTF-8",
@@ -227,5 +237,18 @@ mod tests {
             r#"{"_type":"x"}"#,
             "pack statement: not an in-toto v1 statement",
         );
+        let good = r#""predicateType":"https://sigil.dev/pack/v1","predicate":{"name":"p","version":"1","files":1,"bytes":1}"#;
+        for subjects in [
+            "[]",
+            r#"[{"name":"other","digest":{"sha256":"00"}}]"#,
+            r#"[{"name":"SHA256SUMS","digest":{"sha256":"00"}},{"name":"SHA256SUMS","digest":{"sha256":"11"}}]"#,
+        ] {
+            check(
+                &format!(
+                    r#"{{"_type":"https://in-toto.io/Statement/v1","subject":{subjects},{good}}}"#
+                ),
+                "pack statement: the statement must have exactly one subject, SHA256SUMS",
+            );
+        }
     }
 }
