@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 
-use output::{CliError, Format, FormatArg, Output};
+use output::{Failure, Format, FormatArg, Output};
 
 /// Sign, checksum, attest and verify releases and data packs, before anything is installed or run.
 #[derive(Debug, Parser)]
@@ -92,7 +92,7 @@ fn command_name(m: &clap::ArgMatches) -> String {
     names.join(" ")
 }
 
-fn dispatch(out: &Output, fmt: FormatArg, command: Command) -> Result<output::Report, CliError> {
+fn dispatch(out: &Output, fmt: FormatArg, command: Command) -> Result<output::Report, Failure> {
     let key_format = match fmt {
         FormatArg::Minisign => cmd::key::KeyFormat::Minisign,
         _ => cmd::key::KeyFormat::Pem,
@@ -100,7 +100,7 @@ fn dispatch(out: &Output, fmt: FormatArg, command: Command) -> Result<output::Re
     if matches!(fmt, FormatArg::Pem | FormatArg::Minisign)
         && !matches!(command, Command::Key(cmd::key::KeyCommand::Export(_)))
     {
-        return Err(CliError::usage(
+        return Err(Failure::usage(
             "--format pem and --format minisign apply only to `sigil key export`",
         )
         .hint("use --format human or --format json"));
@@ -117,7 +117,7 @@ fn dispatch(out: &Output, fmt: FormatArg, command: Command) -> Result<output::Re
             Command::Advisory(cmd::advisory::AdvisoryCommand::Export(_))
         )
     {
-        return Err(CliError::usage(
+        return Err(Failure::usage(
             "--format rustsec and --format markdown apply only to `sigil advisory export`",
         )
         .hint("use --format human or --format json"));
@@ -190,7 +190,7 @@ fn main() -> ExitCode {
                 .as_str()
                 .map(str::to_owned)
                 .unwrap_or_else(|| "invalid arguments".to_owned());
-            return out.error("", &CliError::usage(msg).hint("run `sigil --help`"));
+            return out.error("", &Failure::usage(msg).hint("run `sigil --help`"));
         }
     };
     let format = match cli.format {

@@ -1,12 +1,8 @@
 //! The one place that writes to stdout and stderr.
 //!
 //! Results go to stdout; progress, warnings and errors go to stderr. With `--format json`,
-//! exactly one JSON document is written to stdout for every run, including failures:
-//!
-//! ```json
-//! {"schema_version": 1, "command": "verify", "status": "verified", "exit_code": 0, "result": {...}}
-//! {"schema_version": 1, "command": "verify", "status": "error", "exit_code": 2, "error": {"kind": "usage", "message": "...", "hint": "..."}}
-//! ```
+//! exactly one JSON document is written to stdout for every run, including failures: the
+//! envelope of [`sigil_core::report`], where results and failures are built.
 //!
 //! Every human line, warning, error, note and hint goes through [`sigil_core::terminal::escape`]
 //! on its way out, so a file name, trusted comment, identity, advisory text or finding message
@@ -20,11 +16,10 @@ use std::fmt;
 use std::io::{IsTerminal as _, Write as _};
 use std::process::ExitCode;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 use sigil_core::terminal::escape;
 
-/// Version of the JSON envelope above.
-pub const SCHEMA_VERSION: u32 = 1;
+pub use sigil_core::report::{Failure, Report, Status};
 
 /// How results are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,156 +47,6 @@ pub enum FormatArg {
     Rustsec,
     /// `advisory export` only: Markdown notice.
     Markdown,
-}
-
-/// The outcome of a command that ran to an answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    /// Verified, allowed or done: exit 0.
-    Ok,
-    /// Not verified, denied, or findings: exit 1.
-    NotVerified,
-}
-
-/// What a command produced: lines for people and data for machines.
-#[derive(Debug)]
-pub struct Report {
-    /// Exit 0 or 1.
-    pub status: Status,
-    /// Word used for `status` in JSON when the run succeeded (`verified`, `ok`, `allowed`...).
-    pub ok_word: &'static str,
-    /// Human-readable result lines (stdout).
-    pub human: Vec<String>,
-    /// Machine-readable result (`result` in JSON).
-    pub data: Value,
-    /// A document that is itself the result (a key, a list, an SBOM written to stdout):
-    /// printed verbatim in human format, even with `--quiet`, after any human lines.
-    pub document: Option<String>,
-    /// An exit code passed through from a program sigil ran (`sigil run`), instead of 0.
-    pub exit: Option<u8>,
-    /// The one-line answer, for JSON `error.message` when not verified; the last human line
-    /// when not set.
-    pub summary: Option<String>,
-}
-
-impl Report {
-    /// A successful report.
-    pub fn ok(ok_word: &'static str, data: Value) -> Self {
-        Self {
-            status: Status::Ok,
-            ok_word,
-            human: Vec::new(),
-            data,
-            document: None,
-            exit: None,
-            summary: None,
-        }
-    }
-
-    /// A "not verified" or "findings" report.
-    pub fn not_verified(data: Value) -> Self {
-        Self {
-            status: Status::NotVerified,
-            ok_word: "ok",
-            human: Vec::new(),
-            data,
-            document: None,
-            exit: None,
-            summary: None,
-        }
-    }
-
-    /// Adds a human line.
-    pub fn line(mut self, l: impl Into<String>) -> Self {
-        self.human.push(l.into());
-        self
-    }
-}
-
-/// How an error is sorted for the exit code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorKind {
-    /// The evidence did not verify or was malformed: exit 1.
-    NotVerified,
-    /// Bad flags, bad configuration, keys or passwords: exit 2.
-    Usage,
-    /// File or system trouble: exit 2.
-    Io,
-}
-
-impl ErrorKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            ErrorKind::NotVerified => "not-verified",
-            ErrorKind::Usage => "usage",
-            ErrorKind::Io => "io",
-        }
-    }
-}
-
-/// A command failure with a message, an optional hint and optional data.
-#[derive(Debug)]
-pub struct CliError {
-    /// Sorting for the exit code.
-    pub kind: ErrorKind,
-    /// What went wrong, lowercase, no trailing period.
-    pub message: String,
-    /// What to do about it.
-    pub hint: Option<String>,
-    /// Extra machine-readable detail.
-    pub data: Option<Value>,
-    /// Lines shown after the message for people (a snippet of the file at fault).
-    pub notes: Vec<String>,
-}
-
-impl CliError {
-    fn new(kind: ErrorKind, message: impl fmt::Display) -> Self {
-        Self {
-            kind,
-            message: message.to_string(),
-            hint: None,
-            data: None,
-            notes: Vec::new(),
-        }
-    }
-
-    /// Exit 1: not verified.
-    pub fn not_verified(message: impl fmt::Display) -> Self {
-        Self::new(ErrorKind::NotVerified, message)
-    }
-
-    /// Exit 2: usage or setup.
-    pub fn usage(message: impl fmt::Display) -> Self {
-        Self::new(ErrorKind::Usage, message)
-    }
-
-    /// Exit 2: I/O.
-    pub fn io(message: impl fmt::Display) -> Self {
-        Self::new(ErrorKind::Io, message)
-    }
-
-    /// Adds a hint.
-    pub fn hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
-        self
-    }
-
-    /// Adds a line shown after the message (human output only; JSON carries it in data).
-    pub fn note(mut self, line: impl Into<String>) -> Self {
-        self.notes.push(line.into());
-        self
-    }
-
-    /// Adds data.
-    pub fn data(mut self, data: Value) -> Self {
-        self.data = Some(data);
-        self
-    }
-
-    /// Full message with its cause chain: [`sigil_core::error::chain`], the one flattener.
-    pub fn chain(err: &dyn std::error::Error) -> String {
-        sigil_core::error::chain(err)
-    }
 }
 
 /// Owner of stdout and stderr.
@@ -238,32 +83,8 @@ impl Output {
 
     /// Writes the result of a command that ran to an answer, and returns the exit code.
     pub fn report(&self, command: &str, report: Report) -> ExitCode {
-        let (status, code) = match report.status {
-            Status::Ok => (report.ok_word, report.exit.unwrap_or(0)),
-            Status::NotVerified => ("not-verified", 1u8),
-        };
         match self.format {
-            Format::Json => {
-                let mut doc = json!({
-                    "schema_version": SCHEMA_VERSION,
-                    "command": command,
-                    "status": status,
-                    "exit_code": code,
-                    "result": report.data,
-                });
-                // Every failure document carries `error`, as for errors; its message is the
-                // summary line people see, and `result` keeps the details.
-                if report.status == Status::NotVerified {
-                    let message = report
-                        .summary
-                        .clone()
-                        .or_else(|| report.human.last().map(|l| l.trim().to_owned()))
-                        .unwrap_or_else(|| "not verified".to_owned());
-                    doc["error"] =
-                        json!({ "kind": ErrorKind::NotVerified.as_str(), "message": message });
-                }
-                self.json(&doc);
-            }
+            Format::Json => self.json(&report.envelope(command)),
             Format::Human => {
                 let mut out = std::io::stdout().lock();
                 if !self.quiet || report.status == Status::NotVerified {
@@ -288,31 +109,13 @@ impl Output {
                 }
             }
         }
-        ExitCode::from(code)
+        ExitCode::from(report.exit_code())
     }
 
     /// Writes an error and returns the exit code.
-    pub fn error(&self, command: &str, err: &CliError) -> ExitCode {
-        let code = match err.kind {
-            ErrorKind::NotVerified => 1u8,
-            ErrorKind::Usage | ErrorKind::Io => 2u8,
-        };
+    pub fn error(&self, command: &str, err: &Failure) -> ExitCode {
         if self.format == Format::Json {
-            let mut e = json!({ "kind": err.kind.as_str(), "message": err.message });
-            if let Some(h) = &err.hint {
-                e["hint"] = json!(h);
-            }
-            if let Some(d) = &err.data {
-                e["details"] = d.clone();
-            }
-            let status = if code == 1 { "not-verified" } else { "error" };
-            self.json(&json!({
-                "schema_version": SCHEMA_VERSION,
-                "command": command,
-                "status": status,
-                "exit_code": code,
-                "error": e,
-            }));
+            self.json(&err.envelope(command));
         }
         // Errors always go to stderr too, so a JSON consumer's logs still say why.
         let label = if self.color() {
@@ -327,7 +130,7 @@ impl Output {
         if let Some(h) = &err.hint {
             eprintln!("hint: {}", escape(h));
         }
-        ExitCode::from(code)
+        ExitCode::from(err.kind.exit_code())
     }
 
     fn json(&self, v: &Value) {

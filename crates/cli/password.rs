@@ -5,7 +5,7 @@ use std::io::IsTerminal as _;
 
 use sigil_keys::Password;
 
-use crate::output::CliError;
+use crate::output::Failure;
 
 /// Environment variable holding the secret key password (for CI).
 pub const PASSWORD_ENV: &str = "SIGIL_PASSWORD";
@@ -18,17 +18,17 @@ fn from_env() -> Option<Password> {
     std::env::var(PASSWORD_ENV).ok().map(Password::new)
 }
 
-fn no_source(what: &str) -> CliError {
-    CliError::usage(format!("no password available to {what}")).hint(format!(
+fn no_source(what: &str) -> Failure {
+    Failure::usage(format!("no password available to {what}")).hint(format!(
         "set {PASSWORD_ENV}, run in a terminal to be prompted, or generate with --no-password"
     ))
 }
 
 /// A password for a new secret key: the variable, or asked twice on the terminal.
-pub fn for_new_key() -> Result<Password, CliError> {
+pub fn for_new_key() -> Result<Password, Failure> {
     if let Some(p) = from_env() {
         if p.is_empty() {
-            return Err(CliError::usage(format!("{PASSWORD_ENV} is empty"))
+            return Err(Failure::usage(format!("{PASSWORD_ENV} is empty"))
                 .hint("use --no-password for an unencrypted key"));
         }
         return Ok(p);
@@ -38,25 +38,25 @@ pub fn for_new_key() -> Result<Password, CliError> {
     }
     let first = Password::new(
         rpassword::prompt_password("Password for the new secret key: ")
-            .map_err(|e| CliError::io(format!("reading password: {e}")))?,
+            .map_err(|e| Failure::io(format!("reading password: {e}")))?,
     );
     let second = Password::new(
         rpassword::prompt_password("Password (again): ")
-            .map_err(|e| CliError::io(format!("reading password: {e}")))?,
+            .map_err(|e| Failure::io(format!("reading password: {e}")))?,
     );
     if first.is_empty() {
         return Err(
-            CliError::usage("empty password").hint("use --no-password for an unencrypted key")
+            Failure::usage("empty password").hint("use --no-password for an unencrypted key")
         );
     }
     if !first.eq_constant_time(&second) {
-        return Err(CliError::usage("passwords do not match"));
+        return Err(Failure::usage("passwords do not match"));
     }
     Ok(first)
 }
 
 /// A password to decrypt an existing secret key.
-pub fn to_unlock(path: &std::path::Path) -> Result<Password, CliError> {
+pub fn to_unlock(path: &std::path::Path) -> Result<Password, Failure> {
     if let Some(p) = from_env() {
         return Ok(p);
     }
@@ -65,5 +65,5 @@ pub fn to_unlock(path: &std::path::Path) -> Result<Password, CliError> {
     }
     rpassword::prompt_password(format!("Password for {}: ", path.display()))
         .map(Password::new)
-        .map_err(|e| CliError::io(format!("reading password: {e}")))
+        .map_err(|e| Failure::io(format!("reading password: {e}")))
 }

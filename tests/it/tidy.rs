@@ -414,7 +414,7 @@ const PUBLIC_MODULES: &[(&str, &[&str])] = &[
     (
         "core",
         &[
-            "codes", "digest", "error", "hex", "input", "json", "terminal", "time",
+            "codes", "digest", "error", "hex", "input", "json", "report", "terminal", "time",
         ],
     ),
     ("keys", &[]),

@@ -10,7 +10,7 @@ use sigil_advisory::osv::{Advisory, RangeType, MAX_ADVISORY_BYTES};
 use sigil_advisory::validate;
 use sigil_advisory::vex;
 
-use crate::output::{CliError, Report};
+use crate::output::{Failure, Report};
 
 /// Advisory authoring and checking.
 #[derive(Debug, clap::Subcommand)]
@@ -183,21 +183,21 @@ pub struct VexNewArgs {
 }
 
 /// The time to record, as the advisory library wants it.
-fn now() -> Result<i64, CliError> {
+fn now() -> Result<i64, Failure> {
     i64::try_from(super::now_or_source_date_epoch()?)
-        .map_err(|_| CliError::usage("SOURCE_DATE_EPOCH is out of range"))
+        .map_err(|_| Failure::usage("SOURCE_DATE_EPOCH is out of range"))
 }
 
 /// Writes `text` to `path`, refusing to replace an existing file unless `force`.
-pub fn write_output(path: &Path, text: &str, force: bool) -> Result<(), CliError> {
+pub fn write_output(path: &Path, text: &str, force: bool) -> Result<(), Failure> {
     if !force && path.exists() {
         return Err(
-            CliError::usage(format!("{}: already exists", path.display()))
+            Failure::usage(format!("{}: already exists", path.display()))
                 .hint("use --force to overwrite"),
         );
     }
     std::fs::write(path, text).map_err(|e| {
-        CliError::io(format!(
+        Failure::io(format!(
             "cannot write {}: {}",
             path.display(),
             super::io_reason(&e)
@@ -206,15 +206,14 @@ pub fn write_output(path: &Path, text: &str, force: bool) -> Result<(), CliError
 }
 
 /// Reads and parses an OSV advisory file; a malformed one is "not verified" (exit 1).
-pub fn read_advisory(path: &Path) -> Result<Advisory, CliError> {
+pub fn read_advisory(path: &Path) -> Result<Advisory, Failure> {
     let text = super::read_text(path, MAX_ADVISORY_BYTES as u64, "advisory")?;
-    Advisory::from_json(&text).map_err(|e| {
-        CliError::not_verified(format!("{}: not an OSV advisory: {e}", path.display()))
-    })
+    Advisory::from_json(&text)
+        .map_err(|e| Failure::not_verified(format!("{}: not an OSV advisory: {e}", path.display())))
 }
 
 /// Runs an advisory subcommand.
-pub fn run(cmd: AdvisoryCommand, export_format: ExportFormat) -> Result<Report, CliError> {
+pub fn run(cmd: AdvisoryCommand, export_format: ExportFormat) -> Result<Report, Failure> {
     match cmd {
         AdvisoryCommand::New(a) => new(*a),
         AdvisoryCommand::Validate(a) => validate_files(a),
@@ -222,7 +221,7 @@ pub fn run(cmd: AdvisoryCommand, export_format: ExportFormat) -> Result<Report, 
     }
 }
 
-fn prompt(label: &str, default: Option<&str>) -> Result<Option<String>, CliError> {
+fn prompt(label: &str, default: Option<&str>) -> Result<Option<String>, Failure> {
     let mut err = std::io::stderr().lock();
     let shown = default.map(|d| format!(" [{d}]")).unwrap_or_default();
     let _ = write!(err, "{label}{shown}: ");
@@ -231,7 +230,7 @@ fn prompt(label: &str, default: Option<&str>) -> Result<Option<String>, CliError
     std::io::stdin()
         .lock()
         .read_line(&mut line)
-        .map_err(|e| CliError::io(format!("reading stdin: {e}")))?;
+        .map_err(|e| Failure::io(format!("reading stdin: {e}")))?;
     let line = line.trim().to_owned();
     Ok(if line.is_empty() {
         default.map(str::to_owned)
@@ -240,7 +239,7 @@ fn prompt(label: &str, default: Option<&str>) -> Result<Option<String>, CliError
     })
 }
 
-fn new(mut a: NewArgs) -> Result<Report, CliError> {
+fn new(mut a: NewArgs) -> Result<Report, Failure> {
     let has_package = a.package.is_some() || (a.ecosystem.is_some() && a.name.is_some());
     if std::io::stdin().is_terminal() && (!has_package || a.summary.is_none()) {
         if !has_package {
@@ -267,7 +266,7 @@ fn new(mut a: NewArgs) -> Result<Report, CliError> {
         }
     } else if !has_package {
         return Err(
-            CliError::usage("missing --package PURL (or --ecosystem and --name)").hint(
+            Failure::usage("missing --package PURL (or --ecosystem and --name)").hint(
                 "stdin is not a terminal, so sigil does not prompt: give every field as a flag",
             ),
         );
@@ -292,7 +291,7 @@ fn new(mut a: NewArgs) -> Result<Report, CliError> {
     });
     (n.versions, n.severity, n.aliases) = (a.affected_version, a.severity, a.alias);
     (n.references, n.credits, n.now) = (a.reference, a.credit, now()?);
-    let adv = author::new_advisory(&n).map_err(|e| CliError::usage(e.to_string()))?;
+    let adv = author::new_advisory(&n).map_err(|e| Failure::usage(e.to_string()))?;
     let score = adv.best_cvss(adv.affected.first());
     let draft = validate::is_draft_id(&adv.id);
     let mut data = json!({ "id": adv.id, "draft": draft, "advisory": adv });
@@ -332,13 +331,13 @@ fn document(data: Value, text: String) -> Report {
     r
 }
 
-fn validate_files(a: ValidateArgs) -> Result<Report, CliError> {
+fn validate_files(a: ValidateArgs) -> Result<Report, Failure> {
     let mut files = Vec::new();
     for path in &a.files {
         let text = match super::read_text(path, MAX_ADVISORY_BYTES as u64, "advisory") {
             Ok(t) => Ok(t),
             // Unreadable files are I/O errors; oversized or non-UTF-8 ones are invalid advisories.
-            Err(e) if e.kind == crate::output::ErrorKind::NotVerified => Err(e.message),
+            Err(e) if e.kind == sigil_core::report::FailureKind::NotVerified => Err(e.message),
             Err(e) => return Err(e),
         };
         files.push((path.display().to_string(), text));
@@ -353,9 +352,9 @@ fn validate_files(a: ValidateArgs) -> Result<Report, CliError> {
     Ok(r)
 }
 
-fn export(a: ExportArgs, fmt: ExportFormat) -> Result<Report, CliError> {
+fn export(a: ExportArgs, fmt: ExportFormat) -> Result<Report, Failure> {
     if fmt == ExportFormat::Unset {
-        return Err(CliError::usage(
+        return Err(Failure::usage(
             "`sigil advisory export` needs --format rustsec or --format markdown",
         )
         .hint("--format json gives both inside one JSON document"));
@@ -363,7 +362,7 @@ fn export(a: ExportArgs, fmt: ExportFormat) -> Result<Report, CliError> {
     let adv = read_advisory(&a.file)?;
     let errors = sigil_advisory::export::blockers(&adv);
     if !errors.is_empty() {
-        return Err(CliError::not_verified(format!(
+        return Err(Failure::not_verified(format!(
             "{}: invalid advisory: {}",
             a.file.display(),
             errors.join("; ")
@@ -378,7 +377,7 @@ fn export(a: ExportArgs, fmt: ExportFormat) -> Result<Report, CliError> {
     let (text, name) = match fmt {
         ExportFormat::Rustsec => (
             rustsec.map_err(|e| {
-                CliError::usage(format!(
+                Failure::usage(format!(
                     "{}: cannot export to RustSec: {e}",
                     a.file.display()
                 ))
@@ -414,15 +413,15 @@ fn export(a: ExportArgs, fmt: ExportFormat) -> Result<Report, CliError> {
 }
 
 /// Runs a VEX subcommand.
-pub fn run_vex(cmd: VexCommand) -> Result<Report, CliError> {
+pub fn run_vex(cmd: VexCommand) -> Result<Report, Failure> {
     let VexCommand::New(a) = cmd;
     let status = vex::Status::parse(&a.status).ok_or_else(|| {
-        CliError::usage(format!("unknown status {:?}", a.status))
+        Failure::usage(format!("unknown status {:?}", a.status))
             .hint("use not_affected, affected, fixed or under_investigation")
     })?;
     let justification = match &a.justification {
         Some(j) => Some(vex::Justification::parse(j).ok_or_else(|| {
-            CliError::usage(format!("unknown justification {j:?}")).hint(
+            Failure::usage(format!("unknown justification {j:?}")).hint(
                 "use component_not_present, vulnerable_code_not_present, vulnerable_code_not_in_execute_path, vulnerable_code_cannot_be_controlled_by_adversary or inline_mitigations_already_exist",
             )
         })?),
@@ -430,7 +429,7 @@ pub fn run_vex(cmd: VexCommand) -> Result<Report, CliError> {
     };
     for p in &a.product {
         sigil_advisory::purl::Purl::parse(p)
-            .map_err(|e| CliError::usage(format!("--product {p:?}: {e}")))?;
+            .map_err(|e| Failure::usage(format!("--product {p:?}: {e}")))?;
     }
     let mut st = vex::NewStatement::new(a.product.clone(), a.vulnerability.clone(), status);
     st.aliases = a.alias.clone();
@@ -445,7 +444,7 @@ pub fn run_vex(cmd: VexCommand) -> Result<Report, CliError> {
             vex::Status::Affected => "affected needs --action-statement",
             _ => "check the flags",
         };
-        CliError::usage(e.to_string()).hint(hint)
+        Failure::usage(e.to_string()).hint(hint)
     })?;
     let text = doc.to_json();
     let Some(path) = &a.out else {

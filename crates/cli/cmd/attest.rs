@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use sigil_attest::{ArtifactDigests, Envelope, SubjectDigest, INTOTO_PAYLOAD_TYPE};
 use sigil_gate::attest::{append_line, same_file};
 
-use crate::output::{CliError, Output, Report};
+use crate::output::{Failure, Output, Report};
 
 /// Largest predicate file read.
 const MAX_PREDICATE: u64 = 16 * 1024 * 1024;
@@ -54,11 +54,11 @@ pub struct AttestArgs {
 }
 
 /// SHA-256 and SHA-512 of a file, with progress.
-pub fn hash_file(out: &Output, path: &Path) -> Result<ArtifactDigests, CliError> {
+pub fn hash_file(out: &Output, path: &Path) -> Result<ArtifactDigests, Failure> {
     let (f, len) = super::open_input(path)?;
     let name = path.display().to_string();
     sigil_attest::digests(f, super::progress(out, &name, len))
-        .map_err(|e| CliError::io(format!("{}: {}", path.display(), super::io_reason(&e))))
+        .map_err(|e| Failure::io(format!("{}: {}", path.display(), super::io_reason(&e))))
 }
 
 /// A subject's name: its file name.
@@ -70,9 +70,9 @@ pub fn subject_name(path: &Path) -> String {
 }
 
 /// Runs `sigil attest`.
-pub fn run_attest(out: &Output, a: AttestArgs) -> Result<Report, CliError> {
+pub fn run_attest(out: &Output, a: AttestArgs) -> Result<Report, Failure> {
     if let Some(s) = a.subjects.iter().find(|s| same_file(s, &a.output)) {
-        return Err(CliError::usage(format!(
+        return Err(Failure::usage(format!(
             "-o {} is the subject {}: appending the attestation would change the artifact",
             a.output.display(),
             s.display()
@@ -81,7 +81,7 @@ pub fn run_attest(out: &Output, a: AttestArgs) -> Result<Report, CliError> {
     }
     if a.keyless.keyless && matches!(a.digest, DigestArg::Sha512) {
         return Err(
-            CliError::usage("--keyless attestations name SHA-256 subjects")
+            Failure::usage("--keyless attestations name SHA-256 subjects")
                 .hint("drop --digest sha512"),
         );
     }
@@ -94,7 +94,7 @@ pub fn run_attest(out: &Output, a: AttestArgs) -> Result<Report, CliError> {
         Some(_) => None,
     };
     let predicate = super::read_text(&a.predicate, MAX_PREDICATE, "predicate")
-        .map_err(|e| CliError::usage(e.message))?;
+        .map_err(|e| Failure::usage(e.message))?;
     let mut subjects = Vec::new();
     for s in &a.subjects {
         subjects.push((subject_name(s), hash_file(out, s)?));
@@ -105,7 +105,7 @@ pub fn run_attest(out: &Output, a: AttestArgs) -> Result<Report, CliError> {
     };
     let (payload, statement) =
         sigil_attest::attest_payload(&a.predicate_type, predicate.as_bytes(), &subjects, digest)
-            .map_err(|e| CliError::usage(format!("{}: {e}", a.predicate.display())))?;
+            .map_err(|e| Failure::usage(format!("{}: {e}", a.predicate.display())))?;
     let (line, keyid, signer_line, keyless) = match (&key, &prepared) {
         (Some(key), _) => {
             let env = Envelope::sign(key, INTOTO_PAYLOAD_TYPE, payload);
@@ -131,9 +131,9 @@ pub fn run_attest(out: &Output, a: AttestArgs) -> Result<Report, CliError> {
             let s = signed
                 .into_iter()
                 .next()
-                .ok_or_else(|| CliError::not_verified("no bundle"))?;
+                .ok_or_else(|| Failure::not_verified("no bundle"))?;
             let compact: Value = serde_json::from_slice(&s.bundle)
-                .map_err(|e| CliError::not_verified(format!("bundle: {e}")))?;
+                .map_err(|e| Failure::not_verified(format!("bundle: {e}")))?;
             let indexes: Vec<_> = s.log_indexes.iter().map(u64::to_string).collect();
             let line = format!(
                 "signed keyless as {} ({}), log index {}",
@@ -145,10 +145,10 @@ pub fn run_attest(out: &Output, a: AttestArgs) -> Result<Report, CliError> {
                 json!({ "identity": s.identity, "issuer": s.issuer, "log_indexes": s.log_indexes });
             (compact.to_string(), Value::Null, line, data)
         }
-        (None, None) => return Err(CliError::usage("attest needs --key KEY or --keyless")),
+        (None, None) => return Err(Failure::usage("attest needs --key KEY or --keyless")),
     };
     append_line(&a.output, &line)
-        .map_err(|e| CliError::io(format!("{}: {}", a.output.display(), super::io_reason(&e))))?;
+        .map_err(|e| Failure::io(format!("{}: {}", a.output.display(), super::io_reason(&e))))?;
     let mut report = Report::ok(
         "ok",
         json!({

@@ -10,7 +10,7 @@ use sigil_advisory::inventory::{self, MAX_INVENTORY_BYTES};
 use sigil_advisory::purl::Purl;
 use sigil_advisory::vex;
 
-use crate::output::{CliError, Report};
+use crate::output::{Failure, Report};
 
 /// Severity thresholds for `--fail-on`.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -60,20 +60,20 @@ pub struct AuditArgs {
     fail_on_informational: bool,
 }
 
-fn load_error(e: LoadError) -> CliError {
+fn load_error(e: LoadError) -> Failure {
     match e {
         LoadError::Io { path, source } => {
-            CliError::io(format!("{}: {}", path.display(), super::io_reason(&source)))
+            Failure::io(format!("{}: {}", path.display(), super::io_reason(&source)))
         }
         LoadError::Rustsec(sigil_advisory::rustsec_db::RustsecDbError::Io { path, source }) => {
-            CliError::io(format!("{}: {}", path.display(), super::io_reason(&source)))
+            Failure::io(format!("{}: {}", path.display(), super::io_reason(&source)))
         }
-        other => CliError::not_verified(sigil_core::error::chain(&other)),
+        other => Failure::not_verified(sigil_core::error::chain(&other)),
     }
 }
 
 /// Runs `sigil audit`.
-pub fn run(a: AuditArgs) -> Result<Report, CliError> {
+pub fn run(a: AuditArgs) -> Result<Report, Failure> {
     let threshold = match a.fail_on {
         FailOn::Low => Severity::Low,
         FailOn::Medium => Severity::Medium,
@@ -82,11 +82,10 @@ pub fn run(a: AuditArgs) -> Result<Report, CliError> {
     };
     let mut products = Vec::new();
     for p in &a.product {
-        products
-            .push(Purl::parse(p).map_err(|e| CliError::usage(format!("--product {p:?}: {e}")))?);
+        products.push(Purl::parse(p).map_err(|e| Failure::usage(format!("--product {p:?}: {e}")))?);
     }
     let bad = |p: &PathBuf, e: inventory::InventoryError| {
-        CliError::not_verified(format!("{}: {e}", p.display()))
+        Failure::not_verified(format!("{}: {e}", p.display()))
     };
     let (target, components) = match (&a.sbom, &a.lockfile) {
         (Some(p), _) => {
@@ -101,17 +100,17 @@ pub fn run(a: AuditArgs) -> Result<Report, CliError> {
             let text = super::read_text(p, MAX_INVENTORY_BYTES as u64, "lockfile")?;
             (p, inventory::from_lockfile(&text).map_err(|e| bad(p, e))?)
         }
-        (None, None) => return Err(CliError::usage("give --sbom BOM or --lockfile Cargo.lock")),
+        (None, None) => return Err(Failure::usage("give --sbom BOM or --lockfile Cargo.lock")),
     };
     if !a.advisories.is_dir() {
-        return Err(CliError::io(format!("{}: not a directory", a.advisories.display())).hint("--advisories takes a directory of OSV JSON files or a RustSec advisory-db checkout"));
+        return Err(Failure::io(format!("{}: not a directory", a.advisories.display())).hint("--advisories takes a directory of OSV JSON files or a RustSec advisory-db checkout"));
     }
     let advisories = Advisories::load_dir(&a.advisories).map_err(load_error)?;
     let mut docs = Vec::new();
     for p in &a.vex {
         let text = super::read_text(p, vex::MAX_VEX_BYTES as u64, "VEX document")?;
         docs.push(vex::Document::from_json(&text).map_err(|e| {
-            CliError::not_verified(format!("{}: not an OpenVEX 0.2 document: {e}", p.display()))
+            Failure::not_verified(format!("{}: not an OpenVEX 0.2 document: {e}", p.display()))
         })?);
     }
     let report = audit::audit(&components, &products, &advisories, &docs);

@@ -12,7 +12,8 @@ use sigil_sigstore::{
 };
 
 use super::verify::VerifyArgs;
-use crate::output::{CliError, ErrorKind, Output, Report};
+use crate::output::{Failure, Output, Report};
+use sigil_core::report::FailureKind;
 
 /// Largest trusted root or public key file read.
 const MAX_TRUST_FILE: u64 = 8 * 1024 * 1024;
@@ -21,28 +22,28 @@ fn matcher(
     exact: Option<String>,
     re: Option<String>,
     flag: &str,
-) -> Result<Option<Matcher>, CliError> {
+) -> Result<Option<Matcher>, Failure> {
     match (exact, re) {
         (Some(e), None) => Ok(Some(Matcher::exact(e))),
         (None, Some(r)) => Matcher::regex(&r)
             .map(Some)
-            .map_err(|e| CliError::usage(CliError::chain(&e))),
+            .map_err(|e| Failure::usage(Failure::chain(&e))),
         (None, None) => Ok(None),
-        (Some(_), Some(_)) => Err(CliError::usage(format!(
+        (Some(_), Some(_)) => Err(Failure::usage(format!(
             "--{flag} and --{flag}-regexp are exclusive"
         ))),
     }
 }
 
-fn needed(m: Option<Matcher>, what: &str, flag: &str) -> Result<Matcher, CliError> {
+fn needed(m: Option<Matcher>, what: &str, flag: &str) -> Result<Matcher, Failure> {
     m.ok_or_else(|| {
-        CliError::usage(format!("a keyless bundle needs the expected {what}")).hint(format!(
+        Failure::usage(format!("a keyless bundle needs the expected {what}")).hint(format!(
             "pass --{flag} or --{flag}-regexp (or --key PEM for a managed-key bundle)"
         ))
     })
 }
 
-fn policy(a: &mut VerifyArgs) -> Result<SignerPolicy, CliError> {
+fn policy(a: &mut VerifyArgs) -> Result<SignerPolicy, Failure> {
     let publisher = a.publisher.any(a.source_ref.as_ref());
     let identity = matcher(
         a.certificate_identity.take(),
@@ -56,21 +57,21 @@ fn policy(a: &mut VerifyArgs) -> Result<SignerPolicy, CliError> {
     )?;
     if let Some(key) = &a.key {
         if publisher {
-            return Err(CliError::usage(
+            return Err(Failure::usage(
                 "--key and the publisher flags are exclusive",
             ));
         }
         if identity.is_some() || issuer.is_some() {
             return Err(
-                CliError::usage("--key and the --certificate-* flags are exclusive").hint(
+                Failure::usage("--key and the --certificate-* flags are exclusive").hint(
                     "use --key for a managed-key bundle, the identity flags for a keyless one",
                 ),
             );
         }
         let pem = super::read_text(key, MAX_TRUST_FILE, "public key")
-            .map_err(|e| CliError::usage(e.message))?;
+            .map_err(|e| Failure::usage(e.message))?;
         return PublicKey::from_pem(&pem).map(SignerPolicy::PublicKey).map_err(|e| {
-            CliError::usage(format!("{}: {}", key.display(), CliError::chain(&e)))
+            Failure::usage(format!("{}: {}", key.display(), Failure::chain(&e)))
                 .hint("a Sigstore managed key is a PEM `PUBLIC KEY` (SPKI), as `cosign public-key` writes")
         });
     }
@@ -83,21 +84,19 @@ fn policy(a: &mut VerifyArgs) -> Result<SignerPolicy, CliError> {
     Ok(SignerPolicy::Keyless { identity, issuer })
 }
 
-fn trust_root(a: &VerifyArgs) -> Result<TrustRoot, CliError> {
+fn trust_root(a: &VerifyArgs) -> Result<TrustRoot, Failure> {
     let root = match (&a.trusted_root, a.staging) {
         (Some(_), true) => {
-            return Err(CliError::usage(
-                "--trusted-root and --staging are exclusive",
-            ))
+            return Err(Failure::usage("--trusted-root and --staging are exclusive"))
         }
         (Some(p), false) => {
             let text =
                 super::read_text(p, MAX_TRUST_FILE, "trusted root").map_err(|e| match e.kind {
-                    ErrorKind::NotVerified => CliError::usage(e.message),
+                    FailureKind::NotVerified => Failure::usage(e.message),
                     _ => e,
                 })?;
             TrustRoot::from_json(&text)
-                .map_err(|e| CliError::usage(format!("{}: {}", p.display(), CliError::chain(&e))))
+                .map_err(|e| Failure::usage(format!("{}: {}", p.display(), Failure::chain(&e))))
         }
         // The freshest root `sigil trust update` cached, else the embedded one (no network).
         (None, true) => super::trust::default_root(sigil_tuf::trust::Instance::Staging),
@@ -107,12 +106,12 @@ fn trust_root(a: &VerifyArgs) -> Result<TrustRoot, CliError> {
 }
 
 /// The pairs asked for: FILE/--bundle in order, or every `X.sigstore.json` of --bundle-dir.
-fn pairs(a: &VerifyArgs) -> Result<Vec<Pair>, CliError> {
+fn pairs(a: &VerifyArgs) -> Result<Vec<Pair>, Failure> {
     if let Some(dir) = &a.bundle_dir {
         let pairs = batch::pairs_in_dir(dir)
-            .map_err(|e| CliError::io(format!("{}: {}", dir.display(), super::io_reason(&e))))?;
+            .map_err(|e| Failure::io(format!("{}: {}", dir.display(), super::io_reason(&e))))?;
         if pairs.is_empty() {
-            return Err(CliError::usage(format!(
+            return Err(Failure::usage(format!(
                 "{}: no bundle (*{}) to verify",
                 dir.display(),
                 batch::BUNDLE_SUFFIX
@@ -122,7 +121,7 @@ fn pairs(a: &VerifyArgs) -> Result<Vec<Pair>, CliError> {
         return Ok(pairs);
     }
     if a.files.len() != a.bundle.len() {
-        return Err(CliError::usage(format!(
+        return Err(Failure::usage(format!(
             "{} FILE for {} --bundle",
             a.files.len(),
             a.bundle.len()
@@ -135,7 +134,7 @@ fn pairs(a: &VerifyArgs) -> Result<Vec<Pair>, CliError> {
         .map(|(f, b)| {
             let subject = Subject::parse(f).map_err(|e| {
                 let alg = e.algorithm;
-                CliError::usage(e).hint(format!(
+                Failure::usage(e).hint(format!(
                     "write {alg}:<hex> with the full lower-case hex digest"
                 ))
             })?;
@@ -148,7 +147,7 @@ fn pairs(a: &VerifyArgs) -> Result<Vec<Pair>, CliError> {
 }
 
 /// Runs `sigil verify --bundle` (one pair) or the batch (several pairs, or --bundle-dir).
-pub fn run(_out: &Output, mut a: VerifyArgs) -> Result<Report, CliError> {
+pub fn run(_out: &Output, mut a: VerifyArgs) -> Result<Report, Failure> {
     let pairs = pairs(&a)?;
     let single = a.bundle_dir.is_none() && pairs.len() == 1;
     if let (true, Subject::Path(p)) = (single, &pairs[0].subject) {
@@ -177,10 +176,10 @@ pub fn run(_out: &Output, mut a: VerifyArgs) -> Result<Report, CliError> {
                 (verified_json(pair, passed, &a), "verified")
             }
             Err(e) => {
-                let why = format!("{}: {}", e.code(), CliError::chain(e));
+                let why = format!("{}: {}", e.code(), Failure::chain(e));
                 human.push(format!("not verified {}: {why}", pair.subject));
                 let mut item = failure_json(pair, e);
-                item["message"] = json!(CliError::chain(e));
+                item["message"] = json!(Failure::chain(e));
                 (item, "not-verified")
             }
         };
@@ -204,14 +203,14 @@ pub fn run(_out: &Output, mut a: VerifyArgs) -> Result<Report, CliError> {
 }
 
 /// A single pair's failure: I/O is exit 2, anything else exit 1 with its reason.
-fn refused(pair: &Pair, e: PairError) -> CliError {
+fn refused(pair: &Pair, e: PairError) -> Failure {
     let data = failure_json(pair, &e);
     match &e {
         PairError::Read { path, source } => {
-            CliError::io(format!("{}: {}", path.display(), super::io_reason(source)))
+            Failure::io(format!("{}: {}", path.display(), super::io_reason(source)))
         }
         PairError::NoCandidate { want, .. } => {
-            CliError::not_verified(format!("{}: {e}", pair.bundle.display()))
+            Failure::not_verified(format!("{}: {e}", pair.bundle.display()))
                 .data(data)
                 .hint(match want {
                     sigil_sigstore::SignerKind::PublicKey => {
@@ -220,12 +219,8 @@ fn refused(pair: &Pair, e: PairError) -> CliError {
                     _ => "verify it with --key PEM",
                 })
         }
-        _ => CliError::not_verified(format!(
-            "{}: {}",
-            pair.bundle.display(),
-            CliError::chain(&e)
-        ))
-        .data(data),
+        _ => Failure::not_verified(format!("{}: {}", pair.bundle.display(), Failure::chain(&e)))
+            .data(data),
     }
 }
 

@@ -12,7 +12,7 @@ use sigil_gate::decision_log::{self, DecisionLog};
 use sigil_gate::{decision, GatherError};
 use sigil_policy::{evaluate, Decision, Policy, Purpose, Subject};
 
-use crate::output::{CliError, Output, Report};
+use crate::output::{Failure, Output, Report};
 
 /// `--audit-db`, shared by the gate commands.
 #[derive(Debug, Clone, clap::Args)]
@@ -24,19 +24,19 @@ pub struct DecisionLogArgs {
 
 impl DecisionLogArgs {
     /// Opens the log, creating it when `create`.
-    pub fn open(&self, create: bool) -> Result<DecisionLog, CliError> {
+    pub fn open(&self, create: bool) -> Result<DecisionLog, Failure> {
         let path = match &self.audit_db {
             Some(p) => p.clone(),
             None => decision_log::default_path(|k| std::env::var_os(k)).ok_or_else(|| {
-                CliError::usage("no place for the audit log")
+                Failure::usage("no place for the audit log")
                     .hint("set HOME, XDG_DATA_HOME or SIGIL_AUDIT_DB, or pass --audit-db")
             })?,
         };
         if create {
-            return DecisionLog::open(&path).map_err(|e| CliError::io(CliError::chain(&e)));
+            return DecisionLog::open(&path).map_err(|e| Failure::io(Failure::chain(&e)));
         }
         DecisionLog::open_existing(&path).map_err(|e| {
-            CliError::io(CliError::chain(&e))
+            Failure::io(Failure::chain(&e))
                 .hint("the log is created by the first verify, install or run")
         })
     }
@@ -66,10 +66,10 @@ pub fn report(
 }
 
 /// Why evidence could not be gathered, as an error.
-pub fn gather_error(e: GatherError) -> CliError {
+pub fn gather_error(e: GatherError) -> Failure {
     match e {
-        GatherError::NoName { .. } => CliError::usage(e),
-        _ => CliError::io(CliError::chain(&e)),
+        GatherError::NoName { .. } => Failure::usage(e),
+        _ => Failure::io(Failure::chain(&e)),
     }
 }
 
@@ -80,7 +80,7 @@ pub fn verify_policy(
     artifact: &Path,
     expect: &sigil_sign::binding::Expect,
     log_args: &DecisionLogArgs,
-) -> Result<Report, CliError> {
+) -> Result<Report, Failure> {
     let policy = super::policy::load_policy(out, policy_path)?;
     let mut log = log_args.open(true)?;
     if !artifact.is_dir() && artifact.file_name().is_some() {
@@ -92,7 +92,7 @@ pub fn verify_policy(
     let source = artifact.display().to_string();
     let seq = log
         .record("verify", &source, Some(&ev.subject), &policy, Ok(&d))
-        .map_err(|e| CliError::io(CliError::chain(&e)))?;
+        .map_err(|e| Failure::io(Failure::chain(&e)))?;
     let extra = json!({ "audit": { "db": log.path(), "seq": seq } });
     Ok(report(
         "verified",

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::CommandFactory as _;
 use serde_json::json;
 
-use crate::output::{CliError, Report};
+use crate::output::{Failure, Report};
 
 /// `sigil generate`.
 #[derive(Debug, clap::Args)]
@@ -17,10 +17,10 @@ pub struct GenerateArgs {
     dir: PathBuf,
 }
 
-fn write(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+fn write(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| {
-            CliError::io(format!(
+            Failure::io(format!(
                 "cannot create {}: {}",
                 parent.display(),
                 super::io_reason(&e)
@@ -28,7 +28,7 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
         })?;
     }
     std::fs::write(path, bytes).map_err(|e| {
-        CliError::io(format!(
+        Failure::io(format!(
             "cannot write {}: {}",
             path.display(),
             super::io_reason(&e)
@@ -38,7 +38,7 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
 
 /// One man page per command, named by its display name (`sigil-pack-install.1`, set by
 /// `Command::build`), the root first.
-fn man_pages(cmd: &clap::Command, out: &mut Vec<(String, Vec<u8>)>) -> Result<(), CliError> {
+fn man_pages(cmd: &clap::Command, out: &mut Vec<(String, Vec<u8>)>) -> Result<(), Failure> {
     let name = cmd
         .get_display_name()
         .unwrap_or_else(|| cmd.get_name())
@@ -46,7 +46,7 @@ fn man_pages(cmd: &clap::Command, out: &mut Vec<(String, Vec<u8>)>) -> Result<()
     let mut buf = Vec::new();
     clap_mangen::Man::new(cmd.clone())
         .render(&mut buf)
-        .map_err(|e| CliError::io(format!("rendering the man page of {name}: {e}")))?;
+        .map_err(|e| Failure::io(format!("rendering the man page of {name}: {e}")))?;
     out.push((format!("{name}.1"), buf));
     // Not the hidden commands, nor clap's generated `help` (its pages would repeat the others).
     for sub in cmd
@@ -59,7 +59,7 @@ fn man_pages(cmd: &clap::Command, out: &mut Vec<(String, Vec<u8>)>) -> Result<()
 }
 
 /// Writes every completion script and man page; reports the files written.
-pub fn run(a: GenerateArgs) -> Result<Report, CliError> {
+pub fn run(a: GenerateArgs) -> Result<Report, Failure> {
     let mut cmd = crate::Cli::command();
     cmd.build();
     let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();

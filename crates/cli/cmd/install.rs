@@ -10,7 +10,7 @@ use sigil_gate::install::{self, InstallError, Source};
 use sigil_policy::{Decision, Subject};
 
 use super::gate::DecisionLogArgs;
-use crate::output::{CliError, Output, Report};
+use crate::output::{Failure, Output, Report};
 
 /// `sigil install`.
 #[derive(Debug, clap::Args)]
@@ -44,28 +44,28 @@ pub struct InstallArgs {
     audit: DecisionLogArgs,
 }
 
-fn install_error(e: InstallError) -> CliError {
-    let msg = CliError::chain(&e);
+fn install_error(e: InstallError) -> Failure {
+    let msg = Failure::chain(&e);
     match e {
         // A URL sigil cannot use at all is a usage error; one the download rules refuse
         // (plain http, http off loopback), given or reached by a redirect, is not verified.
         InstallError::Fetch(FetchError::Url(u @ (UrlError::Invalid { .. } | UrlError::Scheme { .. }))) => {
-            CliError::usage(u).hint("use an https:// URL")
+            Failure::usage(u).hint("use an https:// URL")
         }
-        InstallError::Fetch(FetchError::Url(u)) => CliError::not_verified(u)
+        InstallError::Fetch(FetchError::Url(u)) => Failure::not_verified(u)
             .hint("use an https:// URL; --insecure-allow-http allows http:// to 127.0.0.1 or [::1] only, for tests and local mirrors"),
-        InstallError::Fetch(FetchError::Redirect(_)) => CliError::not_verified(msg).hint("redirects must stay on https://"),
-        InstallError::NoName { .. } | InstallError::NoDestDir { .. } => CliError::usage(msg),
-        InstallError::DestExists { .. } => CliError::usage(msg)
+        InstallError::Fetch(FetchError::Redirect(_)) => Failure::not_verified(msg).hint("redirects must stay on https://"),
+        InstallError::NoName { .. } | InstallError::NoDestDir { .. } => Failure::usage(msg),
+        InstallError::DestExists { .. } => Failure::usage(msg)
             .hint("a pack installs into a new directory: choose a DEST that does not exist, or pass --replace"),
-        InstallError::FileExists { .. } => CliError::usage(format!("{msg}; nothing was installed and it is unchanged"))
+        InstallError::FileExists { .. } => Failure::usage(format!("{msg}; nothing was installed and it is unchanged"))
             .hint("pass --replace to replace it (atomically: the old file stays until the new one is in place)"),
-        _ => CliError::io(msg),
+        _ => Failure::io(msg),
     }
 }
 
 /// `sigil install`.
-pub fn install(out: &Output, a: InstallArgs) -> Result<Report, CliError> {
+pub fn install(out: &Output, a: InstallArgs) -> Result<Report, Failure> {
     let policy = super::policy::load_policy(out, &a.policy)?;
     let mut log = a.audit.open(true)?;
     let opts = FetchOptions {
@@ -88,7 +88,7 @@ pub fn install(out: &Output, a: InstallArgs) -> Result<Report, CliError> {
     let mut seq = None;
     let mut recorder = |d: &Decision, s: Option<&Subject>| -> Result<(), String> {
         let r = log.record("install", &a.source, s, &policy, Ok(d));
-        seq = Some(r.map_err(|e| CliError::chain(&e))?);
+        seq = Some(r.map_err(|e| Failure::chain(&e))?);
         Ok(())
     };
     let install_opts = install::InstallOptions {
@@ -109,7 +109,7 @@ pub fn install(out: &Output, a: InstallArgs) -> Result<Report, CliError> {
         Ok(done) => done,
         Err(e) => {
             if !matches!(e, InstallError::Record(_)) {
-                failed(&mut log, &CliError::chain(&e));
+                failed(&mut log, &Failure::chain(&e));
             }
             return Err(install_error(e));
         }

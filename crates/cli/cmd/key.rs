@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use serde_json::json;
 use sigil_keys::SecretKey;
 
-use crate::output::{CliError, Report};
+use crate::output::{Failure, Report};
 use crate::password;
 
 /// Key management.
@@ -60,20 +60,20 @@ fn with_suffix(prefix: &std::path::Path, suffix: &str) -> PathBuf {
 }
 
 /// Runs a key subcommand.
-pub fn run(cmd: KeyCommand, key_format: KeyFormat) -> Result<Report, CliError> {
+pub fn run(cmd: KeyCommand, key_format: KeyFormat) -> Result<Report, Failure> {
     match cmd {
         KeyCommand::Generate(a) => generate(a),
         KeyCommand::Export(a) => export(a, key_format),
     }
 }
 
-fn generate(a: GenerateArgs) -> Result<Report, CliError> {
+fn generate(a: GenerateArgs) -> Result<Report, Failure> {
     let sk_path = with_suffix(&a.out, ".key");
     let pk_path = with_suffix(&a.out, ".pub");
     if !a.force {
         for p in [&sk_path, &pk_path] {
             if p.exists() {
-                return Err(CliError::usage(format!("{}: already exists", p.display()))
+                return Err(Failure::usage(format!("{}: already exists", p.display()))
                     .hint("use --force to overwrite"));
             }
         }
@@ -86,7 +86,7 @@ fn generate(a: GenerateArgs) -> Result<Report, CliError> {
     let sk = SecretKey::generate();
     let text = sk
         .to_minisign(password.as_ref(), None)
-        .map_err(|e| CliError::io(format!("encrypting secret key: {e}")))?;
+        .map_err(|e| Failure::io(format!("encrypting secret key: {e}")))?;
     sigil_keys::write_secret_key_file(&sk_path, &text, a.force).map_err(super::key_file_error)?;
     let pk = sk.public();
     sigil_keys::write_new_file(&pk_path, pk.to_minisign().as_bytes(), 0o644, a.force)
@@ -114,26 +114,24 @@ fn generate(a: GenerateArgs) -> Result<Report, CliError> {
     .line(format!("public key: {}", pk_path.display())))
 }
 
-fn export(a: ExportArgs, to: KeyFormat) -> Result<Report, CliError> {
+fn export(a: ExportArgs, to: KeyFormat) -> Result<Report, Failure> {
     let pk = super::load_public_key(&a.public_key)?;
     let id = match &a.key_id {
         None => None,
         Some(s) => Some(
             sigil_keys::KeyId::parse(s)
-                .ok_or_else(|| CliError::usage(format!("--key-id {s:?} is not 16 hex digits")))?,
+                .ok_or_else(|| Failure::usage(format!("--key-id {s:?} is not 16 hex digits")))?,
         ),
     };
     let (text, fmt) = match to {
         KeyFormat::Pem if id.is_some() => {
-            return Err(
-                CliError::usage("--key-id applies only to --format minisign")
-                    .hint("a PEM key has no key id"),
-            )
+            return Err(Failure::usage("--key-id applies only to --format minisign")
+                .hint("a PEM key has no key id"))
         }
         KeyFormat::Pem => (pk.to_pem(), "pem"),
         KeyFormat::Minisign => {
             let text = pk.to_minisign_keeping_id(id).map_err(|e| {
-                let err = CliError::usage(format!("{}: {e}", a.public_key.display()));
+                let err = Failure::usage(format!("{}: {e}", a.public_key.display()));
                 match e {
                     sigil_keys::MinisignExportError::NoKeyId => err.hint(
                         "pass --key-id with the id of the minisign key this PEM key was exported from",

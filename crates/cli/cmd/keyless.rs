@@ -10,7 +10,7 @@ use sigil_gate::keyless::{self, KeylessOptions, Prepared, SetupError};
 use sigil_sigstore::sign::{KeylessError, Signed, ToSign};
 use sigil_sigstore::TrustRoot;
 
-use crate::output::CliError;
+use crate::output::Failure;
 
 /// The keyless options of a signing command.
 #[derive(Debug, Clone, clap::Args)]
@@ -47,8 +47,8 @@ pub struct KeylessArgs {
 }
 
 /// A setup problem: exit 2, with the library's hint.
-fn setup(e: SetupError) -> CliError {
-    let err = CliError::usage(CliError::chain(&e));
+fn setup(e: SetupError) -> Failure {
+    let err = Failure::usage(Failure::chain(&e));
     match e.hint() {
         Some(h) => err.hint(h),
         None => err,
@@ -57,7 +57,7 @@ fn setup(e: SetupError) -> CliError {
 
 /// Reads the token and chooses services and trust (`sigil_gate::keyless::prepare`); refuses
 /// (exit 2) what cannot work.
-pub fn prepare(a: &KeylessArgs) -> Result<Prepared, CliError> {
+pub fn prepare(a: &KeylessArgs) -> Result<Prepared, Failure> {
     let req = keyless::SetupRequest {
         identity_token: a.identity_token.as_deref(),
         signing_config: a.signing_config.as_deref(),
@@ -74,21 +74,21 @@ pub fn prepare(a: &KeylessArgs) -> Result<Prepared, CliError> {
 
 /// Signs every item in one session; any failure is exit 1 with the reason, and nothing is
 /// returned. `what_for` names the artifacts in the message.
-pub fn sign(p: &Prepared, what: &[ToSign<'_>], what_for: &str) -> Result<Vec<Signed>, CliError> {
+pub fn sign(p: &Prepared, what: &[ToSign<'_>], what_for: &str) -> Result<Vec<Signed>, Failure> {
     p.sign(what).map_err(|e| failure(&e, what_for))
 }
 
 /// Exit 1 with the reason (human and `error.details.reason`); no token in it.
-pub fn failure(e: &KeylessError, what_for: &str) -> CliError {
+pub fn failure(e: &KeylessError, what_for: &str) -> Failure {
     let mut data = json!({ "reason": e.reason(), "file": what_for });
     if let KeylessError::Service { service, source } = e {
         data["service"] = json!(service.as_str());
         data["url"] = json!(source.url);
         data["status"] = json!(source.status);
     }
-    CliError::not_verified(format!(
+    Failure::not_verified(format!(
         "{what_for}: keyless signing failed, no bundle written: {}",
-        CliError::chain(e)
+        Failure::chain(e)
     ))
     .data(data)
 }
@@ -160,7 +160,7 @@ impl IdentityArgs {
     }
 
     /// The trusted root and identity policy these flags name.
-    pub fn trust(&self) -> Result<(TrustRoot, sigil_sigstore::SignerPolicy), CliError> {
+    pub fn trust(&self) -> Result<(TrustRoot, sigil_sigstore::SignerPolicy), Failure> {
         let policy = keyless::identity_policy(
             (
                 self.certificate_identity.as_deref(),
@@ -183,7 +183,7 @@ impl IdentityArgs {
         &self,
         bundle: &Path,
         bytes: &[u8],
-    ) -> Result<sigil_sigstore::Verified, CliError> {
+    ) -> Result<sigil_sigstore::Verified, Failure> {
         let (root, policy) = self.trust()?;
         let raw = super::read_text(bundle, sigil_sigstore::MAX_BUNDLE_FILE as u64, "bundle")?;
         let b = sigil_sigstore::Bundle::parse(raw.as_bytes()).map_err(|e| {
@@ -205,12 +205,12 @@ pub fn sign_pack(
     dir: &Path,
     opts: &sigil_pack::SignOptions<'_>,
     a: &KeylessArgs,
-) -> Result<Result<sigil_pack::SignedPack, sigil_pack::SignError>, CliError> {
+) -> Result<Result<sigil_pack::SignedPack, sigil_pack::SignError>, Failure> {
     match prepare(a)?.sign_pack(dir, opts) {
         Ok(s) => Ok(Ok(s)),
         Err(keyless::PackSignError::Pack(e)) => Ok(Err(e)),
         Err(keyless::PackSignError::Keyless(e)) => Err(failure(&e, &dir.display().to_string())),
-        Err(e) => Err(CliError::io(CliError::chain(&e))),
+        Err(e) => Err(Failure::io(Failure::chain(&e))),
     }
 }
 
@@ -221,7 +221,7 @@ pub fn verify_pack(
     id: &IdentityArgs,
     limits: &sigil_pack::Limits,
     allow: &sigil_scan::Allowlist,
-) -> Result<Result<sigil_pack::VerifiedPack, sigil_pack::PackVerifyError>, CliError> {
+) -> Result<Result<sigil_pack::VerifiedPack, sigil_pack::PackVerifyError>, Failure> {
     let (root, policy) = id.trust()?;
     let trust = sigil_pack::KeylessTrust {
         root: &root,
@@ -238,7 +238,7 @@ pub fn verify_pack(
 }
 
 /// A bundle that does not verify: exit 1, the reason in human and JSON output.
-fn refused(bundle: &Path, e: &dyn std::error::Error, reason: &str) -> CliError {
-    CliError::not_verified(format!("{}: {}", bundle.display(), CliError::chain(e)))
+fn refused(bundle: &Path, e: &dyn std::error::Error, reason: &str) -> Failure {
+    Failure::not_verified(format!("{}: {}", bundle.display(), Failure::chain(e)))
         .data(json!({ "bundle": bundle, "reason": reason }))
 }

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use sigil_gate::decision_log::{self, Checkpoint};
 
 use super::gate::DecisionLogArgs;
-use crate::output::{CliError, Report, Status};
+use crate::output::{Failure, Report, Status};
 
 /// The audit log.
 #[derive(Debug, clap::Subcommand)]
@@ -62,12 +62,12 @@ pub struct ListArgs {
     audit: DecisionLogArgs,
 }
 
-fn io(e: &dyn std::error::Error) -> CliError {
-    CliError::io(CliError::chain(e))
+fn io(e: &dyn std::error::Error) -> Failure {
+    Failure::io(Failure::chain(e))
 }
 
 /// `sigil log list|verify|checkpoint`.
-pub fn log(cmd: LogCommand) -> Result<Report, CliError> {
+pub fn log(cmd: LogCommand) -> Result<Report, Failure> {
     match cmd {
         LogCommand::List(a) => list(&a),
         LogCommand::Checkpoint(a) => checkpoint(&a),
@@ -75,10 +75,10 @@ pub fn log(cmd: LogCommand) -> Result<Report, CliError> {
     }
 }
 
-fn list(a: &ListArgs) -> Result<Report, CliError> {
+fn list(a: &ListArgs) -> Result<Report, Failure> {
     let since = a.since.as_deref().map(|s| {
         decision_log::parse_since(s, decision_log::now()).ok_or_else(|| {
-            CliError::usage(format!("--since {s:?} is not a time")).hint(
+            Failure::usage(format!("--since {s:?} is not a time")).hint(
                 "use RFC 3339 (2026-01-02T03:04:05Z), a date (2026-01-02) or an age (30m, 24h, 7d)",
             )
         })
@@ -95,11 +95,11 @@ fn list(a: &ListArgs) -> Result<Report, CliError> {
     Ok(report)
 }
 
-fn verify(a: &LogVerifyArgs) -> Result<Report, CliError> {
+fn verify(a: &LogVerifyArgs) -> Result<Report, Failure> {
     if let Some(h) = &a.expect_head {
         if sigil_core::hex::decode_array::<32>(h.trim()).is_err() {
             let msg = format!("--expect-head {h:?} is not a SHA-256 hash in hex");
-            return Err(CliError::usage(msg));
+            return Err(Failure::usage(msg));
         }
     }
     let key = a.key.as_deref().map(super::load_public_key).transpose()?;
@@ -127,12 +127,12 @@ fn verify(a: &LogVerifyArgs) -> Result<Report, CliError> {
     Ok(r)
 }
 
-fn checkpoint(a: &LogCheckpointArgs) -> Result<Report, CliError> {
+fn checkpoint(a: &LogCheckpointArgs) -> Result<Report, Failure> {
     let sk = super::load_secret_key(&a.key)?;
     let log = a.audit.open(false)?;
     let v = log.verify().map_err(|e| io(&e))?;
     let Some(cp) = Checkpoint::of(&v) else {
-        return Err(CliError::not_verified(format!(
+        return Err(Failure::not_verified(format!(
             "{}: the chain has {} problems; a broken log is not checkpointed",
             log.path().display(),
             v.problems.len()

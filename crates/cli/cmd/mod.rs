@@ -31,43 +31,43 @@ use std::path::Path;
 
 use sigil_keys::{KeyFileError, PublicKey, SecretKey, SecretKeyParseError};
 
-use crate::output::{CliError, Output};
+use crate::output::{Failure, Output};
 use crate::password;
 
 /// Files at least this large get a progress bar (when stderr is a terminal).
 const PROGRESS_THRESHOLD: u64 = 64 * 1024 * 1024;
 
 /// Maps a key-file error to a CLI error with a hint where the fix is clear.
-pub fn key_file_error(e: KeyFileError) -> CliError {
+pub fn key_file_error(e: KeyFileError) -> Failure {
     match &e {
         KeyFileError::InsecurePermissions { path, .. } => {
             let hint = format!("chmod 600 {}", path.display());
-            CliError::usage(e).hint(hint)
+            Failure::usage(e).hint(hint)
         }
         KeyFileError::Io { source, .. } if source.kind() != io::ErrorKind::InvalidData => {
-            CliError::io(CliError::chain(&e))
+            Failure::io(Failure::chain(&e))
         }
-        _ => CliError::usage(CliError::chain(&e)),
+        _ => Failure::usage(Failure::chain(&e)),
     }
 }
 
 /// Loads a trusted public key (minisign or PEM). A bad key is a setup error (exit 2).
-pub fn load_public_key(path: &Path) -> Result<PublicKey, CliError> {
+pub fn load_public_key(path: &Path) -> Result<PublicKey, Failure> {
     sigil_keys::read_public_key(path).map_err(key_file_error)
 }
 
 /// Loads a secret key, refusing group/world-readable files and asking for a password when the
 /// key is encrypted. No byte of the key or password ever appears in an error.
-pub fn load_secret_key(path: &Path) -> Result<SecretKey, CliError> {
+pub fn load_secret_key(path: &Path) -> Result<SecretKey, Failure> {
     let text = sigil_keys::read_secret_key_file(path).map_err(key_file_error)?;
-    let bad = |e: SecretKeyParseError| CliError::usage(format!("{}: {e}", path.display()));
+    let bad = |e: SecretKeyParseError| Failure::usage(format!("{}: {e}", path.display()));
     let password = if SecretKey::minisign_is_encrypted(&text).map_err(bad)? {
         Some(password::to_unlock(path)?)
     } else {
         None
     };
     SecretKey::parse_minisign(&text, password.as_ref()).map_err(|e| match e {
-        SecretKeyParseError::WrongPassword => CliError::usage(format!("{}: {e}", path.display()))
+        SecretKeyParseError::WrongPassword => Failure::usage(format!("{}: {e}", path.display()))
             .hint(format!("check {}", password::PASSWORD_ENV)),
         other => bad(other),
     })
@@ -76,13 +76,13 @@ pub fn load_secret_key(path: &Path) -> Result<SecretKey, CliError> {
 /// Opens a file named on the command line for reading, with its size, through
 /// [`sigil_core::input::open`]: a FIFO, device, socket or directory is refused at once
 /// (exit 2) instead of blocking or never ending.
-pub fn open_input(path: &Path) -> Result<(File, u64), CliError> {
+pub fn open_input(path: &Path) -> Result<(File, u64), Failure> {
     match sigil_core::input::open(path) {
         Ok((f, meta)) => Ok((f, meta.len())),
         Err(e) if sigil_core::input::not_regular(&e).is_some() => {
-            Err(CliError::io(format!("{}: {e}", path.display())))
+            Err(Failure::io(format!("{}: {e}", path.display())))
         }
-        Err(e) => Err(CliError::io(format!(
+        Err(e) => Err(Failure::io(format!(
             "cannot open {}: {}",
             path.display(),
             io_reason(&e)
@@ -91,28 +91,20 @@ pub fn open_input(path: &Path) -> Result<(File, u64), CliError> {
 }
 
 /// Reads a small text file (signatures, lists), refusing anything over `limit` bytes.
-pub fn read_text(path: &Path, limit: u64, what: &str) -> Result<String, CliError> {
+pub fn read_text(path: &Path, limit: u64, what: &str) -> Result<String, Failure> {
     let (f, _) = open_input(path)?;
     let buf = sigil_core::input::read_bounded(f, limit).map_err(|e| match e {
-        sigil_core::input::ReadBoundedError::TooLarge { .. } => CliError::not_verified(format!(
+        sigil_core::input::ReadBoundedError::TooLarge { .. } => Failure::not_verified(format!(
             "{}: {what} is larger than {limit} bytes",
             path.display()
         )),
-        e => CliError::io(format!("{}: {}", path.display(), io_reason(&e.into()))),
+        e => Failure::io(format!("{}: {}", path.display(), io_reason(&e.into()))),
     })?;
-    String::from_utf8(buf).map_err(|_| {
-        CliError::not_verified(format!("{}: {what} is not UTF-8 text", path.display()))
-    })
+    String::from_utf8(buf)
+        .map_err(|_| Failure::not_verified(format!("{}: {what} is not UTF-8 text", path.display())))
 }
 
-/// The operating system's reason without Rust's "(os error N)" suffix.
-pub fn io_reason(e: &io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_owned(),
-        None => s,
-    }
-}
+pub use sigil_core::report::io_reason;
 
 /// A progress reporter for reading `len` bytes of `name`; silent unless allowed and large.
 pub fn progress(out: &Output, name: &str, len: u64) -> impl FnMut(u64) {
@@ -179,7 +171,7 @@ pub fn count_progress(out: &Output, what: &str, bytes: bool) -> impl Fn(u64, u64
 ///
 /// Unset or empty: `None`. Otherwise it must be a whole, non-negative number of seconds since
 /// 1970-01-01 UTC (surrounding blanks allowed); anything else is a usage error, never ignored.
-pub fn source_date_epoch() -> Result<Option<u64>, CliError> {
+pub fn source_date_epoch() -> Result<Option<u64>, Failure> {
     let Some(v) = std::env::var_os("SOURCE_DATE_EPOCH") else {
         return Ok(None);
     };
@@ -188,7 +180,7 @@ pub fn source_date_epoch() -> Result<Option<u64>, CliError> {
         return Ok(None);
     }
     text.trim().parse().map(Some).map_err(|_| {
-        CliError::usage(format!(
+        Failure::usage(format!(
             "SOURCE_DATE_EPOCH is not a number of seconds: {text:?}"
         ))
         .hint("set it to seconds since 1970-01-01 UTC, e.g. `git log -1 --format=%ct`, or unset it")
@@ -196,12 +188,12 @@ pub fn source_date_epoch() -> Result<Option<u64>, CliError> {
 }
 
 /// The time to record: `SOURCE_DATE_EPOCH` when set, else the system clock, in seconds.
-pub fn now_or_source_date_epoch() -> Result<u64, CliError> {
+pub fn now_or_source_date_epoch() -> Result<u64, Failure> {
     if let Some(s) = source_date_epoch()? {
         return Ok(s);
     }
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
-        .map_err(|_| CliError::io("the system clock is before 1970"))
+        .map_err(|_| Failure::io("the system clock is before 1970"))
 }

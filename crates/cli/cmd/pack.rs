@@ -11,7 +11,7 @@ use sigil_scan::Scanner;
 use sigil_sign::binding::{self, Expect, Statement};
 use sigil_sign::minisig::{Signature, MAX_SIGNATURE_FILE};
 
-use crate::output::{CliError, Output, Report};
+use crate::output::{Failure, Output, Report};
 
 /// Packs.
 #[derive(Debug, clap::Subcommand)]
@@ -148,7 +148,7 @@ pub struct InstallArgs {
 }
 
 /// Runs a pack subcommand.
-pub fn run(out: &Output, cmd: PackCommand) -> Result<Report, CliError> {
+pub fn run(out: &Output, cmd: PackCommand) -> Result<Report, Failure> {
     match cmd {
         PackCommand::Sign(a) => sign(out, a),
         PackCommand::Verify(a) => verify(out, a, "verify"),
@@ -162,7 +162,7 @@ fn violation_json(v: &sigil_pack::Violation) -> Value {
     json!({ "path": v.path, "rule": v.rule, "detail": v.detail })
 }
 
-fn sign(out: &Output, a: SignArgs) -> Result<Report, CliError> {
+fn sign(out: &Output, a: SignArgs) -> Result<Report, Failure> {
     let scanner = Scanner::new(super::scan::load_allowlist(a.allowlist.as_ref())?);
     let opts = SignOptions {
         name: &a.name,
@@ -225,13 +225,13 @@ fn sign(out: &Output, a: SignArgs) -> Result<Report, CliError> {
                 secrets.len()
             )))
         }
-        Err(e @ SignError::Name(_)) => Err(CliError::usage(e)),
-        Err(e @ SignError::Empty { .. }) => Err(CliError::usage(e)),
-        Err(e) => Err(CliError::io(CliError::chain(&e))),
+        Err(e @ SignError::Name(_)) => Err(Failure::usage(e)),
+        Err(e @ SignError::Empty { .. }) => Err(Failure::usage(e)),
+        Err(e) => Err(Failure::io(Failure::chain(&e))),
     }
 }
 
-fn load_keys(paths: &[PathBuf]) -> Result<Vec<sigil_keys::PublicKey>, CliError> {
+fn load_keys(paths: &[PathBuf]) -> Result<Vec<sigil_keys::PublicKey>, Failure> {
     paths.iter().map(|p| super::load_public_key(p)).collect()
 }
 
@@ -273,7 +273,7 @@ fn manifest_statement(v: &VerifiedPack) -> Statement {
 }
 
 /// Sorts a pack verification failure: problems become a not-verified report.
-fn verify_failure(dir: &Path, e: PackVerifyError) -> Result<Report, CliError> {
+fn verify_failure(dir: &Path, e: PackVerifyError) -> Result<Report, Failure> {
     match e {
         PackVerifyError::Tree { comment, problems } => {
             let mut r = Report::not_verified(json!({
@@ -293,22 +293,22 @@ fn verify_failure(dir: &Path, e: PackVerifyError) -> Result<Report, CliError> {
                 problems.len()
             )))
         }
-        PackVerifyError::Io { .. } => Err(CliError::io(CliError::chain(&e))),
+        PackVerifyError::Io { .. } => Err(Failure::io(Failure::chain(&e))),
         PackVerifyError::UntrustedKey { .. } => {
-            Err(CliError::not_verified(format!("{}: {e}", dir.display()))
+            Err(Failure::not_verified(format!("{}: {e}", dir.display()))
                 .hint("pass the publisher's public key with --key"))
         }
-        PackVerifyError::Missing { .. } => Err(CliError::not_verified(format!("{e}"))
+        PackVerifyError::Missing { .. } => Err(Failure::not_verified(format!("{e}"))
             .hint("a pack is signed with `sigil pack sign DIR --key KEY --name N --version V`")),
-        other => Err(CliError::not_verified(format!(
+        other => Err(Failure::not_verified(format!(
             "{}: {}",
             dir.display(),
-            CliError::chain(&other)
+            Failure::chain(&other)
         ))),
     }
 }
 
-fn verify(out: &Output, a: VerifyArgs, what: &str) -> Result<Report, CliError> {
+fn verify(out: &Output, a: VerifyArgs, what: &str) -> Result<Report, Failure> {
     let allow = super::scan::load_allowlist(a.allowlist.as_ref())?;
     let verified = if a.identity.given() {
         super::keyless::verify_pack(&a.dir, &a.identity, &a.limits.limits(), &allow)?
@@ -347,7 +347,7 @@ fn verify(out: &Output, a: VerifyArgs, what: &str) -> Result<Report, CliError> {
     }
 }
 
-fn archive(out: &Output, a: ArchiveArgs) -> Result<Report, CliError> {
+fn archive(out: &Output, a: ArchiveArgs) -> Result<Report, Failure> {
     // Archives are reproducible by default: entries carry SOURCE_DATE_EPOCH, or 0.
     let mtime = super::source_date_epoch()?.unwrap_or(0);
     let out_dir = a
@@ -356,7 +356,7 @@ fn archive(out: &Output, a: ArchiveArgs) -> Result<Report, CliError> {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let tmp = tempfile::NamedTempFile::new_in(out_dir)
-        .map_err(|e| CliError::io(format!("{}: {}", out_dir.display(), super::io_reason(&e))))?;
+        .map_err(|e| Failure::io(format!("{}: {}", out_dir.display(), super::io_reason(&e))))?;
     let writer = std::io::BufWriter::new(tmp.as_file());
     let progress = super::count_progress(out, "archiving", false);
     let summary = match sigil_pack::archive::write_archive_progress(
@@ -381,12 +381,12 @@ fn archive(out: &Output, a: ArchiveArgs) -> Result<Report, CliError> {
             )));
         }
         Err(e @ ArchiveError::NotSigned { .. }) => {
-            return Err(CliError::usage(e).hint(format!(
+            return Err(Failure::usage(e).hint(format!(
                 "sign it first: sigil pack sign {} --key KEY --name N --version V",
                 a.dir.display()
             )))
         }
-        Err(e) => return Err(CliError::io(CliError::chain(&e))),
+        Err(e) => return Err(Failure::io(Failure::chain(&e))),
     };
     let bytes = tmp.as_file().metadata().map(|m| m.len()).unwrap_or(0);
     // The temporary file is private (0600); an archive is published, so make it 0644.
@@ -395,11 +395,11 @@ fn archive(out: &Output, a: ArchiveArgs) -> Result<Report, CliError> {
         tmp.as_file()
             .set_permissions(std::fs::Permissions::from_mode(0o644))
             .map_err(|e| {
-                CliError::io(format!("{}: {}", a.output.display(), super::io_reason(&e)))
+                Failure::io(format!("{}: {}", a.output.display(), super::io_reason(&e)))
             })?;
     }
     tmp.persist(&a.output).map_err(|e| {
-        CliError::io(format!(
+        Failure::io(format!(
             "{}: {}",
             a.output.display(),
             super::io_reason(&e.error)
@@ -434,7 +434,7 @@ fn archive(out: &Output, a: ArchiveArgs) -> Result<Report, CliError> {
     )))
 }
 
-fn install(out: &Output, a: InstallArgs) -> Result<Report, CliError> {
+fn install(out: &Output, a: InstallArgs) -> Result<Report, Failure> {
     let keys = load_keys(&a.key)?;
     let allow = super::scan::load_allowlist(a.allowlist.as_ref())?;
     let sig_path = a
@@ -446,7 +446,7 @@ fn install(out: &Output, a: InstallArgs) -> Result<Report, CliError> {
             if sig_path.exists() {
                 e
             } else {
-                CliError::not_verified(format!(
+                Failure::not_verified(format!(
                     "{}: archive signature not found",
                     sig_path.display()
                 ))
@@ -457,7 +457,7 @@ fn install(out: &Output, a: InstallArgs) -> Result<Report, CliError> {
             }
         })?;
     let sig = Signature::parse(&text)
-        .map_err(|e| CliError::not_verified(format!("{}: {e}", sig_path.display())))?;
+        .map_err(|e| Failure::not_verified(format!("{}: {e}", sig_path.display())))?;
     let verifier = MinisignVerifier {
         keys: &keys,
         signature: &sig,
@@ -555,12 +555,12 @@ impl std::fmt::Display for BindingRefused {
 
 impl std::error::Error for BindingRefused {}
 
-fn install_error(a: &InstallArgs, e: InstallError) -> CliError {
+fn install_error(a: &InstallArgs, e: InstallError) -> Failure {
     let dest_note = format!("{} left unchanged", a.to.display());
     if let InstallError::Rejected(inner) = &e {
         if let Some(b) = inner.downcast_ref::<BindingRefused>() {
             let list = super::verify::mismatches_json(&b.mismatches);
-            return CliError::not_verified(format!(
+            return Failure::not_verified(format!(
                 "{}: {b}; {dest_note} (trusted comments: {:?}, {:?})",
                 a.archive.display(),
                 b.archive_comment,
@@ -576,7 +576,7 @@ fn install_error(a: &InstallArgs, e: InstallError) -> CliError {
         }
     }
     match e {
-        InstallError::Refused(v) => CliError::not_verified(format!(
+        InstallError::Refused(v) => Failure::not_verified(format!(
             "{}: archive refused: {v}; {dest_note}",
             a.archive.display()
         ))
@@ -586,7 +586,7 @@ fn install_error(a: &InstallArgs, e: InstallError) -> CliError {
                 .iter()
                 .map(|p| format!("{}: {} ({})", p.path, p.kind.code(), p.detail))
                 .collect();
-            CliError::not_verified(format!(
+            Failure::not_verified(format!(
                 "{}: pack {} {} inside does not match its signed manifest: {}; {dest_note}",
                 a.archive.display(),
                 comment.name,
@@ -596,28 +596,28 @@ fn install_error(a: &InstallArgs, e: InstallError) -> CliError {
             .data(json!({ "problems": problems.iter().map(|p| json!({ "path": p.path, "kind": p.kind.code(), "detail": p.detail })).collect::<Vec<_>>() }))
         }
         InstallError::DestExists { .. } => {
-            CliError::usage(format!("{e}")).hint("pass --replace to swap it atomically")
+            Failure::usage(format!("{e}")).hint("pass --replace to swap it atomically")
         }
         InstallError::DestInvalid { .. } | InstallError::DestNotDir { .. } => {
-            CliError::usage(format!("{e}"))
+            Failure::usage(format!("{e}"))
         }
-        InstallError::DestNotPack { .. } => CliError::usage(format!("{e}")).hint(
+        InstallError::DestNotPack { .. } => Failure::usage(format!("{e}")).hint(
             "--replace only replaces an unchanged installed pack; move the other files away first",
         ),
         InstallError::Busy { .. } => {
-            CliError::io(format!("{e}")).hint("wait for the other install to finish")
+            Failure::io(format!("{e}")).hint("wait for the other install to finish")
         }
-        InstallError::Io { .. } => CliError::io(format!("{}; {dest_note}", CliError::chain(&e))),
-        InstallError::Untrusted(_) => CliError::not_verified(format!(
+        InstallError::Io { .. } => Failure::io(format!("{}; {dest_note}", Failure::chain(&e))),
+        InstallError::Untrusted(_) => Failure::not_verified(format!(
             "{}: {}; {dest_note}",
             a.archive.display(),
-            CliError::chain(&e)
+            Failure::chain(&e)
         ))
         .hint("check the archive and its .minisig, and pass the publisher's key with --key"),
-        other => CliError::not_verified(format!(
+        other => Failure::not_verified(format!(
             "{}: {}; {dest_note}",
             a.archive.display(),
-            CliError::chain(&other)
+            Failure::chain(&other)
         )),
     }
 }

@@ -8,10 +8,10 @@ use sigil_attest::ArtifactDigests;
 use sigil_sigstore::pep740::{self, Pep740Attestation, Publisher};
 use sigil_sigstore::{BundleSigner, SignerPolicy, TrustRoot};
 
-use crate::output::{CliError, Report};
+use crate::output::{Failure, Report};
 
 /// The attestations of a PEP 740 document, or `None` when `text` is not one.
-pub fn read(path: &Path, text: &str) -> Result<Option<Vec<Pep740Attestation>>, CliError> {
+pub fn read(path: &Path, text: &str) -> Result<Option<Vec<Pep740Attestation>>, Failure> {
     let Ok(v) = sigil_core::json::parse_str(text) else {
         return Ok(None);
     };
@@ -19,7 +19,7 @@ pub fn read(path: &Path, text: &str) -> Result<Option<Vec<Pep740Attestation>>, C
         return Ok(None);
     }
     pep740::parse_value(&v).map(Some).map_err(|e| {
-        CliError::not_verified(format!("{}: {}", path.display(), CliError::chain(&e)))
+        Failure::not_verified(format!("{}: {}", path.display(), Failure::chain(&e)))
             .data(json!({ "attestation": path, "reason": e.code() }))
     })
 }
@@ -68,7 +68,7 @@ pub fn run(
     policy: &SignerPolicy,
     digests: &ArtifactDigests,
     predicate_type: Option<&str>,
-) -> Result<Report, CliError> {
+) -> Result<Report, Failure> {
     let dist = subject
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -77,16 +77,16 @@ pub fn run(
     let rejected_json: Vec<Value> = v
         .rejected
         .iter()
-        .map(|(l, e)| json!({ "location": l, "reason": e.code(), "message": CliError::chain(e) }))
+        .map(|(l, e)| json!({ "location": l, "reason": e.code(), "message": Failure::chain(e) }))
         .collect();
     if !v.passes() {
         let message = v
             .rejected
             .iter()
-            .map(|(l, e)| format!("{l}: {} [{}]", CliError::chain(e), e.code()))
+            .map(|(l, e)| format!("{l}: {} [{}]", Failure::chain(e), e.code()))
             .collect::<Vec<_>>()
             .join("; ");
-        return Err(CliError::not_verified(format!(
+        return Err(Failure::not_verified(format!(
             "{} (PEP 740): {message}",
             attestation.display()
         ))

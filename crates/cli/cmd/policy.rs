@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 use sigil_policy::{KeyOrigin, Policy, PolicyError, SubjectMatch};
 
-use crate::output::{CliError, Output, Report};
+use crate::output::{Failure, Output, Report};
 
 /// Policies.
 #[derive(Debug, clap::Subcommand)]
@@ -24,7 +24,7 @@ pub struct CheckArgs {
 
 /// Loads a policy; an invalid one is a setup error (exit 2) naming file:line:col with a snippet.
 /// Its warnings (allowed but suspicious settings) go to stderr.
-pub fn load_policy(out: &Output, path: &Path) -> Result<Policy, CliError> {
+pub fn load_policy(out: &Output, path: &Path) -> Result<Policy, Failure> {
     let mut p = Policy::load(path).map_err(policy_error)?;
     for w in &p.warnings {
         out.warn(w);
@@ -38,7 +38,7 @@ pub fn load_policy(out: &Output, path: &Path) -> Result<Policy, CliError> {
 }
 
 /// Maps a policy error to a CLI error.
-pub fn policy_error(e: PolicyError) -> CliError {
+pub fn policy_error(e: PolicyError) -> Failure {
     match e {
         PolicyError::Invalid {
             location,
@@ -47,7 +47,7 @@ pub fn policy_error(e: PolicyError) -> CliError {
             hint,
         } => {
             let data = json!({ "file": location.file, "line": location.line, "column": location.column, "message": message, "snippet": snippet });
-            let mut err = CliError::usage(format!("{location}: {message}")).data(data);
+            let mut err = Failure::usage(format!("{location}: {message}")).data(data);
             for line in snippet.lines() {
                 err = err.note(line);
             }
@@ -57,21 +57,21 @@ pub fn policy_error(e: PolicyError) -> CliError {
             }
         }
         PolicyError::Io { ref source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
-            CliError::usage(e.to_string())
+            Failure::usage(e.to_string())
         }
-        PolicyError::Io { .. } => CliError::io(e.to_string()),
-        other => CliError::usage(other.to_string()),
+        PolicyError::Io { .. } => Failure::io(e.to_string()),
+        other => Failure::usage(other.to_string()),
     }
 }
 
 /// Runs a policy subcommand.
-pub fn run(out: &Output, cmd: PolicyCommand) -> Result<Report, CliError> {
+pub fn run(out: &Output, cmd: PolicyCommand) -> Result<Report, Failure> {
     match cmd {
         PolicyCommand::Check(a) => check(out, &a.policy),
     }
 }
 
-fn check(out: &Output, path: &Path) -> Result<Report, CliError> {
+fn check(out: &Output, path: &Path) -> Result<Report, Failure> {
     let p = load_policy(out, path)?;
     let keys: Vec<_> = p
         .keys

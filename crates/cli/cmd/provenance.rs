@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use serde_json::{json, Value};
 use sigil_attest::provenance::{self, BuildPlatform, ProvenanceOptions};
 
-use crate::output::{CliError, Output, Report};
+use crate::output::{Failure, Output, Report};
 
 /// `sigil provenance`.
 #[derive(Debug, clap::Args)]
@@ -26,7 +26,7 @@ pub struct ProvenanceArgs {
 }
 
 /// Runs `sigil provenance`.
-pub fn run_provenance(out: &Output, a: ProvenanceArgs) -> Result<Report, CliError> {
+pub fn run_provenance(out: &Output, a: ProvenanceArgs) -> Result<Report, Failure> {
     let mut subjects = Vec::new();
     for s in &a.subjects {
         let d = super::attest::hash_file(out, s)?;
@@ -41,12 +41,12 @@ pub fn run_provenance(out: &Output, a: ProvenanceArgs) -> Result<Report, CliErro
         finished_on: Some(super::now_or_source_date_epoch()?),
     };
     let (g, git) = sigil_gate::provenance::generate_here(subjects, &opts).map_err(|e| {
-        CliError::usage(e).hint("run inside the CI job, or outside CI for local provenance")
+        Failure::usage(e).hint("run inside the CI job, or outside CI for local provenance")
     })?;
     std::fs::write(&a.output, g.statement.to_json_pretty())
-        .map_err(|e| CliError::io(format!("{}: {}", a.output.display(), super::io_reason(&e))))?;
+        .map_err(|e| Failure::io(format!("{}: {}", a.output.display(), super::io_reason(&e))))?;
     let view =
-        provenance::view(&g.statement).map_err(|e| CliError::usage(format!("internal: {e}")))?;
+        provenance::view(&g.statement).map_err(|e| Failure::usage(format!("internal: {e}")))?;
     let source = view.trigger.as_ref().or(view.source.as_ref());
     let local = g.platform == BuildPlatform::Local;
     let mut report = Report::ok(

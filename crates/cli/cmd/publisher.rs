@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use sigil_sigstore::extensions::GITHUB_ACTIONS_ISSUER;
 use sigil_sigstore::{Matcher, PublisherFacts, PublisherPolicy};
 
-use crate::output::CliError;
+use crate::output::Failure;
 
 /// `--owner`, `--repo`, `--signer-workflow`, `--signer-repo`, `--source-digest`,
 /// `--deny-self-hosted-runners`.
@@ -67,11 +67,11 @@ impl PublisherArgs {
         identity: Option<Matcher>,
         issuer: Option<Matcher>,
         source_ref: Option<String>,
-    ) -> Result<PublisherPolicy, CliError> {
+    ) -> Result<PublisherPolicy, Failure> {
         let mut p = self.build(issuer, source_ref);
         p.identity = identity;
         if !p.names_signer() {
-            return Err(CliError::usage("the certificate checks need a signer").hint(
+            return Err(Failure::usage("the certificate checks need a signer").hint(
                 "add --owner, --repo, --signer-workflow or --signer-repo (or --certificate-identity)",
             ));
         }

@@ -7,7 +7,7 @@ use serde_json::json;
 use sigil_tuf::repo;
 
 use super::trust::tuf_error;
-use crate::output::{CliError, Report};
+use crate::output::{Failure, Report};
 
 /// `sigil repo ...`.
 #[derive(Debug, clap::Subcommand)]
@@ -66,10 +66,10 @@ pub struct RotateArgs {
 }
 
 /// Runs `sigil repo`.
-pub fn run(c: RepoCommand) -> Result<Report, CliError> {
+pub fn run(c: RepoCommand) -> Result<Report, Failure> {
     let now = SystemTime::now();
     // Repository trouble is a setup error whatever its kind; publish and rotate keep theirs.
-    let setup = |e: sigil_tuf::TufError| CliError::usage(tuf_error(e).message);
+    let setup = |e: sigil_tuf::TufError| Failure::usage(tuf_error(e).message);
     match c {
         RepoCommand::Init(a) => {
             let expiry = a.expiry.iter().map(|e| repo::parse_expiry(e));

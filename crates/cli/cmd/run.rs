@@ -9,7 +9,7 @@ use sigil_gate::run::{self, ProgramStdout};
 use sigil_policy::{evaluate, Purpose};
 
 use super::gate::DecisionLogArgs;
-use crate::output::{CliError, Format, Output, Report};
+use crate::output::{Failure, Format, Output, Report};
 
 /// `sigil run`.
 #[derive(Debug, clap::Args)]
@@ -36,13 +36,13 @@ pub struct RunArgs {
 /// Allowed: the program runs and its exit code is sigil's. With `--format json` the program's
 /// stdout goes to stderr and sigil prints the one decision document (with the program's exit
 /// code) when it ends; in human format nothing but the program's own output is printed.
-pub fn run(out: &Output, a: RunArgs) -> Result<Report, CliError> {
+pub fn run(out: &Output, a: RunArgs) -> Result<Report, Failure> {
     let policy = super::policy::load_policy(out, &a.policy)?;
     let mut log = a.audit.open(true)?;
     let source = a.artifact.display().to_string();
-    let io = |e: &dyn std::error::Error| CliError::io(CliError::chain(e));
+    let io = |e: &dyn std::error::Error| Failure::io(Failure::chain(e));
     let sealed = run::seal_copy(&a.artifact).map_err(|e| {
-        let _ = log.record("run", &source, None, &policy, Err(&CliError::chain(&e)));
+        let _ = log.record("run", &source, None, &policy, Err(&Failure::chain(&e)));
         io(&e)
     })?;
     // Evidence is checked against the sealed copy: the bytes that will run.

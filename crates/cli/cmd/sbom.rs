@@ -17,7 +17,7 @@ use sigil_sbom::diff::{self, Inventory};
 use sigil_sbom::pack::PackInfo;
 use sigil_sbom::{RenderOptions, Sbom, Spec, Timestamp, Tool};
 
-use crate::output::{CliError, Output, Report};
+use crate::output::{Failure, Output, Report};
 
 /// Largest `Cargo.lock` read.
 const MAX_LOCK: u64 = 64 * 1024 * 1024;
@@ -125,7 +125,7 @@ pub struct DiffArgs {
 }
 
 /// Runs an sbom subcommand.
-pub fn run(out: &Output, cmd: SbomCommand) -> Result<Report, CliError> {
+pub fn run(out: &Output, cmd: SbomCommand) -> Result<Report, Failure> {
     match cmd {
         SbomCommand::Cargo(a) => cargo(a),
         SbomCommand::Pack(a) => pack(out, a),
@@ -135,15 +135,15 @@ pub fn run(out: &Output, cmd: SbomCommand) -> Result<Report, CliError> {
 }
 
 /// `SOURCE_DATE_EPOCH` when set (reproducible builds), else the current time.
-fn timestamp() -> Result<Timestamp, CliError> {
+fn timestamp() -> Result<Timestamp, Failure> {
     let secs = i64::try_from(super::now_or_source_date_epoch()?)
-        .map_err(|_| CliError::usage("SOURCE_DATE_EPOCH is out of range"))?;
+        .map_err(|_| Failure::usage("SOURCE_DATE_EPOCH is out of range"))?;
     Timestamp::from_unix_seconds(secs)
-        .map_err(|e| CliError::usage(format!("SOURCE_DATE_EPOCH: {e}")))
+        .map_err(|e| Failure::usage(format!("SOURCE_DATE_EPOCH: {e}")))
 }
 
 /// Renders and writes the SBOM, or puts it on stdout.
-fn emit(sbom: &Sbom, out: &OutArgs, mut summary: Value) -> Result<Report, CliError> {
+fn emit(sbom: &Sbom, out: &OutArgs, mut summary: Value) -> Result<Report, Failure> {
     let spec = Spec::from(out.spec);
     let opts = RenderOptions {
         timestamp: timestamp()?,
@@ -153,14 +153,14 @@ fn emit(sbom: &Sbom, out: &OutArgs, mut summary: Value) -> Result<Report, CliErr
         },
     };
     let text =
-        sigil_sbom::render(sbom, spec, &opts).map_err(|e| CliError::io(CliError::chain(&e)))?;
+        sigil_sbom::render(sbom, spec, &opts).map_err(|e| Failure::io(Failure::chain(&e)))?;
     summary["spec"] = json!(spec.name());
     summary["components"] = json!(sbom.components.len());
     summary["root"] = json!({ "name": sbom.root.name, "version": sbom.root.version });
     match &out.output {
         Some(path) => {
             std::fs::write(path, text.as_bytes()).map_err(|e| {
-                CliError::io(format!(
+                Failure::io(format!(
                     "cannot write {}: {}",
                     path.display(),
                     super::io_reason(&e)
@@ -176,7 +176,7 @@ fn emit(sbom: &Sbom, out: &OutArgs, mut summary: Value) -> Result<Report, CliErr
         }
         None => {
             let doc: Value =
-                serde_json::from_str(&text).map_err(|e| CliError::io(format!("internal: {e}")))?;
+                serde_json::from_str(&text).map_err(|e| Failure::io(format!("internal: {e}")))?;
             summary["sbom"] = doc;
             let mut r = Report::ok("ok", summary);
             r.document = Some(text.clone());
@@ -185,13 +185,13 @@ fn emit(sbom: &Sbom, out: &OutArgs, mut summary: Value) -> Result<Report, CliErr
     }
 }
 
-fn cargo(a: CargoArgs) -> Result<Report, CliError> {
+fn cargo(a: CargoArgs) -> Result<Report, Failure> {
     let (meta, host) = sigil_gate::sbom::workspace_metadata(a.manifest_path.as_deref()).map_err(|e| match e {
-        WorkspaceSbomError::Metadata { locked: true, .. } => CliError::usage(e).hint(
+        WorkspaceSbomError::Metadata { locked: true, .. } => Failure::usage(e).hint(
             "update Cargo.lock (`cargo update -w`) and commit it; the SBOM is built from the locked versions",
         ),
-        WorkspaceSbomError::Metadata { .. } => CliError::usage(e),
-        _ => CliError::io(e),
+        WorkspaceSbomError::Metadata { .. } => Failure::usage(e),
+        _ => Failure::io(e),
     })?;
     let lock_path = meta.workspace_root.join("Cargo.lock");
     let lock = super::read_text(lock_path.as_std_path(), MAX_LOCK, "Cargo.lock")?;
@@ -199,7 +199,7 @@ fn cargo(a: CargoArgs) -> Result<Report, CliError> {
         include_dev: a.include_dev,
     };
     let sbom = sigil_sbom::cargo::from_metadata(&meta, &lock, &opts)
-        .map_err(|e| CliError::usage(CliError::chain(&e)))?;
+        .map_err(|e| Failure::usage(Failure::chain(&e)))?;
     emit(
         &sbom,
         &a.out,
@@ -207,10 +207,10 @@ fn cargo(a: CargoArgs) -> Result<Report, CliError> {
     )
 }
 
-fn pack(out: &Output, a: PackArgs) -> Result<Report, CliError> {
+fn pack(out: &Output, a: PackArgs) -> Result<Report, Failure> {
     if !std::fs::metadata(&a.dir)
         .map_err(|e| {
-            CliError::io(format!(
+            Failure::io(format!(
                 "cannot open {}: {}",
                 a.dir.display(),
                 super::io_reason(&e)
@@ -219,7 +219,7 @@ fn pack(out: &Output, a: PackArgs) -> Result<Report, CliError> {
         .is_dir()
     {
         return Err(
-            CliError::usage(format!("{} is not a directory", a.dir.display()))
+            Failure::usage(format!("{} is not a directory", a.dir.display()))
                 .hint("`sigil sbom pack` takes the pack's directory"),
         );
     }
@@ -227,14 +227,14 @@ fn pack(out: &Output, a: PackArgs) -> Result<Report, CliError> {
         .ok()
         .and_then(|p| p.file_name()?.to_str().map(str::to_owned));
     let name = a.name.or(dir_name).ok_or_else(|| {
-        CliError::usage("cannot name the pack from its directory").hint("pass --name")
+        Failure::usage("cannot name the pack from its directory").hint("pass --name")
     })?;
     let info = PackInfo {
         name,
         version: a.pack_version,
     };
     let got = sigil_gate::sbom::pack(&a.dir, &info, |rel, len| super::progress(out, rel, len))
-        .map_err(|e| CliError::io(CliError::chain(&e)))?;
+        .map_err(|e| Failure::io(Failure::chain(&e)))?;
     let skipped: Vec<_> = got.skipped.iter().map(|(p, _)| p).collect();
     for s in &skipped {
         out.warn(format!("{s}: not a regular file, not listed"));
@@ -242,14 +242,14 @@ fn pack(out: &Output, a: PackArgs) -> Result<Report, CliError> {
     emit(&got.sbom, &a.out, json!({ "skipped": skipped }))
 }
 
-fn binary(a: BinaryArgs) -> Result<Report, CliError> {
+fn binary(a: BinaryArgs) -> Result<Report, Failure> {
     let (f, _) = super::open_input(&a.binary)?;
     let bytes = sigil_core::input::read_bounded(f, MAX_BINARY).map_err(|e| match e {
-        sigil_core::input::ReadBoundedError::TooLarge { .. } => CliError::not_verified(format!(
+        sigil_core::input::ReadBoundedError::TooLarge { .. } => Failure::not_verified(format!(
             "{} is larger than {MAX_BINARY} bytes",
             a.binary.display()
         )),
-        e => CliError::io(format!(
+        e => Failure::io(format!(
             "{}: {}",
             a.binary.display(),
             super::io_reason(&e.into())
@@ -262,11 +262,11 @@ fn binary(a: BinaryArgs) -> Result<Report, CliError> {
         .unwrap_or("binary")
         .to_owned();
     let sbom = sigil_sbom::binary::from_binary(&bytes, &file_name).map_err(|e| {
-        let msg = format!("{}: {}", a.binary.display(), CliError::chain(&e));
+        let msg = format!("{}: {}", a.binary.display(), Failure::chain(&e));
         match e {
-            sigil_sbom::binary::BinarySbomError::NoAuditData => CliError::not_verified(msg)
+            sigil_sbom::binary::BinarySbomError::NoAuditData => Failure::not_verified(msg)
                 .hint("build it with `cargo auditable build` (cargo install cargo-auditable) and do not strip the .dep-v0 section"),
-            _ => CliError::not_verified(msg),
+            _ => Failure::not_verified(msg),
         }
     })?;
     emit(
@@ -276,13 +276,13 @@ fn binary(a: BinaryArgs) -> Result<Report, CliError> {
     )
 }
 
-fn read_inventory(path: &Path) -> Result<Inventory, CliError> {
+fn read_inventory(path: &Path) -> Result<Inventory, Failure> {
     let text = super::read_text(path, MAX_SBOM, "SBOM")?;
     Inventory::parse(&text)
-        .map_err(|e| CliError::not_verified(format!("{}: {}", path.display(), CliError::chain(&e))))
+        .map_err(|e| Failure::not_verified(format!("{}: {}", path.display(), Failure::chain(&e))))
 }
 
-fn diff_cmd(a: DiffArgs) -> Result<Report, CliError> {
+fn diff_cmd(a: DiffArgs) -> Result<Report, Failure> {
     let (x, y) = (read_inventory(&a.a)?, read_inventory(&a.b)?);
     let d = diff::diff(&x, &y);
     let side = |p: &Path, i: &Inventory| json!({ "path": p, "format": i.format, "components": i.entries.len() });

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use serde_json::{json, Value};
 use sigil_scan::{Allowlist, Finding, Kind, Scanner};
 
-use crate::output::{CliError, Report, Status};
+use crate::output::{Failure, Report, Status};
 
 /// `sigil scan`.
 #[derive(Debug, clap::Args)]
@@ -19,13 +19,13 @@ pub struct ScanArgs {
 }
 
 /// Loads an allowlist file (a bad one is a usage error).
-pub fn load_allowlist(path: Option<&PathBuf>) -> Result<Allowlist, CliError> {
+pub fn load_allowlist(path: Option<&PathBuf>) -> Result<Allowlist, Failure> {
     let Some(path) = path else {
         return Ok(Allowlist::default());
     };
     let text =
-        super::read_text(path, 1 << 20, "allowlist").map_err(|e| CliError::usage(e.message))?;
-    Allowlist::parse(&text).map_err(|e| CliError::usage(format!("{}: {e}", path.display())))
+        super::read_text(path, 1 << 20, "allowlist").map_err(|e| Failure::usage(e.message))?;
+    Allowlist::parse(&text).map_err(|e| Failure::usage(format!("{}: {e}", path.display())))
 }
 
 /// One finding as a human line.
@@ -60,11 +60,11 @@ pub fn finding_json(f: &Finding) -> Value {
 }
 
 /// Runs `sigil scan`.
-pub fn run(a: ScanArgs) -> Result<Report, CliError> {
+pub fn run(a: ScanArgs) -> Result<Report, Failure> {
     let scanner = Scanner::new(load_allowlist(a.allowlist.as_ref())?);
     let r = scanner
         .scan_paths(&a.paths)
-        .map_err(|e| CliError::io(CliError::chain(&e)))?;
+        .map_err(|e| Failure::io(Failure::chain(&e)))?;
     let leaks = r.findings.iter().filter(|f| f.kind == Kind::Leak).count();
     let placeholders = r.findings.len() - leaks;
     let mut report = Report::ok("ok", json!(null));

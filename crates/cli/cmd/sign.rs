@@ -6,7 +6,7 @@ use serde_json::json;
 use sigil_keys::SecretKey;
 use sigil_sign::minisig;
 
-use crate::output::{CliError, Output, Report};
+use crate::output::{Failure, Output, Report};
 
 /// Untrusted comment written on every signature.
 pub const UNTRUSTED_COMMENT: &str = "signature from sigil secret key";
@@ -50,7 +50,7 @@ pub fn signature_path(file: &Path) -> PathBuf {
 }
 
 /// Refuses to overwrite an existing signature or bundle without `--force`.
-pub fn refuse_existing(path: &Path, force: bool, keyless: bool) -> Result<(), CliError> {
+pub fn refuse_existing(path: &Path, force: bool, keyless: bool) -> Result<(), Failure> {
     if force || std::fs::symlink_metadata(path).is_err() {
         return Ok(());
     }
@@ -61,7 +61,7 @@ pub fn refuse_existing(path: &Path, force: bool, keyless: bool) -> Result<(), Cl
             ", or -x/--output to write the signature elsewhere",
         ),
     };
-    Err(CliError::usage(format!(
+    Err(Failure::usage(format!(
         "{}: {what} exists; nothing was signed and it is unchanged",
         path.display()
     ))
@@ -76,7 +76,7 @@ fn sign_file(
     file: &Path,
     sig_path: &Path,
     a: &SignArgs,
-) -> Result<minisig::Signature, CliError> {
+) -> Result<minisig::Signature, Failure> {
     let (reader, len) = super::open_input(file)?;
     let name = file
         .file_name()
@@ -98,9 +98,9 @@ fn sign_file(
     )
     .map_err(|e| match e {
         minisig::SignError::Io(io) => {
-            CliError::io(format!("{}: {}", file.display(), super::io_reason(&io)))
+            Failure::io(format!("{}: {}", file.display(), super::io_reason(&io)))
         }
-        other => CliError::usage(other),
+        other => Failure::usage(other),
     })?;
     // Refused before signing; a signature made meanwhile is refused here, unchanged.
     sigil_keys::write_new_file(sig_path, sig.to_text().as_bytes(), 0o644, a.force)
@@ -109,12 +109,12 @@ fn sign_file(
 }
 
 /// Runs `sigil sign`.
-pub fn run(out: &Output, a: SignArgs) -> Result<Report, CliError> {
+pub fn run(out: &Output, a: SignArgs) -> Result<Report, Failure> {
     let keyless = a.keyless.keyless;
     let targets: Vec<(&PathBuf, PathBuf)> = match (&a.output, a.files.as_slice()) {
         (Some(o), [one]) => vec![(one, o.clone())],
         (Some(_), _) => {
-            return Err(CliError::usage("-x/--output takes one FILE to sign")
+            return Err(Failure::usage("-x/--output takes one FILE to sign")
                 .hint("sign several files without -x: each gets FILE.minisig"))
         }
         (None, files) if keyless => files
@@ -124,13 +124,13 @@ pub fn run(out: &Output, a: SignArgs) -> Result<Report, CliError> {
         (None, files) => files.iter().map(|f| (f, signature_path(f))).collect(),
     };
     if keyless && a.trusted_comment.is_some() {
-        return Err(CliError::usage(
+        return Err(Failure::usage(
             "-t/--trusted-comment applies to minisign signatures only",
         ));
     }
     let key = match (&a.key, keyless) {
         (Some(k), false) => Some(super::load_secret_key(k)?),
-        (None, false) => return Err(CliError::usage("sign needs --key KEY or --keyless")),
+        (None, false) => return Err(Failure::usage("sign needs --key KEY or --keyless")),
         (_, true) => None,
     };
     // Refuse before signing anything.
@@ -163,7 +163,7 @@ fn run_keyless(
     out: &Output,
     a: &SignArgs,
     targets: &[(&PathBuf, PathBuf)],
-) -> Result<Report, CliError> {
+) -> Result<Report, Failure> {
     let prepared = super::keyless::prepare(&a.keyless)?;
     let names: Vec<String> = targets
         .iter()

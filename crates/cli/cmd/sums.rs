@@ -6,7 +6,7 @@ use serde_json::json;
 use sigil_core::Sha256Digest;
 use sigil_sign::sums::{self, SumsFile};
 
-use crate::output::{CliError, Output, Report};
+use crate::output::{Failure, Output, Report};
 
 /// Largest checksum list read.
 const MAX_LIST: u64 = 64 * 1024 * 1024;
@@ -52,7 +52,7 @@ pub struct VerifyArgs {
 }
 
 /// Runs a sums subcommand.
-pub fn run(out: &Output, cmd: SumsCommand) -> Result<Report, CliError> {
+pub fn run(out: &Output, cmd: SumsCommand) -> Result<Report, Failure> {
     match cmd {
         SumsCommand::Create(a) => create(out, a),
         SumsCommand::Verify(a) => verify(out, a),
@@ -60,7 +60,7 @@ pub fn run(out: &Output, cmd: SumsCommand) -> Result<Report, CliError> {
 }
 
 /// Hashes one file in constant memory.
-pub fn hash_file(out: &Output, path: &Path) -> Result<Sha256Digest, CliError> {
+pub fn hash_file(out: &Output, path: &Path) -> Result<Sha256Digest, Failure> {
     let (f, len) = super::open_input(path)?;
     hash_open(out, &path.display().to_string(), f, len)
 }
@@ -71,26 +71,26 @@ fn hash_open(
     name: &str,
     f: std::fs::File,
     len: u64,
-) -> Result<Sha256Digest, CliError> {
+) -> Result<Sha256Digest, Failure> {
     let mut progress = super::progress(out, name, len);
     let mut h = sigil_core::digest::Sha256Hasher::default();
     sigil_core::digest::stream(f, |b| h.update(b), &mut progress)
-        .map_err(|e| CliError::io(format!("{name}: {}", super::io_reason(&e))))?;
+        .map_err(|e| Failure::io(format!("{name}: {}", super::io_reason(&e))))?;
     Ok(h.finalize())
 }
 
-fn list_name(file: &Path, base: Option<&Path>) -> Result<String, CliError> {
+fn list_name(file: &Path, base: Option<&Path>) -> Result<String, Failure> {
     let rel: PathBuf = match base {
         Some(base) => {
             let abs = std::fs::canonicalize(file).map_err(|e| {
-                CliError::io(format!(
+                Failure::io(format!(
                     "cannot open {}: {}",
                     file.display(),
                     super::io_reason(&e)
                 ))
             })?;
             abs.strip_prefix(base).map(Path::to_path_buf).map_err(|_| {
-                CliError::usage(format!(
+                Failure::usage(format!(
                     "{} is not inside {}",
                     file.display(),
                     base.display()
@@ -102,23 +102,24 @@ fn list_name(file: &Path, base: Option<&Path>) -> Result<String, CliError> {
     };
     let s = rel
         .to_str()
-        .ok_or_else(|| CliError::usage(format!("{}: file name is not UTF-8", file.display())))?;
+        .ok_or_else(|| Failure::usage(format!("{}: file name is not UTF-8", file.display())))?;
     Ok(s.strip_prefix("./").unwrap_or(s).to_owned())
 }
 
-fn create(out: &Output, a: CreateArgs) -> Result<Report, CliError> {
-    let base = match &a.output {
-        Some(o) => {
-            let dir = o
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            Some(std::fs::canonicalize(dir).map_err(|e| {
-                CliError::io(format!("{}: {}", dir.display(), super::io_reason(&e)))
-            })?)
-        }
-        None => None,
-    };
+fn create(out: &Output, a: CreateArgs) -> Result<Report, Failure> {
+    let base =
+        match &a.output {
+            Some(o) => {
+                let dir = o
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
+                Some(std::fs::canonicalize(dir).map_err(|e| {
+                    Failure::io(format!("{}: {}", dir.display(), super::io_reason(&e)))
+                })?)
+            }
+            None => None,
+        };
     let mut list = SumsFile::default();
     for f in &a.files {
         let digest = hash_file(out, f)?;
@@ -127,7 +128,7 @@ fn create(out: &Output, a: CreateArgs) -> Result<Report, CliError> {
     }
     if let Some(i) = sums::duplicate(&list.entries) {
         let name = &list.entries[i].name;
-        return Err(CliError::usage(format!("{name} is listed twice")));
+        return Err(Failure::usage(format!("{name} is listed twice")));
     }
     let text = list.to_text();
     let entries: Vec<_> = list
@@ -155,12 +156,12 @@ fn create(out: &Output, a: CreateArgs) -> Result<Report, CliError> {
     }
 }
 
-fn verify(out: &Output, a: VerifyArgs) -> Result<Report, CliError> {
+fn verify(out: &Output, a: VerifyArgs) -> Result<Report, Failure> {
     let Some(key_path) = &a.key else {
         return verify_keyless(out, &a);
     };
     if a.keyless.given() || a.keyless.bundle.is_some() {
-        return Err(CliError::usage("--key and the keyless flags are exclusive")
+        return Err(Failure::usage("--key and the keyless flags are exclusive")
             .hint("use --key for SHA256SUMS.minisig, the --certificate-* flags for SHA256SUMS.sigstore.json"));
     }
     let key = super::load_public_key(key_path)?;
@@ -209,14 +210,14 @@ fn verify(out: &Output, a: VerifyArgs) -> Result<Report, CliError> {
 
 /// `sums verify` of a keyless bundle: the bundle over the list's bytes as read once, with the
 /// identity asked, then every file.
-fn verify_keyless(out: &Output, a: &VerifyArgs) -> Result<Report, CliError> {
+fn verify_keyless(out: &Output, a: &VerifyArgs) -> Result<Report, Failure> {
     if !a.keyless.given() {
-        return Err(CliError::usage("sums verify needs --key PUB or the certificate identity flags")
+        return Err(Failure::usage("sums verify needs --key PUB or the certificate identity flags")
             .hint("pass --certificate-identity and --certificate-oidc-issuer for SHA256SUMS.sigstore.json"));
     }
     if a.signature.is_some() || a.expect.any() {
         return Err(
-            CliError::usage("-x/--signature and --expect-* apply to minisign lists only")
+            Failure::usage("-x/--signature and --expect-* apply to minisign lists only")
                 .hint("a keyless bundle names no release; check the identity instead"),
         );
     }
@@ -260,9 +261,9 @@ fn check_list(
     mut report: Report,
     signer: serde_json::Value,
     signed_by: String,
-) -> Result<Report, CliError> {
+) -> Result<Report, Failure> {
     let list = SumsFile::parse(text)
-        .map_err(|e| CliError::not_verified(format!("{}: {e}", list_path.display())))?;
+        .map_err(|e| Failure::not_verified(format!("{}: {e}", list_path.display())))?;
     let dir = list_path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -279,7 +280,7 @@ fn check_list(
             total,
         );
     })
-    .map_err(|e| CliError::io(format!("{}: {}", dir.display(), super::io_reason(&e))))?;
+    .map_err(|e| Failure::io(format!("{}: {}", dir.display(), super::io_reason(&e))))?;
     let json_wanted = out.format == crate::output::Format::Json;
     let mut results = Vec::new();
     let mut failed = 0usize;

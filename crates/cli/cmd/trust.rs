@@ -10,7 +10,7 @@ use sigil_gate::tuf::{RootError, StageError};
 use sigil_tuf::trust::Instance;
 use sigil_tuf::TufError;
 
-use crate::output::{CliError, Report};
+use crate::output::{Failure, Report};
 
 /// `sigil trust ...`.
 #[derive(Debug, clap::Subcommand)]
@@ -52,7 +52,7 @@ pub struct ConformanceArgs {
 }
 
 /// Runs `sigil trust`.
-pub fn run(c: TrustCommand) -> Result<Report, CliError> {
+pub fn run(c: TrustCommand) -> Result<Report, Failure> {
     match c {
         TrustCommand::Update(a) => update(a),
         TrustCommand::Show => show(),
@@ -79,15 +79,14 @@ pub struct UpdateArgs {
 }
 
 /// The trust cache ([`sigil_gate::tuf::trust_cache_dir`]); an error when there is none.
-pub fn cache_dir() -> Result<PathBuf, CliError> {
-    sigil_gate::tuf::trust_cache_dir().ok_or_else(|| {
-        CliError::usage("neither XDG_CACHE_HOME nor HOME is set: no cache directory")
-    })
+pub fn cache_dir() -> Result<PathBuf, Failure> {
+    sigil_gate::tuf::trust_cache_dir()
+        .ok_or_else(|| Failure::usage("neither XDG_CACHE_HOME nor HOME is set: no cache directory"))
 }
 
-fn instance(name: &str) -> Result<Instance, CliError> {
+fn instance(name: &str) -> Result<Instance, Failure> {
     Instance::parse(name).ok_or_else(|| {
-        CliError::usage(format!(
+        Failure::usage(format!(
             "unknown instance {name:?}: expected public-good, staging or github"
         ))
     })
@@ -124,17 +123,17 @@ fn state_line(s: &sigil_tuf::trust::State, expired: bool) -> String {
     )
 }
 
-fn update(a: UpdateArgs) -> Result<Report, CliError> {
+fn update(a: UpdateArgs) -> Result<Report, Failure> {
     let inst = instance(&a.instance)?;
     let mut source = inst.source(a.repo.as_deref());
     if let Some(root) = &a.root {
         source.root = super::read_text(root, 1 << 20, "TUF root")
-            .map_err(|e| CliError::usage(e.message))?
+            .map_err(|e| Failure::usage(e.message))?
             .into_bytes();
     }
     let cache = cache_dir()?;
     std::fs::create_dir_all(&cache)
-        .map_err(|e| CliError::io(format!("{}: {}", cache.display(), super::io_reason(&e))))?;
+        .map_err(|e| Failure::io(format!("{}: {}", cache.display(), super::io_reason(&e))))?;
     let state = sigil_tuf::trust::update(
         fetcher(a.insecure_allow_http)?,
         &cache,
@@ -145,7 +144,7 @@ fn update(a: UpdateArgs) -> Result<Report, CliError> {
     Ok(Report::ok("updated", state_json(&state, false)).line(state_line(&state, false)))
 }
 
-fn show() -> Result<Report, CliError> {
+fn show() -> Result<Report, Failure> {
     let cache = cache_dir()?;
     let now = SystemTime::now();
     let all = sigil_tuf::trust::list(&cache).map_err(tuf_error)?;
@@ -196,7 +195,7 @@ fn update_hint(inst: Instance) -> String {
 
 /// The `trusted_root.json` text `sigil trust update` cached for `inst`, if any
 /// ([`sigil_gate::tuf::cached_root`]), with a warning when its TUF metadata has expired.
-pub fn cached_root_json(inst: Instance) -> Result<Option<String>, CliError> {
+pub fn cached_root_json(inst: Instance) -> Result<Option<String>, Failure> {
     let cache = sigil_gate::tuf::trust_cache_dir();
     let cached = sigil_gate::tuf::cached_root(cache.as_deref(), inst, SystemTime::now())
         .map_err(|e| tuf_error(e).hint(update_hint(inst)))?;
@@ -208,7 +207,7 @@ pub fn cached_root_json(inst: Instance) -> Result<Option<String>, CliError> {
 
 /// The trusted root verification uses for `inst` when no `--trusted-root` is given
 /// ([`sigil_gate::tuf::default_root`]: the cached one, else the embedded one).
-pub fn default_root(inst: Instance) -> Result<sigil_sigstore::TrustRoot, CliError> {
+pub fn default_root(inst: Instance) -> Result<sigil_sigstore::TrustRoot, Failure> {
     let cache = sigil_gate::tuf::trust_cache_dir();
     match sigil_gate::tuf::default_root(cache.as_deref(), inst, SystemTime::now()) {
         Ok((root, expired_at)) => {
@@ -216,8 +215,8 @@ pub fn default_root(inst: Instance) -> Result<sigil_sigstore::TrustRoot, CliErro
             Ok(root)
         }
         Err(RootError::Cache(e)) => Err(tuf_error(e).hint(update_hint(inst))),
-        Err(e @ RootError::Embedded(_)) => Err(CliError::usage(CliError::chain(&e))),
-        Err(e) => Err(CliError::usage(CliError::chain(&e)).hint(update_hint(inst))),
+        Err(e @ RootError::Embedded(_)) => Err(Failure::usage(Failure::chain(&e))),
+        Err(e) => Err(Failure::usage(Failure::chain(&e)).hint(update_hint(inst))),
     }
 }
 
@@ -227,7 +226,7 @@ pub fn stage_tuf_pack(
     policy: &sigil_policy::Policy,
     source: &str,
     opts: &FetchOptions,
-) -> Result<Option<(tempfile::TempDir, PathBuf)>, CliError> {
+) -> Result<Option<(tempfile::TempDir, PathBuf)>, Failure> {
     let staged = sigil_gate::tuf::stage_pack(policy, source, opts, SystemTime::now());
     staged.transpose().map_err(|e| match e {
         StageError::Tuf(e) if e.is_refusal() => {
@@ -235,43 +234,43 @@ pub fn stage_tuf_pack(
         }
         StageError::Tuf(e) => tuf_error(e),
         StageError::TempDir(e) => {
-            CliError::io(format!("temporary directory: {}", super::io_reason(&e)))
+            Failure::io(format!("temporary directory: {}", super::io_reason(&e)))
         }
-        e => CliError::usage(e),
+        e => Failure::usage(e),
     })
 }
 
 /// A fetcher for loopback test repositories or HTTPS ones.
-pub fn fetcher(insecure_allow_http: bool) -> Result<Arc<Fetcher>, CliError> {
+pub fn fetcher(insecure_allow_http: bool) -> Result<Arc<Fetcher>, Failure> {
     let opts = FetchOptions {
         insecure_allow_http,
         ..FetchOptions::default()
     };
     Fetcher::new(opts)
         .map(Arc::new)
-        .map_err(|e| CliError::io(CliError::chain(&e)))
+        .map_err(|e| Failure::io(Failure::chain(&e)))
 }
 
 /// Maps a TUF error: refusals are "not verified" with their code, the rest setup errors.
-pub fn tuf_error(e: TufError) -> CliError {
+pub fn tuf_error(e: TufError) -> Failure {
     let code = e.code();
     let err = if e.is_refusal() {
-        CliError::not_verified(format!("{code}: {e}"))
+        Failure::not_verified(format!("{code}: {e}"))
     } else {
-        CliError::io(format!("{code}: {e}"))
+        Failure::io(format!("{code}: {e}"))
     };
     err.data(json!({ "code": code }))
 }
 
-fn conformance(a: ConformanceArgs) -> Result<Report, CliError> {
+fn conformance(a: ConformanceArgs) -> Result<Report, Failure> {
     let mut req = sigil_tuf::conformance::Request::default();
     (req.metadata_dir, req.metadata_url, req.target_names) =
         (a.metadata_dir, a.metadata_url, a.target_name);
     (req.target_base_url, req.target_dir) = (a.target_base_url, a.target_dir);
     (req.command, req.args) = (a.command, a.rest);
     // The protocol knows only 0 and 1: every failure is reported as "not verified".
-    let transport = fetcher(true).map_err(|e| CliError::not_verified(e.message))?;
+    let transport = fetcher(true).map_err(|e| Failure::not_verified(e.message))?;
     let done = sigil_tuf::conformance::run(transport, &req, SystemTime::now())
-        .map_err(|e| CliError::not_verified(format!("{}: {e}", e.code())))?;
+        .map_err(|e| Failure::not_verified(format!("{}: {e}", e.code())))?;
     Ok(Report::ok(done, json!({ "command": req.command })))
 }

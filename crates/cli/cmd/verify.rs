@@ -6,7 +6,7 @@ use serde_json::json;
 use sigil_sign::binding::{self, Expect, Statement};
 use sigil_sign::minisig::{self, Signature, MAX_SIGNATURE_FILE};
 
-use crate::output::{CliError, Output, Report};
+use crate::output::{Failure, Output, Report};
 
 /// `sigil verify`.
 #[derive(Debug, clap::Args)]
@@ -115,9 +115,9 @@ pub fn require_binding(
     statements: &[Statement],
     expect: &Expect,
     trusted_comment: &str,
-) -> Result<(), CliError> {
+) -> Result<(), Failure> {
     binding::require(statements, expect).map_err(|e| {
-        CliError::not_verified(format!("{}: {e} (trusted comment: {trusted_comment})", what.display()))
+        Failure::not_verified(format!("{}: {e} (trusted comment: {trusted_comment})", what.display()))
             .hint("if it was renamed on purpose, pass --expect-name (and --expect-version) with what was signed")
             .data(json!({ "code": e.code(), "mismatches": mismatches_json(&e.mismatches), "trusted_comment": trusted_comment }))
     })
@@ -146,12 +146,12 @@ pub fn verify_reader(
     sig_path: &Path,
     reader: impl std::io::Read,
     len: u64,
-) -> Result<minisig::Verified, CliError> {
+) -> Result<minisig::Verified, Failure> {
     // A missing signature is missing evidence: not verified (exit 1), like a bad one. One
     // that exists but cannot be read, or is not a regular file, stays an I/O error (exit 2).
     if std::fs::symlink_metadata(sig_path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
     {
-        return Err(CliError::not_verified(format!(
+        return Err(Failure::not_verified(format!(
             "{}: no signature: {} does not exist",
             file.display(),
             sig_path.display()
@@ -160,20 +160,20 @@ pub fn verify_reader(
     }
     let text = super::read_text(sig_path, MAX_SIGNATURE_FILE as u64, "signature")?;
     let sig = Signature::parse(&text)
-        .map_err(|e| CliError::not_verified(format!("{}: {e}", sig_path.display())))?;
+        .map_err(|e| Failure::not_verified(format!("{}: {e}", sig_path.display())))?;
     let name = file.display().to_string();
     minisig::verify(key, &sig, reader, super::progress(out, &name, len)).map_err(|e| match e {
-        minisig::VerifyError::Io(io) => CliError::io(format!("{}: {}", file.display(), super::io_reason(&io))),
-        other => CliError::not_verified(format!("{}: {other}", file.display()))
+        minisig::VerifyError::Io(io) => Failure::io(format!("{}: {}", file.display(), super::io_reason(&io))),
+        other => Failure::not_verified(format!("{}: {other}", file.display()))
             .data(json!({ "file": file, "signature": sig_path, "signature_key_id": sig.key_id.to_string(), "trusted_key_id": key.key_id().to_string() })),
     })
 }
 
 /// Runs `sigil verify`.
-pub fn run(out: &Output, a: VerifyArgs) -> Result<Report, CliError> {
+pub fn run(out: &Output, a: VerifyArgs) -> Result<Report, Failure> {
     if !a.bundle.is_empty() || a.bundle_dir.is_some() {
         if a.expect.any() {
-            return Err(CliError::usage(
+            return Err(Failure::usage(
                 "--expect-name and --expect-version read a minisign trusted comment; a Sigstore bundle has none",
             ));
         }
@@ -181,20 +181,20 @@ pub fn run(out: &Output, a: VerifyArgs) -> Result<Report, CliError> {
     }
     let [file] = a.files.as_slice() else {
         return Err(
-            CliError::usage("one FILE at a time").hint("several FILEs need one --bundle each")
+            Failure::usage("one FILE at a time").hint("several FILEs need one --bundle each")
         );
     };
     if let Some(policy) = &a.policy {
         return super::gate::verify_policy(out, policy, file, &a.expect.expect(), &a.audit);
     }
     if a.publisher.any(a.source_ref.as_ref()) {
-        return Err(CliError::usage(
+        return Err(Failure::usage(
             "--owner, --repo, --signer-*, --source-* and --deny-self-hosted-runners check a Sigstore certificate",
         )
         .hint("pass the bundle with --bundle"));
     }
     let key_path = a.key.as_ref().ok_or_else(|| {
-        CliError::usage("nothing to verify against")
+        Failure::usage("nothing to verify against")
             .hint("pass --key PUB with the signer's public key")
     })?;
     let key = super::load_public_key(key_path)?;

@@ -9,7 +9,7 @@ use sigil_attest::verify::{Expectations, TrustedKeys, GITHUB_ACTIONS_ISSUER};
 use sigil_gate::attest::{verify_document, AttestationTrust, MALFORMED};
 use sigil_sigstore::{Matcher, SignerPolicy, TrustRoot};
 
-use crate::output::{CliError, Output, Report};
+use crate::output::{Failure, Output, Report};
 
 /// Largest trusted root or public key file read.
 const MAX_TRUST_FILE: u64 = 8 * 1024 * 1024;
@@ -65,30 +65,30 @@ pub struct VerifyAttestationArgs {
     source_ref: Option<String>,
 }
 
-fn load_keys(paths: &[PathBuf]) -> Result<TrustedKeys, CliError> {
+fn load_keys(paths: &[PathBuf]) -> Result<TrustedKeys, Failure> {
     let mut keys = TrustedKeys::default();
     for p in paths {
         let text = super::read_text(p, MAX_TRUST_FILE, "public key")
-            .map_err(|e| CliError::usage(e.message))?;
+            .map_err(|e| Failure::usage(e.message))?;
         keys.add(&text).map_err(|e| {
-            CliError::usage(format!("{}: {e}", p.display()))
+            Failure::usage(format!("{}: {e}", p.display()))
                 .hint("pass a minisign public key or a PEM `PUBLIC KEY`")
         })?;
     }
     Ok(keys)
 }
 
-fn trust_root(path: Option<&Path>, staging: bool) -> Result<TrustRoot, CliError> {
+fn trust_root(path: Option<&Path>, staging: bool) -> Result<TrustRoot, Failure> {
     let hint = "pass a Sigstore trusted_root.json (media type application/vnd.dev.sigstore.trustedroot+json;version=0.1)";
     if staging {
-        return TrustRoot::staging().map_err(|e| CliError::usage(CliError::chain(&e)).hint(hint));
+        return TrustRoot::staging().map_err(|e| Failure::usage(Failure::chain(&e)).hint(hint));
     }
     match path {
         Some(p) => {
             let text = super::read_text(p, MAX_TRUST_FILE, "trusted root")
-                .map_err(|e| CliError::usage(e.message))?;
+                .map_err(|e| Failure::usage(e.message))?;
             TrustRoot::from_json(&text).map_err(|e| {
-                CliError::usage(format!("{}: {}", p.display(), CliError::chain(&e))).hint(hint)
+                Failure::usage(format!("{}: {}", p.display(), Failure::chain(&e))).hint(hint)
             })
         }
         // The freshest root `sigil trust update` cached, else the embedded one (no network).
@@ -100,8 +100,8 @@ fn trust_root(path: Option<&Path>, staging: bool) -> Result<TrustRoot, CliError>
 fn keyless_policy(
     a: &VerifyAttestationArgs,
     publisher_mode: bool,
-) -> Result<SignerPolicy, CliError> {
-    let bad = |e: &dyn std::error::Error| CliError::usage(CliError::chain(e));
+) -> Result<SignerPolicy, Failure> {
+    let bad = |e: &dyn std::error::Error| Failure::usage(Failure::chain(e));
     let identity = match (&a.certificate_identity, &a.certificate_identity_regexp) {
         (Some(i), _) => Matcher::exact(i.clone()),
         (None, Some(re)) => Matcher::regex(re).map_err(|e| bad(&e))?,
@@ -126,7 +126,7 @@ fn keyless_policy(
 }
 
 /// Runs `sigil verify-attestation`.
-pub fn run_verify(out: &Output, a: VerifyAttestationArgs) -> Result<Report, CliError> {
+pub fn run_verify(out: &Output, a: VerifyAttestationArgs) -> Result<Report, Failure> {
     let keyless = a.keys.is_empty();
     // `--source-ref` alone keeps its provenance meaning; with a publisher flag it is the
     // certificate's ref too.
@@ -136,13 +136,13 @@ pub fn run_verify(out: &Output, a: VerifyAttestationArgs) -> Result<Report, CliE
         || a.publisher.names_signer();
     if !keyless && (identity_given || a.certificate_oidc_issuer.is_some() || publisher_mode) {
         return Err(
-            CliError::usage("--key and the --certificate-* flags are exclusive").hint(
+            Failure::usage("--key and the --certificate-* flags are exclusive").hint(
                 "use --key for key-signed attestations, the certificate flags for Sigstore bundles",
             ),
         );
     }
     if keyless && !identity_given && (a.builder_id.is_none() || a.source_uri.is_none()) {
-        return Err(CliError::usage("keyless verification needs a trusted identity").hint(
+        return Err(Failure::usage("keyless verification needs a trusted identity").hint(
             "pass --certificate-identity (or --certificate-identity-regexp), or --builder-id with --source-uri; or --key PUB",
         ));
     }
@@ -162,7 +162,7 @@ pub fn run_verify(out: &Output, a: VerifyAttestationArgs) -> Result<Report, CliE
             // PEP 740 has no provenance builder to bind an unnamed signer to: the signer
             // must be named.
             if !identity_given {
-                return Err(CliError::usage("a PEP 740 attestation needs its signer named").hint(
+                return Err(Failure::usage("a PEP 740 attestation needs its signer named").hint(
                     "pass --repo OWNER/REPO (with --signer-workflow), --owner, or --certificate-identity",
                 ));
             }
@@ -171,10 +171,10 @@ pub fn run_verify(out: &Output, a: VerifyAttestationArgs) -> Result<Report, CliE
         }
     }
     let items = document::read(&text).map_err(|e| {
-        CliError::not_verified(format!(
+        Failure::not_verified(format!(
             "{}: {}",
             a.attestation.display(),
-            CliError::chain(&e)
+            Failure::chain(&e)
         ))
         .data(json!({ "attestation": a.attestation, "reason": MALFORMED }))
     })?;
@@ -204,11 +204,11 @@ pub fn run_verify(out: &Output, a: VerifyAttestationArgs) -> Result<Report, CliE
         // that shows before reading the attestation (no identity at all) or only once its
         // signer turns out to delegate to a builder (`--builder-id` missing).
         let err = if v.needs_builder_id() {
-            CliError::usage(message).hint(
+            Failure::usage(message).hint(
                 "pass --builder-id with the builder the provenance must name (and --source-uri)",
             )
         } else {
-            CliError::not_verified(message)
+            Failure::not_verified(message)
         };
         let data = json!({ "subject": a.subject, "attestation": a.attestation, "reason": v.reason(), "rejected": rejected });
         return Err(err.data(data));

@@ -14,6 +14,7 @@ pub mod error;
 pub mod hex;
 pub mod input;
 pub mod json;
+pub mod report;
 pub mod terminal;
 pub mod time;
 
