@@ -264,7 +264,7 @@ fn verified_json(pair: &Pair, passed: &Passed, a: &VerifyArgs) -> Value {
             "issuer": issuer,
             "not_before": not_before.rfc3339,
             "not_after": not_after.rfc3339,
-            "claims": claims.pairs().into_iter().map(|(k, v)| (k.to_owned(), json!(v))).collect::<serde_json::Map<_, _>>(),
+            "claims": claims.claim_pairs().into_iter().map(|(k, v)| (k.to_owned(), json!(v))).collect::<serde_json::Map<_, _>>(),
             "publisher": v.publisher.as_deref().map(super::publisher::facts_json),
         }),
         _ => json!({ "kind": "managed-key", "key": a.key }),

@@ -245,6 +245,47 @@ impl PublisherFacts {
     }
 }
 
+impl PublisherFacts {
+    /// The certificate's own claims as `(name, value)` pairs, kebab-case names of the
+    /// extensions, in OID order (the bundle report's `claims`).
+    pub fn claim_pairs(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("build-signer-uri", &self.build_signer_uri),
+            ("build-signer-digest", &self.build_signer_digest),
+            ("runner-environment", &self.runner_environment),
+            ("source-repository-uri", &self.source_repository_uri),
+            ("source-repository-digest", &self.source_repository_digest),
+            ("source-repository-ref", &self.source_repository_ref),
+            (
+                "source-repository-identifier",
+                &self.source_repository_identifier,
+            ),
+            (
+                "source-repository-owner-uri",
+                &self.source_repository_owner_uri,
+            ),
+            ("build-config-uri", &self.build_config_uri),
+            ("build-config-digest", &self.build_config_digest),
+            ("build-trigger", &self.build_trigger),
+            ("run-invocation-uri", &self.run_invocation_uri),
+            (
+                "source-repository-visibility",
+                &self.source_repository_visibility,
+            ),
+            ("github-workflow-ref", &self.github_workflow_ref),
+            (
+                "github-workflow-repository",
+                &self.github_workflow_repository,
+            ),
+            ("github-workflow-sha", &self.github_workflow_sha),
+            ("github-workflow-trigger", &self.github_workflow_trigger),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
+        .collect()
+    }
+}
+
 fn san(bytes: &[u8]) -> Option<String> {
     let names = SubjectAltName::from_der(bytes).ok()?;
     names.0.into_iter().find_map(|n| match n {
