@@ -373,6 +373,10 @@ fn code_families() -> Vec<(&'static str, Vec<String>)> {
             "sigil_tuf::TufCode",
             codes(sigil_tuf::TufCode::ALL, sigil_tuf::TufCode::code),
         ),
+        (
+            "sigil_scan::ScanRule",
+            codes(sigil_scan::ScanRule::ALL, sigil_scan::ScanRule::code),
+        ),
     ]
 }
 
