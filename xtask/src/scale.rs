@@ -380,6 +380,9 @@ fn pack_size(
         .chain(strs(&limits))
         .collect();
     let (t_inst, rss_inst) = measure_after(dir, Some("rm -rf out-sigil"), &install)?;
+    // One installed copy at a time: a million-file pack and two copies of it do not fit in a
+    // default tmpfs's inodes.
+    let _ = std::fs::remove_dir_all(dir.join("out-sigil"));
     let tar = strs(&["tar", "xzf"])
         .into_iter()
         .chain([format!("{name}.tar.gz"), "-C".into(), "out-tar".into()])
@@ -500,6 +503,15 @@ pub fn run_scale(dir: &Path, sig: &str, cases: &[String]) -> Result<Vec<ScaleRow
         for &n in &sizes {
             println!("xtask bench --scale: packs, {n} files of {bytes} B");
             let r = pack_size(dir, sig, n, bytes)?;
+            // Printed as each size finishes, so a long run that stops later keeps its numbers.
+            for (what, (t, rss, reft)) in ["sign", "verify", "archive", "install"].iter().zip(&r) {
+                println!(
+                    "xtask bench --scale: pack {what}, {n} files: {t:.3} s, {:.1} MiB{}",
+                    *rss as f64 / 1024.0,
+                    reft.map(|x| format!(", reference {x:.3} s"))
+                        .unwrap_or_default()
+                );
+            }
             for (k, (t, rss, reft)) in r.into_iter().enumerate() {
                 per[k].push((format!("{n} files"), n as u64, t, rss, reft));
             }
