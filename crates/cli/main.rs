@@ -96,7 +96,9 @@ fn dispatch(out: &Output, fmt: FormatArg, command: Command) -> Result<output::Re
     use cmd::advisory::{AdvisoryCommand, ExportFormat};
     let (flags, only_for) = match fmt {
         FormatArg::Pem | FormatArg::Minisign => ("pem and --format minisign", "key export"),
-        FormatArg::Rustsec | FormatArg::Markdown => ("rustsec and --format markdown", "advisory export"),
+        FormatArg::Rustsec | FormatArg::Markdown => {
+            ("rustsec and --format markdown", "advisory export")
+        }
         _ => ("", ""),
     };
     let fits = match &command {
@@ -105,8 +107,10 @@ fn dispatch(out: &Output, fmt: FormatArg, command: Command) -> Result<output::Re
         _ => false,
     };
     if !flags.is_empty() && !fits {
-        return Err(Failure::usage(format!("--format {flags} apply only to `sigil {only_for}`"))
-            .hint("use --format human or --format json"));
+        return Err(
+            Failure::usage(format!("--format {flags} apply only to `sigil {only_for}`"))
+                .hint("use --format human or --format json"),
+        );
     }
     let key_format = match fmt {
         FormatArg::Minisign => cmd::key::KeyFormat::Minisign,

@@ -419,10 +419,21 @@ const PUBLIC_MODULES: &[(&str, &[&str])] = &[
     ),
     ("keys", &["report"]),
     ("scan", &[]),
-    ("sign", &["binding", "minisig", "report", "sums", "sums_check"]),
+    (
+        "sign",
+        &["binding", "minisig", "report", "sums", "sums_check"],
+    ),
     (
         "sigstore",
-        &["batch", "cosign", "extensions", "pep740", "report", "sign", "trust"],
+        &[
+            "batch",
+            "cosign",
+            "extensions",
+            "pep740",
+            "report",
+            "sign",
+            "trust",
+        ],
     ),
     (
         "pack",

@@ -64,19 +64,9 @@ pub fn run(out: &Output, cmd: SumsCommand) -> Result<Report, Failure> {
 /// Hashes one file in constant memory.
 pub fn hash_file(out: &Output, path: &Path) -> Result<Sha256Digest, Failure> {
     let (f, len) = super::open_input(path)?;
-    hash_open(out, &path.display().to_string(), f, len)
-}
-
-/// Hashes a file already opened, in constant memory.
-fn hash_open(
-    out: &Output,
-    name: &str,
-    f: std::fs::File,
-    len: u64,
-) -> Result<Sha256Digest, Failure> {
-    let mut progress = super::progress(out, name, len);
+    let name = path.display().to_string();
     let mut h = sigil_core::digest::Sha256Hasher::default();
-    sigil_core::digest::stream(f, |b| h.update(b), &mut progress)
+    sigil_core::digest::stream(f, |b| h.update(b), &mut super::progress(out, &name, len))
         .map_err(|e| Failure::io(format!("{name}: {}", super::io_reason(&e))))?;
     Ok(h.finalize())
 }

@@ -479,9 +479,16 @@ pub fn choose_root<E: From<SetupError>>(
     instance: impl FnOnce(Instance) -> Result<TrustRoot, E>,
 ) -> Result<TrustRoot, E> {
     let Some(p) = file else {
-        return instance(if staging { Instance::Staging } else { Instance::PublicGood });
+        return instance(if staging {
+            Instance::Staging
+        } else {
+            Instance::PublicGood
+        });
     };
-    let source = |source| SetupError::TrustRoot { path: Some(p.to_owned()), source };
+    let source = |source| SetupError::TrustRoot {
+        path: Some(p.to_owned()),
+        source,
+    };
     Ok(TrustRoot::from_json(&read_setup_file(p)?).map_err(source)?)
 }
 

@@ -275,18 +275,35 @@ pub enum PairsError {
 /// The pairs asked for: every `X.sigstore.json` of `dir` ([`pairs_in_dir`], at least one), or
 /// each of `files` (paths or digests, [`Subject::parse`]) with the bundle in the same place
 /// of `bundles`.
-pub fn pairs(files: &[PathBuf], bundles: &[PathBuf], dir: Option<&Path>) -> Result<Vec<Pair>, PairsError> {
+pub fn pairs(
+    files: &[PathBuf],
+    bundles: &[PathBuf],
+    dir: Option<&Path>,
+) -> Result<Vec<Pair>, PairsError> {
     if let Some(dir) = dir {
-        let pairs = pairs_in_dir(dir).map_err(|reason| PairsError::ReadDir { dir: dir.to_owned(), reason })?;
+        let pairs = pairs_in_dir(dir).map_err(|reason| PairsError::ReadDir {
+            dir: dir.to_owned(),
+            reason,
+        })?;
         return match pairs.is_empty() {
-            true => Err(PairsError::NoBundle { dir: dir.to_owned() }),
+            true => Err(PairsError::NoBundle {
+                dir: dir.to_owned(),
+            }),
             false => Ok(pairs),
         };
     }
     if files.len() != bundles.len() {
-        return Err(PairsError::Count { files: files.len(), bundles: bundles.len() });
+        return Err(PairsError::Count {
+            files: files.len(),
+            bundles: bundles.len(),
+        });
     }
-    let pair = |(f, b): (&PathBuf, &PathBuf)| Ok(Pair { subject: Subject::parse(f).map_err(PairsError::Subject)?, bundle: b.clone() });
+    let pair = |(f, b): (&PathBuf, &PathBuf)| {
+        Ok(Pair {
+            subject: Subject::parse(f).map_err(PairsError::Subject)?,
+            bundle: b.clone(),
+        })
+    };
     files.iter().zip(bundles).map(pair).collect()
 }
 

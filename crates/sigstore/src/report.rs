@@ -228,10 +228,17 @@ impl From<PairsError> for Failure {
     fn from(e: PairsError) -> Self {
         match &e {
             PairsError::ReadDir { .. } => Failure::io(&e),
-            PairsError::NoBundle { .. } => Failure::usage(&e).hint("each bundle X.sigstore.json sits beside its artifact X"),
-            PairsError::Count { .. } => Failure::usage(&e).hint("give one --bundle per FILE, in the same order"),
+            PairsError::NoBundle { .. } => {
+                Failure::usage(&e).hint("each bundle X.sigstore.json sits beside its artifact X")
+            }
+            PairsError::Count { .. } => {
+                Failure::usage(&e).hint("give one --bundle per FILE, in the same order")
+            }
             PairsError::Subject(s) => {
-                let hint = format!("write {}:<hex> with the full lower-case hex digest", s.algorithm);
+                let hint = format!(
+                    "write {}:<hex> with the full lower-case hex digest",
+                    s.algorithm
+                );
                 Failure::usage(&e).hint(hint)
             }
         }
@@ -435,21 +442,53 @@ mod tests {
     fn pairs_that_cannot_be_made_say_how_to_fix_them() {
         let check = |r: Result<Vec<Pair>, PairsError>, kind, message: &str, hint: Option<&str>| {
             let f = Failure::from(r.unwrap_err());
-            assert_eq!((f.kind, f.message.as_str(), f.hint.as_deref()), (kind, message, hint));
+            assert_eq!(
+                (f.kind, f.message.as_str(), f.hint.as_deref()),
+                (kind, message, hint)
+            );
         };
-        let (a, b) = (vec![PathBuf::from("a")], vec![PathBuf::from("b"), PathBuf::from("c")]);
-        check(crate::batch::pairs(&a, &b, None), FailureKind::Usage, "1 FILE for 2 --bundle", Some("give one --bundle per FILE, in the same order"));
+        let (a, b) = (
+            vec![PathBuf::from("a")],
+            vec![PathBuf::from("b"), PathBuf::from("c")],
+        );
+        check(
+            crate::batch::pairs(&a, &b, None),
+            FailureKind::Usage,
+            "1 FILE for 2 --bundle",
+            Some("give one --bundle per FILE, in the same order"),
+        );
         let digest = vec![PathBuf::from("sha256:ab")];
         let hint = Some("write sha256:<hex> with the full lower-case hex digest");
-        check(crate::batch::pairs(&digest, &a, None), FailureKind::Usage, "sha256:ab: not a sha256 digest", hint);
+        check(
+            crate::batch::pairs(&digest, &a, None),
+            FailureKind::Usage,
+            "sha256:ab: not a sha256 digest",
+            hint,
+        );
         let d = tempfile::tempdir().unwrap();
-        let msg = format!("{}: no bundle (*.sigstore.json) to verify", d.path().display());
+        let msg = format!(
+            "{}: no bundle (*.sigstore.json) to verify",
+            d.path().display()
+        );
         let hint = Some("each bundle X.sigstore.json sits beside its artifact X");
-        check(crate::batch::pairs(&[], &[], Some(d.path())), FailureKind::Usage, &msg, hint);
+        check(
+            crate::batch::pairs(&[], &[], Some(d.path())),
+            FailureKind::Usage,
+            &msg,
+            hint,
+        );
         let gone = d.path().join("gone");
         let msg = format!("{}: No such file or directory", gone.display());
-        check(crate::batch::pairs(&[], &[], Some(&gone)), FailureKind::Io, &msg, None);
-        assert_eq!(crate::batch::pairs(&a, &a[..1], None).unwrap()[0].bundle, PathBuf::from("a"));
+        check(
+            crate::batch::pairs(&[], &[], Some(&gone)),
+            FailureKind::Io,
+            &msg,
+            None,
+        );
+        assert_eq!(
+            crate::batch::pairs(&a, &a[..1], None).unwrap()[0].bundle,
+            PathBuf::from("a")
+        );
     }
 
     #[test]
