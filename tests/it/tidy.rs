@@ -421,12 +421,23 @@ const PUBLIC_MODULES: &[(&str, &[&str])] = &[
             "codes", "digest", "error", "hex", "input", "json", "report", "terminal", "time",
         ],
     ),
-    ("keys", &[]),
+    ("keys", &["report"]),
     ("scan", &[]),
-    ("sign", &["binding", "minisig", "sums", "sums_check"]),
+    (
+        "sign",
+        &["binding", "minisig", "report", "sums", "sums_check"],
+    ),
     (
         "sigstore",
-        &["batch", "cosign", "extensions", "pep740", "sign", "trust"],
+        &[
+            "batch",
+            "cosign",
+            "extensions",
+            "pep740",
+            "report",
+            "sign",
+            "trust",
+        ],
     ),
     (
         "pack",

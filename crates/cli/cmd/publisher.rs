@@ -1,9 +1,8 @@
 //! The publisher flags of `sigil verify --bundle` and `sigil verify-attestation`, named as
 //! `gh attestation verify` names them; the rules are `sigil_sigstore::PublisherPolicy`.
 
-use serde_json::{json, Value};
 use sigil_sigstore::extensions::GITHUB_ACTIONS_ISSUER;
-use sigil_sigstore::{Matcher, PublisherFacts, PublisherPolicy};
+use sigil_sigstore::{Matcher, PublisherPolicy};
 
 use crate::output::Failure;
 
@@ -80,19 +79,4 @@ impl PublisherArgs {
 }
 
 /// The publisher facts for `--format json`.
-pub fn facts_json(f: &PublisherFacts) -> Value {
-    json!({
-        "repository": f.repository(),
-        "owner": f.owner(),
-        "workflow": f.build_signer_uri,
-        "build_config": f.build_config_uri,
-        "ref": f.source_ref(),
-        "digest": f.source_digest(),
-        "runner_environment": f.runner_environment,
-        "run_url": f.run_invocation_uri,
-        "trigger": f.build_trigger,
-        "visibility": f.source_repository_visibility,
-        "issuer": f.issuer,
-        "identity": f.san,
-    })
-}
+pub use sigil_sigstore::report::publisher_json as facts_json;

@@ -54,6 +54,7 @@ pub mod cosign;
 pub mod extensions;
 pub mod pep740;
 mod provider;
+pub mod report;
 pub mod sign;
 pub mod trust;
 mod verify;
