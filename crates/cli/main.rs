@@ -106,10 +106,10 @@ fn dispatch(out: &Output, fmt: FormatArg, command: Command) -> Result<output::Re
         .hint("use --format human or --format json"));
     }
     let export_format = match fmt {
-        FormatArg::Rustsec => cmd::advisory::ExportFormat::Rustsec,
-        FormatArg::Markdown => cmd::advisory::ExportFormat::Markdown,
-        FormatArg::Json => cmd::advisory::ExportFormat::Json,
-        _ => cmd::advisory::ExportFormat::Unset,
+        FormatArg::Rustsec => Some(cmd::advisory::ExportFormat::Rustsec),
+        FormatArg::Markdown => Some(cmd::advisory::ExportFormat::Markdown),
+        FormatArg::Json => Some(cmd::advisory::ExportFormat::Json),
+        _ => None,
     };
     if matches!(fmt, FormatArg::Rustsec | FormatArg::Markdown)
         && !matches!(

@@ -433,7 +433,14 @@ const PUBLIC_MODULES: &[(&str, &[&str])] = &[
     ),
     (
         "attest",
-        &["document", "dsse", "provenance", "statement", "verify"],
+        &[
+            "document",
+            "dsse",
+            "provenance",
+            "report",
+            "statement",
+            "verify",
+        ],
     ),
     (
         "sbom",
@@ -447,6 +454,7 @@ const PUBLIC_MODULES: &[(&str, &[&str])] = &[
             "model",
             "pack",
             "purl",
+            "report",
             "spdx",
         ],
     ),
@@ -462,6 +470,7 @@ const PUBLIC_MODULES: &[(&str, &[&str])] = &[
             "inventory",
             "osv",
             "purl",
+            "report",
             "rustsec_db",
             "validate",
             "version",
@@ -474,6 +483,7 @@ const PUBLIC_MODULES: &[(&str, &[&str])] = &[
         "gate",
         &[
             "attest",
+            "attest_report",
             "decision",
             "decision_log",
             "evidence",

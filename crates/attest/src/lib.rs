@@ -20,6 +20,7 @@
 pub mod document;
 pub mod dsse;
 pub mod provenance;
+pub mod report;
 pub mod statement;
 pub mod verify;
 

@@ -2,7 +2,7 @@
 //! as ripgrep's `--generate` does. `cargo xtask completions` writes them into `share/`, the
 //! release archive ships them, and `tests/it/adoption.rs` fails when the checked-in copy drifts.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::CommandFactory as _;
 use serde_json::json;
@@ -15,25 +15,6 @@ pub struct GenerateArgs {
     /// Directory to write `completions/` (bash, zsh, fish) and `man/man1/` into.
     #[arg(value_name = "DIR")]
     dir: PathBuf,
-}
-
-fn write(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| {
-            Failure::io(format!(
-                "cannot create {}: {}",
-                parent.display(),
-                super::io_reason(&e)
-            ))
-        })?;
-    }
-    std::fs::write(path, bytes).map_err(|e| {
-        Failure::io(format!(
-            "cannot write {}: {}",
-            path.display(),
-            super::io_reason(&e)
-        ))
-    })
 }
 
 /// One man page per command, named by its display name (`sigil-pack-install.1`, set by
@@ -77,18 +58,22 @@ pub fn run(a: GenerateArgs) -> Result<Report, Failure> {
     for (name, buf) in pages {
         files.push((PathBuf::from("man/man1").join(name), buf));
     }
-    let mut report = Report::ok("ok", json!(null));
     let mut written = Vec::new();
     for (rel, bytes) in &files {
-        write(&a.dir.join(rel), bytes)?;
+        let path = a.dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                let reason = super::io_reason(&e);
+                Failure::io(format!("cannot create {}: {reason}", parent.display()))
+            })?;
+        }
+        super::advisory::write_output(&path, bytes, true)?;
         written.push(rel.display().to_string());
     }
-    report = report.line(format!(
-        "wrote {} completion scripts and {} man pages under {}",
-        3,
-        files.len() - 3,
-        a.dir.display()
-    ));
-    report.data = json!({ "dir": a.dir.display().to_string(), "files": written });
-    Ok(report)
+    let dir = a.dir.display();
+    let line = format!(
+        "wrote 3 completion scripts and {} man pages under {dir}",
+        files.len() - 3
+    );
+    Ok(Report::ok("ok", json!({ "dir": dir.to_string(), "files": written })).line(line))
 }
