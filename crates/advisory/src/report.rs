@@ -11,7 +11,7 @@ use crate::audit::{self, Advisories, LoadError};
 use crate::audit_text::{self, Gate};
 use crate::author::{self, AuthorError, NewAdvisory};
 use crate::batch::SetReport;
-use crate::inventory::InventoryError;
+use crate::inventory::{self, Inventory, InventoryError};
 use crate::osv::Advisory;
 use crate::purl::Purl;
 use crate::rustsec_db::RustsecDbError;
@@ -26,13 +26,21 @@ fn document(data: Value, text: String) -> Report {
 }
 
 /// Asks `ask(label, default)` for what `advisory new` lacks when stdin is a `terminal`: the
-/// package, summary, id, first range and CVSS vector. Without a terminal a missing package
-/// is a usage error (nothing is asked).
+/// package, summary, id, first range and CVSS vector; an empty answer takes the default (or
+/// leaves the field unset). Without a terminal a missing package is a usage error (nothing
+/// is asked).
 pub fn complete(
     n: &mut NewAdvisory,
     terminal: bool,
-    mut ask: impl FnMut(&str, Option<&str>) -> Result<Option<String>, Failure>,
+    mut ask: impl FnMut(&str, Option<&str>) -> Result<String, Failure>,
 ) -> Result<(), Failure> {
+    let mut ask = |label: &str, default: Option<&str>| -> Result<Option<String>, Failure> {
+        let line = ask(label, default)?;
+        Ok(match line.trim() {
+            "" => default.map(str::to_owned),
+            typed => Some(typed.to_owned()),
+        })
+    };
     let has_package = n.purl.is_some() || (n.ecosystem.is_some() && n.name.is_some());
     if !terminal || (has_package && n.summary.is_some()) {
         return match has_package || terminal {
@@ -303,6 +311,29 @@ pub fn load_advisories(dir: &Path) -> Result<Advisories, Failure> {
     Ok(Advisories::load_dir(dir)?)
 }
 
+/// What `sigil audit` audits in `text`, read from `path`: an SBOM's components (its described
+/// products unless `products` are given), or a `Cargo.lock`'s packages. One that does not
+/// parse is not verified.
+pub fn audit_input(
+    path: &Path,
+    text: &str,
+    sbom: bool,
+    products: Vec<Purl>,
+) -> Result<Inventory, Failure> {
+    let bad = |e: InventoryError| unreadable_input(path, &e);
+    let mut inv = match sbom {
+        true => inventory::read_sbom(text).map_err(bad)?,
+        false => Inventory {
+            components: inventory::from_lockfile(text).map_err(bad)?,
+            products: Vec::new(),
+        },
+    };
+    if !products.is_empty() || !sbom {
+        inv.products = products;
+    }
+    Ok(inv)
+}
+
 /// An audit input (SBOM or `Cargo.lock`) that does not parse: not verified.
 pub fn unreadable_input(path: &Path, e: &InventoryError) -> Failure {
     Failure::not_verified(format!("{}: {e}", path.display()))
@@ -370,9 +401,9 @@ mod tests {
         complete(&mut n, true, |label, default| {
             asked.push(format!("{label} [{}]", default.unwrap_or("")));
             Ok(match label {
-                "package URL (e.g. pkg:cargo/NAME)" => Some("pkg:cargo/widget".into()),
-                "id" | "introduced in" => default.map(str::to_owned),
-                _ => None,
+                "package URL (e.g. pkg:cargo/NAME)" => " pkg:cargo/widget\n".into(),
+                "CVSS vector (empty for none)" => "  \n".into(),
+                _ => "\n".into(),
             })
         })
         .unwrap();
@@ -388,7 +419,9 @@ mod tests {
             ]
         );
         assert_eq!(n.id, "RUSTSEC-0000-0000");
+        assert_eq!(n.purl.as_deref(), Some("pkg:cargo/widget"));
         assert_eq!(n.introduced.as_deref(), Some("0"));
+        assert_eq!((n.summary, n.fixed, n.severity), (None, None, None));
     }
 
     #[test]
@@ -548,6 +581,23 @@ mod tests {
             (e.kind, e.message.as_str()),
             (FailureKind::NotVerified, "b: input is larger than 1 bytes")
         );
+    }
+
+    #[test]
+    fn audit_inputs_take_the_sboms_products_unless_given() {
+        let bom = r#"{"bomFormat":"CycloneDX","specVersion":"1.6","metadata":{"component":{"type":"application","name":"app","version":"1","purl":"pkg:cargo/app@1"}},"components":[]}"#;
+        let p = Path::new("bom.json");
+        let inv = audit_input(p, bom, true, Vec::new()).unwrap();
+        assert_eq!(inv.products, [Purl::parse("pkg:cargo/app@1").unwrap()]);
+        let given = products(&["pkg:cargo/other@2".into()]).unwrap();
+        let inv = audit_input(p, bom, true, given.clone()).unwrap();
+        assert_eq!(inv.products, given);
+        let lock = "version = 3\n\n[[package]]\nname = \"a\"\nversion = \"1.0.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n";
+        let inv = audit_input(Path::new("Cargo.lock"), lock, false, given.clone()).unwrap();
+        assert_eq!((inv.components.len(), inv.products), (1, given));
+        let e = audit_input(p, "[]", true, Vec::new()).unwrap_err();
+        assert_eq!(e.kind, FailureKind::NotVerified);
+        assert!(e.message.starts_with("bom.json: "), "{}", e.message);
     }
 
     #[test]

@@ -88,6 +88,9 @@ pub fn pem_fingerprint(pem: &str) -> Option<String> {
     Some(sigil_core::hex::encode(&Sha256::digest(der)))
 }
 
+/// Largest `--predicate` file `sigil attest` reads.
+pub const MAX_PREDICATE_BYTES: u64 = 16 * 1024 * 1024;
+
 /// Which digest subjects carry when sigil writes them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SubjectDigest {

@@ -24,27 +24,27 @@ pub fn predicate_error(predicate: &Path, e: &AttestError) -> Failure {
 }
 
 /// Who signed an attestation `sigil attest` wrote.
-#[derive(Debug, Clone, Copy)]
-pub enum AttestSigner<'a> {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttestSigner {
     /// A minisign key, by its key id.
-    Key(&'a str),
+    Key(String),
     /// Keyless: the certificate's identity and issuer, and the Rekor log indexes.
     Keyless {
         /// The SAN.
-        identity: &'a str,
+        identity: String,
         /// The OIDC issuer.
-        issuer: &'a str,
+        issuer: String,
         /// One per log.
-        log_indexes: &'a [u64],
+        log_indexes: Vec<u64>,
     },
 }
 
-impl<'a> From<&'a Signed> for AttestSigner<'a> {
-    fn from(s: &'a Signed) -> Self {
+impl From<&Signed> for AttestSigner {
+    fn from(s: &Signed) -> Self {
         AttestSigner::Keyless {
-            identity: &s.identity,
-            issuer: &s.issuer,
-            log_indexes: &s.log_indexes,
+            identity: s.identity.clone(),
+            issuer: s.issuer.clone(),
+            log_indexes: s.log_indexes.clone(),
         }
     }
 }
@@ -57,7 +57,7 @@ pub fn bundle_line(bundle: &[u8]) -> Result<String, Failure> {
 }
 
 /// `sigil attest`: the statement appended to `output`, each subject, and who signed.
-pub fn attested(statement: &Statement, output: &Path, signer: AttestSigner<'_>) -> Report {
+pub fn attested(statement: &Statement, output: &Path, signer: &AttestSigner) -> Report {
     let (keyid, keyless, signer_line) = match signer {
         AttestSigner::Key(id) => (json!(id), Value::Null, format!("signed with key {id}")),
         AttestSigner::Keyless {
@@ -160,7 +160,8 @@ mod tests {
     #[test]
     fn a_key_signed_attestation_lists_subjects_type_and_key() {
         let st = statement();
-        let r = attested(&st, Path::new("a.intoto.jsonl"), AttestSigner::Key("ABCD"));
+        let signer = AttestSigner::Key("ABCD".into());
+        let r = attested(&st, Path::new("a.intoto.jsonl"), &signer);
         let hex = Sha256Digest::of(b"a").to_hex();
         assert_eq!(
             r.human,
@@ -182,11 +183,11 @@ mod tests {
     #[test]
     fn a_keyless_attestation_names_its_identity_and_log_indexes() {
         let signer = AttestSigner::Keyless {
-            identity: "https://id",
-            issuer: "https://issuer",
-            log_indexes: &[7, 9],
+            identity: "https://id".into(),
+            issuer: "https://issuer".into(),
+            log_indexes: vec![7, 9],
         };
-        let r = attested(&statement(), Path::new("o"), signer);
+        let r = attested(&statement(), Path::new("o"), &signer);
         assert_eq!(
             r.human[2],
             "signed keyless as https://id (https://issuer), log index 7, 9"

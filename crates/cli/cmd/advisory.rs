@@ -168,11 +168,6 @@ pub struct VexNewArgs {
     force: bool,
 }
 
-/// The time to record, as the advisory library wants it.
-fn now() -> Result<i64, Failure> {
-    Ok(sigil_sbom::report::timestamp(super::now_or_source_date_epoch()?)?.unix_seconds())
-}
-
 /// Writes `text` to `path`, refusing to replace an existing file unless `force`.
 pub fn write_output(path: &Path, text: impl AsRef<[u8]>, force: bool) -> Result<(), Failure> {
     if !force && path.exists() {
@@ -209,33 +204,23 @@ pub fn run(cmd: AdvisoryCommand, export_format: Option<ExportFormat>) -> Result<
     }
 }
 
-fn prompt(label: &str, default: Option<&str>) -> Result<Option<String>, Failure> {
+/// Asks for one field on the terminal; the line as typed.
+fn prompt(label: &str, default: Option<&str>) -> Result<String, Failure> {
     let mut err = std::io::stderr().lock();
     let shown = default.map(|d| format!(" [{d}]")).unwrap_or_default();
-    let _ = write!(err, "{label}{shown}: ");
-    let _ = err.flush();
+    let _ = write!(err, "{label}{shown}: ").and_then(|()| err.flush());
     let mut line = String::new();
     std::io::stdin()
         .lock()
         .read_line(&mut line)
         .map_err(|e| Failure::io(format!("reading stdin: {e}")))?;
-    let line = line.trim().to_owned();
-    Ok(if line.is_empty() {
-        default.map(str::to_owned)
-    } else {
-        Some(line)
-    })
+    Ok(line)
 }
 
 fn new(a: NewArgs) -> Result<Report, Failure> {
     let mut n = NewAdvisory::default();
-    (n.id, n.summary, n.purl, n.ecosystem, n.name) = (
-        a.id.unwrap_or_default(),
-        a.summary,
-        a.package,
-        a.ecosystem,
-        a.name,
-    );
+    (n.id, n.summary, n.purl) = (a.id.unwrap_or_default(), a.summary, a.package);
+    (n.ecosystem, n.name) = (a.ecosystem, a.name);
     (n.ranges, n.introduced, n.fixed, n.last_affected) =
         (a.range, a.introduced, a.fixed, a.last_affected);
     (n.versions, n.severity, n.aliases) = (a.affected_version, a.severity, a.alias);
@@ -248,7 +233,8 @@ fn new(a: NewArgs) -> Result<Report, Failure> {
         RangeTypeArg::Semver => RangeType::SEMVER,
         RangeTypeArg::Ecosystem => RangeType::ECOSYSTEM,
     });
-    (n.references, n.credits, n.now) = (a.reference, a.credit, now()?);
+    (n.references, n.credits) = (a.reference, a.credit);
+    n.now = super::sbom::now()?.unix_seconds();
     let adv = author::new_advisory(&n)?;
     if let Some(path) = &a.out {
         write_output(path, &adv.to_json(), a.force)?;
@@ -268,7 +254,8 @@ pub fn run_vex(cmd: VexCommand) -> Result<Report, Failure> {
     (st.impact_statement, st.action_statement) = (a.impact_statement, a.action_statement);
     st.status_notes = a.status_notes;
     let tooling = format!("sigil {}", env!("CARGO_PKG_VERSION"));
-    let doc = vex::new_document(&a.author, st.clone(), now()?, a.id, &tooling)
+    let now = super::sbom::now()?.unix_seconds();
+    let doc = vex::new_document(&a.author, st.clone(), now, a.id, &tooling)
         .map_err(|e| report::vex_refused(&e, status))?;
     if let Some(path) = &a.out {
         write_output(path, &doc.to_json(), a.force)?;

@@ -3,14 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
-use sigil_attest::report::{self, AttestSigner};
-use sigil_attest::{ArtifactDigests, Envelope, SubjectDigest, INTOTO_PAYLOAD_TYPE};
+use sigil_attest::report;
+use sigil_attest::{ArtifactDigests, SubjectDigest};
 use sigil_gate::attest::append_line;
+use sigil_gate::attest_report;
 
 use crate::output::{Failure, Output, Report};
-
-/// Largest predicate file read.
-const MAX_PREDICATE: u64 = 16 * 1024 * 1024;
 
 /// Digest algorithm for subjects that sigil writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -68,16 +66,12 @@ pub fn run_attest(out: &Output, a: AttestArgs) -> Result<Report, Failure> {
         DigestArg::Sha512 => SubjectDigest::Sha512,
     };
     let keyless = a.keyless.keyless;
-    sigil_gate::attest_report::check_attest(&a.subjects, &a.output, keyless, digest)?;
-    let key = match (&a.key, keyless) {
-        (Some(k), false) => Some(super::load_secret_key(k)?),
-        _ => None,
-    };
-    let prepared = match &key {
-        None => Some(super::keyless::prepare(&a.keyless)?),
-        Some(_) => None,
-    };
-    let predicate = super::read_text(&a.predicate, MAX_PREDICATE, "predicate")
+    attest_report::check_attest(&a.subjects, &a.output, keyless, digest)?;
+    let key = a.key.as_deref().filter(|_| !keyless);
+    let key = key.map(super::load_secret_key).transpose()?;
+    let prepared = key.is_none().then(|| super::keyless::prepare(&a.keyless));
+    let prepared = prepared.transpose()?;
+    let predicate = super::read_text(&a.predicate, sigil_attest::MAX_PREDICATE_BYTES, "predicate")
         .map_err(|e| Failure::usage(e.message))?;
     let mut subjects = Vec::new();
     for s in &a.subjects {
@@ -86,34 +80,16 @@ pub fn run_attest(out: &Output, a: AttestArgs) -> Result<Report, Failure> {
     let (payload, statement) =
         sigil_attest::attest_payload(&a.predicate_type, predicate.as_bytes(), &subjects, digest)
             .map_err(|e| report::predicate_error(&a.predicate, &e))?;
-    let (line, keyid, signed);
-    let signer = match (&key, &prepared) {
-        (Some(key), _) => {
-            line = Envelope::sign(key, INTOTO_PAYLOAD_TYPE, payload).to_json();
-            keyid = key.public().fingerprint();
-            AttestSigner::Key(&keyid)
-        }
+    let (line, signer) = match (&key, &prepared) {
+        (Some(key), _) => attest_report::key_signed(key, payload),
         (None, Some(p)) => {
-            let subject = subjects
-                .first()
-                .map(|(_, d)| d.sha256.0)
-                .unwrap_or_default();
-            let what = [sigil_sigstore::sign::ToSign::Dsse {
-                payload_type: INTOTO_PAYLOAD_TYPE,
-                payload: &payload,
-                subject,
-            }];
-            let all = super::keyless::sign(p, &what, &a.output.display().to_string())?;
-            signed = all
-                .into_iter()
-                .next()
-                .ok_or_else(|| Failure::not_verified("no bundle"))?;
-            line = report::bundle_line(&signed.bundle)?;
-            AttestSigner::from(&signed)
+            let what = attest_report::keyless_request(&payload, &subjects);
+            let output = a.output.display().to_string();
+            attest_report::keyless_signed(super::keyless::sign(p, &what, &output)?)?
         }
         (None, None) => return Err(Failure::usage("attest needs --key KEY or --keyless")),
     };
     append_line(&a.output, &line)
         .map_err(|e| Failure::io(format!("{}: {}", a.output.display(), super::io_reason(&e))))?;
-    Ok(report::attested(&statement, &a.output, signer))
+    Ok(report::attested(&statement, &a.output, &signer))
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use sigil_advisory::audit_text::Gate;
 use sigil_advisory::cvss::Severity;
-use sigil_advisory::inventory::{self, MAX_INVENTORY_BYTES};
+use sigil_advisory::inventory::MAX_INVENTORY_BYTES;
 use sigil_advisory::{report, vex};
 
 use crate::output::{Failure, Report};
@@ -66,30 +66,21 @@ pub fn run(a: AuditArgs) -> Result<Report, Failure> {
         FailOn::High => Severity::High,
         FailOn::Critical => Severity::Critical,
     };
-    let mut products = report::products(&a.product)?;
-    let (target, components) = match (&a.sbom, &a.lockfile) {
-        (Some(p), _) => {
-            let text = super::read_text(p, MAX_INVENTORY_BYTES as u64, "SBOM")?;
-            let inv = inventory::read_sbom(&text).map_err(|e| report::unreadable_input(p, &e))?;
-            if a.product.is_empty() {
-                products = inv.products;
-            }
-            (p, inv.components)
-        }
-        (None, Some(p)) => {
-            let text = super::read_text(p, MAX_INVENTORY_BYTES as u64, "lockfile")?;
-            let components = inventory::from_lockfile(&text);
-            (p, components.map_err(|e| report::unreadable_input(p, &e))?)
-        }
+    let products = report::products(&a.product)?;
+    let (target, what) = match (&a.sbom, &a.lockfile) {
+        (Some(p), _) => (p, "SBOM"),
+        (None, Some(p)) => (p, "lockfile"),
         (None, None) => return Err(Failure::usage("give --sbom BOM or --lockfile Cargo.lock")),
     };
+    let text = super::read_text(target, MAX_INVENTORY_BYTES as u64, what)?;
+    let inv = report::audit_input(target, &text, a.sbom.is_some(), products)?;
     let advisories = report::load_advisories(&a.advisories)?;
     let mut docs = Vec::new();
     for p in &a.vex {
         let text = super::read_text(p, vex::MAX_VEX_BYTES as u64, "VEX document")?;
         docs.push(report::parse_vex(p, &text)?);
     }
-    let audited = sigil_advisory::audit(&components, &products, &advisories, &docs);
+    let audited = sigil_advisory::audit(&inv.components, &inv.products, &advisories, &docs);
     let (unaudited, informational) = (a.insecure_allow_unaudited, a.fail_on_informational);
     let gate = Gate::new(threshold, unaudited, informational);
     Ok(report::audited(&audited, target, gate))

@@ -265,7 +265,7 @@ fn verified_json(pair: &Pair, passed: &Passed, a: &VerifyArgs) -> Value {
             "not_before": not_before.rfc3339,
             "not_after": not_after.rfc3339,
             "claims": claims.pairs().into_iter().map(|(k, v)| (k.to_owned(), json!(v))).collect::<serde_json::Map<_, _>>(),
-            "publisher": v.publisher.as_deref().map(super::publisher::facts_json),
+            "publisher": v.publisher.as_deref().map(sigil_sigstore::PublisherFacts::to_json),
         }),
         _ => json!({ "kind": "managed-key", "key": a.key }),
     };

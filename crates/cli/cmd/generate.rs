@@ -20,15 +20,12 @@ pub struct GenerateArgs {
 /// One man page per command, named by its display name (`sigil-pack-install.1`, set by
 /// `Command::build`), the root first.
 fn man_pages(cmd: &clap::Command, out: &mut Vec<(String, Vec<u8>)>) -> Result<(), Failure> {
-    let name = cmd
-        .get_display_name()
-        .unwrap_or_else(|| cmd.get_name())
-        .to_owned();
+    let name = cmd.get_display_name().unwrap_or_else(|| cmd.get_name());
     let mut buf = Vec::new();
     clap_mangen::Man::new(cmd.clone())
         .render(&mut buf)
         .map_err(|e| Failure::io(format!("rendering the man page of {name}: {e}")))?;
-    out.push((format!("{name}.1"), buf));
+    out.push((format!("man/man1/{name}.1"), buf));
     // Not the hidden commands, nor clap's generated `help` (its pages would repeat the others).
     for sub in cmd
         .get_subcommands()
@@ -41,24 +38,16 @@ fn man_pages(cmd: &clap::Command, out: &mut Vec<(String, Vec<u8>)>) -> Result<()
 
 /// Writes every completion script and man page; reports the files written.
 pub fn run(a: GenerateArgs) -> Result<Report, Failure> {
+    use clap_complete::{Generator as _, Shell};
     let mut cmd = crate::Cli::command();
     cmd.build();
-    let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
-    for (shell, file) in [
-        (clap_complete::Shell::Bash, "sigil.bash"),
-        (clap_complete::Shell::Zsh, "_sigil"),
-        (clap_complete::Shell::Fish, "sigil.fish"),
-    ] {
+    let mut files = Vec::new();
+    for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
         let mut buf = Vec::new();
         clap_complete::generate(shell, &mut cmd.clone(), "sigil", &mut buf);
-        files.push((PathBuf::from("completions").join(file), buf));
+        files.push((format!("completions/{}", shell.file_name("sigil")), buf));
     }
-    let mut pages = Vec::new();
-    man_pages(&cmd, &mut pages)?;
-    for (name, buf) in pages {
-        files.push((PathBuf::from("man/man1").join(name), buf));
-    }
-    let mut written = Vec::new();
+    man_pages(&cmd, &mut files)?;
     for (rel, bytes) in &files {
         let path = a.dir.join(rel);
         if let Some(parent) = path.parent() {
@@ -68,12 +57,16 @@ pub fn run(a: GenerateArgs) -> Result<Report, Failure> {
             })?;
         }
         super::advisory::write_output(&path, bytes, true)?;
-        written.push(rel.display().to_string());
     }
-    let dir = a.dir.display();
+    let written: Vec<_> = files.iter().map(|(rel, _)| rel).collect();
+    let pages = files.len() - 3;
     let line = format!(
-        "wrote 3 completion scripts and {} man pages under {dir}",
-        files.len() - 3
+        "wrote 3 completion scripts and {pages} man pages under {}",
+        a.dir.display()
     );
-    Ok(Report::ok("ok", json!({ "dir": dir.to_string(), "files": written })).line(line))
+    Ok(Report::ok(
+        "ok",
+        json!({ "dir": a.dir.display().to_string(), "files": written }),
+    )
+    .line(line))
 }

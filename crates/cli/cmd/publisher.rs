@@ -1,9 +1,8 @@
 //! The publisher flags of `sigil verify --bundle` and `sigil verify-attestation`, named as
 //! `gh attestation verify` names them; the rules are `sigil_sigstore::PublisherPolicy`.
 
-use serde_json::Value;
 use sigil_sigstore::extensions::GITHUB_ACTIONS_ISSUER;
-use sigil_sigstore::{Matcher, PublisherFacts, PublisherPolicy};
+use sigil_sigstore::{Matcher, PublisherPolicy};
 
 use crate::output::Failure;
 
@@ -65,9 +64,4 @@ impl PublisherArgs {
         p.identity = identity;
         sigil_gate::attest_report::require_signer(p)
     }
-}
-
-/// The publisher facts for `--format json` ([`PublisherFacts::to_json`]).
-pub fn facts_json(f: &PublisherFacts) -> Value {
-    f.to_json()
 }

@@ -3,19 +3,14 @@
 
 use std::path::{Path, PathBuf};
 
+use sigil_sbom::binary::MAX_BINARY_BYTES;
 use sigil_sbom::cargo::CargoOptions;
-use sigil_sbom::diff::{self, Inventory};
+use sigil_sbom::diff::{self, Inventory, MAX_SBOM_BYTES};
+use sigil_sbom::lockfile::MAX_LOCK_BYTES;
 use sigil_sbom::report::{self, Origin};
 use sigil_sbom::{RenderOptions, Sbom, Spec, Tool};
 
 use crate::output::{Failure, Output, Report};
-
-/// Largest `Cargo.lock` read.
-const MAX_LOCK: u64 = 64 * 1024 * 1024;
-/// Largest SBOM read by `diff`.
-const MAX_SBOM: u64 = 256 * 1024 * 1024;
-/// Largest binary read (the whole file is parsed in memory).
-const MAX_BINARY: u64 = 1024 * 1024 * 1024;
 
 /// SBOMs.
 #[derive(Debug, clap::Subcommand)]
@@ -42,16 +37,6 @@ pub enum SpecArg {
     /// SPDX 2.3 JSON.
     #[value(name = "spdx-2.3")]
     Spdx23,
-}
-
-impl From<SpecArg> for Spec {
-    fn from(s: SpecArg) -> Self {
-        match s {
-            SpecArg::CycloneDx16 => Spec::CycloneDx16,
-            SpecArg::CycloneDx15 => Spec::CycloneDx15,
-            SpecArg::Spdx23 => Spec::Spdx23,
-        }
-    }
 }
 
 /// Where and how to write the SBOM.
@@ -121,20 +106,15 @@ pub fn run(out: &Output, cmd: SbomCommand) -> Result<Report, Failure> {
         SbomCommand::Cargo(a) => {
             let (meta, host) = sigil_gate::sbom::workspace_metadata(a.manifest_path.as_deref())?;
             let lock_path = meta.workspace_root.join("Cargo.lock");
-            let lock = super::read_text(lock_path.as_std_path(), MAX_LOCK, "Cargo.lock")?;
-            let opts = CargoOptions {
-                include_dev: a.include_dev,
-            };
-            let sbom = sigil_sbom::cargo::from_metadata(&meta, &lock, &opts)?;
+            let lock = super::read_text(lock_path.as_std_path(), MAX_LOCK_BYTES, "Cargo.lock")?;
             let (platform, include_dev) = (host.as_str(), a.include_dev);
-            emit(
-                &sbom,
-                &a.out,
-                Origin::Cargo {
-                    platform,
-                    include_dev,
-                },
-            )
+            let sbom =
+                sigil_sbom::cargo::from_metadata(&meta, &lock, &CargoOptions { include_dev })?;
+            let origin = Origin::Cargo {
+                platform,
+                include_dev,
+            };
+            emit(&sbom, &a.out, origin)
         }
         SbomCommand::Pack(a) => {
             let info = sigil_gate::sbom::pack_info(&a.dir, a.name, a.pack_version)?;
@@ -142,22 +122,14 @@ pub fn run(out: &Output, cmd: SbomCommand) -> Result<Report, Failure> {
                 sigil_gate::sbom::pack(&a.dir, &info, |rel, len| super::progress(out, rel, len))
                     .map_err(|e| Failure::io(Failure::chain(&e)))?;
             let skipped: Vec<_> = got.skipped.iter().map(|(p, _)| p.as_str()).collect();
-            for s in &skipped {
-                out.warn(format!("{s}: not a regular file, not listed"));
-            }
+            report::skipped_warnings(&skipped).for_each(|w| out.warn(w));
             emit(&got.sbom, &a.out, Origin::Pack { skipped: &skipped })
         }
         SbomCommand::Binary(a) => {
             let (f, _) = super::open_input(&a.binary)?;
-            let bytes = sigil_core::input::read_bounded(f, MAX_BINARY)
-                .map_err(|e| report::binary_unreadable(&a.binary, e, MAX_BINARY))?;
-            let name = a
-                .binary
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or("binary");
-            let sbom = sigil_sbom::binary::from_binary(&bytes, name)
-                .map_err(|e| report::binary_error(&a.binary, &e))?;
+            let bytes = sigil_core::input::read_bounded(f, MAX_BINARY_BYTES)
+                .map_err(|e| report::binary_unreadable(&a.binary, e, MAX_BINARY_BYTES))?;
+            let sbom = report::binary_sbom(&a.binary, &bytes)?;
             emit(&sbom, &a.out, Origin::Binary { path: &a.binary })
         }
         SbomCommand::Diff(a) => {
@@ -167,11 +139,20 @@ pub fn run(out: &Output, cmd: SbomCommand) -> Result<Report, Failure> {
     }
 }
 
+/// `SOURCE_DATE_EPOCH` when set, else the current time ([`report::timestamp`]).
+pub fn now() -> Result<sigil_sbom::Timestamp, Failure> {
+    report::timestamp(super::now_or_source_date_epoch()?)
+}
+
 /// Renders the SBOM (stamped `SOURCE_DATE_EPOCH` or now) and writes it, or puts it on stdout.
 fn emit(sbom: &Sbom, out: &OutArgs, origin: Origin<'_>) -> Result<Report, Failure> {
-    let spec = Spec::from(out.spec);
+    let spec = match out.spec {
+        SpecArg::CycloneDx16 => Spec::CycloneDx16,
+        SpecArg::CycloneDx15 => Spec::CycloneDx15,
+        SpecArg::Spdx23 => Spec::Spdx23,
+    };
     let opts = RenderOptions {
-        timestamp: report::timestamp(super::now_or_source_date_epoch()?)?,
+        timestamp: now()?,
         tool: Tool {
             name: "sigil".to_owned(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -185,6 +166,6 @@ fn emit(sbom: &Sbom, out: &OutArgs, origin: Origin<'_>) -> Result<Report, Failur
 }
 
 fn read_inventory(path: &Path) -> Result<Inventory, Failure> {
-    let text = super::read_text(path, MAX_SBOM, "SBOM")?;
+    let text = super::read_text(path, MAX_SBOM_BYTES, "SBOM")?;
     Inventory::parse(&text).map_err(|e| report::unparsable(path, &e))
 }

@@ -4,15 +4,10 @@
 use std::path::{Path, PathBuf};
 
 use sigil_attest::document::MAX_DOCUMENT_BYTES;
-use sigil_attest::verify::TrustedKeys;
 use sigil_gate::attest::AttestationTrust;
-use sigil_gate::attest_report::{self, SignerFlags};
-use sigil_sigstore::TrustRoot;
+use sigil_gate::attest_report::{self, SignerFlags, MAX_TRUST_FILE_BYTES};
 
 use crate::output::{Failure, Output, Report};
-
-/// Largest trusted root or public key file read.
-const MAX_TRUST_FILE: u64 = 8 * 1024 * 1024;
 
 /// `sigil verify-attestation`.
 #[derive(Debug, clap::Args)]
@@ -65,23 +60,6 @@ pub struct VerifyAttestationArgs {
     source_ref: Option<String>,
 }
 
-/// A trust file's text; one that cannot be read is a usage error.
-fn read_trust_file(path: &Path, what: &str) -> Result<String, Failure> {
-    super::read_text(path, MAX_TRUST_FILE, what).map_err(|e| Failure::usage(e.message))
-}
-
-fn trust_root(path: Option<&Path>, staging: bool) -> Result<TrustRoot, Failure> {
-    let text = path
-        .map(|p| read_trust_file(p, "trusted root"))
-        .transpose()?;
-    let file = path.zip(text.as_deref());
-    match attest_report::named_root(staging, file)? {
-        Some(root) => Ok(root),
-        // The freshest root `sigil trust update` cached, else the embedded one (no network).
-        None => super::trust::default_root(sigil_tuf::trust::Instance::PublicGood),
-    }
-}
-
 /// Runs `sigil verify-attestation`.
 pub fn run_verify(out: &Output, a: VerifyAttestationArgs) -> Result<Report, Failure> {
     let flags = SignerFlags {
@@ -96,14 +74,14 @@ pub fn run_verify(out: &Output, a: VerifyAttestationArgs) -> Result<Report, Fail
         source_ref: a.source_ref,
     };
     flags.check()?;
-    let mut keys = TrustedKeys::default();
-    for p in &a.keys {
-        attest_report::add_key(&mut keys, p, &read_trust_file(p, "public key")?)?;
-    }
-    let root = match !flags.keys || !keys.managed.is_empty() {
-        true => Some(trust_root(a.trusted_root.as_deref(), a.staging)?),
-        false => None,
+    let read = |p: &Path, what: &str| {
+        super::read_text(p, MAX_TRUST_FILE_BYTES, what).map_err(|e| Failure::usage(e.message))
     };
+    // The freshest root `sigil trust update` cached, else the embedded one (no network).
+    let default_root = || super::trust::default_root(sigil_tuf::trust::Instance::PublicGood);
+    let root_file = a.trusted_root.as_deref();
+    let (keys, root) =
+        attest_report::load_trust(&a.keys, root_file, a.staging, read, default_root)?;
     let policy = flags.keyless_policy()?;
     let digests = super::attest::hash_file(out, &a.subject)?;
     let text = super::read_text(&a.attestation, MAX_DOCUMENT_BYTES as u64, "attestation")?;

@@ -6,10 +6,12 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 use sigil_attest::document;
+use sigil_attest::report::{bundle_line, AttestSigner};
 use sigil_attest::verify::{Expectations, TrustedKeys, GITHUB_ACTIONS_ISSUER};
-use sigil_attest::{ArtifactDigests, SubjectDigest};
+use sigil_attest::{ArtifactDigests, Envelope, SubjectDigest, INTOTO_PAYLOAD_TYPE};
 use sigil_core::report::{Failure, Report};
 use sigil_sigstore::pep740::{self, Pep740Attestation};
+use sigil_sigstore::sign::{Signed, ToSign};
 use sigil_sigstore::{BundleSigner, Matcher, PublisherPolicy, SignerPolicy, TrustRoot};
 
 use crate::attest::{same_file, verify_document, AttestationTrust, DocumentVerdict, MALFORMED};
@@ -39,6 +41,38 @@ pub fn check_attest(
     Ok(())
 }
 
+/// `sigil attest --key`: the statement `payload` signed as a DSSE envelope (the line to
+/// append) by `key`.
+pub fn key_signed(key: &sigil_keys::SecretKey, payload: Vec<u8>) -> (String, AttestSigner) {
+    let line = Envelope::sign(key, INTOTO_PAYLOAD_TYPE, payload).to_json();
+    (line, AttestSigner::Key(key.public().fingerprint()))
+}
+
+/// `sigil attest --keyless`: what to sign, the statement as DSSE, checked against the first
+/// subject's SHA-256 before its bundle is returned.
+pub fn keyless_request<'a>(
+    payload: &'a [u8],
+    subjects: &[(String, ArtifactDigests)],
+) -> [ToSign<'a>; 1] {
+    let subject = subjects
+        .first()
+        .map(|(_, d)| d.sha256.0)
+        .unwrap_or_default();
+    [ToSign::Dsse {
+        payload_type: INTOTO_PAYLOAD_TYPE,
+        payload,
+        subject,
+    }]
+}
+
+/// The bundle keyless signing made (the line to append) and who signed it.
+pub fn keyless_signed(signed: Vec<Signed>) -> Result<(String, AttestSigner), Failure> {
+    let s = signed
+        .first()
+        .ok_or_else(|| Failure::not_verified("no bundle"))?;
+    Ok((bundle_line(&s.bundle)?, AttestSigner::from(s)))
+}
+
 /// A certificate policy, refused when it names no signer (any certificate of the issuer
 /// would pass).
 pub fn require_signer(p: PublisherPolicy) -> Result<PublisherPolicy, Failure> {
@@ -56,6 +90,34 @@ pub fn add_key(keys: &mut TrustedKeys, path: &Path, text: &str) -> Result<(), Fa
         Failure::usage(format!("{}: {e}", path.display()))
             .hint("pass a minisign public key or a PEM `PUBLIC KEY`")
     })
+}
+
+/// Largest trusted root or public key file read.
+pub const MAX_TRUST_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// The keys and the Sigstore trusted root `sigil verify-attestation` trusts: each key file's
+/// text (`read(path, what)`), then a root when keyless bundles (no keys) or PEM keys need
+/// one: staging's, the `trusted_root` file's, else `default_root()`.
+pub fn load_trust(
+    keys: &[PathBuf],
+    trusted_root: Option<&Path>,
+    staging: bool,
+    read: impl Fn(&Path, &str) -> Result<String, Failure>,
+    default_root: impl FnOnce() -> Result<TrustRoot, Failure>,
+) -> Result<(TrustedKeys, Option<TrustRoot>), Failure> {
+    let mut trusted = TrustedKeys::default();
+    for p in keys {
+        add_key(&mut trusted, p, &read(p, "public key")?)?;
+    }
+    if !keys.is_empty() && trusted.managed.is_empty() {
+        return Ok((trusted, None));
+    }
+    let text = trusted_root.map(|p| read(p, "trusted root")).transpose()?;
+    let root = match named_root(staging, trusted_root.zip(text.as_deref()))? {
+        Some(root) => root,
+        None => default_root()?,
+    };
+    Ok((trusted, Some(root)))
 }
 
 /// The Sigstore trusted root the flags name: staging's, or the text of a `trusted_root.json`;
@@ -397,6 +459,27 @@ mod tests {
     }
 
     #[test]
+    fn key_signed_statements_are_one_envelope_line_named_by_key_id() {
+        let key = sigil_keys::SecretKey::generate();
+        let (line, signer) = key_signed(&key, b"{}".to_vec());
+        let env = Envelope::parse(&line).unwrap();
+        assert_eq!(
+            (env.payload_type.as_str(), env.payload.as_slice()),
+            (INTOTO_PAYLOAD_TYPE, &b"{}"[..])
+        );
+        assert_eq!(signer, AttestSigner::Key(key.public().fingerprint()));
+        let d = digests();
+        let [ToSign::Dsse {
+            subject, payload, ..
+        }] = keyless_request(b"{}", &[("x".into(), d)])
+        else {
+            panic!("a DSSE request expected");
+        };
+        assert_eq!((subject, payload), (d.sha256.0, &b"{}"[..]));
+        assert_eq!(keyless_signed(Vec::new()).unwrap_err().message, "no bundle");
+    }
+
+    #[test]
     fn keys_and_certificate_flags_are_exclusive_and_keyless_needs_an_identity() {
         let f = flags();
         assert_eq!(
@@ -461,6 +544,37 @@ mod tests {
         assert_eq!(
             e.hint.as_deref(),
             Some("pass a minisign public key or a PEM `PUBLIC KEY`")
+        );
+    }
+
+    #[test]
+    fn keys_are_read_first_and_a_root_only_when_bundles_need_one() {
+        let staging = || TrustRoot::staging().map_err(|e| Failure::usage(e.to_string()));
+        let key = sigil_keys::SecretKey::generate().public().to_minisign();
+        let asked = std::cell::RefCell::new(Vec::new());
+        let read = |p: &Path, what: &str| {
+            asked.borrow_mut().push(format!("{} {what}", p.display()));
+            Ok(key.clone())
+        };
+        let keys = [PathBuf::from("k.pub")];
+        let (trusted, root) =
+            load_trust(&keys, Some(Path::new("r.json")), false, read, staging).unwrap();
+        assert_eq!((trusted.ed25519.len(), root.is_none()), (1, true));
+        assert_eq!(*asked.borrow(), ["k.pub public key"]);
+        let (trusted, root) = load_trust(&[], None, false, read, staging).unwrap();
+        assert!(trusted.ed25519.is_empty() && root.is_some());
+        let no_default = || Err(Failure::io("no default"));
+        let e = load_trust(&[], Some(Path::new("r.json")), false, read, no_default).unwrap_err();
+        assert!(e.message.starts_with("r.json: "), "{}", e.message);
+        assert_eq!(
+            asked.borrow().last().map(String::as_str),
+            Some("r.json trusted root")
+        );
+        assert_eq!(
+            load_trust(&[], None, false, read, no_default)
+                .unwrap_err()
+                .message,
+            "no default"
         );
     }
 

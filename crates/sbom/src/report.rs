@@ -91,6 +91,13 @@ pub fn emitted(
     )))
 }
 
+/// The warning for each entry of a pack directory an SBOM leaves out.
+pub fn skipped_warnings<'a>(skipped: &'a [&str]) -> impl Iterator<Item = String> + 'a {
+    skipped
+        .iter()
+        .map(|s| format!("{s}: not a regular file, not listed"))
+}
+
 impl From<RenderError> for Failure {
     fn from(e: RenderError) -> Self {
         Failure::io(Failure::chain(&e))
@@ -111,6 +118,16 @@ pub fn binary_unreadable(path: &Path, e: ReadBoundedError, limit: u64) -> Failur
         }
         e => Failure::io(format!("{}: {}", path.display(), io_reason(&e.into()))),
     }
+}
+
+/// The SBOM of the binary at `path` from its `bytes`, its root named by the file's name; a
+/// binary without usable cargo-auditable data is not verified ([`binary_error`]).
+pub fn binary_sbom(path: &Path, bytes: &[u8]) -> Result<Sbom, Failure> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("binary");
+    crate::binary::from_binary(bytes, name).map_err(|e| binary_error(path, &e))
 }
 
 /// A binary that yields no SBOM: not verified, with how to build one that does.
@@ -161,6 +178,8 @@ mod tests {
         assert_eq!(r.human, ["wrote out.json (spdx-2.3, 0 components)"]);
         assert_eq!(r.exit_code(), 0);
         assert!(r.document.is_none());
+        let warnings: Vec<_> = skipped_warnings(&skipped).collect();
+        assert_eq!(warnings, ["link: not a regular file, not listed"]);
         assert_eq!(
             r.data,
             json!({ "skipped": ["link"], "spec": "spdx-2.3", "components": 0,
@@ -198,6 +217,13 @@ mod tests {
         let e = timestamp(u64::MAX).unwrap_err();
         assert_eq!(e.kind.exit_code(), 2);
         assert_eq!(e.message, "SOURCE_DATE_EPOCH is out of range");
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_binary_gives_no_sbom() {
+        let e = binary_sbom(Path::new("dir/tool"), b"#!/bin/sh\n").unwrap_err();
+        assert_eq!(e.kind.exit_code(), 1);
+        assert!(e.message.starts_with("dir/tool: "), "{}", e.message);
     }
 
     #[test]
