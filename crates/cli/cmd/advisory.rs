@@ -237,7 +237,7 @@ fn new(a: NewArgs) -> Result<Report, Failure> {
     n.now = super::sbom::now()?.unix_seconds();
     let adv = author::new_advisory(&n)?;
     if let Some(path) = &a.out {
-        write_output(path, &adv.to_json(), a.force)?;
+        write_output(path, adv.to_json(), a.force)?;
     }
     Ok(report::new_advisory(&adv, a.out.as_deref()))
 }
@@ -258,7 +258,7 @@ pub fn run_vex(cmd: VexCommand) -> Result<Report, Failure> {
     let doc = vex::new_document(&a.author, st.clone(), now, a.id, &tooling)
         .map_err(|e| report::vex_refused(&e, status))?;
     if let Some(path) = &a.out {
-        write_output(path, &doc.to_json(), a.force)?;
+        write_output(path, doc.to_json(), a.force)?;
     }
     Ok(report::vex_document(&doc, &st, a.out.as_deref()))
 }

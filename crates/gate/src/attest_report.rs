@@ -439,7 +439,8 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let a = d.path().join("a");
         std::fs::write(&a, "x").unwrap();
-        let e = check_attest(&[a.clone()], &a, false, SubjectDigest::Sha256).unwrap_err();
+        let e =
+            check_attest(std::slice::from_ref(&a), &a, false, SubjectDigest::Sha256).unwrap_err();
         assert_eq!(e.kind, FailureKind::Usage);
         let shown = a.display();
         assert_eq!(
@@ -447,7 +448,7 @@ mod tests {
             format!("-o {shown} is the subject {shown}: appending the attestation would change the artifact")
         );
         let out = d.path().join("a.intoto.jsonl");
-        check_attest(&[a.clone()], &out, true, SubjectDigest::Sha256).unwrap();
+        check_attest(std::slice::from_ref(&a), &out, true, SubjectDigest::Sha256).unwrap();
         let e = check_attest(&[a], &out, true, SubjectDigest::Sha512).unwrap_err();
         assert_eq!(
             (e.message.as_str(), e.hint.as_deref()),
