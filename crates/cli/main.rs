@@ -93,7 +93,7 @@ fn command_name(m: &clap::ArgMatches) -> String {
 }
 
 fn dispatch(out: &Output, fmt: FormatArg, command: Command) -> Result<output::Report, Failure> {
-    use cmd::advisory::{AdvisoryCommand, ExportFormat};
+    use cmd::advisory::AdvisoryCommand;
     let (flags, only_for) = match fmt {
         FormatArg::Pem | FormatArg::Minisign => ("pem and --format minisign", "key export"),
         FormatArg::Rustsec | FormatArg::Markdown => {
@@ -117,10 +117,10 @@ fn dispatch(out: &Output, fmt: FormatArg, command: Command) -> Result<output::Re
         _ => cmd::key::KeyFormat::Pem,
     };
     let export_format = match fmt {
-        FormatArg::Rustsec => ExportFormat::Rustsec,
-        FormatArg::Markdown => ExportFormat::Markdown,
-        FormatArg::Json => ExportFormat::Json,
-        _ => ExportFormat::Unset,
+        FormatArg::Rustsec => Some(cmd::advisory::ExportFormat::Rustsec),
+        FormatArg::Markdown => Some(cmd::advisory::ExportFormat::Markdown),
+        FormatArg::Json => Some(cmd::advisory::ExportFormat::Json),
+        _ => None,
     };
     match command {
         Command::Key(c) => cmd::key::run(c, key_format),

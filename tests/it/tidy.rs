@@ -448,7 +448,14 @@ const PUBLIC_MODULES: &[(&str, &[&str])] = &[
     ),
     (
         "attest",
-        &["document", "dsse", "provenance", "statement", "verify"],
+        &[
+            "document",
+            "dsse",
+            "provenance",
+            "report",
+            "statement",
+            "verify",
+        ],
     ),
     (
         "sbom",
@@ -462,6 +469,7 @@ const PUBLIC_MODULES: &[(&str, &[&str])] = &[
             "model",
             "pack",
             "purl",
+            "report",
             "spdx",
         ],
     ),
@@ -477,6 +485,7 @@ const PUBLIC_MODULES: &[(&str, &[&str])] = &[
             "inventory",
             "osv",
             "purl",
+            "report",
             "rustsec_db",
             "validate",
             "version",
@@ -489,6 +498,7 @@ const PUBLIC_MODULES: &[(&str, &[&str])] = &[
         "gate",
         &[
             "attest",
+            "attest_report",
             "decision",
             "decision_log",
             "evidence",

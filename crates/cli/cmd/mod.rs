@@ -11,7 +11,6 @@ pub mod key;
 pub mod keyless;
 pub mod log;
 pub mod pack;
-pub mod pep740;
 pub mod policy;
 pub mod provenance;
 pub mod publisher;

@@ -11,24 +11,6 @@ use crate::batch::{Pair, PairError, PairsError, Passed};
 use crate::sign::{KeylessError, Signed};
 use crate::{BundleSigner, BundleVerifyError, Content, PublisherFacts, SignerKind, Time, Verified};
 
-/// The publisher a certificate names (its Fulcio extensions), for `--format json`.
-pub fn publisher_json(f: &PublisherFacts) -> Value {
-    json!({
-        "repository": f.repository(),
-        "owner": f.owner(),
-        "workflow": f.build_signer_uri,
-        "build_config": f.build_config_uri,
-        "ref": f.source_ref(),
-        "digest": f.source_digest(),
-        "runner_environment": f.runner_environment,
-        "run_url": f.run_invocation_uri,
-        "trigger": f.build_trigger,
-        "visibility": f.source_repository_visibility,
-        "issuer": f.issuer,
-        "identity": f.san,
-    })
-}
-
 fn time_json(t: Option<&Time>) -> Value {
     t.map_or(Value::Null, |t| json!(t.rfc3339))
 }
@@ -57,7 +39,7 @@ pub fn pair_json(pair: &Pair, passed: &Passed, key: Option<&Path>) -> Value {
             "not_before": not_before.rfc3339,
             "not_after": not_after.rfc3339,
             "claims": claims.claim_pairs().into_iter().map(|(k, v)| (k.to_owned(), json!(v))).collect::<serde_json::Map<_, _>>(),
-            "publisher": v.publisher.as_deref().map(publisher_json),
+            "publisher": v.publisher.as_deref().map(PublisherFacts::to_json),
         }),
         _ => json!({ "kind": "managed-key", "key": key }),
     };
@@ -375,7 +357,7 @@ mod tests {
         );
         assert_eq!(r.data["trusted_root"], "R");
         assert_eq!(r.data["signer"]["kind"], "keyless");
-        assert_eq!(r.data["signer"]["publisher"], publisher_json(f));
+        assert_eq!(r.data["signer"]["publisher"], f.to_json());
         assert_eq!(r.data["log_index"], e.log_index);
         assert_eq!(r.data["content"], "message-signature");
         assert_eq!(
