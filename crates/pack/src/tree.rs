@@ -502,7 +502,7 @@ impl<'w> Walker<'w> {
             let id = trusted.then_some((dev, e.ino));
             let at = || root.join(format!("{prefix}{}", names[k]));
             if hash[k] {
-                BUF.with(|b| probe_hash(fd.as_fd(), names[k], id, prefix, &mut b.borrow_mut()))
+                BUF.with(|b| probe_hash(fd.as_fd(), names[k], id, &mut b.borrow_mut()))
                     .map_err(|err| err.at(at()))
             } else {
                 retry(|| rustix::fs::statat(&fd, names[k], AtFlags::SYMLINK_NOFOLLOW))
@@ -804,7 +804,6 @@ fn probe_hash(
     dir: BorrowedFd<'_>,
     name: &str,
     id: Option<(u64, u64)>,
-    prefix: &str,
     buf: &mut Vec<u8>,
 ) -> Result<Probe, ProbeError> {
     let id = match id {
@@ -840,8 +839,8 @@ fn probe_hash(
     if (meta.dev, meta.ino) != id {
         return Err(ProbeError::Changed);
     }
-    let rel = format!("{prefix}{name}");
-    let mut content = ContentCheck::for_path(&rel);
+    // The content rules look at the name's extension only.
+    let mut content = ContentCheck::for_path(name);
     let (d, n) = hash_fd(&file, meta.len, buf, |b| content.update(b))?;
     Ok(Probe::Hashed(meta, d, n, content.finish()))
 }

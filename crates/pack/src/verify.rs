@@ -714,4 +714,71 @@ mod tests {
             .collect();
         assert!(compare(&v, &present, &[], Vec::new()).is_ok());
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Directories are `d` and one or two of `a b`; files add `-` or `.`, so a file
+        /// sorts between a directory and its contents (`da`, `da-b`, `da/…`).
+        #[test]
+        fn the_streaming_merge_finds_exactly_the_extra_and_missing_names(
+            present in proptest::collection::btree_set("(d[ab]{1,2}/){0,2}d[ab]{1,2}[-.][ab]?", 0..12),
+            listed in proptest::collection::btree_set("(d[ab]{1,2}/){0,2}d[ab]{1,2}[-.][ab]?", 1..12),
+        ) {
+            let d = tempfile::tempdir().unwrap();
+            for p in &present {
+                let path = d.path().join(p);
+                fs::create_dir_all(path.parent().unwrap()).unwrap();
+                fs::write(&path, p).unwrap();
+            }
+            let entries: Vec<Entry> = listed
+                .iter()
+                .map(|n| Entry { digest: Sha256Digest::of(n.as_bytes()), name: n.clone() })
+                .collect();
+            let bytes = listed.intersection(&present).map(|n| n.len() as u64).sum();
+            let v = VerifiedPack {
+                comment: PackComment { name: "p".into(), version: "1".into(), files: listed.len() as u64, bytes },
+                signer: PackSigner::Key(KeyId([0; 8])),
+                manifest: Manifest::unchecked(crate::manifest::text_of(&entries)),
+            };
+            let got = match verify_tree(d.path(), v, &Limits::default(), &Allowlist::default(), &|_, _| {}) {
+                Ok(_) => Vec::new(),
+                Err(PackVerifyError::Tree { problems, .. }) => problems,
+                Err(e) => panic!("{e}"),
+            };
+            let kinds = |k: ProblemKind| -> Vec<&str> {
+                got.iter().filter(|p| p.kind == k).map(|p| p.path.as_str()).collect()
+            };
+            let extra: Vec<&str> = present.difference(&listed).map(String::as_str).collect();
+            let missing: Vec<&str> = listed.difference(&present).map(String::as_str).collect();
+            proptest::prop_assert_eq!(kinds(ProblemKind::Extra), extra);
+            proptest::prop_assert_eq!(kinds(ProblemKind::Missing), missing);
+            proptest::prop_assert_eq!(got.len(), kinds(ProblemKind::Extra).len() + kinds(ProblemKind::Missing).len());
+        }
+    }
+
+    #[test]
+    fn listed_names_that_are_directories_or_symlinks_changed_type() {
+        let d = tempfile::tempdir().unwrap();
+        fs::create_dir_all(d.path().join("a/b")).unwrap();
+        fs::write(d.path().join("a/b/c"), "a/b/c").unwrap();
+        fs::write(d.path().join("a-b"), "a-b").unwrap();
+        std::os::unix::fs::symlink("a-b", d.path().join("l")).unwrap();
+        let v = pack(&["a", "a-b", "a/b/c", "l", "m"]);
+        let got = match verify_tree(d.path(), v, &Limits::default(), &Allowlist::default(), &|_, _| {}) {
+            Err(PackVerifyError::Tree { problems, .. }) => problems,
+            r => panic!("{r:?}"),
+        };
+        let got: Vec<(&str, &str, &str)> = got
+            .iter()
+            .map(|p| (p.path.as_str(), p.kind.code(), p.detail.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("a", "type-changed", "listed as a file, present as a directory"),
+                ("l", "type-changed", "listed as a file, present as a symlink"),
+                ("m", "missing", "listed in the manifest, not present"),
+            ]
+        );
+    }
 }
