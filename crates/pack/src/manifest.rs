@@ -370,7 +370,9 @@ fn index(text: &str) -> Option<Vec<usize>> {
         at += line.len() + 1;
         let b = line.as_bytes();
         if b.len() <= NAME_AT
-            || !b[..64].iter().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
+            || !b[..64]
+                .iter()
+                .all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
             || &b[64..NAME_AT] != b"  "
         {
             return None;

@@ -318,7 +318,11 @@ impl<'a> Siblings<'a> {
     /// Adds one name (a single component). Fails with the earlier sibling's spelling and
     /// kind when a name folds to the same key but is spelt otherwise, is of the other
     /// kind, or is the same file again; the same directory again is accepted.
-    pub(crate) fn insert(&mut self, name: &'a str, kind: NodeKind) -> Result<(), (&'a str, NodeKind)> {
+    pub(crate) fn insert(
+        &mut self,
+        name: &'a str,
+        kind: NodeKind,
+    ) -> Result<(), (&'a str, NodeKind)> {
         use std::borrow::Cow;
         let key = if name.is_ascii() && !name.bytes().any(|b| b.is_ascii_uppercase()) {
             Cow::Borrowed(name)

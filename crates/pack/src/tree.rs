@@ -14,6 +14,7 @@
 //! after it); [`walk_streaming`] goes in byte order of the relative paths, the order of a
 //! pack manifest, so a caller can merge the tree with a manifest as it goes.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fs;
 use std::io;
@@ -392,16 +393,28 @@ impl<'w> Walker<'w> {
 
     /// Lists a directory: every entry but `.` and `..`, with its type (a `statat` only
     /// where the file system gives none), sorted in walk order.
-    fn list(&mut self, fd: BorrowedFd<'_>, prefix: &str) -> Result<(Listing, Vec<Step>), TreeIoError> {
+    fn list(
+        &mut self,
+        fd: BorrowedFd<'_>,
+        prefix: &str,
+    ) -> Result<(Listing, Vec<Step>), TreeIoError> {
         let mut l = Listing {
             names: Vec::new(),
             ents: Vec::new(),
         };
         let mut dents = std::mem::take(&mut self.dents);
-        let mut it = RawDir::new(fd, dents.spare_capacity_mut());
         let mut untyped = Vec::new();
+        let mut failed = None;
+        let mut it = RawDir::new(fd, dents.spare_capacity_mut());
         while let Some(e) = it.next() {
-            let e = e.map_err(io_at(self.path(prefix.strip_suffix('/').unwrap_or(prefix))))?;
+            let e = match e {
+                Ok(e) => e,
+                Err(Errno::INTR) => continue,
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            };
             let raw = e.file_name().to_bytes();
             if raw == b"." || raw == b".." {
                 continue;
@@ -419,12 +432,19 @@ impl<'w> Walker<'w> {
                 utf8: std::str::from_utf8(raw).is_ok(),
             });
         }
-        drop(it);
+        // The buffer is kept for the next directory.
         self.dents = dents;
+        if let Some(e) = failed {
+            return Err(io_at(self.path(prefix.strip_suffix('/').unwrap_or(prefix)))(e));
+        }
         for i in untyped {
             let e = l.ents[i];
             let st = retry(|| rustix::fs::statat(fd, l.raw(&e), AtFlags::SYMLINK_NOFOLLOW))
-                .map_err(|err| io_at(self.path(&format!("{prefix}{}", String::from_utf8_lossy(l.raw(&e)))))(err))?;
+                .map_err(|err| {
+                    io_at(self.path(&format!("{prefix}{}", String::from_utf8_lossy(l.raw(&e)))))(
+                        err,
+                    )
+                })?;
             l.ents[i].ft = Stat::from(st).ft;
         }
         let mut steps: Vec<Step> = Vec::with_capacity(l.ents.len() + 16);
@@ -446,17 +466,23 @@ impl<'w> Walker<'w> {
                     .cmp(l.raw(&l.ents[b.ent]))
                     .then(a.descend.cmp(&b.descend))
             }),
+            // The key of a name is its lossy form (the path a caller is handed), followed
+            // by `/` for a descent; equal keys put the UTF-8 name first.
             Order::Bytes => steps.sort_by(|a, b| {
                 let (ea, eb) = (&l.ents[a.ent], &l.ents[b.ent]);
-                let key = |e: &Ent, s: &Step| {
-                    let lossy = String::from_utf8_lossy(l.raw(e));
-                    (lossy, if s.descend { "/" } else { "" })
+                let slash = |s: &Step| if s.descend { &b"/"[..] } else { &b""[..] };
+                let (ka, kb) = if ea.utf8 && eb.utf8 {
+                    (Cow::Borrowed(l.raw(ea)), Cow::Borrowed(l.raw(eb)))
+                } else {
+                    let lossy = |e: &Ent| match String::from_utf8_lossy(l.raw(e)) {
+                        Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
+                        Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+                    };
+                    (lossy(ea), lossy(eb))
                 };
-                let (ka, kb) = (key(ea, a), key(eb, b));
-                ka.0.as_bytes()
-                    .iter()
-                    .chain(ka.1.as_bytes())
-                    .cmp(kb.0.as_bytes().iter().chain(kb.1.as_bytes()))
+                ka.iter()
+                    .chain(slash(a))
+                    .cmp(kb.iter().chain(slash(b)))
                     .then(eb.utf8.cmp(&ea.utf8))
                     .then(l.raw(ea).cmp(l.raw(eb)))
             }),
@@ -478,14 +504,15 @@ impl<'w> Walker<'w> {
         // file systems, FUSE or overlays of several, number them differently).
         let regular = |e: &Ent| e.utf8 && e.ft == FileType::RegularFile;
         let sample = steps.iter().map(|s| &l.ents[s.ent]).find(|e| regular(e));
-        let trusted = self.entry_inodes && match sample {
-            Some(e) => retry(|| rustix::fs::statat(&fd, l.raw(e), AtFlags::SYMLINK_NOFOLLOW))
-                .is_ok_and(|st| {
-                    let st = Stat::from(st);
-                    (st.dev, st.ino) == (dev, e.ino)
-                }),
-            None => true,
-        };
+        let trusted = self.entry_inodes
+            && match sample {
+                Some(e) => retry(|| rustix::fs::statat(&fd, l.raw(e), AtFlags::SYMLINK_NOFOLLOW))
+                    .is_ok_and(|st| {
+                        let st = Stat::from(st);
+                        (st.dev, st.ino) == (dev, e.ino)
+                    }),
+                None => true,
+            };
         (self.after_listing)(prefix);
         // The regular files, in walk order, and which of them to hash.
         let files: Vec<usize> = steps
@@ -537,8 +564,11 @@ impl<'w> Walker<'w> {
             let e = &l.ents[step.ent];
             if !e.utf8 {
                 let lossy = format!("{prefix}{}", String::from_utf8_lossy(l.raw(e)));
-                self.visit
-                    .violation(Violation::new(&lossy, code::NAME_NOT_UTF8, "name is not UTF-8"));
+                self.visit.violation(Violation::new(
+                    &lossy,
+                    code::NAME_NOT_UTF8,
+                    "name is not UTF-8",
+                ));
                 self.visit.other(&lossy, "non-UTF-8 name");
                 continue;
             }
@@ -547,10 +577,7 @@ impl<'w> Walker<'w> {
             rel.push_str(prefix);
             rel.push_str(name);
             if step.descend {
-                let Some(d) = seen
-                    .get_mut(step.ent)
-                    .and_then(Option::take)
-                else {
+                let Some(d) = seen.get_mut(step.ent).and_then(Option::take) else {
                     return Err(changed(&self.path(&rel)));
                 };
                 let path = self.path(&rel);
@@ -588,7 +615,8 @@ impl<'w> Walker<'w> {
                     self.visit.violation(v);
                 }
                 self.visit.dir(&rel);
-                let collision = self.collision(&mut siblings, prefix, name, &rel, NodeKind::Dir, collided);
+                let collision =
+                    self.collision(&mut siblings, prefix, name, &rel, NodeKind::Dir, collided);
                 if seen.len() <= step.ent {
                     seen.resize_with(step.ent + 1, || None);
                 }
@@ -708,7 +736,10 @@ impl<'w> Walker<'w> {
             self.visit.violation(Violation::new(
                 rel,
                 code::EXECUTABLE,
-                format!("mode {:04o} has execute or special bits", meta.mode & 0o7777),
+                format!(
+                    "mode {:04o} has execute or special bits",
+                    meta.mode & 0o7777
+                ),
             ));
         }
         let in_sigil = rel == SIGIL_DIR || rel.starts_with(".sigil/");
@@ -1037,7 +1068,10 @@ mod tests {
         assert_eq!(
             r.files,
             [
-                ("big".to_owned(), Some((Sha256Digest::of(&big), big.len() as u64))),
+                (
+                    "big".to_owned(),
+                    Some((Sha256Digest::of(&big), big.len() as u64))
+                ),
                 ("empty".to_owned(), Some((Sha256Digest::of(b""), 0))),
                 (
                     "exact".to_owned(),
@@ -1172,7 +1206,13 @@ mod tests {
     #[test]
     fn names_colliding_under_case_folding_are_reported_with_everything_below() {
         let d = tempfile::tempdir().unwrap();
-        for f in ["Docs/a.md", "docs/y/z.md", "docs/b.md", "x/File.txt", "x/file.txt"] {
+        for f in [
+            "Docs/a.md",
+            "docs/y/z.md",
+            "docs/b.md",
+            "x/File.txt",
+            "x/file.txt",
+        ] {
             let p = d.path().join(f);
             fs::create_dir_all(p.parent().unwrap()).unwrap();
             fs::write(p, "x").unwrap();
@@ -1201,6 +1241,18 @@ mod tests {
     }
 
     #[test]
+    fn hashed_files_get_the_content_rules() {
+        let d = tempfile::tempdir().unwrap();
+        fs::write(d.path().join("t.json"), b"#!/bin/sh\n").unwrap();
+        fs::write(d.path().join("u.txt"), b"ok\n").unwrap();
+        let r = streamed(d.path(), &|_| {}, true).unwrap();
+        assert_eq!(
+            r.violations,
+            [("t.json".to_owned(), code::EXECUTABLE_CONTENT)]
+        );
+    }
+
+    #[test]
     fn names_that_are_not_utf8_are_reported_not_walked() {
         use std::os::unix::ffi::OsStrExt as _;
         let d = tempfile::tempdir().unwrap();
@@ -1211,7 +1263,10 @@ mod tests {
         let r = streamed(d.path(), &|_| {}, true).unwrap();
         assert_eq!(r.seen, ["a", "b\u{fffd}"]);
         assert_eq!(r.others, [("b\u{fffd}".to_owned(), "non-UTF-8 name")]);
-        assert_eq!(r.violations, [("b\u{fffd}".to_owned(), code::NAME_NOT_UTF8)]);
+        assert_eq!(
+            r.violations,
+            [("b\u{fffd}".to_owned(), code::NAME_NOT_UTF8)]
+        );
     }
 }
 
@@ -1247,36 +1302,4 @@ mod dir_rule_tests {
         assert_eq!(t.violations[0].path, ".");
         assert_eq!(t.violations[0].rule, code::DIRECTORY_MODE);
     }
-
-    #[test]
-    fn hashed_files_get_the_content_rules() {
-        let d = tempfile::tempdir().unwrap();
-        fs::write(d.path().join("t.json"), b"#!/bin/sh\n").unwrap();
-        fs::write(d.path().join("u.txt"), b"ok\n").unwrap();
-        let mut r = tests_record();
-        walk_streaming(d.path(), &Limits::default(), &mut r).unwrap();
-        assert_eq!(r.0, [("t.json".to_owned(), code::EXECUTABLE_CONTENT)]);
-    }
-}
-
-#[cfg(test)]
-fn tests_record() -> ViolationsOnly {
-    ViolationsOnly(Vec::new())
-}
-
-/// Hashes every file and keeps only the violations (tests).
-#[cfg(test)]
-struct ViolationsOnly(Vec<(String, &'static str)>);
-
-#[cfg(test)]
-impl Visit for ViolationsOnly {
-    fn select(&mut self, _: &str, _: &[&str], hash: &mut [bool]) {
-        hash.fill(true);
-    }
-    fn violation(&mut self, v: Violation) {
-        self.0.push((v.path, v.rule));
-    }
-    fn dir(&mut self, _: &str) {}
-    fn file(&mut self, _: Found<'_>) {}
-    fn other(&mut self, _: &str, _: &'static str) {}
 }

@@ -764,7 +764,13 @@ mod tests {
         fs::write(d.path().join("a-b"), "a-b").unwrap();
         std::os::unix::fs::symlink("a-b", d.path().join("l")).unwrap();
         let v = pack(&["a", "a-b", "a/b/c", "l", "m"]);
-        let got = match verify_tree(d.path(), v, &Limits::default(), &Allowlist::default(), &|_, _| {}) {
+        let got = match verify_tree(
+            d.path(),
+            v,
+            &Limits::default(),
+            &Allowlist::default(),
+            &|_, _| {},
+        ) {
             Err(PackVerifyError::Tree { problems, .. }) => problems,
             r => panic!("{r:?}"),
         };
@@ -775,8 +781,16 @@ mod tests {
         assert_eq!(
             got,
             [
-                ("a", "type-changed", "listed as a file, present as a directory"),
-                ("l", "type-changed", "listed as a file, present as a symlink"),
+                (
+                    "a",
+                    "type-changed",
+                    "listed as a file, present as a directory"
+                ),
+                (
+                    "l",
+                    "type-changed",
+                    "listed as a file, present as a symlink"
+                ),
                 ("m", "missing", "listed in the manifest, not present"),
             ]
         );
