@@ -1128,12 +1128,7 @@ mod tests {
             fs::write(d.path().join("b.txt"), "other").unwrap();
             fs::rename(d.path().join("b.txt"), d.path().join("a.txt")).unwrap();
         };
-        let e = streamed(d.path(), &swap, true).err().unwrap();
-        assert_eq!(e.path, d.path().join("a.txt"));
-        assert_eq!(
-            e.source.to_string(),
-            "file was replaced while the pack was being read"
-        );
+        assert_replaced(d.path(), &swap, "a.txt");
     }
 
     #[test]
@@ -1147,8 +1142,14 @@ mod tests {
                 symlink("moved", d.path().join("sub")).unwrap();
             }
         };
-        let e = streamed(d.path(), &swap, true).err().unwrap();
-        assert_eq!(e.path, d.path().join("sub"));
+        assert_replaced(d.path(), &swap, "sub");
+    }
+
+    /// The walk of `root`, swapping with `swap` once a directory is listed, fails at `rel`
+    /// as a replaced file.
+    fn assert_replaced(root: &Path, swap: &dyn Fn(&str), rel: &str) {
+        let e = streamed(root, swap, true).err().unwrap();
+        assert_eq!(e.path, root.join(rel));
         assert_eq!(
             e.source.to_string(),
             "file was replaced while the pack was being read"
