@@ -408,7 +408,7 @@ pub fn check_replaceable(dest: &Path) -> Result<(), InstallError> {
         .ok()
         .and_then(|t| Manifest::parse(t).ok())
         .ok_or_else(|| not_pack(MANIFEST_PATH, "not a pack manifest"))?;
-    let listed: BTreeSet<&str> = parsed.entries.iter().map(|e| e.name.as_str()).collect();
+    let listed: BTreeSet<&str> = parsed.names().collect();
     let unlimited = Limits {
         max_files: u64::MAX,
         max_file_bytes: u64::MAX,

@@ -303,6 +303,43 @@ impl NameSet {
     }
 }
 
+/// The names in one directory, keyed by their folded form. Two paths collide on a
+/// case-insensitive or normalising file system exactly where they first differ: between
+/// two siblings of one directory (folding keeps `/` and folds each component alone). So
+/// a walk or a sorted list needs one set per directory on its current path, not a set of
+/// every path; the names are borrowed, and a name that is its own folded form (most are)
+/// is not copied.
+#[derive(Debug, Default)]
+pub(crate) struct Siblings<'a> {
+    seen: HashMap<std::borrow::Cow<'a, str>, (&'a str, NodeKind)>,
+}
+
+impl<'a> Siblings<'a> {
+    /// Adds one name (a single component). Fails with the earlier sibling's spelling and
+    /// kind when a name folds to the same key but is spelt otherwise, is of the other
+    /// kind, or is the same file again; the same directory again is accepted.
+    pub(crate) fn insert(
+        &mut self,
+        name: &'a str,
+        kind: NodeKind,
+    ) -> Result<(), (&'a str, NodeKind)> {
+        use std::borrow::Cow;
+        let key = if name.is_ascii() && !name.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Borrowed(name)
+        } else {
+            Cow::Owned(fold(name))
+        };
+        match self.seen.get(&key) {
+            None => {
+                self.seen.insert(key, (name, kind));
+                Ok(())
+            }
+            Some(&(spelt, NodeKind::Dir)) if spelt == name && kind == NodeKind::Dir => Ok(()),
+            Some(&earlier) => Err(earlier),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

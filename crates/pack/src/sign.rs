@@ -15,7 +15,7 @@ use thiserror::Error;
 
 use crate::content::ContentCheck;
 use crate::manifest::{
-    self, CommentParseError, Manifest, PackComment, MANIFEST_PATH, SIGIL_DIR, SIGNATURE_PATH,
+    self, CommentParseError, PackComment, MANIFEST_PATH, SIGIL_DIR, SIGNATURE_PATH,
 };
 use crate::rules::{code, Limits, Violation};
 use crate::tree::{self, Progress, TreeIoError};
@@ -279,12 +279,11 @@ pub fn check_dir_progress(
             secrets,
         });
     }
-    let manifest = Manifest { entries };
-    let text = manifest.to_text();
+    let text = manifest::text_of(&entries);
     let comment = PackComment {
         name: opts.name.to_owned(),
         version: opts.version.to_owned(),
-        files: manifest.entries.len() as u64,
+        files: entries.len() as u64,
         bytes,
     };
     Ok(Unsigned {

@@ -16,7 +16,7 @@ use crate::manifest::{
     MAX_MANIFEST_BYTES, SIGIL_DIR, SIGNATURE_PATH,
 };
 use crate::rules::{code, Limits, PackCode, Violation};
-use crate::tree::{self, Progress, TreeIoError};
+use crate::tree::{self, Found, Progress, TreeIoError, Visit};
 
 /// What kind of difference a [`Problem`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -261,6 +261,38 @@ pub fn verify_manifest(
     keys: &[PublicKey],
     limits: &Limits,
 ) -> Result<VerifiedPack, PackVerifyError> {
+    let (comment, key_id) = check_signature(manifest, signature, keys)?;
+    let text = std::str::from_utf8(manifest).map_err(|_| not_utf8())?;
+    let manifest = Manifest::parse(text).map_err(PackVerifyError::Manifest)?;
+    check_counts(comment, PackSigner::Key(key_id), manifest, limits)
+}
+
+/// [`verify_manifest`], keeping the bytes read as the manifest's text (no second copy).
+fn verify_manifest_owned(
+    manifest: Vec<u8>,
+    signature: &[u8],
+    keys: &[PublicKey],
+    limits: &Limits,
+) -> Result<VerifiedPack, PackVerifyError> {
+    let (comment, key_id) = check_signature(&manifest, signature, keys)?;
+    let text = String::from_utf8(manifest).map_err(|_| not_utf8())?;
+    let manifest = Manifest::parse_owned(text).map_err(PackVerifyError::Manifest)?;
+    check_counts(comment, PackSigner::Key(key_id), manifest, limits)
+}
+
+fn not_utf8() -> PackVerifyError {
+    PackVerifyError::Unreadable {
+        path: MANIFEST_PATH.into(),
+        reason: "manifest is not UTF-8",
+    }
+}
+
+/// The signature over the manifest by a trusted key, and its trusted comment.
+fn check_signature(
+    manifest: &[u8],
+    signature: &[u8],
+    keys: &[PublicKey],
+) -> Result<(PackComment, KeyId), PackVerifyError> {
     let sig_text = std::str::from_utf8(signature).map_err(|_| PackVerifyError::Unreadable {
         path: SIGNATURE_PATH.into(),
         reason: "signature is not UTF-8",
@@ -269,12 +301,7 @@ pub fn verify_manifest(
     let key = key_for(keys, &sig).ok_or(PackVerifyError::UntrustedKey { key_id: sig.key_id })?;
     let v = minisig::verify(key, &sig, manifest, |_| {}).map_err(PackVerifyError::Signature)?;
     let comment = PackComment::parse(&v.trusted_comment).map_err(PackVerifyError::Comment)?;
-    let text = std::str::from_utf8(manifest).map_err(|_| PackVerifyError::Unreadable {
-        path: MANIFEST_PATH.into(),
-        reason: "manifest is not UTF-8",
-    })?;
-    let manifest = Manifest::parse(text).map_err(PackVerifyError::Manifest)?;
-    check_counts(comment, PackSigner::Key(v.key_id), manifest, limits)
+    Ok((comment, v.key_id))
 }
 
 /// The signed count against the manifest, and both against the limits.
@@ -284,7 +311,7 @@ pub(crate) fn check_counts(
     manifest: Manifest,
     limits: &Limits,
 ) -> Result<VerifiedPack, PackVerifyError> {
-    let files = manifest.entries.len() as u64;
+    let files = manifest.len() as u64;
     if comment.files != files {
         return Err(PackVerifyError::CommentMismatch {
             field: "files",
@@ -337,101 +364,123 @@ pub fn compare(
     problems: Vec<Problem>,
 ) -> Result<(), PackVerifyError> {
     // A `String` map iterates in byte order, the manifest's order.
-    let sorted = present.iter().map(|(p, a)| (p.as_str(), *a));
-    compare_sorted(v, sorted, &|_| None, sigil_extra, problems)
+    let mut m = Merge::new(&v.manifest, problems);
+    for (p, a) in present {
+        m.present(p, *a);
+    }
+    for p in sigil_extra {
+        m.sigil_extra(p);
+    }
+    m.finish(&v.comment)
 }
 
-/// [`compare`] over `present` in byte order of paths (no copy of any path, no map): one
-/// merge of two sorted lists. `other_at` names what is at a listed path absent from
-/// `present` (a directory, say), if anything.
-fn compare_sorted<'a>(
-    v: &VerifiedPack,
-    present: impl Iterator<Item = (&'a str, Actual)>,
-    other_at: &dyn Fn(&str) -> Option<&'static str>,
-    sigil_extra: &[String],
-    mut problems: Vec<Problem>,
-) -> Result<(), PackVerifyError> {
-    let mut bytes = 0u64;
-    let mut present = present.peekable();
-    let extra = |path: &str, a: &Actual| -> Option<Problem> {
-        let detail = match a {
-            Actual::Other("directory") => return None,
-            Actual::File(..) => "file not in the manifest".to_owned(),
-            Actual::Other(kind) => format!("{kind} not in the manifest"),
-        };
-        Some(Problem {
-            path: path.to_owned(),
-            kind: ProblemKind::Extra,
-            detail,
-        })
-    };
-    for e in &v.manifest.entries {
-        // Everything before this entry is not listed.
-        while let Some((p, a)) = present.next_if(|(p, _)| p.as_bytes() < e.name.as_bytes()) {
-            problems.extend(extra(p, &a));
+/// One merge of the sorted manifest with what is present, given in byte order of paths
+/// (a stream: nothing present is held).
+struct Merge<'m> {
+    manifest: &'m Manifest,
+    /// The first entry not yet matched or reported missing.
+    next: usize,
+    bytes: u64,
+    problems: Vec<Problem>,
+}
+
+impl<'m> Merge<'m> {
+    fn new(manifest: &'m Manifest, problems: Vec<Problem>) -> Self {
+        Self {
+            manifest,
+            next: 0,
+            bytes: 0,
+            problems,
         }
-        let here = match present.next_if(|(p, _)| *p == e.name) {
-            Some((_, a)) => Some(a),
-            None => other_at(&e.name).map(Actual::Other),
-        };
-        match here {
-            None => problems.push(Problem {
-                path: e.name.clone(),
+    }
+
+    /// Reports the entries listed before `path` as missing; whether `path` is listed
+    /// (it is then matched).
+    fn seek(&mut self, path: &str) -> Option<usize> {
+        let m = self.manifest;
+        while self.next < m.len() && m.name(self.next).as_bytes() < path.as_bytes() {
+            self.problems.push(Problem {
+                path: m.name(self.next).to_owned(),
                 kind: ProblemKind::Missing,
                 detail: "listed in the manifest, not present".into(),
-            }),
-            Some(Actual::Other(kind)) => problems.push(Problem {
-                path: e.name.clone(),
+            });
+            self.next += 1;
+        }
+        (self.next < m.len() && m.name(self.next) == path).then(|| {
+            self.next += 1;
+            self.next - 1
+        })
+    }
+
+    /// What is at `path` (outside `.sigil/`; paths in byte order, a path at most once
+    /// unless lossy).
+    fn present(&mut self, path: &str, a: Actual) {
+        let Some(i) = self.seek(path) else {
+            let detail = match a {
+                Actual::Other("directory") => return,
+                Actual::File(..) => "file not in the manifest".to_owned(),
+                Actual::Other(kind) => format!("{kind} not in the manifest"),
+            };
+            self.problems.push(Problem {
+                path: path.to_owned(),
+                kind: ProblemKind::Extra,
+                detail,
+            });
+            return;
+        };
+        let signed = self.manifest.digest(i);
+        match a {
+            Actual::Other(kind) => self.problems.push(Problem {
+                path: path.to_owned(),
                 kind: ProblemKind::TypeChanged,
                 detail: format!("listed as a file, present as a {kind}"),
             }),
-            Some(Actual::File(d, n)) if d == e.digest => bytes += n,
-            Some(Actual::File(d, _)) => problems.push(Problem {
-                path: e.name.clone(),
+            Actual::File(d, n) if d == signed => self.bytes += n,
+            Actual::File(d, _) => self.problems.push(Problem {
+                path: path.to_owned(),
                 kind: ProblemKind::Changed,
-                detail: format!("sha256 {} (signed {})", d.to_hex(), e.digest.to_hex()),
+                detail: format!("sha256 {} (signed {})", d.to_hex(), signed.to_hex()),
             }),
         }
     }
-    for (p, a) in present {
-        problems.extend(extra(p, &a));
-    }
-    for path in sigil_extra {
-        problems.push(Problem {
-            path: path.clone(),
+
+    /// A name in `.sigil/` other than the manifest and its signatures.
+    fn sigil_extra(&mut self, path: &str) {
+        self.problems.push(Problem {
+            path: path.to_owned(),
             kind: ProblemKind::Extra,
             detail: "only SHA256SUMS and SHA256SUMS.minisig belong in .sigil/".into(),
         });
     }
-    if !problems.is_empty() {
-        problems.sort_by(|a, b| (&a.path, a.kind.code()).cmp(&(&b.path, b.kind.code())));
-        problems.dedup_by(|a, b| a.path == b.path && a.kind == b.kind);
-        return Err(PackVerifyError::Tree {
-            comment: v.comment.clone(),
-            problems,
-        });
-    }
-    if bytes != v.comment.bytes {
-        return Err(PackVerifyError::CommentMismatch {
-            field: "bytes",
-            signed: v.comment.bytes,
-            actual: bytes,
-        });
-    }
-    Ok(())
-}
 
-/// Merges two lists of (path, what) sorted by path bytes into one.
-fn merge_sorted<'a>(
-    a: impl Iterator<Item = (&'a str, Actual)>,
-    b: impl Iterator<Item = (&'a str, Actual)>,
-) -> impl Iterator<Item = (&'a str, Actual)> {
-    let (mut a, mut b) = (a.peekable(), b.peekable());
-    std::iter::from_fn(move || match (a.peek(), b.peek()) {
-        (Some(x), Some(y)) if y.0.as_bytes() < x.0.as_bytes() => b.next(),
-        (Some(_), _) => a.next(),
-        (None, _) => b.next(),
-    })
+    /// The rest of the manifest is missing; then the verdict.
+    fn finish(mut self, comment: &PackComment) -> Result<(), PackVerifyError> {
+        let m = self.manifest;
+        for i in self.next..m.len() {
+            self.problems.push(Problem {
+                path: m.name(i).to_owned(),
+                kind: ProblemKind::Missing,
+                detail: "listed in the manifest, not present".into(),
+            });
+        }
+        let mut problems = self.problems;
+        if !problems.is_empty() {
+            problems.sort_by(|a, b| (&a.path, a.kind.code()).cmp(&(&b.path, b.kind.code())));
+            problems.dedup_by(|a, b| a.path == b.path && a.kind == b.kind);
+            return Err(PackVerifyError::Tree {
+                comment: comment.clone(),
+                problems,
+            });
+        }
+        if self.bytes != comment.bytes {
+            return Err(PackVerifyError::CommentMismatch {
+                field: "bytes",
+                signed: comment.bytes,
+                actual: self.bytes,
+            });
+        }
+        Ok(())
+    }
 }
 
 /// Verifies a pack directory: `.sigil` a real directory, the manifest's signature by a
@@ -469,11 +518,13 @@ pub fn verify_dir_progress(
     check_sigil_dir(dir)?;
     let manifest = read_small(&dir.join(MANIFEST_PATH), MAX_MANIFEST_BYTES)?;
     let signature = read_small(&dir.join(SIGNATURE_PATH), MAX_SIGNATURE_FILE as u64)?;
-    let v = verify_manifest(&manifest, &signature, keys, limits)?;
+    let v = verify_manifest_owned(manifest, &signature, keys, limits)?;
     verify_tree(dir, v, limits, allow, progress)
 }
 
-/// The tree of `dir` against a verified manifest (the walk of [`verify_dir_allowing`]).
+/// The tree of `dir` against a verified manifest (the walk of [`verify_dir_allowing`]),
+/// merged as the walk goes: the walk hands over paths in the manifest's byte order, and
+/// only listed files are hashed (and put through the content rules).
 pub(crate) fn verify_tree(
     dir: &Path,
     v: VerifiedPack,
@@ -487,83 +538,104 @@ pub(crate) fn verify_tree(
         max_file_bytes: u64::MAX,
         max_total_bytes: u64::MAX,
     };
-    // Listed files are hashed by the walk itself, in parallel, with one open and one fstat.
-    // The manifest is sorted by name bytes (its parser checks it): no second set of names.
-    let entries = &v.manifest.entries;
-    let listed = |rel: &str| {
-        entries
-            .binary_search_by(|e| e.name.as_bytes().cmp(rel.as_bytes()))
-            .is_ok()
+    let mut check = TreeCheck {
+        merge: Merge::new(&v.manifest, Vec::new()),
+        limits,
+        allow,
+        progress,
     };
-    let tree = tree::walk_hashing_progress(dir, &walk_limits, &listed, progress)?;
-    let in_sigil = |p: &str| p == SIGIL_DIR || p.starts_with(".sigil/");
-    let sigil_extra: Vec<String> = tree
-        .sigil
-        .iter()
-        .map(|f| f.rel.clone())
-        .chain(
-            tree.others
-                .iter()
-                .filter(|(p, _)| p.starts_with(".sigil/"))
-                .map(|(p, _)| p.clone()),
-        )
-        .chain(
-            tree.dirs
-                .iter()
-                .filter(|d| d.starts_with(".sigil/"))
-                .cloned(),
-        )
-        .filter(|p| !crate::sign::is_sigil_file(p))
-        .collect();
-    // Kinds are already reported as extra or type-changed; the rest are rule problems.
-    let problems = tree
-        .violations
-        .into_iter()
-        .filter(|v| ![code::SYMLINK, code::DEVICE, code::FIFO, code::SOCKET].contains(&v.rule))
-        .filter(|v| !content_allowed(allow, v))
-        .map(|v| Problem {
+    tree::walk_streaming(dir, &walk_limits, &mut check)?;
+    let total = v.manifest.len() as u64;
+    progress(total, total);
+    check.merge.finish(&v.comment)?;
+    Ok(v)
+}
+
+/// The checks of [`verify_tree`], as the walk hands over each entry.
+struct TreeCheck<'a> {
+    merge: Merge<'a>,
+    limits: &'a Limits,
+    allow: &'a Allowlist,
+    progress: Progress<'a>,
+}
+
+fn in_sigil(p: &str) -> bool {
+    p == SIGIL_DIR || p.starts_with(".sigil/")
+}
+
+impl Visit for TreeCheck<'_> {
+    fn select(&mut self, prefix: &str, names: &[&str], hash: &mut [bool]) {
+        let m = self.merge.manifest;
+        // The directory's listed files, searched from where its paths begin.
+        let mut at = m.seek(0, prefix, "");
+        for (name, hash) in names.iter().zip(hash) {
+            at = m.seek(at, prefix, name);
+            if at < m.len() && m.name(at).len() == prefix.len() + name.len() {
+                // Not below and of the same length: the same path.
+                *hash = m.name(at).ends_with(name) && m.name(at).starts_with(prefix);
+            }
+        }
+    }
+
+    fn violation(&mut self, v: Violation) {
+        // Kinds are reported as extra or type-changed; the rest are rule problems.
+        if [code::SYMLINK, code::DEVICE, code::FIFO, code::SOCKET].contains(&v.rule)
+            || content_allowed(self.allow, &v)
+        {
+            return;
+        }
+        self.merge.problems.push(Problem {
             path: v.path,
             kind: ProblemKind::Rule(v.rule),
             detail: v.detail,
-        })
-        .collect::<Vec<_>>();
-    // The single-file limit, as sign applies it (the walk above ran without limits).
-    let mut problems = problems;
-    for f in tree.files.iter().filter(|f| f.size > limits.max_file_bytes) {
-        problems.push(Problem {
-            path: f.rel.clone(),
-            kind: ProblemKind::Rule(code::FILE_TOO_LARGE),
-            detail: format!(
-                "{} bytes is over the {}-byte file limit",
-                f.size, limits.max_file_bytes
-            ),
         });
     }
-    // What is present outside `.sigil/`, in byte order: files (sorted by the walk) and the
-    // few entries of other kinds; directories are looked up only for listed paths.
-    let mut others: Vec<(&str, Actual)> = tree
-        .others
-        .iter()
-        .filter(|(p, _)| !in_sigil(p))
-        .map(|(p, kind)| (p.as_str(), Actual::Other(kind)))
-        .collect();
-    others.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    let files = tree.files.iter().map(|f| {
-        let actual = match f.digest() {
+
+    fn dir(&mut self, rel: &str) {
+        if !in_sigil(rel) {
+            self.merge.present(rel, Actual::Other("directory"));
+        } else if rel != SIGIL_DIR && !crate::sign::is_sigil_file(rel) {
+            self.merge.sigil_extra(rel);
+        }
+    }
+
+    fn file(&mut self, f: Found<'_>) {
+        if f.in_sigil {
+            if !crate::sign::is_sigil_file(f.rel) {
+                self.merge.sigil_extra(f.rel);
+            }
+            return;
+        }
+        // The single-file limit, as sign applies it (the walk runs without limits).
+        if f.size > self.limits.max_file_bytes {
+            self.merge.problems.push(Problem {
+                path: f.rel.to_owned(),
+                kind: ProblemKind::Rule(code::FILE_TOO_LARGE),
+                detail: format!(
+                    "{} bytes is over the {}-byte file limit",
+                    f.size, self.limits.max_file_bytes
+                ),
+            });
+        }
+        let actual = match f.hashed {
             Some((d, n)) => Actual::File(d, n),
             None => Actual::File(Sha256Digest([0; 32]), f.size),
         };
-        (f.rel.as_str(), actual)
-    });
-    let dir_at = |p: &str| (!in_sigil(p) && tree.dirs.contains(p)).then_some("directory");
-    compare_sorted(
-        &v,
-        merge_sorted(files, others.into_iter()),
-        &dir_at,
-        &sigil_extra,
-        problems,
-    )?;
-    Ok(v)
+        self.merge.present(f.rel, actual);
+    }
+
+    fn other(&mut self, rel: &str, kind: &'static str) {
+        if !in_sigil(rel) {
+            self.merge.present(rel, Actual::Other(kind));
+        } else if rel.starts_with(".sigil/") && !crate::sign::is_sigil_file(rel) {
+            self.merge.sigil_extra(rel);
+        }
+    }
+
+    fn progress(&mut self, done: u64) {
+        let total = self.merge.manifest.len() as u64;
+        (self.progress)(done.min(total), total);
+    }
 }
 
 #[cfg(test)]
@@ -580,15 +652,15 @@ mod tests {
                 bytes: 2,
             },
             signer: PackSigner::Key(KeyId([0; 8])),
-            manifest: Manifest {
-                entries: names
+            manifest: Manifest::unchecked(crate::manifest::text_of(
+                &names
                     .iter()
                     .map(|n| Entry {
                         digest: Sha256Digest::of(n.as_bytes()),
                         name: (*n).to_owned(),
                     })
-                    .collect(),
-            },
+                    .collect::<Vec<_>>(),
+            )),
         }
     }
 
@@ -641,5 +713,86 @@ mod tests {
             .map(|(p, a)| (p.to_owned(), a))
             .collect();
         assert!(compare(&v, &present, &[], Vec::new()).is_ok());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Directories are `d` and one or two of `a b`; files add `-` or `.`, so a file
+        /// sorts between a directory and its contents (`da`, `da-b`, `da/…`).
+        #[test]
+        fn the_streaming_merge_finds_exactly_the_extra_and_missing_names(
+            present in proptest::collection::btree_set("(d[ab]{1,2}/){0,2}d[ab]{1,2}[-.][ab]?", 0..12),
+            listed in proptest::collection::btree_set("(d[ab]{1,2}/){0,2}d[ab]{1,2}[-.][ab]?", 1..12),
+        ) {
+            let d = tempfile::tempdir().unwrap();
+            for p in &present {
+                let path = d.path().join(p);
+                fs::create_dir_all(path.parent().unwrap()).unwrap();
+                fs::write(&path, p).unwrap();
+            }
+            let entries: Vec<Entry> = listed
+                .iter()
+                .map(|n| Entry { digest: Sha256Digest::of(n.as_bytes()), name: n.clone() })
+                .collect();
+            let bytes = listed.intersection(&present).map(|n| n.len() as u64).sum();
+            let v = VerifiedPack {
+                comment: PackComment { name: "p".into(), version: "1".into(), files: listed.len() as u64, bytes },
+                signer: PackSigner::Key(KeyId([0; 8])),
+                manifest: Manifest::unchecked(crate::manifest::text_of(&entries)),
+            };
+            let got = match verify_tree(d.path(), v, &Limits::default(), &Allowlist::default(), &|_, _| {}) {
+                Ok(_) => Vec::new(),
+                Err(PackVerifyError::Tree { problems, .. }) => problems,
+                Err(e) => panic!("{e}"),
+            };
+            let kinds = |k: ProblemKind| -> Vec<&str> {
+                got.iter().filter(|p| p.kind == k).map(|p| p.path.as_str()).collect()
+            };
+            let extra: Vec<&str> = present.difference(&listed).map(String::as_str).collect();
+            let missing: Vec<&str> = listed.difference(&present).map(String::as_str).collect();
+            proptest::prop_assert_eq!(kinds(ProblemKind::Extra), extra);
+            proptest::prop_assert_eq!(kinds(ProblemKind::Missing), missing);
+            proptest::prop_assert_eq!(got.len(), kinds(ProblemKind::Extra).len() + kinds(ProblemKind::Missing).len());
+        }
+    }
+
+    #[test]
+    fn listed_names_that_are_directories_or_symlinks_changed_type() {
+        let d = tempfile::tempdir().unwrap();
+        fs::create_dir_all(d.path().join("a/b")).unwrap();
+        fs::write(d.path().join("a/b/c"), "a/b/c").unwrap();
+        fs::write(d.path().join("a-b"), "a-b").unwrap();
+        std::os::unix::fs::symlink("a-b", d.path().join("l")).unwrap();
+        let v = pack(&["a", "a-b", "a/b/c", "l", "m"]);
+        let got = match verify_tree(
+            d.path(),
+            v,
+            &Limits::default(),
+            &Allowlist::default(),
+            &|_, _| {},
+        ) {
+            Err(PackVerifyError::Tree { problems, .. }) => problems,
+            r => panic!("{r:?}"),
+        };
+        let got: Vec<(&str, &str, &str)> = got
+            .iter()
+            .map(|p| (p.path.as_str(), p.kind.code(), p.detail.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "a",
+                    "type-changed",
+                    "listed as a file, present as a directory"
+                ),
+                (
+                    "l",
+                    "type-changed",
+                    "listed as a file, present as a symlink"
+                ),
+                ("m", "missing", "listed in the manifest, not present"),
+            ]
+        );
     }
 }
