@@ -262,7 +262,7 @@ fn check_list(
     signer: serde_json::Value,
     signed_by: String,
 ) -> Result<Report, Failure> {
-    let list = SumsFile::parse(text)
+    let list = sums::SumsList::parse(text)
         .map_err(|e| Failure::not_verified(format!("{}: {e}", list_path.display())))?;
     let dir = list_path
         .parent()
