@@ -478,26 +478,34 @@ struct Index<'a> {
     /// OSV advisory positions (ascending) per package key of any of their `affected` entries.
     osv: std::collections::HashMap<PackageKey, Vec<usize>>,
     /// Per OSV advisory, per `affected` entry: its package purls
-    /// ([`osv::Affected::package_purls`]) and its ranges prepared for evaluation.
-    osv_affected: Vec<Vec<(Vec<Purl>, osv::Prepared<'a>)>>,
+    /// ([`osv::Affected::package_purls`]), its ranges prepared for evaluation and its best
+    /// CVSS vector ([`Advisory::best_cvss`]).
+    osv_affected: Vec<Vec<OsvAffected<'a>>>,
     /// RustSec advisory positions (ascending) per crates.io spelling of their package.
     rustsec: std::collections::HashMap<String, Vec<usize>>,
-    /// Per RustSec advisory, its affected ranges (empty for a withdrawn one, never looked at).
-    rustsec_ranges: Vec<Vec<rustsec::osv::OsvRange>>,
+    /// Per RustSec advisory, its affected ranges (empty for a withdrawn one, never looked at)
+    /// and its CVSS vector, scored.
+    rustsec_ranges: Vec<(Vec<rustsec::osv::OsvRange>, Option<cvss::Cvss>)>,
 }
+
+/// An OSV `affected` entry as the index keeps it: (package purls, prepared ranges, best CVSS).
+type OsvAffected<'a> = (Vec<Purl>, osv::Prepared<'a>, Option<cvss::Cvss>);
 
 impl<'a> Index<'a> {
     fn new(advisories: &'a Advisories) -> Self {
         use rayon::prelude::*;
         let mut osv: std::collections::HashMap<PackageKey, Vec<usize>> =
             std::collections::HashMap::new();
-        let osv_affected: Vec<Vec<(Vec<Purl>, osv::Prepared<'a>)>> = advisories
+        let osv_affected: Vec<Vec<OsvAffected<'a>>> = advisories
             .osv
             .par_iter()
             .map(|(_, a)| {
                 a.affected
                     .iter()
-                    .map(|aff| (aff.package_purls().collect(), aff.prepare()))
+                    .map(|aff| {
+                        let purls = aff.package_purls().collect();
+                        (purls, aff.prepare(), a.best_cvss(Some(aff)))
+                    })
                     .collect()
             })
             .collect();
@@ -505,7 +513,7 @@ impl<'a> Index<'a> {
             if a.withdrawn.is_some() {
                 continue;
             }
-            for p in affected.iter().flat_map(|(ps, _)| ps) {
+            for p in affected.iter().flat_map(|(ps, _, _)| ps) {
                 let v = osv.entry(package_key(p)).or_default();
                 if v.last() != Some(&i) {
                     v.push(i);
@@ -516,8 +524,14 @@ impl<'a> Index<'a> {
             .rustsec
             .par_iter()
             .map(|(_, a)| match a.metadata.withdrawn {
-                Some(_) => Vec::new(),
-                None => rustsec::osv::ranges_for_advisory(&a.versions),
+                Some(_) => (Vec::new(), None),
+                None => (
+                    rustsec::osv::ranges_for_advisory(&a.versions),
+                    a.metadata
+                        .cvss
+                        .as_ref()
+                        .and_then(|c| cvss::parse(&c.to_string()).ok()),
+                ),
             })
             .collect();
         let mut rustsec: std::collections::HashMap<String, Vec<usize>> =
@@ -610,7 +624,7 @@ fn check_component(
     };
     for &i in index.osv.get(&key).unwrap_or(&none) {
         let (file, a) = &advisories.osv[i];
-        for (aff, (purls, prepared)) in a.affected.iter().zip(&index.osv_affected[i]) {
+        for (aff, (purls, prepared, cv)) in a.affected.iter().zip(&index.osv_affected[i]) {
             // `aff.matches(purl)`, with the entry's purls parsed once per advisory.
             if !purls.iter().any(|p| p.same_package(purl)) {
                 for p in purls {
@@ -623,7 +637,7 @@ fn check_component(
                 Ok(Hit::Affected { upgrade }) => (upgrade, None),
                 Err(e) => (None, Some(e.to_string())),
             };
-            let cv = a.best_cvss(Some(aff));
+            let cv = cv.clone();
             let severity = cv
                 .as_ref()
                 .map(cvss::Cvss::severity)
@@ -680,7 +694,7 @@ fn check_component(
             }
             continue;
         }
-        let ranges = &index.rustsec_ranges[i];
+        let (ranges, cv) = &index.rustsec_ranges[i];
         let (affected, indeterminate, fixed) = match &parsed {
             // The upgrade is looked for only when the version is affected.
             Ok(v) => match vulnerable(ranges, v) {
@@ -698,10 +712,7 @@ fn check_component(
         if !affected {
             continue;
         }
-        let cv = m
-            .cvss
-            .as_ref()
-            .and_then(|c| cvss::parse(&c.to_string()).ok());
+        let cv = cv.clone();
         let remediation = match (&indeterminate, &fixed) {
             (Some(_), _) => "could not be evaluated; check by hand".to_owned(),
             (None, Some(v)) => format!("upgrade to {v}"),
@@ -774,17 +785,12 @@ pub fn audit(
         }
     }
     let index = Index::new(advisories);
-    // Each component on every core; then, in component order, an advisory already reported
-    // for a purl (in the other form, or for a component listed twice) is reported once.
-    use rayon::prelude::*;
-    let checked: Vec<Checked> = components
-        .par_iter()
-        .with_min_len(64)
-        .map(|comp| check_component(comp, products, advisories, &index, vex_docs))
-        .collect();
-    // Advisory ids already reported, per purl.
+    // In component order, an advisory already reported for a purl (in the other form, or for
+    // a component listed twice) is reported once. (Checking components on both cores took
+    // as much CPU and a quarter more memory: each thread's allocations stay in its own arena.)
     let mut seen: Seen = std::collections::HashMap::new();
-    for c in checked {
+    for comp in components {
+        let c = check_component(comp, products, advisories, &index, vex_docs);
         for f in c.findings {
             let purl_text = f.purl.as_deref().unwrap_or_default();
             if f.source == Source::Rustsec
