@@ -627,15 +627,12 @@ impl Prepared<'_> {
                     continue;
                 }
             };
-            match sorted_affects(sorted, at) {
-                Some(u) => {
-                    affected = true;
-                    // Prefer a concrete fixed version if any range gives one.
-                    if upgrade.is_none() || matches!(upgrade, Some(Upgrade::Unknown)) {
-                        upgrade = Some(u);
-                    }
+            if let Some(u) = sorted_affects(sorted, at) {
+                affected = true;
+                // Prefer a concrete fixed version if any range gives one.
+                if upgrade.is_none() || matches!(upgrade, Some(Upgrade::Unknown)) {
+                    upgrade = Some(u);
                 }
-                None => {}
             }
         }
         if affected {
