@@ -86,7 +86,8 @@ impl Output {
         match self.format {
             Format::Json => self.json(&report.envelope(command)),
             Format::Human => {
-                let mut out = std::io::stdout().lock();
+                // Buffered: stdout alone writes line by line (one system call per line).
+                let mut out = std::io::BufWriter::new(std::io::stdout().lock());
                 if !self.quiet || report.status == Status::NotVerified {
                     for l in &report.human {
                         if writeln!(out, "{}", escape(l)).is_err() {
@@ -107,6 +108,7 @@ impl Output {
                         let _ = writeln!(out);
                     }
                 }
+                let _ = out.flush();
             }
         }
         ExitCode::from(report.exit_code())
@@ -134,11 +136,12 @@ impl Output {
     }
 
     fn json(&self, v: &Value) {
-        let mut out = std::io::stdout().lock();
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         // A closed pipe is not an error worth reporting.
         if serde_json::to_writer_pretty(&mut out, v).is_ok() {
             let _ = writeln!(out);
         }
+        let _ = out.flush();
     }
 }
 

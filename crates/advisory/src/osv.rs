@@ -552,19 +552,48 @@ impl Affected {
     /// explicit `versions` first (exact match), then every `SEMVER` range, and `ECOSYSTEM`
     /// ranges where the ecosystem orders by SemVer. `GIT` ranges name commits and are skipped.
     pub fn evaluate(&self, v: &str) -> Result<Hit, EvalError> {
-        let scheme = self.scheme();
+        self.prepare().evaluate(v)
+    }
+
+    /// This entry with its ranges' events parsed and sorted once, for evaluating many
+    /// versions ([`Prepared::evaluate`] answers as [`Affected::evaluate`]).
+    pub fn prepare(&self) -> Prepared<'_> {
+        Prepared {
+            affected: self,
+            scheme: self.scheme(),
+            events: self.ranges.iter().map(sorted_events).collect(),
+        }
+    }
+}
+
+/// An [`Affected`] entry ready to evaluate many versions: [`Affected::prepare`].
+#[derive(Debug)]
+pub struct Prepared<'a> {
+    affected: &'a Affected,
+    scheme: Scheme,
+    /// Per range, its events parsed and sorted ([`sorted_events`]).
+    events: Vec<Result<Vec<(Point, &'a Event)>, VersionError>>,
+}
+
+impl Prepared<'_> {
+    /// [`Affected::evaluate`].
+    pub fn evaluate(&self, v: &str) -> Result<Hit, EvalError> {
+        let aff = self.affected;
+        let scheme = self.scheme;
         let same = |x: &str| {
             x == v
                 || (scheme == Scheme::Semver
                     && matches!((parse_component_version(scheme, x), parse_component_version(scheme, v)), (Ok(a), Ok(b)) if a == b))
         };
-        if self.versions.iter().any(|x| same(x)) {
+        if aff.versions.iter().any(|x| same(x)) {
             return Ok(Hit::Affected { upgrade: None });
         }
         let mut first_error = None;
         let mut affected = false;
         let mut upgrade: Option<Upgrade> = None;
-        for range in &self.ranges {
+        // Parsed at the first range that orders versions, once.
+        let mut version: Option<Point> = None;
+        for (range, events) in aff.ranges.iter().zip(&self.events) {
             let semver = match range.kind {
                 RangeType::SEMVER => true,
                 RangeType::ECOSYSTEM => scheme == Scheme::Semver,
@@ -573,11 +602,11 @@ impl Affected {
             if !semver {
                 // Without an ordering, an explicit `versions` list is the enumeration the
                 // specification recommends; with none, the range cannot be decided.
-                if !self.versions.is_empty() {
+                if !aff.versions.is_empty() {
                     continue;
                 }
                 first_error.get_or_insert(EvalError::Unordered {
-                    ecosystem: self
+                    ecosystem: aff
                         .package
                         .as_ref()
                         .map(|p| p.ecosystem.clone())
@@ -585,21 +614,24 @@ impl Affected {
                 });
                 continue;
             }
-            let version = match parse_component_version(scheme, v) {
-                Ok(x) => x,
-                Err(e) => return Err(EvalError::Version(e)),
+            let at: &Point = match &mut version {
+                Some(at) => at,
+                none => none.insert(Point::At(
+                    parse_component_version(scheme, v).map_err(EvalError::Version)?,
+                )),
             };
-            match range_affects(range, &version) {
-                Ok(Some(u)) => {
-                    affected = true;
-                    // Prefer a concrete fixed version if any range gives one.
-                    if upgrade.is_none() || matches!(upgrade, Some(Upgrade::Unknown)) {
-                        upgrade = Some(u);
-                    }
-                }
-                Ok(None) => {}
+            let sorted = match events {
+                Ok(sorted) => sorted,
                 Err(e) => {
-                    first_error.get_or_insert(e);
+                    first_error.get_or_insert(EvalError::Version(e.clone()));
+                    continue;
+                }
+            };
+            if let Some(u) = sorted_affects(sorted, at) {
+                affected = true;
+                // Prefer a concrete fixed version if any range gives one.
+                if upgrade.is_none() || matches!(upgrade, Some(Upgrade::Unknown)) {
+                    upgrade = Some(u);
                 }
             }
         }
@@ -703,39 +735,45 @@ pub(crate) fn sorted_events(range: &Range) -> Result<Vec<(Point, &Event)>, Versi
 /// The specification's `IncludedInRanges` for one SemVer-ordered range: `Some(upgrade)` when
 /// `v` is affected.
 pub fn range_affects(range: &Range, v: &SemVer) -> Result<Option<Upgrade>, EvalError> {
-    let events = sorted_events(range)?;
-    let at = Point::At(v.clone());
+    Ok(sorted_affects(
+        &sorted_events(range)?,
+        &Point::At(v.clone()),
+    ))
+}
+
+/// [`range_affects`] on the range's [`sorted_events`], at the version's point.
+fn sorted_affects(events: &[(Point, &Event)], at: &Point) -> Option<Upgrade> {
     // BeforeLimits: no limit events means an implicit "*".
-    let limits: Vec<&Point> = events
+    let mut limits = events
         .iter()
         .filter(|(_, e)| matches!(e, Event::Limit(_)))
         .map(|(p, _)| p)
-        .collect();
-    if !limits.is_empty() && !limits.iter().any(|l| at < **l) {
-        return Ok(None);
+        .peekable();
+    if limits.peek().is_some() && !limits.any(|l| at < l) {
+        return None;
     }
     let mut vulnerable = false;
-    for (p, e) in &events {
+    for (p, e) in events {
         match e {
-            Event::Introduced(_) if at >= *p => vulnerable = true,
-            Event::Fixed(_) if at >= *p => vulnerable = false,
-            Event::LastAffected(_) if at > *p => vulnerable = false,
+            Event::Introduced(_) if at >= p => vulnerable = true,
+            Event::Fixed(_) if at >= p => vulnerable = false,
+            Event::LastAffected(_) if at > p => vulnerable = false,
             _ => {}
         }
     }
     if !vulnerable {
-        return Ok(None);
+        return None;
     }
     // The first closing event above v says where the affected interval ends.
     let upgrade = events
         .iter()
         .find_map(|(p, e)| match e {
-            Event::Fixed(f) if *p > at => Some(Upgrade::Fixed(f.clone())),
-            Event::LastAffected(l) if *p >= at => Some(Upgrade::Above(l.clone())),
+            Event::Fixed(f) if p > at => Some(Upgrade::Fixed(f.clone())),
+            Event::LastAffected(l) if p >= at => Some(Upgrade::Above(l.clone())),
             _ => None,
         })
         .unwrap_or(Upgrade::Unknown);
-    Ok(Some(upgrade))
+    Some(upgrade)
 }
 
 #[cfg(test)]

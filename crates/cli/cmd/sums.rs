@@ -206,7 +206,7 @@ fn check_list(
     text: &str,
     signer: ListSigner,
 ) -> Result<Report, Failure> {
-    let list = SumsFile::parse(text).map_err(|e| report::list_malformed(list_path, &e))?;
+    let list = sums::SumsList::parse(text).map_err(|e| report::list_malformed(list_path, &e))?;
     let dir = list_path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

@@ -180,10 +180,10 @@ impl ListSigner {
 
 /// `sums verify`: one line per file that failed (and, unless `quiet`, per file that passed),
 /// then the count; exit 1 if any failed. The JSON `files` array is built only with `files`.
-pub fn list_checked(
+pub fn list_checked<E: crate::sums::Listed>(
     list_path: &Path,
     signer: ListSigner,
-    entries: &[Entry],
+    entries: &[E],
     statuses: &[sums_check::Status],
     quiet: bool,
     files: bool,
@@ -195,7 +195,7 @@ pub fn list_checked(
         let detail = match st {
             S::Ok => String::new(),
             S::Missing => "no such file".to_owned(),
-            S::Changed(d) => format!("sha256 {} (expected {})", d.to_hex(), e.digest.to_hex()),
+            S::Changed(d) => format!("sha256 {} (expected {})", d.to_hex(), e.digest().to_hex()),
             S::UnsafePath(false) => "path leaves the list's directory".to_owned(),
             S::UnsafePath(_) => "path leaves the list's directory through a symlink".to_owned(),
             S::Unreadable(err) => io_reason(err),
@@ -203,12 +203,17 @@ pub fn list_checked(
         let status = st.code();
         if status != "ok" {
             failed += 1;
-            report = report.line(format!("{}: {} {}", e.name, status.to_uppercase(), detail));
+            report = report.line(format!(
+                "{}: {} {}",
+                e.name(),
+                status.to_uppercase(),
+                detail
+            ));
         } else if !quiet {
-            report = report.line(format!("{}: OK", e.name));
+            report = report.line(format!("{}: OK", e.name()));
         }
         if files {
-            results.push(json!({ "name": e.name, "status": status, "expected": e.digest.to_hex(), "detail": detail }));
+            results.push(json!({ "name": e.name(), "status": status, "expected": e.digest().to_hex(), "detail": detail }));
         }
     }
     let mut data = json!({ "list": list_path, "files": results, "failed": failed });

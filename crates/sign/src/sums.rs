@@ -6,6 +6,7 @@
 //! Lines may end in CRLF: as `sha256sum -c` does, one carriage return before the newline is
 //! dropped (a name that really ends in `\r` is written escaped, so nothing is lost).
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use sigil_core::Sha256Digest;
@@ -25,6 +26,50 @@ pub struct Entry {
 pub struct SumsFile {
     /// Entries in file order.
     pub entries: Vec<Entry>,
+}
+
+/// One line of a checksum list whose name is borrowed from the list's text (owned only when
+/// the line escapes it): what checking a large list holds per entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryRef<'a> {
+    /// The expected digest.
+    pub digest: Sha256Digest,
+    /// The file name, unescaped, with `/` separators, relative to the list's directory.
+    pub name: Cow<'a, str>,
+}
+
+/// A checksum list parsed as [`SumsFile::parse`] parses it (same entries, same errors), its
+/// names borrowed from the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SumsList<'a> {
+    /// Entries in file order.
+    pub entries: Vec<EntryRef<'a>>,
+}
+
+/// A listed file: its expected digest and its name ([`Entry`], [`EntryRef`]).
+pub trait Listed {
+    /// The expected digest.
+    fn digest(&self) -> &Sha256Digest;
+    /// The file name, unescaped.
+    fn name(&self) -> &str;
+}
+
+impl Listed for Entry {
+    fn digest(&self) -> &Sha256Digest {
+        &self.digest
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Listed for EntryRef<'_> {
+    fn digest(&self) -> &Sha256Digest {
+        &self.digest
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
 }
 
 /// Why a checksum list did not parse. Line numbers start at 1.
@@ -101,7 +146,7 @@ pub fn format_line(digest: &Sha256Digest, name: &str) -> String {
     }
 }
 
-fn parse_line(raw: &str, line: usize) -> Result<Entry, SumsParseError> {
+fn parse_line(raw: &str, line: usize) -> Result<(Sha256Digest, Cow<'_, str>), SumsParseError> {
     let (escaped, body) = match raw.strip_prefix('\\') {
         Some(rest) => (true, rest),
         None => (false, raw),
@@ -132,9 +177,9 @@ fn parse_line(raw: &str, line: usize) -> Result<Entry, SumsParseError> {
             let digest =
                 Sha256Digest::from_hex(hex).map_err(|_| SumsParseError::Malformed { line })?;
             let name = if escaped {
-                unescape(name, line)?
+                Cow::Owned(unescape(name, line)?)
             } else {
-                name.to_owned()
+                Cow::Borrowed(name)
             };
             return finish(digest, name, line);
         }
@@ -148,18 +193,22 @@ fn parse_line(raw: &str, line: usize) -> Result<Entry, SumsParseError> {
         Sha256Digest::from_hex(&body[..64]).map_err(|_| SumsParseError::Malformed { line })?;
     let name = &body[66..];
     let name = if escaped {
-        unescape(name, line)?
+        Cow::Owned(unescape(name, line)?)
     } else {
-        name.to_owned()
+        Cow::Borrowed(name)
     };
     finish(digest, name, line)
 }
 
-fn finish(digest: Sha256Digest, name: String, line: usize) -> Result<Entry, SumsParseError> {
+fn finish(
+    digest: Sha256Digest,
+    name: Cow<'_, str>,
+    line: usize,
+) -> Result<(Sha256Digest, Cow<'_, str>), SumsParseError> {
     if name.is_empty() {
         return Err(SumsParseError::Malformed { line });
     }
-    Ok(Entry { digest, name })
+    Ok((digest, name))
 }
 
 /// The non-blank lines of a list with their numbers, one `\r` before each line end dropped.
@@ -172,41 +221,63 @@ fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
 
 /// The index of the first entry whose name an earlier entry has (a set that borrows the
 /// names, not a second copy of them).
-pub fn duplicate(entries: &[Entry]) -> Option<usize> {
+pub fn duplicate<E: Listed>(entries: &[E]) -> Option<usize> {
     let mut seen = HashSet::with_capacity(entries.len());
-    entries.iter().position(|e| !seen.insert(e.name.as_str()))
+    entries.iter().position(|e| !seen.insert(e.name()))
 }
 
 /// The first name listed twice, as the error for its line.
-fn first_duplicate(text: &str, entries: &[Entry]) -> Option<SumsParseError> {
+fn first_duplicate<E: Listed>(text: &str, entries: &[E]) -> Option<SumsParseError> {
     let i = duplicate(entries)?;
     let (line, _) = lines(text).nth(i)?;
     Some(SumsParseError::Duplicate {
         line,
-        name: entries[i].name.clone(),
+        name: entries[i].name().to_owned(),
     })
+}
+
+/// The entries of a list, each made by `make` from its digest and name. One `\r` before each
+/// line end is dropped (CRLF lists, as coreutils reads them), blank lines are skipped, and
+/// anything else must be a SHA-256 line; the first error by line is reported.
+fn parse_entries<'a, E: Listed>(
+    text: &'a str,
+    make: impl Fn(Sha256Digest, Cow<'a, str>) -> E,
+) -> Result<Vec<E>, SumsParseError> {
+    // One entry per line at most: no growth (and no slack) for large lists.
+    let mut entries = Vec::with_capacity(text.bytes().filter(|&b| b == b'\n').count() + 1);
+    for (line, raw) in lines(text) {
+        match parse_line(raw, line) {
+            Ok((digest, name)) => entries.push(make(digest, name)),
+            // A name listed twice on an earlier line is the first error.
+            Err(e) => return Err(first_duplicate(text, &entries).unwrap_or(e)),
+        }
+    }
+    if let Some(e) = first_duplicate(text, &entries) {
+        return Err(e);
+    }
+    if entries.is_empty() {
+        return Err(SumsParseError::Empty);
+    }
+    entries.shrink_to_fit();
+    Ok(entries)
+}
+
+impl<'a> SumsList<'a> {
+    /// Parses a list as [`SumsFile::parse`] does, borrowing the names from `text`.
+    pub fn parse(text: &'a str) -> Result<Self, SumsParseError> {
+        let entries = parse_entries(text, |digest, name| EntryRef { digest, name })?;
+        Ok(Self { entries })
+    }
 }
 
 impl SumsFile {
     /// Parses a list. One `\r` before each line end is dropped (CRLF lists, as coreutils
     /// reads them), blank lines are skipped, and anything else must be a SHA-256 line.
     pub fn parse(text: &str) -> Result<Self, SumsParseError> {
-        // One entry per line at most: no growth (and no slack) for large lists.
-        let mut entries = Vec::with_capacity(text.bytes().filter(|&b| b == b'\n').count() + 1);
-        for (line, raw) in lines(text) {
-            match parse_line(raw, line) {
-                Ok(entry) => entries.push(entry),
-                // A name listed twice on an earlier line is the first error.
-                Err(e) => return Err(first_duplicate(text, &entries).unwrap_or(e)),
-            }
-        }
-        if let Some(e) = first_duplicate(text, &entries) {
-            return Err(e);
-        }
-        if entries.is_empty() {
-            return Err(SumsParseError::Empty);
-        }
-        entries.shrink_to_fit();
+        let entries = parse_entries(text, |digest, name| Entry {
+            digest,
+            name: name.into_owned(),
+        })?;
         Ok(Self { entries })
     }
 
@@ -227,6 +298,13 @@ mod tests {
     const ABC: &str = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
 
     fn check(input: &str, expect: Result<Vec<(&str, &str)>, SumsParseError>) {
+        // The borrowing parser gives the same entries and errors.
+        let borrowed = SumsList::parse(input).map(|s| {
+            s.entries
+                .into_iter()
+                .map(|e| (e.digest.to_hex(), e.name.into_owned()))
+                .collect::<Vec<_>>()
+        });
         let got = SumsFile::parse(input).map(|s| {
             s.entries
                 .into_iter()
@@ -238,6 +316,7 @@ mod tests {
                 .map(|(d, n)| (d.to_owned(), n.to_owned()))
                 .collect::<Vec<_>>()
         });
+        assert_eq!(borrowed, got, "input {input:?}");
         assert_eq!(got, expect, "input {input:?}");
     }
 
@@ -330,6 +409,14 @@ mod tests {
             &format!("{ABC}  \r\n"),
             Err(SumsParseError::Malformed { line: 1 }),
         );
+    }
+
+    #[test]
+    fn names_are_borrowed_from_the_text_unless_escaped() {
+        let text = format!("{ABC}  plain\n\\{ABC}  a\\nb\n");
+        let list = SumsList::parse(&text).expect("list");
+        assert!(matches!(&list.entries[0].name, Cow::Borrowed("plain")));
+        assert!(matches!(&list.entries[1].name, Cow::Owned(n) if n == "a\nb"));
     }
 
     #[test]

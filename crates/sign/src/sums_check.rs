@@ -1,18 +1,18 @@
 //! Checking the files a checksum list names, on every core.
 //!
-//! Each entry is opened beneath the list's directory ([`sigil_core::input::open_beneath_at`]:
-//! one directory handle for the whole list, no symlink out of it followed), hashed, and
+//! Each entry is opened beneath the list's directory and hashed
+//! ([`sigil_core::input::sha256_beneath_at`]: one directory handle for the whole list, no
+//! symlink out of it followed, one open, `fstat`, read and close per small file), and
 //! compared. Results come back in list order, whatever the scheduling.
 
 use std::fs::File;
-use std::io::{self, Read as _};
+use std::io;
 use std::path::{Component, Path};
 
 use rayon::prelude::*;
-use sigil_core::digest::Sha256Hasher;
-use sigil_core::{Sha256Digest, HASH_BUFFER_SIZE};
+use sigil_core::Sha256Digest;
 
-use crate::sums::Entry;
+use crate::sums::Listed;
 
 /// What checking one entry found.
 #[derive(Debug)]
@@ -20,8 +20,8 @@ use crate::sums::Entry;
 pub enum Status {
     /// The file's SHA-256 is the listed one.
     Ok,
-    /// Another SHA-256 (the one read).
-    Changed(Sha256Digest),
+    /// Another SHA-256 (the one read; boxed, so a status of a large list is two words).
+    Changed(Box<Sha256Digest>),
     /// No such file.
     Missing,
     /// The name leaves the list's directory: by itself (`..`, absolute), or through a symlink
@@ -73,40 +73,26 @@ pub fn safe_relative(name: &str) -> bool {
             .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
 }
 
-fn hash(mut f: &File, buf: &mut Vec<u8>) -> io::Result<Sha256Digest> {
-    if buf.is_empty() {
-        buf.resize(HASH_BUFFER_SIZE, 0);
-    }
-    let mut h = Sha256Hasher::default();
-    loop {
-        match f.read(buf) {
-            Ok(0) => return Ok(h.finalize()),
-            Ok(n) => h.update(&buf[..n]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-}
-
-fn check_one(d: &File, dir: &Path, e: &Entry, buf: &mut Vec<u8>) -> Status {
-    if !safe_relative(&e.name) {
+fn check_one(d: &File, dir: &Path, e: &impl Listed, buf: &mut Vec<u8>) -> Status {
+    if !safe_relative(e.name()) {
         return Status::UnsafePath(false);
     }
-    match sigil_core::input::open_beneath_at(d, dir, Path::new(&e.name)) {
+    match sigil_core::input::sha256_beneath_at(d, dir, Path::new(e.name()), buf) {
         Err(err) if sigil_core::input::escapes(&err) => Status::UnsafePath(true),
         Err(err) if err.kind() == io::ErrorKind::NotFound => Status::Missing,
         Err(err) => Status::Unreadable(err),
-        Ok((f, _)) => match hash(&f, buf) {
-            Ok(got) if got == e.digest => Status::Ok,
-            Ok(got) => Status::Changed(got),
-            Err(err) => Status::Unreadable(err),
-        },
+        Ok(got) if got == *e.digest() => Status::Ok,
+        Ok(got) => Status::Changed(Box::new(got)),
     }
 }
 
 /// Checks every entry against the files beneath `dir`, in parallel; `done` is called once
 /// per entry checked (for a progress display). Results are in entry order.
-pub fn check(dir: &Path, entries: &[Entry], done: &(dyn Fn() + Sync)) -> io::Result<Vec<Status>> {
+pub fn check<E: Listed + Sync>(
+    dir: &Path,
+    entries: &[E],
+    done: &(dyn Fn() + Sync),
+) -> io::Result<Vec<Status>> {
     let d = File::open(dir)?;
     Ok(entries
         .par_iter()
@@ -122,6 +108,8 @@ pub fn check(dir: &Path, entries: &[Entry], done: &(dyn Fn() + Sync)) -> io::Res
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sums::Entry;
+    use sigil_core::digest::Sha256Hasher;
 
     #[test]
     fn statuses_come_back_in_list_order() {
@@ -157,5 +145,10 @@ mod tests {
             .map(Status::code)
             .collect();
         assert_eq!(got, ["ok", "changed", "missing", "unsafe-path"]);
+    }
+
+    #[test]
+    fn a_status_is_two_words_so_a_large_list_holds_little() {
+        assert_eq!(std::mem::size_of::<Status>(), 16);
     }
 }
