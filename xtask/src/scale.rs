@@ -371,22 +371,34 @@ fn pack_size(
             .arg(format!("{name}.tar.gz"))
             .current_dir(dir),
     )?;
-    // Removing the previous output and its writeback are outside the timed runs (see
-    // docs/performance.md: on a disk, 100,000 deletions slow the next run of either tool).
+    // Nothing is deleted between the timed runs: the previous output is renamed into
+    // `.trash`. ext4 without a journal skips every inode deleted in the last 60 s (300 s
+    // while its inode table block is dirty) with a linear scan at each new inode, so right
+    // after a deletion of N files creating N files costs N^2 (docs/performance.md).
     let install: Vec<String> = strs(&[sig, "pack", "install"])
         .into_iter()
         .chain([format!("{name}.tar.gz")])
         .chain(strs(&["--key", "bench.pub", "--to", "out-sigil"]))
         .chain(strs(&limits))
         .collect();
-    let (t_inst, rss_inst) = measure_after(dir, Some("rm -rf out-sigil"), &install)?;
+    let aside =
+        |out: &str| format!("mkdir -p .trash && {{ [ ! -e {out} ] || mv {out} .trash/{out}-$$; }}");
+    let (t_inst, rss_inst) = measure_after(dir, Some(&aside("out-sigil")), &install)?;
     let tar = strs(&["tar", "xzf"])
         .into_iter()
         .chain([format!("{name}.tar.gz"), "-C".into(), "out-tar".into()])
         .collect::<Vec<_>>();
-    let (t_tar, _) = measure_after(dir, Some("rm -rf out-tar && mkdir out-tar"), &tar)?;
-    let _ = std::fs::remove_dir_all(dir.join("out-sigil"));
-    let _ = std::fs::remove_dir_all(dir.join("out-tar"));
+    let (t_tar, _) = measure_after(
+        dir,
+        Some(&format!("{} && mkdir out-tar", aside("out-tar"))),
+        &tar,
+    )?;
+    for out in ["out-sigil", "out-tar", ".trash"] {
+        let _ = std::fs::remove_dir_all(dir.join(out));
+    }
+    // Let the deleted inodes age past that window before the next size creates files.
+    let _ = Command::new("sync").status();
+    std::thread::sleep(std::time::Duration::from_secs(65));
     Ok([
         (t_sign, rss_sign, None),
         (t_ver, rss_ver, Some(t_sha)),
