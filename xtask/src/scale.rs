@@ -372,7 +372,7 @@ fn pack_size(
             .current_dir(dir),
     )?;
     // Nothing is deleted between the timed runs: the previous output is renamed into
-    // `.trash`. ext4 without a journal skips every inode deleted in the last 60 s (300 s
+    // `.trash`. ext4 without a journal skips every inode deleted in the last 60 s (360 s
     // while its inode table block is dirty) with a linear scan at each new inode, so right
     // after a deletion of N files creating N files costs N^2 (docs/performance.md).
     let install: Vec<String> = strs(&[sig, "pack", "install"])

@@ -14,6 +14,8 @@ use std::sync::mpsc::SyncSender;
 use flate2::{Compression, GzBuilder};
 use thiserror::Error;
 
+// The same chunking as the install's decompression pipeline.
+use crate::extract::{PIPELINE_AHEAD, PIPELINE_CHUNK};
 use crate::manifest::{MANIFEST_PATH, SIGNATURE_PATH};
 use crate::rules::{code, Limits, Violation};
 use crate::tree::{self, Progress, TreeFile, TreeIoError};
@@ -154,11 +156,6 @@ pub fn write_archive_progress<W: Write>(
         .map_err(output_error)?;
     Ok(summary)
 }
-
-/// Bytes of the tar stream handed to the compressor at a time.
-const PIPELINE_CHUNK: usize = 256 << 10;
-/// Chunks the tar thread may run ahead of the compressor.
-const PIPELINE_AHEAD: usize = 4;
 
 fn output_error(source: io::Error) -> ArchiveError {
     ArchiveError::Io {
