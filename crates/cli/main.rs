@@ -93,35 +93,35 @@ fn command_name(m: &clap::ArgMatches) -> String {
 }
 
 fn dispatch(out: &Output, fmt: FormatArg, command: Command) -> Result<output::Report, Failure> {
+    use cmd::advisory::AdvisoryCommand;
+    let (flags, only_for) = match fmt {
+        FormatArg::Pem | FormatArg::Minisign => ("pem and --format minisign", "key export"),
+        FormatArg::Rustsec | FormatArg::Markdown => {
+            ("rustsec and --format markdown", "advisory export")
+        }
+        _ => ("", ""),
+    };
+    let fits = match &command {
+        Command::Key(cmd::key::KeyCommand::Export(_)) => only_for == "key export",
+        Command::Advisory(AdvisoryCommand::Export(_)) => only_for == "advisory export",
+        _ => false,
+    };
+    if !flags.is_empty() && !fits {
+        return Err(
+            Failure::usage(format!("--format {flags} apply only to `sigil {only_for}`"))
+                .hint("use --format human or --format json"),
+        );
+    }
     let key_format = match fmt {
         FormatArg::Minisign => cmd::key::KeyFormat::Minisign,
         _ => cmd::key::KeyFormat::Pem,
     };
-    if matches!(fmt, FormatArg::Pem | FormatArg::Minisign)
-        && !matches!(command, Command::Key(cmd::key::KeyCommand::Export(_)))
-    {
-        return Err(Failure::usage(
-            "--format pem and --format minisign apply only to `sigil key export`",
-        )
-        .hint("use --format human or --format json"));
-    }
     let export_format = match fmt {
-        FormatArg::Rustsec => cmd::advisory::ExportFormat::Rustsec,
-        FormatArg::Markdown => cmd::advisory::ExportFormat::Markdown,
-        FormatArg::Json => cmd::advisory::ExportFormat::Json,
-        _ => cmd::advisory::ExportFormat::Unset,
+        FormatArg::Rustsec => Some(cmd::advisory::ExportFormat::Rustsec),
+        FormatArg::Markdown => Some(cmd::advisory::ExportFormat::Markdown),
+        FormatArg::Json => Some(cmd::advisory::ExportFormat::Json),
+        _ => None,
     };
-    if matches!(fmt, FormatArg::Rustsec | FormatArg::Markdown)
-        && !matches!(
-            command,
-            Command::Advisory(cmd::advisory::AdvisoryCommand::Export(_))
-        )
-    {
-        return Err(Failure::usage(
-            "--format rustsec and --format markdown apply only to `sigil advisory export`",
-        )
-        .hint("use --format human or --format json"));
-    }
     match command {
         Command::Key(c) => cmd::key::run(c, key_format),
         Command::Sign(a) => cmd::sign::run(out, a),

@@ -373,6 +373,10 @@ fn code_families() -> Vec<(&'static str, Vec<String>)> {
             "sigil_tuf::TufCode",
             codes(sigil_tuf::TufCode::ALL, sigil_tuf::TufCode::code),
         ),
+        (
+            "sigil_scan::ScanRule",
+            codes(sigil_scan::ScanRule::ALL, sigil_scan::ScanRule::code),
+        ),
     ]
 }
 
@@ -417,12 +421,23 @@ const PUBLIC_MODULES: &[(&str, &[&str])] = &[
             "codes", "digest", "error", "hex", "input", "json", "report", "terminal", "time",
         ],
     ),
-    ("keys", &[]),
+    ("keys", &["report"]),
     ("scan", &[]),
-    ("sign", &["binding", "minisig", "sums", "sums_check"]),
+    (
+        "sign",
+        &["binding", "minisig", "report", "sums", "sums_check"],
+    ),
     (
         "sigstore",
-        &["batch", "cosign", "extensions", "pep740", "sign", "trust"],
+        &[
+            "batch",
+            "cosign",
+            "extensions",
+            "pep740",
+            "report",
+            "sign",
+            "trust",
+        ],
     ),
     (
         "pack",
@@ -433,7 +448,14 @@ const PUBLIC_MODULES: &[(&str, &[&str])] = &[
     ),
     (
         "attest",
-        &["document", "dsse", "provenance", "statement", "verify"],
+        &[
+            "document",
+            "dsse",
+            "provenance",
+            "report",
+            "statement",
+            "verify",
+        ],
     ),
     (
         "sbom",
@@ -447,6 +469,7 @@ const PUBLIC_MODULES: &[(&str, &[&str])] = &[
             "model",
             "pack",
             "purl",
+            "report",
             "spdx",
         ],
     ),
@@ -462,6 +485,7 @@ const PUBLIC_MODULES: &[(&str, &[&str])] = &[
             "inventory",
             "osv",
             "purl",
+            "report",
             "rustsec_db",
             "validate",
             "version",
@@ -474,6 +498,7 @@ const PUBLIC_MODULES: &[(&str, &[&str])] = &[
         "gate",
         &[
             "attest",
+            "attest_report",
             "decision",
             "decision_log",
             "evidence",

@@ -15,6 +15,15 @@ use crate::target_dir;
 /// Runs per command; the fastest counts.
 pub const RUNS: usize = 3;
 
+/// [`RUNS`], or `SIGIL_BENCH_RUNS` (at least 1) for long runs such as a million-file pack.
+pub fn runs() -> usize {
+    std::env::var("SIGIL_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(RUNS)
+}
+
 /// Runs a command once and returns (wall seconds, peak RSS in KiB).
 const MEASURE: &str = r#"
 import resource, subprocess, sys, time
@@ -36,7 +45,7 @@ pub fn measure(dir: &Path, argv: &[String]) -> Result<(f64, u64)> {
 pub fn measure_after(dir: &Path, prepare: Option<&str>, argv: &[String]) -> Result<(f64, u64)> {
     let mut best = f64::INFINITY;
     let mut rss = 0;
-    for _ in 0..RUNS {
+    for _ in 0..runs() {
         if let Some(sh) = prepare {
             crate::run_cmd(
                 Command::new("sh")
@@ -155,7 +164,11 @@ pub fn run(rest: &[String]) -> Result<()> {
     }
     let sigil = build_sigil(true)?;
     let sig = sigil.display().to_string();
-    let dir = target_dir().join("bench");
+    // `SIGIL_BENCH_DIR` puts the trees elsewhere (a tmpfs, or a disk with room for a
+    // million-file pack and its copies).
+    let dir = std::env::var_os("SIGIL_BENCH_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| target_dir().join("bench"));
     std::fs::create_dir_all(&dir)?;
     if scale {
         let rows = crate::scale::run_scale(&dir, &sig, &cases)?;

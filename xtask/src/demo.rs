@@ -104,23 +104,7 @@ pub fn run() -> Result<()> {
     )?;
 
     step(3, "verify as a user would, before installing anything");
-    sigil(
-        &bin,
-        &dir,
-        &[
-            "verify",
-            "--key",
-            "release.pub",
-            "dist/widget-1.0.0-x86_64-linux.tar.gz",
-        ],
-        0,
-    )?;
-    sigil(
-        &bin,
-        &dir,
-        &["sums", "verify", "dist/SHA256SUMS", "--key", "release.pub"],
-        0,
-    )?;
+    verify_both(&bin, &dir, 0)?;
     if let Some(minisign) = which("minisign") {
         println!("$ minisign -Vm dist/SHA256SUMS -p release.pub   (independent check)");
         run_cmd(
@@ -146,23 +130,7 @@ pub fn run() -> Result<()> {
     let mut bytes = std::fs::read(&artifact)?;
     bytes[0] ^= 1;
     std::fs::write(&artifact, bytes)?;
-    sigil(
-        &bin,
-        &dir,
-        &[
-            "verify",
-            "--key",
-            "release.pub",
-            "dist/widget-1.0.0-x86_64-linux.tar.gz",
-        ],
-        1,
-    )?;
-    sigil(
-        &bin,
-        &dir,
-        &["sums", "verify", "dist/SHA256SUMS", "--key", "release.pub"],
-        1,
-    )?;
+    verify_both(&bin, &dir, 1)?;
 
     println!("\nxtask demo: OK (the tampered artifact was rejected, as it must be)");
     Ok(())
@@ -175,4 +143,21 @@ pub fn which(name: &str) -> Option<PathBuf> {
             .map(|d| d.join(name))
             .find(|p| p.is_file())
     })
+}
+
+/// `sigil verify` of the artifact and `sigil sums verify` of the list, each expecting `code`.
+fn verify_both(bin: &Path, dir: &Path, code: i32) -> Result<()> {
+    let artifact = "dist/widget-1.0.0-x86_64-linux.tar.gz";
+    sigil(
+        bin,
+        dir,
+        &["verify", "--key", "release.pub", artifact],
+        code,
+    )?;
+    sigil(
+        bin,
+        dir,
+        &["sums", "verify", "dist/SHA256SUMS", "--key", "release.pub"],
+        code,
+    )
 }

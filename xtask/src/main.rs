@@ -49,6 +49,17 @@ const USAGE: &str = "usage: cargo xtask <test|demo|release|wheel|completions|ben
   tuf-conformance [PYTEST_ARGS]  the TUF conformance suite against `sigil trust conformance-client`
   root                        print the checkout every task acts on (found from the current directory)";
 
+/// `cargo build` arguments of the release binary (wheel, bench and release build the same one).
+pub const BUILD_RELEASE_SIGIL: &[&str] = &[
+    "build",
+    "--release",
+    "--locked",
+    "--package",
+    "sigil",
+    "--bin",
+    "sigil",
+];
+
 fn main() {
     if let Err(e) = run() {
         eprintln!("xtask: error: {e:#}");
@@ -204,15 +215,7 @@ fn wheel_task(rest: &[String]) -> Result<()> {
     let binary = match binary {
         Some(b) => b,
         None => {
-            run_cmd(cargo().args([
-                "build",
-                "--release",
-                "--locked",
-                "--package",
-                "sigil",
-                "--bin",
-                "sigil",
-            ]))?;
+            run_cmd(cargo().args(BUILD_RELEASE_SIGIL))?;
             target_dir().join("release/sigil")
         }
     };

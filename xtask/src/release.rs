@@ -286,16 +286,8 @@ fn build(epoch: u64) -> Result<PathBuf> {
             "Install it with `cargo install --locked cargo-auditable` for a real release.",
         ]);
     }
-    c.args([
-        "build",
-        "--release",
-        "--locked",
-        "--package",
-        "sigil",
-        "--bin",
-        "sigil",
-    ])
-    .env("SOURCE_DATE_EPOCH", epoch.to_string());
+    c.args(crate::BUILD_RELEASE_SIGIL)
+        .env("SOURCE_DATE_EPOCH", epoch.to_string());
     println!(
         "$ {}",
         show(
@@ -619,30 +611,20 @@ fn release(ctx: &Ctx, out: &Path, binary: &Path) -> Result<()> {
         .join(format!("{}.provenance.json", ctx.archive_name()));
     let attestations = out.join(format!("{}.intoto.jsonl", ctx.archive_name()));
     provenance(ctx, &archive, &statement)?;
-    let mut attest: Vec<&dyn AsRef<OsStr>> = vec![&"attest"];
-    attest.extend(signer.iter().map(|a| a as &dyn AsRef<OsStr>));
-    attest.extend([
-        &"--predicate-type" as &dyn AsRef<OsStr>,
-        &SLSA,
-        &"--predicate",
-        &statement,
-        &archive,
-        &"-o",
-        &attestations,
-    ]);
-    sigil_step(ctx, &attest)?;
-    let mut attest: Vec<&dyn AsRef<OsStr>> = vec![&"attest"];
-    attest.extend(signer.iter().map(|a| a as &dyn AsRef<OsStr>));
-    attest.extend([
-        &"--predicate-type" as &dyn AsRef<OsStr>,
-        &CYCLONEDX,
-        &"--predicate",
-        &sbom,
-        &archive,
-        &"-o",
-        &attestations,
-    ]);
-    sigil_step(ctx, &attest)?;
+    for (ptype, predicate) in [(SLSA, &statement), (CYCLONEDX, &sbom)] {
+        let mut attest: Vec<&dyn AsRef<OsStr>> = vec![&"attest"];
+        attest.extend(signer.iter().map(|a| a as &dyn AsRef<OsStr>));
+        attest.extend([
+            &"--predicate-type" as &dyn AsRef<OsStr>,
+            &ptype,
+            &"--predicate",
+            predicate,
+            &archive,
+            &"-o",
+            &attestations,
+        ]);
+        sigil_step(ctx, &attest)?;
+    }
 
     wheel_and_installer(ctx, out, binary, &archive, &sbom)?;
 
@@ -895,6 +877,55 @@ struct Check {
 }
 
 impl Check {
+    /// A check through sigil itself, run from the repository root.
+    pub(crate) fn sigil(
+        program: &Path,
+        args: Vec<OsString>,
+        env: &[(&'static str, OsString)],
+    ) -> Self {
+        Check {
+            route: Route::Sigil,
+            shown: format!("sigil {}", show(&args)),
+            program: program.to_path_buf(),
+            args,
+            dir: root(),
+            env: env.to_vec(),
+            missing_tool: None,
+        }
+    }
+
+    /// A check through a tool nobody here wrote, run inside `dist`; `program` is `None` when
+    /// the tool is not installed (the check then reports it missing).
+    pub(crate) fn independent(
+        tool: &'static str,
+        program: Option<PathBuf>,
+        args: Vec<OsString>,
+        dist: &Path,
+    ) -> Self {
+        let shown = format!(
+            "(cd {} && {tool} {})",
+            show(&[dist.to_path_buf().into()]),
+            show(&args)
+        );
+        Check {
+            route: Route::Independent,
+            missing_tool: program.is_none().then_some(tool),
+            program: program.unwrap_or_else(|| tool.into()),
+            args,
+            dir: dist.to_path_buf(),
+            env: Vec::new(),
+            shown,
+        }
+    }
+
+    /// `sha256sum --strict --quiet -c SHA256SUMS` inside `dist`.
+    pub(crate) fn sha256sum(dist: &Path) -> Self {
+        let args = ["--strict", "--quiet", "-c", "SHA256SUMS"]
+            .map(OsString::from)
+            .to_vec();
+        Check::independent("sha256sum", which("sha256sum"), args, dist)
+    }
+
     fn command(&self) -> Command {
         let mut c = Command::new(&self.program);
         c.args(&self.args).current_dir(&self.dir);
@@ -915,18 +946,7 @@ fn checks(ctx: &Ctx, dist: &Path) -> Result<Vec<Check>> {
     if let Some(k) = &ctx.keyless {
         return keyless::checks(k, &ctx.sigil, &env, dist);
     }
-    let mut sigil = |args: Vec<OsString>| {
-        let shown = format!("sigil {}", show(&args));
-        v.push(Check {
-            route: Route::Sigil,
-            program: ctx.sigil.clone(),
-            args,
-            dir: root(),
-            env: env.clone(),
-            shown,
-            missing_tool: None,
-        });
-    };
+    let mut sigil = |args: Vec<OsString>| v.push(Check::sigil(&ctx.sigil, args, &env));
     let names: Vec<String> = files(dist)?.iter().map(|p| file_name(p)).collect();
     // The archives and the wheel: each signed, with provenance and SBOM attestations beside it.
     let archives: Vec<&String> = names
@@ -991,42 +1011,9 @@ fn checks(ctx: &Ctx, dist: &Path) -> Result<Vec<Check>> {
             "-p".into(),
             ctx.public.clone().into(),
         ];
-        let shown = format!(
-            "(cd {} && minisign {})",
-            show(&[dist.to_path_buf().into()]),
-            show(&args)
-        );
-        v.push(Check {
-            route: Route::Independent,
-            program: minisign.clone().unwrap_or_else(|| "minisign".into()),
-            args,
-            dir: dist.to_path_buf(),
-            env: Vec::new(),
-            shown,
-            missing_tool: minisign.is_none().then_some("minisign"),
-        });
+        v.push(Check::independent("minisign", minisign.clone(), args, dist));
     }
-    let sha256sum = which("sha256sum");
-    let args: Vec<OsString> = vec![
-        "--strict".into(),
-        "--quiet".into(),
-        "-c".into(),
-        "SHA256SUMS".into(),
-    ];
-    let shown = format!(
-        "(cd {} && sha256sum {})",
-        show(&[dist.to_path_buf().into()]),
-        show(&args)
-    );
-    v.push(Check {
-        route: Route::Independent,
-        program: sha256sum.clone().unwrap_or_else(|| "sha256sum".into()),
-        args,
-        dir: dist.to_path_buf(),
-        env: Vec::new(),
-        shown,
-        missing_tool: sha256sum.is_none().then_some("sha256sum"),
-    });
+    v.push(Check::sha256sum(dist));
     Ok(v)
 }
 

@@ -18,8 +18,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{ensure, Result};
 
-use super::which;
-use super::{banner, file_name, files, show, Check, Route, CYCLONEDX, SLSA};
+use super::{banner, file_name, files, show, Check, CYCLONEDX, SLSA};
 use crate::root;
 
 /// GitHub Actions' OIDC issuer.
@@ -181,18 +180,7 @@ pub(super) fn checks(
         "--certificate-oidc-issuer".into(),
         ISSUER.into(),
     ];
-    let mut sigil = |args: Vec<OsString>| {
-        let shown = format!("sigil {}", show(&args));
-        v.push(Check {
-            route: Route::Sigil,
-            program: sigil_bin.to_path_buf(),
-            args,
-            dir: root(),
-            env: env.to_vec(),
-            shown,
-            missing_tool: None,
-        });
-    };
+    let mut sigil = |args: Vec<OsString>| v.push(Check::sigil(sigil_bin, args, env));
     let names: Vec<String> = files(dist)?.iter().map(|p| file_name(p)).collect();
     let archives: Vec<&String> = names.iter().filter(|n| n.ends_with(".tar.gz")).collect();
     ensure!(!archives.is_empty(), "{} holds no archive", dist.display());
@@ -251,41 +239,10 @@ pub(super) fn checks(
             ISSUER.into(),
             n.into(),
         ]);
-        let shown = format!(
-            "(cd {} && sigstore {})",
-            show(&[dist.to_path_buf().into()]),
-            show(&args)
-        );
-        v.push(Check {
-            route: Route::Independent,
-            program: py.clone(),
-            args,
-            dir: dist.to_path_buf(),
-            env: Vec::new(),
-            shown,
-            missing_tool: (!have_py).then_some("sigstore-python"),
-        });
+        let mut c = Check::independent("sigstore", Some(py.clone()), args, dist);
+        c.missing_tool = (!have_py).then_some("sigstore-python");
+        v.push(c);
     }
-    let sha256sum = which("sha256sum");
-    let args: Vec<OsString> = vec![
-        "--strict".into(),
-        "--quiet".into(),
-        "-c".into(),
-        "SHA256SUMS".into(),
-    ];
-    let shown = format!(
-        "(cd {} && sha256sum {})",
-        show(&[dist.to_path_buf().into()]),
-        show(&args)
-    );
-    v.push(Check {
-        route: Route::Independent,
-        program: sha256sum.clone().unwrap_or_else(|| "sha256sum".into()),
-        args,
-        dir: dist.to_path_buf(),
-        env: Vec::new(),
-        shown,
-        missing_tool: sha256sum.is_none().then_some("sha256sum"),
-    });
+    v.push(Check::sha256sum(dist));
     Ok(v)
 }

@@ -371,8 +371,9 @@ fn pack_size(
             .arg(format!("{name}.tar.gz"))
             .current_dir(dir),
     )?;
-    // Nothing is deleted between the timed runs: the previous output is renamed into
-    // `.trash`. ext4 without a journal skips every inode deleted in the last 60 s (360 s
+    // One installed copy at a time (a million-file pack and two copies of it do not fit in a
+    // default tmpfs's inodes), and every deletion is synced and ages 65 s before files are
+    // created again: ext4 without a journal skips every inode deleted in the last 60 s (360 s
     // while its inode table block is dirty) with a linear scan at each new inode, so right
     // after a deletion of N files creating N files costs N^2 (docs/performance.md).
     let install: Vec<String> = strs(&[sig, "pack", "install"])
@@ -381,24 +382,29 @@ fn pack_size(
         .chain(strs(&["--key", "bench.pub", "--to", "out-sigil"]))
         .chain(strs(&limits))
         .collect();
-    let aside =
-        |out: &str| format!("mkdir -p .trash && {{ [ ! -e {out} ] || mv {out} .trash/{out}-$$; }}");
-    let (t_inst, rss_inst) = measure_after(dir, Some(&aside("out-sigil")), &install)?;
+    let clear = |out: &str| format!("if [ -e {out} ]; then rm -rf {out} && sync && sleep 65; fi");
+    let (t_inst, rss_inst) = measure_after(dir, Some(&clear("out-sigil")), &install)?;
+    crate::run_cmd(
+        Command::new("sh")
+            .arg("-c")
+            .arg(clear("out-sigil"))
+            .current_dir(dir),
+    )?;
     let tar = strs(&["tar", "xzf"])
         .into_iter()
         .chain([format!("{name}.tar.gz"), "-C".into(), "out-tar".into()])
         .collect::<Vec<_>>();
     let (t_tar, _) = measure_after(
         dir,
-        Some(&format!("{} && mkdir out-tar", aside("out-tar"))),
+        Some(&format!("{} && mkdir out-tar", clear("out-tar"))),
         &tar,
     )?;
-    for out in ["out-sigil", "out-tar", ".trash"] {
-        let _ = std::fs::remove_dir_all(dir.join(out));
-    }
-    // Let the deleted inodes age past that window before the next size creates files.
-    let _ = Command::new("sync").status();
-    std::thread::sleep(std::time::Duration::from_secs(65));
+    crate::run_cmd(
+        Command::new("sh")
+            .arg("-c")
+            .arg(clear("out-tar"))
+            .current_dir(dir),
+    )?;
     Ok([
         (t_sign, rss_sign, None),
         (t_ver, rss_ver, Some(t_sha)),
@@ -512,6 +518,15 @@ pub fn run_scale(dir: &Path, sig: &str, cases: &[String]) -> Result<Vec<ScaleRow
         for &n in &sizes {
             println!("xtask bench --scale: packs, {n} files of {bytes} B");
             let r = pack_size(dir, sig, n, bytes)?;
+            // Printed as each size finishes, so a long run that stops later keeps its numbers.
+            for (what, (t, rss, reft)) in ["sign", "verify", "archive", "install"].iter().zip(&r) {
+                println!(
+                    "xtask bench --scale: pack {what}, {n} files: {t:.3} s, {:.1} MiB{}",
+                    *rss as f64 / 1024.0,
+                    reft.map(|x| format!(", reference {x:.3} s"))
+                        .unwrap_or_default()
+                );
+            }
             for (k, (t, rss, reft)) in r.into_iter().enumerate() {
                 per[k].push((format!("{n} files"), n as u64, t, rss, reft));
             }

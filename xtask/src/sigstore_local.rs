@@ -26,21 +26,23 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     run_cmd(
         cargo()
-            .args([
-                "run",
-                "--quiet",
-                "--locked",
-                "-p",
-                "sigil-test-sigstore",
-                "--example",
-                "sigstore-local",
-                "--",
-                "--dir",
-            ])
+            .args(["run"])
+            .args(LOCAL_SIGSTORE)
+            .args(["--", "--dir"])
             .arg(&dir)
             .args(["--port", &port]),
     )
 }
+
+/// Cargo's arguments after `build` or `run` for the local Sigstore example.
+const LOCAL_SIGSTORE: &[&str] = &[
+    "--quiet",
+    "--locked",
+    "-p",
+    "sigil-test-sigstore",
+    "--example",
+    "sigstore-local",
+];
 
 /// A local Sigstore started in the background (the same example, built first); stopped when
 /// dropped. Used by `bench` and `release --keyless`.
@@ -85,15 +87,7 @@ impl Drop for Background {
 /// Builds and starts the local Sigstore serving from `dir` (fresh files) and waits for its
 /// token.
 pub fn start(dir: &std::path::Path, identity: &[&str]) -> Result<Background> {
-    run_cmd(cargo().args([
-        "build",
-        "--quiet",
-        "--locked",
-        "-p",
-        "sigil-test-sigstore",
-        "--example",
-        "sigstore-local",
-    ]))?;
+    run_cmd(cargo().args(["build"]).args(LOCAL_SIGSTORE))?;
     let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir)?;
     let exe = crate::target_dir().join("debug/examples/sigstore-local");

@@ -16,6 +16,7 @@ pub mod export;
 pub mod inventory;
 pub mod osv;
 pub mod purl;
+pub mod report;
 pub mod rustsec_db;
 pub mod validate;
 pub mod version;

@@ -20,6 +20,7 @@
 pub mod document;
 pub mod dsse;
 pub mod provenance;
+pub mod report;
 pub mod statement;
 pub mod verify;
 
@@ -86,6 +87,9 @@ pub fn pem_fingerprint(pem: &str) -> Option<String> {
     let der = dsse::decode_base64(&body)?;
     Some(sigil_core::hex::encode(&Sha256::digest(der)))
 }
+
+/// Largest `--predicate` file `sigil attest` reads.
+pub const MAX_PREDICATE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Which digest subjects carry when sigil writes them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,12 +3,11 @@
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 
-use serde_json::{json, Value};
 use sigil_advisory::author::{self, NewAdvisory};
-use sigil_advisory::batch;
-use sigil_advisory::osv::{Advisory, RangeType, MAX_ADVISORY_BYTES};
-use sigil_advisory::validate;
-use sigil_advisory::vex;
+use sigil_advisory::osv::{RangeType, MAX_ADVISORY_BYTES};
+pub use sigil_advisory::report::ExportFormat;
+use sigil_advisory::report::{self, Export};
+use sigil_advisory::{batch, validate, vex};
 
 use crate::output::{Failure, Report};
 
@@ -119,19 +118,6 @@ pub struct ExportArgs {
     force: bool,
 }
 
-/// What `advisory export` writes, from the global `--format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExportFormat {
-    /// RustSec advisory (TOML front matter and Markdown).
-    Rustsec,
-    /// Markdown notice.
-    Markdown,
-    /// Both, inside the JSON document.
-    Json,
-    /// Not chosen.
-    Unset,
-}
-
 /// OpenVEX documents.
 #[derive(Debug, clap::Subcommand)]
 pub enum VexCommand {
@@ -182,14 +168,8 @@ pub struct VexNewArgs {
     force: bool,
 }
 
-/// The time to record, as the advisory library wants it.
-fn now() -> Result<i64, Failure> {
-    i64::try_from(super::now_or_source_date_epoch()?)
-        .map_err(|_| Failure::usage("SOURCE_DATE_EPOCH is out of range"))
-}
-
 /// Writes `text` to `path`, refusing to replace an existing file unless `force`.
-pub fn write_output(path: &Path, text: &str, force: bool) -> Result<(), Failure> {
+pub fn write_output(path: &Path, text: impl AsRef<[u8]>, force: bool) -> Result<(), Failure> {
     if !force && path.exists() {
         return Err(
             Failure::usage(format!("{}: already exists", path.display()))
@@ -197,265 +177,88 @@ pub fn write_output(path: &Path, text: &str, force: bool) -> Result<(), Failure>
         );
     }
     std::fs::write(path, text).map_err(|e| {
-        Failure::io(format!(
-            "cannot write {}: {}",
-            path.display(),
-            super::io_reason(&e)
-        ))
+        let reason = super::io_reason(&e);
+        Failure::io(format!("cannot write {}: {reason}", path.display()))
     })
 }
 
-/// Reads and parses an OSV advisory file; a malformed one is "not verified" (exit 1).
-pub fn read_advisory(path: &Path) -> Result<Advisory, Failure> {
-    let text = super::read_text(path, MAX_ADVISORY_BYTES as u64, "advisory")?;
-    Advisory::from_json(&text)
-        .map_err(|e| Failure::not_verified(format!("{}: not an OSV advisory: {e}", path.display())))
-}
-
 /// Runs an advisory subcommand.
-pub fn run(cmd: AdvisoryCommand, export_format: ExportFormat) -> Result<Report, Failure> {
+pub fn run(cmd: AdvisoryCommand, export_format: Option<ExportFormat>) -> Result<Report, Failure> {
+    let read = |p: &Path| super::read_text(p, MAX_ADVISORY_BYTES as u64, "advisory");
     match cmd {
         AdvisoryCommand::New(a) => new(*a),
-        AdvisoryCommand::Validate(a) => validate_files(a),
-        AdvisoryCommand::Export(a) => export(a, export_format),
+        AdvisoryCommand::Validate(a) => {
+            let files = a.files.iter().map(|p| report::validate_input(p, read(p)));
+            let files = files.collect::<Result<Vec<_>, _>>()?;
+            let set = batch::validate_files(files, validate::Options::new(a.final_));
+            Ok(report::validated(&set))
+        }
+        AdvisoryCommand::Export(a) => {
+            let adv = report::parse_advisory(&a.file, &read(&a.file)?)?;
+            let export = report::export(&adv, &a.file, export_format)?;
+            if let (Export::Text { text, .. }, Some(path)) = (&export, &a.out) {
+                write_output(path, text, a.force)?;
+            }
+            Ok(export.report(a.out.as_deref()))
+        }
     }
 }
 
-fn prompt(label: &str, default: Option<&str>) -> Result<Option<String>, Failure> {
+/// Asks for one field on the terminal; the line as typed.
+fn prompt(label: &str, default: Option<&str>) -> Result<String, Failure> {
     let mut err = std::io::stderr().lock();
     let shown = default.map(|d| format!(" [{d}]")).unwrap_or_default();
-    let _ = write!(err, "{label}{shown}: ");
-    let _ = err.flush();
+    let _ = write!(err, "{label}{shown}: ").and_then(|()| err.flush());
     let mut line = String::new();
     std::io::stdin()
         .lock()
         .read_line(&mut line)
         .map_err(|e| Failure::io(format!("reading stdin: {e}")))?;
-    let line = line.trim().to_owned();
-    Ok(if line.is_empty() {
-        default.map(str::to_owned)
-    } else {
-        Some(line)
-    })
+    Ok(line)
 }
 
-fn new(mut a: NewArgs) -> Result<Report, Failure> {
-    let has_package = a.package.is_some() || (a.ecosystem.is_some() && a.name.is_some());
-    if std::io::stdin().is_terminal() && (!has_package || a.summary.is_none()) {
-        if !has_package {
-            a.package = prompt("package URL (e.g. pkg:cargo/NAME)", None)?;
-        }
-        if a.summary.is_none() {
-            a.summary = prompt("summary", None)?;
-        }
-        if a.id.is_none() {
-            let eco = a
-                .package
-                .as_deref()
-                .and_then(|p| sigil_advisory::purl::Purl::parse(p).ok())
-                .and_then(|p| p.osv_package().map(|x| x.0));
-            a.id = prompt("id", Some(author::draft_id(eco)))?;
-        }
-        let no_range = a.range.is_empty() && a.affected_version.is_empty();
-        if no_range && a.introduced.is_none() && a.fixed.is_none() && a.last_affected.is_none() {
-            a.introduced = prompt("introduced in", Some("0"))?;
-            a.fixed = prompt("fixed in (empty if not fixed)", None)?;
-        }
-        if a.severity.is_none() {
-            a.severity = prompt("CVSS vector (empty for none)", None)?;
-        }
-    } else if !has_package {
-        return Err(
-            Failure::usage("missing --package PURL (or --ecosystem and --name)").hint(
-                "stdin is not a terminal, so sigil does not prompt: give every field as a flag",
-            ),
-        );
-    }
+fn new(a: NewArgs) -> Result<Report, Failure> {
     let mut n = NewAdvisory::default();
+    (n.id, n.summary, n.purl) = (a.id.unwrap_or_default(), a.summary, a.package);
+    (n.ecosystem, n.name) = (a.ecosystem, a.name);
+    (n.ranges, n.introduced, n.fixed, n.last_affected) =
+        (a.range, a.introduced, a.fixed, a.last_affected);
+    (n.versions, n.severity, n.aliases) = (a.affected_version, a.severity, a.alias);
+    report::complete(&mut n, std::io::stdin().is_terminal(), prompt)?;
     n.details = match &a.details_file {
         Some(p) => Some(super::read_text(p, 1 << 20, "details")?),
         None => a.details,
     };
-    (n.id, n.summary, n.purl, n.ecosystem, n.name) = (
-        a.id.unwrap_or_default(),
-        a.summary,
-        a.package,
-        a.ecosystem,
-        a.name,
-    );
-    (n.ranges, n.introduced, n.fixed, n.last_affected) =
-        (a.range, a.introduced, a.fixed, a.last_affected);
     n.range_type = a.range_type.map(|t| match t {
         RangeTypeArg::Semver => RangeType::SEMVER,
         RangeTypeArg::Ecosystem => RangeType::ECOSYSTEM,
     });
-    (n.versions, n.severity, n.aliases) = (a.affected_version, a.severity, a.alias);
-    (n.references, n.credits, n.now) = (a.reference, a.credit, now()?);
-    let adv = author::new_advisory(&n).map_err(|e| Failure::usage(e.to_string()))?;
-    let score = adv.best_cvss(adv.affected.first());
-    let draft = validate::is_draft_id(&adv.id);
-    let mut data = json!({ "id": adv.id, "draft": draft, "advisory": adv });
-    if let Some(c) = &score {
-        data["score"] = json!(c.score);
-        data["severity"] = json!(c.severity().as_str());
-        data["cvss"] = json!(c.vector);
+    (n.references, n.credits) = (a.reference, a.credit);
+    n.now = super::sbom::now()?.unix_seconds();
+    let adv = author::new_advisory(&n)?;
+    if let Some(path) = &a.out {
+        write_output(path, adv.to_json(), a.force)?;
     }
-    let Some(path) = &a.out else {
-        return Ok(document(data, adv.to_json()));
-    };
-    write_output(path, &adv.to_json(), a.force)?;
-    data["file"] = json!(path);
-    let r = Report::ok("ok", data).line(format!("wrote {}: {}", path.display(), adv.id));
-    let r = r.line(match &score {
-        Some(c) => format!(
-            "severity: {:.1} {} ({})",
-            c.score,
-            c.severity(),
-            c.nomenclature()
-        ),
-        None => "severity: not scored".to_owned(),
-    });
-    Ok(match draft {
-        true => r.line(format!(
-            "note: {} is a draft id; `sigil advisory validate --final` rejects it",
-            adv.id
-        )),
-        false => r,
-    })
-}
-
-/// A report whose result is the document `text` itself (written to stdout).
-fn document(data: Value, text: String) -> Report {
-    let mut r = Report::ok("ok", data);
-    r.document = Some(text);
-    r
-}
-
-fn validate_files(a: ValidateArgs) -> Result<Report, Failure> {
-    let mut files = Vec::new();
-    for path in &a.files {
-        let text = match super::read_text(path, MAX_ADVISORY_BYTES as u64, "advisory") {
-            Ok(t) => Ok(t),
-            // Unreadable files are I/O errors; oversized or non-UTF-8 ones are invalid advisories.
-            Err(e) if e.kind == sigil_core::report::FailureKind::NotVerified => Err(e.message),
-            Err(e) => return Err(e),
-        };
-        files.push((path.display().to_string(), text));
-    }
-    let set = batch::validate_files(files, validate::Options::new(a.final_));
-    let data = serde_json::to_value(&set).unwrap_or(Value::Null);
-    let mut r = match set.valid {
-        true => Report::ok("ok", data),
-        false => Report::not_verified(data),
-    };
-    r.human = set.lines();
-    Ok(r)
-}
-
-fn export(a: ExportArgs, fmt: ExportFormat) -> Result<Report, Failure> {
-    if fmt == ExportFormat::Unset {
-        return Err(Failure::usage(
-            "`sigil advisory export` needs --format rustsec or --format markdown",
-        )
-        .hint("--format json gives both inside one JSON document"));
-    }
-    let adv = read_advisory(&a.file)?;
-    let errors = sigil_advisory::export::blockers(&adv);
-    if !errors.is_empty() {
-        return Err(Failure::not_verified(format!(
-            "{}: invalid advisory: {}",
-            a.file.display(),
-            errors.join("; ")
-        ))
-        .hint(format!(
-            "run `sigil advisory validate {}`",
-            a.file.display()
-        )));
-    }
-    let rustsec = sigil_advisory::export::to_rustsec(&adv);
-    let markdown = sigil_advisory::export::to_markdown(&adv);
-    let (text, name) = match fmt {
-        ExportFormat::Rustsec => (
-            rustsec.map_err(|e| {
-                Failure::usage(format!(
-                    "{}: cannot export to RustSec: {e}",
-                    a.file.display()
-                ))
-            })?,
-            "rustsec",
-        ),
-        ExportFormat::Markdown => (markdown, "markdown"),
-        _ => {
-            let (rs, rs_err) = match rustsec {
-                Ok(t) => (Some(t), None),
-                Err(e) => (None, Some(e.to_string())),
-            };
-            return Ok(Report::ok(
-                "ok",
-                json!({ "id": adv.id, "rustsec": rs, "rustsec_error": rs_err, "markdown": markdown }),
-            ));
-        }
-    };
-    let Some(path) = &a.out else {
-        return Ok(document(
-            json!({ "id": adv.id, "format": name, "text": text }),
-            text,
-        ));
-    };
-    write_output(path, &text, a.force)?;
-    Ok(
-        Report::ok("ok", json!({ "id": adv.id, "format": name, "file": path })).line(format!(
-            "wrote {} ({name}) for {}",
-            path.display(),
-            adv.id
-        )),
-    )
+    Ok(report::new_advisory(&adv, a.out.as_deref()))
 }
 
 /// Runs a VEX subcommand.
 pub fn run_vex(cmd: VexCommand) -> Result<Report, Failure> {
     let VexCommand::New(a) = cmd;
-    let status = vex::Status::parse(&a.status).ok_or_else(|| {
-        Failure::usage(format!("unknown status {:?}", a.status))
-            .hint("use not_affected, affected, fixed or under_investigation")
-    })?;
-    let justification = match &a.justification {
-        Some(j) => Some(vex::Justification::parse(j).ok_or_else(|| {
-            Failure::usage(format!("unknown justification {j:?}")).hint(
-                "use component_not_present, vulnerable_code_not_present, vulnerable_code_not_in_execute_path, vulnerable_code_cannot_be_controlled_by_adversary or inline_mitigations_already_exist",
-            )
-        })?),
-        None => None,
-    };
-    for p in &a.product {
-        sigil_advisory::purl::Purl::parse(p)
-            .map_err(|e| Failure::usage(format!("--product {p:?}: {e}")))?;
-    }
-    let mut st = vex::NewStatement::new(a.product.clone(), a.vulnerability.clone(), status);
-    st.aliases = a.alias.clone();
-    st.justification = justification;
-    st.impact_statement = a.impact_statement.clone();
-    st.action_statement = a.action_statement.clone();
-    st.status_notes = a.status_notes.clone();
+    let status = report::vex_status(&a.status)?;
+    let justification = a.justification.as_deref().map(report::vex_justification);
+    let justification = justification.transpose()?;
+    report::products(&a.product)?;
+    let mut st = vex::NewStatement::new(a.product, a.vulnerability, status);
+    (st.aliases, st.justification) = (a.alias, justification);
+    (st.impact_statement, st.action_statement) = (a.impact_statement, a.action_statement);
+    st.status_notes = a.status_notes;
     let tooling = format!("sigil {}", env!("CARGO_PKG_VERSION"));
-    let doc = vex::new_document(&a.author, st, now()?, a.id.clone(), &tooling).map_err(|e| {
-        let hint = match status {
-            vex::Status::NotAffected => "not_affected needs --justification or --impact-statement",
-            vex::Status::Affected => "affected needs --action-statement",
-            _ => "check the flags",
-        };
-        Failure::usage(e.to_string()).hint(hint)
-    })?;
-    let text = doc.to_json();
-    let Some(path) = &a.out else {
-        return Ok(document(json!({ "id": doc.id, "vex": doc }), text));
-    };
-    write_output(path, &text, a.force)?;
-    let (vuln, status, products) = (&a.vulnerability, status.as_str(), a.product.join(", "));
-    Ok(
-        Report::ok("ok", json!({ "id": doc.id, "file": path, "vex": doc })).line(format!(
-            "wrote {}: {vuln} is {status} for {products}",
-            path.display()
-        )),
-    )
+    let now = super::sbom::now()?.unix_seconds();
+    let doc = vex::new_document(&a.author, st.clone(), now, a.id, &tooling)
+        .map_err(|e| report::vex_refused(&e, status))?;
+    if let Some(path) = &a.out {
+        write_output(path, doc.to_json(), a.force)?;
+    }
+    Ok(report::vex_document(&doc, &st, a.out.as_deref()))
 }

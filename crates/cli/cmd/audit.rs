@@ -3,12 +3,10 @@
 
 use std::path::PathBuf;
 
-use sigil_advisory::audit::{self, Advisories, LoadError};
-use sigil_advisory::audit_text::{self, Gate};
+use sigil_advisory::audit_text::Gate;
 use sigil_advisory::cvss::Severity;
-use sigil_advisory::inventory::{self, MAX_INVENTORY_BYTES};
-use sigil_advisory::purl::Purl;
-use sigil_advisory::vex;
+use sigil_advisory::inventory::MAX_INVENTORY_BYTES;
+use sigil_advisory::{report, vex};
 
 use crate::output::{Failure, Report};
 
@@ -60,18 +58,6 @@ pub struct AuditArgs {
     fail_on_informational: bool,
 }
 
-fn load_error(e: LoadError) -> Failure {
-    match e {
-        LoadError::Io { path, source } => {
-            Failure::io(format!("{}: {}", path.display(), super::io_reason(&source)))
-        }
-        LoadError::Rustsec(sigil_advisory::rustsec_db::RustsecDbError::Io { path, source }) => {
-            Failure::io(format!("{}: {}", path.display(), super::io_reason(&source)))
-        }
-        other => Failure::not_verified(sigil_core::error::chain(&other)),
-    }
-}
-
 /// Runs `sigil audit`.
 pub fn run(a: AuditArgs) -> Result<Report, Failure> {
     let threshold = match a.fail_on {
@@ -80,50 +66,22 @@ pub fn run(a: AuditArgs) -> Result<Report, Failure> {
         FailOn::High => Severity::High,
         FailOn::Critical => Severity::Critical,
     };
-    let mut products = Vec::new();
-    for p in &a.product {
-        products.push(Purl::parse(p).map_err(|e| Failure::usage(format!("--product {p:?}: {e}")))?);
-    }
-    let bad = |p: &PathBuf, e: inventory::InventoryError| {
-        Failure::not_verified(format!("{}: {e}", p.display()))
-    };
-    let (target, components) = match (&a.sbom, &a.lockfile) {
-        (Some(p), _) => {
-            let text = super::read_text(p, MAX_INVENTORY_BYTES as u64, "SBOM")?;
-            let inv = inventory::read_sbom(&text).map_err(|e| bad(p, e))?;
-            if a.product.is_empty() {
-                products = inv.products;
-            }
-            (p, inv.components)
-        }
-        (None, Some(p)) => {
-            let text = super::read_text(p, MAX_INVENTORY_BYTES as u64, "lockfile")?;
-            (p, inventory::from_lockfile(&text).map_err(|e| bad(p, e))?)
-        }
+    let products = report::products(&a.product)?;
+    let (target, what) = match (&a.sbom, &a.lockfile) {
+        (Some(p), _) => (p, "SBOM"),
+        (None, Some(p)) => (p, "lockfile"),
         (None, None) => return Err(Failure::usage("give --sbom BOM or --lockfile Cargo.lock")),
     };
-    if !a.advisories.is_dir() {
-        return Err(Failure::io(format!("{}: not a directory", a.advisories.display())).hint("--advisories takes a directory of OSV JSON files or a RustSec advisory-db checkout"));
-    }
-    let advisories = Advisories::load_dir(&a.advisories).map_err(load_error)?;
+    let text = super::read_text(target, MAX_INVENTORY_BYTES as u64, what)?;
+    let inv = report::audit_input(target, &text, a.sbom.is_some(), products)?;
+    let advisories = report::load_advisories(&a.advisories)?;
     let mut docs = Vec::new();
     for p in &a.vex {
         let text = super::read_text(p, vex::MAX_VEX_BYTES as u64, "VEX document")?;
-        docs.push(vex::Document::from_json(&text).map_err(|e| {
-            Failure::not_verified(format!("{}: not an OpenVEX 0.2 document: {e}", p.display()))
-        })?);
+        docs.push(report::parse_vex(p, &text)?);
     }
-    let report = audit::audit(&components, &products, &advisories, &docs);
-    let gate = Gate::new(
-        threshold,
-        a.insecure_allow_unaudited,
-        a.fail_on_informational,
-    );
-    let rendered = audit_text::render(&report, &target.display().to_string(), gate);
-    let mut r = match rendered.passes {
-        true => Report::ok("ok", rendered.data),
-        false => Report::not_verified(rendered.data),
-    };
-    r.human = rendered.lines;
-    Ok(r)
+    let audited = sigil_advisory::audit(&inv.components, &inv.products, &advisories, &docs);
+    let (unaudited, informational) = (a.insecure_allow_unaudited, a.fail_on_informational);
+    let gate = Gate::new(threshold, unaudited, informational);
+    Ok(report::audited(&audited, target, gate))
 }

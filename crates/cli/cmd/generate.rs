@@ -2,7 +2,7 @@
 //! as ripgrep's `--generate` does. `cargo xtask completions` writes them into `share/`, the
 //! release archive ships them, and `tests/it/adoption.rs` fails when the checked-in copy drifts.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::CommandFactory as _;
 use serde_json::json;
@@ -17,37 +17,15 @@ pub struct GenerateArgs {
     dir: PathBuf,
 }
 
-fn write(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| {
-            Failure::io(format!(
-                "cannot create {}: {}",
-                parent.display(),
-                super::io_reason(&e)
-            ))
-        })?;
-    }
-    std::fs::write(path, bytes).map_err(|e| {
-        Failure::io(format!(
-            "cannot write {}: {}",
-            path.display(),
-            super::io_reason(&e)
-        ))
-    })
-}
-
 /// One man page per command, named by its display name (`sigil-pack-install.1`, set by
 /// `Command::build`), the root first.
 fn man_pages(cmd: &clap::Command, out: &mut Vec<(String, Vec<u8>)>) -> Result<(), Failure> {
-    let name = cmd
-        .get_display_name()
-        .unwrap_or_else(|| cmd.get_name())
-        .to_owned();
+    let name = cmd.get_display_name().unwrap_or_else(|| cmd.get_name());
     let mut buf = Vec::new();
     clap_mangen::Man::new(cmd.clone())
         .render(&mut buf)
         .map_err(|e| Failure::io(format!("rendering the man page of {name}: {e}")))?;
-    out.push((format!("{name}.1"), buf));
+    out.push((format!("man/man1/{name}.1"), buf));
     // Not the hidden commands, nor clap's generated `help` (its pages would repeat the others).
     for sub in cmd
         .get_subcommands()
@@ -60,35 +38,35 @@ fn man_pages(cmd: &clap::Command, out: &mut Vec<(String, Vec<u8>)>) -> Result<()
 
 /// Writes every completion script and man page; reports the files written.
 pub fn run(a: GenerateArgs) -> Result<Report, Failure> {
+    use clap_complete::{Generator as _, Shell};
     let mut cmd = crate::Cli::command();
     cmd.build();
-    let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
-    for (shell, file) in [
-        (clap_complete::Shell::Bash, "sigil.bash"),
-        (clap_complete::Shell::Zsh, "_sigil"),
-        (clap_complete::Shell::Fish, "sigil.fish"),
-    ] {
+    let mut files = Vec::new();
+    for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
         let mut buf = Vec::new();
         clap_complete::generate(shell, &mut cmd.clone(), "sigil", &mut buf);
-        files.push((PathBuf::from("completions").join(file), buf));
+        files.push((format!("completions/{}", shell.file_name("sigil")), buf));
     }
-    let mut pages = Vec::new();
-    man_pages(&cmd, &mut pages)?;
-    for (name, buf) in pages {
-        files.push((PathBuf::from("man/man1").join(name), buf));
-    }
-    let mut report = Report::ok("ok", json!(null));
-    let mut written = Vec::new();
+    man_pages(&cmd, &mut files)?;
     for (rel, bytes) in &files {
-        write(&a.dir.join(rel), bytes)?;
-        written.push(rel.display().to_string());
+        let path = a.dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                let reason = super::io_reason(&e);
+                Failure::io(format!("cannot create {}: {reason}", parent.display()))
+            })?;
+        }
+        super::advisory::write_output(&path, bytes, true)?;
     }
-    report = report.line(format!(
-        "wrote {} completion scripts and {} man pages under {}",
-        3,
-        files.len() - 3,
+    let written: Vec<_> = files.iter().map(|(rel, _)| rel).collect();
+    let pages = files.len() - 3;
+    let line = format!(
+        "wrote 3 completion scripts and {pages} man pages under {}",
         a.dir.display()
-    ));
-    report.data = json!({ "dir": a.dir.display().to_string(), "files": written });
-    Ok(report)
+    );
+    Ok(Report::ok(
+        "ok",
+        json!({ "dir": a.dir.display().to_string(), "files": written }),
+    )
+    .line(line))
 }

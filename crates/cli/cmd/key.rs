@@ -2,8 +2,7 @@
 
 use std::path::PathBuf;
 
-use serde_json::json;
-use sigil_keys::SecretKey;
+use sigil_keys::{report, SecretKey};
 
 use crate::output::{Failure, Report};
 use crate::password;
@@ -70,59 +69,38 @@ pub fn run(cmd: KeyCommand, key_format: KeyFormat) -> Result<Report, Failure> {
 fn generate(a: GenerateArgs) -> Result<Report, Failure> {
     let sk_path = with_suffix(&a.out, ".key");
     let pk_path = with_suffix(&a.out, ".pub");
-    if !a.force {
-        for p in [&sk_path, &pk_path] {
-            if p.exists() {
-                return Err(Failure::usage(format!("{}: already exists", p.display()))
-                    .hint("use --force to overwrite"));
-            }
-        }
+    if let Some(p) = [&sk_path, &pk_path]
+        .into_iter()
+        .find(|p| !a.force && p.exists())
+    {
+        return Err(report::key_exists(p));
     }
-    let password = if a.no_password {
-        None
-    } else {
-        Some(password::for_new_key()?)
+    let password = match a.no_password {
+        true => None,
+        false => Some(password::for_new_key()?),
     };
     let sk = SecretKey::generate();
     let text = sk
         .to_minisign(password.as_ref(), None)
         .map_err(|e| Failure::io(format!("encrypting secret key: {e}")))?;
-    sigil_keys::write_secret_key_file(&sk_path, &text, a.force).map_err(super::key_file_error)?;
+    sigil_keys::write_secret_key_file(&sk_path, &text, a.force)?;
     let pk = sk.public();
-    sigil_keys::write_new_file(&pk_path, pk.to_minisign().as_bytes(), 0o644, a.force)
-        .map_err(super::key_file_error)?;
-    Ok(Report::ok(
-        "ok",
-        json!({
-            "key_id": pk.key_id().to_string(),
-            "fingerprint": pk.fingerprint(),
-            "secret_key": sk_path,
-            "public_key": pk_path,
-            "encrypted": password.is_some(),
-        }),
-    )
-    .line(format!("key id {}", pk.key_id()))
-    .line(format!(
-        "secret key: {} ({})",
-        sk_path.display(),
-        if password.is_some() {
-            "encrypted"
-        } else {
-            "UNENCRYPTED"
-        }
+    sigil_keys::write_new_file(&pk_path, pk.to_minisign().as_bytes(), 0o644, a.force)?;
+    Ok(report::generated(
+        &pk,
+        &sk_path,
+        &pk_path,
+        password.is_some(),
     ))
-    .line(format!("public key: {}", pk_path.display())))
 }
 
 fn export(a: ExportArgs, to: KeyFormat) -> Result<Report, Failure> {
     let pk = super::load_public_key(&a.public_key)?;
-    let id = match &a.key_id {
-        None => None,
-        Some(s) => Some(
-            sigil_keys::KeyId::parse(s)
-                .ok_or_else(|| Failure::usage(format!("--key-id {s:?} is not 16 hex digits")))?,
-        ),
+    let parse = |s: &String| {
+        sigil_keys::KeyId::parse(s)
+            .ok_or_else(|| Failure::usage(format!("--key-id {s:?} is not 16 hex digits")))
     };
+    let id = a.key_id.as_ref().map(parse).transpose()?;
     let (text, fmt) = match to {
         KeyFormat::Pem if id.is_some() => {
             return Err(Failure::usage("--key-id applies only to --format minisign")
@@ -130,22 +108,11 @@ fn export(a: ExportArgs, to: KeyFormat) -> Result<Report, Failure> {
         }
         KeyFormat::Pem => (pk.to_pem(), "pem"),
         KeyFormat::Minisign => {
-            let text = pk.to_minisign_keeping_id(id).map_err(|e| {
-                let err = Failure::usage(format!("{}: {e}", a.public_key.display()));
-                match e {
-                    sigil_keys::MinisignExportError::NoKeyId => err.hint(
-                        "pass --key-id with the id of the minisign key this PEM key was exported from",
-                    ),
-                    _ => err,
-                }
-            })?;
+            let text = pk
+                .to_minisign_keeping_id(id)
+                .map_err(|e| report::export_failure(&a.public_key, &e))?;
             (text, "minisign")
         }
     };
-    let mut r = Report::ok(
-        "ok",
-        json!({ "format": fmt, "key_id": id.unwrap_or(pk.key_id()).to_string(), "fingerprint": pk.fingerprint(), "key": text }),
-    );
-    r.document = Some(text.clone());
-    Ok(r)
+    Ok(report::exported(&pk, id, fmt, text))
 }

@@ -5,10 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde_json::json;
-use sigil_gate::keyless::{self, KeylessOptions, Prepared, SetupError};
-use sigil_sigstore::sign::{KeylessError, Signed, ToSign};
-use sigil_sigstore::TrustRoot;
+use sigil_gate::keyless::{self, IdentityFlags, KeylessOptions, Prepared};
+use sigil_sigstore::report::{bundle_refused, keyless_failure};
+use sigil_sigstore::sign::{Signed, ToSign};
+use sigil_sigstore::{SignerPolicy, TrustRoot};
 
 use crate::output::Failure;
 
@@ -46,51 +46,28 @@ pub struct KeylessArgs {
     pub timeout: u64,
 }
 
-/// A setup problem: exit 2, with the library's hint.
-fn setup(e: SetupError) -> Failure {
-    let err = Failure::usage(Failure::chain(&e));
-    match e.hint() {
-        Some(h) => err.hint(h),
-        None => err,
-    }
-}
-
 /// Reads the token and chooses services and trust (`sigil_gate::keyless::prepare`); refuses
 /// (exit 2) what cannot work.
 pub fn prepare(a: &KeylessArgs) -> Result<Prepared, Failure> {
+    let opts = KeylessOptions {
+        insecure_allow_http: a.insecure_allow_http,
+        timeout: Duration::from_secs(a.timeout.max(1)),
+        ..KeylessOptions::default()
+    };
     let req = keyless::SetupRequest {
         identity_token: a.identity_token.as_deref(),
         signing_config: a.signing_config.as_deref(),
         trusted_root: a.trusted_root.as_deref(),
         staging: a.staging,
-        opts: KeylessOptions {
-            insecure_allow_http: a.insecure_allow_http,
-            timeout: Duration::from_secs(a.timeout.max(1)),
-            ..KeylessOptions::default()
-        },
+        opts,
     };
-    keyless::prepare(&req, &|k| std::env::var(k).ok()).map_err(setup)
+    Ok(keyless::prepare(&req, &|k| std::env::var(k).ok())?)
 }
 
 /// Signs every item in one session; any failure is exit 1 with the reason, and nothing is
 /// returned. `what_for` names the artifacts in the message.
 pub fn sign(p: &Prepared, what: &[ToSign<'_>], what_for: &str) -> Result<Vec<Signed>, Failure> {
-    p.sign(what).map_err(|e| failure(&e, what_for))
-}
-
-/// Exit 1 with the reason (human and `error.details.reason`); no token in it.
-pub fn failure(e: &KeylessError, what_for: &str) -> Failure {
-    let mut data = json!({ "reason": e.reason(), "file": what_for });
-    if let KeylessError::Service { service, source } = e {
-        data["service"] = json!(service.as_str());
-        data["url"] = json!(source.url);
-        data["status"] = json!(source.status);
-    }
-    Failure::not_verified(format!(
-        "{what_for}: keyless signing failed, no bundle written: {}",
-        Failure::chain(e)
-    ))
-    .data(data)
+    p.sign(what).map_err(|e| keyless_failure(&e, what_for))
 }
 
 /// `FILE.sigstore.json`.
@@ -98,21 +75,6 @@ pub fn bundle_path(file: &Path) -> PathBuf {
     let mut s = file.as_os_str().to_owned();
     s.push(".sigstore.json");
     PathBuf::from(s)
-}
-
-/// JSON and human lines for one signed bundle.
-pub fn describe(file: &Path, bundle: &Path, s: &Signed) -> (serde_json::Value, [String; 4]) {
-    let j = json!({ "file": file, "bundle": bundle, "identity": s.identity, "issuer": s.issuer,
-        "log_indexes": s.log_indexes, "timestamps": s.timestamps });
-    let indexes: Vec<String> = s.log_indexes.iter().map(u64::to_string).collect();
-    let (f, b) = (file.display(), bundle.display());
-    let lines = [
-        format!("signed {f} -> {b} (keyless)"),
-        format!("identity: {}", s.identity),
-        format!("issuer: {}", s.issuer),
-        format!("log index: {}", indexes.join(", ")),
-    ];
-    (j, lines)
 }
 
 /// Identity flags for verifying a keyless bundle beside a list (`sums verify`), as
@@ -151,30 +113,28 @@ pub struct IdentityArgs {
 }
 
 impl IdentityArgs {
+    fn flags(&self) -> IdentityFlags<'_> {
+        IdentityFlags {
+            identity: self.certificate_identity.as_deref(),
+            identity_regexp: self.certificate_identity_regexp.as_deref(),
+            issuer: self.certificate_oidc_issuer.as_deref(),
+            issuer_regexp: self.certificate_oidc_issuer_regexp.as_deref(),
+            or_managed_key: false,
+        }
+    }
+
     /// Whether any identity flag was given.
     pub fn given(&self) -> bool {
-        self.certificate_identity.is_some()
-            || self.certificate_identity_regexp.is_some()
-            || self.certificate_oidc_issuer.is_some()
-            || self.certificate_oidc_issuer_regexp.is_some()
+        self.flags().given()
     }
 
     /// The trusted root and identity policy these flags name.
-    pub fn trust(&self) -> Result<(TrustRoot, sigil_sigstore::SignerPolicy), Failure> {
-        let policy = keyless::identity_policy(
-            (
-                self.certificate_identity.as_deref(),
-                self.certificate_identity_regexp.as_deref(),
-            ),
-            (
-                self.certificate_oidc_issuer.as_deref(),
-                self.certificate_oidc_issuer_regexp.as_deref(),
-            ),
-        )
-        .map_err(setup)?;
-        let root =
-            keyless::trust_root(self.trusted_root.as_deref(), self.staging).map_err(setup)?;
-        Ok((root, policy))
+    pub fn trust(&self) -> Result<(TrustRoot, SignerPolicy), Failure> {
+        let policy = self.flags().keyless_policy()?;
+        Ok((
+            keyless::trust_root(self.trusted_root.as_deref(), self.staging)?,
+            policy,
+        ))
     }
 
     /// Verifies the bundle at `bundle` over `bytes` (the list as read once) against the
@@ -186,16 +146,11 @@ impl IdentityArgs {
     ) -> Result<sigil_sigstore::Verified, Failure> {
         let (root, policy) = self.trust()?;
         let raw = super::read_text(bundle, sigil_sigstore::MAX_BUNDLE_FILE as u64, "bundle")?;
-        let b = sigil_sigstore::Bundle::parse(raw.as_bytes()).map_err(|e| {
-            refused(
-                bundle,
-                &e,
-                sigil_sigstore::BundleReason::BundleMalformed.code(),
-            )
-        })?;
-        let artifact = sigil_sigstore::Artifact::Bytes(bytes);
-        sigil_sigstore::verify(&root, &b, artifact, &policy)
-            .map_err(|e| refused(bundle, &e, e.reason().code()))
+        let malformed = sigil_sigstore::BundleReason::BundleMalformed.code();
+        let b = sigil_sigstore::Bundle::parse(raw.as_bytes())
+            .map_err(|e| bundle_refused(bundle, &e, malformed))?;
+        sigil_sigstore::verify(&root, &b, sigil_sigstore::Artifact::Bytes(bytes), &policy)
+            .map_err(|e| bundle_refused(bundle, &e, e.reason().code()))
     }
 }
 
@@ -209,7 +164,9 @@ pub fn sign_pack(
     match prepare(a)?.sign_pack(dir, opts) {
         Ok(s) => Ok(Ok(s)),
         Err(keyless::PackSignError::Pack(e)) => Ok(Err(e)),
-        Err(keyless::PackSignError::Keyless(e)) => Err(failure(&e, &dir.display().to_string())),
+        Err(keyless::PackSignError::Keyless(e)) => {
+            Err(keyless_failure(&e, &dir.display().to_string()))
+        }
         Err(e) => Err(Failure::io(Failure::chain(&e))),
     }
 }
@@ -231,14 +188,8 @@ pub fn verify_pack(
         Err(sigil_pack::PackVerifyError::Keyless(e)) => {
             let bundle = id.bundle.clone();
             let bundle = bundle.unwrap_or(dir.join(sigil_pack::BUNDLE_PATH));
-            Err(refused(&bundle, &e, e.reason().code()))
+            Err(bundle_refused(&bundle, &e, e.reason().code()))
         }
         other => Ok(other),
     }
-}
-
-/// A bundle that does not verify: exit 1, the reason in human and JSON output.
-fn refused(bundle: &Path, e: &dyn std::error::Error, reason: &str) -> Failure {
-    Failure::not_verified(format!("{}: {}", bundle.display(), Failure::chain(e)))
-        .data(json!({ "bundle": bundle, "reason": reason }))
 }

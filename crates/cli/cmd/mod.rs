@@ -11,7 +11,6 @@ pub mod key;
 pub mod keyless;
 pub mod log;
 pub mod pack;
-pub mod pep740;
 pub mod policy;
 pub mod provenance;
 pub mod publisher;
@@ -26,10 +25,10 @@ pub mod verify;
 pub mod verify_attestation;
 
 use std::fs::File;
-use std::io;
 use std::path::Path;
 
-use sigil_keys::{KeyFileError, PublicKey, SecretKey, SecretKeyParseError};
+use sigil_keys::report::secret_key_failure;
+use sigil_keys::{KeyFileError, PublicKey, SecretKey};
 
 use crate::output::{Failure, Output};
 use crate::password;
@@ -37,40 +36,26 @@ use crate::password;
 /// Files at least this large get a progress bar (when stderr is a terminal).
 const PROGRESS_THRESHOLD: u64 = 64 * 1024 * 1024;
 
-/// Maps a key-file error to a CLI error with a hint where the fix is clear.
+/// A key-file error as a failure (`sigil_keys::report`); `?` does the same.
 pub fn key_file_error(e: KeyFileError) -> Failure {
-    match &e {
-        KeyFileError::InsecurePermissions { path, .. } => {
-            let hint = format!("chmod 600 {}", path.display());
-            Failure::usage(e).hint(hint)
-        }
-        KeyFileError::Io { source, .. } if source.kind() != io::ErrorKind::InvalidData => {
-            Failure::io(Failure::chain(&e))
-        }
-        _ => Failure::usage(Failure::chain(&e)),
-    }
+    e.into()
 }
 
 /// Loads a trusted public key (minisign or PEM). A bad key is a setup error (exit 2).
 pub fn load_public_key(path: &Path) -> Result<PublicKey, Failure> {
-    sigil_keys::read_public_key(path).map_err(key_file_error)
+    Ok(sigil_keys::read_public_key(path)?)
 }
 
 /// Loads a secret key, refusing group/world-readable files and asking for a password when the
 /// key is encrypted. No byte of the key or password ever appears in an error.
 pub fn load_secret_key(path: &Path) -> Result<SecretKey, Failure> {
-    let text = sigil_keys::read_secret_key_file(path).map_err(key_file_error)?;
-    let bad = |e: SecretKeyParseError| Failure::usage(format!("{}: {e}", path.display()));
-    let password = if SecretKey::minisign_is_encrypted(&text).map_err(bad)? {
-        Some(password::to_unlock(path)?)
-    } else {
-        None
+    let text = sigil_keys::read_secret_key_file(path)?;
+    let bad = |e| secret_key_failure(path, &e, password::PASSWORD_ENV);
+    let password = match SecretKey::minisign_is_encrypted(&text).map_err(bad)? {
+        true => Some(password::to_unlock(path)?),
+        false => None,
     };
-    SecretKey::parse_minisign(&text, password.as_ref()).map_err(|e| match e {
-        SecretKeyParseError::WrongPassword => Failure::usage(format!("{}: {e}", path.display()))
-            .hint(format!("check {}", password::PASSWORD_ENV)),
-        other => bad(other),
-    })
+    SecretKey::parse_minisign(&text, password.as_ref()).map_err(bad)
 }
 
 /// Opens a file named on the command line for reading, with its size, through
@@ -106,29 +91,34 @@ pub fn read_text(path: &Path, limit: u64, what: &str) -> Result<String, Failure>
 
 pub use sigil_core::report::io_reason;
 
-/// A progress reporter for reading `len` bytes of `name`; silent unless allowed and large.
-pub fn progress(out: &Output, name: &str, len: u64) -> impl FnMut(u64) {
-    let bar = (out.progress_allowed() && len >= PROGRESS_THRESHOLD).then(|| {
-        let bar = indicatif::ProgressBar::with_draw_target(
-            Some(len),
-            indicatif::ProgressDrawTarget::stderr(),
-        );
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{msg} {bar:30} {bytes}/{total_bytes} {bytes_per_sec}",
-        ) {
-            bar.set_style(style);
-        }
-        bar.set_message(sigil_core::terminal::escape(name).into_owned());
-        bar
-    });
-    move |n| {
-        if let Some(b) = &bar {
-            b.set_position(n);
-            if n >= len {
-                b.finish_and_clear();
-            }
+/// A progress bar on stderr for `len` units of `what` (bytes unless `template` counts files).
+fn bar(len: u64, template: &str, what: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(len),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+        bar.set_style(style);
+    }
+    bar.set_message(sigil_core::terminal::escape(what).into_owned());
+    bar
+}
+
+const BYTES: &str = "{msg} {bar:30} {bytes}/{total_bytes} {bytes_per_sec}";
+
+fn advance(bar: Option<&indicatif::ProgressBar>, done: u64, total: u64) {
+    if let Some(b) = bar {
+        b.set_position(done);
+        if done >= total {
+            b.finish_and_clear();
         }
     }
+}
+
+/// A progress reporter for reading `len` bytes of `name`; silent unless allowed and large.
+pub fn progress(out: &Output, name: &str, len: u64) -> impl FnMut(u64) {
+    let bar = (out.progress_allowed() && len >= PROGRESS_THRESHOLD).then(|| bar(len, BYTES, name));
+    move |n| advance(bar.as_ref(), n, len)
 }
 
 /// A progress reporter for (done, total) files of `what` (or bytes, with `bytes`), callable
@@ -136,34 +126,15 @@ pub fn progress(out: &Output, name: &str, len: u64) -> impl FnMut(u64) {
 /// [`progress`] needs).
 pub fn count_progress(out: &Output, what: &str, bytes: bool) -> impl Fn(u64, u64) + Sync {
     let allowed = out.progress_allowed();
-    let what = sigil_core::terminal::escape(what).into_owned();
-    let bar = std::sync::OnceLock::new();
+    let what = what.to_owned();
+    let once = std::sync::OnceLock::new();
     move |done, total| {
-        let bar = bar.get_or_init(|| {
-            let least = if bytes { PROGRESS_THRESHOLD } else { 1000 };
-            (allowed && total >= least).then(|| {
-                let bar = indicatif::ProgressBar::with_draw_target(
-                    Some(total),
-                    indicatif::ProgressDrawTarget::stderr(),
-                );
-                let template = if bytes {
-                    "{msg} {bar:30} {bytes}/{total_bytes} {bytes_per_sec}"
-                } else {
-                    "{msg} {bar:30} {pos}/{len} files {per_sec}"
-                };
-                if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
-                    bar.set_style(style);
-                }
-                bar.set_message(what.clone());
-                bar
-            })
-        });
-        if let Some(b) = bar {
-            b.set_position(done);
-            if done >= total {
-                b.finish_and_clear();
-            }
-        }
+        let least = if bytes { PROGRESS_THRESHOLD } else { 1000 };
+        let files = "{msg} {bar:30} {pos}/{len} files {per_sec}";
+        let template = if bytes { BYTES } else { files };
+        let b =
+            once.get_or_init(|| (allowed && total >= least).then(|| bar(total, template, &what)));
+        advance(b.as_ref(), done, total);
     }
 }
 

@@ -1,9 +1,8 @@
 //! The publisher flags of `sigil verify --bundle` and `sigil verify-attestation`, named as
 //! `gh attestation verify` names them; the rules are `sigil_sigstore::PublisherPolicy`.
 
-use serde_json::{json, Value};
 use sigil_sigstore::extensions::GITHUB_ACTIONS_ISSUER;
-use sigil_sigstore::{Matcher, PublisherFacts, PublisherPolicy};
+use sigil_sigstore::{Matcher, PublisherPolicy};
 
 use crate::output::Failure;
 
@@ -36,18 +35,11 @@ pub struct PublisherArgs {
 impl PublisherArgs {
     /// Whether any publisher flag (or `--source-ref` for the certificate) was given.
     pub fn any(&self, source_ref: Option<&String>) -> bool {
-        self.names_signer()
-            || self.source_digest.is_some()
-            || self.deny_self_hosted_runners
-            || source_ref.is_some()
+        self.claims(None, source_ref.cloned()).asks_claims()
     }
 
-    /// Whether an owner, repository or signer is named: the certificate is then the policy.
-    pub fn names_signer(&self) -> bool {
-        self.build(None, None).names_publisher()
-    }
-
-    fn build(&self, issuer: Option<Matcher>, source_ref: Option<String>) -> PublisherPolicy {
+    /// The claims the flags name, with the issuer (default GitHub Actions') and `source_ref`.
+    pub fn claims(&self, issuer: Option<Matcher>, source_ref: Option<String>) -> PublisherPolicy {
         let mut p =
             PublisherPolicy::new(issuer.unwrap_or_else(|| Matcher::exact(GITHUB_ACTIONS_ISSUER)));
         p.owner.clone_from(&self.owner);
@@ -60,39 +52,16 @@ impl PublisherArgs {
         p
     }
 
-    /// The certificate policy: the issuer (default GitHub Actions'), the SAN when given, and
-    /// every claim named. Without an owner, repository, signer or SAN there is no identity.
+    /// The certificate policy: the claims with the SAN when given; without an owner,
+    /// repository, signer or SAN there is no identity (refused).
     pub fn policy(
         &self,
         identity: Option<Matcher>,
         issuer: Option<Matcher>,
         source_ref: Option<String>,
     ) -> Result<PublisherPolicy, Failure> {
-        let mut p = self.build(issuer, source_ref);
+        let mut p = self.claims(issuer, source_ref);
         p.identity = identity;
-        if !p.names_signer() {
-            return Err(Failure::usage("the certificate checks need a signer").hint(
-                "add --owner, --repo, --signer-workflow or --signer-repo (or --certificate-identity)",
-            ));
-        }
-        Ok(p)
+        sigil_gate::attest_report::require_signer(p)
     }
-}
-
-/// The publisher facts for `--format json`.
-pub fn facts_json(f: &PublisherFacts) -> Value {
-    json!({
-        "repository": f.repository(),
-        "owner": f.owner(),
-        "workflow": f.build_signer_uri,
-        "build_config": f.build_config_uri,
-        "ref": f.source_ref(),
-        "digest": f.source_digest(),
-        "runner_environment": f.runner_environment,
-        "run_url": f.run_invocation_uri,
-        "trigger": f.build_trigger,
-        "visibility": f.source_repository_visibility,
-        "issuer": f.issuer,
-        "identity": f.san,
-    })
 }

@@ -1,30 +1,16 @@
-//! `sigil sbom cargo|pack|binary|diff`: CycloneDX 1.6/1.5 and SPDX 2.3 SBOMs, and SBOM diffs.
-//!
-//! The SBOM goes to `-o OUT` or to stdout (with `--format json`, inside the result document
-//! as `result.sbom`). The timestamp is `SOURCE_DATE_EPOCH` when set, else now; the serial
-//! number is derived from the content, so a fixed `SOURCE_DATE_EPOCH` gives identical bytes.
-//!
-//! Exit codes: 0 written (or diffed); 1 the evidence is missing or malformed (a binary with
-//! no cargo-auditable data, an input SBOM that does not parse); 2 usage, setup or I/O
-//! (`cargo metadata` fails, an unreadable file, a bad `SOURCE_DATE_EPOCH`).
+//! `sigil sbom cargo|pack|binary|diff`: CycloneDX 1.6/1.5 and SPDX 2.3 SBOMs, and SBOM diffs;
+//! what each answers is [`sigil_sbom::report`].
 
 use std::path::{Path, PathBuf};
 
-use serde_json::{json, Value};
-use sigil_gate::sbom::WorkspaceSbomError;
+use sigil_sbom::binary::MAX_BINARY_BYTES;
 use sigil_sbom::cargo::CargoOptions;
-use sigil_sbom::diff::{self, Inventory};
-use sigil_sbom::pack::PackInfo;
-use sigil_sbom::{RenderOptions, Sbom, Spec, Timestamp, Tool};
+use sigil_sbom::diff::{self, Inventory, MAX_SBOM_BYTES};
+use sigil_sbom::lockfile::MAX_LOCK_BYTES;
+use sigil_sbom::report::{self, Origin};
+use sigil_sbom::{RenderOptions, Sbom, Spec, Tool};
 
 use crate::output::{Failure, Output, Report};
-
-/// Largest `Cargo.lock` read.
-const MAX_LOCK: u64 = 64 * 1024 * 1024;
-/// Largest SBOM read by `diff`.
-const MAX_SBOM: u64 = 256 * 1024 * 1024;
-/// Largest binary read (the whole file is parsed in memory).
-const MAX_BINARY: u64 = 1024 * 1024 * 1024;
 
 /// SBOMs.
 #[derive(Debug, clap::Subcommand)]
@@ -51,16 +37,6 @@ pub enum SpecArg {
     /// SPDX 2.3 JSON.
     #[value(name = "spdx-2.3")]
     Spdx23,
-}
-
-impl From<SpecArg> for Spec {
-    fn from(s: SpecArg) -> Self {
-        match s {
-            SpecArg::CycloneDx16 => Spec::CycloneDx16,
-            SpecArg::CycloneDx15 => Spec::CycloneDx15,
-            SpecArg::Spdx23 => Spec::Spdx23,
-        }
-    }
 }
 
 /// Where and how to write the SBOM.
@@ -127,169 +103,69 @@ pub struct DiffArgs {
 /// Runs an sbom subcommand.
 pub fn run(out: &Output, cmd: SbomCommand) -> Result<Report, Failure> {
     match cmd {
-        SbomCommand::Cargo(a) => cargo(a),
-        SbomCommand::Pack(a) => pack(out, a),
-        SbomCommand::Binary(a) => binary(a),
-        SbomCommand::Diff(a) => diff_cmd(a),
+        SbomCommand::Cargo(a) => {
+            let (meta, host) = sigil_gate::sbom::workspace_metadata(a.manifest_path.as_deref())?;
+            let lock_path = meta.workspace_root.join("Cargo.lock");
+            let lock = super::read_text(lock_path.as_std_path(), MAX_LOCK_BYTES, "Cargo.lock")?;
+            let (platform, include_dev) = (host.as_str(), a.include_dev);
+            let sbom =
+                sigil_sbom::cargo::from_metadata(&meta, &lock, &CargoOptions { include_dev })?;
+            let origin = Origin::Cargo {
+                platform,
+                include_dev,
+            };
+            emit(&sbom, &a.out, origin)
+        }
+        SbomCommand::Pack(a) => {
+            let info = sigil_gate::sbom::pack_info(&a.dir, a.name, a.pack_version)?;
+            let got =
+                sigil_gate::sbom::pack(&a.dir, &info, |rel, len| super::progress(out, rel, len))
+                    .map_err(|e| Failure::io(Failure::chain(&e)))?;
+            let skipped: Vec<_> = got.skipped.iter().map(|(p, _)| p.as_str()).collect();
+            report::skipped_warnings(&skipped).for_each(|w| out.warn(w));
+            emit(&got.sbom, &a.out, Origin::Pack { skipped: &skipped })
+        }
+        SbomCommand::Binary(a) => {
+            let (f, _) = super::open_input(&a.binary)?;
+            let bytes = sigil_core::input::read_bounded(f, MAX_BINARY_BYTES)
+                .map_err(|e| report::binary_unreadable(&a.binary, e, MAX_BINARY_BYTES))?;
+            let sbom = report::binary_sbom(&a.binary, &bytes)?;
+            emit(&sbom, &a.out, Origin::Binary { path: &a.binary })
+        }
+        SbomCommand::Diff(a) => {
+            let (x, y) = (read_inventory(&a.a)?, read_inventory(&a.b)?);
+            Ok(report::diff(&diff::diff(&x, &y), (&a.a, &x), (&a.b, &y)))
+        }
     }
 }
 
-/// `SOURCE_DATE_EPOCH` when set (reproducible builds), else the current time.
-fn timestamp() -> Result<Timestamp, Failure> {
-    let secs = i64::try_from(super::now_or_source_date_epoch()?)
-        .map_err(|_| Failure::usage("SOURCE_DATE_EPOCH is out of range"))?;
-    Timestamp::from_unix_seconds(secs)
-        .map_err(|e| Failure::usage(format!("SOURCE_DATE_EPOCH: {e}")))
+/// `SOURCE_DATE_EPOCH` when set, else the current time ([`report::timestamp`]).
+pub fn now() -> Result<sigil_sbom::Timestamp, Failure> {
+    report::timestamp(super::now_or_source_date_epoch()?)
 }
 
-/// Renders and writes the SBOM, or puts it on stdout.
-fn emit(sbom: &Sbom, out: &OutArgs, mut summary: Value) -> Result<Report, Failure> {
-    let spec = Spec::from(out.spec);
+/// Renders the SBOM (stamped `SOURCE_DATE_EPOCH` or now) and writes it, or puts it on stdout.
+fn emit(sbom: &Sbom, out: &OutArgs, origin: Origin<'_>) -> Result<Report, Failure> {
+    let spec = match out.spec {
+        SpecArg::CycloneDx16 => Spec::CycloneDx16,
+        SpecArg::CycloneDx15 => Spec::CycloneDx15,
+        SpecArg::Spdx23 => Spec::Spdx23,
+    };
     let opts = RenderOptions {
-        timestamp: timestamp()?,
+        timestamp: now()?,
         tool: Tool {
             name: "sigil".to_owned(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
         },
     };
-    let text =
-        sigil_sbom::render(sbom, spec, &opts).map_err(|e| Failure::io(Failure::chain(&e)))?;
-    summary["spec"] = json!(spec.name());
-    summary["components"] = json!(sbom.components.len());
-    summary["root"] = json!({ "name": sbom.root.name, "version": sbom.root.version });
-    match &out.output {
-        Some(path) => {
-            std::fs::write(path, text.as_bytes()).map_err(|e| {
-                Failure::io(format!(
-                    "cannot write {}: {}",
-                    path.display(),
-                    super::io_reason(&e)
-                ))
-            })?;
-            summary["output"] = json!(path);
-            Ok(Report::ok("ok", summary).line(format!(
-                "wrote {} ({}, {} components)",
-                path.display(),
-                spec.name(),
-                sbom.components.len()
-            )))
-        }
-        None => {
-            let doc: Value =
-                serde_json::from_str(&text).map_err(|e| Failure::io(format!("internal: {e}")))?;
-            summary["sbom"] = doc;
-            let mut r = Report::ok("ok", summary);
-            r.document = Some(text.clone());
-            Ok(r)
-        }
+    let text = sigil_sbom::render(sbom, spec, &opts)?;
+    if let Some(path) = &out.output {
+        super::advisory::write_output(path, &text, true)?;
     }
-}
-
-fn cargo(a: CargoArgs) -> Result<Report, Failure> {
-    let (meta, host) = sigil_gate::sbom::workspace_metadata(a.manifest_path.as_deref()).map_err(|e| match e {
-        WorkspaceSbomError::Metadata { locked: true, .. } => Failure::usage(e).hint(
-            "update Cargo.lock (`cargo update -w`) and commit it; the SBOM is built from the locked versions",
-        ),
-        WorkspaceSbomError::Metadata { .. } => Failure::usage(e),
-        _ => Failure::io(e),
-    })?;
-    let lock_path = meta.workspace_root.join("Cargo.lock");
-    let lock = super::read_text(lock_path.as_std_path(), MAX_LOCK, "Cargo.lock")?;
-    let opts = CargoOptions {
-        include_dev: a.include_dev,
-    };
-    let sbom = sigil_sbom::cargo::from_metadata(&meta, &lock, &opts)
-        .map_err(|e| Failure::usage(Failure::chain(&e)))?;
-    emit(
-        &sbom,
-        &a.out,
-        json!({ "platform": host, "include_dev": a.include_dev }),
-    )
-}
-
-fn pack(out: &Output, a: PackArgs) -> Result<Report, Failure> {
-    if !std::fs::metadata(&a.dir)
-        .map_err(|e| {
-            Failure::io(format!(
-                "cannot open {}: {}",
-                a.dir.display(),
-                super::io_reason(&e)
-            ))
-        })?
-        .is_dir()
-    {
-        return Err(
-            Failure::usage(format!("{} is not a directory", a.dir.display()))
-                .hint("`sigil sbom pack` takes the pack's directory"),
-        );
-    }
-    let dir_name = std::fs::canonicalize(&a.dir)
-        .ok()
-        .and_then(|p| p.file_name()?.to_str().map(str::to_owned));
-    let name = a.name.or(dir_name).ok_or_else(|| {
-        Failure::usage("cannot name the pack from its directory").hint("pass --name")
-    })?;
-    let info = PackInfo {
-        name,
-        version: a.pack_version,
-    };
-    let got = sigil_gate::sbom::pack(&a.dir, &info, |rel, len| super::progress(out, rel, len))
-        .map_err(|e| Failure::io(Failure::chain(&e)))?;
-    let skipped: Vec<_> = got.skipped.iter().map(|(p, _)| p).collect();
-    for s in &skipped {
-        out.warn(format!("{s}: not a regular file, not listed"));
-    }
-    emit(&got.sbom, &a.out, json!({ "skipped": skipped }))
-}
-
-fn binary(a: BinaryArgs) -> Result<Report, Failure> {
-    let (f, _) = super::open_input(&a.binary)?;
-    let bytes = sigil_core::input::read_bounded(f, MAX_BINARY).map_err(|e| match e {
-        sigil_core::input::ReadBoundedError::TooLarge { .. } => Failure::not_verified(format!(
-            "{} is larger than {MAX_BINARY} bytes",
-            a.binary.display()
-        )),
-        e => Failure::io(format!(
-            "{}: {}",
-            a.binary.display(),
-            super::io_reason(&e.into())
-        )),
-    })?;
-    let file_name = a
-        .binary
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("binary")
-        .to_owned();
-    let sbom = sigil_sbom::binary::from_binary(&bytes, &file_name).map_err(|e| {
-        let msg = format!("{}: {}", a.binary.display(), Failure::chain(&e));
-        match e {
-            sigil_sbom::binary::BinarySbomError::NoAuditData => Failure::not_verified(msg)
-                .hint("build it with `cargo auditable build` (cargo install cargo-auditable) and do not strip the .dep-v0 section"),
-            _ => Failure::not_verified(msg),
-        }
-    })?;
-    emit(
-        &sbom,
-        &a.out,
-        json!({ "binary": a.binary, "sha256": sbom.root.sha256.map(|d| d.to_hex()) }),
-    )
+    report::emitted(sbom, spec, text, out.output.as_deref(), origin)
 }
 
 fn read_inventory(path: &Path) -> Result<Inventory, Failure> {
-    let text = super::read_text(path, MAX_SBOM, "SBOM")?;
-    Inventory::parse(&text)
-        .map_err(|e| Failure::not_verified(format!("{}: {}", path.display(), Failure::chain(&e))))
-}
-
-fn diff_cmd(a: DiffArgs) -> Result<Report, Failure> {
-    let (x, y) = (read_inventory(&a.a)?, read_inventory(&a.b)?);
-    let d = diff::diff(&x, &y);
-    let side = |p: &Path, i: &Inventory| json!({ "path": p, "format": i.format, "components": i.entries.len() });
-    let mut data = d.to_json();
-    data["a"] = side(&a.a, &x);
-    data["b"] = side(&a.b, &y);
-    let mut r = Report::ok("ok", data);
-    r.human = d.lines();
-    Ok(r)
+    let text = super::read_text(path, MAX_SBOM_BYTES, "SBOM")?;
+    Inventory::parse(&text).map_err(|e| report::unparsable(path, &e))
 }

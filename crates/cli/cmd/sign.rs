@@ -2,9 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_json::json;
 use sigil_keys::SecretKey;
-use sigil_sign::minisig;
+use sigil_sign::{minisig, report};
+use sigil_sigstore::report::{keyless_failure, signed_keyless};
 
 use crate::output::{Failure, Output, Report};
 
@@ -49,23 +49,11 @@ pub fn signature_path(file: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// Refuses to overwrite an existing signature or bundle without `--force`.
-pub fn refuse_existing(path: &Path, force: bool, keyless: bool) -> Result<(), Failure> {
-    if force || std::fs::symlink_metadata(path).is_err() {
-        return Ok(());
+fn refuse_existing(path: &Path, force: bool, keyless: bool) -> Result<(), Failure> {
+    match force || std::fs::symlink_metadata(path).is_err() {
+        true => Ok(()),
+        false => Err(report::signature_exists(path, keyless)),
     }
-    let (what, hint) = match keyless {
-        true => ("bundle", ""),
-        false => (
-            "signature file",
-            ", or -x/--output to write the signature elsewhere",
-        ),
-    };
-    Err(Failure::usage(format!(
-        "{}: {what} exists; nothing was signed and it is unchanged",
-        path.display()
-    ))
-    .hint(format!("pass --force to overwrite it{hint}")))
 }
 
 /// Signs one file with a loaded key and writes the signature (`sig_path`) atomically; an
@@ -78,10 +66,7 @@ fn sign_file(
     a: &SignArgs,
 ) -> Result<minisig::Signature, Failure> {
     let (reader, len) = super::open_input(file)?;
-    let name = file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let name = super::verify::file_name(file);
     let tc = match &a.trusted_comment {
         Some(t) => t.clone(),
         None => format!(
@@ -89,39 +74,31 @@ fn sign_file(
             super::now_or_source_date_epoch()?
         ),
     };
-    let sig = minisig::sign(
-        key,
-        reader,
-        &tc,
-        &a.untrusted_comment,
-        super::progress(out, &name, len),
-    )
-    .map_err(|e| match e {
-        minisig::SignError::Io(io) => {
-            Failure::io(format!("{}: {}", file.display(), super::io_reason(&io)))
-        }
-        other => Failure::usage(other),
-    })?;
+    let progress = super::progress(out, &name, len);
+    let sig = minisig::sign(key, reader, &tc, &a.untrusted_comment, progress)
+        .map_err(|e| report::sign_failure(file, e))?;
     // Refused before signing; a signature made meanwhile is refused here, unchanged.
-    sigil_keys::write_new_file(sig_path, sig.to_text().as_bytes(), 0o644, a.force)
-        .map_err(super::key_file_error)?;
+    sigil_keys::write_new_file(sig_path, sig.to_text().as_bytes(), 0o644, a.force)?;
     Ok(sig)
 }
 
 /// Runs `sigil sign`.
 pub fn run(out: &Output, a: SignArgs) -> Result<Report, Failure> {
     let keyless = a.keyless.keyless;
-    let targets: Vec<(&PathBuf, PathBuf)> = match (&a.output, a.files.as_slice()) {
-        (Some(o), [one]) => vec![(one, o.clone())],
+    let targets: Vec<(PathBuf, PathBuf)> = match (&a.output, a.files.as_slice()) {
+        (Some(o), [one]) => vec![(one.clone(), o.clone())],
         (Some(_), _) => {
             return Err(Failure::usage("-x/--output takes one FILE to sign")
                 .hint("sign several files without -x: each gets FILE.minisig"))
         }
         (None, files) if keyless => files
             .iter()
-            .map(|f| (f, super::keyless::bundle_path(f)))
+            .map(|f| (f.clone(), super::keyless::bundle_path(f)))
             .collect(),
-        (None, files) => files.iter().map(|f| (f, signature_path(f))).collect(),
+        (None, files) => files
+            .iter()
+            .map(|f| (f.clone(), signature_path(f)))
+            .collect(),
     };
     if keyless && a.trusted_comment.is_some() {
         return Err(Failure::usage(
@@ -139,22 +116,14 @@ pub fn run(out: &Output, a: SignArgs) -> Result<Report, Failure> {
         refuse_existing(path, a.force, keyless)?;
     }
     let Some(key) = key else {
-        return run_keyless(out, &a, &targets);
+        return run_keyless(out, &a, targets);
     };
-    let mut report = Report::ok("ok", json!(null));
     let mut signed = Vec::new();
-    for (file, sig_path) in &targets {
-        let sig = sign_file(out, &key, file, sig_path, &a)?;
-        report = report.line(format!(
-            "signed {} -> {}",
-            file.display(),
-            sig_path.display()
-        ));
-        signed.push(json!({ "file": file, "signature": sig_path,
-            "key_id": sig.key_id.to_string(), "trusted_comment": sig.trusted_comment }));
+    for (file, sig_path) in targets {
+        let sig = sign_file(out, &key, &file, &sig_path, &a)?;
+        signed.push((file, sig_path, sig));
     }
-    report.data = json!({ "key_id": key.key_id().to_string(), "signed": signed });
-    Ok(report)
+    Ok(report::signed(key.key_id(), &signed))
 }
 
 /// `sigil sign --keyless`: one certificate for the run, one bundle per file, each verified
@@ -162,7 +131,7 @@ pub fn run(out: &Output, a: SignArgs) -> Result<Report, Failure> {
 fn run_keyless(
     out: &Output,
     a: &SignArgs,
-    targets: &[(&PathBuf, PathBuf)],
+    targets: Vec<(PathBuf, PathBuf)>,
 ) -> Result<Report, Failure> {
     let prepared = super::keyless::prepare(&a.keyless)?;
     let names: Vec<String> = targets
@@ -171,21 +140,18 @@ fn run_keyless(
         .collect();
     // Key generation and the Fulcio round trip overlap the hashing.
     let hash = || {
-        let digest = |(f, _): &(&PathBuf, PathBuf)| super::sums::hash_file(out, f).map(|d| d.0);
-        targets.iter().map(digest).collect()
+        targets
+            .iter()
+            .map(|(f, _)| super::sums::hash_file(out, f).map(|d| d.0))
+            .collect()
     };
     let signed = prepared
         .sign_digests(hash)?
-        .map_err(|e| super::keyless::failure(&e, &names.join(", ")))?;
-    let mut report = Report::ok("ok", json!(null));
-    let mut items = Vec::new();
-    for ((file, bundle), s) in targets.iter().zip(&signed) {
-        sigil_keys::write_new_file(bundle, &s.bundle, 0o644, a.force)
-            .map_err(super::key_file_error)?;
-        let (j, lines) = super::keyless::describe(file, bundle, s);
-        items.push(j);
-        report.human.extend(lines);
+        .map_err(|e| keyless_failure(&e, &names.join(", ")))?;
+    let mut written = Vec::new();
+    for ((file, bundle), s) in targets.into_iter().zip(signed) {
+        sigil_keys::write_new_file(&bundle, &s.bundle, 0o644, a.force)?;
+        written.push((file, bundle, s));
     }
-    report.data = json!({ "keyless": true, "signed": items });
-    Ok(report)
+    Ok(signed_keyless(&written))
 }

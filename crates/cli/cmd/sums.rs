@@ -2,8 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_json::json;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use sigil_core::Sha256Digest;
+use sigil_sign::report::{self, ListSigner};
 use sigil_sign::sums::{self, SumsFile};
 
 use crate::output::{Failure, Output, Report};
@@ -62,19 +64,9 @@ pub fn run(out: &Output, cmd: SumsCommand) -> Result<Report, Failure> {
 /// Hashes one file in constant memory.
 pub fn hash_file(out: &Output, path: &Path) -> Result<Sha256Digest, Failure> {
     let (f, len) = super::open_input(path)?;
-    hash_open(out, &path.display().to_string(), f, len)
-}
-
-/// Hashes a file already opened, in constant memory.
-fn hash_open(
-    out: &Output,
-    name: &str,
-    f: std::fs::File,
-    len: u64,
-) -> Result<Sha256Digest, Failure> {
-    let mut progress = super::progress(out, name, len);
+    let name = path.display().to_string();
     let mut h = sigil_core::digest::Sha256Hasher::default();
-    sigil_core::digest::stream(f, |b| h.update(b), &mut progress)
+    sigil_core::digest::stream(f, |b| h.update(b), &mut super::progress(out, &name, len))
         .map_err(|e| Failure::io(format!("{name}: {}", super::io_reason(&e))))?;
     Ok(h.finalize())
 }
@@ -127,33 +119,16 @@ fn create(out: &Output, a: CreateArgs) -> Result<Report, Failure> {
         list.entries.push(sums::Entry { digest, name });
     }
     if let Some(i) = sums::duplicate(&list.entries) {
-        let name = &list.entries[i].name;
-        return Err(Failure::usage(format!("{name} is listed twice")));
+        return Err(Failure::usage(format!(
+            "{} is listed twice",
+            list.entries[i].name
+        )));
     }
-    let text = list.to_text();
-    let entries: Vec<_> = list
-        .entries
-        .iter()
-        .map(|e| json!({ "name": e.name, "sha256": e.digest.to_hex() }))
-        .collect();
-    match &a.output {
-        Some(o) => {
-            sigil_keys::write_new_file(o, text.as_bytes(), 0o644, true)
-                .map_err(super::key_file_error)?;
-            Ok(
-                Report::ok("ok", json!({ "output": o, "entries": entries })).line(format!(
-                    "wrote {} ({} files)",
-                    o.display(),
-                    list.entries.len()
-                )),
-            )
-        }
-        None => {
-            let mut r = Report::ok("ok", json!({ "entries": entries, "text": text }));
-            r.document = Some(text.clone());
-            Ok(r)
-        }
-    }
+    let Some(o) = &a.output else {
+        return Ok(report::list_printed(&list));
+    };
+    sigil_keys::write_new_file(o, list.to_text().as_bytes(), 0o644, true)?;
+    Ok(report::list_written(o, &list))
 }
 
 fn verify(out: &Output, a: VerifyArgs) -> Result<Report, Failure> {
@@ -191,21 +166,7 @@ fn verify(out: &Output, a: VerifyArgs) -> Result<Report, Failure> {
         ..a.expect.expect()
     };
     super::verify::require_binding(&a.list, &[statement], &expect, &v.trusted_comment)?;
-    let report =
-        Report::ok("verified", json!(null)).line(format!("trusted comment: {}", v.trusted_comment));
-    let signer = json!({
-        "signature": sig_path,
-        "key_id": v.key_id.to_string(),
-        "trusted_comment": v.trusted_comment,
-    });
-    check_list(
-        out,
-        &a.list,
-        &text,
-        report,
-        signer,
-        format!("list signed by key {}", v.key_id),
-    )
+    check_list(out, &a.list, &text, ListSigner::minisign(&sig_path, &v))
 }
 
 /// `sums verify` of a keyless bundle: the bundle over the list's bytes as read once, with the
@@ -228,113 +189,42 @@ fn verify_keyless(out: &Output, a: &VerifyArgs) -> Result<Report, Failure> {
         .unwrap_or_else(|| super::keyless::bundle_path(&a.list));
     let text = super::read_text(&a.list, MAX_LIST, "checksum list")?;
     let v = a.keyless.verify_bytes(&bundle, text.as_bytes())?;
-    let (identity, issuer) = match &v.signer {
-        sigil_sigstore::BundleSigner::Certificate {
-            identity, issuer, ..
-        } => (identity.clone(), issuer.clone()),
-        _ => (String::new(), String::new()),
-    };
-    let report = Report::ok("verified", json!(null))
-        .line(format!("identity: {identity}"))
-        .line(format!("issuer: {issuer}"));
-    let signer = json!({
-        "bundle": bundle,
-        "identity": identity,
-        "issuer": issuer,
-        "log_index": v.log_entries.first().map(|e| e.log_index),
-    });
+    let (identity, issuer) = sigil_sigstore::report::certificate_names(&v);
+    let log_index = v.log_entries.first().map(|e| e.log_index);
     check_list(
         out,
         &a.list,
         &text,
-        report,
-        signer,
-        format!("list signed keyless by {identity}"),
+        ListSigner::keyless(&bundle, identity, issuer, log_index),
     )
 }
 
-/// Checks every file of a list whose signature verified; `signer` goes into the JSON.
+/// Checks every file of a list whose signature verified.
 fn check_list(
     out: &Output,
     list_path: &Path,
     text: &str,
-    mut report: Report,
-    signer: serde_json::Value,
-    signed_by: String,
+    signer: ListSigner,
 ) -> Result<Report, Failure> {
-    let list = SumsFile::parse(text)
-        .map_err(|e| Failure::not_verified(format!("{}: {e}", list_path.display())))?;
+    let list = SumsFile::parse(text).map_err(|e| report::list_malformed(list_path, &e))?;
     let dir = list_path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     // Hashed on every core; the JSON document's per-file array is built only for JSON output.
     let progress = super::count_progress(out, "checking", false);
-    let (done, total) = (
-        std::sync::atomic::AtomicU64::new(0),
-        list.entries.len() as u64,
-    );
+    let (done, total) = (AtomicU64::new(0), list.entries.len() as u64);
     let statuses = sigil_sign::sums_check::check(dir, &list.entries, &|| {
-        progress(
-            done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
-            total,
-        );
+        progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
     })
     .map_err(|e| Failure::io(format!("{}: {}", dir.display(), super::io_reason(&e))))?;
-    let json_wanted = out.format == crate::output::Format::Json;
-    let mut results = Vec::new();
-    let mut failed = 0usize;
-    for (e, st) in list.entries.iter().zip(&statuses) {
-        use sigil_sign::sums_check::Status;
-        let detail = match st {
-            Status::Ok | Status::Missing => {
-                if matches!(st, Status::Missing) {
-                    "no such file".to_owned()
-                } else {
-                    String::new()
-                }
-            }
-            Status::Changed(d) => {
-                format!("sha256 {} (expected {})", d.to_hex(), e.digest.to_hex())
-            }
-            Status::UnsafePath(false) => "path leaves the list's directory".to_owned(),
-            Status::UnsafePath(_) => {
-                "path leaves the list's directory through a symlink".to_owned()
-            }
-            Status::Unreadable(err) => super::io_reason(err),
-            _ => "unknown".to_owned(),
-        };
-        let status = st.code();
-        if status != "ok" {
-            failed += 1;
-            report = report.line(format!("{}: {} {}", e.name, status.to_uppercase(), detail));
-        } else if !out.quiet {
-            report = report.line(format!("{}: OK", e.name));
-        }
-        if json_wanted {
-            results.push(json!({ "name": e.name, "status": status, "expected": e.digest.to_hex(), "detail": detail }));
-        }
-    }
-    let mut data = json!({
-        "list": list_path,
-        "files": results,
-        "failed": failed,
-    });
-    if let (Some(d), Some(s)) = (data.as_object_mut(), signer.as_object()) {
-        d.extend(s.clone());
-    }
-    report.data = data;
-    if failed > 0 {
-        report.status = crate::output::Status::NotVerified;
-        report = report.line(format!(
-            "{failed} of {} files did not verify",
-            list.entries.len()
-        ));
-    } else {
-        report = report.line(format!(
-            "verified {} files ({signed_by})",
-            list.entries.len(),
-        ));
-    }
-    Ok(report)
+    let files = out.format == crate::output::Format::Json;
+    Ok(report::list_checked(
+        list_path,
+        signer,
+        &list.entries,
+        &statuses,
+        out.quiet,
+        files,
+    ))
 }

@@ -2,9 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_json::json;
 use sigil_sign::binding::{self, Expect, Statement};
 use sigil_sign::minisig::{self, Signature, MAX_SIGNATURE_FILE};
+use sigil_sign::report;
 
 use crate::output::{Failure, Output, Report};
 
@@ -116,18 +116,10 @@ pub fn require_binding(
     expect: &Expect,
     trusted_comment: &str,
 ) -> Result<(), Failure> {
-    binding::require(statements, expect).map_err(|e| {
-        Failure::not_verified(format!("{}: {e} (trusted comment: {trusted_comment})", what.display()))
-            .hint("if it was renamed on purpose, pass --expect-name (and --expect-version) with what was signed")
-            .data(json!({ "code": e.code(), "mismatches": mismatches_json(&e.mismatches), "trusted_comment": trusted_comment }))
-    })
+    binding::require(statements, expect).map_err(|e| report::unbound(what, &e, trusted_comment))
 }
 
-/// Binding mismatches for `--format json`.
-pub fn mismatches_json(mismatches: &[binding::Mismatch]) -> Vec<serde_json::Value> {
-    let one = |m: &binding::Mismatch| json!({ "code": m.code(), "source": m.source, "signed": m.signed, "expected": m.expected, "message": m.to_string() });
-    mismatches.iter().map(one).collect()
-}
+pub use sigil_sign::report::mismatches_json;
 
 /// A path's file name, for binding.
 pub fn file_name(p: &Path) -> String {
@@ -151,22 +143,13 @@ pub fn verify_reader(
     // that exists but cannot be read, or is not a regular file, stays an I/O error (exit 2).
     if std::fs::symlink_metadata(sig_path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
     {
-        return Err(Failure::not_verified(format!(
-            "{}: no signature: {} does not exist",
-            file.display(),
-            sig_path.display()
-        ))
-        .hint("sign with `sigil sign --key KEY FILE`, or name the signature with --signature"));
+        return Err(report::no_signature(file, sig_path));
     }
     let text = super::read_text(sig_path, MAX_SIGNATURE_FILE as u64, "signature")?;
-    let sig = Signature::parse(&text)
-        .map_err(|e| Failure::not_verified(format!("{}: {e}", sig_path.display())))?;
-    let name = file.display().to_string();
-    minisig::verify(key, &sig, reader, super::progress(out, &name, len)).map_err(|e| match e {
-        minisig::VerifyError::Io(io) => Failure::io(format!("{}: {}", file.display(), super::io_reason(&io))),
-        other => Failure::not_verified(format!("{}: {other}", file.display()))
-            .data(json!({ "file": file, "signature": sig_path, "signature_key_id": sig.key_id.to_string(), "trusted_key_id": key.key_id().to_string() })),
-    })
+    let sig = Signature::parse(&text).map_err(|e| report::malformed_signature(sig_path, &e))?;
+    let progress = super::progress(out, &file.display().to_string(), len);
+    minisig::verify(key, &sig, reader, progress)
+        .map_err(|e| report::verify_failure(file, sig_path, &sig, key.key_id(), e))
 }
 
 /// Runs `sigil verify`.
@@ -177,7 +160,7 @@ pub fn run(out: &Output, a: VerifyArgs) -> Result<Report, Failure> {
                 "--expect-name and --expect-version read a minisign trusted comment; a Sigstore bundle has none",
             ));
         }
-        return super::bundle::run(out, a);
+        return super::bundle::run(a);
     }
     let [file] = a.files.as_slice() else {
         return Err(
@@ -216,17 +199,5 @@ pub fn run(out: &Output, a: VerifyArgs) -> Result<Report, Failure> {
         .unwrap_or_else(|| file_name(file));
     let statement = Statement::of_blob(&sig_path.display().to_string(), &v.trusted_comment, &here);
     require_binding(file, &[statement], &expect, &v.trusted_comment)?;
-    Ok(Report::ok(
-        "verified",
-        json!({
-            "file": file,
-            "signature": sig_path,
-            "key_id": v.key_id.to_string(),
-            "algorithm": v.algorithm.as_str(),
-            "trusted_comment": v.trusted_comment,
-            "bytes": v.bytes,
-        }),
-    )
-    .line(format!("verified {} (key id {})", file.display(), v.key_id))
-    .line(format!("trusted comment: {}", v.trusted_comment)))
+    Ok(report::verified(file, &sig_path, &v))
 }

@@ -805,24 +805,14 @@ fn problem(ev: &mut Evidence, code: Code, source: &str, message: String) {
 pub fn certificate_identity(
     identity: String,
     issuer: String,
-    c: &sigil_sigstore::FulcioClaims,
+    c: &sigil_sigstore::PublisherFacts,
 ) -> CertificateIdentity {
     CertificateIdentity {
         identity,
         issuer,
-        source_repository_uri: c.source_repository_uri.clone().or_else(|| {
-            c.github_workflow_repository
-                .as_ref()
-                .map(|r| format!("https://github.com/{r}"))
-        }),
-        source_repository_ref: c
-            .source_repository_ref
-            .clone()
-            .or_else(|| c.github_workflow_ref.clone()),
-        source_repository_digest: c
-            .source_repository_digest
-            .clone()
-            .or_else(|| c.github_workflow_sha.clone()),
+        source_repository_uri: c.repository(),
+        source_repository_ref: c.source_ref(),
+        source_repository_digest: c.source_digest(),
         build_config_uri: c.build_config_uri.clone(),
         run_invocation_uri: c.run_invocation_uri.clone(),
         runner_environment: c.runner_environment.clone(),

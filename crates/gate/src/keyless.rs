@@ -17,6 +17,8 @@ use sigil_sigstore::sign::{
 };
 use sigil_sigstore::{Matcher, PatternError, SignerPolicy, TrustRoot, TrustRootError};
 
+use sigil_tuf::trust::Instance;
+
 use crate::fetch::check_url;
 
 /// Largest answer read from a service.
@@ -399,8 +401,13 @@ pub enum SetupError {
     #[error(transparent)]
     Token(TokenError),
     /// An identity flag is missing.
-    #[error("a keyless bundle needs --{0} or --{0}-regexp")]
-    MissingIdentity(&'static str),
+    #[error("a keyless bundle needs the expected {}", missing_what(flag))]
+    MissingIdentity {
+        /// The flag, without `--` and `-regexp`.
+        flag: &'static str,
+        /// Whether the command also verifies managed-key bundles (`--key PEM`), for the hint.
+        or_managed_key: bool,
+    },
     /// An identity pattern does not compile.
     #[error(transparent)]
     Pattern(PatternError),
@@ -414,6 +421,10 @@ impl SetupError {
             SetupError::NoToken => Some(TOKEN_SOURCES.into()),
             SetupError::Ambient(_) => Some("the workflow job needs `permissions: id-token: write`".into()),
             SetupError::Token(_) => Some(format!("get a fresh token with audience sigstore; {TOKEN_SOURCES}")),
+            SetupError::MissingIdentity { flag, or_managed_key } => {
+                let managed = if *or_managed_key { " (or --key PEM for a managed-key bundle)" } else { "" };
+                Some(format!("pass --{flag} or --{flag}-regexp{managed}"))
+            }
             _ => None,
         }
     }
@@ -456,15 +467,38 @@ pub fn services(
 /// The trusted root: a `trusted_root.json` file, else the embedded staging or public-good
 /// root.
 pub fn trust_root(file: Option<&Path>, staging: bool) -> Result<TrustRoot, SetupError> {
-    let loaded = match (file, staging) {
-        (Some(p), _) => TrustRoot::from_json(&read_setup_file(p)?),
-        (None, true) => TrustRoot::staging(),
-        (None, false) => TrustRoot::public_good(),
+    choose_root(file, staging, embedded_root)
+}
+
+/// The trusted root verification flags choose, the one place that choice is made: a
+/// `trusted_root.json` file (`--trusted-root`), else the root of the staging (`--staging`) or
+/// public-good instance from `instance` ([`embedded_root`], or one kept fresh through TUF).
+pub fn choose_root<E: From<SetupError>>(
+    file: Option<&Path>,
+    staging: bool,
+    instance: impl FnOnce(Instance) -> Result<TrustRoot, E>,
+) -> Result<TrustRoot, E> {
+    let Some(p) = file else {
+        return instance(if staging {
+            Instance::Staging
+        } else {
+            Instance::PublicGood
+        });
     };
-    loaded.map_err(|source| SetupError::TrustRoot {
-        path: file.map(Path::to_owned),
+    let source = |source| SetupError::TrustRoot {
+        path: Some(p.to_owned()),
         source,
-    })
+    };
+    Ok(TrustRoot::from_json(&read_setup_file(p)?).map_err(source)?)
+}
+
+/// The embedded root of the staging instance, else of the public-good one.
+pub fn embedded_root(instance: Instance) -> Result<TrustRoot, SetupError> {
+    let loaded = match instance {
+        Instance::Staging => TrustRoot::staging(),
+        _ => TrustRoot::public_good(),
+    };
+    loaded.map_err(|source| SetupError::TrustRoot { path: None, source })
 }
 
 /// The identity token, from the first source present: `flag` (`@FILE` reads a file),
@@ -497,21 +531,80 @@ pub fn identity_token(
     IdentityToken::parse(&raw, now).map_err(SetupError::Token)
 }
 
-/// A keyless verification policy from identity and issuer flags (exact or regular
-/// expression; one of each is required).
-pub fn identity_policy(
-    identity: (Option<&str>, Option<&str>),
-    issuer: (Option<&str>, Option<&str>),
-) -> Result<SignerPolicy, SetupError> {
-    let matcher = |(exact, re): (Option<&str>, Option<&str>), flag| match (exact, re) {
-        (Some(e), _) => Ok(Matcher::exact(e)),
-        (None, Some(r)) => Matcher::regex(r).map_err(SetupError::Pattern),
-        (None, None) => Err(SetupError::MissingIdentity(flag)),
-    };
-    Ok(SignerPolicy::Keyless {
-        identity: matcher(identity, "certificate-identity")?,
-        issuer: matcher(issuer, "certificate-oidc-issuer")?,
-    })
+fn missing_what(flag: &str) -> &'static str {
+    match flag {
+        "certificate-identity" => "certificate identity",
+        _ => "oidc issuer",
+    }
+}
+
+/// The certificate identity flags of a verifying command (`--certificate-identity[-regexp]`,
+/// `--certificate-oidc-issuer[-regexp]`) as given: the one place they become matchers and a
+/// keyless [`SignerPolicy`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IdentityFlags<'a> {
+    /// The SAN, exactly.
+    pub identity: Option<&'a str>,
+    /// The SAN, as a regular expression.
+    pub identity_regexp: Option<&'a str>,
+    /// The OIDC issuer, exactly.
+    pub issuer: Option<&'a str>,
+    /// The OIDC issuer, as a regular expression.
+    pub issuer_regexp: Option<&'a str>,
+    /// Whether the command also verifies managed-key bundles (`--key PEM`), for the hint.
+    pub or_managed_key: bool,
+}
+
+impl IdentityFlags<'_> {
+    /// Whether any identity or issuer flag was given.
+    pub fn given(&self) -> bool {
+        [
+            self.identity,
+            self.identity_regexp,
+            self.issuer,
+            self.issuer_regexp,
+        ]
+        .iter()
+        .any(Option::is_some)
+    }
+
+    /// The identity and issuer matchers given (an exact value over a pattern); either may be
+    /// absent, for policies that default or delegate them.
+    pub fn matchers(&self) -> Result<(Option<Matcher>, Option<Matcher>), SetupError> {
+        let matcher = |exact: Option<&str>, re: Option<&str>| match (exact, re) {
+            (Some(e), _) => Ok(Some(Matcher::exact(e))),
+            (None, Some(r)) => Matcher::regex(r).map(Some).map_err(SetupError::Pattern),
+            (None, None) => Ok(None),
+        };
+        Ok((
+            matcher(self.identity, self.identity_regexp)?,
+            matcher(self.issuer, self.issuer_regexp)?,
+        ))
+    }
+
+    /// The keyless policy: the identity and the issuer, both required.
+    pub fn keyless_policy(&self) -> Result<SignerPolicy, SetupError> {
+        let (identity, issuer) = self.matchers()?;
+        let missing = |flag| SetupError::MissingIdentity {
+            flag,
+            or_managed_key: self.or_managed_key,
+        };
+        Ok(SignerPolicy::Keyless {
+            identity: identity.ok_or_else(|| missing("certificate-identity"))?,
+            issuer: issuer.ok_or_else(|| missing("certificate-oidc-issuer"))?,
+        })
+    }
+}
+
+/// Setup problems are exit 2, with the error's hint.
+impl From<SetupError> for sigil_core::report::Failure {
+    fn from(e: SetupError) -> Self {
+        let failure = Self::usage(Self::chain(&e));
+        match e.hint() {
+            Some(h) => failure.hint(h),
+            None => failure,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -631,23 +724,45 @@ mod setup_tests {
     }
 
     #[test]
-    fn identity_policy_needs_one_of_each_flag() {
-        assert!(identity_policy((Some("a"), None), (None, Some("^https://"))).is_ok());
+    fn identity_flags_need_one_of_each_and_fail_with_a_hint() {
+        let flags = |identity, issuer_regexp, or_managed_key| IdentityFlags {
+            identity,
+            issuer_regexp,
+            or_managed_key,
+            ..IdentityFlags::default()
+        };
+        assert!(flags(Some("a"), Some("^https://"), false)
+            .keyless_policy()
+            .is_ok());
+        assert!(!IdentityFlags::default().given());
+        let failure = |f: IdentityFlags<'_>| {
+            sigil_core::report::Failure::from(f.keyless_policy().unwrap_err())
+        };
+        let f = failure(flags(None, Some("i"), false));
+        assert_eq!(f.kind, sigil_core::report::FailureKind::Usage);
         assert_eq!(
-            identity_policy((None, None), (Some("i"), None))
-                .unwrap_err()
-                .to_string(),
-            "a keyless bundle needs --certificate-identity or --certificate-identity-regexp"
+            f.message,
+            "a keyless bundle needs the expected certificate identity"
         );
         assert_eq!(
-            identity_policy((Some("a"), None), (None, None))
-                .unwrap_err()
-                .to_string(),
-            "a keyless bundle needs --certificate-oidc-issuer or --certificate-oidc-issuer-regexp"
+            f.hint.as_deref(),
+            Some("pass --certificate-identity or --certificate-identity-regexp")
         );
-        assert!(matches!(
-            identity_policy((None, Some("(")), (Some("i"), None)),
-            Err(SetupError::Pattern(_))
-        ));
+        let f = failure(flags(Some("a"), None, true));
+        assert_eq!(f.message, "a keyless bundle needs the expected oidc issuer");
+        let hint = "pass --certificate-oidc-issuer or --certificate-oidc-issuer-regexp (or --key PEM for a managed-key bundle)";
+        assert_eq!(f.hint.as_deref(), Some(hint));
+        let bad = IdentityFlags {
+            identity_regexp: Some("("),
+            ..IdentityFlags::default()
+        };
+        assert!(matches!(bad.matchers(), Err(SetupError::Pattern(_))));
+        let none = IdentityFlags {
+            issuer: Some("o"),
+            ..IdentityFlags::default()
+        }
+        .matchers()
+        .unwrap();
+        assert!(none.0.is_none() && none.1.is_some());
     }
 }

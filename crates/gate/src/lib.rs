@@ -20,6 +20,7 @@
 //! What it does not do: decide trust (that is `sigil-policy`), print, or parse arguments.
 
 pub mod attest;
+pub mod attest_report;
 pub mod decision;
 pub mod decision_log;
 pub mod evidence;

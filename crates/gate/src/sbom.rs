@@ -6,6 +6,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use sigil_core::report::{io_reason, Failure};
 use sigil_pack::Limits;
 use sigil_sbom::cargo_metadata::{self, MetadataCommand};
 
@@ -42,6 +43,20 @@ pub enum WorkspaceSbomError {
     /// Any other `cargo metadata` failure.
     #[error("cargo metadata: {0}")]
     Other(cargo_metadata::Error),
+}
+
+impl From<WorkspaceSbomError> for Failure {
+    /// `cargo metadata` refusing is a usage error (a stale lock file has a hint); not being
+    /// able to run the tools is an I/O error.
+    fn from(e: WorkspaceSbomError) -> Self {
+        match e {
+            WorkspaceSbomError::Metadata { locked: true, .. } => Failure::usage(e).hint(
+                "update Cargo.lock (`cargo update -w`) and commit it; the SBOM is built from the locked versions",
+            ),
+            WorkspaceSbomError::Metadata { .. } => Failure::usage(e),
+            _ => Failure::io(e),
+        }
+    }
 }
 
 /// The host triple from `rustc -vV` (`RUSTC` when set).
@@ -97,6 +112,30 @@ pub fn workspace_metadata(
     ];
     cmd.other_options(filter);
     Ok((cmd.exec().map_err(metadata_error)?, host))
+}
+
+/// The root of `sigil sbom pack DIR`: `name`, else the directory's own name, with `version`.
+/// `dir` must be a directory.
+pub fn pack_info(
+    dir: &Path,
+    name: Option<String>,
+    version: Option<String>,
+) -> Result<sigil_sbom::pack::PackInfo, Failure> {
+    let meta = std::fs::metadata(dir)
+        .map_err(|e| Failure::io(format!("cannot open {}: {}", dir.display(), io_reason(&e))))?;
+    if !meta.is_dir() {
+        return Err(
+            Failure::usage(format!("{} is not a directory", dir.display()))
+                .hint("`sigil sbom pack` takes the pack's directory"),
+        );
+    }
+    let dir_name = std::fs::canonicalize(dir)
+        .ok()
+        .and_then(|p| p.file_name()?.to_str().map(str::to_owned));
+    let name = name.or(dir_name).ok_or_else(|| {
+        Failure::usage("cannot name the pack from its directory").hint("pass --name")
+    })?;
+    Ok(sigil_sbom::pack::PackInfo { name, version })
 }
 
 /// The SBOM of a pack directory, and what it leaves out.
@@ -190,5 +229,52 @@ mod tests {
             [("b.txt".to_owned(), 1), ("sub/deeper/a.json".to_owned(), 2)]
         );
         assert_eq!(got.skipped, [("link".to_owned(), "symlink")]);
+    }
+
+    #[test]
+    fn a_pack_is_named_after_its_directory_unless_named() {
+        let d = tempfile::tempdir().unwrap();
+        let dir = d.path().join("widget");
+        std::fs::create_dir(&dir).unwrap();
+        let info = pack_info(&dir, None, Some("2".into())).unwrap();
+        assert_eq!(
+            (info.name.as_str(), info.version.as_deref()),
+            ("widget", Some("2"))
+        );
+        let info = pack_info(&dir, Some("other".into()), None).unwrap();
+        assert_eq!((info.name.as_str(), info.version), ("other", None));
+        let file = d.path().join("f");
+        std::fs::write(&file, "x").unwrap();
+        let e = pack_info(&file, None, None).unwrap_err();
+        assert_eq!(e.kind.exit_code(), 2);
+        assert_eq!(e.message, format!("{} is not a directory", file.display()));
+        assert_eq!(
+            e.hint.as_deref(),
+            Some("`sigil sbom pack` takes the pack's directory")
+        );
+        let e = pack_info(&d.path().join("none"), None, None).unwrap_err();
+        assert_eq!(e.kind, sigil_core::report::FailureKind::Io);
+        assert!(
+            e.message.ends_with("none: No such file or directory"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn a_stale_lock_file_is_a_usage_error_with_a_hint() {
+        let e = Failure::from(WorkspaceSbomError::Metadata {
+            message: "the lock file needs to be updated".into(),
+            locked: true,
+        });
+        assert_eq!(e.kind.exit_code(), 2);
+        assert_eq!(
+            e.message,
+            "cargo metadata failed: the lock file needs to be updated"
+        );
+        assert!(e.hint.unwrap().starts_with("update Cargo.lock"));
+        let e = Failure::from(WorkspaceSbomError::NoHost);
+        assert_eq!(e.kind, sigil_core::report::FailureKind::Io);
+        assert_eq!(e.hint, None);
     }
 }

@@ -18,8 +18,8 @@ const MAX_KEY_FILE: u64 = 64 * 1024;
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum KeyFileError {
-    /// An I/O error on the named file.
-    #[error("{path}: {source}")]
+    /// An I/O error on the named file (the reason is the chained source).
+    #[error("{}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
@@ -53,8 +53,8 @@ pub enum KeyFileError {
         /// The file.
         path: PathBuf,
     },
-    /// A public key that does not parse.
-    #[error("{path}: {source}")]
+    /// A public key that does not parse (the reason is the chained source).
+    #[error("{}", path.display())]
     PublicKey {
         /// The file.
         path: PathBuf,

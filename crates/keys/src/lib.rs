@@ -9,6 +9,7 @@
 mod file;
 mod minisign;
 mod pem;
+pub mod report;
 
 use std::fmt;
 

@@ -13,6 +13,9 @@ use sigil_core::Sha256Digest;
 use crate::model::{unique_ref, Component, ComponentKind, DependencyKind, Sbom};
 use crate::purl;
 
+/// Largest binary read (the whole file is parsed in memory).
+pub const MAX_BINARY_BYTES: u64 = 1024 * 1024 * 1024;
+
 /// Largest decompressed dependency list accepted.
 pub const MAX_AUDIT_JSON: usize = 8 * 1024 * 1024;
 

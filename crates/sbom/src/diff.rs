@@ -33,6 +33,9 @@ pub struct Entry {
     pub file: bool,
 }
 
+/// Largest SBOM read by `sbom diff`.
+pub const MAX_SBOM_BYTES: u64 = 256 * 1024 * 1024;
+
 /// Everything an SBOM lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inventory {

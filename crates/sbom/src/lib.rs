@@ -26,6 +26,7 @@ pub mod lockfile;
 pub mod model;
 pub mod pack;
 pub mod purl;
+pub mod report;
 pub mod spdx;
 
 pub use cargo_metadata;

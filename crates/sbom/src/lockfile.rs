@@ -11,6 +11,9 @@ use std::collections::BTreeMap;
 use sigil_core::Sha256Digest;
 
 /// crates.io's git index, as Cargo writes it in `source`.
+/// Largest `Cargo.lock` read for an SBOM.
+pub const MAX_LOCK_BYTES: u64 = 64 * 1024 * 1024;
+
 const CRATES_IO: &str = "registry+https://github.com/rust-lang/crates.io-index";
 /// crates.io's sparse index, as Cargo writes it in `source`.
 const CRATES_IO_SPARSE: &str = "sparse+https://index.crates.io/";

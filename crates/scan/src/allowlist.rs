@@ -78,7 +78,6 @@ pub struct ContentException {
 impl Allowlist {
     /// Parses an allowlist file.
     pub fn parse(text: &str) -> Result<Self, AllowlistParseError> {
-        let ids = crate::rule_ids();
         let mut out = Self::default();
         for (i, raw) in text.lines().enumerate() {
             let line = i + 1;
@@ -114,7 +113,7 @@ impl Allowlist {
             };
             match directive {
                 "path" => out.paths.push(value.to_owned()),
-                "rule" if ids.contains(&value) || value == crate::DECODE_LIMIT_RULE => {
+                "rule" if crate::ScanRule::parse(value).is_some() => {
                     out.rules.push(value.to_owned())
                 }
                 "rule" => {

@@ -135,7 +135,7 @@ pub const MAX_DECODED_BYTES: u64 = 16 << 20;
 /// Levels of decoding: base64 inside gzip and the reverse, no deeper.
 const MAX_DEPTH: u8 = 2;
 /// The rule id of the finding for data that was not fully decoded.
-pub const DECODE_LIMIT_RULE: &str = "decode-limit";
+pub const DECODE_LIMIT_RULE: &str = ScanRule::DecodeLimit.code();
 
 /// The inline allow marker.
 pub const ALLOW_MARKER: &str = "sigil:allow";
@@ -163,9 +163,53 @@ impl std::fmt::Debug for Scanner {
     }
 }
 
-/// The ids of every built-in rule.
-pub fn rule_ids() -> &'static [&'static str] {
-    rules::RULE_IDS
+sigil_core::finding_codes! {
+    /// The rule behind a finding (JSON `rule`; listed in `docs/codes.md` and `docs/scan.md`):
+    /// the built-in rules in the order they run, then `decode-limit` for encoded data past the
+    /// decoding bound.
+    pub enum ScanRule {
+        /// `sk-ant-<kind><nn>-...`
+        AnthropicApiKey = "anthropic-api-key",
+        /// `sk-proj-`, `sk-svcacct-`, `sk-admin-` keys and legacy `sk-...T3BlbkFJ...` keys
+        OpenaiApiKey = "openai-api-key",
+        /// `AKIA`/`ASIA`/`ABIA`/`ACCA` + 16 base32 characters
+        AwsAccessKeyId = "aws-access-key-id",
+        /// 40 characters assigned to `aws_secret_access_key`
+        AwsSecretAccessKey = "aws-secret-access-key",
+        /// `ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`
+        GithubToken = "github-token",
+        /// `glpat-`, `gldt-`, `glrt-`, `glptt-` and the other `gl*-` tokens
+        GitlabToken = "gitlab-token",
+        /// `AIza` + 35 characters
+        GoogleApiKey = "google-api-key",
+        /// `GOCSPX-` + 28 characters
+        GoogleOauthClientSecret = "google-oauth-client-secret",
+        /// `xoxb-`/`xoxp-`/`xoxa-`/... and `xapp-` tokens
+        SlackToken = "slack-token",
+        /// `https://hooks.slack.com/services/T.../B.../...`
+        SlackWebhookUrl = "slack-webhook-url",
+        /// `sk_live_`, `sk_test_`, `rk_live_`, `rk_test_`, `whsec_`
+        StripeSecretKey = "stripe-secret-key",
+        /// `hf_` and `api_org_` tokens
+        HuggingfaceToken = "huggingface-token",
+        /// `-----BEGIN ... PRIVATE KEY-----` followed by a base64 body (also inside JSON strings)
+        PrivateKey = "private-key",
+        /// a minisign secret key line (encrypted or not)
+        MinisignSecretKey = "minisign-secret-key",
+        /// a value of 16+ characters with letters and digits and at least 3.5 bits of entropy per character, assigned to a name containing `api_key`, `apikey`, `secret`, `token`, `password`, `passwd`, `auth_key`, `access_key`, `private_key` or `credential`
+        GenericSecretAssignment = "generic-secret-assignment",
+        /// Encoded data (base64, gzip) larger than the decoding bound: reported instead of
+        /// passing what was not read.
+        DecodeLimit = "decode-limit",
+    }
+}
+
+/// The ids of every built-in rule, in the order they run.
+pub fn rule_ids() -> impl Iterator<Item = &'static str> {
+    ScanRule::ALL
+        .iter()
+        .filter(|r| **r != ScanRule::DecodeLimit)
+        .map(|r| r.code())
 }
 
 /// Redacts a secret: first four characters, an ellipsis, and the length in characters.
@@ -427,14 +471,14 @@ impl Scanner {
                     continue;
                 }
                 if inline_allowed(buf, start)
-                    || self.allow.allows_rule(rule.id)
+                    || self.allow.allows_rule(rule.id.code())
                     || self.allow.allows_fingerprint(&fingerprint)
                 {
                     continue;
                 }
                 hits.push(Hit {
                     start,
-                    rule: rule.id,
+                    rule: rule.id.code(),
                     kind,
                     excerpt,
                     fingerprint,

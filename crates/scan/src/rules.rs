@@ -8,7 +8,7 @@
 
 use regex::bytes::Regex;
 
-use crate::Kind;
+use crate::{Kind, ScanRule};
 
 /// How a rule's candidates are classified.
 pub(crate) enum Class {
@@ -28,7 +28,7 @@ pub(crate) enum Class {
 /// One rule.
 pub(crate) struct Rule {
     /// Stable kebab-case id, printed with every finding (never renamed).
-    pub id: &'static str,
+    pub id: ScanRule,
     /// Finds candidates; group `tok` is the token (or `val` the assigned value).
     pub find: Regex,
     /// Classifier.
@@ -46,17 +46,12 @@ fn re(s: &str) -> Regex {
     Regex::new(s).expect("built-in rule pattern compiles")
 }
 
-fn token(
-    id: &'static str,
-    prefix: &str,
-    strict: &[&str],
-    exclude: &'static [&'static [u8]],
-) -> Rule {
+fn token(id: ScanRule, prefix: &str, strict: &[&str], exclude: &'static [&'static [u8]]) -> Rule {
     token_with(id, prefix, CAND, strict, exclude)
 }
 
 fn token_with(
-    id: &'static str,
+    id: ScanRule,
     prefix: &str,
     cand: &str,
     strict: &[&str],
@@ -75,7 +70,7 @@ fn token_with(
     }
 }
 
-fn assignment(id: &'static str, names: &str, strict: Option<&str>) -> Rule {
+fn assignment(id: ScanRule, names: &str, strict: Option<&str>) -> Rule {
     Rule {
         id,
         find: re(&format!(
@@ -87,36 +82,17 @@ fn assignment(id: &'static str, names: &str, strict: Option<&str>) -> Rule {
     }
 }
 
-/// The id of every built-in rule, in order (kept equal to [`builtin`] by a test).
-pub(crate) const RULE_IDS: &[&str] = &[
-    "anthropic-api-key",
-    "openai-api-key",
-    "aws-access-key-id",
-    "aws-secret-access-key",
-    "github-token",
-    "gitlab-token",
-    "google-api-key",
-    "google-oauth-client-secret",
-    "slack-token",
-    "slack-webhook-url",
-    "stripe-secret-key",
-    "huggingface-token",
-    "private-key",
-    "minisign-secret-key",
-    "generic-secret-assignment",
-];
-
 /// Every built-in rule, providers first, the generic assignment rule last.
 pub(crate) fn builtin() -> Vec<Rule> {
     vec![
         token(
-            "anthropic-api-key",
+            ScanRule::AnthropicApiKey,
             "sk-ant-",
             &[r"sk-ant-[a-z]{2,8}[0-9]{2}-[A-Za-z0-9_\-]{32,250}"],
             &[],
         ),
         token(
-            "openai-api-key",
+            ScanRule::OpenaiApiKey,
             "sk-",
             &[
                 r"sk-(?:proj|svcacct|admin|None)-[A-Za-z0-9_\-]{32,250}",
@@ -126,18 +102,18 @@ pub(crate) fn builtin() -> Vec<Rule> {
             &[b"sk-ant-"],
         ),
         token(
-            "aws-access-key-id",
+            ScanRule::AwsAccessKeyId,
             "AKIA|ASIA|ABIA|ACCA",
             &[r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}"],
             &[],
         ),
         assignment(
-            "aws-secret-access-key",
+            ScanRule::AwsSecretAccessKey,
             r"aws_?secret_?access_?key",
             Some(r"[A-Za-z0-9/+]{40}"),
         ),
         token(
-            "github-token",
+            ScanRule::GithubToken,
             "gh[pousr]_|github_pat_",
             &[
                 r"gh[pousr]_[A-Za-z0-9]{36,251}",
@@ -146,20 +122,25 @@ pub(crate) fn builtin() -> Vec<Rule> {
             &[],
         ),
         token(
-            "gitlab-token",
+            ScanRule::GitlabToken,
             "gl(?:pat|dt|rt|ptt|cbt|imt|oas|ft|soat|agent|ffct)-",
             &[r"gl[a-z]{2,5}-[A-Za-z0-9_\-]{20,250}"],
             &[],
         ),
-        token("google-api-key", "AIza", &[r"AIza[0-9A-Za-z_\-]{35}"], &[]),
         token(
-            "google-oauth-client-secret",
+            ScanRule::GoogleApiKey,
+            "AIza",
+            &[r"AIza[0-9A-Za-z_\-]{35}"],
+            &[],
+        ),
+        token(
+            ScanRule::GoogleOauthClientSecret,
             "GOCSPX-",
             &[r"GOCSPX-[A-Za-z0-9_\-]{28}"],
             &[],
         ),
         token(
-            "slack-token",
+            ScanRule::SlackToken,
             "xox[abposr]-|xapp-",
             &[
                 r"xox[abposr]-[0-9]{6,}-[A-Za-z0-9\-]{8,250}",
@@ -168,7 +149,7 @@ pub(crate) fn builtin() -> Vec<Rule> {
             &[],
         ),
         Rule {
-            id: "slack-webhook-url",
+            id: ScanRule::SlackWebhookUrl,
             find: re(
                 r"(?m-u)(?P<tok>https://hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9_\-<>{}$.*%/]{0,300})",
             ),
@@ -180,7 +161,7 @@ pub(crate) fn builtin() -> Vec<Rule> {
             },
         },
         token(
-            "stripe-secret-key",
+            ScanRule::StripeSecretKey,
             "sk_live_|sk_test_|rk_live_|rk_test_|whsec_",
             &[
                 r"(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{20,250}",
@@ -189,25 +170,25 @@ pub(crate) fn builtin() -> Vec<Rule> {
             &[],
         ),
         token(
-            "huggingface-token",
+            ScanRule::HuggingfaceToken,
             "hf_|api_org_",
             &[r"(?:hf|api_org)_[A-Za-z0-9]{30,250}"],
             &[],
         ),
         Rule {
-            id: "private-key",
+            id: ScanRule::PrivateKey,
             find: re(r"(?m-u)(?P<tok>-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----)"),
             class: Class::PemBlock,
         },
         token_with(
-            "minisign-secret-key",
+            ScanRule::MinisignSecretKey,
             "RWRTY0Iy|RWQAAEIy",
             r"[A-Za-z0-9+/=_\-<>{}$.*%]{0,300}",
             &[r"RW(?:RTY0Iy|QAAEIy)[A-Za-z0-9+/]{100,250}={0,2}"],
             &[],
         ),
         assignment(
-            "generic-secret-assignment",
+            ScanRule::GenericSecretAssignment,
             r"api[_.\-]?key|apikey|secret|token|passw(?:or)?d|passwd|auth[_.\-]?key|access[_.\-]?key|private[_.\-]?key|credentials?",
             None,
         ),

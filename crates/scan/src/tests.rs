@@ -137,8 +137,8 @@ fn check(input: &str, expect: Expect<'_>) {
 
 #[test]
 fn patterns_compile_and_ids_are_kebab_case() {
-    let built: Vec<&str> = rules::builtin().iter().map(|r| r.id).collect();
-    assert_eq!(built, rule_ids());
+    let built: Vec<&str> = rules::builtin().iter().map(|r| r.id.code()).collect();
+    assert_eq!(built, rule_ids().collect::<Vec<_>>());
     for id in rule_ids() {
         assert!(
             id.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),

@@ -9,6 +9,7 @@
 
 pub mod binding;
 pub mod minisig;
+pub mod report;
 pub mod sums;
 pub mod sums_check;
 

@@ -241,6 +241,72 @@ pub fn verify_pair(
     verify_candidates(root, &bundles, &pair.subject, policy)
 }
 
+/// Why the pairs a command line asks for cannot be made.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PairsError {
+    /// The directory cannot be listed.
+    #[error("{}: {}", dir.display(), sigil_core::report::io_reason(reason))]
+    ReadDir {
+        /// The directory.
+        dir: PathBuf,
+        /// Why (printed, not chained).
+        reason: io::Error,
+    },
+    /// The directory holds no bundle.
+    #[error("{}: no bundle (*{BUNDLE_SUFFIX}) to verify", dir.display())]
+    NoBundle {
+        /// The directory.
+        dir: PathBuf,
+    },
+    /// Not one bundle per artifact.
+    #[error("{files} FILE for {bundles} --bundle")]
+    Count {
+        /// Artifacts given.
+        files: usize,
+        /// Bundles given.
+        bundles: usize,
+    },
+    /// An artifact is a malformed digest.
+    #[error(transparent)]
+    Subject(SubjectError),
+}
+
+/// The pairs asked for: every `X.sigstore.json` of `dir` ([`pairs_in_dir`], at least one), or
+/// each of `files` (paths or digests, [`Subject::parse`]) with the bundle in the same place
+/// of `bundles`.
+pub fn pairs(
+    files: &[PathBuf],
+    bundles: &[PathBuf],
+    dir: Option<&Path>,
+) -> Result<Vec<Pair>, PairsError> {
+    if let Some(dir) = dir {
+        let pairs = pairs_in_dir(dir).map_err(|reason| PairsError::ReadDir {
+            dir: dir.to_owned(),
+            reason,
+        })?;
+        return match pairs.is_empty() {
+            true => Err(PairsError::NoBundle {
+                dir: dir.to_owned(),
+            }),
+            false => Ok(pairs),
+        };
+    }
+    if files.len() != bundles.len() {
+        return Err(PairsError::Count {
+            files: files.len(),
+            bundles: bundles.len(),
+        });
+    }
+    let pair = |(f, b): (&PathBuf, &PathBuf)| {
+        Ok(Pair {
+            subject: Subject::parse(f).map_err(PairsError::Subject)?,
+            bundle: b.clone(),
+        })
+    };
+    files.iter().zip(bundles).map(pair).collect()
+}
+
 /// Every `X.sigstore.json` in `dir` (not below it) with the artifact `X` beside it, sorted by
 /// name. A bundle whose artifact is missing is still listed: its verification fails with
 /// `read-error`, it is never skipped. Files without the suffix are not looked at.

@@ -110,6 +110,25 @@ pub enum ExtensionError {
 }
 
 impl PublisherFacts {
+    /// The facts for JSON output: repository, owner, workflow, build config, ref, digest,
+    /// runner, run, trigger, visibility, issuer and identity.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "repository": self.repository(),
+            "owner": self.owner(),
+            "workflow": self.build_signer_uri,
+            "build_config": self.build_config_uri,
+            "ref": self.source_ref(),
+            "digest": self.source_digest(),
+            "runner_environment": self.runner_environment,
+            "run_url": self.run_invocation_uri,
+            "trigger": self.build_trigger,
+            "visibility": self.source_repository_visibility,
+            "issuer": self.issuer,
+            "identity": self.san,
+        })
+    }
+
     /// Reads the Fulcio extensions and the SAN of a DER certificate. Unknown extensions are
     /// ignored; a known one that is malformed or repeated is an error.
     pub fn from_der(der: &[u8]) -> Result<Self, ExtensionError> {
@@ -245,6 +264,47 @@ impl PublisherFacts {
     }
 }
 
+impl PublisherFacts {
+    /// The certificate's own claims as `(name, value)` pairs, kebab-case names of the
+    /// extensions, in OID order (the bundle report's `claims`).
+    pub fn claim_pairs(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("build-signer-uri", &self.build_signer_uri),
+            ("build-signer-digest", &self.build_signer_digest),
+            ("runner-environment", &self.runner_environment),
+            ("source-repository-uri", &self.source_repository_uri),
+            ("source-repository-digest", &self.source_repository_digest),
+            ("source-repository-ref", &self.source_repository_ref),
+            (
+                "source-repository-identifier",
+                &self.source_repository_identifier,
+            ),
+            (
+                "source-repository-owner-uri",
+                &self.source_repository_owner_uri,
+            ),
+            ("build-config-uri", &self.build_config_uri),
+            ("build-config-digest", &self.build_config_digest),
+            ("build-trigger", &self.build_trigger),
+            ("run-invocation-uri", &self.run_invocation_uri),
+            (
+                "source-repository-visibility",
+                &self.source_repository_visibility,
+            ),
+            ("github-workflow-ref", &self.github_workflow_ref),
+            (
+                "github-workflow-repository",
+                &self.github_workflow_repository,
+            ),
+            ("github-workflow-sha", &self.github_workflow_sha),
+            ("github-workflow-trigger", &self.github_workflow_trigger),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
+        .collect()
+    }
+}
+
 fn san(bytes: &[u8]) -> Option<String> {
     let names = SubjectAltName::from_der(bytes).ok()?;
     names.0.into_iter().find_map(|n| match n {
@@ -340,6 +400,15 @@ impl PublisherPolicy {
             || self.repository.is_some()
             || self.signer_workflow.is_some()
             || self.signer_repository.is_some()
+    }
+
+    /// Whether any claim beyond the issuer and the SAN is asked for (a publisher, ref, digest
+    /// or runner): the certificate is then held against this policy.
+    pub fn asks_claims(&self) -> bool {
+        self.names_publisher()
+            || self.source_ref.is_some()
+            || self.source_digest.is_some()
+            || self.deny_self_hosted_runners
     }
 
     /// Whether the policy names who signed: a SAN identity, or a repository, owner or signer
@@ -552,6 +621,40 @@ mod tests {
 
     fn policy() -> PublisherPolicy {
         PublisherPolicy::new(Matcher::exact(GITHUB_ACTIONS_ISSUER))
+    }
+
+    #[test]
+    fn facts_as_json_name_each_claim() {
+        let f = gh_facts();
+        let j = f.to_json();
+        assert_eq!(j["repository"], serde_json::json!(f.repository()));
+        assert_eq!(j["owner"], serde_json::json!(f.owner()));
+        assert_eq!(j["workflow"], serde_json::json!(f.build_signer_uri));
+        assert_eq!(j["ref"], "refs/tags/v1");
+        assert_eq!(j["digest"], "ABCDEF");
+        assert_eq!(j["runner_environment"], "self-hosted");
+        assert_eq!(j["issuer"], GITHUB_ACTIONS_ISSUER);
+        assert_eq!(j["identity"], serde_json::json!(f.san));
+        assert_eq!(j["run_url"], serde_json::Value::Null);
+        assert_eq!(j.as_object().map(|o| o.len()), Some(12));
+    }
+
+    #[test]
+    fn claims_beyond_the_issuer_are_asked_by_any_publisher_flag() {
+        let mut p = policy();
+        assert!(!p.asks_claims());
+        p.identity = Some(Matcher::exact("x"));
+        assert!(!p.asks_claims());
+        for set in [
+            |p: &mut PublisherPolicy| p.owner = Some("o".into()),
+            |p: &mut PublisherPolicy| p.source_ref = Some("r".into()),
+            |p: &mut PublisherPolicy| p.source_digest = Some("d".into()),
+            |p: &mut PublisherPolicy| p.deny_self_hosted_runners = true,
+        ] {
+            let mut p = policy();
+            set(&mut p);
+            assert!(p.asks_claims());
+        }
     }
 
     fn result(p: PublisherPolicy) -> String {

@@ -11,7 +11,7 @@
 //!   trusted-root validity windows, and the binding to the artifact (digest, or an in-toto
 //!   subject for DSSE) ([`verify`]);
 //! - for attestations, [`verify_dsse`] returns the verified payload type and payload bytes with
-//!   the signer: identity (SAN), issuer and the other Fulcio claims ([`FulcioClaims`]: build
+//!   the signer: identity (SAN), issuer and the other Fulcio claims ([`PublisherFacts`]: build
 //!   signer URI, source repository URI/ref/digest, workflow ref, trigger, run URI...).
 //!
 //! - many artifacts at once: [`batch`] pairs each artifact with its bundle file (or every
@@ -54,6 +54,7 @@ pub mod cosign;
 pub mod extensions;
 pub mod pep740;
 mod provider;
+pub mod report;
 pub mod sign;
 pub mod trust;
 mod verify;
@@ -77,6 +78,5 @@ pub fn install_crypto_provider() {
 }
 pub use verify::{
     verify, verify_dsse, Artifact, BundleReason, BundleSigner, BundleVerifyError, Cause, Content,
-    FulcioClaims, LogEntry, Matcher, PatternError, PublicKey, PublicKeyParseError, SignerPolicy,
-    Time, Verified,
+    LogEntry, Matcher, PatternError, PublicKey, PublicKeyParseError, SignerPolicy, Time, Verified,
 };

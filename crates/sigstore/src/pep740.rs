@@ -240,6 +240,40 @@ fn miss(claim: &'static str, expected: String, actual: Option<String>) -> ClaimM
 }
 
 impl Publisher {
+    /// The publisher for JSON output: its `kind` and its fields.
+    pub fn to_json(&self) -> Value {
+        let kind = self.kind();
+        match self {
+            Publisher::GitHub {
+                repository,
+                workflow,
+                environment,
+            } => {
+                json!({ "kind": kind, "repository": repository, "workflow": workflow, "environment": environment })
+            }
+            Publisher::GitLab {
+                repository,
+                workflow_filepath,
+                environment,
+            } => {
+                json!({ "kind": kind, "repository": repository, "workflow_filepath": workflow_filepath, "environment": environment })
+            }
+            Publisher::Google { email } => json!({ "kind": kind, "email": email }),
+            Publisher::ActiveState {
+                organization,
+                project,
+            } => json!({ "kind": kind, "organization": organization, "project": project }),
+            Publisher::CircleCi {
+                project_id,
+                pipeline_definition_id,
+                vcs_origin,
+                vcs_ref,
+            } => {
+                json!({ "kind": kind, "project_id": project_id, "pipeline_definition_id": pipeline_definition_id, "vcs_origin": vcs_origin, "vcs_ref": vcs_ref })
+            }
+        }
+    }
+
     /// `GitHub`, `GitLab`, `Google`, `ActiveState` or `CircleCI`.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -896,6 +930,33 @@ pub fn verify_document(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn publishers_as_json_carry_their_kind_and_fields() {
+        let gh = Publisher::GitHub {
+            repository: "o/r".into(),
+            workflow: "release.yml".into(),
+            environment: None,
+        };
+        assert_eq!(
+            gh.to_json(),
+            json!({ "kind": "GitHub", "repository": "o/r", "workflow": "release.yml", "environment": null })
+        );
+        let g = Publisher::Google {
+            email: "a@b".into(),
+        };
+        assert_eq!(g.to_json(), json!({ "kind": "Google", "email": "a@b" }));
+        let c = Publisher::CircleCi {
+            project_id: "p".into(),
+            pipeline_definition_id: "d".into(),
+            vcs_origin: None,
+            vcs_ref: Some("refs/heads/main".into()),
+        };
+        assert_eq!(
+            c.to_json(),
+            json!({ "kind": "CircleCI", "project_id": "p", "pipeline_definition_id": "d", "vcs_origin": null, "vcs_ref": "refs/heads/main" })
+        );
+    }
 
     #[test]
     fn distribution_names_compare_as_packaging_parses_them() {

@@ -8,6 +8,7 @@ use sigstore_verify::types::{ArtifactDigest, DerPublicKey, HashAlgorithm, Signat
 use sigstore_verify::{PublicKeyVerificationPolicy, VerificationPolicy};
 
 use crate::bundle::{Bundle, ContentKind, SignerKind};
+use crate::extensions::PublisherFacts;
 use crate::provider;
 use crate::trust::TrustRoot;
 
@@ -163,87 +164,6 @@ fn time(t: impl fmt::Display + Copy, unix: i64) -> Time {
     }
 }
 
-/// Claims Fulcio copied into the certificate from the OIDC token (`1.3.6.1.4.1.57264.1.*`).
-/// Only meaningful because the certificate chain was verified; absent claims are `None`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct FulcioClaims {
-    /// `.1.9` Build Signer URI: the workflow that signed, with its ref.
-    pub build_signer_uri: Option<String>,
-    /// `.1.10` Build Signer Digest.
-    pub build_signer_digest: Option<String>,
-    /// `.1.11` Runner Environment (`github-hosted`, `self-hosted`).
-    pub runner_environment: Option<String>,
-    /// `.1.12` Source Repository URI.
-    pub source_repository_uri: Option<String>,
-    /// `.1.13` Source Repository Digest (commit).
-    pub source_repository_digest: Option<String>,
-    /// `.1.14` Source Repository Ref.
-    pub source_repository_ref: Option<String>,
-    /// `.1.15` Source Repository Identifier.
-    pub source_repository_identifier: Option<String>,
-    /// `.1.16` Source Repository Owner URI.
-    pub source_repository_owner_uri: Option<String>,
-    /// `.1.18` Build Config URI: the top-level workflow that ran.
-    pub build_config_uri: Option<String>,
-    /// `.1.19` Build Config Digest.
-    pub build_config_digest: Option<String>,
-    /// `.1.20` Build Trigger (`push`, `workflow_dispatch`...).
-    pub build_trigger: Option<String>,
-    /// `.1.21` Run Invocation URI.
-    pub run_invocation_uri: Option<String>,
-    /// `.1.22` Source Repository Visibility At Signing.
-    pub source_repository_visibility: Option<String>,
-    /// Deprecated `.1.6` GitHub Workflow Ref.
-    pub github_workflow_ref: Option<String>,
-    /// Deprecated `.1.5` GitHub Workflow Repository.
-    pub github_workflow_repository: Option<String>,
-    /// Deprecated `.1.3` GitHub Workflow SHA.
-    pub github_workflow_sha: Option<String>,
-    /// Deprecated `.1.2` GitHub Workflow Trigger.
-    pub github_workflow_trigger: Option<String>,
-}
-
-impl FulcioClaims {
-    /// Present claims as `(name, value)` pairs, kebab-case names, in OID order.
-    pub fn pairs(&self) -> Vec<(&'static str, &str)> {
-        [
-            ("build-signer-uri", &self.build_signer_uri),
-            ("build-signer-digest", &self.build_signer_digest),
-            ("runner-environment", &self.runner_environment),
-            ("source-repository-uri", &self.source_repository_uri),
-            ("source-repository-digest", &self.source_repository_digest),
-            ("source-repository-ref", &self.source_repository_ref),
-            (
-                "source-repository-identifier",
-                &self.source_repository_identifier,
-            ),
-            (
-                "source-repository-owner-uri",
-                &self.source_repository_owner_uri,
-            ),
-            ("build-config-uri", &self.build_config_uri),
-            ("build-config-digest", &self.build_config_digest),
-            ("build-trigger", &self.build_trigger),
-            ("run-invocation-uri", &self.run_invocation_uri),
-            (
-                "source-repository-visibility",
-                &self.source_repository_visibility,
-            ),
-            ("github-workflow-ref", &self.github_workflow_ref),
-            (
-                "github-workflow-repository",
-                &self.github_workflow_repository,
-            ),
-            ("github-workflow-sha", &self.github_workflow_sha),
-            ("github-workflow-trigger", &self.github_workflow_trigger),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
-        .collect()
-    }
-}
-
 /// The verified signer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -259,7 +179,7 @@ pub enum BundleSigner {
         /// Certificate validity end.
         not_after: Time,
         /// Further CI claims.
-        claims: Box<FulcioClaims>,
+        claims: Box<PublisherFacts>,
     },
     /// The managed key in the policy.
     PublicKey,
@@ -631,11 +551,13 @@ pub fn verify(
             let c = &cert.ci_claims;
             let g = &c.deprecated_github;
             BundleSigner::Certificate {
-                identity: id,
-                issuer: iss,
+                identity: id.clone(),
+                issuer: iss.clone(),
                 not_before: time(cert.not_before, cert.not_before.as_second()),
                 not_after: time(cert.not_after, cert.not_after.as_second()),
-                claims: Box::new(FulcioClaims {
+                claims: Box::new(PublisherFacts {
+                    san: Some(id.clone()),
+                    issuer: Some(iss.clone()),
                     build_signer_uri: c.build_signer_uri.clone(),
                     build_signer_digest: c.build_signer_digest.clone(),
                     runner_environment: c.runner_environment.clone(),
@@ -644,6 +566,9 @@ pub fn verify(
                     source_repository_ref: c.source_repository_ref.clone(),
                     source_repository_identifier: c.source_repository_identifier.clone(),
                     source_repository_owner_uri: c.source_repository_owner_uri.clone(),
+                    source_repository_owner_identifier: c
+                        .source_repository_owner_identifier
+                        .clone(),
                     build_config_uri: c.build_config_uri.clone(),
                     build_config_digest: c.build_config_digest.clone(),
                     build_trigger: c.build_trigger.clone(),
@@ -653,6 +578,8 @@ pub fn verify(
                     github_workflow_repository: g.workflow_repository.clone(),
                     github_workflow_sha: g.workflow_sha.clone(),
                     github_workflow_trigger: g.workflow_trigger.clone(),
+                    github_workflow_name: g.workflow_name.clone(),
+                    legacy_issuer: None,
                 }),
             }
         }
