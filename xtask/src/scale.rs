@@ -371,25 +371,46 @@ fn pack_size(
             .arg(format!("{name}.tar.gz"))
             .current_dir(dir),
     )?;
-    // Removing the previous output and its writeback are outside the timed runs (see
-    // docs/performance.md: on a disk, 100,000 deletions slow the next run of either tool).
+    // One installed copy at a time (a million-file pack and two copies of it do not fit in a
+    // default tmpfs's inodes), and every deletion is synced and ages 65 s before files are
+    // created again: ext4 without a journal skips every inode deleted in the last 60 s (360 s
+    // while its inode table block is dirty) with a linear scan at each new inode, so right
+    // after a deletion of N files creating N files costs N^2 (docs/performance.md).
     let install: Vec<String> = strs(&[sig, "pack", "install"])
         .into_iter()
         .chain([format!("{name}.tar.gz")])
         .chain(strs(&["--key", "bench.pub", "--to", "out-sigil"]))
         .chain(strs(&limits))
         .collect();
-    let (t_inst, rss_inst) = measure_after(dir, Some("rm -rf out-sigil"), &install)?;
-    // One installed copy at a time: a million-file pack and two copies of it do not fit in a
-    // default tmpfs's inodes.
-    let _ = std::fs::remove_dir_all(dir.join("out-sigil"));
+    // `SIGIL_BENCH_SETTLE` (seconds, default 65) sets the wait; a tmpfs needs none (0).
+    let settle: u64 = std::env::var("SIGIL_BENCH_SETTLE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(65);
+    let clear =
+        |out: &str| format!("if [ -e {out} ]; then rm -rf {out} && sync && sleep {settle}; fi");
+    let (t_inst, rss_inst) = measure_after(dir, Some(&clear("out-sigil")), &install)?;
+    crate::run_cmd(
+        Command::new("sh")
+            .arg("-c")
+            .arg(clear("out-sigil"))
+            .current_dir(dir),
+    )?;
     let tar = strs(&["tar", "xzf"])
         .into_iter()
         .chain([format!("{name}.tar.gz"), "-C".into(), "out-tar".into()])
         .collect::<Vec<_>>();
-    let (t_tar, _) = measure_after(dir, Some("rm -rf out-tar && mkdir out-tar"), &tar)?;
-    let _ = std::fs::remove_dir_all(dir.join("out-sigil"));
-    let _ = std::fs::remove_dir_all(dir.join("out-tar"));
+    let (t_tar, _) = measure_after(
+        dir,
+        Some(&format!("{} && mkdir out-tar", clear("out-tar"))),
+        &tar,
+    )?;
+    crate::run_cmd(
+        Command::new("sh")
+            .arg("-c")
+            .arg(clear("out-tar"))
+            .current_dir(dir),
+    )?;
     Ok([
         (t_sign, rss_sign, None),
         (t_ver, rss_ver, Some(t_sha)),

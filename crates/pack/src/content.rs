@@ -86,13 +86,11 @@ impl ContentCheck {
     /// The checks for a file at `path` (relative, `/`-separated).
     pub fn for_path(path: &str) -> Self {
         let name = path.rsplit('/').next().unwrap_or(path);
-        let ext = name
-            .rsplit_once('.')
-            .map(|(_, e)| e.to_ascii_lowercase())
-            .unwrap_or_default();
-        let expect = if ext == "json" {
+        // Compared without case, and without a lowercase copy for every file.
+        let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
+        let expect = if ext.eq_ignore_ascii_case("json") {
             Expect::Json
-        } else if TEXT_EXTENSIONS.contains(&ext.as_str()) {
+        } else if TEXT_EXTENSIONS.iter().any(|t| t.eq_ignore_ascii_case(ext)) {
             Expect::Text
         } else {
             Expect::Any

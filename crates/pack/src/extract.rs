@@ -6,11 +6,14 @@
 //! ones to a [`Sink`]. [`DirSink`] writes them under a directory it owns; [`HashSink`]
 //! only hashes (for tests and fuzzing).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::io::{self, Read, Seek, Write};
-use std::os::unix::fs::OpenOptionsExt as _;
-use std::path::{Path, PathBuf};
+use std::os::fd::OwnedFd;
+use std::path::Path;
+
+use rustix::fs::{AtFlags, FileType, Mode, OFlags};
+use rustix::io::Errno;
 
 use sigil_core::digest::Sha256Hasher;
 use sigil_core::Sha256Digest;
@@ -145,16 +148,16 @@ impl<'a> Checker<'a> {
     /// Checks an entry's name and header; returns the path to use.
     fn admit(&mut self, raw: &[u8], kind: Kind) -> Result<String, ExtractError> {
         self.entries += 1;
-        let lossy = String::from_utf8_lossy(raw).into_owned();
+        let lossy = || String::from_utf8_lossy(raw);
         if self.entries > self.limits.max_entries() {
             return Err(refused(
-                &lossy,
+                &lossy(),
                 code::TOO_MANY_FILES,
                 format!("more than {} archive entries", self.limits.max_entries()),
             ));
         }
         let name = std::str::from_utf8(raw)
-            .map_err(|_| refused(&lossy, code::NAME_NOT_UTF8, "name is not UTF-8"))?;
+            .map_err(|_| refused(&lossy(), code::NAME_NOT_UTF8, "name is not UTF-8"))?;
         let path = match kind {
             Kind::Dir => name.strip_suffix('/').unwrap_or(name),
             Kind::File { .. } => name,
@@ -230,11 +233,11 @@ impl<'a> Checker<'a> {
     /// The archive is complete: refuses a directory entry with no file below it (installed,
     /// it would be an empty directory that no manifest lists).
     fn finish(self) -> Result<Extracted, ExtractError> {
-        let mut holding = std::collections::HashSet::new();
+        let mut holding = HashSet::new();
         for f in self.out.files.keys() {
             let mut rel = f.as_str();
             while let Some((parent, _)) = rel.rsplit_once('/') {
-                if !holding.insert(parent.to_owned()) {
+                if !holding.insert(parent) {
                     break;
                 }
                 rel = parent;
@@ -268,6 +271,9 @@ impl<'a> Checker<'a> {
 }
 
 fn kind_violation(path: &str, kind: EntryKind, link: &[u8]) -> Option<ExtractError> {
+    if matches!(kind, EntryKind::File | EntryKind::Dir) {
+        return None;
+    }
     let link = String::from_utf8_lossy(link);
     Some(match kind {
         EntryKind::File | EntryKind::Dir => return None,
@@ -332,8 +338,11 @@ fn tar_entries<R: Read>(
                 return Err(read_error(e, exceeded, limits));
             }
         };
-        let lossy = String::from_utf8_lossy(&entry.path).into_owned();
-        if let Some(v) = kind_violation(&lossy, entry.kind, &entry.link) {
+        if let Some(v) = kind_violation(
+            &String::from_utf8_lossy(&entry.path),
+            entry.kind,
+            &entry.link,
+        ) {
             return Err(v);
         }
         if entry.kind == EntryKind::Dir {
@@ -685,42 +694,64 @@ impl Sink for HashSink {
 /// Writes entries under a directory that only this process uses (the install staging
 /// directory). Files are created new (never opened through an existing name) with mode
 /// 0644, directories with 0755; nothing here ever creates a link, so no path can lead out.
+///
+/// Everything is created relative to directory descriptors, as `tar` does: the root's, and
+/// that of the directory the last file went into (archives list a directory's files
+/// together), so the kernel resolves one name per file, not the whole staging path.
 #[derive(Debug)]
 pub struct DirSink {
-    root: PathBuf,
-    /// Directories this sink created (or the root): no other process writes in staging, so
-    /// they need no second `mkdir`/`stat` for every file placed in them.
-    made: std::collections::HashSet<PathBuf>,
+    root: OwnedFd,
+    /// Directories this sink created, relative to the root: no other process writes in
+    /// staging, so they need no second `mkdir`/`stat` for every file placed in them.
+    made: HashSet<String>,
+    /// The directory the last file went into (relative; empty for the root) and its
+    /// descriptor, when it is not the root.
+    cur: (String, Option<OwnedFd>),
     /// The copy buffer, reused for every file (a fresh 256 KiB buffer per file costs more
     /// than writing a small file).
     buf: Vec<u8>,
 }
 
 impl DirSink {
-    /// A sink writing under `root`, which must exist.
-    pub fn new(root: impl Into<PathBuf>) -> Self {
-        let root = root.into();
-        let made = std::iter::once(root.clone()).collect();
-        Self {
+    /// A sink writing under `root`, which must be an existing directory (not a symlink).
+    pub fn new(root: &Path) -> io::Result<Self> {
+        let root = rustix::fs::open(
             root,
-            made,
+            OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+        Ok(Self {
+            root,
+            made: HashSet::new(),
+            cur: (String::new(), None),
             buf: Vec::new(),
+        })
+    }
+
+    /// Makes the directory `rel` (relative to the root) and its missing parents.
+    fn ensure_dir(&mut self, rel: &str) -> io::Result<()> {
+        if rel.is_empty() || self.made.contains(rel) {
+            return Ok(());
         }
-    }
-
-    fn target(&self, path: &str) -> PathBuf {
-        self.root.join(Path::new(path))
-    }
-
-    fn ensure_dir(&mut self, dir: &Path) -> io::Result<()> {
-        if !self.made.contains(dir) {
-            use std::os::unix::fs::DirBuilderExt as _;
+        let mut end = 0;
+        for comp in rel.split('/') {
+            end += comp.len() + usize::from(end > 0);
+            let prefix = &rel[..end];
+            if self.made.contains(prefix) {
+                continue;
+            }
             // 0755 whatever the umask adds: `pack check` refuses world-writable directories.
-            fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o755)
-                .create(dir)?;
-            self.made.insert(dir.to_path_buf());
+            match rustix::fs::mkdirat(&self.root, prefix, Mode::from_raw_mode(0o755)) {
+                Ok(()) => {}
+                Err(Errno::EXIST) => {
+                    let st = rustix::fs::statat(&self.root, prefix, AtFlags::SYMLINK_NOFOLLOW)?;
+                    if FileType::from_raw_mode(st.st_mode) != FileType::Directory {
+                        return Err(Errno::EXIST.into());
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+            self.made.insert(prefix.to_owned());
         }
         Ok(())
     }
@@ -728,20 +759,33 @@ impl DirSink {
 
 impl Sink for DirSink {
     fn dir(&mut self, path: &str) -> io::Result<()> {
-        let target = self.target(path);
-        self.ensure_dir(&target)
+        self.ensure_dir(path)
     }
 
     fn file(&mut self, path: &str, data: &mut dyn Read) -> io::Result<(Sha256Digest, u64)> {
-        let target = self.target(path);
-        if let Some(parent) = target.parent() {
-            self.ensure_dir(parent)?;
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        if self.cur.0 != dir {
+            self.ensure_dir(dir)?;
+            let fd = if dir.is_empty() {
+                None
+            } else {
+                Some(rustix::fs::openat(
+                    &self.root,
+                    dir,
+                    OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                    Mode::empty(),
+                )?)
+            };
+            self.cur = (dir.to_owned(), fd);
         }
-        let mut f = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o644)
-            .open(&target)?;
+        let at = self.cur.1.as_ref().unwrap_or(&self.root);
+        let fd = rustix::fs::openat(
+            at,
+            name,
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::from_raw_mode(0o644),
+        )?;
+        let mut f = fs::File::from(fd);
         let r = hash_copy(data, &mut self.buf, |b| f.write_all(b))?;
         f.flush()?;
         Ok(r)
@@ -857,5 +901,78 @@ mod rule_tests {
         );
         let allow = Allowlist::parse("content x.json fixture for a test\n").unwrap();
         assert_eq!(rule(&[("x.json", Some(elf))], &allow), None);
+    }
+}
+
+#[cfg(test)]
+mod dir_sink_tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt as _;
+
+    fn put(sink: &mut DirSink, path: &str, data: &[u8]) -> io::Result<(Sha256Digest, u64)> {
+        sink.file(path, &mut &data[..])
+    }
+
+    #[test]
+    fn files_land_under_the_root_in_any_order_with_their_directories() {
+        let d = tempfile::tempdir().unwrap();
+        let mut sink = DirSink::new(d.path()).unwrap();
+        assert_eq!(
+            put(&mut sink, "a/b/c.txt", b"one").unwrap(),
+            (Sha256Digest::of(b"one"), 3)
+        );
+        put(&mut sink, "top.txt", b"two").unwrap();
+        put(&mut sink, "a/d.txt", b"three").unwrap();
+        // Back to a directory seen before, and a directory entry after its files.
+        put(&mut sink, "a/b/e.txt", b"four").unwrap();
+        sink.dir("a/b").unwrap();
+        sink.dir("x/y").unwrap();
+        put(&mut sink, "x/y/z.txt", b"five").unwrap();
+        for (p, want) in [
+            ("a/b/c.txt", "one"),
+            ("top.txt", "two"),
+            ("a/d.txt", "three"),
+            ("a/b/e.txt", "four"),
+            ("x/y/z.txt", "five"),
+        ] {
+            assert_eq!(fs::read_to_string(d.path().join(p)).unwrap(), want);
+            let mode = fs::metadata(d.path().join(p)).unwrap().permissions().mode();
+            assert_eq!(mode & 0o7111, 0, "{p}: {mode:o}");
+        }
+        for dir in ["a", "a/b", "x", "x/y"] {
+            let m = fs::symlink_metadata(d.path().join(dir)).unwrap();
+            assert!(m.is_dir(), "{dir}");
+            assert_eq!(m.permissions().mode() & 0o7022, 0, "{dir}");
+        }
+    }
+
+    #[test]
+    fn existing_names_are_never_opened_or_followed() {
+        let d = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let mut sink = DirSink::new(d.path()).unwrap();
+        put(&mut sink, "a.txt", b"x").unwrap();
+        assert_eq!(
+            put(&mut sink, "a.txt", b"y").unwrap_err().kind(),
+            io::ErrorKind::AlreadyExists
+        );
+        assert_eq!(fs::read_to_string(d.path().join("a.txt")).unwrap(), "x");
+        // A file where a directory should be.
+        assert!(put(&mut sink, "a.txt/b.txt", b"y").is_err());
+        assert!(sink.dir("a.txt").is_err());
+        // A symlink planted in the root, to a directory or a file outside it.
+        std::os::unix::fs::symlink(outside.path(), d.path().join("link")).unwrap();
+        std::os::unix::fs::symlink(outside.path().join("f"), d.path().join("flink")).unwrap();
+        assert!(put(&mut sink, "link/x.txt", b"y").is_err());
+        assert!(sink.dir("link").is_err());
+        assert_eq!(
+            put(&mut sink, "flink", b"y").unwrap_err().kind(),
+            io::ErrorKind::AlreadyExists
+        );
+        assert_eq!(fs::read_dir(outside.path()).unwrap().count(), 0);
+        // The root itself must not be a symlink.
+        let root_link = outside.path().join("root");
+        std::os::unix::fs::symlink(d.path(), &root_link).unwrap();
+        assert!(DirSink::new(&root_link).is_err());
     }
 }

@@ -723,7 +723,7 @@ fn install_into_existing_parent(
     };
 
     // Step 4: extract with every entry checked.
-    let mut sink = DirSink::new(&root);
+    let mut sink = DirSink::new(&root).map_err(io_err(&root))?;
     let extracted = match format {
         Format::TarGz => {
             file.seek(SeekFrom::Start(0)).map_err(io_err(archive))?;
@@ -760,7 +760,7 @@ fn install_into_existing_parent(
     };
 
     // Step 5: the pack inside, against its own signed manifest.
-    let pack = verify_extracted(&root, &extracted, manifest_keys, &opts.limits)
+    let pack = verify_extracted(&root, extracted, manifest_keys, &opts.limits)
         .map_err(InstallError::Pack)?;
     check(&trust, &pack).map_err(InstallError::Rejected)?;
 
@@ -809,7 +809,7 @@ fn extract_error(e: ExtractError, root: &Path) -> InstallError {
 /// Step 5: the signed manifest in `root` against the digests taken while extracting.
 fn verify_extracted(
     root: &Path,
-    x: &Extracted,
+    x: Extracted,
     keys: &[PublicKey],
     limits: &Limits,
 ) -> Result<VerifiedPack, PackVerifyError> {
@@ -822,18 +822,22 @@ fn verify_extracted(
         minisig::MAX_SIGNATURE_FILE as u64,
     )?;
     let v = verify::verify_manifest(&manifest, &signature, keys, limits)?;
-    let mut present = BTreeMap::new();
     let mut sigil_extra = Vec::new();
-    for (path, (d, n)) in &x.files {
-        if path == MANIFEST_PATH || path == SIGNATURE_PATH {
-            continue;
-        }
-        if path.starts_with(".sigil/") {
-            sigil_extra.push(path.clone());
-            continue;
-        }
-        present.insert(path.clone(), Actual::File(*d, *n));
-    }
+    // The paths move out of `x` in byte order: the map is built in one pass, with no copies.
+    let present: BTreeMap<String, Actual> = x
+        .files
+        .into_iter()
+        .filter_map(|(path, (d, n))| {
+            if path == MANIFEST_PATH || path == SIGNATURE_PATH {
+                return None;
+            }
+            if path.starts_with(".sigil/") {
+                sigil_extra.push(path);
+                return None;
+            }
+            Some((path, Actual::File(d, n)))
+        })
+        .collect();
     verify::compare(&v, &present, &sigil_extra, Vec::new())?;
     Ok(v)
 }

@@ -250,11 +250,12 @@ pub fn check_dir_progress(
         })
         .collect();
     let allow = opts.scanner.allowlist();
-    let mut entries = Vec::new();
+    let mut entries = Vec::with_capacity(t.files.len());
     let mut secrets = Vec::new();
     let mut placeholders = Vec::new();
     let mut bytes = 0u64;
-    for (f, r) in t.files.iter().zip(scanned) {
+    // The walk's paths move into the manifest entries: one copy of each path, not two.
+    for (f, r) in t.files.into_iter().zip(scanned) {
         let (digest, n, findings, content) = r?;
         bytes += n;
         if let Some((rule, detail)) = content {
@@ -270,7 +271,7 @@ pub fn check_dir_progress(
         }
         entries.push(Entry {
             digest,
-            name: f.rel.clone(),
+            name: f.rel,
         });
     }
     if !violations.is_empty() || !secrets.is_empty() {
