@@ -418,7 +418,7 @@ const PUBLIC_MODULES: &[(&str, &[&str])] = &[
         ],
     ),
     ("keys", &[]),
-    ("scan", &[]),
+    ("scan", &["report"]),
     ("sign", &["binding", "minisig", "sums", "sums_check"]),
     (
         "sigstore",
@@ -427,8 +427,8 @@ const PUBLIC_MODULES: &[(&str, &[&str])] = &[
     (
         "pack",
         &[
-            "archive", "content", "extract", "install", "keyless", "manifest", "rules", "sign",
-            "tree", "verify",
+            "archive", "content", "extract", "install", "keyless", "manifest", "report", "rules",
+            "sign", "tree", "verify",
         ],
     ),
     (
@@ -468,8 +468,8 @@ const PUBLIC_MODULES: &[(&str, &[&str])] = &[
             "vex",
         ],
     ),
-    ("tuf", &["conformance", "repo", "trust"]),
-    ("policy", &[]),
+    ("tuf", &["conformance", "repo", "report", "trust"]),
+    ("policy", &["report"]),
     (
         "gate",
         &[
@@ -482,6 +482,7 @@ const PUBLIC_MODULES: &[(&str, &[&str])] = &[
             "keyless",
             "pack",
             "provenance",
+            "report",
             "run",
             "sbom",
             "tuf",

@@ -3,9 +3,8 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use serde_json::json;
-use sigil_gate::decision_log;
 use sigil_gate::run::{self, ProgramStdout};
+use sigil_gate::{decision_log, report};
 use sigil_policy::{evaluate, Purpose};
 
 use super::gate::DecisionLogArgs;
@@ -47,35 +46,22 @@ pub fn run(out: &Output, a: RunArgs) -> Result<Report, Failure> {
     })?;
     // Evidence is checked against the sealed copy: the bytes that will run.
     let none = sigil_sign::binding::Expect::NONE;
-    let ev = sigil_gate::gather_path(
-        &policy,
-        &a.artifact,
-        Some(sealed.path()),
-        Purpose::Run,
-        &none,
-    )
-    .map_err(super::gate::gather_error)?;
+    let content = Some(sealed.path());
+    let ev = sigil_gate::gather_path(&policy, &a.artifact, content, Purpose::Run, &none)?;
     let d = evaluate(&policy, &ev, decision_log::now());
-    let seq = log
-        .record("run", &source, Some(&ev.subject), &policy, Ok(&d))
-        .map_err(|e| io(&e))?;
-    let db = log.path().to_path_buf();
+    let seq = log.record("run", &source, Some(&ev.subject), &policy, Ok(&d))?;
+    let audit = report::audit_json(log.path(), Some(seq));
     drop(log);
-    let report =
-        |extra| super::gate::report("allowed", &d, Some(&ev.subject), &source, &policy, extra);
-    if !d.allowed() {
-        return Ok(report(json!({ "audit": { "db": db, "seq": seq } })).line("nothing was run"));
-    }
-    let stdout = match out.format {
-        Format::Json => ProgramStdout::ToStderr,
-        _ => ProgramStdout::Inherit,
+    let code = match d.allowed() {
+        false => None,
+        true => {
+            let stdout = match out.format {
+                Format::Json => ProgramStdout::ToStderr,
+                _ => ProgramStdout::Inherit,
+            };
+            let (digest, name) = (&ev.subject.sha256, &ev.subject.name);
+            Some(run::exec(&sealed, digest, name, &a.args, stdout).map_err(|e| io(&e))?)
+        }
     };
-    let name = ev.subject.name.clone();
-    let code =
-        run::exec(&sealed, &ev.subject.sha256, &name, &a.args, stdout).map_err(|e| io(&e))?;
-    let mut r =
-        report(json!({ "audit": { "db": db, "seq": seq }, "program": { "exit_code": code } }));
-    r.human.clear();
-    r.exit = Some(u8::try_from(code).unwrap_or(255));
-    Ok(r)
+    Ok(report::ran(&d, &ev.subject, &source, &policy, audit, code))
 }

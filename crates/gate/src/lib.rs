@@ -28,6 +28,7 @@ pub mod install;
 pub mod keyless;
 pub mod pack;
 pub mod provenance;
+pub mod report;
 pub mod run;
 pub mod sbom;
 pub mod tuf;

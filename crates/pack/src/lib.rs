@@ -40,6 +40,7 @@ pub mod extract;
 pub mod install;
 pub mod keyless;
 pub mod manifest;
+pub mod report;
 pub mod rules;
 pub mod sign;
 mod tar_read;
