@@ -4,9 +4,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use sigil_gate::fetch::FetchOptions;
-use sigil_gate::install::{self, InstallError, Source};
+use sigil_gate::install;
 use sigil_gate::{decision_log, report};
-use sigil_policy::{Decision, Subject};
 
 use super::gate::DecisionLogArgs;
 use crate::output::{Failure, Output, Report};
@@ -53,42 +52,20 @@ pub fn install(out: &Output, a: InstallArgs) -> Result<Report, Failure> {
         connect_timeout: Duration::from_secs(a.connect_timeout.max(1)),
         read_timeout: Duration::from_secs(a.read_timeout.max(1)),
     };
-    // Failures are recorded too, so the log shows every attempt.
-    let failed = |log: &mut decision_log::DecisionLog, msg: &str| {
-        let _ = log.record("install", &a.source, None, &policy, Err(msg));
-    };
-    // `tuf+https://...#NAME@VERSION`: fetched through TUF first, then installed as a local file.
-    let tuf_staged = super::trust::stage_tuf_pack(&policy, &a.source, &opts)
-        .inspect_err(|e| failed(&mut log, &e.message))?;
-    let source = match &tuf_staged {
-        Some((_, path)) => Source::Path(path.clone()),
-        None => Source::parse(&a.source),
-    };
-    let mut seq = None;
-    let mut recorder = |d: &Decision, s: Option<&Subject>| -> Result<(), String> {
-        let r = log.record("install", &a.source, s, &policy, Ok(d));
-        seq = Some(r.map_err(|e| Failure::chain(&e))?);
-        Ok(())
-    };
     let install_opts = install::InstallOptions {
         replace: a.replace,
         expect: a.expect.expect(),
     };
     let now = decision_log::now();
-    let result = install::install(
+    let (done, seq) = install::install_logged(
         &policy,
-        &source,
+        &a.source,
         &a.to,
         &opts,
         &install_opts,
+        &mut log,
         now,
-        &mut recorder,
-    );
-    let done = result.inspect_err(|e| {
-        if !matches!(e, InstallError::Record(_)) {
-            failed(&mut log, &Failure::chain(e));
-        }
-    })?;
+    )?;
     let audit = report::audit_json(log.path(), seq);
     Ok(report::installed(&done, &a.source, &policy, &a.to, audit))
 }

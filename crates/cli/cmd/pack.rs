@@ -54,12 +54,7 @@ pub struct ContentArgs {
 
 impl LimitArgs {
     fn limits(&self) -> Limits {
-        let d = Limits::default();
-        Limits {
-            max_files: self.max_files.unwrap_or(d.max_files),
-            max_file_bytes: self.max_file_bytes.unwrap_or(d.max_file_bytes),
-            max_total_bytes: self.max_total_bytes.unwrap_or(d.max_total_bytes),
-        }
+        Limits::or_default(self.max_files, self.max_file_bytes, self.max_total_bytes)
     }
 }
 

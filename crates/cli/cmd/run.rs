@@ -4,8 +4,6 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use sigil_gate::run::{self, ProgramStdout};
-use sigil_gate::{decision_log, report};
-use sigil_policy::{evaluate, Purpose};
 
 use super::gate::DecisionLogArgs;
 use crate::output::{Failure, Format, Output, Report};
@@ -37,31 +35,11 @@ pub struct RunArgs {
 /// code) when it ends; in human format nothing but the program's own output is printed.
 pub fn run(out: &Output, a: RunArgs) -> Result<Report, Failure> {
     let policy = super::policy::load_policy(out, &a.policy)?;
-    let mut log = a.audit.open(true)?;
-    let source = a.artifact.display().to_string();
-    let io = |e: &dyn std::error::Error| Failure::io(Failure::chain(e));
-    let sealed = run::seal_copy(&a.artifact).map_err(|e| {
-        let _ = log.record("run", &source, None, &policy, Err(&Failure::chain(&e)));
-        io(&e)
-    })?;
-    // Evidence is checked against the sealed copy: the bytes that will run.
-    let none = sigil_sign::binding::Expect::NONE;
-    let content = Some(sealed.path());
-    let ev = sigil_gate::gather_path(&policy, &a.artifact, content, Purpose::Run, &none)?;
-    let d = evaluate(&policy, &ev, decision_log::now());
-    let seq = log.record("run", &source, Some(&ev.subject), &policy, Ok(&d))?;
-    let audit = report::audit_json(log.path(), Some(seq));
-    drop(log);
-    let code = match d.allowed() {
-        false => None,
-        true => {
-            let stdout = match out.format {
-                Format::Json => ProgramStdout::ToStderr,
-                _ => ProgramStdout::Inherit,
-            };
-            let (digest, name) = (&ev.subject.sha256, &ev.subject.name);
-            Some(run::exec(&sealed, digest, name, &a.args, stdout).map_err(|e| io(&e))?)
-        }
+    let log = a.audit.open(true)?;
+    let stdout = match out.format {
+        Format::Json => ProgramStdout::ToStderr,
+        _ => ProgramStdout::Inherit,
     };
-    Ok(report::ran(&d, &ev.subject, &source, &policy, audit, code))
+    let now = sigil_gate::decision_log::now();
+    run::run_logged(&policy, &a.artifact, &a.args, stdout, log, now)
 }

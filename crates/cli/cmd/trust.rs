@@ -129,17 +129,6 @@ pub fn default_root(inst: Instance) -> Result<sigil_sigstore::TrustRoot, Failure
     Ok(root)
 }
 
-/// For `sigil install tuf+https://...`: the pack and its sidecars fetched through TUF into a
-/// private temporary directory ([`sigil_gate::tuf::stage_pack`]); `None` for other sources.
-pub fn stage_tuf_pack(
-    policy: &sigil_policy::Policy,
-    source: &str,
-    opts: &FetchOptions,
-) -> Result<Option<(tempfile::TempDir, PathBuf)>, Failure> {
-    let staged = sigil_gate::tuf::stage_pack(policy, source, opts, SystemTime::now());
-    staged.transpose().map_err(gate_report::stage_failure)
-}
-
 /// A fetcher for loopback test repositories or HTTPS ones.
 pub fn fetcher(insecure_allow_http: bool) -> Result<Arc<Fetcher>, Failure> {
     let opts = FetchOptions {
