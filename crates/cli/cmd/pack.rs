@@ -4,9 +4,7 @@ use std::path::{Path, PathBuf};
 
 use sigil_pack::install::{install_archive_hooks, InstallHooks};
 use sigil_pack::report;
-use sigil_pack::{
-    ArchiveTrust, InstallOptions, Limits, MinisignVerifier, SignOptions, VerifiedPack,
-};
+use sigil_pack::{InstallOptions, Limits, MinisignVerifier, SignOptions};
 use sigil_scan::Scanner;
 use sigil_sign::binding::Expect;
 use sigil_sign::minisig::{Signature, MAX_SIGNATURE_FILE};
@@ -267,17 +265,7 @@ fn install(out: &Output, a: InstallArgs) -> Result<Report, Failure> {
         super::verify::file_name(&a.archive),
     );
     let expect = a.expect.expect();
-    let check = |trust: &ArchiveTrust,
-                 pack: &VerifiedPack|
-     -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        Ok(report::check_binding(
-            &sig_name,
-            &archive_name,
-            &expect,
-            trust,
-            pack,
-        )?)
-    };
+    let check = report::binding_check(&sig_name, &archive_name, &expect);
     let progress = super::count_progress(out, "installing", true);
     let hooks = InstallHooks {
         allow: &allow,

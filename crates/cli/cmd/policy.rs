@@ -1,8 +1,10 @@
 //! `sigil policy check`: load a policy and report every problem with file:line:col.
 
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use sigil_policy::Policy;
+use sigil_tuf::trust::Instance;
 
 use crate::output::{Failure, Output, Report};
 
@@ -30,9 +32,10 @@ pub fn load_policy(out: &Output, path: &Path) -> Result<Policy, Failure> {
     }
     // Keyless identities without `sigstore-trusted-root`: the public-good root that
     // `sigil trust update` cached, if any (else the gate uses the embedded one).
-    if p.sigstore_root.is_none() && !p.identities.is_empty() {
-        p.sigstore_root = super::trust::cached_root_json(sigil_tuf::trust::Instance::PublicGood)?;
-    }
+    let (inst, cache) = (Instance::PublicGood, sigil_gate::tuf::trust_cache_dir());
+    let expired = sigil_gate::tuf::use_cached_root(&mut p, cache.as_deref(), SystemTime::now())
+        .map_err(|e| sigil_gate::report::cache_failure(e, inst))?;
+    super::trust::warn_expired(inst, expired);
     Ok(p)
 }
 

@@ -96,7 +96,7 @@ fn update(a: UpdateArgs) -> Result<Report, Failure> {
 }
 
 /// Warns that the cached root of `inst` is used although its TUF metadata expired.
-fn warn_expired(inst: Instance, expired_at: Option<String>) {
+pub fn warn_expired(inst: Instance, expired_at: Option<String>) {
     if let Some(at) = expired_at {
         let out = Output {
             format: Format::Human,
@@ -104,18 +104,6 @@ fn warn_expired(inst: Instance, expired_at: Option<String>) {
         };
         out.warn(gate_report::expired_root_warning(inst, &at));
     }
-}
-
-/// The `trusted_root.json` text `sigil trust update` cached for `inst`, if any
-/// ([`sigil_gate::tuf::cached_root`]), with a warning when its TUF metadata has expired.
-pub fn cached_root_json(inst: Instance) -> Result<Option<String>, Failure> {
-    let cache = sigil_gate::tuf::trust_cache_dir();
-    let cached = sigil_gate::tuf::cached_root(cache.as_deref(), inst, SystemTime::now())
-        .map_err(|e| gate_report::cache_failure(e, inst))?;
-    Ok(cached.map(|c| {
-        warn_expired(inst, c.expired_at);
-        c.json
-    }))
 }
 
 /// The trusted root verification uses for `inst` when no `--trusted-root` is given

@@ -277,6 +277,16 @@ pub fn check_binding(
     })
 }
 
+/// [`check_binding`] as the last check of an install ([`crate::install::InstallHooks::check`]).
+pub fn binding_check<'a>(
+    signature: &'a str,
+    archive_name: &'a str,
+    expect: &'a Expect,
+) -> impl Fn(&ArchiveTrust, &VerifiedPack) -> Result<(), Box<dyn std::error::Error + Send + Sync>> + 'a
+{
+    move |trust, pack| Ok(check_binding(signature, archive_name, expect, trust, pack)?)
+}
+
 /// `sigil pack install`: what was installed where, and both trusted comments.
 pub fn installed(archive: &Path, signature: &Path, i: &InstalledPack) -> Report {
     let c = &i.pack.comment;
@@ -566,6 +576,10 @@ mod tests {
             trusted_comment: "timestamp:1\tfile:prompts-1.2.0.tar.gz".into(),
         };
         assert!(check_binding("s", "prompts-1.2.0.tar.gz", &none, &ok, &p).is_ok());
+        let hook = binding_check("s", "prompts-1.2.0.tar.gz", &none);
+        assert!(hook(&ok, &p).is_ok());
+        let boxed = hook(&trust, &p).expect_err("refused");
+        assert!(boxed.downcast_ref::<BindingRefused>().is_some());
     }
 
     #[test]

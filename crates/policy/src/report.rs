@@ -104,23 +104,7 @@ impl From<PolicyError> for Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::PolicyFiles;
-    use sigil_keys::PublicKey;
-
-    struct NoFiles;
-
-    impl PolicyFiles for NoFiles {
-        fn public_key(&self, p: &Path) -> Result<PublicKey, String> {
-            Err(format!("no key files here ({})", p.display()))
-        }
-        fn text(&self, p: &Path) -> Result<String, String> {
-            Err(format!("no files here ({})", p.display()))
-        }
-    }
-
-    fn parse(text: &str) -> Result<Policy, PolicyError> {
-        Policy::parse(text, Path::new("p.toml"), &NoFiles)
-    }
+    use crate::tests::parse;
 
     #[test]
     fn policy_check_names_the_digest_requirements_run_and_exceptions() {
