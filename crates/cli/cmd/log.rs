@@ -83,11 +83,8 @@ fn verify(a: &LogVerifyArgs) -> Result<Report, Failure> {
     let key = a.key.as_deref().map(super::load_public_key).transpose()?;
     let log = a.audit.open(false)?;
     let mut v = log.verify()?;
-    if let Some(h) = head {
-        v.expect_head(h);
-    }
     let file = (a.checkpoint.clone()).unwrap_or_else(|| Checkpoint::default_path(log.path()));
-    let cp = key.and_then(|key| v.check_checkpoint_file(&key, &file));
+    let cp = v.anchor(head, key.as_ref().map(|k| (k, file.as_path())));
     Ok(report::log_verify(
         log.path(),
         &v,
