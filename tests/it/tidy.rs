@@ -422,7 +422,7 @@ const PUBLIC_MODULES: &[(&str, &[&str])] = &[
         ],
     ),
     ("keys", &["report"]),
-    ("scan", &[]),
+    ("scan", &["report"]),
     (
         "sign",
         &["binding", "minisig", "report", "sums", "sums_check"],
@@ -442,8 +442,8 @@ const PUBLIC_MODULES: &[(&str, &[&str])] = &[
     (
         "pack",
         &[
-            "archive", "content", "extract", "install", "keyless", "manifest", "rules", "sign",
-            "tree", "verify",
+            "archive", "content", "extract", "install", "keyless", "manifest", "report", "rules",
+            "sign", "tree", "verify",
         ],
     ),
     (
@@ -492,8 +492,8 @@ const PUBLIC_MODULES: &[(&str, &[&str])] = &[
             "vex",
         ],
     ),
-    ("tuf", &["conformance", "repo", "trust"]),
-    ("policy", &[]),
+    ("tuf", &["conformance", "repo", "report", "trust"]),
+    ("policy", &["report"]),
     (
         "gate",
         &[
@@ -507,6 +507,7 @@ const PUBLIC_MODULES: &[(&str, &[&str])] = &[
             "keyless",
             "pack",
             "provenance",
+            "report",
             "run",
             "sbom",
             "tuf",

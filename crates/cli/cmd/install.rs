@@ -3,11 +3,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde_json::json;
-use sigil_gate::decision_log;
-use sigil_gate::fetch::{FetchError, FetchOptions, UrlError};
-use sigil_gate::install::{self, InstallError, Source};
-use sigil_policy::{Decision, Subject};
+use sigil_gate::fetch::FetchOptions;
+use sigil_gate::install;
+use sigil_gate::{decision_log, report};
 
 use super::gate::DecisionLogArgs;
 use crate::output::{Failure, Output, Report};
@@ -44,26 +42,6 @@ pub struct InstallArgs {
     audit: DecisionLogArgs,
 }
 
-fn install_error(e: InstallError) -> Failure {
-    let msg = Failure::chain(&e);
-    match e {
-        // A URL sigil cannot use at all is a usage error; one the download rules refuse
-        // (plain http, http off loopback), given or reached by a redirect, is not verified.
-        InstallError::Fetch(FetchError::Url(u @ (UrlError::Invalid { .. } | UrlError::Scheme { .. }))) => {
-            Failure::usage(u).hint("use an https:// URL")
-        }
-        InstallError::Fetch(FetchError::Url(u)) => Failure::not_verified(u)
-            .hint("use an https:// URL; --insecure-allow-http allows http:// to 127.0.0.1 or [::1] only, for tests and local mirrors"),
-        InstallError::Fetch(FetchError::Redirect(_)) => Failure::not_verified(msg).hint("redirects must stay on https://"),
-        InstallError::NoName { .. } | InstallError::NoDestDir { .. } => Failure::usage(msg),
-        InstallError::DestExists { .. } => Failure::usage(msg)
-            .hint("a pack installs into a new directory: choose a DEST that does not exist, or pass --replace"),
-        InstallError::FileExists { .. } => Failure::usage(format!("{msg}; nothing was installed and it is unchanged"))
-            .hint("pass --replace to replace it (atomically: the old file stays until the new one is in place)"),
-        _ => Failure::io(msg),
-    }
-}
-
 /// `sigil install`.
 pub fn install(out: &Output, a: InstallArgs) -> Result<Report, Failure> {
     let policy = super::policy::load_policy(out, &a.policy)?;
@@ -74,57 +52,20 @@ pub fn install(out: &Output, a: InstallArgs) -> Result<Report, Failure> {
         connect_timeout: Duration::from_secs(a.connect_timeout.max(1)),
         read_timeout: Duration::from_secs(a.read_timeout.max(1)),
     };
-    // Failures are recorded too, so the log shows every attempt.
-    let failed = |log: &mut decision_log::DecisionLog, msg: &str| {
-        let _ = log.record("install", &a.source, None, &policy, Err(msg));
-    };
-    // `tuf+https://...#NAME@VERSION`: fetched through TUF first, then installed as a local file.
-    let tuf_staged = super::trust::stage_tuf_pack(&policy, &a.source, &opts)
-        .inspect_err(|e| failed(&mut log, &e.message))?;
-    let source = match &tuf_staged {
-        Some((_, path)) => Source::Path(path.clone()),
-        None => Source::parse(&a.source),
-    };
-    let mut seq = None;
-    let mut recorder = |d: &Decision, s: Option<&Subject>| -> Result<(), String> {
-        let r = log.record("install", &a.source, s, &policy, Ok(d));
-        seq = Some(r.map_err(|e| Failure::chain(&e))?);
-        Ok(())
-    };
     let install_opts = install::InstallOptions {
         replace: a.replace,
         expect: a.expect.expect(),
     };
     let now = decision_log::now();
-    let result = install::install(
+    let (done, seq) = install::install_logged(
         &policy,
-        &source,
+        &a.source,
         &a.to,
         &opts,
         &install_opts,
+        &mut log,
         now,
-        &mut recorder,
-    );
-    let done = match result {
-        Ok(done) => done,
-        Err(e) => {
-            if !matches!(e, InstallError::Record(_)) {
-                failed(&mut log, &Failure::chain(&e));
-            }
-            return Err(install_error(e));
-        }
-    };
-    let extra = json!({ "installed": done.path, "audit": { "db": log.path(), "seq": seq } });
-    let r = super::gate::report(
-        "installed",
-        &done.decision,
-        done.subject.as_ref(),
-        &a.source,
-        &policy,
-        extra,
-    );
-    Ok(r.line(match &done.path {
-        Some(p) => format!("installed {}", p.display()),
-        None => format!("nothing installed; {} is unchanged", a.to.display()),
-    }))
+    )?;
+    let audit = report::audit_json(log.path(), seq);
+    Ok(report::installed(&done, &a.source, &policy, &a.to, audit))
 }

@@ -2,11 +2,11 @@
 
 use std::path::PathBuf;
 
-use serde_json::{json, Value};
 use sigil_gate::decision_log::{self, Checkpoint};
+use sigil_gate::report;
 
 use super::gate::DecisionLogArgs;
-use crate::output::{Failure, Report, Status};
+use crate::output::{Failure, Report};
 
 /// The audit log.
 #[derive(Debug, clap::Subcommand)]
@@ -62,98 +62,51 @@ pub struct ListArgs {
     audit: DecisionLogArgs,
 }
 
-fn io(e: &dyn std::error::Error) -> Failure {
-    Failure::io(Failure::chain(e))
-}
-
 /// `sigil log list|verify|checkpoint`.
 pub fn log(cmd: LogCommand) -> Result<Report, Failure> {
     match cmd {
-        LogCommand::List(a) => list(&a),
+        LogCommand::List(a) => {
+            let now = decision_log::now();
+            let since = a.since.as_deref().map(|s| report::since(s, now));
+            let since = since.transpose()?;
+            let log = a.audit.open(false)?;
+            Ok(report::log_list(log.path(), &log.list(since)?))
+        }
         LogCommand::Checkpoint(a) => checkpoint(&a),
         LogCommand::Verify(a) => verify(&a),
     }
 }
 
-fn list(a: &ListArgs) -> Result<Report, Failure> {
-    let since = a.since.as_deref().map(|s| {
-        decision_log::parse_since(s, decision_log::now()).ok_or_else(|| {
-            Failure::usage(format!("--since {s:?} is not a time")).hint(
-                "use RFC 3339 (2026-01-02T03:04:05Z), a date (2026-01-02) or an age (30m, 24h, 7d)",
-            )
-        })
-    });
-    let since = since.transpose()?;
-    let log = a.audit.open(false)?;
-    let rows = log.list(since).map_err(|e| io(&e))?;
-    let entries: Vec<_> = rows.iter().map(decision_log::Entry::to_json).collect();
-    let mut report = Report::ok("ok", json!({ "db": log.path(), "entries": entries }));
-    report.human = rows.iter().map(decision_log::Entry::line).collect();
-    if rows.is_empty() {
-        report = report.line("no entries");
-    }
-    Ok(report)
-}
-
 fn verify(a: &LogVerifyArgs) -> Result<Report, Failure> {
-    if let Some(h) = &a.expect_head {
-        if sigil_core::hex::decode_array::<32>(h.trim()).is_err() {
-            let msg = format!("--expect-head {h:?} is not a SHA-256 hash in hex");
-            return Err(Failure::usage(msg));
-        }
-    }
+    let head = a.expect_head.as_deref().map(report::expect_head);
+    let head = head.transpose()?;
     let key = a.key.as_deref().map(super::load_public_key).transpose()?;
     let log = a.audit.open(false)?;
-    let mut v = log.verify().map_err(|e| io(&e))?;
-    if let Some(h) = &a.expect_head {
-        v.expect_head(h);
-    }
-    let mut checkpoint = Value::Null;
-    if let Some(key) = &key {
-        let default = || Checkpoint::default_path(log.path());
-        let file = a.checkpoint.clone().unwrap_or_else(default);
-        if let Some(cp) = v.check_checkpoint_file(key, &file) {
-            checkpoint = json!({ "file": file, "rows": cp.rows, "head": cp.head });
-        }
-    }
-    let mut data = v.to_json();
-    data["db"] = json!(log.path());
-    data["checkpoint"] = checkpoint;
-    let mut r = Report::ok("verified", data);
-    if !v.problems.is_empty() {
-        r.status = Status::NotVerified;
-    }
-    r.human = v.lines();
-    Ok(r)
+    let mut v = log.verify()?;
+    let file = (a.checkpoint.clone()).unwrap_or_else(|| Checkpoint::default_path(log.path()));
+    let cp = v.anchor(head, key.as_ref().map(|k| (k, file.as_path())));
+    Ok(report::log_verify(
+        log.path(),
+        &v,
+        cp.as_ref().map(|c| (file.as_path(), c)),
+    ))
 }
 
 fn checkpoint(a: &LogCheckpointArgs) -> Result<Report, Failure> {
     let sk = super::load_secret_key(&a.key)?;
     let log = a.audit.open(false)?;
-    let v = log.verify().map_err(|e| io(&e))?;
-    let Some(cp) = Checkpoint::of(&v) else {
-        return Err(Failure::not_verified(format!(
-            "{}: the chain has {} problems; a broken log is not checkpointed",
-            log.path().display(),
-            v.problems.len()
-        ))
-        .hint("run `sigil log verify` to see them"));
-    };
-    let sig = cp.sign(&sk, decision_log::now().0).map_err(|e| io(&e))?;
-    let file = a
-        .out
-        .clone()
-        .unwrap_or_else(|| Checkpoint::default_path(log.path()));
+    let v = log.verify()?;
+    let cp = Checkpoint::of(&v).ok_or_else(|| report::not_checkpointed(log.path(), &v))?;
+    let sig = cp.sign(&sk, decision_log::now().0);
+    let sig = sig.map_err(|e| Failure::io(Failure::chain(&e)))?;
+    let file = (a.out.clone()).unwrap_or_else(|| Checkpoint::default_path(log.path()));
     let sig_path = cp.write(&sig, &file).map_err(super::key_file_error)?;
-    Ok(Report::ok(
-        "ok",
-        json!({ "db": log.path(), "rows": cp.rows, "head": cp.head, "checkpoint": file, "signature": sig_path, "key_id": sk.key_id().to_string() }),
-    )
-    .line(format!(
-        "checkpoint: {} entries, head {}, signed by key {} in {}",
-        cp.rows,
-        cp.head,
-        sk.key_id(),
-        file.display()
-    )))
+    let key_id = sk.key_id().to_string();
+    Ok(report::log_checkpoint(
+        log.path(),
+        &cp,
+        &file,
+        &sig_path,
+        &key_id,
+    ))
 }

@@ -3,10 +3,9 @@
 use std::path::PathBuf;
 use std::time::SystemTime;
 
-use serde_json::json;
 use sigil_tuf::repo;
+use sigil_tuf::report::{self, repo_setup};
 
-use super::trust::tuf_error;
 use crate::output::{Failure, Report};
 
 /// `sigil repo ...`.
@@ -34,7 +33,7 @@ pub struct InitArgs {
     expiry: Vec<String>,
 }
 
-/// `sigil repo publish`.
+/// `sigil repo publish`, and the repository of `add` and `rotate`.
 #[derive(Debug, clap::Args)]
 pub struct DirArgs {
     /// The repository directory.
@@ -45,9 +44,8 @@ pub struct DirArgs {
 /// `sigil repo add`.
 #[derive(Debug, clap::Args)]
 pub struct AddArgs {
-    /// The repository directory.
-    #[arg(value_name = "DIR")]
-    dir: PathBuf,
+    #[command(flatten)]
+    repo: DirArgs,
     /// Pack archives; each is added under its file name, with any sidecar beside it
     /// (`.minisig`, `.1.minisig`..., `.sigstore.json`, `.intoto.jsonl`) that exists.
     #[arg(required = true, value_name = "PACK")]
@@ -57,9 +55,8 @@ pub struct AddArgs {
 /// `sigil repo rotate`.
 #[derive(Debug, clap::Args)]
 pub struct RotateArgs {
-    /// The repository directory.
-    #[arg(value_name = "DIR")]
-    dir: PathBuf,
+    #[command(flatten)]
+    repo: DirArgs,
     /// The role whose key is replaced: root, targets, snapshot or timestamp.
     #[arg(long, value_name = "ROLE")]
     role: String,
@@ -68,67 +65,21 @@ pub struct RotateArgs {
 /// Runs `sigil repo`.
 pub fn run(c: RepoCommand) -> Result<Report, Failure> {
     let now = SystemTime::now();
-    // Repository trouble is a setup error whatever its kind; publish and rotate keep theirs.
-    let setup = |e: sigil_tuf::TufError| Failure::usage(tuf_error(e).message);
     match c {
         RepoCommand::Init(a) => {
             let expiry = a.expiry.iter().map(|e| repo::parse_expiry(e));
-            let expiry = expiry.collect::<Result<Vec<_>, _>>().map_err(setup)?;
-            let root = repo::init(&a.dir, now, &expiry).map_err(setup)?;
-            let root_path = repo::metadata_dir(&a.dir).join("1.root.json");
-            let sha256 = sigil_tuf::sha256_hex(&root);
-            Ok(Report::ok(
-                "initialised",
-                json!({ "dir": a.dir, "root": root_path, "root_sha256": sha256 }),
-            )
-            .line(format!(
-                "created {} (keys in {}; serve {} only)",
-                a.dir.display(),
-                a.dir.join("keys").display(),
-                a.dir.join("site").display()
-            ))
-            .line(format!("pin this root in clients: {}", root_path.display())))
+            let expiry = expiry.collect::<Result<Vec<_>, _>>().map_err(repo_setup)?;
+            let root = repo::init(&a.dir, now, &expiry).map_err(repo_setup)?;
+            Ok(report::repo_init(&a.dir, &root))
         }
         RepoCommand::Add(a) => {
-            let mut r = Report::ok("added", json!(null));
-            let mut added = Vec::new();
-            for pack in &a.packs {
-                for (target, e) in repo::add_pack(&a.dir, pack).map_err(setup)? {
-                    let (length, sha256) = (e.length, &e.sha256);
-                    r = r.line(format!("added {target} ({length} bytes, sha256 {sha256})"));
-                    added.push(json!({ "target": target, "length": length, "sha256": sha256 }));
-                }
-            }
-            r.data = json!({ "added": added });
-            Ok(r.line("run `sigil repo publish` to sign them into the repository"))
+            let added = repo::add_packs(&a.repo.dir, &a.packs).map_err(repo_setup)?;
+            Ok(report::repo_added(&added))
         }
-        RepoCommand::Publish(a) => {
-            let p = repo::publish(&a.dir, now).map_err(tuf_error)?;
-            let mut r = Report::ok(
-                "published",
-                json!({ "versions": p.versions, "expires": p.expires, "targets": p.targets }),
-            );
-            for (role, v) in &p.versions {
-                let exp = p.expires.get(role).map(String::as_str).unwrap_or("?");
-                r = r.line(format!("{role} v{v}, expires {exp}"));
-            }
-            Ok(r.line(format!(
-                "{} targets; copy {} to the host",
-                p.targets,
-                a.dir.join("site").display()
-            )))
-        }
+        RepoCommand::Publish(a) => Ok(report::repo_published(&a.dir, &repo::publish(&a.dir, now)?)),
         RepoCommand::Rotate(a) => {
-            let root = repo::rotate(&a.dir, &a.role, now).map_err(tuf_error)?;
-            let version = repo::root_version(&root);
-            Ok(Report::ok(
-                "rotated",
-                json!({ "role": a.role, "root_version": version }),
-            )
-            .line(format!(
-                "new {} key; root v{version} written; run `sigil repo publish`",
-                a.role
-            )))
+            let root = repo::rotate(&a.repo.dir, &a.role, now)?;
+            Ok(report::repo_rotated(&a.role, &root))
         }
     }
 }

@@ -119,8 +119,6 @@ pub fn require_binding(
     binding::require(statements, expect).map_err(|e| report::unbound(what, &e, trusted_comment))
 }
 
-pub use sigil_sign::report::mismatches_json;
-
 /// A path's file name, for binding.
 pub fn file_name(p: &Path) -> String {
     p.file_name()

@@ -239,6 +239,20 @@ impl Verification {
         self.problem(0, message);
     }
 
+    /// The anchors `sigil log verify` was given: the head must be `head` ([`Self::expect_head`])
+    /// and the signed checkpoint (key, file) must hold ([`Self::check_checkpoint_file`]);
+    /// returns the checkpoint that held.
+    pub fn anchor(
+        &mut self,
+        head: Option<&str>,
+        checkpoint: Option<(&PublicKey, &Path)>,
+    ) -> Option<Checkpoint> {
+        if let Some(h) = head {
+            self.expect_head(h);
+        }
+        checkpoint.and_then(|(key, file)| self.check_checkpoint_file(key, file))
+    }
+
     /// Reads the checkpoint `file` and its signature `file.minisig` (through
     /// [`sigil_core::input::read`]) and checks them as [`Verification::check_checkpoint`] does;
     /// a missing or unreadable file, or a malformed signature, is a problem too.
@@ -997,6 +1011,30 @@ pub(crate) mod row_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn anchors_add_problems_for_a_wrong_head_and_a_missing_checkpoint() {
+        let intact = Verification {
+            rows: 1,
+            head: "aa".into(),
+            problems: vec![],
+            hashes: vec!["aa".into()],
+        };
+        let mut v = intact.clone();
+        assert_eq!(v.anchor(Some("AA"), None), None);
+        assert!(v.problems.is_empty());
+        v.anchor(Some("bb"), None);
+        assert_eq!(v.problems.len(), 1);
+        let d = tempfile::tempdir().unwrap();
+        let key = SecretKey::generate().public();
+        let mut v = intact;
+        assert_eq!(v.anchor(None, Some((&key, &d.path().join("cp")))), None);
+        assert!(
+            v.problems[0].message.starts_with("no usable checkpoint: "),
+            "{:?}",
+            v.problems
+        );
+    }
 
     fn entry(n: i64) -> NewEntry {
         NewEntry {

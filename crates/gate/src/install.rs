@@ -358,3 +358,85 @@ fn finish(staged: &Path, final_path: &Path, mode: u32, replace: bool) -> Result<
     }
     Ok(())
 }
+
+/// `sigil install` as a whole: a `tuf+https://...#NAME@VERSION` source is fetched through TUF
+/// first ([`crate::tuf::stage_pack`]), then [`install`]ed, and every attempt goes into `log`:
+/// the decision before DEST changes, or the failure (unless recording itself failed). Returns
+/// what happened and the decision's row.
+pub fn install_logged(
+    policy: &Policy,
+    source: &str,
+    dest: &Path,
+    fetch_opts: &FetchOptions,
+    opts: &InstallOptions,
+    log: &mut crate::decision_log::DecisionLog,
+    now: Timestamp,
+) -> Result<(Installed, Option<i64>), sigil_core::report::Failure> {
+    use sigil_core::report::Failure;
+    let failed = |log: &mut crate::decision_log::DecisionLog, msg: &str| {
+        let _ = log.record("install", source, None, policy, Err(msg));
+    };
+    let staged = crate::tuf::stage_pack(policy, source, fetch_opts, std::time::SystemTime::now());
+    let staged = (staged.transpose())
+        .map_err(crate::report::stage_failure)
+        .inspect_err(|e| failed(log, &e.message))?;
+    let src = match &staged {
+        Some((_, path)) => Source::Path(path.clone()),
+        None => Source::parse(source),
+    };
+    let mut seq = None;
+    let mut recorder = |d: &Decision, s: Option<&Subject>| -> Result<(), String> {
+        let r = log.record("install", source, s, policy, Ok(d));
+        seq = Some(r.map_err(|e| Failure::chain(&e))?);
+        Ok(())
+    };
+    match install(policy, &src, dest, fetch_opts, opts, now, &mut recorder) {
+        Ok(done) => Ok((done, seq)),
+        Err(e) => {
+            if !matches!(e, InstallError::Record(_)) {
+                failed(log, &Failure::chain(&e));
+            }
+            Err(e.into())
+        }
+    }
+}
+
+#[cfg(test)]
+mod logged_tests {
+    use super::*;
+
+    #[test]
+    fn every_install_attempt_is_logged_the_decision_or_the_failure() {
+        let (d, policy, _, _) = crate::decision_log::row_tests::denied();
+        let mut log = crate::decision_log::DecisionLog::open(&d.path().join("a.db")).unwrap();
+        let dest = d.path().join("out");
+        std::fs::create_dir(&dest).unwrap();
+        let (fetch, opts) = (FetchOptions::default(), InstallOptions::default());
+        let now = Timestamp(1_700_000_000);
+        let missing = d.path().join("gone.bin").display().to_string();
+        let e = install_logged(&policy, &missing, &dest, &fetch, &opts, &mut log, now)
+            .expect_err("nothing to install");
+        assert_eq!(e.kind.as_str(), "io");
+        let unsigned = d.path().join("a.bin");
+        std::fs::write(&unsigned, b"a").unwrap();
+        let source = unsigned.display().to_string();
+        let (done, seq) = install_logged(&policy, &source, &dest, &fetch, &opts, &mut log, now)
+            .expect("a decision");
+        assert!(!done.decision.allowed());
+        assert_eq!((done.path, seq), (None, Some(2)));
+        let rows = log.list(None).unwrap();
+        let verdicts: Vec<_> = rows
+            .iter()
+            .map(|r| (r.source.as_str(), r.verdict.as_str()))
+            .collect();
+        assert_eq!(
+            verdicts,
+            [(missing.as_str(), "error"), (source.as_str(), "deny")]
+        );
+        assert_eq!(
+            std::fs::read_dir(&dest).unwrap().count(),
+            0,
+            "nothing reached DEST"
+        );
+    }
+}

@@ -11,6 +11,7 @@
 //!   place atomically; nothing reaches the destination before the policy allows it;
 //! - [`pack`]: pack archives and directories under a policy (manifest, limits, install);
 //! - [`provenance`]: SLSA provenance from the CI job's variables or the local git checkout;
+//! - [`report`]: the gate commands' outcomes and errors as `sigil_core::report` results;
 //! - [`run`]: copy into a sealed memfd, verify and hash that copy, and execute exactly it;
 //! - [`sbom`]: SBOMs of a Cargo workspace and of a pack directory (sigil-pack's walk);
 //! - [`tuf`]: the fetcher as the transport of sigil-tuf's TUF client;
@@ -29,6 +30,7 @@ pub mod install;
 pub mod keyless;
 pub mod pack;
 pub mod provenance;
+pub mod report;
 pub mod run;
 pub mod sbom;
 pub mod tuf;

@@ -166,9 +166,75 @@ pub fn exec(
     Ok(exit_code(status))
 }
 
+/// `sigil run` as a whole: the artifact sealed into memory, evidence gathered for and checked
+/// against that copy, the decision recorded in `log` (a failure to seal it too), and only when
+/// allowed the copy executed. The log is closed before the program starts.
+pub fn run_logged(
+    policy: &sigil_policy::Policy,
+    artifact: &Path,
+    args: &[OsString],
+    stdout: ProgramStdout,
+    mut log: crate::decision_log::DecisionLog,
+    now: sigil_policy::Timestamp,
+) -> Result<sigil_core::report::Report, sigil_core::report::Failure> {
+    use sigil_core::report::Failure;
+    let source = artifact.display().to_string();
+    let io = |e: &dyn std::error::Error| Failure::io(Failure::chain(e));
+    let sealed = seal_copy(artifact).map_err(|e| {
+        let _ = log.record("run", &source, None, policy, Err(&Failure::chain(&e)));
+        io(&e)
+    })?;
+    let none = sigil_sign::binding::Expect::NONE;
+    let purpose = sigil_policy::Purpose::Run;
+    let ev = crate::gather_path(policy, artifact, Some(sealed.path()), purpose, &none)?;
+    let d = sigil_policy::evaluate(policy, &ev, now);
+    let seq = log.record("run", &source, Some(&ev.subject), policy, Ok(&d))?;
+    let audit = crate::report::audit_json(log.path(), Some(seq));
+    drop(log);
+    let code = match d.allowed() {
+        false => None,
+        true => Some(
+            exec(&sealed, &ev.subject.sha256, &ev.subject.name, args, stdout)
+                .map_err(|e| io(&e))?,
+        ),
+    };
+    Ok(crate::report::ran(
+        &d,
+        &ev.subject,
+        &source,
+        policy,
+        audit,
+        code,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_denied_run_runs_nothing_and_every_attempt_is_logged() {
+        let (d, policy, _, _) = crate::decision_log::row_tests::denied();
+        let db = d.path().join("a.db");
+        let open = || crate::decision_log::DecisionLog::open(&db).unwrap();
+        let now = sigil_policy::Timestamp(1_700_000_000);
+        let gone = d.path().join("gone");
+        let e = run_logged(&policy, &gone, &[], ProgramStdout::Inherit, open(), now)
+            .expect_err("nothing to seal");
+        assert_eq!(e.kind.as_str(), "io");
+        let script = d.path().join("tool.sh");
+        let marker = d.path().join("ran");
+        std::fs::write(&script, format!("#!/bin/sh\ntouch {}\n", marker.display())).unwrap();
+        let r = run_logged(&policy, &script, &[], ProgramStdout::Inherit, open(), now)
+            .expect("a decision");
+        assert_eq!(r.exit_code(), 1);
+        assert_eq!(r.human.last().map(String::as_str), Some("nothing was run"));
+        assert_eq!(r.data["audit"]["seq"], 2);
+        assert!(!marker.exists(), "a denied program never runs");
+        let rows = open().list(None).unwrap();
+        let verdicts: Vec<_> = rows.iter().map(|r| r.verdict.as_str()).collect();
+        assert_eq!(verdicts, ["error", "deny"]);
+    }
 
     #[test]
     fn sealed_copy_is_immutable_and_runs() {

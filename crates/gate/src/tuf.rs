@@ -232,6 +232,25 @@ pub fn cached_root(
     )
 }
 
+/// A policy with keyless identities and no `sigstore-trusted-root` takes the public-good root
+/// `sigil trust update` cached in `cache`, if any (else the gate uses the embedded one); a
+/// policy that names its root, or has no identities, is left alone. Returns when the cached
+/// root's TUF metadata expired, if it has (it is still used; the caller says so).
+pub fn use_cached_root(
+    policy: &mut sigil_policy::Policy,
+    cache: Option<&Path>,
+    now: SystemTime,
+) -> Result<Option<String>, TufError> {
+    if policy.sigstore_root.is_some() || policy.identities.is_empty() {
+        return Ok(None);
+    }
+    let Some(cached) = cached_root(cache, Instance::PublicGood, now)? else {
+        return Ok(None);
+    };
+    policy.sigstore_root = Some(cached.json);
+    Ok(cached.expired_at)
+}
+
 /// Why no trusted root could be chosen for an instance.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -390,6 +409,49 @@ mod tests {
                 "no trusted root for GitHub's Sigstore instance is cached"
             );
         }
+    }
+
+    #[test]
+    fn a_keyless_policy_without_a_root_takes_the_cached_public_good_one() {
+        let d = tempfile::tempdir().unwrap();
+        let file = d.path().join("p.toml");
+        let text = "schema = 1\n[trust]\nthreshold = 1\n[[trust.identities]]\nissuer = \"https://i.example\"\nsubject = \"me@example.com\"\n";
+        std::fs::write(&file, text).unwrap();
+        let mut policy = sigil_policy::Policy::load(&file).unwrap();
+        let now = SystemTime::now();
+        assert_eq!(use_cached_root(&mut policy, None, now).unwrap(), None);
+        assert_eq!(policy.sigstore_root, None);
+        let cache = d.path().join("cache");
+        let dir = sigil_tuf::trust::source_dir(&cache, "public-good");
+        std::fs::create_dir_all(&dir).unwrap();
+        let root = "{\"cached\": true}";
+        std::fs::write(dir.join(sigil_tuf::trust::TRUSTED_ROOT_TARGET), root).unwrap();
+        let state = sigil_tuf::trust::State {
+            name: "public-good".into(),
+            metadata_url: "https://tuf.example/metadata".into(),
+            updated: "2000-01-01T00:00:00Z".into(),
+            root_version: 1,
+            timestamp_version: 1,
+            snapshot_version: 1,
+            targets_version: 1,
+            expires: "2000-01-02T00:00:00Z".into(),
+            trusted_root_sha256: sigil_tuf::sha256_hex(root.as_bytes()),
+            signing_config_sha256: None,
+        };
+        std::fs::write(
+            dir.join("state.json"),
+            serde_json::to_string(&state).unwrap(),
+        )
+        .unwrap();
+        let expired = use_cached_root(&mut policy, Some(&cache), now).unwrap();
+        assert_eq!(expired.as_deref(), Some("2000-01-02T00:00:00Z"));
+        assert_eq!(policy.sigstore_root.as_deref(), Some(root));
+        policy.sigstore_root = Some("named".into());
+        assert_eq!(
+            use_cached_root(&mut policy, Some(&cache), now).unwrap(),
+            None
+        );
+        assert_eq!(policy.sigstore_root.as_deref(), Some("named"));
     }
 
     #[test]

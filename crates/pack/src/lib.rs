@@ -31,6 +31,8 @@
 //!   UTF-8, JSON that parses), applied by sign, verify and install alike; exceptions are
 //!   `content GLOB REASON` lines of the scan allowlist.
 //!
+//! - [`report`] turns these outcomes and errors into the pack commands' results and failures.
+//!
 //! What it does not do: fetch anything, read the environment or the clock
 //! (`SOURCE_DATE_EPOCH` is passed in), or follow symlinks. Unix only (modes, links, renameat2).
 
@@ -40,6 +42,7 @@ pub mod extract;
 pub mod install;
 pub mod keyless;
 pub mod manifest;
+pub mod report;
 pub mod rules;
 pub mod sign;
 mod tar_read;

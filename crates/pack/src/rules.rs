@@ -163,6 +163,20 @@ impl Default for Limits {
 }
 
 impl Limits {
+    /// The limits given, each one not given at its [`Limits::default`].
+    pub fn or_default(
+        max_files: Option<u64>,
+        max_file_bytes: Option<u64>,
+        max_total_bytes: Option<u64>,
+    ) -> Self {
+        let d = Self::default();
+        Self {
+            max_files: max_files.unwrap_or(d.max_files),
+            max_file_bytes: max_file_bytes.unwrap_or(d.max_file_bytes),
+            max_total_bytes: max_total_bytes.unwrap_or(d.max_total_bytes),
+        }
+    }
+
     /// Most archive entries of any kind (files plus the directories that hold them).
     pub fn max_entries(&self) -> u64 {
         self.max_files.saturating_mul(2).saturating_add(16)
@@ -343,6 +357,17 @@ impl<'a> Siblings<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn limits_not_given_are_the_defaults() {
+        let d = Limits::default();
+        assert_eq!(Limits::or_default(None, None, None), d);
+        let l = Limits::or_default(Some(5), None, Some(9));
+        assert_eq!(
+            (l.max_files, l.max_file_bytes, l.max_total_bytes),
+            (5, d.max_file_bytes, 9)
+        );
+    }
 
     fn check(input: &str, expect: Result<(), &str>) {
         assert_eq!(

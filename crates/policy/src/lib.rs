@@ -14,6 +14,7 @@ mod codes;
 mod evaluate;
 mod evidence;
 mod model;
+pub mod report;
 mod summary;
 
 pub use codes::{Code, Rule};

@@ -8,7 +8,7 @@ use sigil_keys::{PublicKey, SecretKey};
 
 use crate::*;
 
-struct NoFiles;
+pub(crate) struct NoFiles;
 
 impl PolicyFiles for NoFiles {
     fn public_key(&self, p: &Path) -> Result<PublicKey, String> {
@@ -19,7 +19,7 @@ impl PolicyFiles for NoFiles {
     }
 }
 
-fn parse(text: &str) -> Result<Policy, PolicyError> {
+pub(crate) fn parse(text: &str) -> Result<Policy, PolicyError> {
     Policy::parse(text, Path::new("p.toml"), &NoFiles)
 }
 

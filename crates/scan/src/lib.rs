@@ -26,6 +26,7 @@
 //! clock or environment.
 
 mod allowlist;
+pub mod report;
 mod rules;
 
 use std::fs;

@@ -17,6 +17,7 @@
 mod client;
 pub mod conformance;
 pub mod repo;
+pub mod report;
 pub mod trust;
 
 pub use client::{matches_target, Client, Limits, MetadataDir};

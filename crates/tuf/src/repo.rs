@@ -532,6 +532,15 @@ pub fn add_pack(dir: &Path, file: &Path) -> Result<Vec<(String, TargetEntry)>, T
         .collect()
 }
 
+/// [`add_pack`] for each pack in order, stopping at the first that fails.
+pub fn add_packs(dir: &Path, packs: &[PathBuf]) -> Result<Vec<(String, TargetEntry)>, TufError> {
+    let mut added = Vec::new();
+    for pack in packs {
+        added.extend(add_pack(dir, pack)?);
+    }
+    Ok(added)
+}
+
 /// Parses an expiry given as `ROLE=DAYS` (for [`init`], which checks role and range).
 pub fn parse_expiry(spec: &str) -> Result<(String, u32), TufError> {
     spec.split_once('=')
@@ -621,6 +630,12 @@ mod tests {
                 ("data-1.0.tar.gz.2.minisig", 4)
             ]
         );
+        std::fs::write(d.path().join("b.tar.gz"), "b").unwrap();
+        let both = add_packs(&dir, &[d.path().join("b.tar.gz"), pack.clone()]).unwrap();
+        assert_eq!(both.len(), 4);
+        assert_eq!(both[0].0, "b.tar.gz");
+        let missing = add_packs(&dir, &[d.path().join("gone.tar.gz"), pack]);
+        assert!(missing.is_err(), "the first pack that fails stops the rest");
     }
 
     #[test]
