@@ -29,11 +29,8 @@ fn problem_line(p: &Problem) -> String {
     format!("{}: {} ({})", p.path, p.kind.code(), p.detail)
 }
 
-/// Binding mismatches for JSON.
-pub fn mismatches_json(mismatches: &[Mismatch]) -> Vec<Value> {
-    let one = |m: &Mismatch| json!({ "code": m.code(), "source": m.source, "signed": m.signed, "expected": m.expected, "message": m.to_string() });
-    mismatches.iter().map(one).collect()
-}
+/// Binding mismatches for JSON (one shape for every command: sigil-sign's).
+pub use sigil_sign::report::mismatches_json;
 
 /// `key_id`, or `identity` and `issuer` for a keyless pack.
 fn signer_json(j: &mut Value, s: &PackSigner) {
