@@ -402,7 +402,7 @@ mod tests {
                 identity: "me@example.com".into(),
                 issuer: "https://issuer.example".into(),
             },
-            manifest: Manifest { entries: vec![] },
+            manifest: Manifest::parse(&format!("{0}  a.md\n{0}  b.md\n", "0".repeat(64))).unwrap(),
         }
     }
 
