@@ -425,7 +425,7 @@ mod tests {
         );
         let changed = Sha256Digest::of(b"z");
         let bad = [
-            sums_check::Status::Changed(changed),
+            sums_check::Status::Changed(Box::new(changed)),
             sums_check::Status::Missing,
             sums_check::Status::UnsafePath(true),
         ];
